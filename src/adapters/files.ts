@@ -1,0 +1,69 @@
+import { constants, existsSync, readdirSync, statSync } from 'node:fs';
+import { access, appendFile, cp, mkdir, readFile } from 'node:fs/promises';
+import { delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
+
+/** Small file-system facts and moves used by `up`. */
+
+/** True when `path` exists and is not an empty directory. */
+export function isOccupied(path: string): boolean {
+  try {
+    return !statSync(path).isDirectory() || readdirSync(path).length > 0;
+  } catch {
+    return false;
+  }
+}
+
+/** Whether a directory could be created (or written into) here, checked on the nearest existing ancestor. */
+export async function canWriteDirectory(path: string): Promise<boolean> {
+  let dir = path;
+  while (!existsSync(dir) && dirname(dir) !== dir) dir = dirname(dir);
+  try {
+    if (!statSync(dir).isDirectory()) return false;
+    await access(dir, constants.W_OK | constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Copies `relativePath` from the main worktree into a new worktree. Returns false when the
+ * source does not exist. Never overwrites what the checkout already holds.
+ */
+export async function copyIntoWorktree(root: string, worktree: string, relativePath: string): Promise<boolean> {
+  const source = join(root, relativePath);
+  if (!existsSync(source)) return false;
+  const target = join(worktree, relativePath);
+  await mkdir(dirname(target), { recursive: true });
+  await cp(source, target, { recursive: true, force: false, errorOnExist: false, preserveTimestamps: true });
+  return true;
+}
+
+/** The executable `program` resolves to: through PATH, or relative to `cwd` when it has a slash. */
+export async function findExecutable(program: string, cwd: string, path = process.env.PATH ?? ''): Promise<string | undefined> {
+  const candidates = program.includes('/') ? [resolve(cwd, program)] : path.split(delimiter).filter(Boolean).map((d) => join(d, program));
+  for (const candidate of candidates) {
+    try {
+      await access(candidate, constants.X_OK);
+      if (statSync(candidate).isFile()) return candidate;
+    } catch {
+      // not here; try the next PATH entry
+    }
+  }
+  return undefined;
+}
+
+/**
+ * Keeps worktrees that live inside the repository out of its `git status` (they would show as
+ * untracked and `git add -A` would embed them) via the repository-local `info/exclude`.
+ */
+export async function excludeFromRepo(root: string, commonDir: string, path: string): Promise<void> {
+  const rel = relative(root, path);
+  if (rel === '' || rel.startsWith('..') || isAbsolute(rel)) return;
+  const line = `/${rel.split(sep).join('/')}/`;
+  const excludeFile = join(commonDir, 'info', 'exclude');
+  const current = await readFile(excludeFile, 'utf8').catch(() => '');
+  if (current.split('\n').includes(line)) return;
+  await mkdir(dirname(excludeFile), { recursive: true });
+  await appendFile(excludeFile, `${current === '' || current.endsWith('\n') ? '' : '\n'}# parx worktrees\n${line}\n`);
+}

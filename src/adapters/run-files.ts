@@ -1,0 +1,59 @@
+import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { RunEvent, RunState } from '../core/run-state.js';
+
+/**
+ * The files parx keeps under `<git-common-dir>/parx/`: never in a working tree, so no agent
+ * can commit them and every worktree of the repository sees the same run.
+ */
+export class RunFiles {
+  readonly dir: string;
+
+  constructor(commonDir: string) {
+    this.dir = join(commonDir, 'parx');
+  }
+
+  get statePath(): string {
+    return join(this.dir, 'state.json');
+  }
+
+  get eventsPath(): string {
+    return join(this.dir, 'events.jsonl');
+  }
+
+  promptPath(session: string): string {
+    return join(this.dir, 'prompts', `${session}.md`);
+  }
+
+  async readState(): Promise<RunState | undefined> {
+    try {
+      return JSON.parse(await readFile(this.statePath, 'utf8')) as RunState;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  /** Write to a temp file and rename over: a crash leaves the old state or the new, never half. */
+  async writeState(state: RunState): Promise<void> {
+    await mkdir(this.dir, { recursive: true });
+    const temp = `${this.statePath}.${process.pid}.tmp`;
+    await writeFile(temp, `${JSON.stringify(state, null, 2)}\n`);
+    await rename(temp, this.statePath);
+  }
+
+  async appendEvent(event: Omit<RunEvent, 'time'>): Promise<RunEvent> {
+    const full = { time: new Date().toISOString(), ...event } as RunEvent;
+    await mkdir(this.dir, { recursive: true });
+    // One write per line with O_APPEND: lines from concurrent writers do not interleave.
+    await appendFile(this.eventsPath, `${JSON.stringify(full)}\n`);
+    return full;
+  }
+
+  async writePrompt(session: string, text: string): Promise<string> {
+    const path = this.promptPath(session);
+    await mkdir(join(this.dir, 'prompts'), { recursive: true });
+    await writeFile(path, text);
+    return path;
+  }
+}

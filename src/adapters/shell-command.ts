@@ -1,0 +1,25 @@
+import { execa } from 'execa';
+
+export interface CommandOutcome {
+  ok: boolean;
+  exitCode: number | undefined;
+  /** stdout and stderr interleaved as printed, kept apart from every other command's. */
+  output: string;
+  durationMs: number;
+}
+
+/**
+ * Runs a configured hook command (`setup`, `teardown`, `verify`). These are shell command lines
+ * by design, written by the user in the config like npm scripts; no other text is spliced in:
+ * session facts reach them through the environment.
+ */
+export async function runHookCommand(command: string, cwd: string, env: Record<string, string>): Promise<CommandOutcome> {
+  const started = performance.now();
+  const result = await execa('sh', ['-c', command], { cwd, env, extendEnv: false, all: true, reject: false, stdin: 'ignore' });
+  return {
+    ok: !result.failed,
+    exitCode: result.exitCode,
+    output: result.all ?? '',
+    durationMs: performance.now() - started,
+  };
+}

@@ -1,0 +1,110 @@
+import { execa } from 'execa';
+import { ToolError, UsageError } from '../core/errors.js';
+
+/**
+ * tmux, always with argv arrays and targets by id (`$1`, `@2`, `%3`) or exact name (`=name`):
+ * a bare name is matched by prefix, and indexes move with the user's base-index.
+ *
+ * Commands run on the server of the current environment: inside tmux that is the user's own
+ * server (from $TMUX), elsewhere the default socket under $TMUX_TMPDIR (tests point that at a
+ * temp dir).
+ */
+
+export async function tmux(args: string[]): Promise<string> {
+  const result = await execa('tmux', args, { reject: false });
+  if (result.failed) {
+    if ((result as { code?: string }).code === 'ENOENT') throw new UsageError('tmux is not installed (parx needs tmux ≥ 3.2)');
+    throw new ToolError(['tmux', ...args], result.exitCode, result.stderr);
+  }
+  return result.stdout;
+}
+
+
+export async function verifyTmux(): Promise<void> {
+  const version = await tmux(['-V']);
+  const match = /(\d+)\.(\d+)/.exec(version);
+  // -e on new-session/split-window and per-pane options (-p) need 3.2.
+  if (match && (Number(match[1]) < 3 || (Number(match[1]) === 3 && Number(match[2]) < 2))) {
+    throw new UsageError(`${version.trim()} is too old: parx needs tmux ≥ 3.2`);
+  }
+}
+
+export async function hasSession(name: string): Promise<boolean> {
+  const result = await execa('tmux', ['has-session', '-t', `=${name}`], { reject: false });
+  return result.exitCode === 0;
+}
+
+/** tmux rewrites "." and ":" in session names; keep names to a safe alphabet ourselves. */
+export function toTmuxName(name: string): string {
+  return name.replace(/[^A-Za-z0-9_-]/g, '_');
+}
+
+export interface NewPane {
+  windowId: string;
+  paneId: string;
+}
+
+/**
+ * Starts a pane running `argv` in `cwd`: the first pane of a new detached session (`into` is a
+ * session name) or a split of a window (`into` is a window id). With two or more argv elements
+ * tmux execs the program directly, with no `sh -c`.
+ *
+ * `then` runs in the same client call, with the new pane as the current target: options such
+ * as remain-on-exit are in place before the server can notice the program exit.
+ */
+export async function startPane(into: { session: string } | { window: string }, cwd: string, argv: string[], then: string[][]): Promise<NewPane> {
+  const start =
+    'session' in into
+      ? // A detached session is 80x24 by default; make room for the splits to come.
+        ['new-session', '-d', '-s', into.session, '-x', '240', '-y', '70']
+      : ['split-window', '-t', into.window];
+  const out = await tmux([
+    ...start, '-c', cwd, '-P', '-F', '#{window_id} #{pane_id}', '--', ...execArgv(argv),
+    ...then.flatMap((command) => [';', ...command]),
+  ]);
+  const [windowId, paneId] = out.trim().split(' ');
+  return { windowId: windowId!, paneId: paneId! };
+}
+
+export async function respawnPane(paneId: string, cwd: string, argv: string[]): Promise<void> {
+  await tmux(['respawn-pane', '-t', paneId, '-c', cwd, '--', ...execArgv(argv)]);
+}
+
+/** A single argument would be run through `sh -c`; make sure tmux always sees at least two. */
+function execArgv(argv: string[]): string[] {
+  return argv.length === 1 ? ['env', ...argv] : argv;
+}
+
+export interface PaneInfo {
+  paneId: string;
+  windowId: string;
+  /** The parx session the pane belongs to (`@parx_session` pane option), if any. */
+  session: string | undefined;
+  dead: boolean;
+  currentPath: string;
+  title: string;
+}
+
+const PANE_FORMAT = ['#{pane_id}', '#{window_id}', '#{@parx_session}', '#{pane_dead}', '#{pane_current_path}', '#{pane_title}'].join('\t');
+
+export async function listPanes(sessionName: string): Promise<PaneInfo[]> {
+  const out = await tmux(['list-panes', '-s', '-t', `=${sessionName}`, '-F', PANE_FORMAT]);
+  return out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [paneId, windowId, session, dead, currentPath, title] = line.split('\t');
+      return { paneId: paneId!, windowId: windowId!, session: session || undefined, dead: dead === '1', currentPath: currentPath ?? '', title: title ?? '' };
+    });
+}
+
+export async function getSessionOption(sessionName: string, option: string): Promise<string | undefined> {
+  const result = await execa('tmux', ['show-options', '-qv', '-t', `=${sessionName}`, option], { reject: false });
+  return result.exitCode === 0 && result.stdout !== '' ? result.stdout : undefined;
+}
+
+/** Attaches the terminal (stdio inherited) or, inside tmux, switches the current client. */
+export async function attachOrSwitch(sessionName: string, insideTmux: boolean): Promise<void> {
+  const args = insideTmux ? ['switch-client', '-t', `=${sessionName}`] : ['attach-session', '-t', `=${sessionName}`];
+  await execa('tmux', args, { stdio: 'inherit' });
+}

@@ -1,0 +1,35 @@
+import { runPlan } from '../../ops/plan.js';
+import type { GlobalOptions } from '../main.js';
+import { print, printJson, style, table } from '../output.js';
+
+export async function planCommand(options: GlobalOptions & { json?: boolean }): Promise<number> {
+  const { project, base, plan, mergeOrder } = await runPlan({ configPath: options.config });
+  const exitCode = plan.overlaps.length > 0 ? 1 : 0;
+  if (options.json) {
+    printJson({ base, configFile: project.configFile, files: plan.files, sessions: plan.sessions, overlaps: plan.overlaps, shared: plan.shared, unowned: plan.unowned, mergeOrder });
+    return exitCode;
+  }
+  print(`${style.bold('parx plan')}  ${project.configFile}  ·  base ${style.cyan(base)}  ·  ${plan.files} tracked files`);
+  print();
+  const rows = [['session', 'files', 'owns'].map(style.dim)];
+  for (const s of plan.sessions) rows.push([s.name, String(s.files), s.owns.join(', ')]);
+  table(rows).forEach((line) => print(`  ${line}`));
+  const unmatched = plan.sessions.flatMap((s) => s.unmatchedGlobs.map((g) => `${s.name}: ${g}`));
+  if (unmatched.length > 0) {
+    print();
+    print(style.dim(`Globs matching no file in ${base} yet (fine for new code, a typo otherwise):`));
+    unmatched.forEach((u) => print(style.dim(`  ${u}`)));
+  }
+  print();
+  print(`Merge order: ${mergeOrder.join(' → ')}`);
+  print(`Shared: ${plan.shared} file(s)  ·  unowned: ${plan.unowned} file(s) (no session may change them)`);
+  if (plan.overlaps.length > 0) {
+    print();
+    print(style.red(`${plan.overlaps.length} file(s) owned by two or more sessions; make the globs disjoint:`));
+    table(plan.overlaps.slice(0, 50).map((o) => [o.path, o.sessions.join(', ')])).forEach((line) => print(`  ${line}`));
+    if (plan.overlaps.length > 50) print(`  … and ${plan.overlaps.length - 50} more (see --json)`);
+  } else {
+    print(style.green('No overlaps: every file has at most one owner.'));
+  }
+  return exitCode;
+}

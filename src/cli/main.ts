@@ -1,0 +1,82 @@
+import { readFileSync } from 'node:fs';
+import { Command, CommanderError, Option } from 'commander';
+import { ConfigError, isKnownError, RefusedError } from '../core/errors.js';
+import { printError } from './output.js';
+
+/**
+ * The one entry point and the one error boundary: commands return an exit code, known errors
+ * carry theirs (SPEC: 0 ok, 1 found/refused something, 2 bad usage/config/prerequisite), and
+ * nothing else in parx calls process.exit. Command modules are imported lazily so that
+ * `parx --version` and `--help` stay fast.
+ */
+
+export interface GlobalOptions {
+  config?: string;
+}
+
+const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+
+function createProgram(): Command {
+  const program = new Command('parx')
+    .description('Run several AI coding agents in parallel on one repository: one git worktree, tmux pane and scoped prompt per session, with enforced file ownership and a safe ordered merge.')
+    .version(version, '-V, --version', 'print the version')
+    .addOption(new Option('-c, --config <path>', 'use this config file instead of searching for one'))
+    .helpOption('-h, --help', 'show help')
+    .showHelpAfterError('(run parx --help for usage)')
+    .exitOverride()
+    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+
+  program
+    .command('init')
+    .description('write a commented starter parx.config.yaml (never overwrites)')
+    .action(async () => run(() => import('./commands/init.js').then((m) => m.initCommand())));
+
+  program
+    .command('plan')
+    .description('validate the config and map each session’s ownership onto the tracked files')
+    .option('--json', 'print the plan as JSON')
+    .action(async (opts: { json?: boolean }) => run(() => import('./commands/plan.js').then((m) => m.planCommand({ ...program.opts(), ...opts }))));
+
+  program
+    .command('up')
+    .description('create worktrees and branches, start every agent in a tmux grid')
+    .argument('[session...]', 'only these sessions (default: all)')
+    .option('-d, --detach', 'do not attach to the tmux session')
+    .option('--respawn', 'restart panes whose agent has exited')
+    .action(async (sessions: string[], opts: { detach?: boolean; respawn?: boolean }) =>
+      run(() => import('./commands/up.js').then((m) => m.upCommand(sessions, { ...program.opts(), ...opts }))),
+    );
+
+  return program;
+}
+
+async function run(command: () => Promise<number>): Promise<void> {
+  process.exitCode = await command();
+}
+
+function reportError(error: unknown): number {
+  if (error instanceof CommanderError) {
+    // Help and version exit 0; everything commander rejects is bad usage.
+    return error.exitCode === 0 ? 0 : 2;
+  }
+  if (isKnownError(error)) {
+    const prefix = error instanceof ConfigError ? 'parx: invalid configuration\n' : 'parx: ';
+    printError(`${prefix}${error.message}`);
+    if (error instanceof RefusedError) error.details.forEach((line) => printError(`  ${line}`));
+    if (process.env.DEBUG?.includes('parx')) console.error(error.stack);
+    return error.exitCode;
+  }
+  printError(`parx: unexpected error: ${(error as Error)?.message ?? String(error)}`);
+  if (process.env.DEBUG?.includes('parx')) console.error((error as Error)?.stack);
+  else printError('Run again with DEBUG=parx for the stack trace, and please report it as a bug.');
+  return 1;
+}
+
+export async function main(argv: string[] = process.argv): Promise<void> {
+  try {
+    await createProgram().parseAsync(argv);
+  } catch (error) {
+    process.exitCode = reportError(error);
+  }
+  process.exit(process.exitCode ?? 0);
+}

@@ -1,0 +1,37 @@
+/**
+ * The CLI's only way to the terminal. Colour only on a TTY and never with NO_COLOR
+ * (https://no-color.org: any non-empty value).
+ */
+
+const useColor = (stream: NodeJS.WriteStream) => Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+
+const paint = (code: string) => (text: string) => (useColor(process.stdout) ? `\x1b[${code}m${text}\x1b[0m` : text);
+
+export const style = {
+  bold: paint('1'),
+  dim: paint('2'),
+  red: paint('31'),
+  green: paint('32'),
+  yellow: paint('33'),
+  cyan: paint('36'),
+};
+
+export function print(line = ''): void {
+  process.stdout.write(`${line}\n`);
+}
+
+export function printError(line: string): void {
+  const text = useColor(process.stderr) ? `\x1b[31m${line}\x1b[0m` : line;
+  process.stderr.write(`${text}\n`);
+}
+
+export function printJson(value: unknown): void {
+  process.stdout.write(`${JSON.stringify(value)}\n`);
+}
+
+/** Left-aligned columns; `widths` are computed from the cells (colour codes excluded). */
+export function table(rows: string[][]): string[] {
+  const visible = (s: string) => s.replace(/\x1b\[[0-9;]*m/g, '').length;
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => visible(r[i] ?? '')))) ?? [];
+  return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell + ' '.repeat(widths[i]! - visible(cell)))).join('  ').trimEnd());
+}

@@ -1,0 +1,93 @@
+/**
+ * Turns a session's `agent:` into the argv its pane runs. The prompt always travels as one argv
+ * element or as a file path, never through a shell: tmux execs a multi-argument command
+ * directly (a single argument would go through `sh -c`).
+ */
+
+export interface PromptRef {
+  /** The rendered prompt, byte for byte. */
+  text: string;
+  /** Absolute path of the file holding the same text. */
+  file: string;
+}
+
+const PROMPT = '{prompt}';
+const PROMPT_FILE = '{promptFile}';
+
+/**
+ * Presets: how each tool takes an initial prompt while staying interactive.
+ * `words` come first, then any extra words the user wrote after the preset name, then `tail`.
+ */
+const PRESETS: Record<string, { words: string[]; tail: string[] }> = {
+  // `claude "<prompt>"` opens the interactive REPL with the prompt submitted.
+  claude: { words: ['claude'], tail: [PROMPT] },
+  // `codex "<prompt>"` opens the TUI with the prompt as the first message.
+  codex: { words: ['codex'], tail: [PROMPT] },
+  // `-i/--prompt-interactive` runs the prompt and stays interactive (a bare positional is
+  // headless in older Gemini CLI versions).
+  gemini: { words: ['gemini'], tail: ['--prompt-interactive', PROMPT] },
+  // aider has no "interactive with a first message" flag: `--message-file` processes the task
+  // and exits. `--no-gitignore` stops it from editing .gitignore, a write outside ownership.
+  aider: { words: ['aider', '--no-gitignore'], tail: ['--message-file', PROMPT_FILE] },
+  // A login shell for humans and tests: print the prompt, then hand over. The script is a
+  // constant; the prompt file arrives as "$1", so no user text is ever parsed by sh.
+  shell: { words: ['sh', '-c', 'cat -- "$1"; echo; exec "${SHELL:-/bin/sh}" -i', 'parx-shell'], tail: [PROMPT_FILE] },
+};
+
+export const AGENT_PRESETS = Object.keys(PRESETS);
+
+/** Splits a command line into words like a POSIX shell would, without any expansion. */
+export function splitCommandLine(line: string): string[] {
+  const words: string[] = [];
+  let word = '';
+  let inWord = false;
+  let quote: '"' | "'" | undefined;
+  for (let i = 0; i < line.length; i++) {
+    const c = line[i]!;
+    if (quote === "'") {
+      if (c === "'") quote = undefined;
+      else word += c;
+    } else if (quote === '"') {
+      if (c === '"') quote = undefined;
+      else if (c === '\\' && i + 1 < line.length && '"\\$`'.includes(line[i + 1]!)) word += line[++i];
+      else word += c;
+    } else if (c === "'" || c === '"') {
+      quote = c;
+      inWord = true;
+    } else if (c === '\\') {
+      if (i + 1 >= line.length) throw new Error('ends with a lone backslash');
+      word += line[++i];
+      inWord = true;
+    } else if (/\s/.test(c)) {
+      if (inWord) words.push(word);
+      word = '';
+      inWord = false;
+    } else {
+      word += c;
+      inWord = true;
+    }
+  }
+  if (quote) throw new Error(`has an unterminated ${quote} quote`);
+  if (inWord) words.push(word);
+  if (words.length === 0) throw new Error('is empty');
+  return words;
+}
+
+/** The argv that starts `agent` with the prompt. Throws when the command line cannot be parsed. */
+export function buildAgentArgv(agent: string, prompt: PromptRef): string[] {
+  const words = splitCommandLine(agent);
+  const preset = PRESETS[words[0]!];
+  const hasPlaceholder = words.some((w) => w.includes(PROMPT) || w.includes(PROMPT_FILE));
+  const template = preset && !hasPlaceholder
+    ? [...preset.words, ...words.slice(1), ...preset.tail]
+    : hasPlaceholder
+      ? words
+      : [...words, PROMPT];
+  // One pass per word, so a prompt that itself contains "{promptFile}" is left alone.
+  return template.map((w) => w.replace(/\{prompt(File)?\}/g, (m) => (m === PROMPT ? prompt.text : prompt.file)));
+}
+
+/** The program an agent command line starts (to check it exists before creating anything). */
+export function getAgentProgram(agent: string): string {
+  return buildAgentArgv(agent, { text: '', file: '' })[0]!;
+}

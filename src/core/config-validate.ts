@@ -1,0 +1,207 @@
+import type { z } from 'zod';
+import type { ConfigProblem } from './errors.js';
+import { allowedKeys, configSchema, type RawConfig } from './config-schema.js';
+import { findDependencyCycle } from './order.js';
+
+/** A session after validation: every default filled in, the task text resolved. */
+export interface SessionConfig {
+  name: string;
+  /** Position in the config file: decides PARX_PORT and ties in dependency order. */
+  index: number;
+  owns: string[];
+  task: string;
+  after: string[];
+  agent: string;
+  setup: string | undefined;
+  env: Record<string, string>;
+}
+
+export interface ParxConfig extends Omit<RawConfig, 'sessions'> {
+  sessions: SessionConfig[];
+}
+
+export type Validation = { ok: true; config: ParxConfig } | { ok: false; problems: ConfigProblem[] };
+
+export interface ValidateOptions {
+  /** Reads a `taskFile` (relative to the config file); throws when it cannot. Injected: core does no I/O. */
+  readTaskFile: (relativePath: string) => string;
+}
+
+export const SESSION_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
+
+export function validateConfig(raw: unknown, options: ValidateOptions): Validation {
+  const parsed = configSchema.safeParse(raw ?? {}, { reportInput: true });
+  if (!parsed.success) return { ok: false, problems: parsed.error.issues.flatMap(describeIssue) };
+  const problems: ConfigProblem[] = [];
+  const rawConfig = parsed.data;
+  const names = Object.keys(rawConfig.sessions);
+
+  if (names.length === 0) problems.push({ keyPath: 'sessions', message: 'expected at least one session' });
+  rawConfig.shared.forEach((glob, i) => checkGlob(glob, `shared[${i}]`, problems));
+  rawConfig.copy.forEach((path, i) => checkRelativePath(path, `copy[${i}]`, problems));
+
+  const sessions: SessionConfig[] = names.map((name, index) => {
+    const s = rawConfig.sessions[name]!;
+    const at = `sessions.${name}`;
+    if (!SESSION_NAME.test(name)) {
+      problems.push({
+        keyPath: at,
+        message: 'expected a session name of lowercase letters, digits, "-" or "_", starting with a letter or digit, at most 40 characters',
+      });
+    }
+    s.owns.forEach((glob, i) => checkGlob(glob, `${at}.owns[${i}]`, problems));
+    s.after.forEach((dep, i) => {
+      if (!names.includes(dep)) {
+        problems.push({ keyPath: `${at}.after[${i}]`, message: `expected the name of another session, got unknown session "${dep}"` });
+      }
+    });
+    return {
+      name,
+      index,
+      owns: s.owns,
+      task: resolveTask(s.task, s.taskFile, at, options, problems),
+      after: s.after,
+      agent: s.agent ?? rawConfig.agent,
+      setup: s.setup ?? rawConfig.setup,
+      env: { ...rawConfig.env, ...s.env },
+    };
+  });
+
+  const cycle = findDependencyCycle(sessions);
+  if (cycle) {
+    problems.push({ keyPath: `sessions.${cycle[0]}.after`, message: `dependency cycle ${cycle.join(' → ')}; expected sessions to form an order` });
+  }
+  if (problems.length > 0) return { ok: false, problems };
+  return { ok: true, config: { ...rawConfig, sessions } };
+}
+
+function resolveTask(
+  task: string | undefined,
+  taskFile: string | undefined,
+  at: string,
+  options: ValidateOptions,
+  problems: ConfigProblem[],
+): string {
+  if (task !== undefined && taskFile !== undefined) {
+    problems.push({ keyPath: at, message: 'expected either `task` or `taskFile`, not both' });
+    return '';
+  }
+  if (taskFile !== undefined) {
+    try {
+      return options.readTaskFile(taskFile);
+    } catch (error) {
+      problems.push({ keyPath: `${at}.taskFile`, message: `expected a readable file: ${(error as Error).message}` });
+      return '';
+    }
+  }
+  if (task === undefined || task.trim() === '') {
+    problems.push({ keyPath: task === undefined ? `${at}.task` : `${at}.task`, message: 'expected a task (a non-empty `task` string or a `taskFile`)' });
+    return '';
+  }
+  return task;
+}
+
+/** Why a glob can never mean what its author wants, or undefined when it is fine. */
+export function getGlobProblem(glob: string): string | undefined {
+  if (glob.trim() === '') return 'expected a non-empty glob';
+  if (glob.startsWith('/')) return `expected a glob relative to the repository root, got the absolute "${glob}"`;
+  if (glob.split('/').includes('..')) return `expected a glob inside the repository, got "${glob}" (contains "..")`;
+  if (glob.startsWith('./')) return `expected a glob without a leading "./", e.g. "${glob.slice(2)}"`;
+  if (glob.startsWith('!')) return 'expected a positive glob; negation ("!") is not supported, list what is owned instead';
+  if (glob.startsWith('#')) return 'expected a glob; a leading "#" makes it a comment that matches nothing';
+  return undefined;
+}
+
+function checkGlob(glob: string, keyPath: string, problems: ConfigProblem[]): void {
+  const problem = getGlobProblem(glob);
+  if (problem) problems.push({ keyPath, message: problem });
+}
+
+function checkRelativePath(path: string, keyPath: string, problems: ConfigProblem[]): void {
+  if (path.trim() === '') problems.push({ keyPath, message: 'expected a non-empty path' });
+  else if (path.startsWith('/') || path.split('/').includes('..')) {
+    problems.push({ keyPath, message: `expected a path inside the repository, got "${path}"` });
+  }
+}
+
+export function formatKeyPath(path: ReadonlyArray<PropertyKey>): string {
+  return path
+    .map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`))
+    .join('');
+}
+
+function describeIssue(issue: z.core.$ZodIssue): ConfigProblem[] {
+  const keyPath = formatKeyPath(issue.path);
+  switch (issue.code) {
+    case 'unrecognized_keys':
+      return issue.keys.map((key) => ({
+        keyPath: formatKeyPath([...issue.path, key]),
+        message: describeUnknownKey(key, allowedKeysAt(issue.path)),
+      }));
+    case 'invalid_type':
+      return [{ keyPath, message: issue.input === undefined ? `required; expected ${article(issue.expected)}` : `expected ${article(issue.expected)}, got ${describeValue(issue.input)}` }];
+    case 'invalid_value':
+      return [{ keyPath, message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(issue.input)}` }];
+    case 'invalid_union':
+      return [{ keyPath, message: `expected a string, number or boolean, got ${describeValue(issue.input)}` }];
+    case 'too_small':
+      if (issue.origin === 'array') {
+        return [{ keyPath, message: `expected at least ${String(issue.minimum)} entr${issue.minimum === 1 ? 'y' : 'ies'}` }];
+      }
+      if (issue.origin === 'string') return [{ keyPath, message: 'expected a non-empty string' }];
+      return [{ keyPath, message: `expected a number ≥ ${String(issue.minimum)}` }];
+    case 'too_big':
+      return [{ keyPath, message: `expected a number ≤ ${String(issue.maximum)}` }];
+    default:
+      return [{ keyPath, message: issue.message }];
+  }
+}
+
+function allowedKeysAt(path: ReadonlyArray<PropertyKey>): string[] {
+  if (path.length === 0) return allowedKeys.top;
+  if (path[0] === 'sessions' && path.length === 2) return allowedKeys.session;
+  if (path[0] === 'guard') return allowedKeys.guard;
+  if (path[0] === 'ports') return allowedKeys.ports;
+  return [];
+}
+
+function describeUnknownKey(key: string, allowed: string[]): string {
+  const close = allowed.find((k) => editDistance(k.toLowerCase(), key.toLowerCase()) <= 2);
+  if (close) return `unknown key; did you mean "${close}"?`;
+  return allowed.length > 0 ? `unknown key; expected one of: ${allowed.join(', ')}` : 'unknown key';
+}
+
+function article(expected: string): string {
+  const names: Record<string, string> = {
+    array: 'a list',
+    object: 'a map',
+    record: 'a map',
+    string: 'a string',
+    number: 'a number',
+    int: 'a whole number',
+    boolean: 'true or false',
+  };
+  return names[expected] ?? expected;
+}
+
+function describeValue(value: unknown): string {
+  if (value === null) return 'null';
+  if (Array.isArray(value)) return 'a list';
+  if (typeof value === 'object') return 'a map';
+  if (typeof value === 'string') return `the string ${JSON.stringify(value.length > 40 ? `${value.slice(0, 40)}…` : value)}`;
+  return `${typeof value} ${String(value)}`;
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length]!;
+}

@@ -1,0 +1,35 @@
+/**
+ * Renders a session's scoped task prompt from a template (templates/prompt.md by default).
+ * Placeholders are `{{name}}`; substitution is a single pass, so a task that itself contains
+ * `{{owns}}` is delivered as written.
+ */
+
+export interface PromptInput {
+  session: string;
+  branch: string;
+  base: string;
+  worktree: string;
+  task: string;
+  owns: readonly string[];
+  shared: readonly string[];
+  others: ReadonlyArray<{ name: string; owns: readonly string[] }>;
+}
+
+export function renderPrompt(template: string, input: PromptInput): string {
+  const bullets = (globs: readonly string[]) => globs.map((g) => `- \`${g}\``).join('\n');
+  const values: Record<string, string> = {
+    session: input.session,
+    branch: input.branch,
+    base: input.base,
+    worktree: input.worktree,
+    task: input.task.trimEnd(),
+    owns: bullets(input.owns),
+    shared: input.shared.length > 0 ? bullets(input.shared) : '(none)',
+    others:
+      input.others.length > 0
+        ? input.others.map((o) => `- ${o.name}: ${o.owns.map((g) => `\`${g}\``).join(', ')}`).join('\n')
+        : '(no other sessions)',
+    sessionCount: String(input.others.length + 1),
+  };
+  return template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
+}

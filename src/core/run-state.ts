@@ -1,0 +1,29 @@
+/**
+ * What parx remembers about a run, kept in `<git-common-dir>/parx/state.json`.
+ * Types only: reading and writing are in adapters/run-files.ts.
+ */
+
+export interface SessionState {
+  branch: string;
+  worktree: string;
+  /** tmux pane id (`%3`) of the session's agent, when it has one. */
+  pane: string | undefined;
+  port: number;
+  promptFile: string;
+  /** The argv the pane runs (after env wrapping), to respawn it identically. */
+  command: string[];
+  /** Whether the worktree's `setup` has succeeded; `up` runs it again until it has. */
+  setup: 'none' | 'ok' | 'failed';
+  createdAt: string;
+}
+
+export interface RunState {
+  version: 1;
+  root: string;
+  base: string;
+  configFile: string;
+  tmuxSession: string;
+  sessions: Record<string, SessionState>;
+}
+
+export type RunEvent = { time: string; type: string } & Record<string, unknown>;

@@ -1,0 +1,44 @@
+import { basename } from 'node:path';
+import { readConfigFile, readTaskFile } from '../adapters/config-file.js';
+import { getCurrentBranch, locateRepo, verifyGitVersion, type RepoLocation } from '../adapters/git.js';
+import { RunFiles } from '../adapters/run-files.js';
+import { validateConfig, type ParxConfig } from '../core/config-validate.js';
+import { ConfigError, UsageError } from '../core/errors.js';
+
+/** Everything a command needs to know about the repository and its configuration. */
+export interface Project extends RepoLocation {
+  /** Folder name of the main worktree: `{repo}` in worktreeDir, part of tmux/compose names. */
+  repoName: string;
+  configFile: string;
+  config: ParxConfig;
+  /** `config.base`, or the branch checked out in the main worktree. */
+  base: string;
+  files: RunFiles;
+}
+
+export interface ProjectOptions {
+  cwd?: string;
+  /** `--config PATH`, relative to cwd. */
+  configPath?: string;
+}
+
+export async function loadProject(options: ProjectOptions = {}): Promise<Project> {
+  const cwd = options.cwd ?? process.cwd();
+  await verifyGitVersion(cwd);
+  const repo = await locateRepo(cwd);
+  // From a session's worktree, fall back to the main worktree's config (the run's config).
+  const { file, raw } = await readConfigFile(cwd, [repo.toplevel, repo.root], options.configPath).catch(async (error) => {
+    if (error instanceof UsageError && !options.configPath && repo.toplevel !== repo.root) {
+      return readConfigFile(repo.root, [repo.root]);
+    }
+    throw error;
+  });
+  const validation = validateConfig(raw, { readTaskFile: (path) => readTaskFile(file, path) });
+  if (!validation.ok) throw new ConfigError(file, validation.problems);
+  const config = validation.config;
+  const base = config.base ?? (await getCurrentBranch(repo.root));
+  if (!base) {
+    throw new UsageError(`the main worktree (${repo.root}) has a detached HEAD; check out a branch or set \`base\` in ${file}`);
+  }
+  return { ...repo, repoName: basename(repo.root), configFile: file, config, base, files: new RunFiles(repo.commonDir) };
+}

@@ -1,0 +1,79 @@
+import { getSessionOption, hasSession, listPanes, respawnPane, startPane, tmux, type PaneInfo } from '../adapters/tmux.js';
+import { UsageError } from '../core/errors.js';
+import type { UpProgress } from './up.js';
+
+export interface PaneSpec {
+  session: string;
+  cwd: string;
+  argv: string[];
+}
+
+export interface TmuxGrid {
+  tmuxSession: string;
+  /** Marks the tmux session as this repository's, so a foreign one with the same name is never taken over. */
+  owner: string;
+  layout: string;
+}
+
+/**
+ * Pane border: the session name, then its violation count in red once the guard has set
+ * `@parx_violations` on the pane.
+ */
+const BORDER_FORMAT =
+  ' #{?@parx_session,#{@parx_session},#{pane_title}}#{?@parx_violations, #[fg=red bold]✗ #{@parx_violations}#[default],} ';
+
+/**
+ * Makes sure every session has a pane in the tmux session: creates the session and the missing
+ * panes, keeps live panes untouched, restarts dead ones only when asked. Returns pane ids.
+ */
+export async function ensurePanes(grid: TmuxGrid, specs: readonly PaneSpec[], respawn: boolean, emit: (e: UpProgress) => void): Promise<Map<string, string>> {
+  const panes = new Map<string, string>();
+  let existing: PaneInfo[] = [];
+  let windowId: string | undefined;
+
+  if (await hasSession(grid.tmuxSession)) {
+    const owner = await getSessionOption(grid.tmuxSession, '@parx_owner');
+    if (owner !== grid.owner) {
+      throw new UsageError(`tmux session "${grid.tmuxSession}" exists and was not made by parx for this repository; rename it or set tmuxSession in the config`);
+    }
+    existing = await listPanes(grid.tmuxSession);
+    windowId = existing.find((p) => p.session)?.windowId ?? existing[0]?.windowId;
+  }
+
+  for (const spec of specs) {
+    const pane = existing.find((p) => p.session === spec.session);
+    if (pane) {
+      panes.set(spec.session, pane.paneId);
+      if (pane.dead && respawn) await respawnPane(pane.paneId, spec.cwd, spec.argv);
+      const action = !pane.dead ? 'kept' : respawn ? 'respawned' : 'dead';
+      emit({ type: 'pane', session: spec.session, action, paneId: pane.paneId });
+      continue;
+    }
+    const paneSetup = [
+      // Keep a finished agent's last screen visible; `parx up --respawn` restarts it.
+      ['set-option', '-p', 'remain-on-exit', 'on'],
+      // Identity lives in a user option: programs overwrite pane titles with escape codes.
+      ['set-option', '-p', '@parx_session', spec.session],
+      ['select-pane', '-T', spec.session],
+    ];
+    let paneId: string;
+    if (!windowId) {
+      ({ windowId, paneId } = await startPane({ session: grid.tmuxSession }, spec.cwd, spec.argv, [
+        ...paneSetup,
+        ['set-option', '@parx_owner', grid.owner],
+        ['rename-window', 'parx'],
+        ['set-option', '-w', 'pane-border-status', 'top'],
+        ['set-option', '-w', 'pane-border-format', BORDER_FORMAT],
+      ]));
+    } else {
+      // Re-tile after every split: repeatedly halving one pane runs out of room after ~6 splits.
+      ({ paneId } = await startPane({ window: windowId }, spec.cwd, spec.argv, [...paneSetup, ['select-layout', grid.layout]]));
+    }
+    panes.set(spec.session, paneId);
+    emit({ type: 'pane', session: spec.session, action: 'started', paneId });
+  }
+  // Leave the first session's pane selected, as a human reads the grid from the top left.
+  const first = panes.get(specs[0]?.session ?? '');
+  if (first && windowId) await tmux(['select-layout', '-t', windowId, grid.layout, ';', 'select-pane', '-t', first]);
+  return panes;
+}

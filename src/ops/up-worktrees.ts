@@ -1,0 +1,94 @@
+import { canWriteDirectory, copyIntoWorktree, excludeFromRepo, isOccupied } from '../adapters/files.js';
+import { addWorktree, listBranches, listWorktrees, pruneWorktrees, realpath } from '../adapters/git.js';
+import { runHookCommand, type CommandOutcome } from '../adapters/shell-command.js';
+import { mkdir } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import type { SessionConfig } from '../core/config-validate.js';
+import { UsageError } from '../core/errors.js';
+import { planWorktrees, type WorktreeAction } from '../core/worktree-plan.js';
+import type { Project } from './project.js';
+import type { UpProgress } from './up.js';
+
+/** Where session worktrees go: `worktreeDir` with `{repo}` filled in, relative to the main worktree. */
+export function getWorktreeDir(project: Project): string {
+  return realpath(resolve(project.root, project.config.worktreeDir.replaceAll('{repo}', project.repoName)));
+}
+
+/** Decides what to do for each session's worktree; throws (exit 2) before anything is made. */
+export async function planSessionWorktrees(project: Project, sessions: readonly SessionConfig[]): Promise<WorktreeAction[]> {
+  const dir = getWorktreeDir(project);
+  const [worktrees, branches] = await Promise.all([listWorktrees(project.root), listBranches(project.root, 'parx/')]);
+  const plan = planWorktrees(
+    sessions.map((s) => ({ name: s.name, path: join(dir, s.name) })),
+    { mainPath: project.root, worktrees, branches, isOccupied },
+  );
+  if (!plan.ok) throw new UsageError(plan.problems.join('\n'));
+  const creates = plan.actions.some((a) => a.kind !== 'reuse');
+  if (creates && !(await canWriteDirectory(dir))) {
+    throw new UsageError(`worktreeDir ${dir} is not writable; fix its permissions or set worktreeDir in ${project.configFile}`);
+  }
+  return plan.actions;
+}
+
+export interface PreparedWorktree {
+  action: WorktreeAction;
+  /** Outcome of `setup` when it ran this time. */
+  setup: CommandOutcome | undefined;
+}
+
+/**
+ * Creates missing worktrees one at a time (concurrent `git worktree add` on one repository can
+ * fail reading another's half-written admin folder) while each new worktree's `setup` starts at
+ * once and runs alongside the next creations.
+ */
+export async function prepareWorktrees(
+  project: Project,
+  actions: readonly WorktreeAction[],
+  needsSetup: (action: WorktreeAction) => string | undefined,
+  envOf: (action: WorktreeAction) => Record<string, string>,
+  emit: (event: UpProgress) => void,
+): Promise<PreparedWorktree[]> {
+  const dir = getWorktreeDir(project);
+  if (actions.some((a) => a.kind !== 'reuse')) {
+    await mkdir(dir, { recursive: true });
+    await excludeFromRepo(project.root, project.commonDir, dir);
+  }
+  const prepared: Array<Promise<PreparedWorktree>> = [];
+  try {
+    await createInTurn();
+  } finally {
+    // Even when a creation failed, let the setups already running finish before returning.
+    await Promise.allSettled(prepared);
+  }
+  return Promise.all(prepared);
+
+  async function createInTurn(): Promise<void> {
+  for (const action of actions) {
+    if (action.kind === 'create-branch') {
+      await addWorktree(project.root, action.path, action.branch, `refs/heads/${project.base}`);
+    } else if (action.kind === 'add-existing-branch') {
+      if (action.pruneFirst) await pruneWorktrees(project.root);
+      await addWorktree(project.root, action.path, action.branch);
+    }
+    const created = action.kind !== 'reuse';
+    emit({ type: 'worktree', session: action.session, action: created ? 'created' : 'reused', path: action.path });
+    if (created) {
+      for (const path of project.config.copy) {
+        if (!(await copyIntoWorktree(project.root, action.path, path))) emit({ type: 'copy-missing', session: action.session, path });
+      }
+    }
+    const setup = needsSetup(action);
+    if (!setup) {
+      prepared.push(Promise.resolve({ action, setup: undefined }));
+      continue;
+    }
+    emit({ type: 'setup', session: action.session, status: 'started' });
+    prepared.push(
+      runHookCommand(setup, action.path, envOf(action)).then((outcome) => {
+        emit({ type: 'setup', session: action.session, status: outcome.ok ? 'ok' : 'failed', outcome });
+        return { action, setup: outcome };
+      }),
+    );
+  }
+  }
+}

@@ -1,0 +1,179 @@
+import { readFile } from 'node:fs/promises';
+import { resolve } from 'node:path';
+import { findExecutable } from '../adapters/files.js';
+import type { CommandOutcome } from '../adapters/shell-command.js';
+import { toTmuxName, verifyTmux } from '../adapters/tmux.js';
+import { buildAgentArgv, getAgentProgram } from '../core/agent-command.js';
+import type { SessionConfig } from '../core/config-validate.js';
+import { RefusedError, UsageError } from '../core/errors.js';
+import { renderPrompt } from '../core/prompt.js';
+import type { RunState, SessionState } from '../core/run-state.js';
+import { getSessionEnv, getSessionPort, mergeEnv, wrapWithEnv } from '../core/session-env.js';
+import type { WorktreeAction } from '../core/worktree-plan.js';
+import { mapOwnership } from './plan.js';
+import { loadProject, type Project, type ProjectOptions } from './project.js';
+import { ensurePanes } from './up-tmux.js';
+import { planSessionWorktrees, prepareWorktrees } from './up-worktrees.js';
+
+export interface UpOptions extends ProjectOptions {
+  /** Limit to these sessions (default: all). */
+  sessions?: string[];
+  /** Restart panes whose program has exited. */
+  respawn?: boolean;
+  onProgress?: (event: UpProgress) => void;
+}
+
+export type UpProgress =
+  | { type: 'worktree'; session: string; action: 'created' | 'reused'; path: string }
+  | { type: 'copy-missing'; session: string; path: string }
+  | { type: 'setup'; session: string; status: 'started' } 
+  | { type: 'setup'; session: string; status: 'ok' | 'failed'; outcome: CommandOutcome }
+  | { type: 'pane'; session: string; action: 'started' | 'kept' | 'respawned' | 'dead'; paneId: string };
+
+export interface UpResult {
+  tmuxSession: string;
+  base: string;
+  sessions: Array<{ name: string; branch: string; worktree: string; pane: string }>;
+}
+
+import { TEMPLATES_DIR } from './templates.js';
+
+/** `parx up`: worktrees, prompts, a tmux grid and the run state. Safe to run again. */
+export async function runUp(options: UpOptions = {}): Promise<UpResult> {
+  const emit = options.onProgress ?? (() => {});
+  const project = await loadProject(options);
+  const { config } = project;
+  const selected = selectSessions(config.sessions, options.sessions ?? []);
+
+  // Everything that can refuse does so before anything is created.
+  await verifyTmux();
+  const { plan } = await mapOwnership(project);
+  if (plan.overlaps.length > 0) {
+    throw new RefusedError(
+      `${plan.overlaps.length} file(s) are owned by two or more sessions; make the owns globs disjoint (see \`parx plan\`)`,
+      plan.overlaps.slice(0, 20).map((o) => `${o.path}: ${o.sessions.join(', ')}`),
+    );
+  }
+  await verifyAgentsExist(project, selected);
+  const actions = await planSessionWorktrees(project, selected);
+  const template = await readPromptTemplate(project);
+
+  const previous = await project.files.readState();
+  const tmuxSession = toTmuxName(config.tmuxSession ?? `parx-${project.repoName}`);
+  const envOf = (session: SessionConfig, worktree: string) =>
+    getSessionEnv({
+      session: session.name,
+      branch: `parx/${session.name}`,
+      worktree,
+      root: project.root,
+      repoName: project.repoName,
+      port: getSessionPort(config.ports, session.index),
+      env: session.env,
+    });
+  const sessionOf = (action: WorktreeAction) => selected.find((s) => s.name === action.session)!;
+
+  const prepared = await prepareWorktrees(
+    project,
+    actions,
+    (action) => {
+      // A reused worktree runs setup again only if it never succeeded (or parx has no record).
+      const before = previous?.sessions[action.session]?.setup;
+      const done = action.kind === 'reuse' && (before === 'ok' || before === 'none');
+      return done ? undefined : sessionOf(action).setup;
+    },
+    (action) => mergeEnv(process.env, envOf(sessionOf(action), action.path)),
+    emit,
+  );
+
+  const now = new Date().toISOString();
+  const state: RunState = {
+    version: 1,
+    root: project.root,
+    base: project.base,
+    configFile: project.configFile,
+    tmuxSession,
+    sessions: { ...previous?.sessions },
+  };
+  for (const { action, setup } of prepared) {
+    const session = sessionOf(action);
+    const text = renderPrompt(template, {
+      session: session.name,
+      branch: action.branch,
+      base: project.base,
+      worktree: action.path,
+      task: session.task,
+      owns: session.owns,
+      shared: config.shared,
+      others: config.sessions.filter((s) => s.name !== session.name),
+    });
+    const promptFile = await project.files.writePrompt(session.name, text);
+    const before: SessionState | undefined = previous?.sessions[session.name];
+    state.sessions[session.name] = {
+      branch: action.branch,
+      worktree: action.path,
+      pane: before?.pane,
+      port: getSessionPort(config.ports, session.index),
+      promptFile,
+      command: wrapWithEnv(buildAgentArgv(session.agent, { text, file: promptFile }), envOf(session, action.path)),
+      setup: setup ? (setup.ok ? 'ok' : 'failed') : (before?.setup ?? (session.setup ? 'ok' : 'none')),
+      createdAt: before?.createdAt ?? now,
+    };
+  }
+
+  const failed = prepared.filter((p) => p.setup && !p.setup.ok);
+  if (failed.length > 0) {
+    await project.files.writeState(state);
+    throw new RefusedError(
+      `setup failed in ${failed.map((f) => f.action.session).join(', ')}; no agent was started. Fix it and run \`parx up\` again: worktrees are kept and setup runs again where it failed`,
+      failed.flatMap((f) => [`── ${f.action.session} (exit ${f.setup!.exitCode ?? 'signal'}) ──`, ...f.setup!.output.split('\n').slice(-30)]),
+    );
+  }
+
+  const panes = await ensurePanes(
+    { tmuxSession, owner: project.commonDir, layout: config.layout },
+    prepared.map(({ action }) => ({ session: action.session, cwd: action.path, argv: state.sessions[action.session]!.command })),
+    options.respawn ?? false,
+    emit,
+  );
+  for (const [name, pane] of panes) state.sessions[name]!.pane = pane;
+  await project.files.writeState(state);
+  await project.files.appendEvent({ type: 'up', sessions: selected.map((s) => s.name), tmuxSession });
+
+  return {
+    tmuxSession,
+    base: project.base,
+    sessions: selected.map((s) => {
+      const st = state.sessions[s.name]!;
+      return { name: s.name, branch: st.branch, worktree: st.worktree, pane: st.pane ?? '' };
+    }),
+  };
+}
+
+export function selectSessions(all: readonly SessionConfig[], names: readonly string[]): SessionConfig[] {
+  if (names.length === 0) return [...all];
+  const unknown = names.filter((n) => !all.some((s) => s.name === n));
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown session${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; configured: ${all.map((s) => s.name).join(', ')}`);
+  }
+  return all.filter((s) => names.includes(s.name));
+}
+
+async function verifyAgentsExist(project: Project, sessions: readonly SessionConfig[]): Promise<void> {
+  for (const agent of new Set(sessions.map((s) => s.agent))) {
+    const program = getAgentProgram(agent);
+    if (!(await findExecutable(program, project.root))) {
+      const users = sessions.filter((s) => s.agent === agent).map((s) => s.name);
+      throw new UsageError(`agent program "${program}" (for ${users.join(', ')}) is not installed or not on PATH`);
+    }
+  }
+}
+
+async function readPromptTemplate(project: Project): Promise<string> {
+  const custom = project.config.promptTemplate;
+  const path = custom ? resolve(project.configFile, '..', custom) : new URL('prompt.md', TEMPLATES_DIR);
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(`cannot read the prompt template ${String(path)}: ${(error as Error).message}`);
+  }
+}
