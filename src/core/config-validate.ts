@@ -1,6 +1,7 @@
 import type { z } from 'zod';
 import type { ConfigProblem } from './errors.js';
 import { allowedKeys, configSchema, type RawConfig } from './config-schema.js';
+import { splitCommandLine } from './agent-command.js';
 import { findDependencyCycle } from './order.js';
 
 /** A session after validation: every default filled in, the task text resolved. */
@@ -39,6 +40,8 @@ export function validateConfig(raw: unknown, options: ValidateOptions): Validati
   if (names.length === 0) problems.push({ keyPath: 'sessions', message: 'expected at least one session' });
   rawConfig.shared.forEach((glob, i) => checkGlob(glob, `shared[${i}]`, problems));
   rawConfig.copy.forEach((path, i) => checkRelativePath(path, `copy[${i}]`, problems));
+  checkCommandLine(rawConfig.agent, 'agent', problems);
+  checkEnvNames(rawConfig.env, 'env', problems);
 
   const sessions: SessionConfig[] = names.map((name, index) => {
     const s = rawConfig.sessions[name]!;
@@ -50,6 +53,8 @@ export function validateConfig(raw: unknown, options: ValidateOptions): Validati
       });
     }
     s.owns.forEach((glob, i) => checkGlob(glob, `${at}.owns[${i}]`, problems));
+    if (s.agent !== undefined) checkCommandLine(s.agent, `${at}.agent`, problems);
+    checkEnvNames(s.env, `${at}.env`, problems);
     s.after.forEach((dep, i) => {
       if (!names.includes(dep)) {
         problems.push({ keyPath: `${at}.after[${i}]`, message: `expected the name of another session, got unknown session "${dep}"` });
@@ -95,7 +100,7 @@ function resolveTask(
     }
   }
   if (task === undefined || task.trim() === '') {
-    problems.push({ keyPath: task === undefined ? `${at}.task` : `${at}.task`, message: 'expected a task (a non-empty `task` string or a `taskFile`)' });
+    problems.push({ keyPath: `${at}.task`, message: 'expected a task (a non-empty `task` string or a `taskFile`)' });
     return '';
   }
   return task;
@@ -115,6 +120,22 @@ export function getGlobProblem(glob: string): string | undefined {
 function checkGlob(glob: string, keyPath: string, problems: ConfigProblem[]): void {
   const problem = getGlobProblem(glob);
   if (problem) problems.push({ keyPath, message: problem });
+}
+
+function checkCommandLine(line: string, keyPath: string, problems: ConfigProblem[]): void {
+  try {
+    splitCommandLine(line);
+  } catch (error) {
+    problems.push({ keyPath, message: `expected a command line; it ${(error as Error).message}` });
+  }
+}
+
+function checkEnvNames(env: Record<string, string>, keyPath: string, problems: ConfigProblem[]): void {
+  for (const name of Object.keys(env)) {
+    if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      problems.push({ keyPath: `${keyPath}.${name}`, message: 'expected an environment variable name (letters, digits and "_", not starting with a digit)' });
+    }
+  }
 }
 
 function checkRelativePath(path: string, keyPath: string, problems: ConfigProblem[]): void {

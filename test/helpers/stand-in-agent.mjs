@@ -1,0 +1,49 @@
+#!/usr/bin/env node
+// A stand-in for an AI coding agent, run by parx in a tmux pane like a real one.
+//
+// It takes its prompt as the last argument (or from `--prompt-file <path>`), records exactly
+// what it received in $STANDIN_RECORD_DIR/<session>.json, then acts on the task lines of the
+// prompt:  `EDIT <path>` writes the file,  `DELETE <path>` removes it,  `COMMIT <message>`
+// commits everything on the session's branch. Then it waits, as an interactive agent does,
+// unless STANDIN_EXIT=1 tells it to finish.
+import { execFileSync } from 'node:child_process';
+import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+
+const args = process.argv.slice(2);
+const fileFlag = args.indexOf('--prompt-file');
+const prompt = fileFlag >= 0 ? readFileSync(args[fileFlag + 1], 'utf8') : args.at(-1) ?? '';
+const session = process.env.PARX_SESSION ?? 'unknown';
+const recordDir = process.env.STANDIN_RECORD_DIR;
+
+const record = (suffix, data) => recordDir && writeFileSync(join(recordDir, `${session}.${suffix}`), data);
+if (recordDir) appendFileSync(join(recordDir, `${session}.starts`), `${Date.now()}\n`);
+record(
+  'json',
+  JSON.stringify({
+    argv: args,
+    prompt,
+    cwd: process.cwd(),
+    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(PARX_|COMPOSE_PROJECT_NAME$|CLAUDECODE$|STANDIN_|DEMO_)/.test(k))),
+  }),
+);
+
+for (const line of prompt.split('\n')) {
+  const [verb, ...rest] = line.trim().split(' ');
+  const arg = rest.join(' ');
+  if (verb === 'EDIT') {
+    mkdirSync(dirname(arg), { recursive: true });
+    writeFileSync(arg, `edited by ${session}\n`);
+  } else if (verb === 'DELETE') {
+    rmSync(arg, { force: true });
+  } else if (verb === 'COMMIT') {
+    execFileSync('git', ['add', '-A'], { stdio: 'ignore' });
+    execFileSync('git', ['commit', '-q', '-m', arg], { stdio: 'ignore' });
+  }
+}
+record('done', 'done\n');
+console.log(`stand-in agent for ${session}: task done, waiting`);
+
+if (process.env.STANDIN_EXIT === '1') process.exit(0);
+setInterval(() => {}, 1 << 30);
+for (const signal of ['SIGHUP', 'SIGTERM', 'SIGINT']) process.on(signal, () => process.exit(0));
