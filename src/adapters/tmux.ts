@@ -99,7 +99,7 @@ export async function listPanes(sessionName: string): Promise<PaneInfo[]> {
 }
 
 export async function getSessionOption(sessionName: string, option: string): Promise<string | undefined> {
-  const result = await execa('tmux', ['show-options', '-qv', '-t', `=${sessionName}`, option], { reject: false });
+  const result = await execa('tmux', ['show-options', '-qv', '-t', `=${sessionName}:`, option], { reject: false });
   return result.exitCode === 0 && result.stdout !== '' ? result.stdout : undefined;
 }
 

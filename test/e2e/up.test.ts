@@ -1,0 +1,133 @@
+import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRunFixture } from '../helpers/fixture.js';
+import { runParx, waitFor } from '../helpers/parx.js';
+import { killTmuxServer, listPaneRows, tmuxOut } from '../helpers/tmux.js';
+
+afterEach(killTmuxServer);
+
+// Everything a shell would interpret, plus newlines, tabs and non-ASCII text.
+const TRICKY = `Fix "quotes" & 'apostrophes'; $(touch /tmp/parx-pwned) \`id\` $HOME ~ * ?\n\tindented ✓ ünïcode 日本語 \\ back\\slash -- --flag {promptFile}`;
+
+const threeSessions = () =>
+  createRunFixture({
+    auth: { owns: ['src/auth/**'], task: `${TRICKY}\nEDIT src/auth/login.ts\nEDIT src/auth/jwt.ts\nCOMMIT auth: jwt login` },
+    payments: { owns: ['src/payments/**'], task: 'EDIT src/payments/charge.ts\nCOMMIT payments: refuse negatives', after: ['auth'] },
+    web: { owns: ['src/web/**'], task: 'Look around; change nothing.' },
+  });
+
+describe('parx up', () => {
+  it('starts one titled pane per session, in its own worktree and branch, with its exact prompt', async () => {
+    const run = threeSessions();
+    // An agent marker in parx's own environment must not reach the panes.
+    const result = await runParx(['up', '--detach'], run.root, { CLAUDECODE: '1' });
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('tmux attach -t parx-repo');
+    for (const s of ['auth', 'payments', 'web']) await waitFor(`${s} to finish`, () => run.isDone(s) || undefined);
+
+    const panes = listPaneRows('parx-repo');
+    expect(panes.map((p) => [p.session, p.title, p.path])).toEqual(
+      ['auth', 'payments', 'web'].map((s) => [s, s, run.worktree(s)]),
+    );
+    expect(tmuxOut('display-message', '-p', '-t', '=parx-repo:', '#{window_layout}')).toMatch(/^[0-9a-f]{4},/);
+
+    const state = run.state();
+    for (const s of ['auth', 'payments', 'web']) {
+      const record = run.record(s);
+      const promptFile = readFileSync(state.sessions[s]!.promptFile, 'utf8');
+      expect(record.prompt).toBe(promptFile);
+      expect(record.argv.at(-1)).toBe(promptFile);
+      expect(record.cwd).toBe(run.worktree(s));
+      expect(record.env).toMatchObject({ PARX_SESSION: s, PARX_BRANCH: `parx/${s}`, PARX_WORKTREE: run.worktree(s), PARX_ROOT: realpathSync(run.root) });
+      expect(record.env.CLAUDECODE).toBeUndefined();
+      expect(state.sessions[s]!.pane).toBe(panes.find((p) => p.session === s)!.id);
+    }
+    expect(run.record('auth').prompt).toContain(TRICKY);
+    expect(run.record('auth').prompt).toContain('- payments: `src/payments/**`');
+    expect(run.record('payments').env).toMatchObject({ PARX_PORT: '4110', COMPOSE_PROJECT_NAME: 'repo-payments' });
+    expect(existsSync('/tmp/parx-pwned')).toBe(false);
+
+    // The stand-in committed on its own branch; base and the main worktree are untouched.
+    expect(run.git('log', '-1', '--format=%s', 'parx/auth').trim()).toBe('auth: jwt login');
+    expect(run.git('diff', '--name-only', 'main', 'parx/auth').trim().split('\n')).toEqual(['src/auth/jwt.ts', 'src/auth/login.ts']);
+    expect(run.git('log', '-1', '--format=%s', 'main').trim()).toBe('add parx config');
+    expect(run.git('status', '--porcelain').trim()).toBe('');
+
+    const events = readFileSync(join(run.root, '.git', 'parx', 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    expect(events).toEqual([expect.objectContaining({ type: 'up', sessions: ['auth', 'payments', 'web'], time: expect.any(String) })]);
+
+    // Run from inside a session's worktree, parx finds the same run.
+    const plan = await runParx(['plan', '--json'], run.worktree('web'));
+    expect(plan.exitCode).toBe(0);
+    expect(JSON.parse(plan.stdout).sessions).toHaveLength(3);
+  });
+
+  it('changes nothing when run again', async () => {
+    const run = threeSessions();
+    expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
+    for (const s of ['auth', 'payments', 'web']) await waitFor(`${s} to finish`, () => run.isDone(s) || undefined);
+    const snapshot = () => ({
+      panes: listPaneRows('parx-repo'),
+      worktrees: run.git('worktree', 'list', '--porcelain'),
+      refs: run.git('for-each-ref', '--format=%(refname) %(objectname)'),
+      status: ['auth', 'web'].map((s) => readFileSync(join(run.worktree(s), 'src/auth/login.ts'), 'utf8')),
+    });
+    const before = snapshot();
+
+    const again = await runParx(['up', '--detach'], run.root);
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toMatch(/auth\s+worktree reused/);
+    expect(again.stdout).toMatch(/auth\s+pane %\d+ running/);
+    expect(snapshot()).toEqual(before);
+    for (const s of ['auth', 'payments', 'web']) expect(run.starts(s)).toBe(1);
+  });
+
+  it('creates only what is missing: named sessions first, the rest later, a closed pane again', async () => {
+    const run = threeSessions();
+    expect((await runParx(['up', '--detach', 'web'], run.root)).exitCode).toBe(0);
+    expect(listPaneRows('parx-repo').map((p) => p.session)).toEqual(['web']);
+    expect(run.git('for-each-ref', '--format=%(refname:short)', 'refs/heads/parx/').trim()).toBe('parx/web');
+
+    expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
+    expect(listPaneRows('parx-repo').map((p) => p.session).sort()).toEqual(['auth', 'payments', 'web']);
+    await waitFor('web to start', () => run.isDone('web') || undefined);
+
+    const auth = listPaneRows('parx-repo').find((p) => p.session === 'auth')!;
+    tmuxOut('kill-pane', '-t', auth.id);
+    const third = await runParx(['up', '--detach'], run.root);
+    expect(third.exitCode).toBe(0);
+    expect(third.stdout).toMatch(/auth\s+worktree reused/);
+    expect(listPaneRows('parx-repo').map((p) => p.session).sort()).toEqual(['auth', 'payments', 'web']);
+    expect(run.starts('web')).toBe(1);
+  });
+
+  it('keeps an exited agent on screen and restarts it only with --respawn', async () => {
+    const run = createRunFixture({ solo: { owns: ['src/**'], task: 'EDIT src/x.ts', env: { STANDIN_EXIT: '1' } } });
+    expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
+    await waitFor('the agent to exit', () => listPaneRows('parx-repo').find((p) => p.dead));
+
+    const plain = await runParx(['up', '--detach'], run.root);
+    expect(plain.stdout).toContain('exited (parx up --respawn restarts it)');
+    expect(run.starts('solo')).toBe(1);
+
+    const respawn = await runParx(['up', '--detach', '--respawn'], run.root);
+    expect(respawn.exitCode).toBe(0);
+    expect(respawn.stdout).toMatch(/solo\s+pane %\d+ respawned/);
+    await waitFor('a second start', () => (run.starts('solo') === 2 ? true : undefined));
+  });
+
+  it('refuses to start when two sessions own the same file, creating nothing', async () => {
+    const run = createRunFixture({
+      a: { owns: ['src/**'], task: 't' },
+      b: { owns: ['src/auth/**'], task: 't' },
+    });
+    const result = await runParx(['up', '--detach'], run.root);
+    expect(result.exitCode).toBe(1);
+    expect(result.stderr).toContain('owned by two or more sessions');
+    expect(result.stderr).toContain('src/auth/login.ts: a, b');
+    expect(run.git('worktree', 'list').trim().split('\n')).toHaveLength(1);
+    expect(existsSync(join(run.root, '.git', 'parx'))).toBe(false);
+  });
+});
