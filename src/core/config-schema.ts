@@ -1,10 +1,11 @@
 import { z } from 'zod';
 
 /**
- * The shape of a parx configuration file (SPEC "Configuration"). Strict objects: an unknown
- * key is an error, because a misspelt `ownz:` silently ignored would leave a session unguarded.
- * Rules zod cannot express with a good message (session names, globs, `after`, cycles) live in
- * config-validate.ts.
+ * The shape of a parx configuration file (SPEC "Configuration"). An unknown key is an error
+ * (a misspelt `ownz:` silently ignored would leave a session unguarded), but it is checked in
+ * config-validate.ts against `allowedKeys` rather than with zod's strict objects, so that one
+ * stray key does not hide every other problem in the file. Rules zod cannot express with a
+ * good message (session names, globs, `after`, cycles) live there too.
  */
 
 const envValue = z.union([z.string(), z.number(), z.boolean()]).transform(String);
@@ -12,7 +13,7 @@ const envMap = z.record(z.string(), envValue);
 const command = z.string().trim().min(1);
 const stringList = z.array(z.string());
 
-export const sessionSchema = z.strictObject({
+export const sessionSchema = z.object({
   owns: z.array(z.string()).min(1),
   task: z.string().optional(),
   taskFile: z.string().min(1).optional(),
@@ -22,7 +23,7 @@ export const sessionSchema = z.strictObject({
   env: envMap.default({}),
 });
 
-export const configSchema = z.strictObject({
+export const configSchema = z.object({
   base: z.string().min(1).optional(),
   agent: command.default('claude'),
   worktreeDir: z.string().min(1).default('../{repo}.parx'),

@@ -31,9 +31,9 @@ export interface ValidateOptions {
 export const SESSION_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 
 export function validateConfig(raw: unknown, options: ValidateOptions): Validation {
+  const problems: ConfigProblem[] = findUnknownKeys(raw);
   const parsed = configSchema.safeParse(raw ?? {}, { reportInput: true });
-  if (!parsed.success) return { ok: false, problems: parsed.error.issues.flatMap(describeIssue) };
-  const problems: ConfigProblem[] = [];
+  if (!parsed.success) return { ok: false, problems: [...problems, ...parsed.error.issues.flatMap(describeIssue)] };
   const rawConfig = parsed.data;
   const names = Object.keys(rawConfig.sessions);
 
@@ -78,6 +78,24 @@ export function validateConfig(raw: unknown, options: ValidateOptions): Validati
   }
   if (problems.length > 0) return { ok: false, problems };
   return { ok: true, config: { ...rawConfig, sessions } };
+}
+
+function findUnknownKeys(raw: unknown): ConfigProblem[] {
+  const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isMap(raw)) return [];
+  const levels: Array<[unknown, string[], string]> = [
+    [raw, allowedKeys.top, ''],
+    [raw.guard, allowedKeys.guard, 'guard.'],
+    [raw.ports, allowedKeys.ports, 'ports.'],
+    ...Object.entries(isMap(raw.sessions) ? raw.sessions : {}).map(([name, s]): [unknown, string[], string] => [s, allowedKeys.session, `sessions.${name}.`]),
+  ];
+  return levels.flatMap(([value, allowed, prefix]) =>
+    isMap(value)
+      ? Object.keys(value)
+          .filter((key) => !allowed.includes(key))
+          .map((key) => ({ keyPath: `${prefix}${key}`, message: describeUnknownKey(key, allowed) }))
+      : [],
+  );
 }
 
 function resolveTask(
@@ -154,11 +172,6 @@ export function formatKeyPath(path: ReadonlyArray<PropertyKey>): string {
 function describeIssue(issue: z.core.$ZodIssue): ConfigProblem[] {
   const keyPath = formatKeyPath(issue.path);
   switch (issue.code) {
-    case 'unrecognized_keys':
-      return issue.keys.map((key) => ({
-        keyPath: formatKeyPath([...issue.path, key]),
-        message: describeUnknownKey(key, allowedKeysAt(issue.path)),
-      }));
     case 'invalid_type':
       return [{ keyPath, message: issue.input === undefined ? `required; expected ${article(issue.expected)}` : `expected ${article(issue.expected)}, got ${describeValue(issue.input)}` }];
     case 'invalid_value':
@@ -176,14 +189,6 @@ function describeIssue(issue: z.core.$ZodIssue): ConfigProblem[] {
     default:
       return [{ keyPath, message: issue.message }];
   }
-}
-
-function allowedKeysAt(path: ReadonlyArray<PropertyKey>): string[] {
-  if (path.length === 0) return allowedKeys.top;
-  if (path[0] === 'sessions' && path.length === 2) return allowedKeys.session;
-  if (path[0] === 'guard') return allowedKeys.guard;
-  if (path[0] === 'ports') return allowedKeys.ports;
-  return [];
 }
 
 function describeUnknownKey(key: string, allowed: string[]): string {

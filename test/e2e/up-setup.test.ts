@@ -1,0 +1,87 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRunFixture } from '../helpers/fixture.js';
+import { runParx, waitFor } from '../helpers/parx.js';
+import { hasTmuxSession, killTmuxServer } from '../helpers/tmux.js';
+
+afterEach(killTmuxServer);
+
+// Each setup appends "<session> <start-ms> <end-ms>" to a shared log around a short sleep.
+const timedSetup = (log: string) => `s=$(node -e 'console.log(Date.now())'); sleep 0.5; printf '%s %s %s\\n' "$PARX_SESSION" "$s" "$(node -e 'console.log(Date.now())')" >> '${log}'`;
+
+describe('parx up: copy and setup', () => {
+  it('copies ignored files into new worktrees and runs setup concurrently with the session environment', async () => {
+    const run = createRunFixture(
+      {
+        auth: { owns: ['src/auth/**'], task: 't' },
+        payments: { owns: ['src/payments/**'], task: 't' },
+        web: { owns: ['src/web/**'], task: 't', setup: `printf '%s' "$PARX_SESSION:$PARX_PORT:$DEMO_FLAG" > .setup-out` },
+      },
+      { copy: ['.env', 'config/local', 'missing.txt'], env: { DEMO_FLAG: 'on' } },
+    );
+    const log = join(run.records, 'setup.log');
+    const config = JSON.parse(run.read('parx.config.json'));
+    config.setup = timedSetup(log);
+    config.env.STANDIN_RECORD_DIR = run.records;
+    run.write('parx.config.json', JSON.stringify(config));
+    run.write('.gitignore', '.env\nconfig/local/\n');
+    run.git('add', '-A');
+    run.git('commit', '-q', '-m', 'setup');
+    run.write('.env', 'SECRET=1\n');
+    run.write('config/local/db.json', '{"port":5432}\n');
+
+    const result = await runParx(['up', '--detach'], run.root);
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    expect(result.stdout).toContain('copy: skipped missing.txt');
+    for (const s of ['auth', 'payments', 'web']) {
+      expect(readFileSync(join(run.worktree(s), '.env'), 'utf8')).toBe('SECRET=1\n');
+      expect(readFileSync(join(run.worktree(s), 'config/local/db.json'), 'utf8')).toBe('{"port":5432}\n');
+    }
+    expect(readFileSync(join(run.worktree('web'), '.setup-out'), 'utf8')).toBe('web:4120:on');
+
+    // auth and payments ran the global setup; their runs overlapped in time.
+    const runs = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split(' '));
+    expect(runs.map((r) => r[0]).sort()).toEqual(['auth', 'payments']);
+    const [a, b] = runs.map(([, start, end]) => ({ start: Number(start), end: Number(end) }));
+    expect(a!.start < b!.end && b!.start < a!.end).toBe(true);
+
+    // Setup ran once: a second `up` reuses the worktrees as they are.
+    expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(2);
+  });
+
+  it('shows a failed setup, starts no agent, keeps the worktrees and retries only that setup', async () => {
+    const run = createRunFixture({
+      good: { owns: ['src/auth/**'], task: 't', setup: 'true' },
+      bad: { owns: ['src/web/**'], task: 't', setup: 'true' },
+    });
+    const fixSetups = (bad: string) => {
+      const config = JSON.parse(run.read('parx.config.json'));
+      config.sessions.good.setup = `echo ok >> '${run.records}/good.setups'`;
+      config.sessions.bad.setup = bad;
+      run.write('parx.config.json', JSON.stringify(config));
+    };
+    fixSetups('echo "installing…"; echo "boom: registry unreachable" >&2; exit 3');
+
+    const failed = await runParx(['up', '--detach'], run.root);
+    expect(failed.exitCode).toBe(1);
+    expect(failed.stderr).toContain('setup failed in bad');
+    expect(failed.stderr).toContain('── bad (exit 3) ──');
+    expect(failed.stderr).toContain('boom: registry unreachable');
+    expect(failed.stderr).not.toContain('── good');
+    expect(hasTmuxSession('parx-repo')).toBe(false);
+    expect(existsSync(run.worktree('good')) && existsSync(run.worktree('bad'))).toBe(true);
+    expect(run.state().sessions.bad!.setup).toBe('failed');
+
+    fixSetups(`echo fixed > '${run.records}/bad.fixed'`);
+    const retried = await runParx(['up', '--detach'], run.root);
+    expect(retried.stderr).toBe('');
+    expect(retried.exitCode).toBe(0);
+    expect(existsSync(join(run.records, 'bad.fixed'))).toBe(true);
+    expect(readFileSync(join(run.records, 'good.setups'), 'utf8')).toBe('ok\n');
+    expect(hasTmuxSession('parx-repo')).toBe(true);
+    await waitFor('both agents to start', () => (run.isDone('good') && run.isDone('bad')) || undefined);
+  });
+});
