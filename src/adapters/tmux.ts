@@ -103,8 +103,16 @@ export async function getSessionOption(sessionName: string, option: string): Pro
   return result.exitCode === 0 && result.stdout !== '' ? result.stdout : undefined;
 }
 
-/** Attaches the terminal (stdio inherited) or, inside tmux, switches the current client. */
-export async function attachOrSwitch(sessionName: string, insideTmux: boolean): Promise<void> {
-  const args = insideTmux ? ['switch-client', '-t', `=${sessionName}`] : ['attach-session', '-t', `=${sessionName}`];
-  await execa('tmux', args, { stdio: 'inherit' });
+/**
+ * Attaches this terminal to the session (stdio inherited), or inside tmux switches the current
+ * client to it. Returns false when that was not possible, e.g. inside a pane of a session no
+ * client is attached to ("no current client").
+ */
+export async function attachOrSwitch(sessionName: string, insideTmux: boolean): Promise<boolean> {
+  if (insideTmux) {
+    const result = await execa('tmux', ['switch-client', '-t', `=${sessionName}`], { reject: false });
+    return result.exitCode === 0;
+  }
+  const result = await execa('tmux', ['attach-session', '-t', `=${sessionName}`], { stdio: 'inherit', reject: false });
+  return result.exitCode === 0;
 }

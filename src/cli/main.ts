@@ -1,6 +1,8 @@
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, isKnownError, RefusedError } from '../core/errors.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { printError } from './output.js';
 
 /**
@@ -14,7 +16,7 @@ export interface GlobalOptions {
   config?: string;
 }
 
-const { version } = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')) as { version: string };
+const { version } = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
 
 function createProgram(): Command {
   const program = new Command('parx')

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type { z } from 'zod/mini';
 import type { ConfigProblem } from './errors.js';
 import { allowedKeys, configSchema, type RawConfig } from './config-schema.js';
 import { splitCommandLine } from './agent-command.js';

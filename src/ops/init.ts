@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SEARCH_PLACES } from '../adapters/config-file.js';
 import { locateRepo } from '../adapters/git.js';
 import { RefusedError, UsageError } from '../core/errors.js';
-import { TEMPLATES_DIR } from './templates.js';
+import { TEMPLATES_DIR } from '../package-root.js';
 
 export interface InitOptions {
   cwd?: string;
@@ -23,6 +23,6 @@ export async function runInit(options: InitOptions = {}): Promise<{ file: string
   const existing = SEARCH_PLACES.filter((p) => p !== 'package.json').map((p) => join(dir, p)).find((p) => existsSync(p));
   if (existing) throw new RefusedError(`${existing} already exists; parx init never overwrites a config`);
   const file = join(dir, 'parx.config.yaml');
-  await copyFile(new URL('parx.config.yaml', TEMPLATES_DIR), file);
+  await copyFile(join(TEMPLATES_DIR, 'parx.config.yaml'), file);
   return { file };
 }

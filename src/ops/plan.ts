@@ -20,8 +20,10 @@ export async function runPlan(options: ProjectOptions = {}): Promise<PlanResult>
 
 /** The ownership plan of a loaded project (also the first step of `parx up`). */
 export async function mapOwnership(project: Project): Promise<Omit<PlanResult, 'project' | 'base'>> {
-  await verifyBaseExists(project);
-  const files = await listTreeFiles(project.root, `refs/heads/${project.base}`);
+  const files = await listTreeFiles(project.root, `refs/heads/${project.base}`).catch(async (error: unknown) => {
+    await verifyBaseExists(project);
+    throw error;
+  });
   const { sessions, shared } = project.config;
   return {
     plan: computeOwnershipPlan(files, sessions, shared),

@@ -4,6 +4,7 @@ import { getCurrentBranch, locateRepo, verifyGitVersion, type RepoLocation } fro
 import { RunFiles } from '../adapters/run-files.js';
 import { validateConfig, type ParxConfig } from '../core/config-validate.js';
 import { ConfigError, UsageError } from '../core/errors.js';
+import { awaitAll } from './await-all.js';
 
 /** Everything a command needs to know about the repository and its configuration. */
 export interface Project extends RepoLocation {
@@ -24,8 +25,10 @@ export interface ProjectOptions {
 
 export async function loadProject(options: ProjectOptions = {}): Promise<Project> {
   const cwd = options.cwd ?? process.cwd();
-  await verifyGitVersion(cwd);
-  const repo = await locateRepo(cwd);
+  // Both at once; an old git's answer wins (it cannot run locateRepo's rev-parse flags).
+  const [, repo] = await awaitAll([verifyGitVersion(cwd), locateRepo(cwd)] as const);
+  // Asked early, used only when the config names no base.
+  const checkedOut = getCurrentBranch(repo.root);
   // From a session's worktree, fall back to the main worktree's config (the run's config).
   const { file, raw } = await readConfigFile(cwd, [repo.toplevel, repo.root], options.configPath).catch(async (error) => {
     if (error instanceof UsageError && !options.configPath && repo.toplevel !== repo.root) {
@@ -36,7 +39,7 @@ export async function loadProject(options: ProjectOptions = {}): Promise<Project
   const validation = validateConfig(raw, { readTaskFile: (path) => readTaskFile(file, path) });
   if (!validation.ok) throw new ConfigError(file, validation.problems);
   const config = validation.config;
-  const base = config.base ?? (await getCurrentBranch(repo.root));
+  const base = config.base ?? (await checkedOut);
   if (!base) {
     throw new UsageError(`the main worktree (${repo.root}) has a detached HEAD; check out a branch or set \`base\` in ${file}`);
   }

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { findExecutable } from '../adapters/files.js';
 import type { CommandOutcome } from '../adapters/shell-command.js';
 import { toTmuxName, verifyTmux } from '../adapters/tmux.js';
@@ -10,7 +10,9 @@ import { renderPrompt } from '../core/prompt.js';
 import type { RunState, SessionState } from '../core/run-state.js';
 import { getSessionEnv, getSessionPort, mergeEnv, wrapWithEnv } from '../core/session-env.js';
 import type { WorktreeAction } from '../core/worktree-plan.js';
+import { TEMPLATES_DIR } from '../package-root.js';
 import { mapOwnership } from './plan.js';
+import { awaitAll } from './await-all.js';
 import { loadProject, type Project, type ProjectOptions } from './project.js';
 import { ensurePanes } from './up-tmux.js';
 import { planSessionWorktrees, prepareWorktrees } from './up-worktrees.js';
@@ -36,29 +38,28 @@ export interface UpResult {
   sessions: Array<{ name: string; branch: string; worktree: string; pane: string }>;
 }
 
-import { TEMPLATES_DIR } from './templates.js';
 
 /** `parx up`: worktrees, prompts, a tmux grid and the run state. Safe to run again. */
 export async function runUp(options: UpOptions = {}): Promise<UpResult> {
   const emit = options.onProgress ?? (() => {});
-  const project = await loadProject(options);
+  // Everything that can refuse does so before anything is created; independent checks at once.
+  const [project] = await awaitAll([loadProject(options), verifyTmux()] as const);
   const { config } = project;
   const selected = selectSessions(config.sessions, options.sessions ?? []);
-
-  // Everything that can refuse does so before anything is created.
-  await verifyTmux();
-  const { plan } = await mapOwnership(project);
+  const [{ plan }, , actions, template, previous] = await awaitAll([
+    mapOwnership(project),
+    verifyAgentsExist(project, selected),
+    planSessionWorktrees(project, selected),
+    readPromptTemplate(project),
+    project.files.readState(),
+  ] as const);
   if (plan.overlaps.length > 0) {
     throw new RefusedError(
       `${plan.overlaps.length} file(s) are owned by two or more sessions; make the owns globs disjoint (see \`parx plan\`)`,
       plan.overlaps.slice(0, 20).map((o) => `${o.path}: ${o.sessions.join(', ')}`),
     );
   }
-  await verifyAgentsExist(project, selected);
-  const actions = await planSessionWorktrees(project, selected);
-  const template = await readPromptTemplate(project);
 
-  const previous = await project.files.readState();
   const tmuxSession = toTmuxName(config.tmuxSession ?? `parx-${project.repoName}`);
   const envOf = (session: SessionConfig, worktree: string) =>
     getSessionEnv({
@@ -170,7 +171,7 @@ async function verifyAgentsExist(project: Project, sessions: readonly SessionCon
 
 async function readPromptTemplate(project: Project): Promise<string> {
   const custom = project.config.promptTemplate;
-  const path = custom ? resolve(project.configFile, '..', custom) : new URL('prompt.md', TEMPLATES_DIR);
+  const path = custom ? resolve(project.configFile, '..', custom) : join(TEMPLATES_DIR, 'prompt.md');
   try {
     return await readFile(path, 'utf8');
   } catch (error) {

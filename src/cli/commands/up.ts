@@ -13,11 +13,9 @@ export async function upCommand(sessions: string[], options: UpCommandOptions): 
   print();
   print(`${style.green('✓')} ${result.sessions.length} session(s) up in tmux session ${style.bold(result.tmuxSession)} (base ${result.base})`);
   const interactive = process.stdout.isTTY && process.stdin.isTTY;
-  if (options.detach || !interactive) {
+  if (options.detach || !interactive || !(await attachOrSwitch(result.tmuxSession, Boolean(process.env.TMUX)))) {
     print(`Attach with: tmux attach -t ${result.tmuxSession}`);
-    return 0;
   }
-  await attachOrSwitch(result.tmuxSession, Boolean(process.env.TMUX));
   return 0;
 }
 
