@@ -2,6 +2,7 @@ import { realpathSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { execa } from 'execa';
 import { ToolError, UsageError } from '../core/errors.js';
+import type { PathChange } from '../core/changes.js';
 import type { WorktreeFact } from '../core/worktree-plan.js';
 
 /**
@@ -117,4 +118,85 @@ export function realpath(path: string): string {
     const parent = dirname(path);
     return parent === path ? path : resolve(realpath(parent), basename(path));
   }
+}
+
+/** Files changed on `branch` since it forked from `base` (`base...branch`), one entry per path. */
+export async function listCommittedChanges(cwd: string, base: string, branch: string): Promise<PathChange[]> {
+  // --no-renames: a rename is a deletion plus an addition, and both sides count.
+  const out = await runGit(cwd, ['diff', '--name-status', '-z', '--no-renames', `${base}...${branch}`, '--']);
+  const fields = out.split('\0');
+  const changes: PathChange[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    const status = fields[i]!;
+    changes.push({ path: fields[i + 1]!, change: status === 'A' ? 'add' : status === 'D' ? 'unlink' : 'change' });
+  }
+  return changes;
+}
+
+/** Uncommitted and untracked (not ignored) changes in a worktree, against its HEAD. */
+export async function listWorktreeChanges(worktree: string): Promise<PathChange[]> {
+  const out = await runGit(worktree, ['status', '--porcelain', '-z', '--untracked-files=all', '--no-renames']);
+  return out
+    .split('\0')
+    .filter((entry) => entry.length > 3)
+    .map((entry) => {
+      const xy = entry.slice(0, 2);
+      const path = entry.slice(3);
+      if (xy === '??' || xy[0] === 'A') return { path, change: 'add' as const };
+      if (xy.includes('D')) return { path, change: 'unlink' as const };
+      return { path, change: 'change' as const };
+    });
+}
+
+/** Commits on `branch` that `base` does not have. */
+export async function countCommitsAhead(cwd: string, base: string, branch: string): Promise<number> {
+  return Number((await runGit(cwd, ['rev-list', '--count', `${base}..${branch}`])).trim());
+}
+
+export interface MergePrediction {
+  clean: boolean;
+  /** Conflicted paths, when not clean. */
+  conflicts: string[];
+}
+
+/**
+ * What merging `theirs` into `ours` would do, computed by `git merge-tree --write-tree`
+ * without touching any working tree, index or ref. Exit 0 is clean and 1 is conflicts; git
+ * 2.39 also exits 1 for a bad ref (with empty stdout), so that case is an error here.
+ */
+export async function predictMerge(cwd: string, ours: string, theirs: string): Promise<MergePrediction> {
+  const args = ['merge-tree', '--write-tree', '--name-only', '--no-messages', '-z', ours, theirs];
+  const result = await execa('git', args, { cwd, reject: false, stdin: 'ignore' });
+  if (result.exitCode === 0) return { clean: true, conflicts: [] };
+  if (result.exitCode === 1 && result.stdout !== '') {
+    // "<tree>\0<path>\0<path>\0…", each conflicted path once.
+    const [, ...paths] = result.stdout.split('\0');
+    return { clean: false, conflicts: [...new Set(paths.filter(Boolean))] };
+  }
+  throw new ToolError(['git', ...args], result.exitCode, result.stderr);
+}
+
+/**
+ * Many merge predictions in one git process (`merge-tree --stdin`, git ≥ 2.38). Output per
+ * merge: "<status>\0<tree>\0<path>\0…\0\0" where status 1 is clean and 0 is conflicted.
+ */
+export async function predictMerges(cwd: string, pairs: ReadonlyArray<readonly [string, string]>): Promise<MergePrediction[]> {
+  if (pairs.length === 0) return [];
+  const args = ['merge-tree', '--stdin', '--name-only', '--no-messages'];
+  const input = pairs.map(([a, b]) => `${a} ${b}\n`).join('');
+  const result = await execa('git', args, { cwd, reject: false, input });
+  if (result.exitCode !== 0) throw new ToolError(['git', ...args], result.exitCode, result.stderr);
+  const fields = result.stdout.split('\0');
+  const predictions: MergePrediction[] = [];
+  let i = 0;
+  while (predictions.length < pairs.length && i < fields.length) {
+    const status = fields[i++];
+    i++; // the tree
+    const conflicts: string[] = [];
+    while (i < fields.length && fields[i] !== '') conflicts.push(fields[i++]!);
+    i++; // the empty field that ends this merge
+    if (status !== '0' && status !== '1') throw new ToolError(['git', ...args], result.exitCode, `unexpected merge-tree output: ${status}`);
+    predictions.push({ clean: status === '1', conflicts: [...new Set(conflicts)] });
+  }
+  return predictions;
 }

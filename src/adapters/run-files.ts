@@ -50,6 +50,13 @@ export class RunFiles {
     return full;
   }
 
+  /** Appends already-serialised events in one write. */
+  async appendLines(lines: readonly string[]): Promise<void> {
+    if (lines.length === 0) return;
+    await mkdir(this.dir, { recursive: true });
+    await appendFile(this.eventsPath, `${lines.join('\n')}\n`);
+  }
+
   async writePrompt(session: string, text: string): Promise<string> {
     const path = this.promptPath(session);
     await mkdir(join(this.dir, 'prompts'), { recursive: true });

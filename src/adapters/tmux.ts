@@ -80,12 +80,14 @@ export interface PaneInfo {
   windowId: string;
   /** The parx session the pane belongs to (`@parx_session` pane option), if any. */
   session: string | undefined;
+  /** `guard` for the guard pane (`@parx_role`). */
+  role: string | undefined;
   dead: boolean;
   currentPath: string;
   title: string;
 }
 
-const PANE_FORMAT = ['#{pane_id}', '#{window_id}', '#{@parx_session}', '#{pane_dead}', '#{pane_current_path}', '#{pane_title}'].join('\t');
+const PANE_FORMAT = ['#{pane_id}', '#{window_id}', '#{@parx_session}', '#{@parx_role}', '#{pane_dead}', '#{pane_current_path}', '#{pane_title}'].join('\t');
 
 export async function listPanes(sessionName: string): Promise<PaneInfo[]> {
   const out = await tmux(['list-panes', '-s', '-t', `=${sessionName}`, '-F', PANE_FORMAT]);
@@ -93,8 +95,8 @@ export async function listPanes(sessionName: string): Promise<PaneInfo[]> {
     .split('\n')
     .filter(Boolean)
     .map((line) => {
-      const [paneId, windowId, session, dead, currentPath, title] = line.split('\t');
-      return { paneId: paneId!, windowId: windowId!, session: session || undefined, dead: dead === '1', currentPath: currentPath ?? '', title: title ?? '' };
+      const [paneId, windowId, session, role, dead, currentPath, title] = line.split('\t');
+      return { paneId: paneId!, windowId: windowId!, session: session || undefined, role: role || undefined, dead: dead === '1', currentPath: currentPath ?? '', title: title ?? '' };
     });
 }
 
@@ -115,4 +117,20 @@ export async function attachOrSwitch(sessionName: string, insideTmux: boolean): 
   }
   const result = await execa('tmux', ['attach-session', '-t', `=${sessionName}`], { stdio: 'inherit', reject: false });
   return result.exitCode === 0;
+}
+
+/**
+ * Shows a message on every client attached to the session and updates pane options, in one
+ * tmux call. Failures are ignored: the tmux session may be gone while the guard runs on.
+ */
+export async function notifyTmux(sessionName: string, message: string | undefined, paneOptions: ReadonlyArray<[pane: string, option: string, value: string]>): Promise<void> {
+  const commands: string[][] = paneOptions.map(([pane, option, value]) => ['set-option', '-p', '-t', pane, option, value]);
+  if (message) {
+    const clients = await execa('tmux', ['list-clients', '-t', `=${sessionName}`, '-F', '#{client_name}'], { reject: false });
+    for (const client of clients.stdout.split('\n').filter(Boolean)) {
+      commands.push(['display-message', '-c', client, '-d', '4000', message]);
+    }
+  }
+  if (commands.length === 0) return;
+  await execa('tmux', commands.flatMap((c, i) => (i === 0 ? c : [';', ...c])), { reject: false });
 }

@@ -49,6 +49,27 @@ function createProgram(): Command {
       run(() => import('./commands/up.js').then((m) => m.upCommand(sessions, { ...program.opts(), ...opts }))),
     );
 
+  program
+    .command('guard')
+    .description('watch every worktree and flag, at once, any write outside a session’s ownership')
+    .option('--json', 'print each event as one JSON line')
+    .action(async (opts: { json?: boolean }) => run(() => import('./commands/guard.js').then((m) => m.guardCommand({ ...program.opts(), ...opts }))));
+
+  program
+    .command('check')
+    .description('list violations from git: committed, uncommitted and untracked changes per session')
+    .argument('[session...]', 'only these sessions (default: all)')
+    .option('--json', 'print the result as JSON')
+    .action(async (sessions: string[], opts: { json?: boolean }) =>
+      run(() => import('./commands/check.js').then((m) => m.checkCommand(sessions, { ...program.opts(), ...opts }))),
+    );
+
+  program
+    .command('status')
+    .description('one row per session: pane, agent state, commits, changes, violations, merge forecast')
+    .option('--json', 'print the status as JSON')
+    .action(async (opts: { json?: boolean }) => run(() => import('./commands/status.js').then((m) => m.statusCommand({ ...program.opts(), ...opts }))));
+
   return program;
 }
 

@@ -1,6 +1,6 @@
-import { basename } from 'node:path';
+import { basename, resolve } from 'node:path';
 import { readConfigFile, readTaskFile } from '../adapters/config-file.js';
-import { getCurrentBranch, locateRepo, verifyGitVersion, type RepoLocation } from '../adapters/git.js';
+import { getCurrentBranch, locateRepo, realpath, verifyGitVersion, type RepoLocation } from '../adapters/git.js';
 import { RunFiles } from '../adapters/run-files.js';
 import { validateConfig, type ParxConfig } from '../core/config-validate.js';
 import { ConfigError, UsageError } from '../core/errors.js';
@@ -14,6 +14,8 @@ export interface Project extends RepoLocation {
   config: ParxConfig;
   /** `config.base`, or the branch checked out in the main worktree. */
   base: string;
+  /** Where session worktrees go: `worktreeDir` with `{repo}` filled in, from the main worktree. */
+  worktreeDir: string;
   files: RunFiles;
 }
 
@@ -43,5 +45,7 @@ export async function loadProject(options: ProjectOptions = {}): Promise<Project
   if (!base) {
     throw new UsageError(`the main worktree (${repo.root}) has a detached HEAD; check out a branch or set \`base\` in ${file}`);
   }
-  return { ...repo, repoName: basename(repo.root), configFile: file, config, base, files: new RunFiles(repo.commonDir) };
+  const repoName = basename(repo.root);
+  const worktreeDir = realpath(resolve(repo.root, config.worktreeDir.replaceAll('{repo}', repoName)));
+  return { ...repo, repoName, configFile: file, config, base, worktreeDir, files: new RunFiles(repo.commonDir) };
 }

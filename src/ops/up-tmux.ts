@@ -3,7 +3,9 @@ import { UsageError } from '../core/errors.js';
 import type { UpProgress } from './up.js';
 
 export interface PaneSpec {
+  /** A parx session's name, or `guard` with role `guard`. */
   session: string;
+  role?: 'guard';
   cwd: string;
   argv: string[];
 }
@@ -20,7 +22,7 @@ export interface TmuxGrid {
  * `@parx_violations` on the pane.
  */
 const BORDER_FORMAT =
-  ' #{?@parx_session,#{@parx_session},#{pane_title}}#{?@parx_violations, #[fg=red bold]✗ #{@parx_violations}#[default],} ';
+  ' #{?@parx_session,#{@parx_session},#{?@parx_role,#{@parx_role},#{pane_title}}}#{?@parx_violations, #[fg=red bold]✗ #{@parx_violations}#[default],} ';
 
 /**
  * Makes sure every session has a pane in the tmux session: creates the session and the missing
@@ -41,7 +43,7 @@ export async function ensurePanes(grid: TmuxGrid, specs: readonly PaneSpec[], re
   }
 
   for (const spec of specs) {
-    const pane = existing.find((p) => p.session === spec.session);
+    const pane = existing.find((p) => (spec.role ? p.role === spec.role : p.session === spec.session));
     if (pane) {
       panes.set(spec.session, pane.paneId);
       if (pane.dead && respawn) await respawnPane(pane.paneId, spec.cwd, spec.argv);
@@ -53,7 +55,7 @@ export async function ensurePanes(grid: TmuxGrid, specs: readonly PaneSpec[], re
       // Keep a finished agent's last screen visible; `parx up --respawn` restarts it.
       ['set-option', '-p', 'remain-on-exit', 'on'],
       // Identity lives in a user option: programs overwrite pane titles with escape codes.
-      ['set-option', '-p', '@parx_session', spec.session],
+      spec.role ? ['set-option', '-p', '@parx_role', spec.role] : ['set-option', '-p', '@parx_session', spec.session],
       ['select-pane', '-T', spec.session],
     ];
     let paneId: string;
@@ -73,7 +75,7 @@ export async function ensurePanes(grid: TmuxGrid, specs: readonly PaneSpec[], re
     emit({ type: 'pane', session: spec.session, action: 'started', paneId });
   }
   // Leave the first session's pane selected, as a human reads the grid from the top left.
-  const first = panes.get(specs[0]?.session ?? '');
-  if (first && windowId) await tmux(['select-layout', '-t', windowId, grid.layout, ';', 'select-pane', '-t', first]);
+  const first = panes.get(specs.find((s) => !s.role)?.session ?? '');
+  if (windowId) await tmux(['select-layout', '-t', windowId, grid.layout, ...(first ? [';', 'select-pane', '-t', first] : [])]);
   return panes;
 }

@@ -1,22 +1,17 @@
 import { canWriteDirectory, copyIntoWorktree, excludeFromRepo, isOccupied } from '../adapters/files.js';
-import { addWorktree, listBranches, listWorktrees, pruneWorktrees, realpath } from '../adapters/git.js';
+import { addWorktree, listBranches, listWorktrees, pruneWorktrees } from '../adapters/git.js';
 import { runHookCommand, type CommandOutcome } from '../adapters/shell-command.js';
 import { mkdir } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { SessionConfig } from '../core/config-validate.js';
 import { UsageError } from '../core/errors.js';
 import { planWorktrees, type WorktreeAction } from '../core/worktree-plan.js';
 import type { Project } from './project.js';
 import type { UpProgress } from './up.js';
 
-/** Where session worktrees go: `worktreeDir` with `{repo}` filled in, relative to the main worktree. */
-export function getWorktreeDir(project: Project): string {
-  return realpath(resolve(project.root, project.config.worktreeDir.replaceAll('{repo}', project.repoName)));
-}
-
 /** Decides what to do for each session's worktree; throws (exit 2) before anything is made. */
 export async function planSessionWorktrees(project: Project, sessions: readonly SessionConfig[]): Promise<WorktreeAction[]> {
-  const dir = getWorktreeDir(project);
+  const dir = project.worktreeDir;
   const [worktrees, branches] = await Promise.all([listWorktrees(project.root), listBranches(project.root, 'parx/')]);
   const plan = planWorktrees(
     sessions.map((s) => ({ name: s.name, path: join(dir, s.name) })),
@@ -48,7 +43,7 @@ export async function prepareWorktrees(
   envOf: (action: WorktreeAction) => Record<string, string>,
   emit: (event: UpProgress) => void,
 ): Promise<PreparedWorktree[]> {
-  const dir = getWorktreeDir(project);
+  const dir = project.worktreeDir;
   if (actions.some((a) => a.kind !== 'reuse')) {
     await mkdir(dir, { recursive: true });
     await excludeFromRepo(project.root, project.commonDir, dir);

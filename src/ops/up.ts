@@ -10,10 +10,11 @@ import { renderPrompt } from '../core/prompt.js';
 import type { RunState, SessionState } from '../core/run-state.js';
 import { getSessionEnv, getSessionPort, mergeEnv, wrapWithEnv } from '../core/session-env.js';
 import type { WorktreeAction } from '../core/worktree-plan.js';
-import { TEMPLATES_DIR } from '../package-root.js';
+import { PACKAGE_ROOT, TEMPLATES_DIR } from '../package-root.js';
 import { mapOwnership } from './plan.js';
 import { awaitAll } from './await-all.js';
 import { loadProject, type Project, type ProjectOptions } from './project.js';
+import { selectSessions } from './sessions.js';
 import { ensurePanes } from './up-tmux.js';
 import { planSessionWorktrees, prepareWorktrees } from './up-worktrees.js';
 
@@ -130,14 +131,18 @@ export async function runUp(options: UpOptions = {}): Promise<UpResult> {
     );
   }
 
+  const grid = { tmuxSession, owner: project.commonDir, layout: config.layout };
   const panes = await ensurePanes(
-    { tmuxSession, owner: project.commonDir, layout: config.layout },
+    grid,
     prepared.map(({ action }) => ({ session: action.session, cwd: action.path, argv: state.sessions[action.session]!.command })),
     options.respawn ?? false,
     emit,
   );
   for (const [name, pane] of panes) state.sessions[name]!.pane = pane;
   await project.files.writeState(state);
+  // The guard starts once the state names every pane, so it can mark their borders.
+  const guardArgv = [process.execPath, join(PACKAGE_ROOT, 'bin', 'parx.js'), '--config', project.configFile, 'guard'];
+  await ensurePanes(grid, [{ session: 'guard', role: 'guard', cwd: project.root, argv: guardArgv }], options.respawn ?? false, emit);
   await project.files.appendEvent({ type: 'up', sessions: selected.map((s) => s.name), tmuxSession });
 
   return {
@@ -148,15 +153,6 @@ export async function runUp(options: UpOptions = {}): Promise<UpResult> {
       return { name: s.name, branch: st.branch, worktree: st.worktree, pane: st.pane ?? '' };
     }),
   };
-}
-
-export function selectSessions(all: readonly SessionConfig[], names: readonly string[]): SessionConfig[] {
-  if (names.length === 0) return [...all];
-  const unknown = names.filter((n) => !all.some((s) => s.name === n));
-  if (unknown.length > 0) {
-    throw new UsageError(`unknown session${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; configured: ${all.map((s) => s.name).join(', ')}`);
-  }
-  return all.filter((s) => names.includes(s.name));
 }
 
 async function verifyAgentsExist(project: Project, sessions: readonly SessionConfig[]): Promise<void> {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
-import { killTmuxServer, listPaneRows, tmuxOut } from '../helpers/tmux.js';
+import { killTmuxServer, listPaneRows, listSessionPanes, tmuxOut } from '../helpers/tmux.js';
 
 afterEach(killTmuxServer);
 
@@ -27,10 +27,12 @@ describe('parx up', () => {
     expect(result.stdout).toContain('tmux attach -t parx-repo');
     for (const s of ['auth', 'payments', 'web']) await waitFor(`${s} to finish`, () => run.isDone(s) || undefined);
 
-    const panes = listPaneRows('parx-repo');
+    const panes = listSessionPanes('parx-repo');
     expect(panes.map((p) => [p.session, p.title, p.path])).toEqual(
       ['auth', 'payments', 'web'].map((s) => [s, s, run.worktree(s)]),
     );
+    // Plus one guard pane, in the main worktree.
+    expect(listPaneRows('parx-repo').filter((p) => p.session === ':guard').map((p) => [p.title, p.path, p.dead])).toEqual([['guard', realpathSync(run.root), false]]);
     expect(tmuxOut('display-message', '-p', '-t', '=parx-repo:', '#{window_layout}')).toMatch(/^[0-9a-f]{4},/);
 
     const state = run.state();
@@ -87,11 +89,11 @@ describe('parx up', () => {
   it('creates only what is missing: named sessions first, the rest later, a closed pane again', async () => {
     const run = threeSessions();
     expect((await runParx(['up', '--detach', 'web'], run.root)).exitCode).toBe(0);
-    expect(listPaneRows('parx-repo').map((p) => p.session)).toEqual(['web']);
+    expect(listPaneRows('parx-repo').map((p) => p.session)).toEqual(['web', ':guard']);
     expect(run.git('for-each-ref', '--format=%(refname:short)', 'refs/heads/parx/').trim()).toBe('parx/web');
 
     expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
-    expect(listPaneRows('parx-repo').map((p) => p.session).sort()).toEqual(['auth', 'payments', 'web']);
+    expect(listPaneRows('parx-repo').map((p) => p.session).sort()).toEqual([':guard', 'auth', 'payments', 'web']);
     await waitFor('web to start', () => run.isDone('web') || undefined);
 
     const auth = listPaneRows('parx-repo').find((p) => p.session === 'auth')!;
@@ -99,7 +101,7 @@ describe('parx up', () => {
     const third = await runParx(['up', '--detach'], run.root);
     expect(third.exitCode).toBe(0);
     expect(third.stdout).toMatch(/auth\s+worktree reused/);
-    expect(listPaneRows('parx-repo').map((p) => p.session).sort()).toEqual(['auth', 'payments', 'web']);
+    expect(listPaneRows('parx-repo').map((p) => p.session).sort()).toEqual([':guard', 'auth', 'payments', 'web']);
     expect(run.starts('web')).toBe(1);
   });
 

@@ -24,6 +24,7 @@ export function hasTmuxSession(name: string): boolean {
 
 export interface PaneRow {
   id: string;
+  /** The parx session, or `:guard` for the guard pane. */
   session: string;
   title: string;
   path: string;
@@ -31,11 +32,16 @@ export interface PaneRow {
 }
 
 export function listPaneRows(tmuxSession: string): PaneRow[] {
-  return tmuxOut('list-panes', '-s', '-t', `=${tmuxSession}`, '-F', '#{pane_id}\t#{@parx_session}\t#{pane_title}\t#{pane_current_path}\t#{pane_dead}')
+  return tmuxOut('list-panes', '-s', '-t', `=${tmuxSession}`, '-F', '#{pane_id}\t#{?@parx_role,:#{@parx_role},#{@parx_session}}\t#{pane_title}\t#{pane_current_path}\t#{pane_dead}')
     .split('\n')
     .filter(Boolean)
     .map((line) => {
       const [id, session, title, path, dead] = line.split('\t') as [string, string, string, string, string];
       return { id, session, title, path, dead: dead === '1' };
     });
+}
+
+/** The agent panes only (not the guard), in creation order. */
+export function listSessionPanes(tmuxSession: string): PaneRow[] {
+  return listPaneRows(tmuxSession).filter((p) => !p.session.startsWith(':'));
 }

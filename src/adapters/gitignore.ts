@@ -1,0 +1,66 @@
+import { readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import ignore, { type Ignore } from 'ignore';
+
+/**
+ * git's ignore rules for one worktree, answered synchronously for paths that may not exist
+ * yet (the watcher must decide before it descends into a new directory). Rules come from
+ * `core.excludesFile`, `<git-common-dir>/info/exclude` and every `.gitignore` met while
+ * walking, each relative to its own directory; deeper files win, later lines win.
+ * (`parx check` asks git itself; this mirrors it for live events.)
+ */
+export class GitIgnoreRules {
+  private readonly byDir = new Map<string, Ignore>();
+  /** Rules that apply at the root before the root `.gitignore`. */
+  private readonly sharedText: string;
+
+  constructor(commonDir: string, excludesFile = defaultExcludesFile()) {
+    this.sharedText = [readText(excludesFile), readText(join(commonDir, 'info', 'exclude'))].join('\n');
+    this.byDir.set('', ignore().add(this.sharedText));
+  }
+
+  /** Loads (or reloads) the `.gitignore` of a directory; `dir` is '' for the root. */
+  loadGitignore(worktree: string, dir: string): void {
+    const text = readText(join(worktree, dir, '.gitignore'));
+    if (dir === '') {
+      // Root rules: shared excludes first, then the root .gitignore, which overrides them.
+      this.byDir.set('', ignore().add(this.sharedText).add(text));
+    } else if (text) {
+      this.byDir.set(dir, ignore().add(text));
+    } else {
+      this.byDir.delete(dir);
+    }
+  }
+
+  /** Whether git would ignore `path` (repository-relative, '/'-separated). */
+  isIgnored(path: string, isDirectory: boolean): boolean {
+    let ignored = false;
+    let end = -1;
+    do {
+      const dir = end === -1 ? '' : path.slice(0, end);
+      const rules = this.byDir.get(dir);
+      if (rules) {
+        const relative = (end === -1 ? path : path.slice(end + 1)) + (isDirectory ? '/' : '');
+        const verdict = rules.test(relative);
+        if (verdict.ignored) ignored = true;
+        else if (verdict.unignored) ignored = false;
+      }
+      end = path.indexOf('/', end + 1);
+    } while (end !== -1);
+    return ignored;
+  }
+}
+
+function readText(file: string): string {
+  try {
+    return readFileSync(file, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+function defaultExcludesFile(): string {
+  const xdg = process.env.XDG_CONFIG_HOME || join(homedir(), '.config');
+  return join(xdg, 'git', 'ignore');
+}

@@ -1,0 +1,25 @@
+import { runCheck } from '../../ops/check.js';
+import type { GlobalOptions } from '../main.js';
+import { print, printJson, style } from '../output.js';
+import { describeViolation } from './describe.js';
+
+export async function checkCommand(sessions: string[], options: GlobalOptions & { json?: boolean }): Promise<number> {
+  const result = await runCheck({ configPath: options.config, sessions });
+  const total = result.sessions.reduce((n, s) => n + s.violations.length, 0);
+  if (options.json) {
+    printJson({
+      ok: total === 0,
+      sessions: result.sessions.map((s) => ({ name: s.name, branch: s.branch, worktree: s.worktree, changed: s.changed.map((c) => c.path), violations: s.violations.map(({ session: _, ...v }) => v) })),
+      collisions: result.collisions,
+    });
+    return total > 0 ? 1 : 0;
+  }
+  for (const s of result.sessions) {
+    const mark = s.violations.length > 0 ? style.red('✗') : style.green('✓');
+    print(`${mark} ${style.bold(s.name)}  ${s.changed.length} changed file(s), ${s.violations.length} violation(s)`);
+    for (const v of s.violations) print(`    ${describeViolation(v)}`);
+  }
+  for (const c of result.collisions) print(style.yellow(`! ${c.path} is changed by ${c.sessions.join(' and ')}: they will conflict when merged`));
+  if (total > 0) print(style.red(`\n${total} violation(s). Move those changes to the session that owns the files, or widen the owns globs.`));
+  return total > 0 ? 1 : 0;
+}

@@ -1,0 +1,46 @@
+import { runGuard, type GuardEvent } from '../../ops/guard.js';
+import type { GlobalOptions } from '../main.js';
+import { print, printJson, style } from '../output.js';
+import { describeViolation } from './describe.js';
+
+export async function guardCommand(options: GlobalOptions & { json?: boolean }): Promise<number> {
+  const controller = new AbortController();
+  let signalled: NodeJS.Signals | undefined;
+  const stop = (signal: NodeJS.Signals) => {
+    signalled = signal;
+    controller.abort();
+  };
+  process.once('SIGINT', stop);
+  process.once('SIGTERM', stop);
+  process.once('SIGHUP', stop);
+  await runGuard({
+    configPath: options.config,
+    signal: controller.signal,
+    watcher: process.env.PARX_WATCHER === 'chokidar' ? 'chokidar' : 'fs',
+    onEvent: options.json ? printJson : printHuman,
+  });
+  // Stopped by a signal: the conventional 128 + signal number.
+  const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
+  return signalled ? 128 + (numbers[signalled] ?? 0) : 0;
+}
+
+function printHuman(event: GuardEvent): void {
+  const time = style.dim(event.time.slice(11, 19));
+  switch (event.type) {
+    case 'violation':
+      print(`${time} ${style.red('✗')} ${style.bold(event.session)} ${describeViolation(event)}${event.source === 'git' ? style.dim(' [found in git]') : ''}`);
+      break;
+    case 'collision':
+      print(`${time} ${style.yellow('!')} ${event.path} changed by ${event.sessions.join(' and ')}: they will conflict when merged`);
+      break;
+    case 'ready':
+      print(`${time} ${style.green('●')} watching ${event.sessions.length} worktree(s), ${event.directories} directories, ready in ${event.ms} ms`);
+      break;
+    case 'watch':
+      print(`${time} ${style.dim('●')} ${event.session}: ${event.state === 'gone' ? 'worktree removed, stopped watching it' : 'watching'}`);
+      break;
+    case 'error':
+      print(`${time} ${style.red('error')} ${event.message}`);
+      break;
+  }
+}

@@ -1,0 +1,34 @@
+import { runStatus } from '../../ops/status.js';
+import type { GlobalOptions } from '../main.js';
+import { print, printJson, style, table } from '../output.js';
+
+export async function statusCommand(options: GlobalOptions & { json?: boolean }): Promise<number> {
+  const status = await runStatus({ configPath: options.config });
+  if (options.json) {
+    printJson(status);
+    return 0;
+  }
+  print(`${style.bold('parx status')}  base ${style.cyan(status.base)}${status.tmuxSession ? `  ·  tmux ${status.tmuxSession}` : ''}`);
+  print();
+  const rows = [['session', 'pane', 'state', 'ahead', 'changed', 'violations', 'collisions', 'merge'].map(style.dim)];
+  for (const s of status.sessions) {
+    rows.push([
+      style.bold(s.name),
+      s.pane ? `${s.alive ? style.green('●') : style.dim('○')} ${s.pane}` : style.dim('—'),
+      s.state === 'working' ? s.state : s.state === 'waiting' ? style.yellow(s.state) : style.dim(s.state),
+      String(s.ahead),
+      String(s.changed.length),
+      s.violations.length > 0 ? style.red(String(s.violations.length)) : '0',
+      s.collisions.length > 0 ? style.yellow(String(s.collisions.length)) : '0',
+      s.mergeable === null ? style.dim('no branch') : s.mergeable ? style.green('clean') : style.red(`conflicts: ${s.conflicts.join(', ')}`),
+    ]);
+  }
+  table(rows).forEach((line) => print(`  ${line}`));
+  print();
+  if (status.forecast.length === 0) print(style.green('Conflict forecast: no two sessions conflict with each other.'));
+  else {
+    print(style.yellow('Conflict forecast (pairs in merge order):'));
+    for (const f of status.forecast) print(`  ${f.sessions.join(' × ')}: ${f.files.join(', ')}`);
+  }
+  return 0;
+}

@@ -1,0 +1,53 @@
+import { listCommittedChanges, listWorktreeChanges } from '../adapters/git.js';
+import { findCollisions, judgeChange, mergeChanges, type Collision, type PathChange, type Violation } from '../core/changes.js';
+import { createOwnership, type Ownership } from '../core/ownership.js';
+import { loadProject, type Project, type ProjectOptions } from './project.js';
+import { getLiveSessions, selectSessions, type LiveSession } from './sessions.js';
+
+export interface SessionChanges {
+  name: string;
+  branch: string;
+  worktree: string;
+  /** Committed since the fork from base, plus uncommitted and untracked in the worktree. */
+  changed: PathChange[];
+  violations: Violation[];
+}
+
+export interface CheckResult {
+  project: Project;
+  sessions: SessionChanges[];
+  collisions: Collision[];
+}
+
+export interface CheckOptions extends ProjectOptions {
+  sessions?: string[];
+}
+
+/** `parx check`: violations from git's truth, no watcher. */
+export async function runCheck(options: CheckOptions = {}): Promise<CheckResult> {
+  const project = await loadProject(options);
+  selectSessions(project.config.sessions, options.sessions ?? []);
+  const live = await getLiveSessions(project, await project.files.readState(), options.sessions);
+  return { project, ...(await checkSessions(project, live)) };
+}
+
+/** The changes, violations and collisions of sessions (shared with `guard` and `status`). */
+export async function checkSessions(project: Project, live: readonly LiveSession[]): Promise<Omit<CheckResult, 'project'>> {
+  const ownership = createOwnership(project.config.sessions, project.config.shared);
+  const sessions = await Promise.all(live.map((s) => getSessionChanges(project, ownership, s)));
+  const collisions = findCollisions(
+    new Map(sessions.map((s) => [s.name, s.changed.map((c) => c.path)])),
+    project.config.sessions.map((s) => s.name),
+  );
+  return { sessions, collisions };
+}
+
+async function getSessionChanges(project: Project, ownership: Ownership, session: LiveSession): Promise<SessionChanges> {
+  const [committed, uncommitted] = await Promise.all([
+    session.hasBranch ? listCommittedChanges(project.root, `refs/heads/${project.base}`, `refs/heads/${session.branch}`) : [],
+    session.hasWorktree ? listWorktreeChanges(session.worktree) : [],
+  ]);
+  const changed = mergeChanges(committed, uncommitted);
+  const violations = changed.flatMap((c) => judgeChange(ownership, session.name, c) ?? []);
+  return { name: session.name, branch: session.branch, worktree: session.worktree, changed, violations };
+}

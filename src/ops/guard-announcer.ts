@@ -1,0 +1,60 @@
+import { notifyTmux } from '../adapters/tmux.js';
+import type { RunFiles } from '../adapters/run-files.js';
+import type { RunEvent } from '../core/run-state.js';
+
+/**
+ * The slow half of announcing a guard event: the `events.jsonl` line, the red violation count
+ * on the offending pane's border and a tmux message to attached clients. Batched per short
+ * interval so that a burst of thousands of writes costs a handful of file appends and tmux
+ * calls, not thousands; the fast half (the printed line) happens at once, in the CLI.
+ */
+export class GuardAnnouncer {
+  private lines: string[] = [];
+  private messages: string[] = [];
+  private readonly dirtyPanes = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private flushing: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly files: RunFiles,
+    /** Where to show things; refreshed by the guard as `parx up` records panes. */
+    private readonly tmux: { session: string | undefined; panes: ReadonlyMap<string, string> },
+    /** Session → violations so far (read at flush time). */
+    private readonly countOf: (session: string) => number,
+    private readonly intervalMs = 50,
+  ) {}
+
+  announce(event: RunEvent, message: string | undefined, session: string | undefined): void {
+    this.lines.push(JSON.stringify(event));
+    if (message) this.messages.push(message);
+    if (session) this.dirtyPanes.add(session);
+    this.timer ??= setTimeout(() => {
+      this.timer = undefined;
+      this.flushing = this.flushing.then(() => this.flush());
+    }, this.intervalMs);
+  }
+
+  /** Writes everything still queued; call before exit. */
+  async close(): Promise<void> {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.flushing;
+    await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    const lines = this.lines.splice(0);
+    const messages = this.messages.splice(0);
+    const sessions = [...this.dirtyPanes];
+    this.dirtyPanes.clear();
+    if (lines.length > 0) await this.files.appendLines(lines);
+    const { session: tmuxSession, panes } = this.tmux;
+    if (!tmuxSession || (messages.length === 0 && sessions.length === 0)) return;
+    const message = messages.length === 1 ? messages[0] : messages.length > 1 ? `parx: ${messages.length} new findings; see the guard pane` : undefined;
+    await notifyTmux(
+      tmuxSession,
+      message,
+      sessions.flatMap((s) => (panes.has(s) ? [[panes.get(s)!, '@parx_violations', String(this.countOf(s))] as [string, string, string]] : [])),
+    );
+  }
+}

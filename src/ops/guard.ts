@@ -1,0 +1,128 @@
+import { existsSync } from 'node:fs';
+import { watchTreeWithChokidar } from '../adapters/chokidar-watcher.js';
+import { runGit } from '../adapters/git.js';
+import { GitIgnoreRules } from '../adapters/gitignore.js';
+import { watchTree, type TreeWatcher, type TreeWatcherOptions } from '../adapters/tree-watcher.js';
+import { judgeChange, type PathChange, type Violation } from '../core/changes.js';
+import { createOwnership, isAlwaysIgnored } from '../core/ownership.js';
+import type { RunEvent, RunState } from '../core/run-state.js';
+import { checkSessions } from './check.js';
+import { loadProject, type Project, type ProjectOptions } from './project.js';
+import { GuardAnnouncer } from './guard-announcer.js';
+import { getLiveSessions, type LiveSession } from './sessions.js';
+
+export type GuardEvent = RunEvent &
+  (
+    | ({ type: 'violation'; source: 'git' | 'watch' } & Violation)
+    | { type: 'collision'; path: string; sessions: string[]; source: 'git' | 'watch' }
+    | { type: 'ready'; sessions: string[]; directories: number; ms: number }
+    | { type: 'watch'; session: string; state: 'watching' | 'gone' }
+    | { type: 'error'; message: string }
+  );
+
+export interface GuardOptions extends ProjectOptions {
+  /** Every event, as it happens (the CLI prints it). */
+  onEvent(event: GuardEvent): void;
+  /** Stops the guard. */
+  signal: AbortSignal;
+  watcher?: 'fs' | 'chokidar';
+  /** How often to look for worktrees that appeared or came back (ms). */
+  pollMs?: number;
+}
+
+/** `parx guard`: reconcile from git, then watch every worktree until `signal` aborts. */
+export async function runGuard(options: GuardOptions): Promise<void> {
+  const started = performance.now();
+  const project = await loadProject(options);
+  const state = await project.files.readState();
+  const ownership = createOwnership(project.config.sessions, project.config.shared);
+  const order = project.config.sessions.map((s) => s.name);
+  const changed = new Map(order.map((s) => [s, new Set<string>()]));
+  const seenViolations = new Set<string>();
+  const violationCount = new Map(order.map((s) => [s, 0]));
+  const collisionSize = new Map<string, number>();
+  const tmux = { session: state?.tmuxSession, panes: getPanes(state) };
+  const announcer = new GuardAnnouncer(project.files, tmux, (s) => violationCount.get(s) ?? 0);
+  const excludesFile = (await runGit(project.root, ['config', '--path', '--get', 'core.excludesFile']).catch(() => '')).trim() || undefined;
+  const watchers = new Map<string, TreeWatcher>();
+
+  const emit = (event: Omit<GuardEvent, 'time'>, message?: string, session?: string) => {
+    const full = { time: new Date().toISOString(), ...event } as GuardEvent;
+    options.onEvent(full);
+    if (full.type !== 'ready' && full.type !== 'watch') announcer.announce(full, message, session);
+  };
+
+  const record = (session: string, change: PathChange, source: 'git' | 'watch') => {
+    if (isAlwaysIgnored(change.path)) return;
+    changed.get(session)!.add(change.path);
+    const violation = judgeChange(ownership, session, change);
+    if (violation && !seenViolations.has(`${session}\0${change.path}`)) {
+      seenViolations.add(`${session}\0${change.path}`);
+      violationCount.set(session, violationCount.get(session)! + 1);
+      const owner = violation.owner ? ` (owned by ${violation.owner})` : ' (owned by no session)';
+      emit({ type: 'violation', source, ...violation }, `parx: ${session} changed ${change.path}${owner}`, session);
+    }
+    const by = order.filter((s) => changed.get(s)!.has(change.path));
+    if (by.length > 1 && by.length > (collisionSize.get(change.path) ?? 1)) {
+      collisionSize.set(change.path, by.length);
+      emit({ type: 'collision', path: change.path, sessions: by, source }, `parx: ${by.join(' and ')} both changed ${change.path}`);
+    }
+  };
+
+  const reconcile = async (live: readonly LiveSession[]) => {
+    const { sessions } = await checkSessions(project, live);
+    for (const s of sessions) for (const c of s.changed) record(s.name, c, 'git');
+  };
+
+  const startWatching = async (session: LiveSession): Promise<number> => {
+    const rules = new GitIgnoreRules(project.commonDir, excludesFile);
+    const watcherOptions: TreeWatcherOptions = {
+      root: session.worktree,
+      rules: {
+        loadDirectory: (dir) => rules.loadGitignore(session.worktree, dir),
+        isIgnored: (path, isDirectory) => isAlwaysIgnored(path) || rules.isIgnored(path, isDirectory),
+      },
+      onChange: (change) => record(session.name, change, 'watch'),
+      onRootGone: () => {
+        watchers.delete(session.name);
+        emit({ type: 'watch', session: session.name, state: 'gone' });
+      },
+      onError: (error) => emit({ type: 'error', message: `${session.name}: ${error.message}` }),
+    };
+    const watcher = options.watcher === 'chokidar' ? watchTreeWithChokidar(watcherOptions) : watchTree(watcherOptions);
+    watchers.set(session.name, watcher);
+    return (await watcher.ready).directories;
+  };
+
+  const live = (await getLiveSessions(project, state)).filter((s) => s.hasWorktree);
+  const [directories] = await Promise.all([
+    Promise.all(live.map(startWatching)).then((counts) => counts.reduce((a, b) => a + b, 0)),
+    reconcile(await getLiveSessions(project, state)),
+  ]);
+  emit({ type: 'ready', sessions: live.map((s) => s.name), directories, ms: Math.round(performance.now() - started) });
+
+  // Worktrees that appear later (a new `parx up`, a re-added worktree) are picked up here.
+  const poll = setInterval(() => void adoptNewWorktrees(project).catch((e: Error) => emit({ type: 'error', message: e.message })), options.pollMs ?? 1000);
+  async function adoptNewWorktrees(p: Project): Promise<void> {
+    const now = await p.files.readState();
+    Object.assign(tmux, { session: now?.tmuxSession, panes: getPanes(now) });
+    const fresh = (await getLiveSessions(p, now)).filter((s) => s.hasWorktree && !watchers.has(s.name) && existsSync(s.worktree));
+    for (const session of fresh) {
+      await startWatching(session);
+      emit({ type: 'watch', session: session.name, state: 'watching' });
+      await reconcile([session]);
+    }
+  }
+
+  await new Promise<void>((resolve) => {
+    if (options.signal.aborted) resolve();
+    options.signal.addEventListener('abort', () => resolve(), { once: true });
+  });
+  clearInterval(poll);
+  for (const watcher of watchers.values()) watcher.close();
+  await announcer.close();
+}
+
+function getPanes(state: RunState | undefined): Map<string, string> {
+  return new Map(Object.entries(state?.sessions ?? {}).flatMap(([s, st]) => (st.pane ? [[s, st.pane] as const] : [])));
+}

@@ -1,0 +1,52 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { getCommit } from '../adapters/git.js';
+import type { SessionConfig } from '../core/config-validate.js';
+import type { RunState } from '../core/run-state.js';
+import { getSessionBranch } from '../core/worktree-plan.js';
+import { UsageError } from '../core/errors.js';
+import type { Project } from './project.js';
+
+/** A configured session as it is on disk now. */
+export interface LiveSession {
+  config: SessionConfig;
+  name: string;
+  branch: string;
+  /** Where its worktree is (from the run state, else where `up` would put it). */
+  worktree: string;
+  hasWorktree: boolean;
+  hasBranch: boolean;
+  /** tmux pane id recorded by `up`. */
+  pane: string | undefined;
+}
+
+/** Every configured session (or those named), with what exists of it. */
+export async function getLiveSessions(project: Project, state: RunState | undefined, names: readonly string[] = []): Promise<LiveSession[]> {
+  const chosen = names.length > 0 ? project.config.sessions.filter((s) => names.includes(s.name)) : project.config.sessions;
+  return Promise.all(
+    chosen.map(async (config) => {
+      const branch = getSessionBranch(config.name);
+      const recorded = state?.sessions[config.name];
+      const worktree = recorded?.worktree ?? join(project.worktreeDir, config.name);
+      return {
+        config,
+        name: config.name,
+        branch,
+        worktree,
+        hasWorktree: existsSync(join(worktree, '.git')),
+        hasBranch: (await getCommit(project.root, `refs/heads/${branch}`)) !== undefined,
+        pane: recorded?.pane,
+      };
+    }),
+  );
+}
+
+/** The configured sessions named on the command line (all when none); exit 2 for unknown names. */
+export function selectSessions(all: readonly SessionConfig[], names: readonly string[]): SessionConfig[] {
+  if (names.length === 0) return [...all];
+  const unknown = names.filter((n) => !all.some((s) => s.name === n));
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown session${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; configured: ${all.map((s) => s.name).join(', ')}`);
+  }
+  return all.filter((s) => names.includes(s.name));
+}

@@ -1,0 +1,87 @@
+import { countCommitsAhead, predictMerges } from '../adapters/git.js';
+import { hasSession, listPanes, type PaneInfo } from '../adapters/tmux.js';
+import type { Collision } from '../core/changes.js';
+import { getDependencyOrder } from '../core/order.js';
+import { checkSessions } from './check.js';
+import { loadProject, type ProjectOptions } from './project.js';
+import { getLiveSessions } from './sessions.js';
+
+export type AgentState = 'working' | 'waiting' | 'exited';
+
+export interface SessionStatus {
+  name: string;
+  branch: string;
+  worktree: string;
+  pane: string | null;
+  alive: boolean;
+  state: AgentState;
+  owns: string[];
+  ahead: number;
+  changed: string[];
+  violations: Array<{ path: string; kind: 'trespass' | 'outside'; owner?: string }>;
+  collisions: Collision[];
+  /** Whether the branch merges into base cleanly now; null when there is no branch. */
+  mergeable: boolean | null;
+  conflicts: string[];
+}
+
+export interface StatusResult {
+  base: string;
+  tmuxSession: string | null;
+  sessions: SessionStatus[];
+  /** Pairs of sessions whose branches conflict with each other, in `down` order. */
+  forecast: Array<{ sessions: [string, string]; files: string[] }>;
+}
+
+/** `parx status`: everything about the run, touching nothing. */
+export async function runStatus(options: ProjectOptions = {}): Promise<StatusResult> {
+  const project = await loadProject(options);
+  const state = await project.files.readState();
+  const live = await getLiveSessions(project, state);
+  const base = `refs/heads/${project.base}`;
+  const withBranch = live.filter((s) => s.hasBranch);
+  const order = getDependencyOrder(project.config.sessions).filter((n) => withBranch.some((s) => s.name === n));
+
+  const [checked, panes, ahead] = await Promise.all([
+    checkSessions(project, live),
+    state?.tmuxSession && (await hasSession(state.tmuxSession)) ? listPanes(state.tmuxSession) : ([] as PaneInfo[]),
+    Promise.all(live.map((s) => (s.hasBranch ? countCommitsAhead(project.root, base, `refs/heads/${s.branch}`) : 0))),
+  ]);
+  const aheadOf = new Map(live.map((s, i) => [s.name, ahead[i]!]));
+  // One merge-tree process for every prediction: each branch into base, then each pair.
+  const pairs = order.flatMap((a, i) => order.slice(i + 1).map((b) => [a, b] as [string, string])).filter(([a, b]) => aheadOf.get(a)! > 0 && aheadOf.get(b)! > 0);
+  const predictions = await predictMerges(project.root, [
+    ...withBranch.map((s) => [base, `refs/heads/${s.branch}`] as const),
+    ...pairs.map(([a, b]) => [`refs/heads/parx/${a}`, `refs/heads/parx/${b}`] as const),
+  ]);
+  const intoBase = new Map(withBranch.map((s, i) => [s.name, predictions[i]!]));
+
+  return {
+    base: project.base,
+    tmuxSession: state?.tmuxSession ?? null,
+    sessions: live.map((s, i) => {
+      const pane = panes.find((p) => p.session === s.name);
+      const changes = checked.sessions[i]!;
+      const prediction = intoBase.get(s.name);
+      return {
+        name: s.name,
+        branch: s.branch,
+        worktree: s.worktree,
+        pane: pane?.paneId ?? null,
+        alive: Boolean(pane && !pane.dead),
+        state: pane && !pane.dead ? 'working' : 'exited',
+        owns: s.config.owns,
+        ahead: aheadOf.get(s.name)!,
+        changed: changes.changed.map((c) => c.path),
+        violations: changes.violations.map(({ path, kind, owner }) => (owner ? { path, kind, owner } : { path, kind })),
+        collisions: checked.collisions.filter((c) => c.sessions.includes(s.name)),
+        mergeable: prediction ? prediction.clean : null,
+        conflicts: prediction?.conflicts ?? [],
+      };
+    }),
+    forecast: pairs.flatMap((pair, i) => {
+      const p = predictions[withBranch.length + i]!;
+      return p.clean ? [] : [{ sessions: pair, files: p.conflicts }];
+    }),
+  };
+}

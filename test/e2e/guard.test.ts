@@ -1,0 +1,151 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRunFixture, type RunFixture } from '../helpers/fixture.js';
+import { killGuards, startGuard, type GuardEventLine } from '../helpers/guard.js';
+import { runParx, waitFor } from '../helpers/parx.js';
+import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
+
+afterEach(() => {
+  killGuards();
+  killTmuxServer();
+});
+
+async function startedRun(): Promise<RunFixture> {
+  const run = createRunFixture(
+    {
+      auth: { owns: ['src/auth/**'], task: 'Wait.' },
+      payments: { owns: ['src/payments/**'], task: 'Wait.' },
+    },
+    { shared: ['package-lock.json'] },
+    {
+      'README.md': '# shop\n',
+      '.gitignore': 'dist/\n*.log\n',
+      'package-lock.json': '{}\n',
+      'src/auth/login.ts': 'export const login = 1;\n',
+      'src/payments/charge.ts': 'export const charge = 1;\n',
+    },
+  );
+  const up = await runParx(['up', '--detach'], run.root);
+  expect(up.exitCode).toBe(0);
+  return run;
+}
+
+const write = (run: RunFixture, session: string, path: string, text = 'x\n') => {
+  const file = join(run.worktree(session), path);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, text);
+};
+const violation = (session: string, path: string) => (e: GuardEventLine) => e.type === 'violation' && e.session === session && e.path === path;
+
+describe('parx guard', () => {
+  it('flags trespass and outside writes at once, and nothing for owned, shared or ignored paths', async () => {
+    const run = await startedRun();
+    const guard = await startGuard(run.root);
+
+    write(run, 'auth', 'src/auth/new.ts');
+    write(run, 'auth', 'package-lock.json', '{"a":1}\n');
+    write(run, 'auth', 'dist/bundle.js');
+    write(run, 'auth', 'debug.log');
+    write(run, 'auth', 'node_modules/left-pad/index.js');
+    write(run, 'auth', 'src/payments/refund.ts');
+    expect(await guard.waitForEvent('the trespass', violation('auth', 'src/payments/refund.ts'))).toMatchObject({
+      type: 'violation', session: 'auth', path: 'src/payments/refund.ts', kind: 'trespass', owner: 'payments', change: 'add', time: expect.any(String),
+    });
+    write(run, 'payments', 'README.md', '# changed\n');
+    expect(await guard.waitForEvent('the outside change', violation('payments', 'README.md'))).toMatchObject({ kind: 'outside', change: 'change' });
+    expect(guard.events.filter((e) => e.type === 'violation').map((e) => e.path)).toEqual(['src/payments/refund.ts', 'README.md']);
+
+    // A rename across ownership counts on both sides; only the side outside ownership is a violation.
+    renameSync(join(run.worktree('payments'), 'src/payments/charge.ts'), join(run.worktree('payments'), 'src/auth/charge.ts'));
+    expect(await guard.waitForEvent('the renamed file', violation('payments', 'src/auth/charge.ts'))).toMatchObject({ kind: 'trespass', owner: 'auth', change: 'add' });
+    rmSync(join(run.worktree('auth'), 'README.md'));
+    expect(await guard.waitForEvent('the deletion', violation('auth', 'README.md'))).toMatchObject({ kind: 'outside', change: 'unlink' });
+    // payments changed README.md too: the same path changed in two worktrees is a collision…
+    expect(await guard.waitForEvent('the README collision', (e) => e.type === 'collision' && e.path === 'README.md')).toMatchObject({ sessions: ['auth', 'payments'] });
+    // …even when the path is shared.
+    write(run, 'payments', 'package-lock.json', '{"b":2}\n');
+    expect(await guard.waitForEvent('the shared collision', (e) => e.type === 'collision' && e.path === 'package-lock.json')).toMatchObject({ sessions: ['auth', 'payments'] });
+
+    const stopped = await guard.stop();
+    expect(stopped.exitCode).toBe(143);
+    const logged = run.read('.git/parx/events.jsonl').trim().split('\n').map((l) => JSON.parse(l));
+    expect(logged.filter((e) => e.type === 'violation').map((e) => `${e.session}:${e.path}`)).toEqual(
+      expect.arrayContaining(['auth:src/payments/refund.ts', 'payments:README.md', 'payments:src/auth/charge.ts', 'auth:README.md']),
+    );
+  });
+
+  it('does not mistake an atomic save (write temp, rename over) for a change to the temp path', async () => {
+    const run = await startedRun();
+    const guard = await startGuard(run.root);
+    const worktree = run.worktree('auth');
+    for (let i = 0; i < 20; i++) {
+      writeFileSync(join(worktree, `.login.ts.${i}.tmp`), `v${i}\n`);
+      renameSync(join(worktree, `.login.ts.${i}.tmp`), join(worktree, 'src/auth/login.ts'));
+    }
+    write(run, 'auth', 'sentinel.txt');
+    await guard.waitForEvent('the sentinel', violation('auth', 'sentinel.txt'));
+    expect(guard.events.filter((e) => e.type === 'violation').map((e) => e.path)).toEqual(['sentinel.txt']);
+  });
+
+  it('finds on start what was done while no guard ran, committed or not', async () => {
+    const run = await startedRun();
+    write(run, 'auth', 'src/payments/early.ts');
+    execGit(run.worktree('auth'), 'add', '-A');
+    execGit(run.worktree('auth'), 'commit', '-q', '-m', 'trespass');
+    write(run, 'payments', 'notes/todo.md');
+    const guard = await startGuard(run.root);
+    const ready = guard.events.findIndex((e) => e.type === 'ready');
+    const before = guard.events.slice(0, ready);
+    expect(before).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ type: 'violation', session: 'auth', path: 'src/payments/early.ts', kind: 'trespass', source: 'git' }),
+        expect.objectContaining({ type: 'violation', session: 'payments', path: 'notes/todo.md', kind: 'outside', source: 'git' }),
+      ]),
+    );
+    // Reported once: a later write to the same path is not a new violation.
+    write(run, 'auth', 'src/payments/early.ts', 'again\n');
+    write(run, 'auth', 'later.txt');
+    await guard.waitForEvent('a later violation', violation('auth', 'later.txt'));
+    expect(guard.events.filter(violation('auth', 'src/payments/early.ts'))).toHaveLength(1);
+  });
+
+  it('misses nothing in a burst of writes', async () => {
+    const run = await startedRun();
+    const guard = await startGuard(run.root);
+    for (let i = 0; i < 2000; i++) write(run, 'auth', `src/auth/gen/f${i}.ts`);
+    for (let i = 0; i < 300; i++) write(run, 'payments', `outside/f${i}.txt`);
+    await waitFor('300 violations', () => (guard.events.filter((e) => e.type === 'violation').length >= 300 ? true : undefined), 30_000);
+    const paths = new Set(guard.events.filter((e) => e.type === 'violation').map((e) => e.path));
+    expect(paths.size).toBe(300);
+    expect([...paths].every((p) => p!.startsWith('outside/'))).toBe(true);
+  });
+
+  it('follows a worktree that is removed and added again', async () => {
+    const run = await startedRun();
+    const guard = await startGuard(run.root);
+    tmuxOut('kill-server');
+    run.git('worktree', 'remove', run.worktree('payments'));
+    await guard.waitForEvent('payments to be gone', (e) => e.type === 'watch' && e.session === 'payments' && e.state === 'gone');
+    expect((await runParx(['up', '--detach', 'payments'], run.root)).exitCode).toBe(0);
+    await guard.waitForEvent('payments to be watched again', (e) => e.type === 'watch' && e.session === 'payments' && e.state === 'watching');
+    write(run, 'payments', 'src/auth/x.ts');
+    await guard.waitForEvent('a violation in the new worktree', violation('payments', 'src/auth/x.ts'));
+  });
+
+  it('marks the offending pane in tmux with its violation count (the guard pane of parx up)', async () => {
+    const run = await startedRun();
+    const pane = run.state().sessions.auth!.pane;
+    // The guard pane is ready once the log says so; wait for its first announcement instead of sleeping.
+    write(run, 'auth', 'one.txt');
+    await waitFor('the border count 1', () => (tmuxOut('show-options', '-pqv', '-t', pane, '@parx_violations') === '1' ? true : undefined));
+    write(run, 'auth', 'two.txt');
+    await waitFor('the border count 2', () => (tmuxOut('show-options', '-pqv', '-t', pane, '@parx_violations') === '2' ? true : undefined));
+    expect(tmuxOut('show-options', '-pqv', '-t', run.state().sessions.payments!.pane, '@parx_violations')).toBe('');
+  });
+});
+
+function execGit(cwd: string, ...args: string[]) {
+  return execFileSync('git', args, { cwd, encoding: 'utf8' });
+}
