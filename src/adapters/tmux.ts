@@ -20,6 +20,11 @@ export async function tmux(args: string[]): Promise<string> {
 }
 
 
+/** Several tmux commands in one client call (`a ; b ; c`, each `;` its own argv element). */
+export function joinCommands(commands: readonly string[][]): string[] {
+  return commands.flatMap((c, i) => (i === 0 ? c : [';', ...c]));
+}
+
 export async function verifyTmux(): Promise<void> {
   const version = await tmux(['-V']);
   const match = /(\d+)\.(\d+)/.exec(version);
@@ -132,5 +137,5 @@ export async function notifyTmux(sessionName: string, message: string | undefine
     }
   }
   if (commands.length === 0) return;
-  await execa('tmux', commands.flatMap((c, i) => (i === 0 ? c : [';', ...c])), { reject: false });
+  await execa('tmux', joinCommands(commands), { reject: false });
 }

@@ -42,7 +42,7 @@ interface WatchedDirectory {
   entries: Map<string, boolean>;
 }
 
-export const DEFAULT_SETTLE_MS = 4;
+export const DEFAULT_SETTLE_MS = 2;
 
 export function watchTree(options: TreeWatcherOptions): TreeWatcher {
   const { root, rules } = options;

@@ -1,4 +1,5 @@
-import { existsSync } from 'node:fs';
+import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { watchTreeWithChokidar } from '../adapters/chokidar-watcher.js';
 import { runGit } from '../adapters/git.js';
 import { GitIgnoreRules } from '../adapters/gitignore.js';
@@ -101,13 +102,30 @@ export async function runGuard(options: GuardOptions): Promise<void> {
   ]);
   emit({ type: 'ready', sessions: live.map((s) => s.name), directories, ms: Math.round(performance.now() - started) });
 
-  // Worktrees that appear later (a new `parx up`, a re-added worktree) are picked up here.
-  const poll = setInterval(() => void adoptNewWorktrees(project).catch((e: Error) => emit({ type: 'error', message: e.message })), options.pollMs ?? 1000);
-  async function adoptNewWorktrees(p: Project): Promise<void> {
-    const now = await p.files.readState();
-    Object.assign(tmux, { session: now?.tmuxSession, panes: getPanes(now) });
-    const fresh = (await getLiveSessions(p, now)).filter((s) => s.hasWorktree && !watchers.has(s.name) && existsSync(s.worktree));
-    for (const session of fresh) {
+  // Worktrees that appear later (a new `parx up`, a re-added worktree) are picked up here. The
+  // poll stays cheap: no process is spawned unless something changed, since every spawn blocks
+  // the event loop for a few ms and that is alert latency.
+  let stateStamp = stateMtime(project);
+  let current = state;
+  let adopting = false;
+  const poll = setInterval(() => {
+    if (adopting) return;
+    adopting = true;
+    adoptNewWorktrees()
+      .catch((e: Error) => emit({ type: 'error', message: e.message }))
+      .finally(() => (adopting = false));
+  }, options.pollMs ?? 1000);
+  async function adoptNewWorktrees(): Promise<void> {
+    const stamp = stateMtime(project);
+    if (stamp !== stateStamp) {
+      stateStamp = stamp;
+      current = await project.files.readState();
+      Object.assign(tmux, { session: current?.tmuxSession, panes: getPanes(current) });
+    }
+    const now = current;
+    const candidates = project.config.sessions.filter((s) => !watchers.has(s.name) && existsSync(join(now?.sessions[s.name]?.worktree ?? join(project.worktreeDir, s.name), '.git')));
+    if (candidates.length === 0) return;
+    for (const session of await getLiveSessions(project, now, candidates.map((s) => s.name))) {
       await startWatching(session);
       emit({ type: 'watch', session: session.name, state: 'watching' });
       await reconcile([session]);
@@ -121,6 +139,14 @@ export async function runGuard(options: GuardOptions): Promise<void> {
   clearInterval(poll);
   for (const watcher of watchers.values()) watcher.close();
   await announcer.close();
+}
+
+function stateMtime(project: Project): number {
+  try {
+    return statSync(project.files.statePath).mtimeMs;
+  } catch {
+    return 0;
+  }
 }
 
 function getPanes(state: RunState | undefined): Map<string, string> {

@@ -1,4 +1,4 @@
-import { getSessionOption, hasSession, listPanes, respawnPane, startPane, tmux, type PaneInfo } from '../adapters/tmux.js';
+import { getSessionOption, hasSession, joinCommands, listPanes, respawnPane, startPane, tmux, type PaneInfo } from '../adapters/tmux.js';
 import { UsageError } from '../core/errors.js';
 import type { UpProgress } from './up.js';
 
@@ -42,6 +42,8 @@ export async function ensurePanes(grid: TmuxGrid, specs: readonly PaneSpec[], re
     windowId = existing.find((p) => p.session)?.windowId ?? existing[0]?.windowId;
   }
 
+  /** Commands for the panes just made, sent in one tmux call at the end. */
+  const finish: string[][] = [];
   for (const spec of specs) {
     const pane = existing.find((p) => (spec.role ? p.role === spec.role : p.session === spec.session));
     if (pane) {
@@ -51,31 +53,36 @@ export async function ensurePanes(grid: TmuxGrid, specs: readonly PaneSpec[], re
       emit({ type: 'pane', session: spec.session, action, paneId: pane.paneId });
       continue;
     }
-    const paneSetup = [
-      // Keep a finished agent's last screen visible; `parx up --respawn` restarts it.
-      ['set-option', '-p', 'remain-on-exit', 'on'],
-      // Identity lives in a user option: programs overwrite pane titles with escape codes.
-      spec.role ? ['set-option', '-p', '@parx_role', spec.role] : ['set-option', '-p', '@parx_session', spec.session],
-      ['select-pane', '-T', spec.session],
-    ];
+    // Every command names its target: run from inside tmux, an untargeted command would act on
+    // the user's current pane and session, not on the ones just made.
     let paneId: string;
     if (!windowId) {
+      const session = `=${grid.tmuxSession}:`;
       ({ windowId, paneId } = await startPane({ session: grid.tmuxSession }, spec.cwd, spec.argv, [
-        ...paneSetup,
-        ['set-option', '@parx_owner', grid.owner],
-        ['rename-window', 'parx'],
-        ['set-option', '-w', 'pane-border-status', 'top'],
-        ['set-option', '-w', 'pane-border-format', BORDER_FORMAT],
+        // A window option, so every pane has it from birth: a finished agent's last screen stays
+        // visible (`parx up --respawn` restarts it) even if it exits at once.
+        ['set-option', '-w', '-t', session, 'remain-on-exit', 'on'],
+        ['set-option', '-t', session, '@parx_owner', grid.owner],
+        ['rename-window', '-t', session, 'parx'],
+        ['set-option', '-w', '-t', session, 'pane-border-status', 'top'],
+        ['set-option', '-w', '-t', session, 'pane-border-format', BORDER_FORMAT],
       ]));
     } else {
       // Re-tile after every split: repeatedly halving one pane runs out of room after ~6 splits.
-      ({ paneId } = await startPane({ window: windowId }, spec.cwd, spec.argv, [...paneSetup, ['select-layout', grid.layout]]));
+      ({ paneId } = await startPane({ window: windowId }, spec.cwd, spec.argv, [['select-layout', '-t', windowId, grid.layout]]));
     }
+    // Identity lives in a user option: programs overwrite pane titles with escape codes.
+    finish.push(
+      spec.role ? ['set-option', '-p', '-t', paneId, '@parx_role', spec.role] : ['set-option', '-p', '-t', paneId, '@parx_session', spec.session],
+      ['select-pane', '-t', paneId, '-T', spec.role ?? spec.session],
+    );
     panes.set(spec.session, paneId);
     emit({ type: 'pane', session: spec.session, action: 'started', paneId });
   }
   // Leave the first session's pane selected, as a human reads the grid from the top left.
   const first = panes.get(specs.find((s) => !s.role)?.session ?? '');
-  if (windowId) await tmux(['select-layout', '-t', windowId, grid.layout, ...(first ? [';', 'select-pane', '-t', first] : [])]);
+  if (windowId) finish.push(['select-layout', '-t', windowId, grid.layout]);
+  if (first) finish.push(['select-pane', '-t', first]);
+  if (finish.length > 0) await tmux(joinCommands(finish));
   return panes;
 }
