@@ -28,6 +28,16 @@ export class GuardAnnouncer {
     this.lines.push(JSON.stringify(event));
     if (message) this.messages.push(message);
     if (session) this.dirtyPanes.add(session);
+    this.schedule();
+  }
+
+  /** Re-marks the borders of these sessions (their panes may be new, or newly known). */
+  remark(sessions: Iterable<string>): void {
+    for (const s of sessions) this.dirtyPanes.add(s);
+    this.schedule();
+  }
+
+  private schedule(): void {
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
       this.flushing = this.flushing.then(() => this.flush());

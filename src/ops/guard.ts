@@ -121,6 +121,7 @@ export async function runGuard(options: GuardOptions): Promise<void> {
       stateStamp = stamp;
       current = await project.files.readState();
       Object.assign(tmux, { session: current?.tmuxSession, panes: getPanes(current) });
+      announcer.remark(order.filter((s) => violationCount.get(s)! > 0));
     }
     const now = current;
     const candidates = project.config.sessions.filter((s) => !watchers.has(s.name) && existsSync(join(now?.sessions[s.name]?.worktree ?? join(project.worktreeDir, s.name), '.git')));

@@ -131,18 +131,22 @@ export async function runUp(options: UpOptions = {}): Promise<UpResult> {
     );
   }
 
-  const grid = { tmuxSession, owner: project.commonDir, layout: config.layout };
+  // The guard pane last: it finds the panes it marks in state.json (re-read when it changes).
+  const guardArgv = [process.execPath, join(PACKAGE_ROOT, 'bin', 'parx.js'), '--config', project.configFile, 'guard'];
   const panes = await ensurePanes(
-    grid,
-    prepared.map(({ action }) => ({ session: action.session, cwd: action.path, argv: state.sessions[action.session]!.command })),
+    { tmuxSession, owner: project.commonDir, layout: config.layout },
+    [
+      ...prepared.map(({ action }) => ({ session: action.session, cwd: action.path, argv: state.sessions[action.session]!.command })),
+      { session: 'guard', role: 'guard' as const, cwd: project.root, argv: guardArgv },
+    ],
     options.respawn ?? false,
     emit,
   );
-  for (const [name, pane] of panes) state.sessions[name]!.pane = pane;
+  for (const [name, pane] of panes) {
+    const session = state.sessions[name];
+    if (session) session.pane = pane;
+  }
   await project.files.writeState(state);
-  // The guard starts once the state names every pane, so it can mark their borders.
-  const guardArgv = [process.execPath, join(PACKAGE_ROOT, 'bin', 'parx.js'), '--config', project.configFile, 'guard'];
-  await ensurePanes(grid, [{ session: 'guard', role: 'guard', cwd: project.root, argv: guardArgv }], options.respawn ?? false, emit);
   await project.files.appendEvent({ type: 'up', sessions: selected.map((s) => s.name), tmuxSession });
 
   return {

@@ -1,10 +1,14 @@
 // `npm run bench`: every performance target of parx, measured on this machine, medians only.
-//   node test/bench/run.mjs [runs]      (runs of each `up` comparison, default 5)
+//   node test/bench/run.mjs [runs] [--monorepo]
+//   runs: of each `up` comparison (default 5); --monorepo adds the guard on 8 × 50,000 files.
+import { rmSync } from 'node:fs';
+import { benchCheck, benchClassify, benchGuardRun, makeGuardFixture } from './guard.mjs';
 import { benchPlan, benchVersion } from './plan.mjs';
 import { benchUp } from './up.mjs';
 import { fmt, report } from './lib.mjs';
 
-const runs = Number(process.argv[2] ?? 5);
+const runs = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 5);
+const monorepo = process.argv.includes('--monorepo');
 const rows = [['measure', 'median', 'target', 'ok']];
 const add = (name, value, target, ok) => {
   rows.push([name, value, target, ok ? 'yes' : 'NO']);
@@ -34,6 +38,34 @@ add('up, 1 s setup: parx / hand', (setup.parx / setup.hand).toFixed(2), '≤ 0.5
 // where C is one worktree's creation time, estimated from the no-setup hand runs.
 const c = plain.hand / 8;
 add('up, 1 s setup: best possible ratio', ((8 * c + 1000) / (8 * (c + 1000))).toFixed(2), '(C ≈ ' + fmt(c) + ' per worktree)', true);
+
+console.error('guard on 8 worktrees × 5,000 files + 20,000 ignored each, 500 writes …');
+const fixture = makeGuardFixture();
+const guards = {};
+for (const watcher of ['fs', 'chokidar']) guards[watcher] = await benchGuardRun(fixture, { watcher, tag: watcher });
+const g = guards.fs;
+add('guard ready', fmt(g.readyMs), '≤ 1 s', g.readyMs <= 1000);
+add('guard resident memory', `${g.rssMb.toFixed(0)} MB (peak ${g.peakMb.toFixed(0)})`, '≤ 150 MB', g.peakMb <= 150);
+add('guard alert p50 / p99', `${g.p50.toFixed(1)} / ${g.p99.toFixed(1)} ms`, '≤ 10 / 25 ms', g.p50 <= 10 && g.p99 <= 25);
+add('guard missed events', String(g.missed), '0', g.missed === 0);
+const ck = guards.chokidar;
+add('(chokidar 5, same load) ready · memory · p50/p99', `${fmt(ck.readyMs)} · ${ck.peakMb.toFixed(0)} MB · ${ck.p50.toFixed(1)}/${ck.p99.toFixed(1)} ms`, 'for comparison', true);
+console.error('parx check and status, 8 sessions × 1,000 changed files …');
+const checked = benchCheck(fixture);
+add('parx check, 8 × 1,000 changed', fmt(checked.check), '≤ 1 s', checked.check <= 1000);
+add('parx status, same', fmt(checked.status), '< 1 s', checked.status < 1000);
+rmSync(fixture.base, { recursive: true, force: true });
+console.error('classification throughput …');
+const classify = await benchClassify();
+add('classification, 8 sessions × 5 globs', `${(classify.pathsPerSecond / 1e6).toFixed(2)} M paths/s`, '≥ 1 M/s', classify.pathsPerSecond >= 1e6);
+
+if (monorepo) {
+  console.error('guard on 8 worktrees × 50,000 files …');
+  const big = makeGuardFixture({ files: 50_000, nodeModules: 0 });
+  const m = await benchGuardRun(big, { tag: 'mono' });
+  add('guard, 8 × 50,000 files: ready · peak memory', `${fmt(m.readyMs)} · ${m.peakMb.toFixed(0)} MB`, '≤ 1 GB', m.peakMb <= 1024);
+  rmSync(big.base, { recursive: true, force: true });
+}
 
 console.log();
 report(rows);
