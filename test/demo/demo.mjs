@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run demo`: makes a small example repository in a temp folder, with a parx config of three
-// sessions that use the `shell` agent, and runs `parx up` on it. On a terminal you land in the
-// tmux grid (detach with C-b d); otherwise the grid is described and left running.
+// sessions that use the `shell` agent, runs `parx up` on it, then plays a misbehaving agent so the
+// guard has something to flag. On a terminal you land in the tmux grid (detach with C-b d);
+// otherwise the grid and the guard's output are printed and the grid is left running.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -46,12 +47,27 @@ git('-c', 'user.name=parx demo', '-c', 'user.email=demo@parx.invalid', 'commit',
 
 console.log(`Demo repository: ${repo}\n`);
 const interactive = process.stdout.isTTY && process.stdin.isTTY;
-spawnSync(process.execPath, [parx, 'plan'], { cwd: repo, stdio: 'inherit' });
+const parxIn = (cwd, ...args) => spawnSync(process.execPath, [parx, ...args], { cwd, stdio: 'inherit' }).status;
+parxIn(repo, 'plan');
 console.log();
-const up = spawnSync(process.execPath, [parx, 'up'], { cwd: repo, stdio: 'inherit' });
-if (up.status !== 0) process.exit(up.status ?? 1);
-if (!interactive) {
-  const session = execFileSync('tmux', ['list-panes', '-s', '-t', '=parx-shop', '-F', '#{pane_id}  #{@parx_session}  #{pane_current_path}'], { encoding: 'utf8' });
-  console.log(`\nThe tmux grid (pane, session, worktree):\n${session}`);
-  console.log(`Look at it with:  tmux attach -t parx-shop        Stop it with:  tmux kill-session -t parx-shop`);
+const status = parxIn(repo, 'up', '--detach');
+if (status !== 0) process.exit(status ?? 1);
+
+// Play a misbehaving agent: the auth session edits a file that payments owns.
+const auth = join(dirname(repo), 'shop.parx', 'auth');
+writeFileSync(join(auth, 'src/payments/charge.js'), 'export function charge() { return { ok: true }; } // edited by auth\n');
+console.log(`\nThe auth session just edited src/payments/charge.js, which payments owns. parx check:\n`);
+parxIn(repo, 'check');
+await new Promise((r) => setTimeout(r, 1500));
+
+if (interactive) {
+  console.log('\nAttaching to the grid: the guard pane has flagged it and auth\'s border shows ✗ 1 (detach with C-b d)…');
+  await new Promise((r) => setTimeout(r, 2000));
+  spawnSync('tmux', ['attach-session', '-t', '=parx-shop'], { stdio: 'inherit' });
+} else {
+  const panes = execFileSync('tmux', ['list-panes', '-s', '-t', '=parx-shop', '-F', '#{pane_id}  #{?@parx_role,#{@parx_role},#{@parx_session}}  #{?@parx_violations,✗ #{@parx_violations},}  #{pane_current_path}'], { encoding: 'utf8' });
+  console.log(`\nThe tmux grid (pane, session, violations, folder):\n${panes}`);
+  const guardPane = panes.split('\n').find((l) => l.includes(' guard '))?.split(' ')[0];
+  if (guardPane) console.log(`The guard pane says:\n${execFileSync('tmux', ['capture-pane', '-p', '-t', guardPane], { encoding: 'utf8' }).trim()}\n`);
+  console.log('Look at it with:  tmux attach -t parx-shop        Stop it with:  tmux kill-session -t parx-shop');
 }
