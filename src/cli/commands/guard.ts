@@ -1,3 +1,4 @@
+import { setPriority } from 'node:os';
 import { runGuard, type GuardEvent } from '../../ops/guard.js';
 import type { GlobalOptions } from '../main.js';
 import { print, printJson, style } from '../output.js';
@@ -13,6 +14,9 @@ export async function guardCommand(options: GlobalOptions & { json?: boolean }):
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   process.once('SIGHUP', stop);
+  // A background watcher: its start-up scan and git calls (inherited by its children) yield the
+  // CPU to the agents and to the `parx up` that just started it.
+  setPriority(10);
   await runGuard({
     configPath: options.config,
     signal: controller.signal,
