@@ -14,16 +14,20 @@ import type { WorktreeFact } from '../core/worktree-plan.js';
  * exit (`rev-parse --verify -q`, a `merge-tree` conflict) as success.
  */
 
+function execGit(cwd: string, args: string[]) {
+  return execa('git', args, { cwd, reject: false, stripFinalNewline: false, stdin: 'ignore' });
+}
+
 /** Runs git and returns its stdout; throws ToolError with git's own message on failure. */
 export async function runGit(cwd: string, args: string[]): Promise<string> {
-  const result = await execa('git', args, { cwd, reject: false, stripFinalNewline: false, stdin: 'ignore' });
+  const result = await execGit(cwd, args);
   if (result.failed) throw new ToolError(['git', ...args], result.exitCode, result.stderr || result.shortMessage || '');
   return result.stdout;
 }
 
 /** Like runGit, but a failure is an answer ("no"), not an error. */
 async function tryGit(cwd: string, args: string[]): Promise<string | undefined> {
-  const result = await execa('git', args, { cwd, reject: false, stripFinalNewline: false, stdin: 'ignore' });
+  const result = await execGit(cwd, args);
   return result.failed ? undefined : result.stdout;
 }
 
@@ -31,7 +35,7 @@ export const MIN_GIT = { major: 2, minor: 38 };
 
 /** git ≥ 2.38 is needed for `merge-tree --write-tree`. Throws UsageError (exit 2) otherwise. */
 export async function verifyGitVersion(cwd: string): Promise<void> {
-  const result = await execa('git', ['--version'], { cwd, reject: false, stdin: 'ignore' });
+  const result = await execGit(cwd, ['--version']);
   if ((result as { code?: string }).code === 'ENOENT') throw new UsageError('git is not installed (parx needs git ≥ 2.38)');
   const match = /(\d+)\.(\d+)/.exec(result.stdout);
   if (!match) throw new UsageError(`cannot tell the git version from "${result.stdout.trim()}"`);
@@ -160,25 +164,10 @@ export interface MergePrediction {
 }
 
 /**
- * What merging `theirs` into `ours` would do, computed by `git merge-tree --write-tree`
- * without touching any working tree, index or ref. Exit 0 is clean and 1 is conflicts; git
- * 2.39 also exits 1 for a bad ref (with empty stdout), so that case is an error here.
- */
-export async function predictMerge(cwd: string, ours: string, theirs: string): Promise<MergePrediction> {
-  const args = ['merge-tree', '--write-tree', '--name-only', '--no-messages', '-z', ours, theirs];
-  const result = await execa('git', args, { cwd, reject: false, stdin: 'ignore' });
-  if (result.exitCode === 0) return { clean: true, conflicts: [] };
-  if (result.exitCode === 1 && result.stdout !== '') {
-    // "<tree>\0<path>\0<path>\0…", each conflicted path once.
-    const [, ...paths] = result.stdout.split('\0');
-    return { clean: false, conflicts: [...new Set(paths.filter(Boolean))] };
-  }
-  throw new ToolError(['git', ...args], result.exitCode, result.stderr);
-}
-
-/**
- * Many merge predictions in one git process (`merge-tree --stdin`, git ≥ 2.38). Output per
- * merge: "<status>\0<tree>\0<path>\0…\0\0" where status 1 is clean and 0 is conflicted.
+ * What merging each `[ours, theirs]` pair would do, computed by `git merge-tree --write-tree`
+ * without touching any working tree, index or ref, all in one git process (`--stdin`, which
+ * git 2.39 has although it lacks `--merge-base`). Output per merge:
+ * "<status>\0<tree>\0<path>\0…\0\0", status 1 clean, 0 conflicted, anything else an error.
  */
 export async function predictMerges(cwd: string, pairs: ReadonlyArray<readonly [string, string]>): Promise<MergePrediction[]> {
   if (pairs.length === 0) return [];

@@ -7,8 +7,12 @@ import { hasTmuxSession, killTmuxServer } from '../helpers/tmux.js';
 
 afterEach(killTmuxServer);
 
-// Each setup appends "<session> <start-ms> <end-ms>" to a shared log around a short sleep.
-const timedSetup = (log: string) => `s=$(node -e 'console.log(Date.now())'); sleep 0.5; printf '%s %s %s\\n' "$PARX_SESSION" "$s" "$(node -e 'console.log(Date.now())')" >> '${log}'`;
+// A rendezvous: each setup marks that it started, then waits (up to 20 s) until two have
+// started. Run one after the other, the first would give up and fail `up`: so passing proves
+// they ran at the same time, with no timing in the assertion.
+const rendezvousSetup = (dir: string) =>
+  `touch '${dir}'/"$PARX_SESSION".started; echo "$PARX_SESSION" >> '${dir}/setup.log'; ` +
+  `for i in $(seq 200); do [ "$(ls '${dir}'/*.started | wc -l)" -ge 2 ] && exit 0; sleep 0.1; done; exit 1`;
 
 describe('parx up: copy and setup', () => {
   it('copies ignored files into new worktrees and runs setup concurrently with the session environment', async () => {
@@ -22,7 +26,7 @@ describe('parx up: copy and setup', () => {
     );
     const log = join(run.records, 'setup.log');
     const config = JSON.parse(run.read('parx.config.json'));
-    config.setup = timedSetup(log);
+    config.setup = rendezvousSetup(run.records);
     config.env.STANDIN_RECORD_DIR = run.records;
     run.write('parx.config.json', JSON.stringify(config));
     run.write('.gitignore', '.env\nconfig/local/\n');
@@ -41,11 +45,8 @@ describe('parx up: copy and setup', () => {
     }
     expect(readFileSync(join(run.worktree('web'), '.setup-out'), 'utf8')).toBe('web:4120:on');
 
-    // auth and payments ran the global setup; their runs overlapped in time.
-    const runs = readFileSync(log, 'utf8').trim().split('\n').map((l) => l.split(' '));
-    expect(runs.map((r) => r[0]).sort()).toEqual(['auth', 'payments']);
-    const [a, b] = runs.map(([, start, end]) => ({ start: Number(start), end: Number(end) }));
-    expect(a!.start < b!.end && b!.start < a!.end).toBe(true);
+    // auth and payments ran the global setup, concurrently (or the rendezvous would have failed).
+    expect(readFileSync(log, 'utf8').trim().split('\n').sort()).toEqual(['auth', 'payments']);
 
     // Setup ran once: a second `up` reuses the worktrees as they are.
     expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
