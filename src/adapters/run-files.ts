@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readFile, rename, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { RunEvent, RunState } from '../core/run-state.js';
 
@@ -57,10 +57,48 @@ export class RunFiles {
     await appendFile(this.eventsPath, `${lines.join('\n')}\n`);
   }
 
+  /**
+   * One guard records events and marks panes; any other prints only. Returns whether this
+   * process now holds the lock (a lock left by a dead process is taken over).
+   */
+  async acquireGuardLock(): Promise<boolean> {
+    const path = join(this.dir, 'guard.pid');
+    await mkdir(this.dir, { recursive: true });
+    for (let attempt = 0; attempt < 2; attempt++) {
+      try {
+        await writeFile(path, String(process.pid), { flag: 'wx' });
+        return true;
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const holder = Number(await readFile(path, 'utf8').catch(() => '0'));
+      if (holder === process.pid) return true;
+      if (isAlive(holder)) return false;
+      await rm(path, { force: true });
+    }
+    return false;
+  }
+
+  async releaseGuardLock(): Promise<void> {
+    const path = join(this.dir, 'guard.pid');
+    if (Number(await readFile(path, 'utf8').catch(() => '0')) === process.pid) await rm(path, { force: true });
+  }
+
   async writePrompt(session: string, text: string): Promise<string> {
     const path = this.promptPath(session);
     await mkdir(join(this.dir, 'prompts'), { recursive: true });
     await writeFile(path, text);
     return path;
+  }
+}
+
+function isAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    // EPERM: it exists but belongs to someone else.
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

@@ -19,6 +19,7 @@ export type GuardEvent = RunEvent &
     | { type: 'ready'; sessions: string[]; directories: number; ms: number }
     | { type: 'watch'; session: string; state: 'watching' | 'gone' }
     | { type: 'error'; message: string }
+    | { type: 'role'; role: 'recorder' | 'observer' }
   );
 
 export interface GuardOptions extends ProjectOptions {
@@ -47,11 +48,15 @@ export async function runGuard(options: GuardOptions): Promise<void> {
   const excludesFile = (await runGit(project.root, ['config', '--path', '--get', 'core.excludesFile']).catch(() => '')).trim() || undefined;
   const watchers = new Map<string, TreeWatcher>();
 
+  // Only one guard per repository records to events.jsonl and marks panes (the pane's, usually);
+  // a second one, say `parx guard --json` piped into a tool, only prints.
+  let recording = await project.files.acquireGuardLock();
   const emit = (event: Omit<GuardEvent, 'time'>, message?: string, session?: string) => {
     const full = { time: new Date().toISOString(), ...event } as GuardEvent;
     options.onEvent(full);
-    if (full.type !== 'ready' && full.type !== 'watch') announcer.announce(full, message, session);
+    if (recording && (full.type === 'violation' || full.type === 'collision')) announcer.announce(full, message, session);
   };
+  emit({ type: 'role', role: recording ? 'recorder' : 'observer' });
 
   const record = (session: string, change: PathChange, source: 'git' | 'watch') => {
     if (isAlwaysIgnored(change.path)) return;
@@ -116,6 +121,10 @@ export async function runGuard(options: GuardOptions): Promise<void> {
       .finally(() => (adopting = false));
   }, options.pollMs ?? 1000);
   async function adoptNewWorktrees(): Promise<void> {
+    if (!recording && (await project.files.acquireGuardLock())) {
+      recording = true;
+      emit({ type: 'role', role: 'recorder' });
+    }
     const stamp = stateMtime(project);
     if (stamp !== stateStamp) {
       stateStamp = stamp;
@@ -140,6 +149,7 @@ export async function runGuard(options: GuardOptions): Promise<void> {
   clearInterval(poll);
   for (const watcher of watchers.values()) watcher.close();
   await announcer.close();
+  await project.files.releaseGuardLock();
 }
 
 function stateMtime(project: Project): number {

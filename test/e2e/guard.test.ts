@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRunFixture, type RunFixture } from '../helpers/fixture.js';
@@ -29,6 +29,8 @@ async function startedRun(): Promise<RunFixture> {
   );
   const up = await runParx(['up', '--detach'], run.root);
   expect(up.exitCode).toBe(0);
+  // The grid's guard pane takes the recorder's lock as it starts.
+  await waitFor('the pane guard to start', () => (existsSync(join(run.root, '.git', 'parx', 'guard.pid')) ? true : undefined));
   return run;
 }
 
@@ -70,10 +72,11 @@ describe('parx guard', () => {
 
     const stopped = await guard.stop();
     expect(stopped.exitCode).toBe(143);
-    const logged = run.read('.git/parx/events.jsonl').trim().split('\n').map((l) => JSON.parse(l));
-    expect(logged.filter((e) => e.type === 'violation').map((e) => `${e.session}:${e.path}`)).toEqual(
-      expect.arrayContaining(['auth:src/payments/refund.ts', 'payments:README.md', 'payments:src/auth/charge.ts', 'auth:README.md']),
-    );
+    // The grid's guard pane is the one that records: each violation once in events.jsonl.
+    expect(guard.events[0]).toMatchObject({ type: 'role', role: 'observer' });
+    const recorded = () => run.read('.git/parx/events.jsonl').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'violation').map((e) => `${e.session}:${e.path}`);
+    await waitFor('the events to be recorded', () => (recorded().length >= 4 ? true : undefined));
+    expect(recorded().sort()).toEqual(['auth:README.md', 'auth:src/payments/refund.ts', 'payments:README.md', 'payments:src/auth/charge.ts']);
   });
 
   it('does not mistake an atomic save (write temp, rename over) for a change to the temp path', async () => {
@@ -125,7 +128,10 @@ describe('parx guard', () => {
   it('follows a worktree that is removed and added again', async () => {
     const run = await startedRun();
     const guard = await startGuard(run.root);
+    expect(guard.events[0]).toMatchObject({ type: 'role', role: 'observer' });
+    // The pane's guard goes with the tmux server; this one takes over recording.
     tmuxOut('kill-server');
+    await guard.waitForEvent('this guard to record', (e) => e.type === 'role' && e.role === 'recorder');
     run.git('worktree', 'remove', run.worktree('payments'));
     await guard.waitForEvent('payments to be gone', (e) => e.type === 'watch' && e.session === 'payments' && e.state === 'gone');
     expect((await runParx(['up', '--detach', 'payments'], run.root)).exitCode).toBe(0);

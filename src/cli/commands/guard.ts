@@ -43,6 +43,10 @@ function printHuman(event: GuardEvent): void {
     case 'watch':
       print(`${time} ${style.dim('●')} ${event.session}: ${event.state === 'gone' ? 'worktree removed, stopped watching it' : 'watching'}`);
       break;
+    case 'role':
+      if (event.role === 'observer') print(`${time} ${style.dim('●')} another guard records events and marks panes; this one only prints`);
+      else print(`${time} ${style.dim('●')} recording events and marking panes`);
+      break;
     case 'error':
       print(`${time} ${style.red('error')} ${event.message}`);
       break;
