@@ -17,7 +17,9 @@ export interface TestRepo {
 const made: string[] = [];
 
 afterEach(() => {
-  while (made.length > 0) rmSync(made.pop()!, { recursive: true, force: true });
+  // Retries: processes of the killed tmux server (a guard flushing its last events) may still
+  // be writing under .git/parx for a moment.
+  while (made.length > 0) rmSync(made.pop()!, { recursive: true, force: true, maxRetries: 10, retryDelay: 50 });
 });
 
 export function createRepo(files: Record<string, string> = { 'README.md': '# test\n' }, name = 'repo'): TestRepo {
