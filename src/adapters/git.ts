@@ -139,7 +139,9 @@ export async function listCommittedChanges(cwd: string, base: string, branch: st
 
 /** Uncommitted and untracked (not ignored) changes in a worktree, against its HEAD. */
 export async function listWorktreeChanges(worktree: string): Promise<PathChange[]> {
-  const out = await runGit(worktree, ['status', '--porcelain', '-z', '--untracked-files=all', '--no-renames']);
+  // --no-optional-locks: plain `git status` refreshes and rewrites the index under index.lock,
+  // which makes the agent's own `git add`/`git commit` in that worktree fail at that moment.
+  const out = await runGit(worktree, ['--no-optional-locks', 'status', '--porcelain', '-z', '--untracked-files=all', '--no-renames']);
   return out
     .split('\0')
     .filter((entry) => entry.length > 3)

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { mkdirSync, renameSync, rmSync, statSync, utimesSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRunFixture, type RunFixture } from '../helpers/fixture.js';
 import { runParx } from '../helpers/parx.js';
@@ -75,6 +75,19 @@ describe('parx check', () => {
     expect(inside.exitCode).toBe(1);
     expect(JSON.parse(inside.stdout).sessions.map((s: { name: string }) => s.name)).toEqual(['payments']);
     expect((await runParx(['check', 'ghost'], run.root)).exitCode).toBe(2);
+  });
+
+  it("never writes a worktree's index, so it cannot block the agent's own git commands", async () => {
+    const run = await startedRun();
+    const index = git(run.worktree('auth'), 'rev-parse', '--git-path', 'index').trim();
+    const indexFile = resolve(run.worktree('auth'), index);
+    // Touch a tracked file: a plain `git status` would now refresh and rewrite the index.
+    const file = join(run.worktree('auth'), 'src/auth/login.ts');
+    utimesSync(file, new Date(Date.now() + 5000), new Date(Date.now() + 5000));
+    const before = statSync(indexFile).mtimeMs;
+    expect((await runParx(['check'], run.root)).exitCode).toBe(0);
+    expect((await runParx(['status', '--json'], run.root)).exitCode).toBe(0);
+    expect(statSync(indexFile).mtimeMs).toBe(before);
   });
 });
 
