@@ -10,19 +10,27 @@ import { ToolError, UsageError } from '../core/errors.js';
  * temp dir).
  */
 
-export async function tmux(args: string[]): Promise<string> {
-  const result = await execa('tmux', args, { reject: false });
+/** Runs one tmux command, or several: `tmux([['a', 'x'], ['b']])` is `tmux a x ; b`. */
+export async function tmux(args: string[] | string[][]): Promise<string> {
+  const argv = toTmuxArgv(args);
+  const result = await execa('tmux', argv, { reject: false });
   if (result.failed) {
     if ((result as { code?: string }).code === 'ENOENT') throw new UsageError('tmux is not installed (parx needs tmux ≥ 3.2)');
-    throw new ToolError(['tmux', ...args], result.exitCode, result.stderr);
+    throw new ToolError(['tmux', ...argv], result.exitCode, result.stderr);
   }
   return result.stdout;
 }
 
 
-/** Several tmux commands in one client call (`a ; b ; c`, each `;` its own argv element). */
-export function joinCommands(commands: readonly string[][]): string[] {
-  return commands.flatMap((c, i) => (i === 0 ? c : [';', ...c]));
+/**
+ * The argv for a tmux client. tmux reads any argument that ends in ";" as the end of a command
+ * (`a;` is `a` then a separator), so an argument that really ends in ";" (a prompt, an env value)
+ * is escaped as "\;", which tmux turns back into ";". Commands are then joined with a bare ";".
+ */
+export function toTmuxArgv(args: readonly string[] | readonly string[][]): string[] {
+  const commands = (typeof args[0] === 'string' || args.length === 0 ? [args] : args) as readonly string[][];
+  const escape = (a: string) => (a.endsWith(';') ? `${a.slice(0, -1)}\\;` : a);
+  return commands.flatMap((c, i) => (i === 0 ? c.map(escape) : [';', ...c.map(escape)]));
 }
 
 export async function verifyTmux(): Promise<void> {
@@ -35,7 +43,7 @@ export async function verifyTmux(): Promise<void> {
 }
 
 export async function hasSession(name: string): Promise<boolean> {
-  const result = await execa('tmux', ['has-session', '-t', `=${name}`], { reject: false });
+  const result = await execa('tmux', toTmuxArgv(['has-session', '-t', `=${name}`]), { reject: false });
   return result.exitCode === 0;
 }
 
@@ -63,10 +71,7 @@ export async function startPane(into: { session: string } | { window: string }, 
       ? // A detached session is 80x24 by default; make room for the splits to come.
         ['new-session', '-d', '-s', into.session, '-x', '240', '-y', '70']
       : ['split-window', '-t', into.window];
-  const out = await tmux([
-    ...start, '-c', cwd, '-P', '-F', '#{window_id} #{pane_id}', '--', ...execArgv(argv),
-    ...then.flatMap((command) => [';', ...command]),
-  ]);
+  const out = await tmux([[...start, '-c', cwd, '-P', '-F', '#{window_id} #{pane_id}', '--', ...execArgv(argv)], ...then]);
   const [windowId, paneId] = out.trim().split(' ');
   return { windowId: windowId!, paneId: paneId! };
 }
@@ -106,7 +111,7 @@ export async function listPanes(sessionName: string): Promise<PaneInfo[]> {
 }
 
 export async function getSessionOption(sessionName: string, option: string): Promise<string | undefined> {
-  const result = await execa('tmux', ['show-options', '-qv', '-t', `=${sessionName}:`, option], { reject: false });
+  const result = await execa('tmux', toTmuxArgv(['show-options', '-qv', '-t', `=${sessionName}:`, option]), { reject: false });
   return result.exitCode === 0 && result.stdout !== '' ? result.stdout : undefined;
 }
 
@@ -117,10 +122,10 @@ export async function getSessionOption(sessionName: string, option: string): Pro
  */
 export async function attachOrSwitch(sessionName: string, insideTmux: boolean): Promise<boolean> {
   if (insideTmux) {
-    const result = await execa('tmux', ['switch-client', '-t', `=${sessionName}`], { reject: false });
+    const result = await execa('tmux', toTmuxArgv(['switch-client', '-t', `=${sessionName}`]), { reject: false });
     return result.exitCode === 0;
   }
-  const result = await execa('tmux', ['attach-session', '-t', `=${sessionName}`], { stdio: 'inherit', reject: false });
+  const result = await execa('tmux', toTmuxArgv(['attach-session', '-t', `=${sessionName}`]), { stdio: 'inherit', reject: false });
   return result.exitCode === 0;
 }
 
@@ -131,11 +136,11 @@ export async function attachOrSwitch(sessionName: string, insideTmux: boolean): 
 export async function notifyTmux(sessionName: string, message: string | undefined, paneOptions: ReadonlyArray<[pane: string, option: string, value: string]>): Promise<void> {
   const commands: string[][] = paneOptions.map(([pane, option, value]) => ['set-option', '-p', '-t', pane, option, value]);
   if (message) {
-    const clients = await execa('tmux', ['list-clients', '-t', `=${sessionName}`, '-F', '#{client_name}'], { reject: false });
+    const clients = await execa('tmux', toTmuxArgv(['list-clients', '-t', `=${sessionName}`, '-F', '#{client_name}']), { reject: false });
     for (const client of clients.stdout.split('\n').filter(Boolean)) {
       commands.push(['display-message', '-c', client, '-d', '4000', message]);
     }
   }
   if (commands.length === 0) return;
-  await execa('tmux', joinCommands(commands), { reject: false });
+  await execa('tmux', toTmuxArgv(commands), { reject: false });
 }

@@ -1,4 +1,4 @@
-import { getSessionOption, hasSession, joinCommands, listPanes, respawnPane, startPane, tmux, type PaneInfo } from '../adapters/tmux.js';
+import { getSessionOption, hasSession, listPanes, respawnPane, startPane, tmux, type PaneInfo } from '../adapters/tmux.js';
 import { UsageError } from '../core/errors.js';
 import type { UpProgress } from './up.js';
 
@@ -83,6 +83,6 @@ export async function ensurePanes(grid: TmuxGrid, specs: readonly PaneSpec[], re
   const first = panes.get(specs.find((s) => !s.role)?.session ?? '');
   if (windowId) finish.push(['select-layout', '-t', windowId, grid.layout]);
   if (first) finish.push(['select-pane', '-t', first]);
-  if (finish.length > 0) await tmux(joinCommands(finish));
+  if (finish.length > 0) await tmux(finish);
   return panes;
 }

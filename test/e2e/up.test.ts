@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRunFixture } from '../helpers/fixture.js';
+import { createRunFixture, STAND_IN } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, listPaneRows, listSessionPanes, tmuxOut } from '../helpers/tmux.js';
 
@@ -64,6 +64,18 @@ describe('parx up', () => {
     const plan = await runParx(['plan', '--json'], run.worktree('web'));
     expect(plan.exitCode).toBe(0);
     expect(JSON.parse(plan.stdout).sessions).toHaveLength(3);
+  });
+
+  it('passes arguments and environment values that end in ";" intact (tmux reads a trailing ";" as a separator)', async () => {
+    const run = createRunFixture({
+      solo: { owns: ['src/**'], task: 'Wait.', agent: `'${STAND_IN}' 'x;' 'y\\;' ';' {prompt}`, env: { DEMO_SEMI: 'a;b;', DEMO_BACKSLASH: 'c\\;' } },
+    });
+    const result = await runParx(['up', '--detach'], run.root);
+    expect(result.stderr).toBe('');
+    await waitFor('the agent to start', () => run.isDone('solo') || undefined);
+    const record = run.record('solo');
+    expect(record.argv.slice(0, 3)).toEqual(['x;', 'y\\;', ';']);
+    expect(record.env).toMatchObject({ DEMO_SEMI: 'a;b;', DEMO_BACKSLASH: 'c\\;' });
   });
 
   it('changes nothing when run again', async () => {
