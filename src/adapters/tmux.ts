@@ -58,22 +58,44 @@ export interface NewPane {
 }
 
 /**
- * Starts a pane running `argv` in `cwd`: the first pane of a new detached session (`into` is a
- * session name) or a split of a window (`into` is a window id). With two or more argv elements
- * tmux execs the program directly, with no `sh -c`.
+ * Starts panes, each running its argv in its cwd, in one tmux call: the first pane of a new
+ * detached session (`into.session`) then splits, or only splits of an existing window. With two
+ * or more argv elements tmux execs the program directly, with no `sh -c`.
  *
- * `then` runs in the same client call, with the new pane as the current target: options such
- * as remain-on-exit are in place before the server can notice the program exit.
+ * `windowSetup` (for a new session) runs right after the session is made and before any split,
+ * so window options such as remain-on-exit are in place before the server can notice a program
+ * exit. Commands name their targets: run inside tmux, an untargeted command would act on the
+ * user's own session.
  */
-export async function startPane(into: { session: string } | { window: string }, cwd: string, argv: string[], then: string[][]): Promise<NewPane> {
-  const start =
-    'session' in into
-      ? // A detached session is 80x24 by default; make room for the splits to come.
-        ['new-session', '-d', '-s', into.session, '-x', '240', '-y', '70']
-      : ['split-window', '-t', into.window];
-  const out = await tmux([[...start, '-c', cwd, '-P', '-F', '#{window_id} #{pane_id}', '--', ...execArgv(argv)], ...then]);
-  const [windowId, paneId] = out.trim().split(' ');
-  return { windowId: windowId!, paneId: paneId! };
+export async function startPanes(
+  into: { session: string } | { window: string },
+  panes: ReadonlyArray<{ cwd: string; argv: string[] }>,
+  options: { layout: string; windowSetup: string[][] },
+): Promise<NewPane[]> {
+  const target = 'session' in into ? `=${into.session}:` : into.window;
+  const print = ['-P', '-F', '#{window_id} #{pane_id}'];
+  const commands = panes.flatMap(({ cwd, argv }, i): string[][] =>
+    i === 0 && 'session' in into
+      ? [
+          // A detached session is 80x24 by default; make room for the splits to come.
+          ['new-session', '-d', '-s', into.session, '-x', '240', '-y', '70', '-c', cwd, ...print, '--', ...execArgv(argv)],
+          ...options.windowSetup,
+        ]
+      : [
+          ['split-window', '-t', target, '-c', cwd, ...print, '--', ...execArgv(argv)],
+          // Re-tile after every split: repeatedly halving one pane runs out of room after ~6 splits.
+          ['select-layout', '-t', target, options.layout],
+        ],
+  );
+  if (commands.length === 0) return [];
+  const out = await tmux(commands);
+  return out
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [windowId, paneId] = line.split(' ');
+      return { windowId: windowId!, paneId: paneId! };
+    });
 }
 
 export async function respawnPane(paneId: string, cwd: string, argv: string[]): Promise<void> {

@@ -1,4 +1,4 @@
-import { getSessionOption, hasSession, listPanes, respawnPane, startPane, tmux, type PaneInfo } from '../adapters/tmux.js';
+import { getSessionOption, hasSession, listPanes, respawnPane, startPanes, tmux, type PaneInfo } from '../adapters/tmux.js';
 import { UsageError } from '../core/errors.js';
 import type { UpProgress } from './up.js';
 
@@ -42,43 +42,44 @@ export async function ensurePanes(grid: TmuxGrid, specs: readonly PaneSpec[], re
     windowId = existing.find((p) => p.session)?.windowId ?? existing[0]?.windowId;
   }
 
-  /** Commands for the panes just made, sent in one tmux call at the end. */
-  const finish: string[][] = [];
+  const missing: PaneSpec[] = [];
   for (const spec of specs) {
     const pane = existing.find((p) => (spec.role ? p.role === spec.role : p.session === spec.session));
-    if (pane) {
-      panes.set(spec.session, pane.paneId);
-      if (pane.dead && respawn) await respawnPane(pane.paneId, spec.cwd, spec.argv);
-      const action = !pane.dead ? 'kept' : respawn ? 'respawned' : 'dead';
-      emit({ type: 'pane', session: spec.session, action, paneId: pane.paneId });
+    if (!pane) {
+      missing.push(spec);
       continue;
     }
-    // Every command names its target: run from inside tmux, an untargeted command would act on
-    // the user's current pane and session, not on the ones just made.
-    let paneId: string;
-    if (!windowId) {
-      const session = `=${grid.tmuxSession}:`;
-      ({ windowId, paneId } = await startPane({ session: grid.tmuxSession }, spec.cwd, spec.argv, [
-        // A window option, so every pane has it from birth: a finished agent's last screen stays
-        // visible (`parx up --respawn` restarts it) even if it exits at once.
-        ['set-option', '-w', '-t', session, 'remain-on-exit', 'on'],
-        ['set-option', '-t', session, '@parx_owner', grid.owner],
-        ['rename-window', '-t', session, 'parx'],
-        ['set-option', '-w', '-t', session, 'pane-border-status', 'top'],
-        ['set-option', '-w', '-t', session, 'pane-border-format', BORDER_FORMAT],
-      ]));
-    } else {
-      // Re-tile after every split: repeatedly halving one pane runs out of room after ~6 splits.
-      ({ paneId } = await startPane({ window: windowId }, spec.cwd, spec.argv, [['select-layout', '-t', windowId, grid.layout]]));
-    }
-    // Identity lives in a user option: programs overwrite pane titles with escape codes.
-    finish.push(
-      spec.role ? ['set-option', '-p', '-t', paneId, '@parx_role', spec.role] : ['set-option', '-p', '-t', paneId, '@parx_session', spec.session],
-      ['select-pane', '-t', paneId, '-T', spec.role ?? spec.session],
-    );
+    panes.set(spec.session, pane.paneId);
+    if (pane.dead && respawn) await respawnPane(pane.paneId, spec.cwd, spec.argv);
+    const action = !pane.dead ? 'kept' : respawn ? 'respawned' : 'dead';
+    emit({ type: 'pane', session: spec.session, action, paneId: pane.paneId });
+  }
+
+  // Every missing pane in one tmux call, then their identities and the layout in a second.
+  const session = `=${grid.tmuxSession}:`;
+  const started = await startPanes(windowId ? { window: windowId } : { session: grid.tmuxSession }, missing, {
+    layout: grid.layout,
+    windowSetup: [
+      // A window option, so every pane has it from birth: a finished agent's last screen stays
+      // visible (`parx up --respawn` restarts it) even if it exits at once.
+      ['set-option', '-w', '-t', session, 'remain-on-exit', 'on'],
+      ['set-option', '-t', session, '@parx_owner', grid.owner],
+      ['rename-window', '-t', session, 'parx'],
+      ['set-option', '-w', '-t', session, 'pane-border-status', 'top'],
+      ['set-option', '-w', '-t', session, 'pane-border-format', BORDER_FORMAT],
+    ],
+  });
+  windowId ??= started[0]?.windowId;
+  const finish = missing.flatMap((spec, i): string[][] => {
+    const paneId = started[i]!.paneId;
     panes.set(spec.session, paneId);
     emit({ type: 'pane', session: spec.session, action: 'started', paneId });
-  }
+    return [
+      // Identity lives in a user option: programs overwrite pane titles with escape codes.
+      spec.role ? ['set-option', '-p', '-t', paneId, '@parx_role', spec.role] : ['set-option', '-p', '-t', paneId, '@parx_session', spec.session],
+      ['select-pane', '-t', paneId, '-T', spec.role ?? spec.session],
+    ];
+  });
   // Leave the first session's pane selected, as a human reads the grid from the top left.
   const first = panes.get(specs.find((s) => !s.role)?.session ?? '');
   if (windowId) finish.push(['select-layout', '-t', windowId, grid.layout]);
