@@ -44,13 +44,11 @@ export class RunFiles {
 
   async appendEvent(event: Omit<RunEvent, 'time'>): Promise<RunEvent> {
     const full = { time: new Date().toISOString(), ...event } as RunEvent;
-    await mkdir(this.dir, { recursive: true });
-    // One write per line with O_APPEND: lines from concurrent writers do not interleave.
-    await appendFile(this.eventsPath, `${JSON.stringify(full)}\n`);
+    await this.appendLines([JSON.stringify(full)]);
     return full;
   }
 
-  /** Appends already-serialised events in one write. */
+  /** Appends already-serialised events in one O_APPEND write: concurrent writers do not interleave. */
   async appendLines(lines: readonly string[]): Promise<void> {
     if (lines.length === 0) return;
     await mkdir(this.dir, { recursive: true });

@@ -26,8 +26,8 @@ export interface CheckOptions extends ProjectOptions {
 /** `parx check`: violations from git's truth, no watcher. */
 export async function runCheck(options: CheckOptions = {}): Promise<CheckResult> {
   const project = await loadProject(options);
-  selectSessions(project.config.sessions, options.sessions ?? []);
-  const live = await getLiveSessions(project, await project.files.readState(), options.sessions);
+  const selected = selectSessions(project.config.sessions, options.sessions ?? []);
+  const live = await getLiveSessions(project, await project.files.readState(), selected);
   return { project, ...(await checkSessions(project, live)) };
 }
 

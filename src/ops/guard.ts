@@ -100,10 +100,11 @@ export async function runGuard(options: GuardOptions): Promise<void> {
     return (await watcher.ready).directories;
   };
 
-  const live = (await getLiveSessions(project, state)).filter((s) => s.hasWorktree);
+  const all = await getLiveSessions(project, state);
+  const live = all.filter((s) => s.hasWorktree);
   const [directories] = await Promise.all([
     Promise.all(live.map(startWatching)).then((counts) => counts.reduce((a, b) => a + b, 0)),
-    reconcile(await getLiveSessions(project, state)),
+    reconcile(all),
   ]);
   emit({ type: 'ready', sessions: live.map((s) => s.name), directories, ms: Math.round(performance.now() - started) });
 
@@ -135,7 +136,7 @@ export async function runGuard(options: GuardOptions): Promise<void> {
     const now = current;
     const candidates = project.config.sessions.filter((s) => !watchers.has(s.name) && existsSync(join(now?.sessions[s.name]?.worktree ?? join(project.worktreeDir, s.name), '.git')));
     if (candidates.length === 0) return;
-    for (const session of await getLiveSessions(project, now, candidates.map((s) => s.name))) {
+    for (const session of await getLiveSessions(project, now, candidates)) {
       await startWatching(session);
       emit({ type: 'watch', session: session.name, state: 'watching' });
       await reconcile([session]);

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { getCommit } from '../adapters/git.js';
+import { listBranches } from '../adapters/git.js';
 import type { SessionConfig } from '../core/config-validate.js';
 import type { RunState } from '../core/run-state.js';
 import { getSessionBranch } from '../core/worktree-plan.js';
@@ -20,25 +20,28 @@ export interface LiveSession {
   pane: string | undefined;
 }
 
-/** Every configured session (or those named), with what exists of it. */
-export async function getLiveSessions(project: Project, state: RunState | undefined, names: readonly string[] = []): Promise<LiveSession[]> {
-  const chosen = names.length > 0 ? project.config.sessions.filter((s) => names.includes(s.name)) : project.config.sessions;
-  return Promise.all(
-    chosen.map(async (config) => {
-      const branch = getSessionBranch(config.name);
-      const recorded = state?.sessions[config.name];
-      const worktree = recorded?.worktree ?? join(project.worktreeDir, config.name);
-      return {
-        config,
-        name: config.name,
-        branch,
-        worktree,
-        hasWorktree: existsSync(join(worktree, '.git')),
-        hasBranch: (await getCommit(project.root, `refs/heads/${branch}`)) !== undefined,
-        pane: recorded?.pane,
-      };
-    }),
-  );
+/** The given sessions (default: every configured one), with what exists of each. */
+export async function getLiveSessions(
+  project: Project,
+  state: RunState | undefined,
+  sessions: readonly SessionConfig[] = project.config.sessions,
+): Promise<LiveSession[]> {
+  // One for-each-ref for all sessions, not one rev-parse each.
+  const branches = await listBranches(project.root, 'parx/');
+  return sessions.map((config) => {
+    const branch = getSessionBranch(config.name);
+    const recorded = state?.sessions[config.name];
+    const worktree = recorded?.worktree ?? join(project.worktreeDir, config.name);
+    return {
+      config,
+      name: config.name,
+      branch,
+      worktree,
+      hasWorktree: existsSync(join(worktree, '.git')),
+      hasBranch: branches.has(branch),
+      pane: recorded?.pane,
+    };
+  });
 }
 
 /** The configured sessions named on the command line (all when none); exit 2 for unknown names. */
