@@ -14,7 +14,7 @@ import type { WorktreeFact } from '../core/worktree-plan.js';
  * exit (`rev-parse --verify -q`, a `merge-tree` conflict) as success.
  */
 
-function execGit(cwd: string, args: string[]) {
+export function execGit(cwd: string, args: string[]) {
   return execa('git', args, { cwd, reject: false, stripFinalNewline: false, stdin: 'ignore' });
 }
 
@@ -26,7 +26,7 @@ export async function runGit(cwd: string, args: string[]): Promise<string> {
 }
 
 /** Like runGit, but a failure is an answer ("no"), not an error. */
-async function tryGit(cwd: string, args: string[]): Promise<string | undefined> {
+export async function tryGit(cwd: string, args: string[]): Promise<string | undefined> {
   const result = await execGit(cwd, args);
   return result.failed ? undefined : result.stdout;
 }
@@ -73,10 +73,15 @@ export async function getCommit(cwd: string, ref: string): Promise<string | unde
   return (await tryGit(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]))?.trim() || undefined;
 }
 
-/** Local branches under a prefix, as short names (`parx/auth`). */
-export async function listBranches(cwd: string, prefix: string): Promise<Set<string>> {
-  const out = await runGit(cwd, ['for-each-ref', '--format=%(refname:short)', `refs/heads/${prefix}`]);
-  return new Set(out.split('\n').filter(Boolean));
+/** Local branches under a prefix, short name (`parx/auth`) → commit, from one for-each-ref. */
+export async function listBranchTips(cwd: string, prefix: string): Promise<Map<string, string>> {
+  const out = await runGit(cwd, ['for-each-ref', '--format=%(refname:short) %(objectname)', `refs/heads/${prefix}`]);
+  return new Map(
+    out
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => line.split(' ') as [string, string]),
+  );
 }
 
 /** Every file in a commit's tree, repository-relative. `-z`: names are not quoted or escaped. */
@@ -159,35 +164,30 @@ export async function countCommitsAhead(cwd: string, base: string, branch: strin
   return Number((await runGit(cwd, ['rev-list', '--count', `${base}..${branch}`])).trim());
 }
 
-export interface MergePrediction {
-  clean: boolean;
-  /** Conflicted paths, when not clean. */
-  conflicts: string[];
+/** Every ref under a prefix (`refs/parx/backup/`), full names. */
+export async function listRefs(cwd: string, prefix: string): Promise<string[]> {
+  return (await runGit(cwd, ['for-each-ref', '--format=%(refname)', prefix])).split('\n').filter(Boolean);
+}
+
+/** Sets refs in one transaction (`update-ref --stdin`): all are written or none. */
+export async function updateRefs(cwd: string, refs: ReadonlyArray<readonly [ref: string, commit: string]>): Promise<void> {
+  if (refs.length === 0) return;
+  const input = refs.map(([ref, commit]) => `update ${ref} ${commit}\n`).join('');
+  const result = await execa('git', ['update-ref', '--stdin'], { cwd, reject: false, input });
+  if (result.failed) throw new ToolError(['git', 'update-ref', '--stdin'], result.exitCode, result.stderr);
 }
 
 /**
- * What merging each `[ours, theirs]` pair would do, computed by `git merge-tree --write-tree`
- * without touching any working tree, index or ref, all in one git process (`--stdin`, which
- * git 2.39 has although it lacks `--merge-base`). Output per merge:
- * "<status>\0<tree>\0<path>\0…\0\0", status 1 clean, 0 conflicted, anything else an error.
+ * `git worktree remove` without --force: git itself refuses a worktree with modified or
+ * untracked files (ignored files go with it). Returns git's reason when it refuses.
  */
-export async function predictMerges(cwd: string, pairs: ReadonlyArray<readonly [string, string]>): Promise<MergePrediction[]> {
-  if (pairs.length === 0) return [];
-  const args = ['merge-tree', '--stdin', '--name-only', '--no-messages'];
-  const input = pairs.map(([a, b]) => `${a} ${b}\n`).join('');
-  const result = await execa('git', args, { cwd, reject: false, input });
-  if (result.exitCode !== 0) throw new ToolError(['git', ...args], result.exitCode, result.stderr);
-  const fields = result.stdout.split('\0');
-  const predictions: MergePrediction[] = [];
-  let i = 0;
-  while (predictions.length < pairs.length && i < fields.length) {
-    const status = fields[i++];
-    i++; // the tree
-    const conflicts: string[] = [];
-    while (i < fields.length && fields[i] !== '') conflicts.push(fields[i++]!);
-    i++; // the empty field that ends this merge
-    if (status !== '0' && status !== '1') throw new ToolError(['git', ...args], result.exitCode, `unexpected merge-tree output: ${status}`);
-    predictions.push({ clean: status === '1', conflicts: [...new Set(conflicts)] });
-  }
-  return predictions;
+export async function removeWorktree(cwd: string, path: string): Promise<string | undefined> {
+  const result = await execGit(cwd, ['worktree', 'remove', path]);
+  return result.failed ? (result.stderr.trim() || result.shortMessage) : undefined;
+}
+
+/** `git branch -d` (safe: git refuses a branch not merged into HEAD). Returns git's reason when it refuses. */
+export async function deleteBranch(cwd: string, branch: string): Promise<string | undefined> {
+  const result = await execGit(cwd, ['branch', '-d', '--quiet', branch]);
+  return result.failed ? (result.stderr.trim() || result.shortMessage) : undefined;
 }

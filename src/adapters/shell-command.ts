@@ -13,9 +13,19 @@ export interface CommandOutcome {
  * by design, written by the user in the config like npm scripts; no other text is spliced in:
  * session facts reach them through the environment.
  */
-export async function runHookCommand(command: string, cwd: string, env: Record<string, string>): Promise<CommandOutcome> {
+export async function runHookCommand(
+  command: string,
+  cwd: string,
+  env: Record<string, string>,
+  /** Called with each output line as it is printed (`verify` is shown live). */
+  onLine?: (line: string) => void,
+): Promise<CommandOutcome> {
   const started = performance.now();
-  const result = await execa('sh', ['-c', command], { cwd, env, extendEnv: false, all: true, reject: false, stdin: 'ignore' });
+  const child = execa('sh', ['-c', command], { cwd, env, extendEnv: false, all: true, reject: false, stdin: 'ignore' });
+  if (onLine) {
+    for await (const line of child.iterable({ from: 'all' })) onLine(line);
+  }
+  const result = await child;
   return {
     ok: !result.failed,
     exitCode: result.exitCode,

@@ -166,3 +166,12 @@ export async function notifyTmux(sessionName: string, message: string | undefine
   if (commands.length === 0) return;
   await execa('tmux', toTmuxArgv(commands), { reject: false });
 }
+
+/** Closes a pane (its program gets SIGHUP). A pane that is gone already is not an error. */
+export async function killPane(paneId: string): Promise<void> {
+  await execa('tmux', toTmuxArgv(['kill-pane', '-t', paneId]), { reject: false });
+}
+
+export async function killSession(name: string): Promise<void> {
+  await execa('tmux', toTmuxArgv(['kill-session', '-t', `=${name}`]), { reject: false });
+}

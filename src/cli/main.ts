@@ -70,6 +70,18 @@ function createProgram(): Command {
     .option('--json', 'print the status as JSON')
     .action(async (opts: { json?: boolean }) => run(() => import('./commands/status.js').then((m) => m.statusCommand({ ...program.opts(), ...opts }))));
 
+  program
+    .command('down')
+    .description('merge every session into base in dependency order, refusing anything that would lose work, then clean up')
+    .argument('[session...]', 'only these sessions (what they merge after must be in base already)')
+    .option('-n, --dry-run', 'print the plan and the predicted conflicts; change nothing')
+    .option('--keep', 'merge, but keep panes, worktrees and branches')
+    .option('--commit-wip', 'commit uncommitted work in a session’s worktree as "parx: wip <name>" instead of refusing it')
+    .option('--allow-violations', 'merge sessions that changed files outside their ownership')
+    .action(async (sessions: string[], opts: { dryRun?: boolean; keep?: boolean; commitWip?: boolean; allowViolations?: boolean }) =>
+      run(() => import('./commands/down.js').then((m) => m.downCommand(sessions, { ...program.opts(), ...opts }))),
+    );
+
   return program;
 }
 

@@ -63,17 +63,3 @@ export function findDependencyCycle(sessions: readonly Dependent[]): string[] | 
   }
   return undefined;
 }
-
-/** Every session that depends on `name`, directly or through others (for skipping on refusal). */
-export function getDependents(sessions: readonly Dependent[], name: string): string[] {
-  const result = new Set<string>();
-  let frontier = [name];
-  while (frontier.length > 0) {
-    const next = sessions
-      .filter((s) => !result.has(s.name) && s.after.some((d) => frontier.includes(d)))
-      .map((s) => s.name);
-    next.forEach((n) => result.add(n));
-    frontier = next;
-  }
-  return sessions.map((s) => s.name).filter((n) => result.has(n));
-}

@@ -24,6 +24,18 @@ export interface RunState {
   configFile: string;
   tmuxSession: string;
   sessions: Record<string, SessionState>;
+  /** The progress of `parx down`, so that a run killed at any point is finished by the next. */
+  down?: DownProgress;
+}
+
+export interface DownProgress {
+  /**
+   * The merge under way: written before base moves, cleared once the merge has passed `verify`
+   * (or been evicted). Found on start, it says whether base holds a merge not verified yet.
+   */
+  merging?: { session: string; before: string; commit: string };
+  /** Sessions merged (and verified) by `parx down`: session → merge commit. */
+  merged: Record<string, string>;
 }
 
 export type RunEvent = { time: string; type: string } & Record<string, unknown>;

@@ -10,6 +10,8 @@ export interface SessionChanges {
   worktree: string;
   /** Committed since the fork from base, plus uncommitted and untracked in the worktree. */
   changed: PathChange[];
+  /** Of those, the ones not committed yet (modified, staged, untracked). */
+  uncommitted: PathChange[];
   violations: Violation[];
 }
 
@@ -49,5 +51,5 @@ async function getSessionChanges(project: Project, ownership: Ownership, session
   ]);
   const changed = mergeChanges(committed, uncommitted);
   const violations = changed.flatMap((c) => judgeChange(ownership, session.name, c) ?? []);
-  return { name: session.name, branch: session.branch, worktree: session.worktree, changed, violations };
+  return { name: session.name, branch: session.branch, worktree: session.worktree, changed, uncommitted, violations };
 }

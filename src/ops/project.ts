@@ -2,6 +2,7 @@ import { basename, resolve } from 'node:path';
 import { readConfigFile, readTaskFile } from '../adapters/config-file.js';
 import { getCurrentBranch, locateRepo, realpath, verifyGitVersion, type RepoLocation } from '../adapters/git.js';
 import { RunFiles } from '../adapters/run-files.js';
+import { toTmuxName } from '../adapters/tmux.js';
 import { validateConfig, type ParxConfig } from '../core/config-validate.js';
 import { ConfigError, UsageError } from '../core/errors.js';
 import { awaitAll } from './await-all.js';
@@ -48,4 +49,9 @@ export async function loadProject(options: ProjectOptions = {}): Promise<Project
   const repoName = basename(repo.root);
   const worktreeDir = realpath(resolve(repo.root, config.worktreeDir.replaceAll('{repo}', repoName)));
   return { ...repo, repoName, configFile: file, config, base, worktreeDir, files: new RunFiles(repo.commonDir) };
+}
+
+/** The tmux session of the run: `tmuxSession` from the config, else `parx-<repo>`. */
+export function getTmuxSessionName(project: Project): string {
+  return toTmuxName(project.config.tmuxSession ?? `parx-${project.repoName}`);
 }

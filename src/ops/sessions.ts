@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { listBranches } from '../adapters/git.js';
+import { listBranchTips } from '../adapters/git.js';
 import type { SessionConfig } from '../core/config-validate.js';
 import type { RunState } from '../core/run-state.js';
 import { getSessionBranch } from '../core/worktree-plan.js';
 import { UsageError } from '../core/errors.js';
+import { getSessionEnv, getSessionPort } from '../core/session-env.js';
 import type { Project } from './project.js';
 
 /** A configured session as it is on disk now. */
@@ -16,6 +17,8 @@ export interface LiveSession {
   worktree: string;
   hasWorktree: boolean;
   hasBranch: boolean;
+  /** The branch's commit, when it exists. */
+  tip: string | undefined;
   /** tmux pane id recorded by `up`. */
   pane: string | undefined;
 }
@@ -27,7 +30,7 @@ export async function getLiveSessions(
   sessions: readonly SessionConfig[] = project.config.sessions,
 ): Promise<LiveSession[]> {
   // One for-each-ref for all sessions, not one rev-parse each.
-  const branches = await listBranches(project.root, 'parx/');
+  const branches = await listBranchTips(project.root, 'parx/');
   return sessions.map((config) => {
     const branch = getSessionBranch(config.name);
     const recorded = state?.sessions[config.name];
@@ -39,6 +42,7 @@ export async function getLiveSessions(
       worktree,
       hasWorktree: existsSync(join(worktree, '.git')),
       hasBranch: branches.has(branch),
+      tip: branches.get(branch),
       pane: recorded?.pane,
     };
   });
@@ -52,4 +56,17 @@ export function selectSessions(all: readonly SessionConfig[], names: readonly st
     throw new UsageError(`unknown session${unknown.length > 1 ? 's' : ''} ${unknown.join(', ')}; configured: ${all.map((s) => s.name).join(', ')}`);
   }
   return all.filter((s) => names.includes(s.name));
+}
+
+/** The variables every process of a session gets: its pane, `setup`, `teardown` and `verify` (SPEC "Configuration"). */
+export function getSessionVariables(project: Project, session: SessionConfig, worktree: string): Record<string, string> {
+  return getSessionEnv({
+    session: session.name,
+    branch: getSessionBranch(session.name),
+    worktree,
+    root: project.root,
+    repoName: project.repoName,
+    port: getSessionPort(project.config.ports, session.index),
+    env: session.env,
+  });
 }

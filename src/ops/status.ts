@@ -1,4 +1,5 @@
-import { countCommitsAhead, predictMerges } from '../adapters/git.js';
+import { countCommitsAhead } from '../adapters/git.js';
+import { predictMerges } from '../adapters/git-merge.js';
 import { hasSession, listPanes, type PaneInfo } from '../adapters/tmux.js';
 import type { Collision } from '../core/changes.js';
 import { getDependencyOrder } from '../core/order.js';

@@ -1,5 +1,5 @@
 import { canWriteDirectory, copyIntoWorktree, excludeFromRepo, isOccupied } from '../adapters/files.js';
-import { addWorktree, listBranches, listWorktrees, pruneWorktrees } from '../adapters/git.js';
+import { addWorktree, listBranchTips, listWorktrees, pruneWorktrees } from '../adapters/git.js';
 import { runHookCommand, type CommandOutcome } from '../adapters/shell-command.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -12,10 +12,10 @@ import type { UpProgress } from './up.js';
 /** Decides what to do for each session's worktree; throws (exit 2) before anything is made. */
 export async function planSessionWorktrees(project: Project, sessions: readonly SessionConfig[]): Promise<WorktreeAction[]> {
   const dir = project.worktreeDir;
-  const [worktrees, branches] = await Promise.all([listWorktrees(project.root), listBranches(project.root, 'parx/')]);
+  const [worktrees, tips] = await Promise.all([listWorktrees(project.root), listBranchTips(project.root, 'parx/')]);
   const plan = planWorktrees(
     sessions.map((s) => ({ name: s.name, path: join(dir, s.name) })),
-    { mainPath: project.root, worktrees, branches, isOccupied },
+    { mainPath: project.root, worktrees, branches: new Set(tips.keys()), isOccupied },
   );
   if (!plan.ok) throw new UsageError(plan.problems.join('\n'));
   const creates = plan.actions.some((a) => a.kind !== 'reuse');

@@ -2,19 +2,19 @@ import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { findExecutable } from '../adapters/files.js';
 import type { CommandOutcome } from '../adapters/shell-command.js';
-import { toTmuxName, verifyTmux } from '../adapters/tmux.js';
+import { verifyTmux } from '../adapters/tmux.js';
 import { buildAgentArgv, getAgentProgram } from '../core/agent-command.js';
 import type { SessionConfig } from '../core/config-validate.js';
 import { RefusedError, UsageError } from '../core/errors.js';
 import { renderPrompt } from '../core/prompt.js';
 import type { RunState, SessionState } from '../core/run-state.js';
-import { getSessionEnv, getSessionPort, mergeEnv, wrapWithEnv } from '../core/session-env.js';
+import { getSessionPort, mergeEnv, wrapWithEnv } from '../core/session-env.js';
 import type { WorktreeAction } from '../core/worktree-plan.js';
 import { PACKAGE_ROOT, TEMPLATES_DIR } from '../package-root.js';
 import { mapOwnership } from './plan.js';
 import { awaitAll } from './await-all.js';
-import { loadProject, type Project, type ProjectOptions } from './project.js';
-import { selectSessions } from './sessions.js';
+import { getTmuxSessionName, loadProject, type Project, type ProjectOptions } from './project.js';
+import { getSessionVariables, selectSessions } from './sessions.js';
 import { ensurePanes } from './up-tmux.js';
 import { planSessionWorktrees, prepareWorktrees } from './up-worktrees.js';
 
@@ -61,17 +61,8 @@ export async function runUp(options: UpOptions = {}): Promise<UpResult> {
     );
   }
 
-  const tmuxSession = toTmuxName(config.tmuxSession ?? `parx-${project.repoName}`);
-  const envOf = (session: SessionConfig, worktree: string) =>
-    getSessionEnv({
-      session: session.name,
-      branch: `parx/${session.name}`,
-      worktree,
-      root: project.root,
-      repoName: project.repoName,
-      port: getSessionPort(config.ports, session.index),
-      env: session.env,
-    });
+  const tmuxSession = getTmuxSessionName(project);
+  const envOf = (session: SessionConfig, worktree: string) => getSessionVariables(project, session, worktree);
   const sessionOf = (action: WorktreeAction) => selected.find((s) => s.name === action.session)!;
 
   const prepared = await prepareWorktrees(

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findDependencyCycle, getDependencyOrder, getDependents } from '../../src/core/order.js';
+import { findDependencyCycle, getDependencyOrder } from '../../src/core/order.js';
 
 const s = (name: string, ...after: string[]) => ({ name, after });
 
@@ -33,11 +33,5 @@ describe('findDependencyCycle', () => {
     expect(findDependencyCycle([s('a'), s('b', 'a')])).toBeUndefined();
     expect(findDependencyCycle([s('a', 'c'), s('b', 'a'), s('c', 'b')])).toEqual(['a', 'c', 'b', 'a']);
     expect(findDependencyCycle([s('a', 'a')])).toEqual(['a', 'a']);
-  });
-});
-
-describe('getDependents', () => {
-  it('finds direct and transitive dependents in config order', () => {
-    expect(getDependents([s('a'), s('b', 'a'), s('c', 'b'), s('d')], 'a')).toEqual(['b', 'c']);
   });
 });

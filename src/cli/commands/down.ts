@@ -1,0 +1,125 @@
+import type { Outcome, Refusal } from '../../core/merge-queue.js';
+import { runDown, type DownProgress, type DownResult } from '../../ops/down.js';
+import type { GlobalOptions } from '../main.js';
+import { print, printError, style } from '../output.js';
+import { describeViolation } from './describe.js';
+
+export interface DownCommandOptions extends GlobalOptions {
+  dryRun?: boolean;
+  keep?: boolean;
+  commitWip?: boolean;
+  allowViolations?: boolean;
+}
+
+export async function downCommand(sessions: string[], options: DownCommandOptions): Promise<number> {
+  const result = await runDown({ configPath: options.config, sessions, ...options, onProgress: printProgress });
+  printSummary(result);
+  await result.closeLast();
+  return result.ok ? 0 : 1;
+}
+
+const short = (commit: string) => commit.slice(0, 9);
+const label = (session: string) => style.bold(session.padEnd(12));
+
+function printProgress(event: DownProgress): void {
+  switch (event.type) {
+    case 'queue':
+      print(`${event.dryRun ? 'Plan (dry run, nothing changes)' : 'Merging'} into ${style.bold(event.base)}, in this order: ${event.order.join(' → ') || '(nothing)'}`);
+      break;
+    case 'resume':
+      print(`  ${label(event.session)} resuming: base holds its merge ${short(event.commit)}, not verified yet`);
+      break;
+    case 'wip':
+      print(`  ${label(event.session)} committed ${event.files} uncommitted file(s) as ${short(event.commit)} "parx: wip ${event.session}"`);
+      break;
+    case 'merged':
+      print(`  ${label(event.session)} ${style.green('merged')} ${event.commits} commit(s) as ${short(event.commit)}`);
+      break;
+    case 'verify':
+      if (event.status === 'started') print(`  ${label(event.session)} verify: ${event.command}`);
+      else if (event.status === 'passed') print(`  ${label(event.session)} verify ${style.green('passed')}`);
+      else print(`  ${label(event.session)} verify ${style.red('failed')} (exit ${event.exitCode ?? 'signal'})`);
+      break;
+    case 'verify-output':
+      print(style.dim(`    [${event.session}] ${event.line}`));
+      break;
+    case 'teardown':
+      if (!event.ok) event.output.trimEnd().split('\n').slice(-10).forEach((line) => print(style.dim(`    [${event.session} teardown] ${line}`)));
+      break;
+    case 'outcome':
+      // Outcomes are reported once, in the summary; only evictions are news worth a live line.
+      if (event.outcome.kind === 'evicted') print(`  ${label(event.session)} ${style.red('evicted')}: base reset to ${short(event.outcome.before)}`);
+      break;
+  }
+}
+
+function printSummary(result: DownResult): void {
+  print();
+  for (const problem of result.problems) printError(`parx: ${problem}`);
+  for (const { name, outcome, cleanup } of result.sessions) {
+    const landed = ['merged', 'would-merge', 'in-base', 'absent'].includes(outcome.kind);
+    const mark = cleanup?.kept ? style.yellow('!') : landed ? style.green('✓') : style.red('✗');
+    print(`${mark} ${label(name)} ${describeOutcome(outcome, name)}`);
+    for (const line of describeDetails(outcome, name)) print(`    ${line}`);
+    if (cleanup?.removed.length) print(style.dim(`    removed: ${cleanup.removed.join(', ')}${cleanup.backupRef ? ` (branch tip kept as ${cleanup.backupRef})` : ''}`));
+    if (cleanup?.kept) print(`    ${style.yellow('kept:')} ${cleanup.kept}`);
+  }
+  if (result.finished) print(style.dim('\nEvery session is merged and cleaned up; the tmux session is closed.'));
+}
+
+export function describeOutcome(outcome: Outcome, session: string): string {
+  switch (outcome.kind) {
+    case 'merged':
+      return `${style.green('merged')} (${outcome.commits} commit(s), ${short(outcome.commit)})`;
+    case 'would-merge':
+      return `would merge ${outcome.commits} commit(s)${outcome.wip > 0 ? ` plus ${outcome.wip} uncommitted file(s) as "parx: wip ${session}"` : ''}`;
+    case 'in-base':
+      return outcome.mergedEarlier ? 'already merged' : 'skipped: nothing to merge (its branch is already in base)';
+    case 'absent':
+      return style.dim('not started (no branch, no worktree)');
+    case 'refused':
+      return `${style.red('refused')}: ${outcome.refusals.map((r) => describeRefusal(r, session).what).join('; ')}`;
+    case 'blocked':
+      return `${style.yellow('skipped')}: it merges after ${outcome.by}, which did not land`;
+    case 'evicted':
+      return `${style.red('evicted')}: verify failed (exit ${outcome.exitCode ?? 'signal'}); base reset to ${short(outcome.before)}`;
+  }
+}
+
+function describeDetails(outcome: Outcome, session: string): string[] {
+  if (outcome.kind === 'refused') return outcome.refusals.flatMap((r) => describeRefusal(r, session).details);
+  if (outcome.kind === 'evicted') {
+    return [
+      ...outcome.outputTail.map((line) => style.dim(`| ${line}`)),
+      `the branch keeps the work and the merge is kept as ${outcome.backupRef}: fix it on parx/${session}, then run \`parx down\` again`,
+    ];
+  }
+  if (outcome.kind === 'blocked') return [`run \`parx down\` again once ${outcome.by} has landed`];
+  return [];
+}
+
+/** A refusal in words: what is wrong, then the lines that say what to do. */
+export function describeRefusal(refusal: Refusal, session: string): { what: string; details: string[] } {
+  const list = (items: readonly string[]) => items.slice(0, 5).join(', ') + (items.length > 5 ? `, … (${items.length} in all)` : '');
+  switch (refusal.kind) {
+    case 'dirty':
+      return { what: `${refusal.files.length} uncommitted or untracked file(s) in its worktree`, details: [`${list(refusal.files)}`, 'commit them in its worktree, or run `parx down --commit-wip` to commit them as "parx: wip"'] };
+    case 'violations':
+      return {
+        what: `${refusal.violations.length} change(s) outside its ownership`,
+        details: [...refusal.violations.slice(0, 5).map(describeViolation), `move them to the session that owns them or widen its owns (see \`parx check ${session}\`), or run \`parx down --allow-violations\``],
+      };
+    case 'conflict':
+      return { what: `would conflict with base in ${refusal.files.length} file(s)`, details: [list(refusal.files), `merge base into parx/${session} in its worktree and resolve the conflicts there, then run \`parx down\` again`] };
+    case 'dependency':
+      return { what: `it merges after ${refusal.session}, which is not in base yet`, details: [`include it: \`parx down ${refusal.session} ${session}\``] };
+    case 'wrong-branch':
+      return { what: `its worktree has ${refusal.checkedOut ? `branch ${refusal.checkedOut}` : 'a detached HEAD'} checked out, not parx/${session}`, details: [`switch it back (\`git switch parx/${session}\` in its worktree), then run \`parx down\` again`] };
+    case 'in-progress':
+      return { what: `its worktree is in the middle of ${refusal.operation}`, details: ['finish or abort it there, then run `parx down` again'] };
+    case 'no-branch':
+      return { what: `its worktree exists but branch parx/${session} does not`, details: [`create it in the worktree (\`git switch -c parx/${session}\`), then run \`parx down\` again`] };
+    case 'git':
+      return { what: 'git refused', details: [refusal.message] };
+  }
+}

@@ -1,0 +1,149 @@
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { rm, rmdir } from 'node:fs/promises';
+import { deleteBranch, listBranchTips, listWorktreeChanges, pruneWorktrees, removeWorktree, updateRefs } from '../adapters/git.js';
+import { isAncestor } from '../adapters/git-merge.js';
+import { runHookCommand } from '../adapters/shell-command.js';
+import { hasSession, killPane, killSession, listPanes } from '../adapters/tmux.js';
+import type { SessionConfig } from '../core/config-validate.js';
+import { getNextBackupRef } from '../core/merge-queue.js';
+import { mergeEnv } from '../core/session-env.js';
+import { crashPoint } from './crash-point.js';
+import type { QueueRun } from './down-merge.js';
+import { getLiveSessions, getSessionVariables, type LiveSession } from './sessions.js';
+
+/**
+ * Cleanup after the queue, for landed sessions only: close the pane, run `teardown`, remove
+ * the worktree (never forced: git refuses one with modified or untracked files), record the
+ * branch under a backup ref and delete it with `branch -d` (git refuses an unmerged one).
+ * Whatever git refuses is kept and reported; the merge itself stands.
+ */
+
+export interface CleanupResult {
+  session: string;
+  removed: Array<'pane' | 'worktree' | 'branch'>;
+  /** Why the worktree or branch was kept. */
+  kept?: string;
+  backupRef?: string;
+}
+
+export interface Cleanup {
+  results: CleanupResult[];
+  /** Whether every session is gone now, so the tmux session was closed and the run state removed. */
+  finished: boolean;
+  /**
+   * Panes (or the whole tmux session) to close only after the summary is printed: `parx down`
+   * runs inside one of them, and closing it first would kill this process mid-report.
+   */
+  closeLast: () => Promise<void>;
+}
+
+export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSession[]): Promise<Cleanup> {
+  const { project, state } = run;
+  const tmuxSession = state.tmuxSession;
+  const panes = tmuxSession && (await hasSession(tmuxSession)) ? await listPanes(tmuxSession) : [];
+  const ownPane = process.env.TMUX_PANE;
+  const deferred: string[] = [];
+  const hold = await findWorkAfterMerge(run, sessions);
+  const results: CleanupResult[] = [];
+  const backups: Array<[string, string]> = [];
+
+  for (const session of sessions) {
+    const result: CleanupResult = { session: session.name, removed: [] };
+    results.push(result);
+    const kept = hold.get(session.name);
+    if (kept) {
+      result.kept = kept;
+      continue;
+    }
+    for (const pane of panes.filter((p) => p.session === session.name)) {
+      if (pane.paneId === ownPane) deferred.push(pane.paneId);
+      else await killPane(pane.paneId);
+      result.removed.push('pane');
+      crashPoint('after-pane');
+    }
+    if (session.hasWorktree) {
+      const failure = (await runTeardown(run, session.config, session.worktree)) ?? (await removeWorktree(project.root, session.worktree));
+      if (failure) {
+        result.kept = failure;
+        continue;
+      }
+      result.removed.push('worktree');
+      crashPoint('after-worktree-remove');
+    }
+    if (session.tip) {
+      result.backupRef = getNextBackupRef(run.backupRefs, session.name);
+      run.backupRefs.push(result.backupRef);
+      backups.push([result.backupRef, session.tip]);
+    }
+  }
+  // A worktree whose folder was deleted by hand is still registered; let git forget it.
+  if (sessions.some((s) => !s.hasWorktree)) await pruneWorktrees(project.root);
+  // All safety refs in one transaction, before any branch is deleted.
+  await updateRefs(project.root, backups);
+  crashPoint('after-backup-refs');
+  for (const result of results.filter((r) => r.backupRef)) {
+    const failure = await deleteBranch(project.root, `parx/${result.session}`);
+    if (failure) result.kept = failure;
+    else result.removed.push('branch');
+    crashPoint('after-branch-delete');
+  }
+  for (const result of results) {
+    // The `down.merged` record stays: a later run reports the session as merged, not as never started.
+    if (!result.kept) delete state.sessions[result.session];
+    await project.files.appendEvent({ type: 'cleanup', session: result.session, removed: result.removed, ...(result.kept ? { kept: result.kept } : {}) });
+  }
+
+  const remaining = (await getLiveSessions(project, state)).filter((s) => s.hasBranch || s.hasWorktree);
+  const finished = remaining.length === 0;
+  if (finished) {
+    await rm(join(project.files.dir, 'prompts'), { recursive: true, force: true });
+    await rm(project.files.statePath, { force: true });
+    await rmdir(project.worktreeDir).catch(() => {}); // only when empty
+  } else {
+    await project.files.writeState(state);
+  }
+  const insideRun = panes.some((p) => p.paneId === ownPane);
+  if (finished && tmuxSession && !insideRun) await killSession(tmuxSession);
+  return {
+    results,
+    finished,
+    closeLast: async () => {
+      if (finished && tmuxSession && insideRun) await killSession(tmuxSession);
+      else for (const pane of deferred) await killPane(pane);
+    },
+  };
+}
+
+/**
+ * Sessions whose worktree or branch got new work after they were checked (an agent still
+ * running): they keep everything, and the next `parx down` merges that work.
+ */
+async function findWorkAfterMerge(run: QueueRun, sessions: readonly LiveSession[]): Promise<Map<string, string>> {
+  const tips = await listBranchTips(run.project.root, 'parx/');
+  const held = await Promise.all(
+    sessions.map(async (s): Promise<string | undefined> => {
+      const tip = tips.get(s.branch);
+      if (tip && tip !== s.tip && !(await isAncestor(run.project.root, tip, run.baseTip))) {
+        return `new commits on ${s.branch} since the merge: run \`parx down\` again to merge them`;
+      }
+      const changes = s.hasWorktree && existsSync(s.worktree) ? await listWorktreeChanges(s.worktree) : [];
+      if (changes.length > 0) {
+        const shown = changes.slice(0, 3).map((c) => c.path).join(', ') + (changes.length > 3 ? ', …' : '');
+        return `its worktree has ${changes.length} uncommitted or untracked file(s) since the merge (${shown}): commit them and run \`parx down\` again`;
+      }
+      return undefined;
+    }),
+  );
+  return new Map(sessions.flatMap((s, i) => (held[i] ? [[s.name, held[i]!] as [string, string]] : [])));
+}
+
+/** `teardown` in the worktree, with the session's environment; returns why it failed. */
+async function runTeardown(run: QueueRun, session: SessionConfig, worktree: string): Promise<string | undefined> {
+  const teardown = run.project.config.teardown;
+  if (!teardown) return undefined;
+  const env = mergeEnv(process.env, getSessionVariables(run.project, session, worktree));
+  const outcome = await runHookCommand(teardown, worktree, env);
+  run.emit({ type: 'teardown', session: session.name, ok: outcome.ok, exitCode: outcome.exitCode, output: outcome.output });
+  return outcome.ok ? undefined : `teardown failed (exit ${outcome.exitCode ?? 'signal'}); worktree kept: fix it and run \`parx down\` again`;
+}

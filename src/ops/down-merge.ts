@@ -1,0 +1,113 @@
+import { getCommit, updateRefs } from '../adapters/git.js';
+import { commitEverything, commitTree, fastForward, listTrackedChanges, predictMerge, resetKeep, stashTrackedChanges } from '../adapters/git-merge.js';
+import { runHookCommand } from '../adapters/shell-command.js';
+import type { SessionConfig } from '../core/config-validate.js';
+import { getNextBackupRef, type Outcome } from '../core/merge-queue.js';
+import type { RunState } from '../core/run-state.js';
+import { mergeEnv } from '../core/session-env.js';
+import type { DownOptions, DownProgress } from './down.js';
+import type { SessionFacts } from './down-inspect.js';
+import { crashPoint } from './crash-point.js';
+import type { Project } from './project.js';
+import { getSessionVariables } from './sessions.js';
+
+/** What every step of one `parx down` run shares. `baseTip` moves as sessions land. */
+export interface QueueRun {
+  project: Project;
+  state: RunState;
+  options: DownOptions;
+  emit: (event: DownProgress) => void;
+  baseTip: string;
+  /** Every ref under refs/parx/backup/, including the ones this run wrote. */
+  backupRefs: string[];
+}
+
+/**
+ * Merges one session whose standing checks passed: commits its WIP when asked, predicts the
+ * merge onto base as it stands now, and only when that is clean makes the merge commit and
+ * moves base to it. Then `verify`. Every step that moves base is recorded in state.json first.
+ */
+export async function mergeSession(run: QueueRun, session: SessionConfig, facts: SessionFacts): Promise<Outcome> {
+  const { project, state, emit } = run;
+  let tip = facts.live.tip!;
+  let ahead = facts.ahead;
+  if (facts.uncommitted.length > 0) {
+    const failure = await commitEverything(facts.live.worktree, `parx: wip ${session.name}`);
+    if (failure) return { kind: 'refused', refusals: [{ kind: 'git', message: `committing its uncommitted work failed: ${failure}` }] };
+    tip = (await getCommit(facts.live.worktree, 'HEAD'))!;
+    ahead += 1;
+    emit({ type: 'wip', session: session.name, files: facts.uncommitted.length, commit: tip });
+  }
+
+  const prediction = await predictMerge(project.root, run.baseTip, tip);
+  if (!prediction.clean) return { kind: 'refused', refusals: [{ kind: 'conflict', files: prediction.conflicts }] };
+  const before = run.baseTip;
+  const commit = await commitTree(project.root, prediction.tree, [before, tip], `parx: merge ${session.name}`);
+
+  const progress = (state.down ??= { merged: {} });
+  progress.merging = { session: session.name, before, commit };
+  await project.files.writeState(state);
+  crashPoint('before-fast-forward');
+  const failure = await fastForward(project.root, commit);
+  crashPoint('after-fast-forward');
+  if (failure) {
+    delete progress.merging;
+    await project.files.writeState(state);
+    return { kind: 'refused', refusals: [{ kind: 'git', message: failure }] };
+  }
+  run.baseTip = commit;
+  await project.files.appendEvent({ type: 'merge', session: session.name, commit, before, branch: facts.live.branch, tip });
+  emit({ type: 'merged', session: session.name, commit, commits: ahead });
+  return verifyMerge(run, session, facts.live.worktree, { before, commit, commits: ahead });
+}
+
+/**
+ * Runs `verify` in the main worktree for a merge base now holds (also for one a killed run
+ * left unverified). On failure the merge is evicted: its commit kept under a backup ref,
+ * anything verify left in tracked files stashed, base reset to `before` with `reset --keep`.
+ */
+export async function verifyMerge(run: QueueRun, session: SessionConfig, worktree: string, merge: { before: string; commit: string; commits: number }): Promise<Outcome> {
+  const { project, state, emit } = run;
+  const progress = (state.down ??= { merged: {} });
+  const verify = project.config.verify;
+  if (verify) {
+    emit({ type: 'verify', session: session.name, status: 'started', command: verify });
+    const env = mergeEnv(process.env, getSessionVariables(project, session, worktree));
+    const outcome = await runHookCommand(verify, project.root, env, (line) => emit({ type: 'verify-output', session: session.name, line }));
+    emit({ type: 'verify', session: session.name, status: outcome.ok ? 'passed' : 'failed', command: verify, exitCode: outcome.exitCode });
+    crashPoint('after-verify');
+    if (!outcome.ok) {
+      const backupRef = getNextBackupRef(run.backupRefs, session.name);
+      await updateRefs(project.root, [[backupRef, merge.commit]]);
+      run.backupRefs.push(backupRef);
+      const leftovers = await listTrackedChanges(project.root);
+      if (leftovers.length > 0) await stashTrackedChanges(project.root, `parx: changes verify left after merging ${session.name}`);
+      await resetKeep(project.root, merge.before);
+      run.baseTip = merge.before;
+      delete progress.merging;
+      await project.files.writeState(state);
+      const outputTail = outcome.output.trimEnd().split('\n').slice(-15);
+      await project.files.appendEvent({ type: 'evict', session: session.name, commit: merge.commit, restored: merge.before, backupRef, exitCode: outcome.exitCode ?? null, stashed: leftovers });
+      return { kind: 'evicted', before: merge.before, backupRef, exitCode: outcome.exitCode, outputTail };
+    }
+  }
+  progress.merged[session.name] = merge.commit;
+  delete progress.merging;
+  await project.files.writeState(state);
+  return { kind: 'merged', commit: merge.commit, commits: merge.commits };
+}
+
+/**
+ * `--dry-run`: the same prediction as a real merge, onto base as the earlier sessions would
+ * leave it (a dangling merge commit stands in for each: objects only, no ref moves).
+ */
+export async function simulateMerge(run: QueueRun, session: SessionConfig, facts: SessionFacts): Promise<Outcome> {
+  const { project } = run;
+  const tip = facts.live.tip!;
+  const wip = facts.uncommitted.length;
+  if (facts.ahead === 0) return wip > 0 ? { kind: 'would-merge', commits: 0, wip } : { kind: 'in-base', mergedEarlier: false };
+  const prediction = await predictMerge(project.root, run.baseTip, tip);
+  if (!prediction.clean) return { kind: 'refused', refusals: [{ kind: 'conflict', files: prediction.conflicts }] };
+  run.baseTip = await commitTree(project.root, prediction.tree, [run.baseTip, tip], `parx: merge ${session.name} (dry run)`);
+  return { kind: 'would-merge', commits: facts.ahead, wip };
+}

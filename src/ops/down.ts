@@ -1,0 +1,153 @@
+import { countCommitsAhead, getCommit, listRefs } from '../adapters/git.js';
+import { predictMerge } from '../adapters/git-merge.js';
+import type { SessionConfig } from '../core/config-validate.js';
+import { RefusedError } from '../core/errors.js';
+import { findUnlandedDependency, getMergeQueue, isQueueDone, type MergeQueue, type Outcome } from '../core/merge-queue.js';
+import type { RunState } from '../core/run-state.js';
+import { cleanUpSessions, type CleanupResult } from './down-cleanup.js';
+import { findMainWorktreeProblems, getStandingRefusals, inspectSessions, type SessionFacts } from './down-inspect.js';
+import { mergeSession, simulateMerge, verifyMerge, type QueueRun } from './down-merge.js';
+import { getTmuxSessionName, loadProject, type Project, type ProjectOptions } from './project.js';
+import { selectSessions } from './sessions.js';
+
+export interface DownOptions extends ProjectOptions {
+  /** Limit the queue to these sessions (their dependencies must be in base already). */
+  sessions?: string[];
+  dryRun?: boolean;
+  /** Merge, but remove no pane, worktree or branch. */
+  keep?: boolean;
+  commitWip?: boolean;
+  allowViolations?: boolean;
+  onProgress?: (event: DownProgress) => void;
+}
+
+export type DownProgress =
+  | { type: 'queue'; order: string[]; base: string; dryRun: boolean }
+  | { type: 'resume'; session: string; commit: string }
+  | { type: 'wip'; session: string; files: number; commit: string }
+  | { type: 'merged'; session: string; commit: string; commits: number }
+  | { type: 'verify'; session: string; status: 'started' | 'passed' | 'failed'; command: string; exitCode?: number | undefined }
+  | { type: 'verify-output'; session: string; line: string }
+  | { type: 'teardown'; session: string; ok: boolean; exitCode: number | undefined; output: string }
+  | { type: 'outcome'; session: string; outcome: Outcome };
+
+export interface DownResult {
+  base: string;
+  dryRun: boolean;
+  /** Why the main worktree cannot take merges (only a dry run gets this far with problems). */
+  problems: string[];
+  sessions: Array<{ name: string; outcome: Outcome; cleanup?: CleanupResult }>;
+  /** Every session is gone: the tmux session is closed and the run state removed. */
+  finished: boolean;
+  /** Everything queued landed, and nothing was kept by cleanup. */
+  ok: boolean;
+  /** Closes what `parx down` itself runs in (its own pane or tmux session); call after reporting. */
+  closeLast: () => Promise<void>;
+}
+
+/** `parx down`: the dependency-ordered merge queue that never loses work. */
+export async function runDown(options: DownOptions = {}): Promise<DownResult> {
+  const emit = options.onProgress ?? (() => {});
+  const dryRun = options.dryRun ?? false;
+  const project = await loadProject(options);
+  const all = project.config.sessions;
+  const queue = getMergeQueue(all, selectSessions(all, options.sessions ?? []).map((s) => s.name));
+  const previous = await project.files.readState();
+  const unverified = previous?.down?.merging?.session;
+  const inspected = [...new Set([...queue.order, ...[...queue.outsideDependencies.values()].flat(), ...(unverified ? [unverified] : [])])];
+  const [problems, backupRefs, facts, baseTip] = await Promise.all([
+    findMainWorktreeProblems(project),
+    listRefs(project.root, 'refs/parx/backup/'),
+    inspectSessions(project, previous, inspected),
+    getCommit(project.root, `refs/heads/${project.base}`),
+  ]);
+  if (!baseTip || (problems.length > 0 && !dryRun)) {
+    throw new RefusedError('the main worktree cannot take merges now; nothing was changed', problems);
+  }
+
+  const state = previous ?? createRunState(project);
+  const run: QueueRun = { project, state, options, emit, baseTip, backupRefs };
+  emit({ type: 'queue', order: queue.order, base: project.base, dryRun });
+  const outcomes = new Map<string, Outcome>();
+  const pending = dryRun ? undefined : await resumeUnverifiedMerge(run, facts);
+  if (pending) outcomes.set(pending.session, pending.outcome);
+
+  for (const name of queue.order) {
+    if (outcomes.has(name)) continue;
+    const outcome = await takeTurn(run, all.find((s) => s.name === name)!, facts, queue, outcomes);
+    outcomes.set(name, outcome);
+    emit({ type: 'outcome', session: name, outcome });
+  }
+
+  const landed = [...outcomes]
+    .filter(([, o]) => o.kind === 'merged' || o.kind === 'in-base')
+    .map(([name]) => facts.get(name)!.live)
+    .filter((s) => s.hasBranch || s.hasWorktree);
+  if (!dryRun) {
+    // Remembered so that once the branch is gone a later run still says "already merged".
+    for (const s of landed) if (s.tip) (state.down ??= { merged: {} }).merged[s.name] ??= s.tip;
+  }
+  const cleanup = dryRun || options.keep ? undefined : await cleanUpSessions(run, landed);
+  if (!dryRun) {
+    if (!cleanup?.finished && state.down) await project.files.writeState(state);
+    await project.files.appendEvent({ type: 'down', outcomes: Object.fromEntries([...outcomes].map(([n, o]) => [n, o.kind])) });
+  }
+  const sessions = [...outcomes].map(([name, outcome]) => ({ name, outcome, cleanup: cleanup?.results.find((r) => r.session === name) }));
+  return {
+    base: project.base,
+    dryRun,
+    problems,
+    sessions,
+    finished: cleanup?.finished ?? false,
+    ok: isQueueDone(outcomes) && problems.length === 0 && sessions.every((s) => !s.cleanup?.kept),
+    closeLast: cleanup?.closeLast ?? (async () => {}),
+  };
+}
+
+/** One session's turn in the queue: refuse, skip, or merge it onto base as it stands now. */
+async function takeTurn(run: QueueRun, session: SessionConfig, facts: Map<string, SessionFacts>, queue: MergeQueue, outcomes: Map<string, Outcome>): Promise<Outcome> {
+  const f = facts.get(session.name)!;
+  const notInBase = (queue.outsideDependencies.get(session.name) ?? []).find((d) => facts.get(d)!.ahead > 0);
+  if (notInBase) return { kind: 'refused', refusals: [{ kind: 'dependency', session: notInBase }] };
+  const blocker = findUnlandedDependency(session, outcomes);
+  if (blocker) return { kind: 'blocked', by: blocker };
+  const mergedEarlier = session.name in (run.state.down?.merged ?? {});
+  if (!f.live.hasBranch && !f.live.hasWorktree) return mergedEarlier ? { kind: 'in-base', mergedEarlier } : { kind: 'absent' };
+
+  const refusals = getStandingRefusals(f, { commitWip: run.options.commitWip ?? false, allowViolations: run.options.allowViolations ?? false });
+  if (refusals.length > 0) {
+    // Say now whether it would also conflict, so that one round of fixes is enough.
+    if (f.live.tip && f.ahead > 0) {
+      const prediction = await predictMerge(run.project.root, run.baseTip, f.live.tip);
+      if (!prediction.clean) refusals.push({ kind: 'conflict', files: prediction.conflicts });
+    }
+    return { kind: 'refused', refusals };
+  }
+  if (f.ahead === 0 && f.uncommitted.length === 0) return { kind: 'in-base', mergedEarlier };
+  return run.options.dryRun ? simulateMerge(run, session, f) : mergeSession(run, session, f);
+}
+
+/**
+ * A run killed after moving base but before `verify` finished left `down.merging` in the state
+ * with base at that merge: verify it now. If base is anywhere else, the merge never happened
+ * (or the human moved base since) and the record is dropped: the queue decides afresh.
+ */
+async function resumeUnverifiedMerge(run: QueueRun, facts: Map<string, SessionFacts>): Promise<{ session: string; outcome: Outcome } | undefined> {
+  const merging = run.state.down?.merging;
+  if (!merging) return undefined;
+  const session = run.project.config.sessions.find((s) => s.name === merging.session && facts.has(s.name));
+  if (run.baseTip !== merging.commit || !session) {
+    delete run.state.down!.merging;
+    return undefined;
+  }
+  run.emit({ type: 'resume', session: session.name, commit: merging.commit });
+  const commits = await countCommitsAhead(run.project.root, merging.before, `${merging.commit}^2`);
+  const worktree = facts.get(session.name)?.live.worktree ?? run.project.root;
+  const outcome = await verifyMerge(run, session, worktree, { before: merging.before, commit: merging.commit, commits });
+  run.emit({ type: 'outcome', session: session.name, outcome });
+  return { session: session.name, outcome };
+}
+
+function createRunState(project: Project): RunState {
+  return { version: 1, root: project.root, base: project.base, configFile: project.configFile, tmuxSession: getTmuxSessionName(project), sessions: {} };
+}
