@@ -97,12 +97,13 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
   const remaining = (await getLiveSessions(project, state)).filter((s) => s.hasBranch || s.hasWorktree);
   const finished = remaining.length === 0;
   if (finished) {
+    // The run is over: its prompts go; the state keeps only what `down` merged, so that a
+    // later `parx down` says "already merged" rather than "not started".
     await rm(join(project.files.dir, 'prompts'), { recursive: true, force: true });
-    await rm(project.files.statePath, { force: true });
     await rmdir(project.worktreeDir).catch(() => {}); // only when empty
-  } else {
-    await project.files.writeState(state);
+    state.sessions = {};
   }
+  await project.files.writeState(state);
   const insideRun = panes.some((p) => p.paneId === ownPane);
   if (finished && tmuxSession && !insideRun) await killSession(tmuxSession);
   return {

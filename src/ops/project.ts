@@ -42,13 +42,16 @@ export async function loadProject(options: ProjectOptions = {}): Promise<Project
   const validation = validateConfig(raw, { readTaskFile: (path) => readTaskFile(file, path) });
   if (!validation.ok) throw new ConfigError(file, validation.problems);
   const config = validation.config;
-  const base = config.base ?? (await checkedOut);
+  // Without `base` in the config, a run keeps the base it started from (state.json), even if
+  // the main worktree has another branch checked out by now.
+  const files = new RunFiles(repo.commonDir);
+  const base = config.base ?? (await files.readState().catch(() => undefined))?.base ?? (await checkedOut);
   if (!base) {
     throw new UsageError(`the main worktree (${repo.root}) has a detached HEAD; check out a branch or set \`base\` in ${file}`);
   }
   const repoName = basename(repo.root);
   const worktreeDir = realpath(resolve(repo.root, config.worktreeDir.replaceAll('{repo}', repoName)));
-  return { ...repo, repoName, configFile: file, config, base, worktreeDir, files: new RunFiles(repo.commonDir) };
+  return { ...repo, repoName, configFile: file, config, base, worktreeDir, files };
 }
 
 /** The tmux session of the run: `tmuxSession` from the config, else `parx-<repo>`. */

@@ -7,7 +7,7 @@ import { buildAgentArgv, getAgentProgram } from '../core/agent-command.js';
 import type { SessionConfig } from '../core/config-validate.js';
 import { RefusedError, UsageError } from '../core/errors.js';
 import { renderPrompt } from '../core/prompt.js';
-import type { RunState, SessionState } from '../core/run-state.js';
+import type { DownProgress, RunState, SessionState } from '../core/run-state.js';
 import { getSessionPort, mergeEnv, wrapWithEnv } from '../core/session-env.js';
 import type { WorktreeAction } from '../core/worktree-plan.js';
 import { PACKAGE_ROOT, TEMPLATES_DIR } from '../package-root.js';
@@ -86,6 +86,7 @@ export async function runUp(options: UpOptions = {}): Promise<UpResult> {
     configFile: project.configFile,
     tmuxSession,
     sessions: { ...previous?.sessions },
+    ...(previous?.down && { down: keepMergeProgress(previous.down, actions) }),
   };
   for (const { action, setup } of prepared) {
     const session = sessionOf(action);
@@ -168,4 +169,11 @@ async function readPromptTemplate(project: Project): Promise<string> {
   } catch (error) {
     throw new UsageError(`cannot read the prompt template ${String(path)}: ${(error as Error).message}`);
   }
+}
+
+/** `down` progress survives `up`, but a session started afresh is no longer "merged earlier". */
+function keepMergeProgress(down: DownProgress, actions: readonly WorktreeAction[]): DownProgress {
+  const merged = { ...down.merged };
+  for (const a of actions) if (a.kind !== 'reuse') delete merged[a.session];
+  return { ...down, merged };
 }
