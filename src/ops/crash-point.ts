@@ -7,7 +7,6 @@ export type CrashPoint =
   | 'before-fast-forward'
   | 'after-fast-forward'
   | 'after-verify'
-  | 'after-pane'
   | 'after-worktree-remove'
   | 'after-backup-refs'
   | 'after-branch-delete';

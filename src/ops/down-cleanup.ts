@@ -60,7 +60,6 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
       if (pane.paneId === ownPane) deferred.push(pane.paneId);
       else await killPane(pane.paneId);
       result.removed.push('pane');
-      crashPoint('after-pane');
     }
     if (session.hasWorktree) {
       const failure = (await runTeardown(run, session.config, session.worktree)) ?? (await removeWorktree(project.root, session.worktree));
