@@ -5,6 +5,7 @@ import { rmSync } from 'node:fs';
 import { benchCheck, benchClassify, benchGuardRun, makeGuardFixture } from './guard.mjs';
 import { benchPlan, benchVersion } from './plan.mjs';
 import { benchUp } from './up.mjs';
+import { benchDown } from './down.mjs';
 import { fmt, report } from './lib.mjs';
 
 const runs = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 5);
@@ -38,6 +39,12 @@ add('up, 1 s setup: parx / hand (median of pairs)', setup.ratio.toFixed(2), '≤
 // where C is one worktree's creation time, estimated from the no-setup hand runs.
 const c = plain.hand / 8;
 add('up, 1 s setup: best possible ratio', ((8 * c + 1000) / (8 * (c + 1000))).toFixed(2), '(C ≈ ' + fmt(c) + ' per worktree)', true);
+
+console.error(`parx down vs hand script, 8 sessions × 20 commits on 5,000 files (${runs} alternating runs) …`);
+const down = benchDown({ runs });
+add('down: parx', fmt(down.parx), '', true);
+add('down: hand script (merge --no-ff, worktree remove, branch -d)', fmt(down.hand), '', true);
+add('down: parx / hand (median of pairs)', down.ratio.toFixed(2), '≤ 1.50', down.ratio <= 1.5);
 
 console.error('guard on 8 worktrees × 5,000 files + 20,000 ignored each, 500 writes …');
 const fixture = makeGuardFixture();

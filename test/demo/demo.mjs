@@ -58,6 +58,20 @@ const auth = join(dirname(repo), 'shop.parx', 'auth');
 writeFileSync(join(auth, 'src/payments/charge.js'), 'export function charge() { return { ok: true }; } // edited by auth\n');
 console.log(`\nThe auth session just edited src/payments/charge.js, which payments owns. parx check:\n`);
 parxIn(repo, 'check');
+
+// Play two well-behaved agents that finish and commit, then ask parx what `down` would do.
+for (const [session, path, text] of [
+  ['payments', 'src/payments/charge.js', 'export function charge(amount) {\n  if (amount < 0) throw new RangeError("negative amount");\n  return { amount, ok: true };\n}\n'],
+  ['web', 'src/web/index.html', '<!doctype html>\n<title>shop</title>\n<form action="/login"><input name="user"><button>Log in</button></form>\n'],
+]) {
+  const worktree = join(dirname(repo), 'shop.parx', session);
+  writeFileSync(join(worktree, path), text);
+  execFileSync('git', ['add', '-A'], { cwd: worktree });
+  execFileSync('git', ['-c', 'user.name=parx demo', '-c', 'user.email=demo@parx.invalid', 'commit', '-q', '-m', `${session}: done`], { cwd: worktree });
+}
+console.log('\npayments and web committed their work. What would `parx down` do? (parx down --dry-run)\n');
+parxIn(repo, 'down', '--dry-run');
+console.log(`\nTo finish for real: cd ${repo} && parx down   (run the built one with: node ${parx} down)`);
 await new Promise((r) => setTimeout(r, 1500));
 
 if (interactive) {
