@@ -44,7 +44,8 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
   const panes = tmuxSession && (await hasSession(tmuxSession)) ? await listPanes(tmuxSession) : [];
   const ownPane = process.env.TMUX_PANE;
   const deferred: string[] = [];
-  const hold = await findWorkAfterMerge(run, sessions);
+  const tips = await listBranchTips(project.root, 'parx/');
+  const hold = await findWorkAfterMerge(run, sessions, tips);
   const results: CleanupResult[] = [];
   const backups: Array<[string, string]> = [];
 
@@ -70,10 +71,12 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
       result.removed.push('worktree');
       crashPoint('after-worktree-remove');
     }
-    if (session.tip) {
+    // The tip now, not when the queue started: a `--commit-wip` commit moved it since.
+    const tip = tips.get(session.branch);
+    if (tip) {
       result.backupRef = getNextBackupRef(run.backupRefs, session.name);
       run.backupRefs.push(result.backupRef);
-      backups.push([result.backupRef, session.tip]);
+      backups.push([result.backupRef, tip]);
     }
   }
   // A worktree whose folder was deleted by hand is still registered; let git forget it.
@@ -119,8 +122,7 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
  * Sessions whose worktree or branch got new work after they were checked (an agent still
  * running): they keep everything, and the next `parx down` merges that work.
  */
-async function findWorkAfterMerge(run: QueueRun, sessions: readonly LiveSession[]): Promise<Map<string, string>> {
-  const tips = await listBranchTips(run.project.root, 'parx/');
+async function findWorkAfterMerge(run: QueueRun, sessions: readonly LiveSession[], tips: ReadonlyMap<string, string>): Promise<Map<string, string>> {
   const held = await Promise.all(
     sessions.map(async (s): Promise<string | undefined> => {
       const tip = tips.get(s.branch);

@@ -162,6 +162,7 @@ describe('parx down', () => {
     expect(taken.exitCode).toBe(0);
     expect(merges(fx)).toEqual(['parx: merge auth', 'parx: merge docs']);
     expect(fx.git('log', '--format=%s', '-1', 'main^2')).toBe('parx: wip docs\n');
+    expect(fx.git('rev-parse', 'refs/parx/backup/docs/1')).toBe(fx.git('rev-parse', 'main^2')); // the tip with the WIP commit
     expect(fx.read('docs/draft.md')).toBe('draft\n');
   });
 
