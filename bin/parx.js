@@ -1,4 +1,9 @@
 #!/usr/bin/env node
-import { main } from '../dist/main.js';
-
-await main();
+// `parx hook …` runs on every file write of an agent: it loads its own small bundle, not the CLI.
+if (process.argv[2] === 'hook') {
+  const { hookMain } = await import('../dist/hook.js');
+  await hookMain(process.argv.slice(3));
+} else {
+  const { main } = await import('../dist/main.js');
+  await main();
+}

@@ -1,7 +1,8 @@
-import { existsSync, readFileSync, statSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join } from 'node:path';
 import { execa } from 'execa';
 import { ToolError } from '../core/errors.js';
+import { resolveGitDir } from './git-dir.js';
 import { execGit, runGit } from './git.js';
 
 /**
@@ -120,16 +121,4 @@ export function getOperationInProgress(worktree: string): string | undefined {
     ['REVERT_HEAD', 'a revert'],
   ];
   return markers.find(([file]) => existsSync(join(gitDir, file)))?.[1];
-}
-
-/** A worktree's git dir: `.git` itself, or where the `gitdir:` line of a linked worktree's `.git` file points. */
-function resolveGitDir(worktree: string): string | undefined {
-  const dotGit = join(worktree, '.git');
-  try {
-    if (statSync(dotGit).isDirectory()) return dotGit;
-    const match = /^gitdir: (.*)$/m.exec(readFileSync(dotGit, 'utf8'));
-    return match ? resolve(worktree, match[1]!.trim()) : undefined;
-  } catch {
-    return undefined;
-  }
 }

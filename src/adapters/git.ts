@@ -1,6 +1,6 @@
-import { realpathSync } from 'node:fs';
-import { basename, dirname, resolve } from 'node:path';
+import { basename, dirname } from 'node:path';
 import { execa } from 'execa';
+import { realpath } from './git-dir.js';
 import { ToolError, UsageError } from '../core/errors.js';
 import type { PathChange } from '../core/changes.js';
 import type { WorktreeFact } from '../core/worktree-plan.js';
@@ -30,6 +30,8 @@ export async function tryGit(cwd: string, args: string[]): Promise<string | unde
   const result = await execGit(cwd, args);
   return result.failed ? undefined : result.stdout;
 }
+
+export { realpath };
 
 export const MIN_GIT = { major: 2, minor: 38 };
 
@@ -117,16 +119,6 @@ export async function addWorktree(cwd: string, path: string, branch: string, fro
 /** Forgets worktrees whose directories are gone (their branches and commits stay). */
 export async function pruneWorktrees(cwd: string): Promise<void> {
   await runGit(cwd, ['worktree', 'prune']);
-}
-
-/** realpath when the path exists, so /tmp and /private/tmp (macOS) compare equal. */
-export function realpath(path: string): string {
-  try {
-    return realpathSync(path);
-  } catch {
-    const parent = dirname(path);
-    return parent === path ? path : resolve(realpath(parent), basename(path));
-  }
 }
 
 /** Files changed on `branch` since it forked from `base` (`base...branch`), one entry per path. */

@@ -1,6 +1,6 @@
 import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { RunEvent, RunState } from '../core/run-state.js';
+import { dirname, join } from 'node:path';
+import type { AgentStateRecord, RunEvent, RunState } from '../core/run-state.js';
 
 /**
  * The files parx keeps under `<git-common-dir>/parx/`: never in a working tree, so no agent
@@ -21,6 +21,28 @@ export class RunFiles {
     return join(this.dir, 'events.jsonl');
   }
 
+  /** What `parx hook` needs to judge a write, written by `parx up` (core/hook-policy.ts). */
+  get policyPath(): string {
+    return join(this.dir, 'hooks', 'policy.json');
+  }
+
+  /** The state an agent last reported (hooks) or the guard inferred (pane silence). */
+  agentStatePath(session: string): string {
+    return join(this.dir, 'agents', `${session}.json`);
+  }
+
+  async writeAgentState(session: string, record: AgentStateRecord): Promise<void> {
+    await writeAtomically(this.agentStatePath(session), `${JSON.stringify(record)}\n`);
+  }
+
+  async readAgentState(session: string): Promise<AgentStateRecord | undefined> {
+    try {
+      return JSON.parse(await readFile(this.agentStatePath(session), 'utf8')) as AgentStateRecord;
+    } catch {
+      return undefined;
+    }
+  }
+
   promptPath(session: string): string {
     return join(this.dir, 'prompts', `${session}.md`);
   }
@@ -36,10 +58,7 @@ export class RunFiles {
 
   /** Write to a temp file and rename over: a crash leaves the old state or the new, never half. */
   async writeState(state: RunState): Promise<void> {
-    await mkdir(this.dir, { recursive: true });
-    const temp = `${this.statePath}.${process.pid}.tmp`;
-    await writeFile(temp, `${JSON.stringify(state, null, 2)}\n`);
-    await rename(temp, this.statePath);
+    await writeAtomically(this.statePath, `${JSON.stringify(state, null, 2)}\n`);
   }
 
   async appendEvent(event: Omit<RunEvent, 'time'>): Promise<RunEvent> {
@@ -99,4 +118,12 @@ function isAlive(pid: number): boolean {
     // EPERM: it exists but belongs to someone else.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
+}
+
+/** Temp file + rename: a reader sees the old content or the new, never half. */
+async function writeAtomically(path: string, text: string): Promise<void> {
+  await mkdir(dirname(path), { recursive: true });
+  const temp = `${path}.${process.pid}.tmp`;
+  await writeFile(temp, text);
+  await rename(temp, path);
 }

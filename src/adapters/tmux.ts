@@ -175,3 +175,23 @@ export async function killPane(paneId: string): Promise<void> {
 export async function killSession(name: string): Promise<void> {
   await execa('tmux', toTmuxArgv(['kill-session', '-t', `=${name}`]), { reject: false });
 }
+
+export interface PaneActivity {
+  paneId: string;
+  session: string | undefined;
+  dead: boolean;
+  /** Changes whenever the pane prints: scrollback size and cursor position. */
+  fingerprint: string;
+}
+
+export async function listPaneActivity(sessionName: string): Promise<PaneActivity[]> {
+  const format = ['#{pane_id}', '#{@parx_session}', '#{pane_dead}', '#{history_size}:#{cursor_x}:#{cursor_y}'].join('\t');
+  const result = await execa('tmux', toTmuxArgv(['list-panes', '-s', '-t', `=${sessionName}`, '-F', format]), { reject: false });
+  return result.stdout
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => {
+      const [paneId, session, dead, fingerprint] = line.split('\t');
+      return { paneId: paneId!, session: session || undefined, dead: dead === '1', fingerprint: fingerprint ?? '' };
+    });
+}

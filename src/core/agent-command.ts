@@ -73,16 +73,17 @@ export function splitCommandLine(line: string): string[] {
   return words;
 }
 
-/** The argv that starts `agent` with the prompt. Throws when the command line cannot be parsed. */
-export function buildAgentArgv(agent: string, prompt: PromptRef): string[] {
+/**
+ * The argv that starts `agent` with the prompt; `extraArgs` (parx's hook options) go right after
+ * the program. Throws when the command line cannot be parsed.
+ */
+export function buildAgentArgv(agent: string, prompt: PromptRef, extraArgs: readonly string[] = []): string[] {
   const words = splitCommandLine(agent);
   const preset = PRESETS[words[0]!];
   const hasPlaceholder = words.some((w) => w.includes(PROMPT) || w.includes(PROMPT_FILE));
   const template = preset && !hasPlaceholder
-    ? [...preset.words, ...words.slice(1), ...preset.tail]
-    : hasPlaceholder
-      ? words
-      : [...words, PROMPT];
+    ? [...preset.words, ...extraArgs, ...words.slice(1), ...preset.tail]
+    : [words[0]!, ...extraArgs, ...words.slice(1), ...(hasPlaceholder ? [] : [PROMPT])];
   // One pass per word, so a prompt that itself contains "{promptFile}" is left alone.
   return template.map((w) => w.replace(/\{prompt(File)?\}/g, (m) => (m === PROMPT ? prompt.text : prompt.file)));
 }

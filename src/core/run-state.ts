@@ -39,3 +39,15 @@ export interface DownProgress {
 }
 
 export type RunEvent = { time: string; type: string } & Record<string, unknown>;
+
+export type AgentState = 'working' | 'waiting' | 'exited';
+
+/** `<git-common-dir>/parx/agents/<session>.json`: what the agent last reported, or the guard inferred. */
+export interface AgentStateRecord {
+  state: AgentState;
+  time: string;
+  /** `hook`: the agent's own hook said so; `silence`: the guard saw its pane quiet (or busy again). */
+  source: 'hook' | 'silence';
+  /** What the agent said, e.g. the text of a Claude Code notification. */
+  detail?: string;
+}

@@ -92,16 +92,19 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
   }
   for (const result of results) {
     // The `down.merged` record stays: a later run reports the session as merged, not as never started.
-    if (!result.kept) delete state.sessions[result.session];
+    if (!result.kept) {
+      delete state.sessions[result.session];
+      await rm(project.files.agentStatePath(result.session), { force: true });
+    }
     await project.files.appendEvent({ type: 'cleanup', session: result.session, removed: result.removed, ...(result.kept ? { kept: result.kept } : {}) });
   }
 
   const remaining = (await getLiveSessions(project, state)).filter((s) => s.hasBranch || s.hasWorktree);
   const finished = remaining.length === 0;
   if (finished) {
-    // The run is over: its prompts go; the state keeps only what `down` merged, so that a
+    // The run is over: its prompts, hook settings and agent states go; the state keeps only what `down` merged, so that a
     // later `parx down` says "already merged" rather than "not started".
-    await rm(join(project.files.dir, 'prompts'), { recursive: true, force: true });
+    for (const dir of ['prompts', 'hooks', 'agents']) await rm(join(project.files.dir, dir), { recursive: true, force: true });
     await rmdir(project.worktreeDir).catch(() => {}); // only when empty
     state.sessions = {};
   }

@@ -12,6 +12,7 @@ export class GuardAnnouncer {
   private lines: string[] = [];
   private messages: string[] = [];
   private readonly dirtyPanes = new Set<string>();
+  private options: Array<[session: string, option: string, value: string]> = [];
   private timer: NodeJS.Timeout | undefined;
   private flushing: Promise<void> = Promise.resolve();
 
@@ -28,6 +29,12 @@ export class GuardAnnouncer {
     this.lines.push(JSON.stringify(event));
     if (message) this.messages.push(message);
     if (session) this.dirtyPanes.add(session);
+    this.schedule();
+  }
+
+  /** Queues a pane option of a session's pane (e.g. `@parx_state`, which the border shows). */
+  setPaneOption(session: string, option: string, value: string): void {
+    this.options.push([session, option, value]);
     this.schedule();
   }
 
@@ -57,14 +64,18 @@ export class GuardAnnouncer {
     const messages = this.messages.splice(0);
     const sessions = [...this.dirtyPanes];
     this.dirtyPanes.clear();
+    const options = this.options.splice(0);
     if (lines.length > 0) await this.files.appendLines(lines);
     const { session: tmuxSession, panes } = this.tmux;
-    if (!tmuxSession || (messages.length === 0 && sessions.length === 0)) return;
+    if (!tmuxSession || (messages.length === 0 && sessions.length === 0 && options.length === 0)) return;
     const message = messages.length === 1 ? messages[0] : messages.length > 1 ? `parx: ${messages.length} new findings; see the guard pane` : undefined;
     await notifyTmux(
       tmuxSession,
       message,
-      sessions.flatMap((s) => (panes.has(s) ? [[panes.get(s)!, '@parx_violations', String(this.countOf(s))] as [string, string, string]] : [])),
+      [
+        ...sessions.map((s): [string, string, string] => [s, '@parx_violations', String(this.countOf(s))]),
+        ...options,
+      ].flatMap(([s, option, value]) => (panes.has(s) ? [[panes.get(s)!, option, value] as [string, string, string]] : [])),
     );
   }
 }

@@ -10,6 +10,9 @@ import type { RunEvent, RunState } from '../core/run-state.js';
 import { checkSessions } from './check.js';
 import { loadProject, type Project, type ProjectOptions } from './project.js';
 import { GuardAnnouncer } from './guard-announcer.js';
+import { AgentStateTracker, getSilenceMs, type StateChange } from './guard-agent-states.js';
+import { getAgentProgram } from '../core/agent-command.js';
+import { getAgentKind, hasHooks } from '../core/agent-hooks.js';
 import { getLiveSessions, type LiveSession } from './sessions.js';
 
 export type GuardEvent = RunEvent &
@@ -20,6 +23,7 @@ export type GuardEvent = RunEvent &
     | { type: 'watch'; session: string; state: 'watching' | 'gone' }
     | { type: 'error'; message: string }
     | { type: 'role'; role: 'recorder' | 'observer' }
+    | ({ type: 'state' } & StateChange)
   );
 
 export interface GuardOptions extends ProjectOptions {
@@ -54,8 +58,15 @@ export async function runGuard(options: GuardOptions): Promise<void> {
   const emit = (event: Omit<GuardEvent, 'time'>, message?: string, session?: string) => {
     const full = { time: new Date().toISOString(), ...event } as GuardEvent;
     options.onEvent(full);
-    if (recording && (full.type === 'violation' || full.type === 'collision')) announcer.announce(full, message, session);
+    if (recording && (full.type === 'violation' || full.type === 'collision' || full.type === 'state')) announcer.announce(full, message, session);
+    if (recording && full.type === 'state') announcer.setPaneOption(full.session, '@parx_state', full.state);
   };
+  // Agents report `working`/`waiting` through their hooks; hook-less ones are judged by pane silence.
+  const silent = new Set(project.config.sessions.filter((s) => !hasHooks(getAgentKind(getAgentProgram(s.agent)))).map((s) => s.name));
+  const agentStates = new AgentStateTracker(project.files, order, silent, (change) => {
+    const waiting = change.state === 'waiting' ? `parx: ${change.session} is waiting for you${change.detail ? ` (${change.detail})` : ''}` : undefined;
+    emit({ type: 'state', ...change }, waiting);
+  }, getSilenceMs(process.env));
   emit({ type: 'role', role: recording ? 'recorder' : 'observer' });
 
   const record = (session: string, change: PathChange, source: 'git' | 'watch') => {
@@ -105,6 +116,7 @@ export async function runGuard(options: GuardOptions): Promise<void> {
   const [directories] = await Promise.all([
     Promise.all(live.map(startWatching)).then((counts) => counts.reduce((a, b) => a + b, 0)),
     reconcile(all),
+    agentStates.start(),
   ]);
   emit({ type: 'ready', sessions: live.map((s) => s.name), directories, ms: Math.round(performance.now() - started) });
 
@@ -126,6 +138,7 @@ export async function runGuard(options: GuardOptions): Promise<void> {
       recording = true;
       emit({ type: 'role', role: 'recorder' });
     }
+    if (recording) await agentStates.inferFromPanes(tmux.session);
     const stamp = stateMtime(project);
     if (stamp !== stateStamp) {
       stateStamp = stamp;
@@ -148,6 +161,7 @@ export async function runGuard(options: GuardOptions): Promise<void> {
     options.signal.addEventListener('abort', () => resolve(), { once: true });
   });
   clearInterval(poll);
+  agentStates.close();
   for (const watcher of watchers.values()) watcher.close();
   await announcer.close();
   await project.files.releaseGuardLock();

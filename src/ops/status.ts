@@ -6,8 +6,10 @@ import { getDependencyOrder } from '../core/order.js';
 import { checkSessions } from './check.js';
 import { loadProject, type ProjectOptions } from './project.js';
 import { getLiveSessions } from './sessions.js';
+import type { AgentState } from '../core/run-state.js';
+import { getAgentProgram } from '../core/agent-command.js';
+import { getAgentKind, hasHooks } from '../core/agent-hooks.js';
 
-export type AgentState = 'working' | 'waiting' | 'exited';
 
 export interface SessionStatus {
   name: string;
@@ -16,6 +18,12 @@ export interface SessionStatus {
   pane: string | null;
   alive: boolean;
   state: AgentState;
+  /**
+   * Write enforcement before the fact: `active` once the agent has called a parx hook, `not-seen`
+   * when hooks were configured but none has fired (an untrusted folder, an old agent version, or
+   * simply no turn yet), `none` for agents without hooks (aider, shell, others): guard only.
+   */
+  hooks: 'active' | 'not-seen' | 'none';
   owns: string[];
   ahead: number;
   changed: string[];
@@ -43,10 +51,11 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
   const withBranch = live.filter((s) => s.hasBranch);
   const order = getDependencyOrder(project.config.sessions).filter((n) => withBranch.some((s) => s.name === n));
 
-  const [checked, panes, ahead] = await Promise.all([
+  const [checked, panes, ahead, reported] = await Promise.all([
     checkSessions(project, live),
     state?.tmuxSession && (await hasSession(state.tmuxSession)) ? listPanes(state.tmuxSession) : ([] as PaneInfo[]),
     Promise.all(live.map((s) => (s.hasBranch ? countCommitsAhead(project.root, base, `refs/heads/${s.branch}`) : 0))),
+    Promise.all(live.map((s) => project.files.readAgentState(s.name))),
   ]);
   const aheadOf = new Map(live.map((s, i) => [s.name, ahead[i]!]));
   // One merge-tree process for every prediction: each branch into base, then each pair.
@@ -70,7 +79,8 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
         worktree: s.worktree,
         pane: pane?.paneId ?? null,
         alive: Boolean(pane && !pane.dead),
-        state: pane && !pane.dead ? 'working' : 'exited',
+        state: !pane || pane.dead ? 'exited' : reported[i]?.state === 'waiting' ? 'waiting' : 'working',
+        hooks: !hasHooks(getAgentKind(getAgentProgram(s.config.agent))) ? 'none' : reported[i]?.source === 'hook' ? 'active' : 'not-seen',
         owns: s.config.owns,
         ahead: aheadOf.get(s.name)!,
         changed: changes.changed.map((c) => c.path),

@@ -19,10 +19,11 @@ export interface TmuxGrid {
 
 /**
  * Pane border: the session name, then its violation count in red once the guard has set
- * `@parx_violations` on the pane.
+ * `@parx_violations` on the pane, and "⏸ waiting" in yellow while `@parx_state` says so.
  */
 const BORDER_FORMAT =
-  ' #{?@parx_session,#{@parx_session},#{?@parx_role,#{@parx_role},#{pane_title}}}#{?@parx_violations, #[fg=red bold]✗ #{@parx_violations}#[default],} ';
+  ' #{?@parx_session,#{@parx_session},#{?@parx_role,#{@parx_role},#{pane_title}}}#{?@parx_violations, #[fg=red bold]✗ #{@parx_violations}#[default],}' +
+  '#{?#{==:#{@parx_state},waiting}, #[fg=yellow bold]⏸ waiting#[default],} ';
 
 /**
  * Makes sure every session has a pane in the tmux session: creates the session and the missing

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { findExecutable } from '../adapters/files.js';
 import type { CommandOutcome } from '../adapters/shell-command.js';
@@ -16,6 +16,7 @@ import { awaitAll } from './await-all.js';
 import { getTmuxSessionName, loadProject, type Project, type ProjectOptions } from './project.js';
 import { getSessionVariables, selectSessions } from './sessions.js';
 import { ensurePanes } from './up-tmux.js';
+import { prepareAgentHooks, writeHookPolicy } from './agent-hooks.js';
 import { planSessionWorktrees, prepareWorktrees } from './up-worktrees.js';
 
 export interface UpOptions extends ProjectOptions {
@@ -100,7 +101,7 @@ export async function runUp(options: UpOptions = {}): Promise<UpResult> {
       shared: config.shared,
       others: config.sessions.filter((s) => s.name !== session.name),
     });
-    const promptFile = await project.files.writePrompt(session.name, text);
+    const [promptFile, hooks] = await Promise.all([project.files.writePrompt(session.name, text), prepareAgentHooks(project, session)]);
     const before: SessionState | undefined = previous?.sessions[session.name];
     state.sessions[session.name] = {
       branch: action.branch,
@@ -108,11 +109,14 @@ export async function runUp(options: UpOptions = {}): Promise<UpResult> {
       pane: before?.pane,
       port: getSessionPort(config.ports, session.index),
       promptFile,
-      command: wrapWithEnv(buildAgentArgv(session.agent, { text, file: promptFile }), envOf(session, action.path)),
+      command: wrapWithEnv(buildAgentArgv(session.agent, { text, file: promptFile }, hooks.extraArgs), { ...envOf(session, action.path), ...hooks.env }),
       setup: setup ? (setup.ok ? 'ok' : 'failed') : (before?.setup ?? (session.setup ? 'ok' : 'none')),
       createdAt: before?.createdAt ?? now,
     };
   }
+
+  // Every session's worktree, started now or earlier or not at all, for the agents' write hooks.
+  await writeHookPolicy(project, (s) => state.sessions[s.name]?.worktree ?? join(project.worktreeDir, s.name));
 
   const failed = prepared.filter((p) => p.setup && !p.setup.ok);
   if (failed.length > 0) {
@@ -125,6 +129,7 @@ export async function runUp(options: UpOptions = {}): Promise<UpResult> {
 
   // The guard pane last: it finds the panes it marks in state.json (re-read when it changes).
   const guardArgv = [process.execPath, join(PACKAGE_ROOT, 'bin', 'parx.js'), '--config', project.configFile, 'guard'];
+  const restarted: string[] = [];
   const panes = await ensurePanes(
     { tmuxSession, owner: project.commonDir, layout: config.layout },
     [
@@ -132,8 +137,13 @@ export async function runUp(options: UpOptions = {}): Promise<UpResult> {
       { session: 'guard', role: 'guard' as const, cwd: project.root, argv: guardArgv },
     ],
     options.respawn ?? false,
-    emit,
+    (event) => {
+      // A new agent process starts with no reported state; forget what its predecessor said.
+      if (event.type === 'pane' && (event.action === 'started' || event.action === 'respawned')) restarted.push(event.session);
+      emit(event);
+    },
   );
+  await Promise.all(restarted.map((s) => rm(project.files.agentStatePath(s), { force: true })));
   for (const [name, pane] of panes) {
     const session = state.sessions[name];
     if (session) session.pane = pane;

@@ -115,14 +115,14 @@ describe('parx status', () => {
     expect(status).toMatchObject({ base: 'main', tmuxSession: 'parx-repo' });
     expect(status.sessions).toEqual([
       {
-        name: 'auth', branch: 'parx/auth', worktree: run.worktree('auth'), pane: state.sessions.auth!.pane, alive: true, state: 'working',
+        name: 'auth', branch: 'parx/auth', worktree: run.worktree('auth'), pane: state.sessions.auth!.pane, alive: true, state: 'working', hooks: 'none',
         owns: ['src/auth/**'], ahead: 1, changed: ['README.md', 'src/auth/jwt.ts'],
         violations: [{ path: 'README.md', kind: 'outside' }],
         collisions: [{ path: 'README.md', sessions: ['auth', 'payments'] }],
         mergeable: true, conflicts: [],
       },
       {
-        name: 'payments', branch: 'parx/payments', worktree: run.worktree('payments'), pane: state.sessions.payments!.pane, alive: true, state: 'working',
+        name: 'payments', branch: 'parx/payments', worktree: run.worktree('payments'), pane: state.sessions.payments!.pane, alive: true, state: 'working', hooks: 'none',
         owns: ['src/payments/**'], ahead: 2, changed: ['README.md', 'src/payments/charge.ts'],
         violations: [{ path: 'README.md', kind: 'outside' }],
         collisions: [{ path: 'README.md', sessions: ['auth', 'payments'] }],

@@ -24,7 +24,7 @@ const exists = (path: string) => existsSync(path);
 
 describe('parx down', () => {
   it('merges every branch with a merge commit in dependency order, runs verify with each session’s environment, and cleans up', async () => {
-    const fx = chain({ verify: 'echo "verify $PARX_SESSION $PARX_BRANCH"; echo "$PARX_SESSION" >> "$VERIFY_LOG"' });
+    const fx = chain({ verify: 'echo "verify $PARX_SESSION $PARX_BRANCH $PARX_PORT $COMPOSE_PROJECT_NAME ${CLAUDECODE-no-marker} $PARX_ROOT"; echo "$PARX_SESSION" >> "$VERIFY_LOG"', ports: { base: 5000, step: 10 } });
     fx.commitIn('web', { 'src/web/app.ts': 'web\n' });
     fx.commitIn('auth', { 'src/auth/login.ts': 'login\n' });
     fx.commitIn('auth', { 'src/auth/logout.ts': 'logout\n' }, 'second auth commit');
@@ -33,11 +33,12 @@ describe('parx down', () => {
     const tips = Object.fromEntries(['web', 'auth', 'api', 'docs'].map((s) => [s, fx.git('rev-parse', `parx/${s}`).trim()]));
     const log = join(fx.parent, 'verify.log');
 
-    const result = await runParx(['down'], fx.root, { VERIFY_LOG: log });
+    const result = await runParx(['down'], fx.root, { VERIFY_LOG: log, CLAUDECODE: '1' });
     expect(result.stderr).toBe('');
     expect(result.exitCode).toBe(0);
     expect(result.stdout).toContain('in this order: auth → docs → api → web');
-    expect(result.stdout).toContain('[api] verify api parx/api');
+    // verify gets the session's environment (api is the third session: port 5020), minus agent markers.
+    expect(result.stdout).toContain(`[api] verify api parx/api 5020 repo-api no-marker ${fx.git('rev-parse', '--show-toplevel').trim()}`);
     expect(readFileSync(log, 'utf8')).toBe('auth\ndocs\napi\nweb\n');
 
     expect(merges(fx)).toEqual(['parx: merge auth', 'parx: merge docs', 'parx: merge api', 'parx: merge web']);

@@ -6,11 +6,31 @@
 // prompt:  `EDIT <path>` writes the file,  `DELETE <path>` removes it,  `COMMIT <message>`
 // commits everything on the session's branch. Then it waits, as an interactive agent does,
 // unless STANDIN_EXIT=1 tells it to finish.
-import { execFileSync } from 'node:child_process';
+//
+// Given `--settings <file>` (as parx starts Claude Code), it behaves like a hooked Claude:
+// before each EDIT it runs the PreToolUse hooks for `Write` with Claude's payload on stdin and
+// skips the write when a hook exits 2 (recording the reason in <session>.denied), and when the
+// task is done it runs the Stop hooks.
+import { execFileSync, spawnSync } from 'node:child_process';
 import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 
 const args = process.argv.slice(2);
+const settingsFlag = args.indexOf('--settings');
+const hooks = settingsFlag >= 0 ? JSON.parse(readFileSync(args[settingsFlag + 1], 'utf8')).hooks ?? {} : {};
+
+/** Runs the hooks of an event as Claude Code does (sh -c, payload on stdin); returns a blocking reason, if any. */
+function runHooks(event, toolName, payload) {
+  for (const group of hooks[event] ?? []) {
+    if (group.matcher && toolName && !new RegExp(`^(?:${group.matcher})$`).test(toolName)) continue;
+    for (const hook of group.hooks) {
+      const result = spawnSync('sh', ['-c', hook.command], { input: JSON.stringify({ hook_event_name: event, cwd: process.cwd(), ...payload }), encoding: 'utf8' });
+      if (result.status === 2) return result.stderr.trim();
+    }
+  }
+  return undefined;
+}
+
 const fileFlag = args.indexOf('--prompt-file');
 const prompt = fileFlag >= 0 ? readFileSync(args[fileFlag + 1], 'utf8') : args.at(-1) ?? '';
 const session = process.env.PARX_SESSION ?? 'unknown';
@@ -24,7 +44,7 @@ record(
     argv: args,
     prompt,
     cwd: process.cwd(),
-    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(PARX_|COMPOSE_PROJECT_NAME$|CLAUDECODE$|STANDIN_|DEMO_)/.test(k))),
+    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(PARX_|COMPOSE_PROJECT_NAME$|CLAUDECODE$|STANDIN_|DEMO_|GEMINI_CLI_SYSTEM_SETTINGS_PATH$)/.test(k))),
   }),
 );
 
@@ -32,8 +52,14 @@ for (const line of prompt.split('\n')) {
   const [verb, ...rest] = line.trim().split(' ');
   const arg = rest.join(' ');
   if (verb === 'EDIT') {
+    const content = `edited by ${session}\n`;
+    const denied = runHooks('PreToolUse', 'Write', { tool_name: 'Write', tool_input: { file_path: resolve(arg), content } });
+    if (denied) {
+      if (recordDir) appendFileSync(join(recordDir, `${session}.denied`), `${arg}\t${denied}\n`);
+      continue;
+    }
     mkdirSync(dirname(arg), { recursive: true });
-    writeFileSync(arg, `edited by ${session}\n`);
+    writeFileSync(arg, content);
   } else if (verb === 'DELETE') {
     rmSync(arg, { force: true });
   } else if (verb === 'COMMIT') {
@@ -41,6 +67,7 @@ for (const line of prompt.split('\n')) {
     execFileSync('git', ['commit', '-q', '-m', arg], { stdio: 'ignore' });
   }
 }
+runHooks('Stop', undefined, {});
 record('done', 'done\n');
 console.log(`stand-in agent for ${session}: task done, waiting`);
 

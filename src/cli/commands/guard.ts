@@ -47,6 +47,11 @@ function printHuman(event: GuardEvent): void {
       if (event.role === 'observer') print(`${time} ${style.dim('●')} another guard records events and marks panes; this one only prints`);
       else print(`${time} ${style.dim('●')} recording events and marking panes`);
       break;
+    case 'state':
+      // The bell makes tmux flag the window (bell-action) for a human who is looking elsewhere.
+      if (event.state === 'waiting') print(`${time} ${style.yellow('⏸')} ${style.bold(event.session)} is waiting for you${event.detail ? `: ${event.detail}` : ''}${event.source === 'silence' ? style.dim(' (its pane went quiet)') : ''}\x07`);
+      else print(`${time} ${style.dim('▶')} ${event.session} is ${event.state}`);
+      break;
     case 'error':
       print(`${time} ${style.red('error')} ${event.message}`);
       break;

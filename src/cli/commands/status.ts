@@ -10,12 +10,13 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
   }
   print(`${style.bold('parx status')}  base ${style.cyan(status.base)}${status.tmuxSession ? `  ·  tmux ${status.tmuxSession}` : ''}`);
   print();
-  const rows = [['session', 'pane', 'state', 'ahead', 'changed', 'violations', 'collisions', 'merge'].map(style.dim)];
+  const rows = [['session', 'pane', 'state', 'hooks', 'ahead', 'changed', 'violations', 'collisions', 'merge'].map(style.dim)];
   for (const s of status.sessions) {
     rows.push([
       style.bold(s.name),
       s.pane ? `${s.alive ? style.green('●') : style.dim('○')} ${s.pane}` : style.dim('—'),
       s.state === 'working' ? s.state : s.state === 'waiting' ? style.yellow(s.state) : style.dim(s.state),
+      s.hooks === 'active' ? style.green('active') : s.hooks === 'not-seen' ? style.yellow('not seen') : style.dim('none'),
       String(s.ahead),
       String(s.changed.length),
       s.violations.length > 0 ? style.red(String(s.violations.length)) : '0',

@@ -1,0 +1,63 @@
+/**
+ * The files an agent's tool call is about to write, read from the JSON its hook receives on
+ * stdin. Pure. Shapes (FIELD-NOTES §8):
+ *   Claude Code  PreToolUse  Write | Edit | MultiEdit  → tool_input.file_path
+ *                            NotebookEdit              → tool_input.notebook_path
+ *   Codex        PreToolUse  apply_patch               → tool_input.command, a patch envelope
+ *   Gemini CLI   BeforeTool  write_file | replace      → tool_input.file_path
+ */
+
+export interface WriteTargets {
+  tool: string;
+  /** As the tool gave them: absolute, or relative to `cwd`. */
+  paths: string[];
+  /** The agent's working directory, when the payload says. */
+  cwd: string | undefined;
+}
+
+const FILE_PATH_TOOLS = new Set(['Write', 'Edit', 'MultiEdit', 'write_file', 'replace']);
+
+/** The paths a tool call writes, or undefined when it is not a file-writing tool parx judges. */
+export function getWriteTargets(payload: unknown): WriteTargets | undefined {
+  if (!isRecord(payload)) return undefined;
+  const tool = typeof payload.tool_name === 'string' ? payload.tool_name : undefined;
+  const input = isRecord(payload.tool_input) ? payload.tool_input : {};
+  const cwd = typeof payload.cwd === 'string' ? payload.cwd : undefined;
+  if (!tool) return undefined;
+  let paths: string[] = [];
+  if (FILE_PATH_TOOLS.has(tool)) paths = strings(input.file_path);
+  else if (tool === 'NotebookEdit') paths = strings(input.notebook_path ?? input.file_path);
+  else if (tool === 'apply_patch') paths = parsePatchTargets(patchText(input));
+  else return undefined;
+  return { tool, paths, cwd };
+}
+
+/**
+ * Target paths of a Codex `apply_patch` envelope: every `*** Add File:`, `*** Update File:`,
+ * `*** Delete File:` and `*** Move to:` line (a move writes both its source and destination).
+ */
+export function parsePatchTargets(patch: string): string[] {
+  const targets: string[] = [];
+  for (const line of patch.split(/\r?\n/)) {
+    const match = /^\*\*\* (?:Add File|Update File|Delete File|Move to): (.+)$/.exec(line.trimEnd());
+    if (match && !targets.includes(match[1]!.trim())) targets.push(match[1]!.trim());
+  }
+  return targets;
+}
+
+/** Codex has carried the envelope as `command` (a string, or argv ending in it), `patch` or `input`. */
+function patchText(input: Record<string, unknown>): string {
+  for (const value of [input.command, input.patch, input.input]) {
+    if (typeof value === 'string') return value;
+    if (Array.isArray(value)) return value.filter((v): v is string => typeof v === 'string').join('\n');
+  }
+  return '';
+}
+
+function strings(value: unknown): string[] {
+  return typeof value === 'string' && value !== '' ? [value] : [];
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

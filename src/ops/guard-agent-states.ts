@@ -1,0 +1,89 @@
+import { watch, type FSWatcher } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import type { RunFiles } from '../adapters/run-files.js';
+import { listPaneActivity } from '../adapters/tmux.js';
+import type { AgentState, AgentStateRecord } from '../core/run-state.js';
+
+/**
+ * The guard's view of each agent's state (`working | waiting | exited`). Agents with hooks
+ * report it themselves (`parx hook working|waiting` writes `agents/<session>.json`, watched
+ * here); for the others the recording guard infers it from the pane: output that has not
+ * changed for `silenceMs` means the agent is waiting for the human, any change means working.
+ */
+
+export interface StateChange {
+  session: string;
+  state: AgentState;
+  source: AgentStateRecord['source'];
+  detail?: string;
+}
+
+/** How long a hook-less agent's pane must be quiet before it counts as waiting (PARX_SILENCE_SECONDS). */
+export function getSilenceMs(env: NodeJS.ProcessEnv): number {
+  const seconds = Number(env.PARX_SILENCE_SECONDS);
+  return Number.isFinite(seconds) && seconds > 0 ? seconds * 1000 : 30_000;
+}
+
+export class AgentStateTracker {
+  private readonly known = new Map<string, AgentState>();
+  private readonly lastOutput = new Map<string, { fingerprint: string; since: number }>();
+  private watcher: FSWatcher | undefined;
+
+  constructor(
+    private readonly files: RunFiles,
+    private readonly sessions: readonly string[],
+    /** Sessions whose agent has no hooks: their state comes from pane silence. */
+    private readonly silent: ReadonlySet<string>,
+    private readonly onChange: (change: StateChange) => void,
+    private readonly silenceMs: number,
+  ) {}
+
+  /** Reads what agents reported so far (no announcement), then follows new reports. */
+  async start(): Promise<void> {
+    const dir = dirname(this.files.agentStatePath('x'));
+    await mkdir(dir, { recursive: true });
+    for (const session of this.sessions) {
+      const record = await this.files.readAgentState(session);
+      if (record) this.known.set(session, record.state);
+    }
+    this.watcher = watch(dir, (_, name) => {
+      const session = name?.toString().replace(/\.json$/, '');
+      if (session && this.sessions.includes(session) && name?.toString().endsWith('.json')) void this.reread(session);
+    });
+  }
+
+  close(): void {
+    this.watcher?.close();
+  }
+
+  /**
+   * One tmux call for every hook-less session's pane: its output fingerprint (history size and
+   * cursor) against the last one. Only the recording guard calls this; it writes what it infers
+   * to the agent's state file like a hook would, and the watcher above announces it.
+   */
+  async inferFromPanes(tmuxSession: string | undefined, now = Date.now()): Promise<void> {
+    if (!tmuxSession || this.silent.size === 0) return;
+    for (const pane of await listPaneActivity(tmuxSession)) {
+      if (!pane.session || !this.silent.has(pane.session) || pane.dead) continue;
+      const last = this.lastOutput.get(pane.session);
+      if (!last || last.fingerprint !== pane.fingerprint) {
+        this.lastOutput.set(pane.session, { fingerprint: pane.fingerprint, since: now });
+        if (last && this.known.get(pane.session) === 'waiting') await this.write(pane.session, 'working');
+      } else if (now - last.since >= this.silenceMs && this.known.get(pane.session) !== 'waiting') {
+        await this.write(pane.session, 'waiting');
+      }
+    }
+  }
+
+  private async write(session: string, state: AgentState): Promise<void> {
+    await this.files.writeAgentState(session, { state, time: new Date().toISOString(), source: 'silence' });
+  }
+
+  private async reread(session: string): Promise<void> {
+    const record = await this.files.readAgentState(session);
+    if (!record || this.known.get(session) === record.state) return;
+    this.known.set(session, record.state);
+    this.onChange({ session, state: record.state, source: record.source, ...(record.detail ? { detail: record.detail } : {}) });
+  }
+}

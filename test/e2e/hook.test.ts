@@ -1,0 +1,144 @@
+import { execa } from 'execa';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRunFixture, STAND_IN, type RunFixture } from '../helpers/fixture.js';
+import { PARX_BIN, runParx, waitFor } from '../helpers/parx.js';
+import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
+
+afterEach(killTmuxServer);
+
+const sessions = {
+  auth: { owns: ['src/auth/**'], task: 'Wait.' },
+  payments: { owns: ['src/payments/**'], task: 'Wait.' },
+};
+
+/** `parx hook <event>` as an agent runs it: payload on stdin, in the session's worktree. */
+async function hook(event: string, payload: object, cwd: string, env: Record<string, string> = {}) {
+  const result = await execa(process.execPath, [PARX_BIN, 'hook', event], { cwd, env, input: JSON.stringify(payload), reject: false });
+  return { exitCode: result.exitCode, stderr: result.stderr };
+}
+
+/** A folder of fake agent programs (claude, codex, gemini) that run the stand-in agent. */
+function fakeAgents(run: RunFixture): Record<string, string> {
+  const bin = join(run.parent, 'bin');
+  mkdirSync(bin);
+  for (const name of ['claude', 'codex', 'gemini']) {
+    writeFileSync(join(bin, name), `#!/bin/sh\nexec "${process.execPath}" "${STAND_IN}" "$@"\n`);
+    chmodSync(join(bin, name), 0o755);
+  }
+  return { PATH: `${bin}:${process.env.PATH}` };
+}
+
+const events = (run: RunFixture) => readFileSync(join(run.root, '.git/parx/events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const status = async (run: RunFixture) => JSON.parse((await runParx(['status', '--json'], run.root)).stdout).sessions as Array<{ name: string; state: string; hooks: string }>;
+
+describe('parx hook', () => {
+  it('judges the real payloads of Claude Code, Codex and Gemini CLI against the run’s ownership', async () => {
+    const run = createRunFixture(sessions);
+    expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
+    const wt = run.worktree('auth');
+    const env = { PARX_SESSION: 'auth' };
+    const claudeWrite = (file_path: string) => ({ hook_event_name: 'PreToolUse', cwd: wt, tool_name: 'Write', tool_input: { file_path, content: 'x' }, tool_use_id: 't1' });
+
+    expect(await hook('check-write', claudeWrite(join(wt, 'src/auth/jwt.ts')), wt, env)).toEqual({ exitCode: 0, stderr: '' });
+    const denied = await hook('check-write', claudeWrite(join(wt, 'src/payments/charge.ts')), wt, env);
+    expect(denied.exitCode).toBe(2);
+    expect(denied.stderr).toContain('src/payments/charge.ts belongs to session "payments"');
+
+    const patch = '*** Begin Patch\n*** Update File: src/auth/login.ts\n@@\n-a\n+b\n*** Add File: src/payments/refund.ts\n+x\n*** End Patch';
+    const codex = await hook('check-write', { hook_event_name: 'PreToolUse', cwd: wt, tool_name: 'apply_patch', tool_input: { command: patch } }, wt, env);
+    expect(codex.exitCode).toBe(2);
+    expect(codex.stderr).toContain('src/payments/refund.ts');
+
+    const geminiOk = await hook('check-write', { hook_event_name: 'BeforeTool', cwd: wt, tool_name: 'write_file', tool_input: { file_path: join(wt, 'src/auth/a.ts'), content: '' } }, wt, env);
+    expect(geminiOk.exitCode).toBe(0);
+    // No PARX_SESSION: the session is the one whose worktree the agent runs in.
+    const gemini = await hook('check-write', { hook_event_name: 'BeforeTool', cwd: wt, tool_name: 'replace', tool_input: { file_path: 'README.md', old_string: 'a', new_string: 'b' } }, wt);
+    expect(gemini.exitCode).toBe(2);
+    expect(gemini.stderr).toContain('no session owns it');
+
+    expect(events(run).filter((e) => e.type === 'denied').map((e) => [e.session, e.path, e.tool])).toEqual([
+      ['auth', 'src/payments/charge.ts', 'Write'],
+      ['auth', 'src/payments/refund.ts', 'apply_patch'],
+      ['auth', 'README.md', 'replace'],
+    ]);
+    // Outside any parx run, a hook allows everything and says nothing.
+    const elsewhere = mkdtempSync(join(tmpdir(), 'parx-nohook-'));
+    expect(await hook('check-write', claudeWrite(join(elsewhere, 'x')), elsewhere)).toEqual({ exitCode: 0, stderr: '' });
+    expect((await hook('nonsense', {}, wt)).exitCode).toBe(1);
+  });
+
+  it('stops a Claude Code session before it writes outside its ownership, and shows when it waits for the human', async () => {
+    const run = createRunFixture({
+      auth: { owns: ['src/auth/**'], task: 'EDIT src/auth/jwt.ts\nEDIT src/payments/charge.ts\nCOMMIT auth: jwt', agent: 'claude' },
+      payments: { owns: ['src/payments/**'], task: 'Wait.' },
+    });
+    const env = fakeAgents(run);
+    expect((await runParx(['up', '--detach'], run.root, env)).exitCode).toBe(0);
+    await waitFor('auth to finish', () => run.isDone('auth') || undefined);
+
+    const argv = run.record('auth').argv;
+    const settings = argv[argv.indexOf('--settings') + 1]!;
+    expect(settings).toBe(join(run.root, '.git/parx/hooks/auth.claude.json'));
+    expect(readFileSync(join(run.records, 'auth.denied'), 'utf8')).toContain('src/payments/charge.ts\tparx: src/payments/charge.ts belongs to session "payments"');
+    expect(existsSync(join(run.worktree('auth'), 'src/payments/charge.ts'))).toBe(true); // the original, untouched
+    expect(readFileSync(join(run.worktree('auth'), 'src/payments/charge.ts'), 'utf8')).toBe('export const charge = 1;\n');
+    expect(run.git('diff', '--name-only', 'main', 'parx/auth').trim()).toBe('src/auth/jwt.ts');
+    expect(run.git('-C', run.worktree('auth'), 'status', '--porcelain')).toBe(''); // no hook files in the worktree
+
+    // The Stop hook said "waiting": the guard announces it, status shows it.
+    const waiting = await waitFor('the guard to announce auth waiting', () => events(run).find((e) => e.type === 'state' && e.session === 'auth' && e.state === 'waiting'));
+    expect(waiting).toMatchObject({ source: 'hook' });
+    expect(events(run).some((e) => e.type === 'violation')).toBe(false);
+    expect((await status(run)).find((s) => s.name === 'auth')).toMatchObject({ state: 'waiting', hooks: 'active' });
+    const pane = run.state().sessions.auth!.pane;
+    await waitFor('the pane border to say waiting', () => (tmuxOut('show-options', '-p', '-v', '-t', pane, '@parx_state') === 'waiting' ? true : undefined));
+
+    // A new prompt from the human: working again.
+    expect((await hook('working', { hook_event_name: 'UserPromptSubmit', cwd: run.worktree('auth') }, run.worktree('auth'))).exitCode).toBe(0);
+    await waitFor('the guard to see auth working', () => events(run).find((e) => e.type === 'state' && e.session === 'auth' && e.state === 'working'));
+  });
+
+  it('gives Codex and Gemini CLI hooks for this run only, through argv and environment', async () => {
+    const run = createRunFixture({
+      auth: { owns: ['src/auth/**'], task: 'Wait.', agent: 'codex' },
+      payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'gemini' },
+    });
+    expect((await runParx(['up', '--detach'], run.root, fakeAgents(run))).exitCode).toBe(0);
+    for (const s of ['auth', 'payments']) await waitFor(`${s} to start`, () => run.isDone(s) || undefined);
+
+    // Configured but never called by the agent (the stand-ins ignore these): status says so rather than pretend.
+    expect((await status(run)).map((s) => [s.name, s.hooks])).toEqual([['auth', 'not-seen'], ['payments', 'not-seen']]);
+
+    const codexArgv = run.record('auth').argv;
+    expect(codexArgv.slice(0, 2)).toEqual(['-c', 'features.codex_hooks=true']);
+    const pre = codexArgv.find((a) => a.startsWith('hooks.PreToolUse='))!;
+    const codexCommand = JSON.parse(/command=("(?:[^"\\]|\\.)*")/.exec(pre)![1]!) as string;
+    const patch = '*** Begin Patch\n*** Add File: src/payments/x.ts\n+x\n*** End Patch';
+    const codex = await execa('sh', ['-c', codexCommand], { cwd: run.worktree('auth'), input: JSON.stringify({ cwd: run.worktree('auth'), tool_name: 'apply_patch', tool_input: { command: patch } }), reject: false, env: { PARX_SESSION: 'auth' } });
+    expect(codex.exitCode).toBe(2);
+
+    const settingsPath = run.record('payments').env.GEMINI_CLI_SYSTEM_SETTINGS_PATH!;
+    expect(settingsPath).toBe(join(run.root, '.git/parx/hooks/payments.gemini.json'));
+    const geminiCommand = JSON.parse(readFileSync(settingsPath, 'utf8')).hooks.BeforeTool[0].hooks[0].command as string;
+    const gemini = await execa('sh', ['-c', geminiCommand], { cwd: run.worktree('payments'), input: JSON.stringify({ cwd: run.worktree('payments'), tool_name: 'write_file', tool_input: { file_path: join(run.worktree('payments'), 'src/auth/x.ts'), content: '' } }), reject: false, env: { PARX_SESSION: 'payments' } });
+    expect(gemini.exitCode).toBe(2);
+    expect(gemini.stderr).toContain('belongs to session "auth"');
+
+    // Once called, the hooks count as active.
+    expect((await status(run)).map((s) => [s.name, s.hooks])).toEqual([['auth', 'active'], ['payments', 'active']]);
+  });
+
+  it('judges an agent without hooks by its pane: quiet means waiting, output means working', async () => {
+    const run = createRunFixture(sessions);
+    expect((await runParx(['up', '--detach'], run.root, { PARX_SILENCE_SECONDS: '1' })).exitCode).toBe(0);
+    const waiting = await waitFor('auth to count as waiting', () => events(run).find((e) => e.type === 'state' && e.session === 'auth' && e.state === 'waiting'));
+    expect(waiting).toMatchObject({ source: 'silence' });
+    expect((await status(run)).find((s) => s.name === 'auth')).toMatchObject({ state: 'waiting', hooks: 'none' });
+
+    tmuxOut('send-keys', '-t', run.state().sessions.auth!.pane, 'hello', 'Enter');
+    await waitFor('auth to count as working again', () => events(run).find((e) => e.type === 'state' && e.session === 'auth' && e.state === 'working'));
+  });
+});

@@ -1,0 +1,127 @@
+import { execFileSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { getAgentKind, getClaudeSettings, getCodexArgs, getGeminiSettings, quoteShellWord } from '../../src/core/agent-hooks.js';
+import { buildAgentArgv } from '../../src/core/agent-command.js';
+import { getWriteTargets, parsePatchTargets } from '../../src/core/hook-payload.js';
+import { judgeWrites, type HookPolicy } from '../../src/core/hook-policy.js';
+
+// Payload shapes as the agents send them (FIELD-NOTES §8 and §10: Claude Code 2.1 captured live).
+const claude = (tool_name: string, tool_input: object) => ({
+  session_id: 's1', transcript_path: '/tmp/t.jsonl', cwd: '/w/auth', prompt_id: 'p1', permission_mode: 'default',
+  hook_event_name: 'PreToolUse', tool_name, tool_input, tool_use_id: 'toolu_1',
+});
+const CODEX_PATCH = [
+  '*** Begin Patch',
+  '*** Add File: src/auth/new.ts',
+  '+export const x = 1;',
+  '*** Update File: src/auth/login.ts',
+  '*** Move to: src/payments/login.ts',
+  '@@',
+  '-a',
+  '+b',
+  '*** Delete File: README.md',
+  '*** End Patch',
+].join('\n');
+const codex = { session_id: 'c1', cwd: '/w/auth', hook_event_name: 'PreToolUse', tool_name: 'apply_patch', tool_input: { command: CODEX_PATCH }, tool_use_id: 'call_1' };
+const gemini = (tool_name: string, file_path: string) => ({
+  session_id: 'g1', transcript_path: '/tmp/g.json', cwd: '/w/auth', hook_event_name: 'BeforeTool', timestamp: '2026-11-22T10:00:00Z', tool_name, tool_input: { file_path, content: 'x' },
+});
+
+describe('getWriteTargets', () => {
+  it.each<[string, unknown, string[] | undefined]>([
+    ['Claude Write', claude('Write', { file_path: '/w/auth/src/auth/a.ts', content: 'x' }), ['/w/auth/src/auth/a.ts']],
+    ['Claude Edit', claude('Edit', { file_path: '/w/auth/a.ts', old_string: 'a', new_string: 'b', replace_all: false }), ['/w/auth/a.ts']],
+    ['Claude MultiEdit', claude('MultiEdit', { file_path: '/w/auth/a.ts', edits: [] }), ['/w/auth/a.ts']],
+    ['Claude NotebookEdit (notebook_path)', claude('NotebookEdit', { notebook_path: '/w/auth/n.ipynb', new_source: '', cell_id: 'c' }), ['/w/auth/n.ipynb']],
+    ['Claude Bash (not judged: the guard is the backstop)', claude('Bash', { command: 'echo > x' }), undefined],
+    ['Codex apply_patch', codex, ['src/auth/new.ts', 'src/auth/login.ts', 'src/payments/login.ts', 'README.md']],
+    ['Gemini write_file', gemini('write_file', '/w/auth/a.ts'), ['/w/auth/a.ts']],
+    ['Gemini replace', gemini('replace', 'src/a.ts'), ['src/a.ts']],
+    ['Gemini read_file', gemini('read_file', '/w/auth/a.ts'), undefined],
+    ['not an object', 'nonsense', undefined],
+  ])('%s', (_, payload, paths) => {
+    expect(getWriteTargets(payload)?.paths).toEqual(paths);
+  });
+
+  it('takes the cwd from the payload and finds a patch under other keys or as argv', () => {
+    expect(getWriteTargets(codex)?.cwd).toBe('/w/auth');
+    expect(getWriteTargets({ tool_name: 'apply_patch', tool_input: { command: ['apply_patch', CODEX_PATCH] } })?.paths).toHaveLength(4);
+    expect(parsePatchTargets('*** Update File: a b.ts  \r\n*** Update File: a b.ts\n')).toEqual(['a b.ts']);
+  });
+});
+
+describe('judgeWrites', () => {
+  const policy: HookPolicy = {
+    version: 1,
+    root: '/repo',
+    shared: ['package-lock.json'],
+    sessions: [
+      { name: 'auth', owns: ['src/auth/**'], worktree: '/repo.parx/auth' },
+      { name: 'payments', owns: ['src/payments/**'], worktree: '/repo.parx/payments' },
+    ],
+  };
+  const judge = (paths: string[], cwd?: string, ignored = (_: string) => false) => judgeWrites(policy, 'auth', { tool: 'Write', paths, cwd }, ignored);
+
+  it('allows owned, shared, git-ignored and dependency paths, and paths outside the repository', () => {
+    expect(judge(['/repo.parx/auth/src/auth/login.ts', '/repo.parx/auth/package-lock.json', '/repo.parx/auth/node_modules/x/y.js', '/tmp/scratch.txt'])).toEqual({ allow: true });
+    expect(judge(['/repo.parx/auth/dist/out.js'], undefined, (p) => p.startsWith('dist/'))).toEqual({ allow: true });
+    expect(judge(['src/auth/relative.ts'], '/repo.parx/auth')).toEqual({ allow: true });
+  });
+
+  it('denies a trespass naming the owner and telling the agent to stop and report', () => {
+    const decision = judge(['/repo.parx/auth/src/auth/ok.ts', '/repo.parx/auth/src/payments/charge.ts']);
+    expect(decision).toMatchObject({ allow: false, path: 'src/payments/charge.ts' });
+    const reason = (decision as { reason: string }).reason;
+    expect(reason).toContain('belongs to session "payments"');
+    expect(reason).toContain('owns only src/auth/**');
+    expect(reason).toMatch(/stop and report/);
+  });
+
+  it('denies paths no session owns, paths escaping with .., other worktrees and the main checkout', () => {
+    expect(judge(['/repo.parx/auth/README.md'])).toMatchObject({ allow: false, path: 'README.md' });
+    expect((judge(['/repo.parx/auth/README.md']) as { reason: string }).reason).toContain('no session owns it');
+    expect(judge(['src/auth/../payments/x.ts'], '/repo.parx/auth')).toMatchObject({ allow: false, path: 'src/payments/x.ts' });
+    expect((judge(['/repo.parx/payments/src/payments/x.ts']) as { reason: string }).reason).toContain('worktree of session "payments"');
+    expect((judge(['/repo/src/auth/login.ts']) as { reason: string }).reason).toContain('main checkout');
+  });
+});
+
+describe('agent hook settings', () => {
+  const commands = { checkWrite: "'/n o/node' /p/parx.js hook check-write", working: 'w', waiting: 'x' };
+
+  it('quotes shell words so that sh reads them back exactly', () => {
+    const words = ['/usr/bin/node', "/home/it's me/parx.js", 'a b', '$HOME', '`id`'];
+    const out = execFileSync('sh', ['-c', `printf '%s\\n' ${words.map(quoteShellWord).join(' ')}`], { encoding: 'utf8' });
+    expect(out.trimEnd().split('\n')).toEqual(words);
+  });
+
+  it('gives Claude Code a PreToolUse deny hook on writes and Stop/Notification state hooks', () => {
+    const settings = getClaudeSettings(commands) as { hooks: Record<string, Array<{ matcher?: string; hooks: Array<{ command: string }> }>> };
+    expect(settings.hooks.PreToolUse![0]).toMatchObject({ matcher: 'Write|Edit|MultiEdit|NotebookEdit', hooks: [{ type: 'command', command: commands.checkWrite }] });
+    expect(settings.hooks.Stop![0]!.hooks[0]!.command).toBe('x');
+    expect(settings.hooks.Notification![0]!.hooks[0]!.command).toBe('x');
+    expect(settings.hooks.UserPromptSubmit![0]!.hooks[0]!.command).toBe('w');
+  });
+
+  it('turns Codex hooks on for the run with -c overrides whose values are TOML', () => {
+    const args = getCodexArgs(commands);
+    expect(args.slice(0, 2)).toEqual(['-c', 'features.codex_hooks=true']);
+    const pre = args.find((a) => a.startsWith('hooks.PreToolUse='))!;
+    expect(pre).toBe(`hooks.PreToolUse=[{matcher="apply_patch",hooks=[{type="command",command=${JSON.stringify(commands.checkWrite)},timeout=10}]}]`);
+  });
+
+  it("keeps the user's Gemini system settings and adds BeforeTool on write_file|replace", () => {
+    const settings = getGeminiSettings(commands, { ui: { theme: 'x' }, hooks: { BeforeTool: [{ matcher: 'run_shell_command', hooks: [] }] } }) as { ui: unknown; hooks: Record<string, Array<{ matcher?: string }>> };
+    expect(settings.ui).toEqual({ theme: 'x' });
+    expect(settings.hooks.BeforeTool!.map((g) => g.matcher)).toEqual(['run_shell_command', 'write_file|replace']);
+    expect(Object.keys(settings.hooks)).toEqual(['BeforeTool', 'BeforeAgent', 'AfterAgent', 'Notification']);
+  });
+
+  it('puts the hook options right after the agent program, before the prompt', () => {
+    expect(buildAgentArgv('claude --model opus', { text: 'do it', file: '/p.md' }, ['--settings', '/s.json'])).toEqual(['claude', '--settings', '/s.json', '--model', 'opus', 'do it']);
+    expect(buildAgentArgv('/opt/bin/codex {prompt}', { text: 'do it', file: '/p.md' }, ['-c', 'a=b'])).toEqual(['/opt/bin/codex', '-c', 'a=b', 'do it']);
+    expect(getAgentKind('/opt/bin/claude')).toBe('claude');
+    expect(getAgentKind('sh')).toBe('shell');
+    expect(getAgentKind('vim')).toBe('other');
+  });
+});
