@@ -92,10 +92,13 @@ export async function listTrackedChanges(worktree: string): Promise<string[]> {
     .map((e) => e.slice(3));
 }
 
-/** Stages everything (untracked too, ignored files not) and commits it on the worktree's branch. */
-export async function commitEverything(worktree: string, message: string): Promise<string | undefined> {
+/**
+ * Stages everything (untracked too, ignored files not) and commits it on the worktree's branch.
+ * `env` reaches the commit's hooks (PARX_ALLOW_VIOLATIONS for parx's own commit gate).
+ */
+export async function commitEverything(worktree: string, message: string, env?: Record<string, string>): Promise<string | undefined> {
   for (const args of [['add', '--all'], ['commit', '--quiet', '-m', message]]) {
-    const result = await execGit(worktree, args);
+    const result = await execGit(worktree, args, env);
     if (result.failed) return result.stderr.trim() || result.stdout.trim() || result.shortMessage;
   }
   return undefined;

@@ -14,8 +14,8 @@ import type { WorktreeFact } from '../core/worktree-plan.js';
  * exit (`rev-parse --verify -q`, a `merge-tree` conflict) as success.
  */
 
-export function execGit(cwd: string, args: string[]) {
-  return execa('git', args, { cwd, reject: false, stripFinalNewline: false, stdin: 'ignore' });
+export function execGit(cwd: string, args: string[], env?: Record<string, string>) {
+  return execa('git', args, { cwd, reject: false, stripFinalNewline: false, stdin: 'ignore', ...(env ? { env } : {}) });
 }
 
 /** Runs git and returns its stdout; throws ToolError with git's own message on failure. */

@@ -32,7 +32,9 @@ export async function mergeSession(run: QueueRun, session: SessionConfig, facts:
   let tip = facts.live.tip!;
   let ahead = facts.ahead;
   if (facts.uncommitted.length > 0) {
-    const failure = await commitEverything(facts.live.worktree, `parx: wip ${session.name}`);
+    // With --allow-violations, parx's own commit gate (guard.commitHook) lets this commit through.
+    const gate = run.options.allowViolations ? { PARX_ALLOW_VIOLATIONS: '1' } : undefined;
+    const failure = await commitEverything(facts.live.worktree, `parx: wip ${session.name}`, gate);
     if (failure) return { kind: 'refused', refusals: [{ kind: 'git', message: `committing its uncommitted work failed: ${failure}` }] };
     tip = (await getCommit(facts.live.worktree, 'HEAD'))!;
     ahead += 1;

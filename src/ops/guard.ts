@@ -10,6 +10,7 @@ import type { RunEvent, RunState } from '../core/run-state.js';
 import { checkSessions } from './check.js';
 import { loadProject, type Project, type ProjectOptions } from './project.js';
 import { GuardAnnouncer } from './guard-announcer.js';
+import { Reverter, type RevertOutcome } from './guard-revert.js';
 import { AgentStateTracker, getSilenceMs, type StateChange } from './guard-agent-states.js';
 import { getAgentProgram } from '../core/agent-command.js';
 import { getAgentKind, hasHooks } from '../core/agent-hooks.js';
@@ -24,6 +25,7 @@ export type GuardEvent = RunEvent &
     | { type: 'error'; message: string }
     | { type: 'role'; role: 'recorder' | 'observer' }
     | ({ type: 'state' } & StateChange)
+    | ({ type: 'revert'; session: string; path: string } & RevertOutcome)
   );
 
 export interface GuardOptions extends ProjectOptions {
@@ -58,7 +60,7 @@ export async function runGuard(options: GuardOptions): Promise<void> {
   const emit = (event: Omit<GuardEvent, 'time'>, message?: string, session?: string) => {
     const full = { time: new Date().toISOString(), ...event } as GuardEvent;
     options.onEvent(full);
-    if (recording && (full.type === 'violation' || full.type === 'collision' || full.type === 'state')) announcer.announce(full, message, session);
+    if (recording && ['violation', 'collision', 'state', 'revert'].includes(full.type)) announcer.announce(full, message, session);
     if (recording && full.type === 'state') announcer.setPaneOption(full.session, '@parx_state', full.state);
   };
   // Agents report `working`/`waiting` through their hooks; hook-less ones are judged by pane silence.
@@ -69,10 +71,20 @@ export async function runGuard(options: GuardOptions): Promise<void> {
   }, getSilenceMs(process.env));
   emit({ type: 'role', role: recording ? 'recorder' : 'observer' });
 
+  // guard.onViolation: revert — only the recording guard acts, on writes it sees happen.
+  const reverter = project.config.guard.onViolation === 'revert' ? new Reverter(project.files) : undefined;
+  const worktreeOf = new Map<string, string>();
+  const revert = async (session: string, path: string) => {
+    const outcome = await reverter!.revert(session, worktreeOf.get(session)!, path);
+    const said = outcome.error ? `could not revert ${path} in ${session}: ${outcome.error}` : `reverted ${path} in ${session}${outcome.quarantined ? `; what it wrote is in ${outcome.quarantined}` : ''}`;
+    emit({ type: 'revert', session, path, ...outcome }, `parx: ${said}`);
+  };
+
   const record = (session: string, change: PathChange, source: 'git' | 'watch') => {
-    if (isAlwaysIgnored(change.path)) return;
+    if (isAlwaysIgnored(change.path) || reverter?.isOwnEcho(session, change.path)) return;
     changed.get(session)!.add(change.path);
     const violation = judgeChange(ownership, session, change);
+    if (violation && reverter && recording && source === 'watch') void revert(session, change.path).catch((e: Error) => emit({ type: 'error', message: e.message }));
     if (violation && !seenViolations.has(`${session}\0${change.path}`)) {
       seenViolations.add(`${session}\0${change.path}`);
       violationCount.set(session, violationCount.get(session)! + 1);
@@ -106,6 +118,7 @@ export async function runGuard(options: GuardOptions): Promise<void> {
       },
       onError: (error) => emit({ type: 'error', message: `${session.name}: ${error.message}` }),
     };
+    worktreeOf.set(session.name, session.worktree);
     const watcher = options.watcher === 'chokidar' ? watchTreeWithChokidar(watcherOptions) : watchTree(watcherOptions);
     watchers.set(session.name, watcher);
     return (await watcher.ready).directories;

@@ -11,10 +11,11 @@ import type { AgentState } from '../core/run-state.js';
  * tool call and the agent waits for it.
  *
  * Exit codes follow the agents' hook contract (the same for Claude Code, Codex and Gemini CLI):
- * 0 allow, 2 deny with the reason on stderr; anything else is a non-blocking error.
+ * 0 allow, 2 deny with the reason on stderr; anything else is a non-blocking error. `pre-commit`
+ * is git's hook (guard.commitHook): 1 refuses the commit.
  */
 
-export const HOOK_EVENTS = ['check-write', 'working', 'waiting'] as const;
+export const HOOK_EVENTS = ['check-write', 'working', 'waiting', 'pre-commit'] as const;
 export type HookEvent = (typeof HOOK_EVENTS)[number];
 
 export interface HookInput {
@@ -36,8 +37,17 @@ export async function runHook(event: HookEvent, input: HookInput): Promise<HookO
   if (!commonDir) return { exitCode: 0 }; // not in a repository: nothing of parx's to guard
   const files = new RunFiles(commonDir);
   const policy = await readPolicy(files);
-  const session = input.env.PARX_SESSION ?? policy?.sessions.find((s) => realpath(cwd).startsWith(s.worktree))?.name;
+  const here = realpath(cwd);
+  const session = input.env.PARX_SESSION ?? policy?.sessions.find((s) => here === s.worktree || here.startsWith(`${s.worktree}/`))?.name;
   if (!policy || !session || !policy.sessions.some((s) => s.name === session)) return { exitCode: 0 };
+
+  if (event === 'pre-commit') {
+    // A git hook, not an agent's: exit 1 refuses the commit. Loaded only here (it runs git).
+    if (input.env.PARX_ALLOW_VIOLATIONS === '1') return { exitCode: 0 };
+    const { checkStagedChanges } = await import('./commit-gate.js');
+    const refusal = await checkStagedChanges(policy, session, policy.sessions.find((s) => s.name === session)!.worktree);
+    return refusal ? { exitCode: 1, message: refusal } : { exitCode: 0 };
+  }
 
   if (event === 'working' || event === 'waiting') {
     await recordState(files, session, event, input.payload);

@@ -17,6 +17,7 @@ import { getTmuxSessionName, loadProject, type Project, type ProjectOptions } fr
 import { getSessionVariables, selectSessions } from './sessions.js';
 import { ensurePanes } from './up-tmux.js';
 import { prepareAgentHooks, writeHookPolicy } from './agent-hooks.js';
+import { installCommitGate } from './commit-gate.js';
 import { planSessionWorktrees, prepareWorktrees } from './up-worktrees.js';
 
 export interface UpOptions extends ProjectOptions {
@@ -117,6 +118,7 @@ export async function runUp(options: UpOptions = {}): Promise<UpResult> {
 
   // Every session's worktree, started now or earlier or not at all, for the agents' write hooks.
   await writeHookPolicy(project, (s) => state.sessions[s.name]?.worktree ?? join(project.worktreeDir, s.name));
+  if (config.guard.commitHook) await installCommitGate(project, prepared.map((p) => p.action.path));
 
   const failed = prepared.filter((p) => p.setup && !p.setup.ok);
   if (failed.length > 0) {

@@ -52,6 +52,10 @@ function printHuman(event: GuardEvent): void {
       if (event.state === 'waiting') print(`${time} ${style.yellow('⏸')} ${style.bold(event.session)} is waiting for you${event.detail ? `: ${event.detail}` : ''}${event.source === 'silence' ? style.dim(' (its pane went quiet)') : ''}\x07`);
       else print(`${time} ${style.dim('▶')} ${event.session} is ${event.state}`);
       break;
+    case 'revert':
+      if (event.error) print(`${time} ${style.red('error')} could not revert ${event.path} in ${event.session}: ${event.error}`);
+      else print(`${time} ${style.yellow('↺')} ${style.bold(event.session)} ${event.path} reverted to its branch tip${event.quarantined ? `; what was written is kept in ${event.quarantined}` : ''}`);
+      break;
     case 'error':
       print(`${time} ${style.red('error')} ${event.message}`);
       break;

@@ -1,0 +1,62 @@
+import { chmod, mkdir, writeFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import { execGit, runGit } from '../adapters/git.js';
+import { quoteShellWord } from '../core/agent-hooks.js';
+import { judgeChange, type PathChange } from '../core/changes.js';
+import type { HookPolicy } from '../core/hook-policy.js';
+import { createOwnership } from '../core/ownership.js';
+import { PACKAGE_ROOT } from '../package-root.js';
+import type { Project } from './project.js';
+
+/**
+ * `guard.commitHook: true`: a pre-commit gate in every session worktree that refuses a commit
+ * whose staged files lie outside the session's ownership. It never replaces a hook the user
+ * has: each session worktree gets its own `core.hooksPath` (a per-worktree setting) pointing at
+ * parx's hook folder, where every client hook is a shim that runs the user's hook of that name
+ * from the repository's own hooks folder; pre-commit runs the gate first.
+ */
+
+const CLIENT_HOOKS = [
+  'applypatch-msg', 'pre-applypatch', 'post-applypatch', 'pre-commit', 'pre-merge-commit', 'prepare-commit-msg', 'commit-msg',
+  'post-commit', 'pre-rebase', 'post-checkout', 'post-merge', 'pre-push', 'pre-auto-gc', 'post-rewrite', 'reference-transaction',
+];
+
+/** Writes the shims (once per `up`) and points each session worktree at them. */
+export async function installCommitGate(project: Project, worktrees: readonly string[]): Promise<void> {
+  // The user's hooks folder as git resolves it (core.hooksPath honoured), before parx changes anything.
+  const userHooks = resolve(project.root, (await runGit(project.root, ['rev-parse', '--git-path', 'hooks'])).trim());
+  const dir = join(project.files.dir, 'githooks');
+  await mkdir(dir, { recursive: true });
+  const gate = [process.execPath, join(PACKAGE_ROOT, 'bin', 'parx.js'), 'hook', 'pre-commit'].map(quoteShellWord).join(' ');
+  for (const name of CLIENT_HOOKS) {
+    const user = quoteShellWord(join(userHooks, name));
+    const lines = ['#!/bin/sh', `# parx (guard.commitHook): runs the repository's own ${name} hook${name === 'pre-commit' ? ' after the ownership gate' : ''}.`];
+    if (name === 'pre-commit') lines.push(`${gate} || exit 1`);
+    lines.push(`if [ -x ${user} ]; then exec ${user} "$@"; fi`, 'exit 0', '');
+    await writeFile(join(dir, name), lines.join('\n'));
+    await chmod(join(dir, name), 0o755);
+  }
+  await runGit(project.root, ['config', 'extensions.worktreeConfig', 'true']);
+  for (const worktree of worktrees) await runGit(worktree, ['config', '--worktree', 'core.hooksPath', dir]);
+}
+
+/**
+ * The gate itself (`parx hook pre-commit`, run by git in the worktree): the staged changes of the
+ * session being committed, judged like `parx check`. Returns the refusal, or undefined.
+ */
+export async function checkStagedChanges(policy: HookPolicy, session: string, worktree: string): Promise<string | undefined> {
+  const out = (await execGit(worktree, ['diff', '--cached', '--name-status', '-z', '--no-renames'])).stdout;
+  const fields = out.split('\0');
+  const staged: PathChange[] = [];
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    staged.push({ path: fields[i + 1]!, change: fields[i] === 'A' ? 'add' : fields[i] === 'D' ? 'unlink' : 'change' });
+  }
+  const ownership = createOwnership(policy.sessions, policy.shared);
+  const violations = staged.flatMap((c) => judgeChange(ownership, session, c) ?? []);
+  if (violations.length === 0) return undefined;
+  return [
+    `parx: this commit changes ${violations.length} file(s) outside what session "${session}" owns:`,
+    ...violations.map((v) => `  ${v.path}${v.owner ? ` (owned by ${v.owner})` : ' (owned by no session)'}`),
+    'Unstage them (git restore --staged <path>) and leave them to their owner; the commit was refused.',
+  ].join('\n');
+}
