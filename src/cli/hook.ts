@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { isatty } from 'node:tty';
 import { HOOK_EVENTS, runHook, type HookEvent } from '../ops/hook.js';
 
 /**
@@ -13,7 +15,7 @@ export async function hookMain(args: readonly string[]): Promise<void> {
     process.exit(1);
   }
   try {
-    const text = process.stdin.isTTY ? '' : await readStdin();
+    const text = readStdin();
     const payload = text.trim() === '' ? {} : (JSON.parse(text) as unknown);
     const outcome = await runHook(event as HookEvent, { payload, cwd: process.cwd(), env: process.env });
     if (outcome.message) process.stderr.write(`${outcome.message}\n`);
@@ -24,8 +26,10 @@ export async function hookMain(args: readonly string[]): Promise<void> {
   }
 }
 
-async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+/**
+ * The payload, read synchronously from fd 0: touching `process.stdin` would load the stream
+ * machinery, a few ms of the hook's budget. A terminal (a human trying it) gives no payload.
+ */
+function readStdin(): string {
+  return isatty(0) ? '' : readFileSync(0, 'utf8');
 }

@@ -6,6 +6,7 @@ import { benchCheck, benchClassify, benchGuardRun, makeGuardFixture } from './gu
 import { benchPlan, benchVersion } from './plan.mjs';
 import { benchUp } from './up.mjs';
 import { benchDown } from './down.mjs';
+import { benchHook } from './hook.mjs';
 import { fmt, report } from './lib.mjs';
 
 const runs = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 5);
@@ -19,6 +20,12 @@ const add = (name, value, target, ok) => {
 console.error('parx --version …');
 const version = benchVersion();
 add('parx --version (wall)', fmt(version.median), '≤ 150 ms', version.median <= 150);
+
+console.error('parx hook check-write: one decision, process start to exit …');
+const hook = benchHook();
+add('hook decision, allowed write', fmt(hook.allowed), '≤ 80 ms', hook.allowed <= 80);
+add('hook decision, denied write', fmt(hook.denied), '≤ 80 ms', hook.denied <= 80);
+add("(node -e '' on this machine, the floor)", fmt(hook.node), 'for comparison', true);
 
 console.error('parx plan on 100,000 tracked files, 8 sessions × 5 globs …');
 const plan = benchPlan();
