@@ -10,15 +10,45 @@ import { ToolError, UsageError } from '../core/errors.js';
  * temp dir).
  */
 
-/** Runs one tmux command, or several: `tmux([['a', 'x'], ['b']])` is `tmux a x ; b`. */
+/**
+ * Runs one tmux command, or several: `tmux([['a', 'x'], ['b']])` is `tmux a x ; b`. Several
+ * commands go in as few tmux calls as fit its 16 KB client message ("command too long"), in order.
+ */
 export async function tmux(args: string[] | string[][]): Promise<string> {
-  const argv = toTmuxArgv(args);
-  const result = await execa('tmux', argv, { reject: false });
-  if (result.failed) {
-    if ((result as { code?: string }).code === 'ENOENT') throw new UsageError('tmux is not installed (parx needs tmux ≥ 3.2)');
-    throw new ToolError(['tmux', ...argv], result.exitCode, result.stderr);
+  const commands = (typeof args[0] === 'string' || args.length === 0 ? [args] : args) as string[][];
+  let out = '';
+  for (const batch of batchCommands(commands)) {
+    const argv = toTmuxArgv(batch);
+    const result = await execa('tmux', argv, { reject: false });
+    if (result.failed) {
+      if ((result as { code?: string }).code === 'ENOENT') throw new UsageError('tmux is not installed (parx needs tmux ≥ 3.2)');
+      throw new ToolError(['tmux', ...argv], result.exitCode, result.stderr);
+    }
+    out += out && result.stdout ? `\n${result.stdout}` : result.stdout;
   }
-  return result.stdout;
+  return out;
+}
+
+/** Room for one tmux client message: 16 KB, less its header and the client's other fields. */
+const MAX_MESSAGE_BYTES = 15_000;
+
+/** Consecutive commands grouped so that each group's arguments fit one tmux client message. */
+export function batchCommands(commands: readonly string[][], max = MAX_MESSAGE_BYTES): string[][][] {
+  const size = (command: readonly string[]) => command.reduce((n, a) => n + Buffer.byteLength(a) + 2, 2);
+  const batches: string[][][] = [];
+  let current: string[][] = [];
+  let bytes = 0;
+  for (const command of commands) {
+    if (current.length > 0 && bytes + size(command) > max) {
+      batches.push(current);
+      current = [];
+      bytes = 0;
+    }
+    current.push(command);
+    bytes += size(command);
+  }
+  if (current.length > 0) batches.push(current);
+  return batches;
 }
 
 

@@ -92,3 +92,30 @@ export function buildAgentArgv(agent: string, prompt: PromptRef, extraArgs: read
 export function getAgentProgram(agent: string): string {
   return buildAgentArgv(agent, { text: '', file: '' })[0]!;
 }
+
+/**
+ * The longest agent command parx hands to tmux as arguments. tmux refuses a client message over
+ * 16 KB ("command too long"), and a prompt that lists every other session's globs easily reaches
+ * a few KB; the rest of the command (cwd, environment) needs room too.
+ */
+export const MAX_PANE_COMMAND_BYTES = 12_000;
+
+/**
+ * Reads the prompt file and appends its text as the last argument, at exec time: a constant
+ * script, the prompt arriving as data ("$1" is the file). `printf x` keeps trailing newlines,
+ * which command substitution would strip, so the agent still gets the prompt byte for byte.
+ */
+const PROMPT_FROM_FILE = 'p=$(cat -- "$1"; printf x); shift; exec "$@" "${p%x}"';
+
+/**
+ * `argv` as it can go through tmux: unchanged when short enough; when the prompt makes it too
+ * long and the prompt is the last argument, started through PROMPT_FROM_FILE instead; otherwise
+ * undefined (the prompt sits mid-command: only `{promptFile}` can carry it).
+ */
+export function fitPaneCommand(argv: readonly string[], prompt: PromptRef): string[] | undefined {
+  const bytes = (words: readonly string[]) => words.reduce((n, w) => n + new TextEncoder().encode(w).length + 1, 0);
+  if (bytes(argv) <= MAX_PANE_COMMAND_BYTES) return [...argv];
+  if (argv.at(-1) !== prompt.text) return undefined;
+  const launched = ['sh', '-c', PROMPT_FROM_FILE, 'parx-prompt', prompt.file, ...argv.slice(0, -1)];
+  return bytes(launched) <= MAX_PANE_COMMAND_BYTES ? launched : undefined;
+}

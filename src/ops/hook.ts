@@ -62,7 +62,8 @@ export async function runHook(event: HookEvent, input: HookInput): Promise<HookO
   const denied = judgeWrites(policy, session, resolved, () => false);
   // Only a path about to be denied is checked against git's ignore rules (loaded lazily, so
   // the common case pays nothing for them).
-  const ignores = denied.allow ? undefined : await loadIgnoreRules(commonDir, worktree, denied.path);
+  // (An absolute path is outside the session's worktree: ignore rules do not apply there.)
+  const ignores = denied.allow || denied.path.startsWith('/') ? undefined : await loadIgnoreRules(commonDir, worktree, denied.path);
   const decision = ignores ? judgeWrites(policy, session, resolved, ignores) : denied;
   if (decision.allow) return { exitCode: 0 };
   await files.appendEvent({ type: 'denied', session, path: decision.path, tool: targets.tool });

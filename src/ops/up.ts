@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { findExecutable } from '../adapters/files.js';
 import type { CommandOutcome } from '../adapters/shell-command.js';
 import { verifyTmux } from '../adapters/tmux.js';
-import { buildAgentArgv, getAgentProgram } from '../core/agent-command.js';
+import { buildAgentArgv, fitPaneCommand, getAgentProgram, type PromptRef } from '../core/agent-command.js';
 import type { SessionConfig } from '../core/config-validate.js';
 import { RefusedError, UsageError } from '../core/errors.js';
 import { renderPrompt } from '../core/prompt.js';
@@ -110,7 +110,7 @@ export async function runUp(options: UpOptions = {}): Promise<UpResult> {
       pane: before?.pane,
       port: getSessionPort(config.ports, session.index),
       promptFile,
-      command: wrapWithEnv(buildAgentArgv(session.agent, { text, file: promptFile }, hooks.extraArgs), { ...envOf(session, action.path), ...hooks.env }),
+      command: wrapWithEnv(fitForTmux(session, buildAgentArgv(session.agent, { text, file: promptFile }, hooks.extraArgs), { text, file: promptFile }), { ...envOf(session, action.path), ...hooks.env }),
       setup: setup ? (setup.ok ? 'ok' : 'failed') : (before?.setup ?? (session.setup ? 'ok' : 'none')),
       createdAt: before?.createdAt ?? now,
     };
@@ -188,4 +188,12 @@ function keepMergeProgress(down: DownProgress, actions: readonly WorktreeAction[
   const merged = { ...down.merged };
   for (const a of actions) if (a.kind !== 'reuse') delete merged[a.session];
   return { ...down, merged };
+}
+
+function fitForTmux(session: SessionConfig, argv: string[], prompt: PromptRef): string[] {
+  const fitted = fitPaneCommand(argv, prompt);
+  if (!fitted) {
+    throw new UsageError(`the agent command of session ${session.name} is too long for tmux (its prompt is ${prompt.text.length} characters, mid-command); use {promptFile} in its agent command line instead of {prompt}`);
+  }
+  return fitted;
 }

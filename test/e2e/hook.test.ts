@@ -1,9 +1,9 @@
 import { execa } from 'execa';
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRunFixture, STAND_IN, type RunFixture } from '../helpers/fixture.js';
+import { createRunFixture, installFakeAgents, type RunFixture } from '../helpers/fixture.js';
 import { PARX_BIN, runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
 
@@ -18,17 +18,6 @@ const sessions = {
 async function hook(event: string, payload: object, cwd: string, env: Record<string, string> = {}) {
   const result = await execa(process.execPath, [PARX_BIN, 'hook', event], { cwd, env, input: JSON.stringify(payload), reject: false });
   return { exitCode: result.exitCode, stderr: result.stderr };
-}
-
-/** A folder of fake agent programs (claude, codex, gemini) that run the stand-in agent. */
-function fakeAgents(run: RunFixture): Record<string, string> {
-  const bin = join(run.parent, 'bin');
-  mkdirSync(bin);
-  for (const name of ['claude', 'codex', 'gemini']) {
-    writeFileSync(join(bin, name), `#!/bin/sh\nexec "${process.execPath}" "${STAND_IN}" "$@"\n`);
-    chmodSync(join(bin, name), 0o755);
-  }
-  return { PATH: `${bin}:${process.env.PATH}` };
 }
 
 const events = (run: RunFixture) => readFileSync(join(run.root, '.git/parx/events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
@@ -47,6 +36,12 @@ describe('parx hook', () => {
     expect(denied.exitCode).toBe(2);
     expect(denied.stderr).toContain('src/payments/charge.ts belongs to session "payments"');
 
+    // Another session's worktree, and the main checkout, are off limits whoever owns the path.
+    const across = await hook('check-write', claudeWrite(join(run.worktree('payments'), 'src/payments/charge.ts')), wt, env);
+    expect(across.exitCode).toBe(2);
+    expect(across.stderr).toContain('is in the worktree of session "payments"');
+    expect((await hook('check-write', claudeWrite(join(run.root, 'src/auth/login.ts')), wt, env)).stderr).toContain('main checkout');
+
     const patch = '*** Begin Patch\n*** Update File: src/auth/login.ts\n@@\n-a\n+b\n*** Add File: src/payments/refund.ts\n+x\n*** End Patch';
     const codex = await hook('check-write', { hook_event_name: 'PreToolUse', cwd: wt, tool_name: 'apply_patch', tool_input: { command: patch } }, wt, env);
     expect(codex.exitCode).toBe(2);
@@ -61,6 +56,8 @@ describe('parx hook', () => {
 
     expect(events(run).filter((e) => e.type === 'denied').map((e) => [e.session, e.path, e.tool])).toEqual([
       ['auth', 'src/payments/charge.ts', 'Write'],
+      ['auth', join(run.worktree('payments'), 'src/payments/charge.ts'), 'Write'],
+      ['auth', join(realpathSync(run.root), 'src/auth/login.ts'), 'Write'],
       ['auth', 'src/payments/refund.ts', 'apply_patch'],
       ['auth', 'README.md', 'replace'],
     ]);
@@ -75,7 +72,7 @@ describe('parx hook', () => {
       auth: { owns: ['src/auth/**'], task: 'EDIT src/auth/jwt.ts\nEDIT src/payments/charge.ts\nCOMMIT auth: jwt', agent: 'claude' },
       payments: { owns: ['src/payments/**'], task: 'Wait.' },
     });
-    const env = fakeAgents(run);
+    const env = installFakeAgents(run);
     expect((await runParx(['up', '--detach'], run.root, env)).exitCode).toBe(0);
     await waitFor('auth to finish', () => run.isDone('auth') || undefined);
 
@@ -106,7 +103,7 @@ describe('parx hook', () => {
       auth: { owns: ['src/auth/**'], task: 'Wait.', agent: 'codex' },
       payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'gemini' },
     });
-    expect((await runParx(['up', '--detach'], run.root, fakeAgents(run))).exitCode).toBe(0);
+    expect((await runParx(['up', '--detach'], run.root, installFakeAgents(run))).exitCode).toBe(0);
     for (const s of ['auth', 'payments']) await waitFor(`${s} to start`, () => run.isDone(s) || undefined);
 
     // Configured but never called by the agent (the stand-ins ignore these): status says so rather than pretend.

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRunFixture, STAND_IN } from '../helpers/fixture.js';
+import { createRunFixture, installFakeAgents, STAND_IN } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, listPaneRows, listSessionPanes, tmuxOut } from '../helpers/tmux.js';
 
@@ -18,6 +18,24 @@ const threeSessions = () =>
   });
 
 describe('parx up', () => {
+  it('starts 8 Claude Code sessions whose prompts together exceed what one tmux command can carry, one prompt alone too', async () => {
+    // tmux refuses a client message over 16 KB; 8 prompts that list each other's globs pass that.
+    const sessions = Object.fromEntries(
+      Array.from({ length: 8 }, (_, i) => [`s${i}`, { owns: [`src/m${i}/**`, `docs/m${i}/**`, `test/m${i}/**/*.ts`], task: i === 3 ? `A long task.\n${'Explain every step. '.repeat(1200)}\n` : `Task ${i}.`, agent: 'claude' }]),
+    );
+    const run = createRunFixture(sessions);
+    const result = await runParx(['up', '--detach'], run.root, installFakeAgents(run));
+    expect(result.stderr).toBe('');
+    expect(result.exitCode).toBe(0);
+    for (let i = 0; i < 8; i++) await waitFor(`s${i} to start`, () => run.isDone(`s${i}`) || undefined);
+    for (let i = 0; i < 8; i++) {
+      const state = run.state().sessions[`s${i}`]!;
+      expect(run.record(`s${i}`).prompt).toBe(readFileSync(state.promptFile, 'utf8'));
+    }
+    expect(run.record('s3').prompt.length).toBeGreaterThan(20_000);
+  });
+
+
   it('starts one titled pane per session, in its own worktree and branch, with its exact prompt', async () => {
     const run = threeSessions();
     // An agent marker in parx's own environment must not reach the panes.

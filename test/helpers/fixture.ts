@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, realpathSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createRepo, type TestRepo } from './repo.js';
@@ -50,4 +50,19 @@ export function createRunFixture(sessions: Record<string, SessionSpec>, extra: R
     starts: (session) => (existsSync(join(records, `${session}.starts`)) ? readFileSync(join(records, `${session}.starts`), 'utf8').trim().split('\n').length : 0),
     state: () => JSON.parse(readFileSync(join(repo.root, '.git', 'parx', 'state.json'), 'utf8')),
   };
+}
+
+/**
+ * A folder of fake agent programs named `claude`, `codex` and `gemini` that run the stand-in
+ * agent, so that parx treats the sessions as those agents (presets, hooks). Returns the env
+ * (PATH) to run parx with.
+ */
+export function installFakeAgents(run: RunFixture): Record<string, string> {
+  const bin = join(run.parent, 'bin');
+  mkdirSync(bin, { recursive: true });
+  for (const name of ['claude', 'codex', 'gemini']) {
+    writeFileSync(join(bin, name), `#!/bin/sh\nexec "${process.execPath}" "${STAND_IN}" "$@"\n`);
+    chmodSync(join(bin, name), 0o755);
+  }
+  return { PATH: `${bin}:${process.env.PATH}` };
 }

@@ -1,5 +1,10 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildAgentArgv, getAgentProgram, splitCommandLine } from '../../src/core/agent-command.js';
+import { batchCommands } from '../../src/adapters/tmux.js';
+import { buildAgentArgv, fitPaneCommand, getAgentProgram, MAX_PANE_COMMAND_BYTES, splitCommandLine } from '../../src/core/agent-command.js';
 
 const nasty = `Fix "it" & don't $(rm -rf /) \`whoami\` $HOME;\nline two\t✓ ünïcode -- --flag`;
 const prompt = { text: nasty, file: '/repo/.git/parx/prompts/auth.md' };
@@ -50,5 +55,37 @@ describe('buildAgentArgv', () => {
     expect(getAgentProgram('claude')).toBe('claude');
     expect(getAgentProgram('shell')).toBe('sh');
     expect(getAgentProgram('./bin/agent --x')).toBe('./bin/agent');
+  });
+});
+
+describe('fitPaneCommand (tmux takes at most 16 KB per client message)', () => {
+  it('keeps a short command as it is', () => {
+    expect(fitPaneCommand(['claude', 'do it'], { text: 'do it', file: '/p.md' })).toEqual(['claude', 'do it']);
+  });
+
+  it('starts a command whose last argument is a long prompt through a script that reads the prompt file, byte for byte', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'parx-fit-'));
+    const text = `${'long task; $(not run) "quoted" \\ ✓\n'.repeat(600)}\n\n`;
+    const file = join(dir, 'prompt.md');
+    writeFileSync(file, text);
+    const argv = fitPaneCommand([process.execPath, '-e', 'process.stdout.write(JSON.stringify(process.argv.slice(1)))', text], { text, file })!;
+    expect(argv.slice(0, 2)).toEqual(['sh', '-c']);
+    expect(argv.join(' ').length).toBeLessThan(MAX_PANE_COMMAND_BYTES);
+    const received = JSON.parse(execFileSync(argv[0]!, argv.slice(1), { encoding: 'utf8' })) as string[];
+    expect(received).toEqual([text]);
+  });
+
+  it('gives up when a long prompt sits mid-command ({promptFile} is the way then)', () => {
+    const text = 'x'.repeat(20_000);
+    expect(fitPaneCommand(['tool', `--task=${text}`, '--fast'], { text, file: '/p.md' })).toBeUndefined();
+  });
+});
+
+describe('batchCommands', () => {
+  it('groups consecutive commands under the size limit, keeping their order', () => {
+    const big = (n: number) => ['split-window', 'x'.repeat(n)];
+    const batches = batchCommands([big(600), big(600), ['select-layout', 'tiled'], big(900)], 1500);
+    expect(batches.map((b) => b.map((c) => c[0]))).toEqual([['split-window', 'split-window', 'select-layout'], ['split-window']]);
+    expect(batchCommands([])).toEqual([]);
   });
 });
