@@ -2,7 +2,7 @@ import { watch, type FSWatcher } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { RunFiles } from '../adapters/run-files.js';
-import { listPaneActivity } from '../adapters/tmux.js';
+import { listPaneActivity } from '../adapters/tmux-panes.js';
 import type { AgentState, AgentStateRecord } from '../core/run-state.js';
 
 /**

@@ -1,6 +1,7 @@
 import { countCommitsAhead } from '../adapters/git.js';
 import { predictMerges } from '../adapters/git-merge.js';
-import { hasSession, listPanes, type PaneInfo } from '../adapters/tmux.js';
+import { hasSession } from '../adapters/tmux.js';
+import { listPanes, type PaneInfo } from '../adapters/tmux-panes.js';
 import type { Collision } from '../core/changes.js';
 import { getDependencyOrder } from '../core/order.js';
 import { checkSessions } from './check.js';

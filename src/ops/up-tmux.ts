@@ -1,4 +1,5 @@
-import { getSessionOption, hasSession, listPanes, respawnPane, startPanes, tmux, type PaneInfo } from '../adapters/tmux.js';
+import { getSessionOption, hasSession, tmux } from '../adapters/tmux.js';
+import { listPanes, respawnPane, startPanes, type PaneInfo } from '../adapters/tmux-panes.js';
 import { UsageError } from '../core/errors.js';
 import type { UpProgress } from './up.js';
 
@@ -56,7 +57,8 @@ export async function ensurePanes(grid: TmuxGrid, specs: readonly PaneSpec[], re
     emit({ type: 'pane', session: spec.session, action, paneId: pane.paneId });
   }
 
-  // Every missing pane in one tmux call, then their identities and the layout in a second.
+  // Every missing pane in one tmux call (more only if the commands pass tmux's 16 KB message
+  // limit), then their identities and the layout in another.
   const session = `=${grid.tmuxSession}:`;
   const started = await startPanes(windowId ? { window: windowId } : { session: grid.tmuxSession }, missing, {
     layout: grid.layout,
