@@ -103,8 +103,8 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
   const remaining = (await getLiveSessions(project, state)).filter((s) => s.hasBranch || s.hasWorktree);
   const finished = remaining.length === 0;
   if (finished) {
-    // The run is over: its prompts, hook settings and agent states go; the state keeps only what `down` merged, so that a
-    // later `parx down` says "already merged" rather than "not started".
+    // The run is over: its prompts, hook settings and agent states go. The state keeps only
+    // what `down` merged, so that a later `parx down` says "already merged", not "not started".
     for (const dir of ['prompts', 'hooks', 'agents']) await rm(join(project.files.dir, dir), { recursive: true, force: true });
     await rmdir(project.worktreeDir).catch(() => {}); // only when empty
     state.sessions = {};
