@@ -7,9 +7,9 @@ import { killGuards, startGuard, type GuardEventLine } from '../helpers/guard.js
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
 
-afterEach(() => {
+afterEach(async () => {
   killGuards();
-  killTmuxServer();
+  await killTmuxServer();
 });
 
 async function startedRun(): Promise<RunFixture> {

@@ -11,13 +11,13 @@ import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
  */
 const outer = (...args: string[]) => execFileSync('tmux', ['-L', 'outer', '-f', '/dev/null', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
-afterEach(() => {
+afterEach(async () => {
   try {
     outer('kill-server');
   } catch {
     // not started
   }
-  killTmuxServer();
+  await killTmuxServer();
 });
 
 const clientsOf = (session: string) => {

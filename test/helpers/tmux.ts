@@ -1,16 +1,37 @@
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 
 /** tmux on the test's private server (TMUX_TMPDIR is set per test file in setup.ts). */
 export function tmuxOut(...args: string[]): string {
   return execFileSync('tmux', args, { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 }
 
-export function killTmuxServer(): void {
+/**
+ * Kills the test's tmux server and waits (up to 5 s) for the programs its panes ran to exit: a
+ * guard flushes its last events under .git/parx on SIGHUP, and the repository is deleted next.
+ */
+export async function killTmuxServer(): Promise<void> {
+  let pids: number[] = [];
   try {
+    pids = execFileSync('tmux', ['list-panes', '-a', '-F', '#{pane_pid}'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter(Boolean).map(Number);
     execFileSync('tmux', ['kill-server'], { stdio: 'ignore' });
   } catch {
     // no server was running
   }
+  const alive = (pid: number) => {
+    try {
+      process.kill(pid, 0);
+    } catch {
+      return false;
+    }
+    // A zombie still answers signal 0; it is done writing. (Linux; elsewhere wait it out.)
+    try {
+      return readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.[0] !== 'Z';
+    } catch {
+      return true;
+    }
+  };
+  for (const deadline = Date.now() + 5000; pids.some(alive) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
 }
 
 export function hasTmuxSession(name: string): boolean {
