@@ -83,15 +83,6 @@ export async function isAncestor(cwd: string, ancestor: string, descendant: stri
   throw new ToolError(['git', 'merge-base', '--is-ancestor', ancestor, descendant], result.exitCode, result.stderr);
 }
 
-/** Tracked files with staged or unstaged changes (untracked files do not count). */
-export async function listTrackedChanges(worktree: string): Promise<string[]> {
-  const out = await runGit(worktree, ['--no-optional-locks', 'status', '--porcelain', '-z', '--untracked-files=no', '--no-renames']);
-  return out
-    .split('\0')
-    .filter((e) => e.length > 3)
-    .map((e) => e.slice(3));
-}
-
 /**
  * Stages everything (untracked too, ignored files not) and commits it on the worktree's branch.
  * `env` reaches the commit's hooks (PARX_ALLOW_VIOLATIONS for parx's own commit gate).

@@ -123,8 +123,17 @@ export async function pruneWorktrees(cwd: string): Promise<void> {
 
 /** Files changed on `branch` since it forked from `base` (`base...branch`), one entry per path. */
 export async function listCommittedChanges(cwd: string, base: string, branch: string): Promise<PathChange[]> {
+  return listDiff(cwd, [`${base}...${branch}`]);
+}
+
+/** Files staged in a worktree's index (what `git commit` would record). */
+export async function listStagedChanges(worktree: string): Promise<PathChange[]> {
+  return listDiff(worktree, ['--cached']);
+}
+
+async function listDiff(cwd: string, range: string[]): Promise<PathChange[]> {
   // --no-renames: a rename is a deletion plus an addition, and both sides count.
-  const out = await runGit(cwd, ['diff', '--name-status', '-z', '--no-renames', `${base}...${branch}`, '--']);
+  const out = await runGit(cwd, ['diff', '--name-status', '-z', '--no-renames', ...range, '--']);
   const fields = out.split('\0');
   const changes: PathChange[] = [];
   for (let i = 0; i + 1 < fields.length; i += 2) {
@@ -134,11 +143,15 @@ export async function listCommittedChanges(cwd: string, base: string, branch: st
   return changes;
 }
 
-/** Uncommitted and untracked (not ignored) changes in a worktree, against its HEAD. */
-export async function listWorktreeChanges(worktree: string): Promise<PathChange[]> {
+/**
+ * Uncommitted and untracked (not ignored) changes in a worktree, against its HEAD; with
+ * `untracked: false`, only staged or unstaged changes to tracked files.
+ */
+export async function listWorktreeChanges(worktree: string, options: { untracked: boolean } = { untracked: true }): Promise<PathChange[]> {
   // --no-optional-locks: plain `git status` refreshes and rewrites the index under index.lock,
   // which makes the agent's own `git add`/`git commit` in that worktree fail at that moment.
-  const out = await runGit(worktree, ['--no-optional-locks', 'status', '--porcelain', '-z', '--untracked-files=all', '--no-renames']);
+  const untracked = options.untracked ? '--untracked-files=all' : '--untracked-files=no';
+  const out = await runGit(worktree, ['--no-optional-locks', 'status', '--porcelain', '-z', untracked, '--no-renames']);
   return out
     .split('\0')
     .filter((entry) => entry.length > 3)

@@ -1,5 +1,6 @@
 import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import type { HookPolicy } from '../core/hook-policy.js';
 import type { AgentStateRecord, RunEvent, RunState } from '../core/run-state.js';
 
 /**
@@ -26,9 +27,30 @@ export class RunFiles {
     return join(this.dir, 'hooks', 'policy.json');
   }
 
+  /** Atomic, like the state: an agent's hook may read it while `parx up` rewrites it. */
+  async writePolicy(policy: HookPolicy): Promise<void> {
+    await writeAtomically(this.policyPath, `${JSON.stringify(policy, null, 2)}\n`);
+  }
+
+  async readPolicy(): Promise<HookPolicy | undefined> {
+    return readJsonFile<HookPolicy>(this.policyPath);
+  }
+
+  /** Writes the hook settings handed to one session's agent; returns their path. */
+  async writeHookSettings(session: string, agent: string, settings: object): Promise<string> {
+    const path = join(this.dir, 'hooks', `${session}.${agent}.json`);
+    await writeAtomically(path, `${JSON.stringify(settings, null, 2)}\n`);
+    return path;
+  }
+
+  /** Where agents' states are kept (the guard watches this folder). */
+  get agentsDir(): string {
+    return join(this.dir, 'agents');
+  }
+
   /** The state an agent last reported (hooks) or the guard inferred (pane silence). */
   agentStatePath(session: string): string {
-    return join(this.dir, 'agents', `${session}.json`);
+    return join(this.agentsDir, `${session}.json`);
   }
 
   async writeAgentState(session: string, record: AgentStateRecord): Promise<void> {
@@ -36,11 +58,7 @@ export class RunFiles {
   }
 
   async readAgentState(session: string): Promise<AgentStateRecord | undefined> {
-    try {
-      return JSON.parse(await readFile(this.agentStatePath(session), 'utf8')) as AgentStateRecord;
-    } catch {
-      return undefined;
-    }
+    return readJsonFile<AgentStateRecord>(this.agentStatePath(session));
   }
 
   promptPath(session: string): string {
@@ -117,6 +135,15 @@ function isAlive(pid: number): boolean {
   } catch (error) {
     // EPERM: it exists but belongs to someone else.
     return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** A JSON file parx wrote, or undefined when it is missing or unreadable. */
+async function readJsonFile<T>(path: string): Promise<T | undefined> {
+  try {
+    return JSON.parse(await readFile(path, 'utf8')) as T;
+  } catch {
+    return undefined;
   }
 }
 

@@ -1,3 +1,5 @@
+import { getAgentProgram } from './agent-command.js';
+
 /**
  * How each agent is told to call `parx hook` (FIELD-NOTES §8), as data. Pure: ops/agent-hooks.ts
  * writes the files and the pane gets the argv and environment. Nothing is ever written into a
@@ -26,6 +28,11 @@ const KINDS: Record<string, AgentKind> = { claude: 'claude', codex: 'codex', gem
 /** What kind of agent a program is, by its name (`/opt/bin/claude` is Claude Code). */
 export function getAgentKind(program: string): AgentKind {
   return KINDS[program.split('/').pop() ?? program] ?? 'other';
+}
+
+/** The kind of agent a session's `agent:` (preset or command line) starts. */
+export function getSessionAgentKind(agent: string): AgentKind {
+  return getAgentKind(getAgentProgram(agent));
 }
 
 export function hasHooks(kind: AgentKind): boolean {

@@ -25,10 +25,10 @@ export interface RunState {
   tmuxSession: string;
   sessions: Record<string, SessionState>;
   /** The progress of `parx down`, so that a run killed at any point is finished by the next. */
-  down?: DownProgress;
+  down?: DownState;
 }
 
-export interface DownProgress {
+export interface DownState {
   /**
    * The merge under way: written before base moves, cleared once the merge has passed `verify`
    * (or been evicted). Found on start, it says whether base holds a merge not verified yet.

@@ -1,11 +1,11 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { execGit, runGit } from '../adapters/git.js';
+import { listStagedChanges, runGit } from '../adapters/git.js';
 import { quoteShellWord } from '../core/agent-hooks.js';
-import { judgeChange, type PathChange } from '../core/changes.js';
+import { judgeChange } from '../core/changes.js';
 import type { HookPolicy } from '../core/hook-policy.js';
 import { createOwnership } from '../core/ownership.js';
-import { PACKAGE_ROOT } from '../package-root.js';
+import { getHookCommand } from './agent-hooks.js';
 import type { Project } from './project.js';
 
 /**
@@ -27,7 +27,7 @@ export async function installCommitGate(project: Project, worktrees: readonly st
   const userHooks = resolve(project.root, (await runGit(project.root, ['rev-parse', '--git-path', 'hooks'])).trim());
   const dir = join(project.files.dir, 'githooks');
   await mkdir(dir, { recursive: true });
-  const gate = [process.execPath, join(PACKAGE_ROOT, 'bin', 'parx.js'), 'hook', 'pre-commit'].map(quoteShellWord).join(' ');
+  const gate = getHookCommand('pre-commit');
   for (const name of CLIENT_HOOKS) {
     const user = quoteShellWord(join(userHooks, name));
     const lines = ['#!/bin/sh', `# parx (guard.commitHook): runs the repository's own ${name} hook${name === 'pre-commit' ? ' after the ownership gate' : ''}.`];
@@ -45,12 +45,7 @@ export async function installCommitGate(project: Project, worktrees: readonly st
  * session being committed, judged like `parx check`. Returns the refusal, or undefined.
  */
 export async function checkStagedChanges(policy: HookPolicy, session: string, worktree: string): Promise<string | undefined> {
-  const out = (await execGit(worktree, ['diff', '--cached', '--name-status', '-z', '--no-renames'])).stdout;
-  const fields = out.split('\0');
-  const staged: PathChange[] = [];
-  for (let i = 0; i + 1 < fields.length; i += 2) {
-    staged.push({ path: fields[i + 1]!, change: fields[i] === 'A' ? 'add' : fields[i] === 'D' ? 'unlink' : 'change' });
-  }
+  const staged = await listStagedChanges(worktree);
   const ownership = createOwnership(policy.sessions, policy.shared);
   const violations = staged.flatMap((c) => judgeChange(ownership, session, c) ?? []);
   if (violations.length === 0) return undefined;

@@ -1,9 +1,9 @@
-import { getCommit, updateRefs } from '../adapters/git.js';
-import { commitEverything, commitTree, fastForward, listTrackedChanges, predictMerge, resetKeep, stashTrackedChanges } from '../adapters/git-merge.js';
+import { getCommit, listWorktreeChanges, updateRefs } from '../adapters/git.js';
+import { commitEverything, commitTree, fastForward, predictMerge, resetKeep, stashTrackedChanges } from '../adapters/git-merge.js';
 import { runHookCommand } from '../adapters/shell-command.js';
 import type { SessionConfig } from '../core/config-validate.js';
 import { getNextBackupRef, type Outcome } from '../core/merge-queue.js';
-import type { RunState } from '../core/run-state.js';
+import type { DownState, RunState } from '../core/run-state.js';
 import { mergeEnv } from '../core/session-env.js';
 import type { DownOptions, DownProgress } from './down.js';
 import type { SessionFacts } from './down-inspect.js';
@@ -15,6 +15,8 @@ import { getSessionVariables } from './sessions.js';
 export interface QueueRun {
   project: Project;
   state: RunState;
+  /** `state.down`: what is merged, and the merge under way. */
+  progress: DownState;
   options: DownOptions;
   emit: (event: DownProgress) => void;
   baseTip: string;
@@ -28,7 +30,7 @@ export interface QueueRun {
  * moves base to it. Then `verify`. Every step that moves base is recorded in state.json first.
  */
 export async function mergeSession(run: QueueRun, session: SessionConfig, facts: SessionFacts): Promise<Outcome> {
-  const { project, state, emit } = run;
+  const { project, state, progress, emit } = run;
   let tip = facts.live.tip!;
   let ahead = facts.ahead;
   if (facts.uncommitted.length > 0) {
@@ -46,7 +48,6 @@ export async function mergeSession(run: QueueRun, session: SessionConfig, facts:
   const before = run.baseTip;
   const commit = await commitTree(project.root, prediction.tree, [before, tip], `parx: merge ${session.name}`);
 
-  const progress = (state.down ??= { merged: {} });
   progress.merging = { session: session.name, before, commit };
   await project.files.writeState(state);
   crashPoint('before-fast-forward');
@@ -69,8 +70,7 @@ export async function mergeSession(run: QueueRun, session: SessionConfig, facts:
  * anything verify left in tracked files stashed, base reset to `before` with `reset --keep`.
  */
 export async function verifyMerge(run: QueueRun, session: SessionConfig, worktree: string, merge: { before: string; commit: string; commits: number }): Promise<Outcome> {
-  const { project, state, emit } = run;
-  const progress = (state.down ??= { merged: {} });
+  const { project, state, progress, emit } = run;
   const verify = project.config.verify;
   if (verify) {
     emit({ type: 'verify', session: session.name, status: 'started', command: verify });
@@ -82,7 +82,7 @@ export async function verifyMerge(run: QueueRun, session: SessionConfig, worktre
       const backupRef = getNextBackupRef(run.backupRefs, session.name);
       await updateRefs(project.root, [[backupRef, merge.commit]]);
       run.backupRefs.push(backupRef);
-      const leftovers = await listTrackedChanges(project.root);
+      const leftovers = (await listWorktreeChanges(project.root, { untracked: false })).map((c) => c.path);
       if (leftovers.length > 0) await stashTrackedChanges(project.root, `parx: changes verify left after merging ${session.name}`);
       await resetKeep(project.root, merge.before);
       run.baseTip = merge.before;

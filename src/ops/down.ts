@@ -66,7 +66,7 @@ export async function runDown(options: DownOptions = {}): Promise<DownResult> {
   }
 
   const state = previous ?? createRunState(project);
-  const run: QueueRun = { project, state, options, emit, baseTip, backupRefs };
+  const run: QueueRun = { project, state, progress: (state.down ??= { merged: {} }), options, emit, baseTip, backupRefs };
   emit({ type: 'queue', order: queue.order, base: project.base, dryRun });
   const outcomes = new Map<string, Outcome>();
   const pending = dryRun ? undefined : await resumeUnverifiedMerge(run, facts);
@@ -85,11 +85,11 @@ export async function runDown(options: DownOptions = {}): Promise<DownResult> {
     .filter((s) => s.hasBranch || s.hasWorktree);
   if (!dryRun) {
     // Remembered so that once the branch is gone a later run still says "already merged".
-    for (const s of landed) if (s.tip) (state.down ??= { merged: {} }).merged[s.name] ??= s.tip;
+    for (const s of landed) if (s.tip) run.progress.merged[s.name] ??= s.tip;
   }
   const cleanup = dryRun || options.keep ? undefined : await cleanUpSessions(run, landed);
   if (!dryRun) {
-    if (!cleanup?.finished && state.down) await project.files.writeState(state);
+    if (!cleanup) await project.files.writeState(state); // --keep (cleanup writes it otherwise)
     await project.files.appendEvent({ type: 'down', outcomes: Object.fromEntries([...outcomes].map(([n, o]) => [n, o.kind])) });
   }
   const sessions = [...outcomes].map(([name, outcome]) => ({ name, outcome, cleanup: cleanup?.results.find((r) => r.session === name) }));
@@ -111,7 +111,7 @@ async function takeTurn(run: QueueRun, session: SessionConfig, facts: Map<string
   if (notInBase) return { kind: 'refused', refusals: [{ kind: 'dependency', session: notInBase }] };
   const blocker = findUnlandedDependency(session, outcomes);
   if (blocker) return { kind: 'blocked', by: blocker };
-  const mergedEarlier = session.name in (run.state.down?.merged ?? {});
+  const mergedEarlier = session.name in run.progress.merged;
   if (!f.live.hasBranch && !f.live.hasWorktree) return mergedEarlier ? { kind: 'in-base', mergedEarlier } : { kind: 'absent' };
 
   const refusals = getStandingRefusals(f, { commitWip: run.options.commitWip ?? false, allowViolations: run.options.allowViolations ?? false });
@@ -133,11 +133,11 @@ async function takeTurn(run: QueueRun, session: SessionConfig, facts: Map<string
  * (or the human moved base since) and the record is dropped: the queue decides afresh.
  */
 async function resumeUnverifiedMerge(run: QueueRun, facts: Map<string, SessionFacts>): Promise<{ session: string; outcome: Outcome } | undefined> {
-  const merging = run.state.down?.merging;
+  const merging = run.progress.merging;
   if (!merging) return undefined;
   const session = run.project.config.sessions.find((s) => s.name === merging.session && facts.has(s.name));
   if (run.baseTip !== merging.commit || !session) {
-    delete run.state.down!.merging;
+    delete run.progress.merging;
     return undefined;
   }
   run.emit({ type: 'resume', session: session.name, commit: merging.commit });

@@ -1,6 +1,5 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import type { RunFiles } from '../adapters/run-files.js';
 import { listPaneActivity } from '../adapters/tmux-panes.js';
 import type { AgentState, AgentStateRecord } from '../core/run-state.js';
@@ -29,6 +28,7 @@ export class AgentStateTracker {
   private readonly known = new Map<string, AgentState>();
   private readonly lastOutput = new Map<string, { fingerprint: string; since: number }>();
   private watcher: FSWatcher | undefined;
+  private lastSample = -Infinity;
 
   constructor(
     private readonly files: RunFiles,
@@ -41,7 +41,7 @@ export class AgentStateTracker {
 
   /** Reads what agents reported so far (no announcement), then follows new reports. */
   async start(): Promise<void> {
-    const dir = dirname(this.files.agentStatePath('x'));
+    const dir = this.files.agentsDir;
     await mkdir(dir, { recursive: true });
     for (const session of this.sessions) {
       const record = await this.files.readAgentState(session);
@@ -64,6 +64,10 @@ export class AgentStateTracker {
    */
   async inferFromPanes(tmuxSession: string | undefined, now = Date.now()): Promise<void> {
     if (!tmuxSession || this.silent.size === 0) return;
+    // A tmux process blocks the guard's event loop for a few ms (alert latency): sample ten
+    // times per silence period (every 3 s by default), not on every poll.
+    if (now - this.lastSample < this.silenceMs / 10) return;
+    this.lastSample = now;
     for (const pane of await listPaneActivity(tmuxSession)) {
       if (!pane.session || !this.silent.has(pane.session) || pane.dead) continue;
       const last = this.lastOutput.get(pane.session);

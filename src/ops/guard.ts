@@ -12,8 +12,7 @@ import { loadProject, type Project, type ProjectOptions } from './project.js';
 import { GuardAnnouncer } from './guard-announcer.js';
 import { Reverter, type RevertOutcome } from './guard-revert.js';
 import { AgentStateTracker, getSilenceMs, type StateChange } from './guard-agent-states.js';
-import { getAgentProgram } from '../core/agent-command.js';
-import { getAgentKind, hasHooks } from '../core/agent-hooks.js';
+import { getSessionAgentKind, hasHooks } from '../core/agent-hooks.js';
 import { getLiveSessions, type LiveSession } from './sessions.js';
 
 export type GuardEvent = RunEvent &
@@ -64,7 +63,7 @@ export async function runGuard(options: GuardOptions): Promise<void> {
     if (recording && full.type === 'state') announcer.setPaneOption(full.session, '@parx_state', full.state);
   };
   // Agents report `working`/`waiting` through their hooks; hook-less ones are judged by pane silence.
-  const silent = new Set(project.config.sessions.filter((s) => !hasHooks(getAgentKind(getAgentProgram(s.agent)))).map((s) => s.name));
+  const silent = new Set(project.config.sessions.filter((s) => !hasHooks(getSessionAgentKind(s.agent))).map((s) => s.name));
   const agentStates = new AgentStateTracker(project.files, order, silent, (change) => {
     const waiting = change.state === 'waiting' ? `parx: ${change.session} is waiting for you${change.detail ? ` (${change.detail})` : ''}` : undefined;
     emit({ type: 'state', ...change }, waiting);

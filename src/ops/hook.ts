@@ -1,8 +1,7 @@
-import { readFile } from 'node:fs/promises';
 import { findCommonDir, realpath } from '../adapters/git-dir.js';
 import { RunFiles } from '../adapters/run-files.js';
-import { getWriteTargets } from '../core/hook-payload.js';
-import { judgeWrites, type HookPolicy } from '../core/hook-policy.js';
+import { getWriteTargets, isRecord } from '../core/hook-payload.js';
+import { judgeWrites } from '../core/hook-policy.js';
 import type { AgentState } from '../core/run-state.js';
 
 /**
@@ -36,16 +35,17 @@ export async function runHook(event: HookEvent, input: HookInput): Promise<HookO
   const commonDir = findCommonDir(cwd);
   if (!commonDir) return { exitCode: 0 }; // not in a repository: nothing of parx's to guard
   const files = new RunFiles(commonDir);
-  const policy = await readPolicy(files);
+  const policy = await files.readPolicy();
   const here = realpath(cwd);
   const session = input.env.PARX_SESSION ?? policy?.sessions.find((s) => here === s.worktree || here.startsWith(`${s.worktree}/`))?.name;
-  if (!policy || !session || !policy.sessions.some((s) => s.name === session)) return { exitCode: 0 };
+  const worktree = policy?.sessions.find((s) => s.name === session)?.worktree;
+  if (!policy || !session || !worktree) return { exitCode: 0 };
 
   if (event === 'pre-commit') {
     // A git hook, not an agent's: exit 1 refuses the commit. Loaded only here (it runs git).
     if (input.env.PARX_ALLOW_VIOLATIONS === '1') return { exitCode: 0 };
     const { checkStagedChanges } = await import('./commit-gate.js');
-    const refusal = await checkStagedChanges(policy, session, policy.sessions.find((s) => s.name === session)!.worktree);
+    const refusal = await checkStagedChanges(policy, session, worktree);
     return refusal ? { exitCode: 1, message: refusal } : { exitCode: 0 };
   }
 
@@ -57,7 +57,6 @@ export async function runHook(event: HookEvent, input: HookInput): Promise<HookO
   const targets = getWriteTargets(input.payload);
   await recordState(files, session, 'working', input.payload);
   if (!targets || targets.paths.length === 0) return { exitCode: 0 };
-  const worktree = policy.sessions.find((s) => s.name === session)!.worktree;
   const resolved = { ...targets, cwd: targets.cwd && realpath(targets.cwd), paths: targets.paths.map((p) => (p.startsWith('/') ? realpath(p) : p)) };
   const denied = judgeWrites(policy, session, resolved, () => false);
   // Only a path about to be denied is checked against git's ignore rules (loaded lazily, so
@@ -68,14 +67,6 @@ export async function runHook(event: HookEvent, input: HookInput): Promise<HookO
   if (decision.allow) return { exitCode: 0 };
   await files.appendEvent({ type: 'denied', session, path: decision.path, tool: targets.tool });
   return { exitCode: 2, message: decision.reason };
-}
-
-async function readPolicy(files: RunFiles): Promise<HookPolicy | undefined> {
-  try {
-    return JSON.parse(await readFile(files.policyPath, 'utf8')) as HookPolicy;
-  } catch {
-    return undefined;
-  }
 }
 
 async function loadIgnoreRules(commonDir: string, worktree: string, path: string): Promise<(path: string) => boolean> {
@@ -92,8 +83,4 @@ async function recordState(files: RunFiles, session: string, state: AgentState, 
   // Every write checks in as "working": rewrite only on a change, or to refresh a minute-old record.
   if (previous?.state === state && previous.source === 'hook' && !detail && Date.now() - Date.parse(previous.time) < 60_000) return;
   await files.writeAgentState(session, { state, time: new Date().toISOString(), source: 'hook', ...(detail ? { detail } : {}) });
-}
-
-function isRecord(value: unknown): value is Record<string, unknown> {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

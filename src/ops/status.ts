@@ -8,8 +8,7 @@ import { checkSessions } from './check.js';
 import { loadProject, type ProjectOptions } from './project.js';
 import { getLiveSessions } from './sessions.js';
 import type { AgentState } from '../core/run-state.js';
-import { getAgentProgram } from '../core/agent-command.js';
-import { getAgentKind, hasHooks } from '../core/agent-hooks.js';
+import { getSessionAgentKind, hasHooks } from '../core/agent-hooks.js';
 
 
 export interface SessionStatus {
@@ -81,7 +80,7 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
         pane: pane?.paneId ?? null,
         alive: Boolean(pane && !pane.dead),
         state: !pane || pane.dead ? 'exited' : reported[i]?.state === 'waiting' ? 'waiting' : 'working',
-        hooks: !hasHooks(getAgentKind(getAgentProgram(s.config.agent))) ? 'none' : reported[i]?.source === 'hook' ? 'active' : 'not-seen',
+        hooks: !hasHooks(getSessionAgentKind(s.config.agent)) ? 'none' : reported[i]?.source === 'hook' ? 'active' : 'not-seen',
         owns: s.config.owns,
         ahead: aheadOf.get(s.name)!,
         changed: changes.changed.map((c) => c.path),

@@ -7,7 +7,7 @@ import { buildAgentArgv, fitPaneCommand, getAgentProgram, type PromptRef } from 
 import type { SessionConfig } from '../core/config-validate.js';
 import { RefusedError, UsageError } from '../core/errors.js';
 import { renderPrompt } from '../core/prompt.js';
-import type { DownProgress, RunState, SessionState } from '../core/run-state.js';
+import type { DownState, RunState, SessionState } from '../core/run-state.js';
 import { getSessionPort, mergeEnv, wrapWithEnv } from '../core/session-env.js';
 import type { WorktreeAction } from '../core/worktree-plan.js';
 import { PACKAGE_ROOT, TEMPLATES_DIR } from '../package-root.js';
@@ -184,7 +184,7 @@ async function readPromptTemplate(project: Project): Promise<string> {
 }
 
 /** `down` progress survives `up`, but a session started afresh is no longer "merged earlier". */
-function keepMergeProgress(down: DownProgress, actions: readonly WorktreeAction[]): DownProgress {
+function keepMergeProgress(down: DownState, actions: readonly WorktreeAction[]): DownState {
   const merged = { ...down.merged };
   for (const a of actions) if (a.kind !== 'reuse') delete merged[a.session];
   return { ...down, merged };

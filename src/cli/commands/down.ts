@@ -1,4 +1,4 @@
-import type { Outcome, Refusal } from '../../core/merge-queue.js';
+import { isLanded, type Outcome, type Refusal } from '../../core/merge-queue.js';
 import { runDown, type DownProgress, type DownResult } from '../../ops/down.js';
 import type { GlobalOptions } from '../main.js';
 import { print, printError, style } from '../output.js';
@@ -57,8 +57,7 @@ function printSummary(result: DownResult): void {
   print();
   for (const problem of result.problems) printError(`parx: ${problem}`);
   for (const { name, outcome, cleanup } of result.sessions) {
-    const landed = ['merged', 'would-merge', 'in-base', 'absent'].includes(outcome.kind);
-    const mark = cleanup?.kept ? style.yellow('!') : landed ? style.green('✓') : style.red('✗');
+    const mark = cleanup?.kept ? style.yellow('!') : isLanded(outcome) ? style.green('✓') : style.red('✗');
     print(`${mark} ${label(name)} ${describeOutcome(outcome, name)}`);
     for (const line of describeDetails(outcome, name)) print(`    ${line}`);
     if (cleanup?.removed.length) print(style.dim(`    removed: ${cleanup.removed.join(', ')}${cleanup.backupRef ? ` (branch tip kept as ${cleanup.backupRef})` : ''}`));
@@ -67,7 +66,7 @@ function printSummary(result: DownResult): void {
   if (result.finished) print(style.dim('\nEvery session is merged and cleaned up; the tmux session is closed.'));
 }
 
-export function describeOutcome(outcome: Outcome, session: string): string {
+function describeOutcome(outcome: Outcome, session: string): string {
   switch (outcome.kind) {
     case 'merged':
       return `${style.green('merged')} (${outcome.commits} commit(s), ${short(outcome.commit)})`;
@@ -99,7 +98,7 @@ function describeDetails(outcome: Outcome, session: string): string[] {
 }
 
 /** A refusal in words: what is wrong, then the lines that say what to do. */
-export function describeRefusal(refusal: Refusal, session: string): { what: string; details: string[] } {
+function describeRefusal(refusal: Refusal, session: string): { what: string; details: string[] } {
   const list = (items: readonly string[]) => items.slice(0, 5).join(', ') + (items.length > 5 ? `, … (${items.length} in all)` : '');
   switch (refusal.kind) {
     case 'dirty':
