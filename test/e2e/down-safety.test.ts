@@ -32,6 +32,14 @@ function threeSessions(chained: boolean, extra: Record<string, unknown> = {}): D
   return fx;
 }
 
+/** `session` changes shared/config.txt, and main changes it differently since the fork: a conflict. */
+function conflictWithMain(fx: DownFixture, session: string): void {
+  fx.commitIn(session, { 'shared/config.txt': `${session}'s value\n` });
+  fx.write('shared/config.txt', 'main moved on\n');
+  fx.git('add', '-A');
+  fx.git('commit', '-q', '-m', 'main: config');
+}
+
 const mergesOf = (fx: DownFixture) => fx.mainLog().filter((s) => s.startsWith('parx: merge '));
 const snapshot = (fx: DownFixture) => snapshotWork(fx, SESSIONS);
 
@@ -57,10 +65,7 @@ describe('parx down never loses work', () => {
   it.each([0, 1, 2])('with a conflict at queue position %i, merges what it can and keeps the rest', async (position) => {
     const fx = threeSessions(false);
     const conflicted = SESSIONS[position]!;
-    fx.commitIn(conflicted, { 'shared/config.txt': `${conflicted}'s value\n` });
-    fx.write('shared/config.txt', 'main moved on\n');
-    fx.git('add', '-A');
-    fx.git('commit', '-q', '-m', 'main: config');
+    conflictWithMain(fx, conflicted);
     const before = snapshot(fx);
 
     const result = await fx.down();
@@ -74,10 +79,7 @@ describe('parx down never loses work', () => {
   it.each([0, 1, 2])('with a conflict at position %i of a dependency chain, skips everything after it', async (position) => {
     const fx = threeSessions(true);
     const conflicted = SESSIONS[position]!;
-    fx.commitIn(conflicted, { 'shared/config.txt': 'branch value\n' });
-    fx.write('shared/config.txt', 'main value\n');
-    fx.git('add', '-A');
-    fx.git('commit', '-q', '-m', 'main: config');
+    conflictWithMain(fx, conflicted);
     const before = snapshot(fx);
 
     const result = await fx.down();
