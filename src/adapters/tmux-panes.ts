@@ -1,5 +1,6 @@
-import { execa } from 'execa';
-import { tmux, toTmuxArgv } from './tmux.js';
+import { ToolError } from '../core/errors.js';
+import { realpath } from './git-dir.js';
+import { escapeFormat, tmux, tryTmux } from './tmux.js';
 
 /** tmux panes: starting them, listing them, closing them. Targets by id (`%3`) or exact name. */
 
@@ -7,6 +8,13 @@ export interface NewPane {
   windowId: string;
   paneId: string;
 }
+
+/**
+ * tmux expands formats in `-c` (a folder named `C#{pane_id}` or `a#S` would become another
+ * folder, and tmux falls back to its own cwd, the main checkout): the start directory is
+ * escaped, and what tmux made of it (`pane_start_path`) is checked against what was asked.
+ */
+const PRINT_NEW_PANE = ['-P', '-F', '#{window_id}\t#{pane_id}\t#{pane_start_path}'];
 
 /**
  * Starts panes, each running its argv in its cwd, in as few tmux calls as fit (see tmux()): the
@@ -24,33 +32,47 @@ export async function startPanes(
   options: { layout: string; windowSetup: string[][] },
 ): Promise<NewPane[]> {
   const target = 'session' in into ? `=${into.session}:` : into.window;
-  const print = ['-P', '-F', '#{window_id} #{pane_id}'];
   const commands = panes.flatMap(({ cwd, argv }, i): string[][] =>
     i === 0 && 'session' in into
       ? [
           // A detached session is 80x24 by default; make room for the splits to come.
-          ['new-session', '-d', '-s', into.session, '-x', '240', '-y', '70', '-c', cwd, ...print, '--', ...execArgv(argv)],
+          ['new-session', '-d', '-s', into.session, '-x', '240', '-y', '70', '-c', escapeFormat(cwd), ...PRINT_NEW_PANE, '--', ...execArgv(argv)],
           ...options.windowSetup,
         ]
       : [
-          ['split-window', '-t', target, '-c', cwd, ...print, '--', ...execArgv(argv)],
+          ['split-window', '-t', target, '-c', escapeFormat(cwd), ...PRINT_NEW_PANE, '--', ...execArgv(argv)],
           // Re-tile after every split: repeatedly halving one pane runs out of room after ~6 splits.
           ['select-layout', '-t', target, options.layout],
         ],
   );
   if (commands.length === 0) return [];
   const out = await tmux(commands);
-  return out
+  const started = out
     .trim()
     .split('\n')
     .map((line) => {
-      const [windowId, paneId] = line.split(' ');
-      return { windowId: windowId!, paneId: paneId! };
+      const [windowId, paneId, startPath] = line.split('\t');
+      return { windowId: windowId!, paneId: paneId!, startPath: startPath ?? '' };
     });
+  await verifyStartDirectories(started.map((p, i) => ({ ...p, cwd: panes[i]!.cwd })));
+  return started.map(({ windowId, paneId }) => ({ windowId, paneId }));
 }
 
 export async function respawnPane(paneId: string, cwd: string, argv: string[]): Promise<void> {
-  await tmux(['respawn-pane', '-t', paneId, '-c', cwd, '--', ...execArgv(argv)]);
+  await tmux(['respawn-pane', '-t', paneId, '-c', escapeFormat(cwd), '--', ...execArgv(argv)]);
+  const startPath = await tmux(['display-message', '-p', '-t', paneId, '#{pane_start_path}']);
+  await verifyStartDirectories([{ paneId, startPath: startPath.trim(), cwd }]);
+}
+
+/**
+ * A pane started anywhere but where it was asked would run an agent outside its worktree,
+ * unwatched: such panes are closed at once and parx stops with the reason.
+ */
+async function verifyStartDirectories(panes: ReadonlyArray<{ paneId: string; startPath: string; cwd: string }>): Promise<void> {
+  const wrong = panes.filter((p) => realpath(p.startPath) !== realpath(p.cwd));
+  if (wrong.length === 0) return;
+  await Promise.all(wrong.map((p) => killPane(p.paneId)));
+  throw new ToolError(['tmux', 'new-session/split-window'], undefined, wrong.map((p) => `pane ${p.paneId} started in ${p.startPath}, not in ${p.cwd}; it was closed`).join('\n'));
 }
 
 /** A single argument would be run through `sh -c`; make sure tmux always sees at least two. */
@@ -85,7 +107,7 @@ export async function listPanes(sessionName: string): Promise<PaneInfo[]> {
 
 /** Closes a pane (its program gets SIGHUP). A pane that is gone already is not an error. */
 export async function killPane(paneId: string): Promise<void> {
-  await execa('tmux', toTmuxArgv(['kill-pane', '-t', paneId]), { reject: false });
+  await tryTmux(['kill-pane', '-t', paneId]);
 }
 
 export interface PaneActivity {
@@ -98,7 +120,7 @@ export interface PaneActivity {
 
 export async function listPaneActivity(sessionName: string): Promise<PaneActivity[]> {
   const format = ['#{pane_id}', '#{@parx_session}', '#{pane_dead}', '#{history_size}:#{cursor_x}:#{cursor_y}'].join('\t');
-  const result = await execa('tmux', toTmuxArgv(['list-panes', '-s', '-t', `=${sessionName}`, '-F', format]), { reject: false });
+  const result = await tryTmux(['list-panes', '-s', '-t', `=${sessionName}`, '-F', format]);
   return result.stdout
     .split('\n')
     .filter(Boolean)

@@ -63,6 +63,21 @@ export function toTmuxArgv(args: readonly string[] | readonly string[][]): strin
   return commands.flatMap((c, i) => (i === 0 ? c.map(escape) : [';', ...c.map(escape)]));
 }
 
+/**
+ * Text for a tmux argument that expands formats (`display-message`, `-c` start directories,
+ * `select-pane -T`…): every `#` doubled, so a file or folder name such as `#(touch ~/x)` or
+ * `C#{pane_id}` is shown or used as written and never runs a command or changes meaning.
+ */
+export function escapeFormat(text: string): string {
+  return text.replaceAll('#', '##');
+}
+
+/** Runs tmux where a failure is an answer (no such session, no server), not an error. */
+export async function tryTmux(args: string[] | string[][], options: { stdio?: 'inherit' } = {}): Promise<{ ok: boolean; stdout: string }> {
+  const result = await execa('tmux', toTmuxArgv(args), { reject: false, ...options });
+  return { ok: result.exitCode === 0, stdout: typeof result.stdout === 'string' ? result.stdout : '' };
+}
+
 export async function verifyTmux(): Promise<void> {
   const version = await tmux(['-V']);
   const match = /(\d+)\.(\d+)/.exec(version);
@@ -73,8 +88,7 @@ export async function verifyTmux(): Promise<void> {
 }
 
 export async function hasSession(name: string): Promise<boolean> {
-  const result = await execa('tmux', toTmuxArgv(['has-session', '-t', `=${name}`]), { reject: false });
-  return result.exitCode === 0;
+  return (await tryTmux(['has-session', '-t', `=${name}`])).ok;
 }
 
 /** tmux rewrites "." and ":" in session names; keep names to a safe alphabet ourselves. */
@@ -83,8 +97,8 @@ export function toTmuxName(name: string): string {
 }
 
 export async function getSessionOption(sessionName: string, option: string): Promise<string | undefined> {
-  const result = await execa('tmux', toTmuxArgv(['show-options', '-qv', '-t', `=${sessionName}:`, option]), { reject: false });
-  return result.exitCode === 0 && result.stdout !== '' ? result.stdout : undefined;
+  const result = await tryTmux(['show-options', '-qv', '-t', `=${sessionName}:`, option]);
+  return result.ok && result.stdout !== '' ? result.stdout : undefined;
 }
 
 /**
@@ -93,30 +107,27 @@ export async function getSessionOption(sessionName: string, option: string): Pro
  * client is attached to ("no current client").
  */
 export async function attachOrSwitch(sessionName: string, insideTmux: boolean): Promise<boolean> {
-  if (insideTmux) {
-    const result = await execa('tmux', toTmuxArgv(['switch-client', '-t', `=${sessionName}`]), { reject: false });
-    return result.exitCode === 0;
-  }
-  const result = await execa('tmux', toTmuxArgv(['attach-session', '-t', `=${sessionName}`]), { stdio: 'inherit', reject: false });
-  return result.exitCode === 0;
+  if (insideTmux) return (await tryTmux(['switch-client', '-t', `=${sessionName}`])).ok;
+  return (await tryTmux(['attach-session', '-t', `=${sessionName}`], { stdio: 'inherit' })).ok;
 }
 
 /**
  * Shows a message on every client attached to the session and updates pane options, in one
  * tmux call. Failures are ignored: the tmux session may be gone while the guard runs on.
+ * The message may hold file names: it is format-escaped here, so callers pass plain text.
  */
 export async function notifyTmux(sessionName: string, message: string | undefined, paneOptions: ReadonlyArray<[pane: string, option: string, value: string]>): Promise<void> {
   const commands: string[][] = paneOptions.map(([pane, option, value]) => ['set-option', '-p', '-t', pane, option, value]);
   if (message) {
-    const clients = await execa('tmux', toTmuxArgv(['list-clients', '-t', `=${sessionName}`, '-F', '#{client_name}']), { reject: false });
+    const clients = await tryTmux(['list-clients', '-t', `=${sessionName}`, '-F', '#{client_name}']);
     for (const client of clients.stdout.split('\n').filter(Boolean)) {
-      commands.push(['display-message', '-c', client, '-d', '4000', message]);
+      commands.push(['display-message', '-c', client, '-d', '4000', escapeFormat(message)]);
     }
   }
   if (commands.length === 0) return;
-  await execa('tmux', toTmuxArgv(commands), { reject: false });
+  await tryTmux(commands);
 }
 
 export async function killSession(name: string): Promise<void> {
-  await execa('tmux', toTmuxArgv(['kill-session', '-t', `=${name}`]), { reject: false });
+  await tryTmux(['kill-session', '-t', `=${name}`]);
 }

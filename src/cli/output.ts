@@ -3,6 +3,11 @@
  * (https://no-color.org: any non-empty value).
  */
 
+import { escapeControlChars } from '../core/safe-text.js';
+
+/** File names and agent text, escaped for the terminal (see core/safe-text.ts). */
+export const safe = escapeControlChars;
+
 const useColor = (stream: NodeJS.WriteStream) => Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
 
 const paint = (code: string) => (text: string) => (useColor(process.stdout) ? `\x1b[${code}m${text}\x1b[0m` : text);

@@ -1,6 +1,7 @@
 import { notifyTmux } from '../adapters/tmux.js';
 import type { RunFiles } from '../adapters/run-files.js';
 import type { RunEvent } from '../core/run-state.js';
+import { escapeControlChars } from '../core/safe-text.js';
 
 /**
  * The slow half of announcing a guard event: the `events.jsonl` line, the red violation count
@@ -27,7 +28,8 @@ export class GuardAnnouncer {
 
   announce(event: RunEvent, message: string | undefined, session: string | undefined): void {
     this.lines.push(JSON.stringify(event));
-    if (message) this.messages.push(message);
+    // File names in a message reach the user's terminal through tmux's status line.
+    if (message) this.messages.push(escapeControlChars(message));
     if (session) this.dirtyPanes.add(session);
     this.schedule();
   }

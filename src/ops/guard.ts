@@ -125,11 +125,11 @@ export async function runGuard(options: GuardOptions): Promise<void> {
 
   const all = await getLiveSessions(project, state);
   const live = all.filter((s) => s.hasWorktree);
-  const [directories] = await Promise.all([
-    Promise.all(live.map(startWatching)).then((counts) => counts.reduce((a, b) => a + b, 0)),
-    reconcile(all),
-    agentStates.start(),
-  ]);
+  // Watch first, then ask git: a file written while the watchers were being installed is
+  // listed silently by them (the initial listing announces nothing), so only a reconcile that
+  // starts after every directory is watched is sure to see it.
+  const [directories] = await Promise.all([Promise.all(live.map(startWatching)).then((counts) => counts.reduce((a, b) => a + b, 0)), agentStates.start()]);
+  await reconcile(all);
   emit({ type: 'ready', sessions: live.map((s) => s.name), directories, ms: Math.round(performance.now() - started) });
 
   // Worktrees that appear later (a new `parx up`, a re-added worktree) are picked up here. The

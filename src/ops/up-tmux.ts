@@ -1,4 +1,4 @@
-import { getSessionOption, hasSession, tmux } from '../adapters/tmux.js';
+import { escapeFormat, getSessionOption, hasSession, tmux } from '../adapters/tmux.js';
 import { listPanes, respawnPane, startPanes, type PaneInfo } from '../adapters/tmux-panes.js';
 import { UsageError } from '../core/errors.js';
 import type { UpProgress } from './up.js';
@@ -80,7 +80,7 @@ export async function ensurePanes(grid: TmuxGrid, specs: readonly PaneSpec[], re
     return [
       // Identity lives in a user option: programs overwrite pane titles with escape codes.
       spec.role ? ['set-option', '-p', '-t', paneId, '@parx_role', spec.role] : ['set-option', '-p', '-t', paneId, '@parx_session', spec.session],
-      ['select-pane', '-t', paneId, '-T', spec.role ?? spec.session],
+      ['select-pane', '-t', paneId, '-T', escapeFormat(spec.role ?? spec.session)],
     ];
   });
   // Leave the first session's pane selected, as a human reads the grid from the top left.

@@ -25,7 +25,7 @@ export interface RunFixture extends TestRepo {
 }
 
 /** A repository with a parx.config.json whose sessions run the stand-in agent. */
-export function createRunFixture(sessions: Record<string, SessionSpec>, extra: Record<string, unknown> = {}, files?: Record<string, string>): RunFixture {
+export function createRunFixture(sessions: Record<string, SessionSpec>, extra: Record<string, unknown> = {}, files?: Record<string, string>, name = 'repo'): RunFixture {
   const repo = createRepo(
     files ?? {
       'README.md': '# shop\n',
@@ -33,6 +33,7 @@ export function createRunFixture(sessions: Record<string, SessionSpec>, extra: R
       'src/payments/charge.ts': 'export const charge = 1;\n',
       'src/web/index.html': '<title>x</title>\n',
     },
+    name,
   );
   const records = join(repo.parent, 'records');
   mkdirSync(records);
@@ -44,7 +45,7 @@ export function createRunFixture(sessions: Record<string, SessionSpec>, extra: R
   return {
     ...repo,
     records,
-    worktree: (session) => join(parent, 'repo.parx', session),
+    worktree: (session) => join(parent, `${name}.parx`, session),
     record: (session) => JSON.parse(readFileSync(join(records, `${session}.json`), 'utf8')),
     isDone: (session) => existsSync(join(records, `${session}.done`)),
     starts: (session) => (existsSync(join(records, `${session}.starts`)) ? readFileSync(join(records, `${session}.starts`), 'utf8').trim().split('\n').length : 0),

@@ -1,6 +1,6 @@
 import { runCheck } from '../../ops/check.js';
 import type { GlobalOptions } from '../main.js';
-import { print, printJson, style } from '../output.js';
+import { print, printJson, safe, style } from '../output.js';
 import { describeViolation } from './describe.js';
 
 export async function checkCommand(sessions: string[], options: GlobalOptions & { json?: boolean }): Promise<number> {
@@ -19,7 +19,7 @@ export async function checkCommand(sessions: string[], options: GlobalOptions & 
     print(`${mark} ${style.bold(s.name)}  ${s.changed.length} changed file(s), ${s.violations.length} violation(s)`);
     for (const v of s.violations) print(`    ${describeViolation(v)}`);
   }
-  for (const c of result.collisions) print(style.yellow(`! ${c.path} is changed by ${c.sessions.join(' and ')}: they will conflict when merged`));
+  for (const c of result.collisions) print(style.yellow(`! ${safe(c.path)} is changed by ${c.sessions.join(' and ')}: they will conflict when merged`));
   if (total > 0) print(style.red(`\n${total} violation(s). Move those changes to the session that owns the files, or widen the owns globs.`));
   return total > 0 ? 1 : 0;
 }

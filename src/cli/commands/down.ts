@@ -1,7 +1,7 @@
 import { isLanded, type Outcome, type Refusal } from '../../core/merge-queue.js';
 import { runDown, type DownProgress, type DownResult } from '../../ops/down.js';
 import type { GlobalOptions } from '../main.js';
-import { print, printError, style } from '../output.js';
+import { print, printError, safe, style } from '../output.js';
 import { describeViolation } from './describe.js';
 
 export interface DownCommandOptions extends GlobalOptions {
@@ -61,7 +61,7 @@ function printSummary(result: DownResult): void {
     print(`${mark} ${label(name)} ${describeOutcome(outcome, name)}`);
     for (const line of describeDetails(outcome, name)) print(`    ${line}`);
     if (cleanup?.removed.length) print(style.dim(`    removed: ${cleanup.removed.join(', ')}${cleanup.backupRef ? ` (branch tip kept as ${cleanup.backupRef})` : ''}`));
-    if (cleanup?.kept) print(`    ${style.yellow('kept:')} ${cleanup.kept}`);
+    if (cleanup?.kept) print(`    ${style.yellow('kept:')} ${safe(cleanup.kept)}`);
   }
   if (result.finished) print(style.dim('\nEvery session is merged and cleaned up; the tmux session is closed.'));
 }
@@ -99,7 +99,7 @@ function describeDetails(outcome: Outcome, session: string): string[] {
 
 /** A refusal in words: what is wrong, then the lines that say what to do. */
 function describeRefusal(refusal: Refusal, session: string): { what: string; details: string[] } {
-  const list = (items: readonly string[]) => items.slice(0, 5).join(', ') + (items.length > 5 ? `, … (${items.length} in all)` : '');
+  const list = (items: readonly string[]) => safe(items.slice(0, 5).join(', ')) + (items.length > 5 ? `, … (${items.length} in all)` : '');
   switch (refusal.kind) {
     case 'dirty':
       return { what: `${refusal.files.length} uncommitted or untracked file(s) in its worktree`, details: [`${list(refusal.files)}`, 'commit them in its worktree, or run `parx down --commit-wip` to commit them as "parx: wip"'] };
@@ -119,6 +119,6 @@ function describeRefusal(refusal: Refusal, session: string): { what: string; det
     case 'no-branch':
       return { what: `its worktree exists but branch parx/${session} does not`, details: [`create it in the worktree (\`git switch -c parx/${session}\`), then run \`parx down\` again`] };
     case 'git':
-      return { what: 'git refused', details: [refusal.message] };
+      return { what: 'git refused', details: [safe(refusal.message)] };
   }
 }

@@ -1,7 +1,7 @@
 import { setPriority } from 'node:os';
 import { runGuard, type GuardEvent } from '../../ops/guard.js';
 import type { GlobalOptions } from '../main.js';
-import { print, printJson, style } from '../output.js';
+import { print, printJson, safe, style } from '../output.js';
 import { describeViolation } from './describe.js';
 
 export async function guardCommand(options: GlobalOptions & { json?: boolean }): Promise<number> {
@@ -35,7 +35,7 @@ function printHuman(event: GuardEvent): void {
       print(`${time} ${style.red('✗')} ${style.bold(event.session)} ${describeViolation(event)}${event.source === 'git' ? style.dim(' [found in git]') : ''}`);
       break;
     case 'collision':
-      print(`${time} ${style.yellow('!')} ${event.path} changed by ${event.sessions.join(' and ')}: they will conflict when merged`);
+      print(`${time} ${style.yellow('!')} ${safe(event.path)} changed by ${event.sessions.join(' and ')}: they will conflict when merged`);
       break;
     case 'ready':
       print(`${time} ${style.green('●')} watching ${event.sessions.length} worktree(s), ${event.directories} directories, ready in ${event.ms} ms`);
@@ -49,15 +49,15 @@ function printHuman(event: GuardEvent): void {
       break;
     case 'state':
       // The bell makes tmux flag the window (bell-action) for a human who is looking elsewhere.
-      if (event.state === 'waiting') print(`${time} ${style.yellow('⏸')} ${style.bold(event.session)} is waiting for you${event.detail ? `: ${event.detail}` : ''}${event.source === 'silence' ? style.dim(' (its pane went quiet)') : ''}\x07`);
+      if (event.state === 'waiting') print(`${time} ${style.yellow('⏸')} ${style.bold(event.session)} is waiting for you${event.detail ? `: ${safe(event.detail)}` : ''}${event.source === 'silence' ? style.dim(' (its pane went quiet)') : ''}\x07`);
       else print(`${time} ${style.dim('▶')} ${event.session} is ${event.state}`);
       break;
     case 'revert':
-      if (event.error) print(`${time} ${style.red('error')} could not revert ${event.path} in ${event.session}: ${event.error}`);
-      else print(`${time} ${style.yellow('↺')} ${style.bold(event.session)} ${event.path} reverted to its branch tip${event.quarantined ? `; what was written is kept in ${event.quarantined}` : ''}`);
+      if (event.error) print(`${time} ${style.red('error')} could not revert ${safe(event.path)} in ${event.session}: ${safe(event.error)}`);
+      else print(`${time} ${style.yellow('↺')} ${style.bold(event.session)} ${safe(event.path)} reverted to its branch tip${event.quarantined ? `; what was written is kept in ${safe(event.quarantined)}` : ''}`);
       break;
     case 'error':
-      print(`${time} ${style.red('error')} ${event.message}`);
+      print(`${time} ${style.red('error')} ${safe(event.message)}`);
       break;
   }
 }

@@ -1,6 +1,6 @@
 import { runStatus } from '../../ops/status.js';
 import type { GlobalOptions } from '../main.js';
-import { print, printJson, style, table } from '../output.js';
+import { print, printJson, safe, style, table } from '../output.js';
 
 export async function statusCommand(options: GlobalOptions & { json?: boolean }): Promise<number> {
   const status = await runStatus({ configPath: options.config });
@@ -21,7 +21,7 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
       String(s.changed.length),
       s.violations.length > 0 ? style.red(String(s.violations.length)) : '0',
       s.collisions.length > 0 ? style.yellow(String(s.collisions.length)) : '0',
-      s.mergeable === null ? style.dim('no branch') : s.mergeable ? style.green('clean') : style.red(`conflicts: ${s.conflicts.join(', ')}`),
+      s.mergeable === null ? style.dim('no branch') : s.mergeable ? style.green('clean') : style.red(`conflicts: ${safe(s.conflicts.join(', '))}`),
     ]);
   }
   table(rows).forEach((line) => print(`  ${line}`));
@@ -29,7 +29,7 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
   if (status.forecast.length === 0) print(style.green('Conflict forecast: no two sessions conflict with each other.'));
   else {
     print(style.yellow('Conflict forecast (pairs in merge order):'));
-    for (const f of status.forecast) print(`  ${f.sessions.join(' × ')}: ${f.files.join(', ')}`);
+    for (const f of status.forecast) print(`  ${f.sessions.join(' × ')}: ${safe(f.files.join(', '))}`);
   }
   return 0;
 }
