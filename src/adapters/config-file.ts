@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
@@ -58,6 +59,15 @@ function toConfigError(error: unknown, fallbackFile: string): ConfigError | Usag
   const where = e.mark ? ` (line ${e.mark.line + 1}, column ${e.mark.column + 1})` : '';
   const reason = e.reason ?? e.message.split('\n')[0];
   return new ConfigError(file, [{ keyPath: '', message: `cannot be parsed${where}: ${reason}` }]);
+}
+
+/** sha256 of a config file's text (undefined when it cannot be read): tells whether it changed since `up`. */
+export function getConfigDigest(file: string): string | undefined {
+  try {
+    return createHash('sha256').update(readFileSync(file)).digest('hex');
+  } catch {
+    return undefined;
+  }
 }
 
 /** Reads a `taskFile`, relative to the config file's directory. */

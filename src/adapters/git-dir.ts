@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, realpathSync, statSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 
 /**
@@ -39,12 +39,23 @@ export function findCommonDir(from: string): string | undefined {
   }
 }
 
-/** realpath when the path exists, so /tmp and /private/tmp (macOS) compare equal. */
-export function realpath(path: string): string {
+/**
+ * The path the file system will really write for `path`, whether or not it exists: every
+ * symlink on the way is followed, a dangling one too (writing through `docs/f -> ../src/b/new.ts`
+ * creates src/b/new.ts), and a path that does not exist yet is its deepest existing ancestor's
+ * real path plus the rest. Also makes /tmp and /private/tmp (macOS) compare equal.
+ */
+export function realpath(path: string, depth = 0): string {
   try {
     return realpathSync(path);
   } catch {
+    // Missing, or a dangling symlink (a loop, past 40 hops, is left as it is).
+    try {
+      if (depth < 40 && lstatSync(path).isSymbolicLink()) return realpath(resolve(dirname(path), readlinkSync(path)), depth + 1);
+    } catch {
+      // does not exist at all
+    }
     const parent = dirname(path);
-    return parent === path ? path : resolve(realpath(parent), basename(path));
+    return parent === path ? path : resolve(realpath(parent, depth), basename(path));
   }
 }

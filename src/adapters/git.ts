@@ -1,4 +1,5 @@
-import { basename, dirname } from 'node:path';
+import { homedir } from 'node:os';
+import { basename, dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
 import { realpath } from './git-dir.js';
 import { ToolError, UsageError } from '../core/errors.js';
@@ -56,15 +57,32 @@ export interface RepoLocation {
   commonDir: string;
 }
 
-export async function locateRepo(cwd: string): Promise<RepoLocation> {
+/** Where `cwd` is: its worktree, the common dir, and the main worktree (none for a bare repository). */
+export async function locateRepo(cwd: string): Promise<Omit<RepoLocation, 'root'> & { mainWorktree: string | undefined }> {
   const out = await tryGit(cwd, ['rev-parse', '--path-format=absolute', '--show-toplevel', '--git-common-dir']);
   const [toplevel, commonDir] = out?.trim().split('\n') ?? [];
   if (!toplevel || !commonDir) {
     throw new UsageError(`not a git repository (or not inside its work tree): ${cwd}`);
   }
-  // The common dir of a non-bare repository is the main worktree's `.git`.
-  const root = basename(commonDir) === '.git' ? dirname(commonDir) : (await listWorktrees(toplevel))[0]!.path;
-  return { toplevel: realpath(toplevel), root: realpath(root), commonDir: realpath(commonDir) };
+  // The common dir of a non-bare repository is usually the main worktree's `.git`; otherwise the
+  // first worktree git lists is the main one, unless it is the bare repository itself.
+  let mainWorktree: string | undefined = dirname(commonDir);
+  if (basename(commonDir) !== '.git') {
+    const first = (await listWorktrees(toplevel))[0];
+    mainWorktree = first && !first.bare ? first.path : undefined;
+  }
+  return { toplevel: realpath(toplevel), mainWorktree: mainWorktree && realpath(mainWorktree), commonDir: realpath(commonDir) };
+}
+
+/**
+ * git's user-wide ignore file: `core.excludesFile`, else `$XDG_CONFIG_HOME/git/ignore` (or
+ * `~/.config/git/ignore`). Resolved once by `up` and recorded, so that the hook, the guard and
+ * `check` all judge by the same rules even if an agent rewrites the user's git config later.
+ */
+export async function getExcludesFile(cwd: string): Promise<string> {
+  const configured = (await tryGit(cwd, ['config', '--path', '--get', 'core.excludesFile']))?.trim();
+  if (configured) return resolve(cwd, configured);
+  return join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'git', 'ignore');
 }
 
 export async function getCurrentBranch(cwd: string): Promise<string | undefined> {
@@ -86,6 +104,12 @@ export async function listBranchTips(cwd: string, prefix: string): Promise<Map<s
   );
 }
 
+/** Whether `path` is tracked in the worktree: in its index or in its HEAD commit. */
+export async function isTracked(worktree: string, path: string): Promise<boolean> {
+  const out = await runGit(worktree, ['--literal-pathspecs', 'ls-files', '-z', '--with-tree=HEAD', '--', path]);
+  return out !== '';
+}
+
 /** Every file in a commit's tree, repository-relative. `-z`: names are not quoted or escaped. */
 export async function listTreeFiles(cwd: string, ref: string): Promise<string[]> {
   const out = await runGit(cwd, ['ls-tree', '-r', '-z', '--name-only', '--full-tree', ref]);
@@ -99,12 +123,14 @@ export async function listWorktrees(cwd: string): Promise<WorktreeFact[]> {
   let current: WorktreeFact | undefined;
   for (const field of out.split('\0')) {
     if (field.startsWith('worktree ')) {
-      current = { path: realpath(field.slice('worktree '.length)), branch: undefined, prunable: false };
+      current = { path: realpath(field.slice('worktree '.length)), branch: undefined, prunable: false, bare: false };
       facts.push(current);
     } else if (current && field.startsWith('branch refs/heads/')) {
       current.branch = field.slice('branch refs/heads/'.length);
     } else if (current && field.startsWith('prunable')) {
       current.prunable = true;
+    } else if (current && field === 'bare') {
+      current.bare = true;
     }
   }
   return facts;
@@ -147,11 +173,11 @@ async function listDiff(cwd: string, range: string[]): Promise<PathChange[]> {
  * Uncommitted and untracked (not ignored) changes in a worktree, against its HEAD; with
  * `untracked: false`, only staged or unstaged changes to tracked files.
  */
-export async function listWorktreeChanges(worktree: string, options: { untracked: boolean } = { untracked: true }): Promise<PathChange[]> {
+export async function listWorktreeChanges(worktree: string, options: { untracked: boolean; excludesFile?: string | undefined } = { untracked: true }): Promise<PathChange[]> {
   // --no-optional-locks: plain `git status` refreshes and rewrites the index under index.lock,
   // which makes the agent's own `git add`/`git commit` in that worktree fail at that moment.
   const untracked = options.untracked ? '--untracked-files=all' : '--untracked-files=no';
-  const out = await runGit(worktree, ['--no-optional-locks', 'status', '--porcelain', '-z', untracked, '--no-renames']);
+  const out = await runGit(worktree, [...excludesFileOption(options.excludesFile), '--no-optional-locks', 'status', '--porcelain', '-z', untracked, '--no-renames']);
   return out
     .split('\0')
     .filter((entry) => entry.length > 3)
@@ -162,6 +188,20 @@ export async function listWorktreeChanges(worktree: string, options: { untracked
       if (xy.includes('D')) return { path, change: 'unlink' as const };
       return { path, change: 'change' as const };
     });
+}
+
+/**
+ * The run's recorded user-wide ignore file for one git call: an agent that rewrites
+ * `~/.gitconfig` or `~/.config/git/ignore` later cannot hide a folder from `parx check`.
+ */
+function excludesFileOption(excludesFile: string | undefined): string[] {
+  return excludesFile ? ['-c', `core.excludesFile=${excludesFile}`] : [];
+}
+
+/** Tracked files that the ignore rules match: git tracks them anyway, so they are never "ignored". */
+export async function listTrackedIgnored(worktree: string, excludesFile: string | undefined): Promise<string[]> {
+  const out = await runGit(worktree, [...excludesFileOption(excludesFile), 'ls-files', '-z', '--cached', '--ignored', '--exclude-standard']);
+  return out.split('\0').filter(Boolean);
 }
 
 /** Commits on `branch` that `base` does not have. */

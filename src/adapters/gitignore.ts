@@ -12,6 +12,8 @@ import ignore, { type Ignore } from 'ignore';
  */
 export class GitIgnoreRules {
   private readonly byDir = new Map<string, Ignore>();
+  /** Tracked files the rules match, and the folders above them: never ignored. */
+  private readonly tracked = new Set<string>();
   /** Rules that apply at the root before the root `.gitignore`. */
   private readonly sharedText: string;
 
@@ -33,8 +35,19 @@ export class GitIgnoreRules {
     }
   }
 
+  /**
+   * Files git tracks although the rules match them (`git ls-files --ignored --cached`): git
+   * shows and merges their changes, so they, and the folders holding them, are never ignored.
+   */
+  addTracked(paths: Iterable<string>): void {
+    for (const path of paths) {
+      for (let end = path.length; end > 0; end = path.lastIndexOf('/', end - 1)) this.tracked.add(path.slice(0, end));
+    }
+  }
+
   /** Whether git would ignore `path` (repository-relative, '/'-separated). */
   isIgnored(path: string, isDirectory: boolean): boolean {
+    if (this.tracked.has(path)) return false;
     let ignored = false;
     let end = -1;
     do {

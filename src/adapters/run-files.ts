@@ -61,6 +61,17 @@ export class RunFiles {
     return readJsonFile<AgentStateRecord>(this.agentStatePath(session));
   }
 
+  /**
+   * A copy of git's user-wide ignore file as it was at `up`: the hook, the guard and `check`
+   * read this copy, so an agent that rewrites `~/.config/git/ignore` (or points git at another
+   * file) cannot make another session's folder "ignored". Returns its path.
+   */
+  async snapshotExcludesFile(source: string): Promise<string> {
+    const path = join(this.dir, 'excludes');
+    await writeAtomically(path, await readFile(source, 'utf8').catch(() => ''));
+    return path;
+  }
+
   promptPath(session: string): string {
     return join(this.dir, 'prompts', `${session}.md`);
   }

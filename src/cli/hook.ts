@@ -10,6 +10,10 @@ import { HOOK_EVENTS, runHook, type HookEvent } from '../ops/hook.js';
  */
 export async function hookMain(args: readonly string[]): Promise<void> {
   const event = args[0];
+  const option = (name: string) => {
+    const at = args.indexOf(name);
+    return at > 0 ? args[at + 1] : undefined;
+  };
   if (!HOOK_EVENTS.includes(event as HookEvent)) {
     process.stderr.write(`parx hook: unknown event "${event ?? ''}"; expected one of ${HOOK_EVENTS.join(', ')}\n`);
     process.exit(1);
@@ -17,7 +21,7 @@ export async function hookMain(args: readonly string[]): Promise<void> {
   try {
     const text = readStdin();
     const payload = text.trim() === '' ? {} : (JSON.parse(text) as unknown);
-    const outcome = await runHook(event as HookEvent, { payload, cwd: process.cwd(), env: process.env });
+    const outcome = await runHook(event as HookEvent, { payload, cwd: process.cwd(), env: process.env, commonDir: option('--common-dir'), session: option('--session') });
     if (outcome.message) process.stderr.write(`${outcome.message}\n`);
     process.exit(outcome.exitCode);
   } catch (error) {

@@ -35,11 +35,14 @@ export function getWriteTargets(payload: unknown): WriteTargets | undefined {
 /**
  * Target paths of a Codex `apply_patch` envelope: every `*** Add File:`, `*** Update File:`,
  * `*** Delete File:` and `*** Move to:` line (a move writes both its source and destination).
+ * Codex trims each header line before it reads it (leading spaces and tabs are accepted), so
+ * this does too; a trimmed line that only looks like a header (a context line) counts as well,
+ * which can only deny more, never allow more.
  */
 export function parsePatchTargets(patch: string): string[] {
   const targets: string[] = [];
   for (const line of patch.split(/\r?\n/)) {
-    const match = /^\*\*\* (?:Add File|Update File|Delete File|Move to): (.+)$/.exec(line.trimEnd());
+    const match = /^\*\*\* (?:Add File|Update File|Delete File|Move to): (.+)$/.exec(line.trim());
     if (match && !targets.includes(match[1]!.trim())) targets.push(match[1]!.trim());
   }
   return targets;

@@ -1,60 +1,101 @@
-import { isAbsolute, relative, resolve, sep } from 'node:path';
-import type { WriteTargets } from './hook-payload.js';
-import { createOwnership, isAlwaysIgnored } from './ownership.js';
+import { isAbsolute, relative, sep } from 'node:path';
+import { createOwnership, type Verdict } from './ownership.js';
 
 /**
  * Whether an agent may write the files it is about to write, decided before the write happens
  * (`parx hook check-write`). Pure: the policy is what `parx up` wrote for the run; the caller
- * resolves real paths and knows git's ignore rules.
+ * resolves every target to an absolute real path (symlinks followed) and knows git's ignore rules.
  */
 
 export interface HookPolicy {
-  version: 1;
+  version: 2;
   /** The main worktree. */
   root: string;
+  /** The git common dir: objects, refs, config, hooks and parx's own run files. */
+  commonDir: string;
+  /** The copy `up` made of git's user-wide ignore file (the hook, the guard and check all read it). */
+  excludesFile: string;
+  /**
+   * Files outside the repository that change what git ignores or how it behaves for every
+   * worktree (`~/.gitconfig`, the excludes file…): an agent that rewrites them could hide
+   * another session's folder from git, so they are never writable through a hooked tool.
+   */
+  gitSources: string[];
   shared: string[];
   sessions: Array<{ name: string; owns: string[]; worktree: string }>;
 }
 
-export type WriteDecision = { allow: true } | { allow: false; path: string; reason: string };
+export type WriteDecision = { allow: true } | { allow: false; path: string; reason: string; owner?: string };
 
 /**
- * Denies the first target that the session may not write: a path in its worktree that it
- * does not own (and git does not ignore), or any path in another session's worktree or in the
- * main checkout. Paths outside the repository are not parx's business.
+ * Denies the first target the session may not write: anything of git's (a `.git` segment
+ * anywhere, the common dir, git's user-wide config and ignore files), a path in its worktree
+ * that it does not own (unless git ignores it and does not track it), or any path in another
+ * session's worktree or in the main checkout. Other paths outside the repository are not
+ * parx's business. `targets` are absolute real paths.
  */
-export function judgeWrites(policy: HookPolicy, session: string, targets: WriteTargets, isIgnored: (path: string) => boolean): WriteDecision {
+export function judgeWrites(policy: HookPolicy, session: string, targets: readonly string[], isIgnored: (path: string) => boolean): WriteDecision {
   const self = policy.sessions.find((s) => s.name === session);
   if (!self) return { allow: true };
   const ownership = createOwnership(policy.sessions, policy.shared);
-  const owns = self.owns.join(', ');
-  for (const target of targets.paths) {
-    const absolute = isAbsolute(target) ? resolve(target) : resolve(targets.cwd ?? self.worktree, target);
-    const inOwn = within(self.worktree, absolute);
-    if (inOwn !== undefined) {
-      if (inOwn === '' || isAlwaysIgnored(inOwn)) continue;
-      const verdict = ownership.classify(session, inOwn);
-      if (verdict.kind === 'owned' || verdict.kind === 'shared' || isIgnored(inOwn)) continue;
-      const reason =
-        verdict.kind === 'trespass'
-          ? `parx: ${inOwn} belongs to session "${verdict.owner}"; session "${session}" owns only ${owns}. Do not change it, and do not work around this by other means: stop and report to the human what you need changed in ${inOwn}, so they can coordinate with "${verdict.owner}".`
-          : `parx: ${inOwn} is outside what session "${session}" owns (${owns}), and no session owns it. Do not change it: stop and report to the human why you need to.`;
-      return { allow: false, path: inOwn, reason };
-    }
-    const other = policy.sessions.find((s) => s.name !== session && within(s.worktree, absolute) !== undefined);
-    if (other) {
-      return { allow: false, path: absolute, reason: `parx: ${absolute} is in the worktree of session "${other.name}". Work only in your own worktree, ${self.worktree}: stop and report what you need from "${other.name}".` };
-    }
-    if (within(policy.root, absolute) !== undefined) {
-      return { allow: false, path: absolute, reason: `parx: ${absolute} is in the main checkout, which no session may change. Work only in your own worktree, ${self.worktree}.` };
-    }
+  for (const target of targets) {
+    const denial = judgeOne(policy, self, target, (path) => ownership.classify(session, path), isIgnored);
+    if (denial) return denial;
   }
   return { allow: true };
 }
 
-/** `path` relative to `dir` with '/' separators when it is inside it, else undefined. */
-function within(dir: string, path: string): string | undefined {
+function judgeOne(
+  policy: HookPolicy,
+  self: HookPolicy['sessions'][number],
+  target: string,
+  classify: (path: string) => Verdict,
+  isIgnored: (path: string) => boolean,
+): Extract<WriteDecision, { allow: false }> | undefined {
+  const session = self.name;
+  if (hasGitSegment(target) || within(policy.commonDir, target) !== undefined) {
+    return { allow: false, path: target, reason: `parx: ${target} is git's own data; no session may write it. Work only in the files of your worktree, ${self.worktree}.` };
+  }
+  if (policy.gitSources.includes(target)) {
+    return { allow: false, path: target, reason: `parx: ${target} configures git for every session (what it ignores, how it behaves); no session may change it. Stop and report to the human why you need to.` };
+  }
+  const inOwn = within(self.worktree, target);
+  if (inOwn !== undefined) {
+    if (inOwn === '') return undefined;
+    const verdict = classify(inOwn);
+    if (verdict.kind === 'owned' || verdict.kind === 'shared' || isIgnored(inOwn)) return undefined;
+    const owns = self.owns.join(', ');
+    if (verdict.kind === 'trespass') {
+      return {
+        allow: false,
+        path: inOwn,
+        owner: verdict.owner,
+        reason: `parx: ${inOwn} belongs to session "${verdict.owner}"; session "${session}" owns only ${owns}. Do not change it, and do not work around this by other means: stop and report to the human what you need changed in ${inOwn}, so they can coordinate with "${verdict.owner}".`,
+      };
+    }
+    return { allow: false, path: inOwn, reason: `parx: ${inOwn} is outside what session "${session}" owns (${owns}), and no session owns it. Do not change it: stop and report to the human why you need to.` };
+  }
+  const other = policy.sessions.find((s) => s.name !== session && within(s.worktree, target) !== undefined);
+  if (other) {
+    return { allow: false, path: target, owner: other.name, reason: `parx: ${target} is in the worktree of session "${other.name}". Work only in your own worktree, ${self.worktree}: stop and report what you need from "${other.name}".` };
+  }
+  if (within(policy.root, target) !== undefined) {
+    return { allow: false, path: target, reason: `parx: ${target} is in the main checkout, which no session may change. Work only in your own worktree, ${self.worktree}.` };
+  }
+  return undefined;
+}
+
+/** Whether any segment of the path is `.git`: a repository's data, a worktree's link to it, or a nested repository. */
+export function hasGitSegment(path: string): boolean {
+  return path.split(/[\\/]/).some((segment) => segment.toLowerCase() === '.git');
+}
+
+/**
+ * `path` relative to `dir` with '/' separators when it is inside it (or is it: ''), else
+ * undefined. By segments: `<dir>/..notes.md` is inside, `<dir>/../x` is not.
+ */
+export function within(dir: string, path: string): string | undefined {
   const rel = relative(dir, path);
-  if (rel.startsWith('..') || isAbsolute(rel)) return undefined;
+  if (rel === '..' || rel.startsWith(`..${sep}`) || isAbsolute(rel)) return undefined;
   return rel.split(sep).join('/');
 }

@@ -46,7 +46,12 @@ export function createOwnership(sessions: readonly OwnedSession[], shared: reado
   };
 }
 
-/** Paths that never count as a session's change: git's own data and installed dependencies. */
+/**
+ * Paths that never count as a session's change: the worktree's own `.git` (git's link to its
+ * data). Nothing else is skipped by name: a `node_modules` or `.git` deeper in the tree is
+ * judged like any path unless git's ignore rules say otherwise (`src/b/node_modules/x.js` is
+ * session b's, and mergeable, when the repository ignores only `/node_modules`).
+ */
 export function isAlwaysIgnored(path: string): boolean {
-  return /(^|\/)(\.git|node_modules)(\/|$)/.test(path);
+  return path === '.git' || path.startsWith('.git/');
 }

@@ -1,3 +1,5 @@
+import type { ParxConfig } from './config-validate.js';
+
 /**
  * What parx remembers about a run, kept in `<git-common-dir>/parx/state.json`.
  * Types only: reading and writing are in adapters/run-files.ts.
@@ -22,6 +24,15 @@ export interface RunState {
   root: string;
   base: string;
   configFile: string;
+  /**
+   * The configuration the run started with, validated (tasks resolved): every command but
+   * `up` and `plan` decides from it, never from a config file an agent could have written.
+   */
+  config?: ParxConfig;
+  /** sha256 of the config file's text when `up` read it, to tell the human when it changed. */
+  configDigest?: string;
+  /** The copy `up` made of git's user-wide ignore file (`core.excludesFile`), read instead of it. */
+  excludesFile?: string;
   tmuxSession: string;
   sessions: Record<string, SessionState>;
   /** The progress of `parx down`, so that a run killed at any point is finished by the next. */

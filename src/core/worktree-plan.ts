@@ -10,6 +10,8 @@ export interface WorktreeFact {
   branch: string | undefined;
   /** The directory is gone but git still has it registered. */
   prunable: boolean;
+  /** The bare repository itself (listed first by `git worktree list` when bare). */
+  bare?: boolean;
 }
 
 export interface WorktreeFacts {

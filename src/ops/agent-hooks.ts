@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { realpath } from '../adapters/git-dir.js';
 import { getClaudeSettings, getCodexArgs, getGeminiSettings, getSessionAgentKind, quoteShellWord, type AgentKind, type HookCommands } from '../core/agent-hooks.js';
@@ -20,28 +21,38 @@ export interface AgentHookSetup {
 }
 
 /** The hook policy for every configured session (a session's hook must know the others' worktrees). */
-export async function writeHookPolicy(project: Project, worktreeOf: (session: SessionConfig) => string): Promise<void> {
+export async function writeHookPolicy(project: Project, excludes: { snapshot: string; source: string }, worktreeOf: (session: SessionConfig) => string): Promise<void> {
+  const xdg = process.env.XDG_CONFIG_HOME || join(homedir(), '.config');
+  const gitSources = [excludes.source, join(homedir(), '.gitconfig'), join(xdg, 'git', 'config'), join(xdg, 'git', 'ignore')];
   await project.files.writePolicy({
-    version: 1,
+    version: 2,
     root: project.root,
+    commonDir: project.commonDir,
+    excludesFile: excludes.snapshot,
+    gitSources: [...new Set(gitSources.map((p) => realpath(p)))],
     shared: project.config.shared,
     sessions: project.config.sessions.map((s) => ({ name: s.name, owns: s.owns, worktree: realpath(worktreeOf(s)) })),
   });
 }
 
 /**
- * The shell command line that runs `parx hook <event>` (agents and git run hooks through a
- * shell; every word is a path parx knows or a constant, quoted). Node starts without
- * NODE_EXTRA_CA_CERTS: the hook makes no TLS connection, and where that variable is set (as on
- * many corporate machines) every Node start parses a CA bundle, ~30 ms of a ~60 ms start.
+ * The shell command line that runs `parx hook <event>` for one session of this run (agents and
+ * git run hooks through a shell; every word is a path parx knows or a constant, quoted). The run
+ * and the session are fixed here, at `up`: the hook never looks for them in what the agent sends.
+ * Node starts without NODE_EXTRA_CA_CERTS: the hook makes no TLS connection, and where that
+ * variable is set (as on many corporate machines) every Node start parses a CA bundle, ~30 ms
+ * of a ~60 ms start.
  */
-export function getHookCommand(event: string): string {
-  return ['env', '-u', 'NODE_EXTRA_CA_CERTS', process.execPath, join(PACKAGE_ROOT, 'bin', 'parx.js'), 'hook', event].map(quoteShellWord).join(' ');
+export function getHookCommand(event: string, commonDir: string, session?: string): string {
+  const words = ['env', '-u', 'NODE_EXTRA_CA_CERTS', process.execPath, join(PACKAGE_ROOT, 'bin', 'parx.js'), 'hook', event, '--common-dir', commonDir];
+  if (session) words.push('--session', session);
+  return words.map(quoteShellWord).join(' ');
 }
 
 export async function prepareAgentHooks(project: Project, session: SessionConfig): Promise<AgentHookSetup> {
   const kind = getSessionAgentKind(session.agent);
-  const commands: HookCommands = { checkWrite: getHookCommand('check-write'), working: getHookCommand('working'), waiting: getHookCommand('waiting') };
+  const hook = (event: string) => getHookCommand(event, project.commonDir, session.name);
+  const commands: HookCommands = { checkWrite: hook('check-write'), working: hook('working'), waiting: hook('waiting') };
   switch (kind) {
     case 'claude': {
       const file = await project.files.writeHookSettings(session.name, 'claude', getClaudeSettings(commands));

@@ -47,7 +47,7 @@ export async function checkSessions(project: Project, live: readonly LiveSession
 async function getSessionChanges(project: Project, ownership: Ownership, session: LiveSession): Promise<SessionChanges> {
   const [committed, uncommitted] = await Promise.all([
     session.hasBranch ? listCommittedChanges(project.root, `refs/heads/${project.base}`, `refs/heads/${session.branch}`) : [],
-    session.hasWorktree ? listWorktreeChanges(session.worktree) : [],
+    session.hasWorktree ? listWorktreeChanges(session.worktree, { untracked: true, excludesFile: project.state?.excludesFile }) : [],
   ]);
   const changed = mergeChanges(committed, uncommitted);
   const violations = changed.flatMap((c) => judgeChange(ownership, session.name, c) ?? []);

@@ -27,7 +27,7 @@ export async function installCommitGate(project: Project, worktrees: readonly st
   const userHooks = resolve(project.root, (await runGit(project.root, ['rev-parse', '--git-path', 'hooks'])).trim());
   const dir = join(project.files.dir, 'githooks');
   await mkdir(dir, { recursive: true });
-  const gate = getHookCommand('pre-commit');
+  const gate = getHookCommand('pre-commit', project.commonDir);
   for (const name of CLIENT_HOOKS) {
     const user = quoteShellWord(join(userHooks, name));
     const lines = ['#!/bin/sh', `# parx (guard.commitHook): runs the repository's own ${name} hook${name === 'pre-commit' ? ' after the ownership gate' : ''}.`];

