@@ -27,8 +27,8 @@ export function watchTreeWithChokidar(options: TreeWatcherOptions): TreeWatcher 
     if (toRelative(path) === '') options.onRootGone();
   });
   watcher.on('error', (error) => options.onError(error as Error));
-  const ready = new Promise<{ directories: number }>((resolve) => {
-    watcher.on('ready', () => resolve({ directories: Object.keys(watcher.getWatched()).length }));
+  const ready = new Promise<{ directories: number; polled: string[] }>((resolve) => {
+    watcher.on('ready', () => resolve({ directories: Object.keys(watcher.getWatched()).length, polled: [] }));
   });
   return { ready, close: () => void watcher.close() };
 }

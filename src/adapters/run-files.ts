@@ -1,7 +1,7 @@
 import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { HookPolicy } from '../core/hook-policy.js';
-import type { AgentStateRecord, RunEvent, RunState } from '../core/run-state.js';
+import type { AgentStateRecord, GuardHealth, RunEvent, RunState } from '../core/run-state.js';
 
 /**
  * The files parx keeps under `<git-common-dir>/parx/`: never in a working tree, so no agent
@@ -119,15 +119,30 @@ export class RunFiles {
       }
       const holder = Number(await readFile(path, 'utf8').catch(() => '0'));
       if (holder === process.pid) return true;
-      if (isAlive(holder)) return false;
+      if (isProcessAlive(holder)) return false;
       await rm(path, { force: true });
     }
     return false;
   }
 
+  /** The pid of the guard that records, if one took the lock (it may have died since). */
+  async readGuardPid(): Promise<number | undefined> {
+    const pid = Number(await readFile(join(this.dir, 'guard.pid'), 'utf8').catch(() => ''));
+    return Number.isInteger(pid) && pid > 0 ? pid : undefined;
+  }
+
   async releaseGuardLock(): Promise<void> {
     const path = join(this.dir, 'guard.pid');
     if (Number(await readFile(path, 'utf8').catch(() => '0')) === process.pid) await rm(path, { force: true });
+  }
+
+  /** The recording guard's health, for `parx status`: who it is, and which folders it can only poll. */
+  async writeGuardHealth(health: GuardHealth): Promise<void> {
+    await writeAtomically(join(this.dir, 'guard.json'), `${JSON.stringify(health)}\n`);
+  }
+
+  async readGuardHealth(): Promise<GuardHealth | undefined> {
+    return readJsonFile<GuardHealth>(join(this.dir, 'guard.json'));
   }
 
   async writePrompt(session: string, text: string): Promise<string> {
@@ -138,7 +153,7 @@ export class RunFiles {
   }
 }
 
-function isAlive(pid: number): boolean {
+export function isProcessAlive(pid: number): boolean {
   if (!Number.isInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);

@@ -62,3 +62,11 @@ export interface AgentStateRecord {
   /** What the agent said, e.g. the text of a Claude Code notification. */
   detail?: string;
 }
+
+/** `<git-common-dir>/parx/guard.json`, written by the recording guard. */
+export interface GuardHealth {
+  pid: number;
+  time: string;
+  /** `session:folder` of every folder the kernel would not watch (polled instead). */
+  polling: string[];
+}

@@ -39,18 +39,20 @@ export class AgentStateTracker {
     private readonly silenceMs: number,
   ) {}
 
-  /** Reads what agents reported so far (no announcement), then follows new reports. */
+  /**
+   * Follows the agents' reports, and announces the states they had reported before this guard
+   * started: an agent that stopped to wait for the human a moment before the guard was ready
+   * (its Stop hook ran first) must still be announced.
+   */
   async start(): Promise<void> {
     const dir = this.files.agentsDir;
     await mkdir(dir, { recursive: true });
-    for (const session of this.sessions) {
-      const record = await this.files.readAgentState(session);
-      if (record) this.known.set(session, record.state);
-    }
+    // Watch first, then read: a report written in between is seen by one or the other.
     this.watcher = watch(dir, (_, name) => {
       const session = name?.toString().replace(/\.json$/, '');
       if (session && this.sessions.includes(session) && name?.toString().endsWith('.json')) void this.reread(session);
     });
+    await Promise.all(this.sessions.map((session) => this.reread(session)));
   }
 
   close(): void {

@@ -1,7 +1,8 @@
-import { existsSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, readFileSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { restorePathFromHead } from '../adapters/git-restore.js';
+import { getBlobId, restorePathFromHead } from '../adapters/git-restore.js';
 import type { RunFiles } from '../adapters/run-files.js';
 
 export interface RevertOutcome {
@@ -14,28 +15,43 @@ export interface RevertOutcome {
  * `guard.onViolation: revert`: a file a session wrote outside its ownership is put back as its
  * branch tip has it, after what was written is saved under
  * `<git-common-dir>/parx/quarantine/<session>/<time>/<path>`, so nothing is lost. One revert at
- * a time per worktree (they share its index), and the guard's own restore is not judged again.
+ * a time per worktree (they share its index).
+ *
+ * The watcher reports parx's own restore too. That echo is recognised by content, not by time:
+ * the file as the branch tip has it (the blob id git would give it), or absent when the tip has
+ * no such file. A second write that lands a moment after the restore differs, and is reverted.
  */
 export class Reverter {
   private readonly queues = new Map<string, Promise<unknown>>();
-  /** `session\0path` → when parx last restored it: the watcher reports parx's own write too. */
-  private readonly restoredAt = new Map<string, number>();
+  /** `worktree\0path` → what the restore leaves there: a blob id, or null for "no file". */
+  private readonly restored = new Map<string, string | null>();
 
   constructor(private readonly files: RunFiles) {}
 
-  /** Whether a change event at this path is the echo of a restore parx just made. */
-  isOwnEcho(session: string, path: string, now = Date.now()): boolean {
-    const at = this.restoredAt.get(`${session}\0${path}`);
-    return at !== undefined && now - at < 1000;
+  /** Whether the path, as it is now, is exactly what parx's last restore of it left. */
+  isOwnEcho(worktree: string, path: string): boolean {
+    const key = `${worktree}\0${path}`;
+    if (!this.restored.has(key)) return false;
+    const expected = this.restored.get(key)!;
+    const file = join(worktree, path);
+    if (expected === null) return !existsSync(file);
+    try {
+      return getBlobIdOf(readFileSync(file)) === expected;
+    } catch {
+      return false;
+    }
   }
 
-  revert(session: string, worktree: string, path: string): Promise<RevertOutcome> {
+  /** Reverts the path; undefined when there was nothing to do (it already is as the tip has it). */
+  revert(session: string, worktree: string, path: string): Promise<RevertOutcome | undefined> {
     const next = (this.queues.get(worktree) ?? Promise.resolve()).then(() => this.revertNow(session, worktree, path));
     this.queues.set(worktree, next.catch(() => {}));
     return next;
   }
 
-  private async revertNow(session: string, worktree: string, path: string): Promise<RevertOutcome> {
+  private async revertNow(session: string, worktree: string, path: string): Promise<RevertOutcome | undefined> {
+    // Queued behind a restore of the same path that already put it back: nothing to do.
+    if (this.isOwnEcho(worktree, path)) return undefined;
     const file = join(worktree, path);
     let quarantined: string | undefined;
     if (existsSync(file)) {
@@ -43,9 +59,14 @@ export class Reverter {
       await mkdir(dirname(quarantined), { recursive: true });
       await copyFile(file, quarantined);
     }
-    this.restoredAt.set(`${session}\0${path}`, Date.now());
+    // What the restore will leave, known before it runs: its echo may be judged before it returns.
+    this.restored.set(`${worktree}\0${path}`, (await getBlobId(worktree, `HEAD:${path}`)) ?? null);
     const error = await restorePathFromHead(worktree, path);
-    this.restoredAt.set(`${session}\0${path}`, Date.now());
     return { ...(quarantined ? { quarantined } : {}), ...(error ? { error } : {}) };
   }
+}
+
+/** git's id for a blob with this content (`git hash-object`), without a process. */
+function getBlobIdOf(content: Buffer): string {
+  return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
 }

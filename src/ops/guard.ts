@@ -14,14 +14,15 @@ import { Reverter, type RevertOutcome } from './guard-revert.js';
 import { AgentStateTracker, getSilenceMs, type StateChange } from './guard-agent-states.js';
 import { getSessionAgentKind, hasHooks } from '../core/agent-hooks.js';
 import { getLiveSessions, type LiveSession } from './sessions.js';
+import { describeWatchFailure } from './guard-health.js';
 
 export type GuardEvent = RunEvent &
   (
     | ({ type: 'violation'; source: 'git' | 'watch' } & Violation)
     | { type: 'collision'; path: string; sessions: string[]; source: 'git' | 'watch' }
-    | { type: 'ready'; sessions: string[]; directories: number; ms: number }
+    | { type: 'ready'; sessions: string[]; directories: number; polled: number; ms: number }
     | { type: 'watch'; session: string; state: 'watching' | 'gone' }
-    | { type: 'error'; message: string }
+    | { type: 'error'; message: string; code?: string }
     | { type: 'role'; role: 'recorder' | 'observer' }
     | ({ type: 'state' } & StateChange)
     | ({ type: 'revert'; session: string; path: string } & RevertOutcome)
@@ -37,8 +38,16 @@ export interface GuardOptions extends ProjectOptions {
   pollMs?: number;
 }
 
-/** `parx guard`: reconcile from git, then watch every worktree until `signal` aborts. */
-export async function runGuard(options: GuardOptions): Promise<void> {
+export interface GuardResult {
+  /** Why the guard stopped by itself (its repository or run is gone); undefined when stopped by `signal`. */
+  stoppedBecause: string | undefined;
+}
+
+/**
+ * `parx guard`: watch every worktree, reconcile from git, then follow changes until `signal`
+ * aborts, or until there is nothing left to guard (the repository deleted, the run over).
+ */
+export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   const started = performance.now();
   const project = await loadProject(options);
   const state = await project.files.readState();
@@ -53,6 +62,9 @@ export async function runGuard(options: GuardOptions): Promise<void> {
   // The ignore sources `up` recorded (the ones the hook reads too), not whatever they are now.
   const excludesFile = state?.excludesFile ?? (await getExcludesFile(project.root));
   const watchers = new Map<string, TreeWatcher>();
+  /** `session:dir` of every folder the kernel would not watch, polled instead. */
+  const polling: string[] = [];
+  const writeHealth = () => project.files.writeGuardHealth({ pid: process.pid, time: new Date().toISOString(), polling }).catch(() => {});
 
   // Only one guard per repository records to events.jsonl and marks panes (the pane's, usually);
   // a second one, say `parx guard --json` piped into a tool, only prints.
@@ -76,12 +88,14 @@ export async function runGuard(options: GuardOptions): Promise<void> {
   const worktreeOf = new Map<string, string>();
   const revert = async (session: string, path: string) => {
     const outcome = await reverter!.revert(session, worktreeOf.get(session)!, path);
+    if (!outcome) return;
     const said = outcome.error ? `could not revert ${path} in ${session}: ${outcome.error}` : `reverted ${path} in ${session}${outcome.quarantined ? `; what it wrote is in ${outcome.quarantined}` : ''}`;
     emit({ type: 'revert', session, path, ...outcome }, `parx: ${said}`);
   };
 
   const record = (session: string, change: PathChange, source: 'git' | 'watch') => {
-    if (isAlwaysIgnored(change.path) || reverter?.isOwnEcho(session, change.path)) return;
+    const worktree = worktreeOf.get(session);
+    if (isAlwaysIgnored(change.path) || (reverter && worktree && reverter.isOwnEcho(worktree, change.path))) return;
     changed.get(session)!.add(change.path);
     const violation = judgeChange(ownership, session, change);
     if (violation && reverter && recording && source === 'watch') void revert(session, change.path).catch((e: Error) => emit({ type: 'error', message: e.message }));
@@ -118,6 +132,12 @@ export async function runGuard(options: GuardOptions): Promise<void> {
         emit({ type: 'watch', session: session.name, state: 'gone' });
       },
       onError: (error) => emit({ type: 'error', message: `${session.name}: ${error.message}` }),
+      onPolling: (dir, error) => {
+        // Loud: a folder the kernel will not watch is slower to guard, and the user can fix it.
+        polling.push(`${session.name}:${dir || '.'}`);
+        emit({ type: 'error', code: error.code ?? 'EWATCH', message: describeWatchFailure(session.name, dir, error.code) }, `parx: cannot watch ${session.name}/${dir}; polling it (see the guard pane)`);
+        if (recording) void writeHealth();
+      },
     };
     worktreeOf.set(session.name, session.worktree);
     const watcher = options.watcher === 'chokidar' ? watchTreeWithChokidar(watcherOptions) : watchTree(watcherOptions);
@@ -132,7 +152,8 @@ export async function runGuard(options: GuardOptions): Promise<void> {
   // starts after every directory is watched is sure to see it.
   const [directories] = await Promise.all([Promise.all(live.map(startWatching)).then((counts) => counts.reduce((a, b) => a + b, 0)), agentStates.start()]);
   await reconcile(all);
-  emit({ type: 'ready', sessions: live.map((s) => s.name), directories, ms: Math.round(performance.now() - started) });
+  emit({ type: 'ready', sessions: live.map((s) => s.name), directories, polled: polling.length, ms: Math.round(performance.now() - started) });
+  if (recording) await writeHealth();
 
   // Worktrees that appear later (a new `parx up`, a re-added worktree) are picked up here. The
   // poll stays cheap: no process is spawned unless something changed, since every spawn blocks
@@ -140,6 +161,16 @@ export async function runGuard(options: GuardOptions): Promise<void> {
   let stateStamp = stateMtime(project);
   let current = state;
   let adopting = false;
+  // The guard stops by itself once there is nothing left to guard, so that no guard outlives
+  // its repository or its run (a run is known once state.json has listed a session).
+  const finished = new AbortController();
+  let stoppedBecause: string | undefined;
+  let sawRun = Object.keys(state?.sessions ?? {}).length > 0;
+  const stop = (reason: string) => {
+    // A deleted repository takes its state and worktrees with it: say the cause, not a symptom.
+    stoppedBecause ??= existsSync(project.commonDir) ? reason : `its repository is gone (${project.root})`;
+    finished.abort();
+  };
   const poll = setInterval(() => {
     if (adopting) return;
     adopting = true;
@@ -148,6 +179,7 @@ export async function runGuard(options: GuardOptions): Promise<void> {
       .finally(() => (adopting = false));
   }, options.pollMs ?? 1000);
   async function adoptNewWorktrees(): Promise<void> {
+    if (!existsSync(project.commonDir)) return stop(`its repository is gone (${project.root})`);
     if (!recording && (await project.files.acquireGuardLock())) {
       recording = true;
       emit({ type: 'role', role: 'recorder' });
@@ -160,6 +192,9 @@ export async function runGuard(options: GuardOptions): Promise<void> {
       Object.assign(tmux, { session: current?.tmuxSession, panes: getPanes(current) });
       announcer.remark(order.filter((s) => violationCount.get(s)! > 0));
     }
+    const sessionsLeft = Object.keys(current?.sessions ?? {}).length;
+    if (sessionsLeft > 0) sawRun = true;
+    else if (sawRun && watchers.size === 0) return stop(current ? 'the run is over: no session is left' : 'its run state is gone');
     const now = current;
     const candidates = project.config.sessions.filter((s) => !watchers.has(s.name) && existsSync(join(now?.sessions[s.name]?.worktree ?? join(project.worktreeDir, s.name), '.git')));
     if (candidates.length === 0) return;
@@ -171,14 +206,18 @@ export async function runGuard(options: GuardOptions): Promise<void> {
   }
 
   await new Promise<void>((resolve) => {
-    if (options.signal.aborted) resolve();
+    if (options.signal.aborted || finished.signal.aborted) resolve();
     options.signal.addEventListener('abort', () => resolve(), { once: true });
+    finished.signal.addEventListener('abort', () => resolve(), { once: true });
   });
   clearInterval(poll);
   agentStates.close();
   for (const watcher of watchers.values()) watcher.close();
-  await announcer.close();
-  await project.files.releaseGuardLock();
+  if (existsSync(project.commonDir)) {
+    await announcer.close();
+    await project.files.releaseGuardLock();
+  }
+  return { stoppedBecause };
 }
 
 function stateMtime(project: Project): number {

@@ -1,5 +1,6 @@
 import { countCommitsAhead } from '../adapters/git.js';
 import { predictMerges } from '../adapters/git-merge.js';
+import { isProcessAlive, type RunFiles } from '../adapters/run-files.js';
 import { hasSession } from '../adapters/tmux.js';
 import { listPanes, type PaneInfo } from '../adapters/tmux-panes.js';
 import type { Collision } from '../core/changes.js';
@@ -17,7 +18,8 @@ export interface SessionStatus {
   worktree: string;
   pane: string | null;
   alive: boolean;
-  state: AgentState;
+  /** `not-started`: no pane was ever recorded for it (as opposed to `exited`: its program ended). */
+  state: AgentState | 'not-started';
   /**
    * Write enforcement before the fact: `active` once the agent has called a parx hook, `not-seen`
    * when hooks were configured but none has fired (an untrusted folder, an old agent version, or
@@ -40,6 +42,8 @@ export interface StatusResult {
   sessions: SessionStatus[];
   /** Pairs of sessions whose branches conflict with each other, in `down` order. */
   forecast: Array<{ sessions: [string, string]; files: string[] }>;
+  /** The recording guard: whether it runs, and the folders it can only poll (the kernel refused to watch them). */
+  guard: { running: boolean; pid: number | null; polling: string[] };
 }
 
 /** `parx status`: everything about the run, touching nothing. */
@@ -51,11 +55,12 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
   const withBranch = live.filter((s) => s.hasBranch);
   const order = getDependencyOrder(project.config.sessions).filter((n) => withBranch.some((s) => s.name === n));
 
-  const [checked, panes, ahead, reported] = await Promise.all([
+  const [checked, panes, ahead, reported, guard] = await Promise.all([
     checkSessions(project, live),
     state?.tmuxSession && (await hasSession(state.tmuxSession)) ? listPanes(state.tmuxSession) : ([] as PaneInfo[]),
     Promise.all(live.map((s) => (s.hasBranch ? countCommitsAhead(project.root, base, `refs/heads/${s.branch}`) : 0))),
     Promise.all(live.map((s) => project.files.readAgentState(s.name))),
+    getGuardStatus(project.files),
   ]);
   const aheadOf = new Map(live.map((s, i) => [s.name, ahead[i]!]));
   // One merge-tree process for every prediction: each branch into base, then each pair.
@@ -79,7 +84,7 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
         worktree: s.worktree,
         pane: pane?.paneId ?? null,
         alive: Boolean(pane && !pane.dead),
-        state: !pane || pane.dead ? 'exited' : reported[i]?.state === 'waiting' ? 'waiting' : 'working',
+        state: !pane && !state?.sessions[s.name]?.pane ? 'not-started' : !pane || pane.dead ? 'exited' : reported[i]?.state === 'waiting' ? 'waiting' : 'working',
         hooks: !hasHooks(getSessionAgentKind(s.config.agent)) ? 'none' : reported[i]?.source === 'hook' ? 'active' : 'not-seen',
         owns: s.config.owns,
         ahead: aheadOf.get(s.name)!,
@@ -94,5 +99,12 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
       const p = predictions[withBranch.length + i]!;
       return p.clean ? [] : [{ sessions: pair, files: p.conflicts }];
     }),
+    guard,
   };
+}
+
+async function getGuardStatus(files: RunFiles): Promise<StatusResult['guard']> {
+  const [pid, health] = await Promise.all([files.readGuardPid(), files.readGuardHealth()]);
+  const running = pid !== undefined && isProcessAlive(pid);
+  return { running, pid: running ? pid! : null, polling: running && health?.pid === pid ? health.polling : [] };
 }

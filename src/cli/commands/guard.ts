@@ -17,12 +17,17 @@ export async function guardCommand(options: GlobalOptions & { json?: boolean }):
   // A background watcher: its start-up scan and git calls (inherited by its children) yield the
   // CPU to the agents and to the `parx up` that just started it.
   setPriority(10);
-  await runGuard({
+  const { stoppedBecause } = await runGuard({
     configPath: options.config,
     signal: controller.signal,
     watcher: process.env.PARX_WATCHER === 'chokidar' ? 'chokidar' : 'fs',
     onEvent: options.json ? printJson : printHuman,
   });
+  if (stoppedBecause) {
+    if (options.json) printJson({ time: new Date().toISOString(), type: 'stopped', reason: stoppedBecause });
+    else print(`parx guard: stopping, ${stoppedBecause}`);
+    return 0;
+  }
   // Stopped by a signal: the conventional 128 + signal number.
   const numbers: Partial<Record<NodeJS.Signals, number>> = { SIGHUP: 1, SIGINT: 2, SIGTERM: 15 };
   return signalled ? 128 + (numbers[signalled] ?? 0) : 0;
@@ -38,7 +43,7 @@ function printHuman(event: GuardEvent): void {
       print(`${time} ${style.yellow('!')} ${safe(event.path)} changed by ${event.sessions.join(' and ')}: they will conflict when merged`);
       break;
     case 'ready':
-      print(`${time} ${style.green('●')} watching ${event.sessions.length} worktree(s), ${event.directories} directories, ready in ${event.ms} ms`);
+      print(`${time} ${style.green('●')} watching ${event.sessions.length} worktree(s), ${event.directories} directories${event.polled > 0 ? style.yellow(`, polling ${event.polled} folder(s) the kernel would not watch`) : ''}, ready in ${event.ms} ms`);
       break;
     case 'watch':
       print(`${time} ${style.dim('●')} ${event.session}: ${event.state === 'gone' ? 'worktree removed, stopped watching it' : 'watching'}`);

@@ -15,7 +15,7 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
     rows.push([
       style.bold(s.name),
       s.pane ? `${s.alive ? style.green('●') : style.dim('○')} ${s.pane}` : style.dim('—'),
-      s.state === 'working' ? s.state : s.state === 'waiting' ? style.yellow(s.state) : style.dim(s.state),
+      s.state === 'working' ? s.state : s.state === 'waiting' ? style.yellow(s.state) : style.dim(s.state === 'not-started' ? 'not started' : s.state),
       s.hooks === 'active' ? style.green('active') : s.hooks === 'not-seen' ? style.yellow('not seen') : style.dim('none'),
       String(s.ahead),
       String(s.changed.length),
@@ -26,6 +26,11 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
   }
   table(rows).forEach((line) => print(`  ${line}`));
   print();
+  if (status.guard.polling.length > 0) {
+    print(style.yellow(`Guard: polling ${status.guard.polling.length} folder(s) the kernel would not watch (${safe(status.guard.polling.slice(0, 3).join(', '))}${status.guard.polling.length > 3 ? ', …' : ''}); its pane says how to fix it.`));
+  } else if (!status.guard.running && status.sessions.some((s) => s.alive)) {
+    print(style.yellow('Guard: not running; writes outside ownership are not flagged live (`parx up --respawn` restarts its pane, or run `parx guard`).'));
+  }
   if (status.forecast.length === 0) print(style.green('Conflict forecast: no two sessions conflict with each other.'));
   else {
     print(style.yellow('Conflict forecast (pairs in merge order):'));
