@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { constants, existsSync, readdirSync, statSync } from 'node:fs';
 import { access, appendFile, cp, mkdir, readFile } from 'node:fs/promises';
 import { delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -27,16 +28,22 @@ export async function canWriteDirectory(path: string): Promise<boolean> {
 }
 
 /**
- * Copies `relativePath` from the main worktree into a new worktree. Returns false when the
- * source does not exist. Never overwrites what the checkout already holds.
+ * Copies `relativePath` from the main worktree into a new worktree. Never overwrites what the
+ * checkout already holds. Returns the sha256 of every file now at that path in the worktree
+ * (worktree-relative path → digest), or undefined when the source does not exist.
  */
-export async function copyIntoWorktree(root: string, worktree: string, relativePath: string): Promise<boolean> {
+export async function copyIntoWorktree(root: string, worktree: string, relativePath: string): Promise<Record<string, string> | undefined> {
   const source = join(root, relativePath);
-  if (!existsSync(source)) return false;
+  if (!existsSync(source)) return undefined;
   const target = join(worktree, relativePath);
   await mkdir(dirname(target), { recursive: true });
   await cp(source, target, { recursive: true, force: false, errorOnExist: false, preserveTimestamps: true });
-  return true;
+  const files = statSync(target).isDirectory()
+    ? readdirSync(target, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name))
+    : [target];
+  const digests: Record<string, string> = {};
+  for (const file of files) digests[relative(worktree, file).split(sep).join('/')] = createHash('sha256').update(await readFile(file)).digest('hex');
+  return digests;
 }
 
 /** The executable `program` resolves to: through PATH, or relative to `cwd` when it has a slash. */

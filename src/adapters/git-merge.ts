@@ -61,9 +61,12 @@ export async function commitTree(cwd: string, tree: string, parents: readonly st
  * Moves the branch checked out in `worktree` forward to `commit`, updating its files.
  * `--ff-only` refuses anything but a fast-forward, and the checkout refuses to overwrite local
  * changes, so a base that moved meanwhile or an edited file stops it with nothing changed.
+ * `--no-overwrite-ignore`: by default git overwrites ignored files, so a session that commits a
+ * path the user keeps ignored (a `.env`, a local database) would replace the user's copy; git
+ * then refuses and names the file instead.
  */
 export async function fastForward(worktree: string, commit: string): Promise<string | undefined> {
-  const result = await execGit(worktree, ['merge', '--ff-only', '--quiet', commit]);
+  const result = await execGit(worktree, ['merge', '--ff-only', '--no-overwrite-ignore', '--quiet', commit]);
   return result.failed ? result.stderr.trim() || result.shortMessage : undefined;
 }
 
@@ -84,15 +87,23 @@ export async function isAncestor(cwd: string, ancestor: string, descendant: stri
 }
 
 /**
- * Stages everything (untracked too, ignored files not) and commits it on the worktree's branch.
- * `env` reaches the commit's hooks (PARX_ALLOW_VIOLATIONS for parx's own commit gate).
+ * Commits exactly these paths (changes, additions and deletions) on the worktree's branch: what
+ * parx inspected, not whatever a still-running agent wrote since; newer files stay uncommitted
+ * in the worktree. Refuses (returns why) when the index holds anything else by then: an agent
+ * staged more after the inspection. `env` reaches the commit's hooks (PARX_ALLOW_VIOLATIONS for
+ * parx's own commit gate).
  */
-export async function commitEverything(worktree: string, message: string, env?: Record<string, string>): Promise<string | undefined> {
-  for (const args of [['add', '--all'], ['commit', '--quiet', '-m', message]]) {
-    const result = await execGit(worktree, args, env);
-    if (result.failed) return result.stderr.trim() || result.stdout.trim() || result.shortMessage;
-  }
-  return undefined;
+export async function commitPaths(worktree: string, paths: readonly string[], message: string, env?: Record<string, string>): Promise<string | undefined> {
+  // Paths, not pathspecs, NUL-separated on stdin: any file name, no glob magic, and a deletion
+  // already staged is fine (`git add` would refuse that path as matching nothing).
+  const add = await execa('git', ['update-index', '--add', '--remove', '-z', '--stdin'], { cwd: worktree, reject: false, input: `${paths.join('\0')}\0` });
+  if (add.failed) return add.stderr.trim() || add.shortMessage;
+  const staged = (await runGit(worktree, ['diff', '--cached', '--name-only', '-z', '--no-renames'])).split('\0').filter(Boolean);
+  const wanted = new Set(paths);
+  const newer = staged.filter((p) => !wanted.has(p));
+  if (newer.length > 0) return `more was staged in its worktree after parx looked (${newer.slice(0, 3).join(', ')}${newer.length > 3 ? ', …' : ''}); run \`parx down\` again`;
+  const commit = await execGit(worktree, ['commit', '--quiet', '-m', message], env);
+  return commit.failed ? commit.stderr.trim() || commit.stdout.trim() || commit.shortMessage : undefined;
 }
 
 /** Puts tracked changes aside in the stash (`git stash list` shows them with `message`). */

@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -142,9 +143,15 @@ export async function addWorktree(cwd: string, path: string, branch: string, fro
   await runGit(cwd, args);
 }
 
-/** Forgets worktrees whose directories are gone (their branches and commits stay). */
-export async function pruneWorktrees(cwd: string): Promise<void> {
-  await runGit(cwd, ['worktree', 'prune']);
+/**
+ * Unregisters one worktree whose folder is gone (its branch and commits stay). Not `git worktree
+ * prune`: that forgets every missing worktree of the repository, including the user's own on a
+ * disk that is not mounted right now. `worktree remove` of a missing folder drops only its
+ * registration (and refuses a locked one).
+ */
+export async function forgetMissingWorktree(cwd: string, path: string): Promise<void> {
+  if (existsSync(path)) return;
+  await runGit(cwd, ['worktree', 'remove', path]);
 }
 
 /** Files changed on `branch` since it forked from `base` (`base...branch`), one entry per path. */
@@ -202,6 +209,34 @@ function excludesFileOption(excludesFile: string | undefined): string[] {
 export async function listTrackedIgnored(worktree: string, excludesFile: string | undefined): Promise<string[]> {
   const out = await runGit(worktree, [...excludesFileOption(excludesFile), 'ls-files', '-z', '--cached', '--ignored', '--exclude-standard']);
   return out.split('\0').filter(Boolean);
+}
+
+/**
+ * Ignored files and folders of a worktree, as git's current rules see them (the rules
+ * `git worktree remove` applies when it deletes them): `--directory` names a wholly ignored
+ * folder once, with a trailing '/'.
+ */
+export async function listIgnoredEntries(worktree: string): Promise<string[]> {
+  const out = await runGit(worktree, ['ls-files', '-z', '--others', '--ignored', '--exclude-standard', '--directory']);
+  return out.split('\0').filter(Boolean);
+}
+
+/** The commits a ref's reflog names, newest first, each once (none when it has no reflog). */
+export async function listReflogCommits(cwd: string, ref: string): Promise<string[]> {
+  const out = await tryGit(cwd, ['log', '-g', '--format=%H', ref, '--']);
+  return [...new Set((out ?? '').split('\n').filter(Boolean))];
+}
+
+/**
+ * Of these commits, the tips of the history no ref reaches (`--all` includes every worktree's
+ * HEAD and parx's backup refs): what would be lost, one tip per line of work.
+ */
+export async function findUnreachableTips(cwd: string, commits: readonly string[]): Promise<string[]> {
+  // On the command line: git 2.39's `rev-list --stdin` takes no `--not --all`. Reflogs are short.
+  const out = await runGit(cwd, ['rev-list', '--parents', ...commits.slice(0, 2000), '--not', '--all']);
+  const lines = out.split('\n').filter(Boolean).map((line) => line.split(' '));
+  const parents = new Set(lines.flatMap(([, ...p]) => p));
+  return lines.map(([commit]) => commit!).filter((c) => !parents.has(c));
 }
 
 /** Commits on `branch` that `base` does not have. */

@@ -30,10 +30,15 @@ export type Outcome =
   /** Neither a branch nor a worktree: the session was never started. */
   | { kind: 'absent' }
   | { kind: 'refused'; refusals: Refusal[] }
-  /** Not tried because a session it merges after did not land. */
-  | { kind: 'blocked'; by: string }
+  /** Not tried because a session it merges after did not land (or, `halted`, the queue stopped at that session). */
+  | { kind: 'blocked'; by: string; halted?: boolean }
   /** Merged, `verify` failed, base reset to `before`; the merge commit is kept under `backupRef`. */
-  | { kind: 'evicted'; before: string; backupRef: string; exitCode: number | undefined; outputTail: string[] };
+  | { kind: 'evicted'; before: string; backupRef: string; exitCode: number | undefined; outputTail: string[] }
+  /**
+   * Merged and `verify` failed, but base had moved on past the merge by then (commits parx did
+   * not make): the merge is left in base, never undone by moving base backwards, and the queue stops.
+   */
+  | { kind: 'verify-failed'; commit: string; baseNow: string; exitCode: number | undefined; outputTail: string[] };
 
 /** Outcomes after which base holds everything the session has: sessions after it may go. */
 export function isLanded(outcome: Outcome): boolean {

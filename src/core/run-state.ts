@@ -14,6 +14,11 @@ export interface SessionState {
   promptFile: string;
   /** The argv the pane runs (after env wrapping), to respawn it identically. */
   command: string[];
+  /**
+   * sha256 of each file `copy:` put into the worktree, as copied: at `down`, an ignored file
+   * that still matches was not changed by the session and need not be saved.
+   */
+  copied?: Record<string, string>;
   /** Whether the worktree's `setup` has succeeded; `up` runs it again until it has. */
   setup: 'none' | 'ok' | 'failed';
   createdAt: string;

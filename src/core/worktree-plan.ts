@@ -27,7 +27,8 @@ export interface WorktreeFacts {
 export type WorktreeAction =
   | { kind: 'reuse'; session: string; branch: string; path: string }
   | { kind: 'create-branch'; session: string; branch: string; path: string }
-  | { kind: 'add-existing-branch'; session: string; branch: string; path: string; pruneFirst: boolean };
+  /** `forget`: registered worktrees whose folders are gone, at this path or on this branch, to unregister first. */
+  | { kind: 'add-existing-branch'; session: string; branch: string; path: string; forget: string[] };
 
 export type WorktreePlan =
   | { ok: true; actions: WorktreeAction[] }
@@ -63,7 +64,8 @@ export function planWorktrees(
     } else if (!atPath && facts.isOccupied(path)) {
       problems.push(`${path} already exists and is not a worktree of this repository; move it away or set worktreeDir`);
     } else if (facts.branches.has(branch)) {
-      actions.push({ kind: 'add-existing-branch', session, branch, path, pruneFirst: Boolean(atPath) });
+      const forget = facts.worktrees.filter((w) => w.prunable && (w.path === path || w.branch === branch)).map((w) => w.path);
+      actions.push({ kind: 'add-existing-branch', session, branch, path, forget });
     } else {
       actions.push({ kind: 'create-branch', session, branch, path });
     }

@@ -1,10 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { rm, rmdir } from 'node:fs/promises';
-import { deleteBranch, listBranchTips, listWorktreeChanges, pruneWorktrees, removeWorktree, updateRefs } from '../adapters/git.js';
+import { deleteBranch, forgetMissingWorktree, listBranchTips, listWorktreeChanges, removeWorktree, updateRefs } from '../adapters/git.js';
 import { isAncestor } from '../adapters/git-merge.js';
 import { runHookCommand } from '../adapters/shell-command.js';
 import { hasSession, killSession } from '../adapters/tmux.js';
+import { rescueIgnoredFiles, rescueReflogCommits } from './down-rescue.js';
 import { killPane, listPanes } from '../adapters/tmux-panes.js';
 import type { SessionConfig } from '../core/config-validate.js';
 import { getNextBackupRef } from '../core/merge-queue.js';
@@ -26,6 +27,12 @@ export interface CleanupResult {
   /** Why the worktree or branch was kept. */
   kept?: string;
   backupRef?: string;
+  /** Ignored files found nowhere else, copied out before the worktree went. */
+  saved?: { dir: string; files: string[] };
+  /** Regenerable ignored folders (node_modules, dist…) that went with the worktree. */
+  dropped?: string[];
+  /** Commits only a reflog reached, kept under these backup refs. */
+  rescuedCommits?: string[];
 }
 
 export interface Cleanup {
@@ -63,14 +70,28 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
       else await killPane(pane.paneId);
       result.removed.push('pane');
     }
+    // Commits only the worktree's HEAD reflog or the branch's reflog reach: kept before either goes.
+    const rescued = await rescueReflogCommits(run, session.name, session.hasWorktree ? session.worktree : undefined, session.branch);
+    if (rescued.length > 0) result.rescuedCommits = rescued;
     if (session.hasWorktree) {
-      const failure = (await runTeardown(run, session.config, session.worktree)) ?? (await removeWorktree(project.root, session.worktree));
+      const teardownFailure = await runTeardown(run, session.config, session.worktree);
+      if (teardownFailure) {
+        result.kept = teardownFailure;
+        continue;
+      }
+      const ignored = await rescueIgnoredFiles(run, session.name, session.worktree, state.sessions[session.name]?.copied ?? {});
+      if (ignored.saved) result.saved = ignored.saved;
+      if (ignored.dropped.length > 0) result.dropped = ignored.dropped;
+      const failure = ignored.keep ?? (await removeWorktree(project.root, session.worktree));
       if (failure) {
         result.kept = failure;
         continue;
       }
       result.removed.push('worktree');
       crashPoint('after-worktree-remove');
+    } else {
+      // Its folder was deleted by hand but git still has it registered: forget that one only.
+      await forgetMissingWorktree(project.root, session.worktree).catch(() => {});
     }
     // The tip now, not when the queue started: a `--commit-wip` commit moved it since.
     const tip = tips.get(session.branch);
@@ -80,8 +101,6 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
       backups.push([result.backupRef, tip]);
     }
   }
-  // A worktree whose folder was deleted by hand is still registered; let git forget it.
-  if (sessions.some((s) => !s.hasWorktree)) await pruneWorktrees(project.root);
   // All safety refs in one transaction, before any branch is deleted.
   await updateRefs(project.root, backups);
   crashPoint('after-backup-refs');
@@ -97,7 +116,14 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
       delete state.sessions[result.session];
       await rm(project.files.agentStatePath(result.session), { force: true });
     }
-    await project.files.appendEvent({ type: 'cleanup', session: result.session, removed: result.removed, ...(result.kept ? { kept: result.kept } : {}) });
+    await project.files.appendEvent({
+      type: 'cleanup',
+      session: result.session,
+      removed: result.removed,
+      ...(result.kept ? { kept: result.kept } : {}),
+      ...(result.saved ? { saved: result.saved.dir, files: result.saved.files } : {}),
+      ...(result.rescuedCommits ? { rescued: result.rescuedCommits } : {}),
+    });
   }
 
   const remaining = (await getLiveSessions(project, state)).filter((s) => s.hasBranch || s.hasWorktree);
@@ -110,13 +136,23 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
     state.sessions = {};
   }
   await project.files.writeState(state);
-  const insideRun = panes.some((p) => p.paneId === ownPane);
-  if (finished && tmuxSession && !insideRun) await killSession(tmuxSession);
+  // The run is over: close what parx opened. The whole tmux session only if nothing else lives
+  // in it; a window or pane the user opened there stays, with its session.
+  const closing = finished && tmuxSession ? await listPanes(tmuxSession).catch(() => []) : [];
+  const userPanes = closing.filter((p) => !p.session && !p.role);
+  // The pane this runs in (if any) goes last.
+  const ours = closing.filter((p) => p.session || p.role).map((p) => p.paneId).sort((a, b) => Number(a === ownPane) - Number(b === ownPane));
+  const insideRun = ours.includes(ownPane ?? '') || deferred.length > 0;
+  const closeRun = async () => {
+    if (userPanes.length === 0) await killSession(tmuxSession!);
+    else for (const pane of ours) await killPane(pane);
+  };
+  if (finished && tmuxSession && !insideRun) await closeRun();
   return {
     results,
     finished,
     closeLast: async () => {
-      if (finished && tmuxSession && insideRun) await killSession(tmuxSession);
+      if (finished && tmuxSession && insideRun) await closeRun();
       else for (const pane of deferred) await killPane(pane);
     },
   };

@@ -1,5 +1,5 @@
 import { getCommit, listWorktreeChanges, updateRefs } from '../adapters/git.js';
-import { commitEverything, commitTree, fastForward, predictMerge, resetKeep, stashTrackedChanges } from '../adapters/git-merge.js';
+import { commitPaths, commitTree, fastForward, predictMerge, resetKeep, stashTrackedChanges } from '../adapters/git-merge.js';
 import { runHookCommand } from '../adapters/shell-command.js';
 import type { SessionConfig } from '../core/config-validate.js';
 import { getNextBackupRef, type Outcome } from '../core/merge-queue.js';
@@ -36,7 +36,7 @@ export async function mergeSession(run: QueueRun, session: SessionConfig, facts:
   if (facts.uncommitted.length > 0) {
     // With --allow-violations, parx's own commit gate (guard.commitHook) lets this commit through.
     const gate = run.options.allowViolations ? { PARX_ALLOW_VIOLATIONS: '1' } : undefined;
-    const failure = await commitEverything(facts.live.worktree, `parx: wip ${session.name}`, gate);
+    const failure = await commitPaths(facts.live.worktree, facts.uncommitted.map((c) => c.path), `parx: wip ${session.name}`, gate);
     if (failure) return { kind: 'refused', refusals: [{ kind: 'git', message: `committing its uncommitted work failed: ${failure}` }] };
     tip = (await getCommit(facts.live.worktree, 'HEAD'))!;
     ahead += 1;
@@ -79,6 +79,17 @@ export async function verifyMerge(run: QueueRun, session: SessionConfig, worktre
     emit({ type: 'verify', session: session.name, status: outcome.ok ? 'passed' : 'failed', command: verify, exitCode: outcome.exitCode });
     crashPoint('after-verify');
     if (!outcome.ok) {
+      const outputTail = outcome.output.trimEnd().split('\n').slice(-15);
+      // Evict only a merge that is still base's tip: commits added meanwhile (by the user, by
+      // verify itself, by another tool) must never be dropped by moving base backwards.
+      // (Other parx runs are kept out by the repository lock for the whole of `down`.)
+      const baseNow = await getCommit(project.root, `refs/heads/${project.base}`);
+      if (baseNow !== merge.commit) {
+        delete progress.merging;
+        await project.files.writeState(state);
+        await project.files.appendEvent({ type: 'verify-failed', session: session.name, commit: merge.commit, baseNow: baseNow ?? null, exitCode: outcome.exitCode ?? null });
+        return { kind: 'verify-failed', commit: merge.commit, baseNow: baseNow ?? '', exitCode: outcome.exitCode, outputTail };
+      }
       const backupRef = getNextBackupRef(run.backupRefs, session.name);
       await updateRefs(project.root, [[backupRef, merge.commit]]);
       run.backupRefs.push(backupRef);
@@ -88,7 +99,6 @@ export async function verifyMerge(run: QueueRun, session: SessionConfig, worktre
       run.baseTip = merge.before;
       delete progress.merging;
       await project.files.writeState(state);
-      const outputTail = outcome.output.trimEnd().split('\n').slice(-15);
       await project.files.appendEvent({ type: 'evict', session: session.name, commit: merge.commit, restored: merge.before, backupRef, exitCode: outcome.exitCode ?? null, stashed: leftovers });
       return { kind: 'evicted', before: merge.before, backupRef, exitCode: outcome.exitCode, outputTail };
     }

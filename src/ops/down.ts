@@ -72,9 +72,12 @@ export async function runDown(options: DownOptions = {}): Promise<DownResult> {
   const pending = dryRun ? undefined : await resumeUnverifiedMerge(run, facts);
   if (pending) outcomes.set(pending.session, pending.outcome);
 
+  // A merge that failed verify but could not be undone leaves base broken: everything after it would be judged against that.
+  let halted = pending?.outcome.kind === 'verify-failed' ? pending.session : undefined;
   for (const name of queue.order) {
     if (outcomes.has(name)) continue;
-    const outcome = await takeTurn(run, all.find((s) => s.name === name)!, facts, queue, outcomes);
+    const outcome: Outcome = halted ? { kind: 'blocked', by: halted, halted: true } : await takeTurn(run, all.find((s) => s.name === name)!, facts, queue, outcomes);
+    if (outcome.kind === 'verify-failed') halted = name;
     outcomes.set(name, outcome);
     emit({ type: 'outcome', session: name, outcome });
   }

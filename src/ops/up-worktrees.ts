@@ -1,5 +1,5 @@
 import { canWriteDirectory, copyIntoWorktree, excludeFromRepo, isOccupied } from '../adapters/files.js';
-import { addWorktree, listBranchTips, listWorktrees, pruneWorktrees } from '../adapters/git.js';
+import { addWorktree, forgetMissingWorktree, listBranchTips, listWorktrees } from '../adapters/git.js';
 import { runHookCommand, type CommandOutcome } from '../adapters/shell-command.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -27,6 +27,8 @@ export async function planSessionWorktrees(project: Project, sessions: readonly 
 
 export interface PreparedWorktree {
   action: WorktreeAction;
+  /** sha256 of each file `copy:` put into a new worktree (undefined for a reused one). */
+  copied: Record<string, string> | undefined;
   /** Outcome of `setup` when it ran this time. */
   setup: CommandOutcome | undefined;
 }
@@ -62,26 +64,29 @@ export async function prepareWorktrees(
     if (action.kind === 'create-branch') {
       await addWorktree(project.root, action.path, action.branch, `refs/heads/${project.base}`);
     } else if (action.kind === 'add-existing-branch') {
-      if (action.pruneFirst) await pruneWorktrees(project.root);
+      for (const path of action.forget) await forgetMissingWorktree(project.root, path);
       await addWorktree(project.root, action.path, action.branch);
     }
     const created = action.kind !== 'reuse';
     emit({ type: 'worktree', session: action.session, action: created ? 'created' : 'reused', path: action.path });
+    const copied = created ? {} : undefined;
     if (created) {
       for (const path of project.config.copy) {
-        if (!(await copyIntoWorktree(project.root, action.path, path))) emit({ type: 'copy-missing', session: action.session, path });
+        const digests = await copyIntoWorktree(project.root, action.path, path);
+        if (digests) Object.assign(copied!, digests);
+        else emit({ type: 'copy-missing', session: action.session, path });
       }
     }
     const setup = needsSetup(action);
     if (!setup) {
-      prepared.push(Promise.resolve({ action, setup: undefined }));
+      prepared.push(Promise.resolve({ action, copied, setup: undefined }));
       continue;
     }
     emit({ type: 'setup', session: action.session, status: 'started' });
     prepared.push(
       runHookCommand(setup, action.path, envOf(action)).then((outcome) => {
         emit({ type: 'setup', session: action.session, status: outcome.ok ? 'ok' : 'failed', outcome });
-        return { action, setup: outcome };
+        return { action, copied, setup: outcome };
       }),
     );
   }

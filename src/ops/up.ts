@@ -98,7 +98,7 @@ export async function runUp(options: UpOptions = {}): Promise<UpResult> {
     sessions: { ...previous?.sessions },
     ...(previous?.down && { down: keepMergeProgress(previous.down, actions) }),
   };
-  for (const { action, setup } of prepared) {
+  for (const { action, setup, copied } of prepared) {
     const session = sessionOf(action);
     const text = renderPrompt(template, {
       session: session.name,
@@ -120,6 +120,7 @@ export async function runUp(options: UpOptions = {}): Promise<UpResult> {
       promptFile,
       command: wrapWithEnv(fitForTmux(session, buildAgentArgv(session.agent, { text, file: promptFile }, hooks.extraArgs), { text, file: promptFile }), { ...envOf(session, action.path), ...hooks.env }),
       setup: setup ? (setup.ok ? 'ok' : 'failed') : (before?.setup ?? (session.setup ? 'ok' : 'none')),
+      ...((copied ?? before?.copied) && { copied: copied ?? before?.copied }),
       createdAt: before?.createdAt ?? now,
     };
   }

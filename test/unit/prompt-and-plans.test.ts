@@ -76,7 +76,7 @@ describe('planWorktrees', () => {
 
   it('checks out an existing branch, pruning a stale registration first', () => {
     const stale = facts({ worktrees: [{ path: '/w/auth', branch: 'parx/auth', prunable: true }], branches: new Set(['parx/auth']) });
-    expect(planWorktrees(one, stale)).toMatchObject({ ok: true, actions: [{ kind: 'add-existing-branch', pruneFirst: true }] });
+    expect(planWorktrees(one, stale)).toMatchObject({ ok: true, actions: [{ kind: 'add-existing-branch', forget: ['/w/auth'] }] });
   });
 
   it('refuses a foreign folder, a worktree on another branch, and the branch in the main worktree', () => {

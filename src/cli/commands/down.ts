@@ -48,6 +48,7 @@ function printProgress(event: DownProgress): void {
       break;
     case 'outcome':
       // Outcomes are reported once, in the summary; only evictions are news worth a live line.
+      if (event.outcome.kind === 'verify-failed') print(`  ${label(event.session)} ${style.red('verify failed')}: base moved on during verify, so the merge was not undone`);
       if (event.outcome.kind === 'evicted') print(`  ${label(event.session)} ${style.red('evicted')}: base reset to ${short(event.outcome.before)}`);
       break;
   }
@@ -62,6 +63,9 @@ function printSummary(result: DownResult): void {
     for (const line of describeDetails(outcome, name)) print(`    ${line}`);
     if (cleanup?.removed.length) print(style.dim(`    removed: ${cleanup.removed.join(', ')}${cleanup.backupRef ? ` (branch tip kept as ${cleanup.backupRef})` : ''}`));
     if (cleanup?.kept) print(`    ${style.yellow('kept:')} ${safe(cleanup.kept)}`);
+    if (cleanup?.saved) print(`    ${style.yellow('saved')} ${cleanup.saved.files.length} ignored file(s) found nowhere else to ${safe(cleanup.saved.dir)}: ${safe(cleanup.saved.files.slice(0, 5).join(', '))}${cleanup.saved.files.length > 5 ? ', …' : ''}`);
+    if (cleanup?.dropped) print(style.dim(`    ignored build and dependency folders removed with the worktree: ${safe(cleanup.dropped.join(', '))}`));
+    if (cleanup?.rescuedCommits) print(`    ${style.yellow('kept')} commits only its reflog held as ${cleanup.rescuedCommits.join(', ')}`);
   }
   if (result.finished) print(style.dim('\nEvery session is merged and cleaned up; the tmux session is closed.'));
 }
@@ -79,9 +83,11 @@ function describeOutcome(outcome: Outcome, session: string): string {
     case 'refused':
       return `${style.red('refused')}: ${outcome.refusals.map((r) => describeRefusal(r, session).what).join('; ')}`;
     case 'blocked':
-      return `${style.yellow('skipped')}: it merges after ${outcome.by}, which did not land`;
+      return outcome.halted ? `${style.yellow('skipped')}: the queue stopped at ${outcome.by}` : `${style.yellow('skipped')}: it merges after ${outcome.by}, which did not land`;
     case 'evicted':
       return `${style.red('evicted')}: verify failed (exit ${outcome.exitCode ?? 'signal'}); base reset to ${short(outcome.before)}`;
+    case 'verify-failed':
+      return `${style.red('verify failed')} (exit ${outcome.exitCode ?? 'signal'}), and base moved on meanwhile: the merge stays in base; the queue stopped`;
   }
 }
 
@@ -91,6 +97,13 @@ function describeDetails(outcome: Outcome, session: string): string[] {
     return [
       ...outcome.outputTail.map((line) => style.dim(`| ${line}`)),
       `the branch keeps the work and the merge is kept as ${outcome.backupRef}: fix it on parx/${session}, then run \`parx down\` again`,
+    ];
+  }
+  if (outcome.kind === 'verify-failed') {
+    return [
+      ...outcome.outputTail.map((line) => style.dim(`| ${line}`)),
+      `base is at ${short(outcome.baseNow)}, past the merge ${short(outcome.commit)}, with commits parx did not make: parx never moves base back past them`,
+      `to take the merge out, \`git revert -m 1 ${short(outcome.commit)}\` in the main worktree; then fix parx/${session} and run \`parx down\` again`,
     ];
   }
   if (outcome.kind === 'blocked') return [`run \`parx down\` again once ${outcome.by} has landed`];

@@ -1,0 +1,101 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { copyFile, lstat, mkdir, readdir } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { findUnreachableTips, listIgnoredEntries, listReflogCommits, updateRefs } from '../adapters/git.js';
+import { getNextBackupRef } from '../core/merge-queue.js';
+import type { QueueRun } from './down-merge.js';
+
+/**
+ * What removing a session's worktree would lose that git itself does not protect, rescued
+ * first: `git worktree remove` deletes ignored files with the folder (the `.env` that `copy:`
+ * put there and the agent edited, a local database, notes), and commits reachable only from
+ * the worktree's HEAD reflog or its branch's reflog (made on a detached HEAD, then left) go
+ * with the worktree's and the branch's logs.
+ */
+
+/** Ignored folders that builds and installs make again: not saved, but named in the summary. */
+const REGENERABLE = new Set([
+  'node_modules', 'dist', 'build', 'out', 'coverage', '.cache', '.parcel-cache', '.next', '.nuxt', '.turbo',
+  '.svelte-kit', 'target', '__pycache__', '.pytest_cache', '.mypy_cache', '.tox', '.venv', 'venv', '.gradle',
+]);
+
+/** More than this to save and the worktree is kept instead (the user decides what to keep). */
+const MAX_SAVED_BYTES = 100 * 1024 * 1024;
+
+export interface IgnoredRescue {
+  /** Where new or changed ignored files were copied, with their paths. */
+  saved?: { dir: string; files: string[] };
+  /** Regenerable ignored folders that go with the worktree. */
+  dropped: string[];
+  /** Set when there was too much to save: the worktree must be kept, and why. */
+  keep?: string;
+}
+
+/**
+ * Saves the ignored files of a worktree that exist nowhere else: not as `copy:` put them there
+ * at `up` (`copied`: path → sha256), and not the same in the main checkout. Listed by git's
+ * current rules, which are the ones `git worktree remove` will apply.
+ */
+export async function rescueIgnoredFiles(run: QueueRun, session: string, worktree: string, copied: Readonly<Record<string, string>>): Promise<IgnoredRescue> {
+  const dropped: string[] = [];
+  const candidates: string[] = [];
+  for (const entry of await listIgnoredEntries(worktree)) {
+    if (entry.endsWith('/')) {
+      if (REGENERABLE.has(basename(entry.slice(0, -1)))) dropped.push(entry);
+      else candidates.push(...(await listFiles(worktree, entry.slice(0, -1))));
+    } else candidates.push(entry);
+  }
+  const unique: Array<{ path: string; size: number }> = [];
+  for (const path of candidates) {
+    const stats = await lstat(join(worktree, path)).catch(() => undefined);
+    if (!stats?.isFile()) continue;
+    const digest = await hashFile(join(worktree, path));
+    if (digest === copied[path]) continue;
+    const inMain = await hashFile(join(run.project.root, path)).catch(() => undefined);
+    if (digest === inMain) continue;
+    unique.push({ path, size: stats.size });
+  }
+  if (unique.length === 0) return { dropped };
+  const bytes = unique.reduce((n, f) => n + f.size, 0);
+  if (bytes > MAX_SAVED_BYTES) {
+    const shown = unique.slice(0, 3).map((f) => f.path).join(', ');
+    return { dropped, keep: `its worktree holds ${unique.length} ignored file(s) (${Math.round(bytes / 1048576)} MB) found nowhere else (${shown}${unique.length > 3 ? ', …' : ''}): copy what you need out of it (or delete them), then run \`parx down\` again` };
+  }
+  const dir = join(run.project.files.dir, 'saved', session, new Date().toISOString().replace(/[:.]/g, '-'));
+  for (const { path } of unique) {
+    await mkdir(dirname(join(dir, path)), { recursive: true });
+    await copyFile(join(worktree, path), join(dir, path));
+  }
+  return { saved: { dir, files: unique.map((f) => f.path) }, dropped };
+}
+
+/**
+ * Commits that only the worktree's HEAD reflog or the branch's reflog still reach: each line of
+ * work among them is kept under the next `refs/parx/backup/<session>/<n>`, written at once
+ * (before anything is removed). Returns the refs written.
+ */
+export async function rescueReflogCommits(run: QueueRun, session: string, worktree: string | undefined, branch: string): Promise<string[]> {
+  const commits = [...(worktree ? await listReflogCommits(worktree, 'HEAD') : []), ...(await listReflogCommits(run.project.root, `refs/heads/${branch}`))];
+  if (commits.length === 0) return [];
+  const tips = await findUnreachableTips(run.project.root, commits);
+  const refs = tips.map((tip): [string, string] => {
+    const ref = getNextBackupRef(run.backupRefs, session);
+    run.backupRefs.push(ref);
+    return [ref, tip];
+  });
+  await updateRefs(run.project.root, refs);
+  return refs.map(([ref]) => ref);
+}
+
+/** Every file below a folder of the worktree, as worktree-relative paths. */
+async function listFiles(worktree: string, dir: string): Promise<string[]> {
+  const entries = await readdir(join(worktree, dir), { recursive: true, withFileTypes: true }).catch(() => []);
+  return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(worktree.length + 1));
+}
+
+async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
+}

@@ -1,0 +1,137 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { commitPaths } from '../../src/adapters/git-merge.js';
+import { createDownFixture, type DownFixture } from '../helpers/down-fixture.js';
+import { createRunFixture } from '../helpers/fixture.js';
+import { createRepo } from '../helpers/repo.js';
+import { runParx } from '../helpers/parx.js';
+import { hasTmuxSession, killTmuxServer, listPaneRows, tmuxOut } from '../helpers/tmux.js';
+
+/** `parx down` must not lose work it did not make, that git hides, or that the user keeps around it. */
+
+afterEach(killTmuxServer);
+
+function twoSessions(extra: Record<string, unknown> = {}, gitignore = ''): DownFixture {
+  const fx = createDownFixture({ one: { owns: ['one/**'] }, two: { owns: ['two/**'] } }, { base: 'main', ...extra });
+  if (gitignore) {
+    fx.write('.gitignore', gitignore);
+    fx.git('add', '.gitignore');
+    fx.git('commit', '-qm', 'ignore');
+  }
+  for (const s of ['one', 'two']) {
+    fx.start(s);
+    fx.commitIn(s, { [`${s}/a.txt`]: `${s}\n` });
+  }
+  return fx;
+}
+
+const saved = (fx: DownFixture, session: string) => {
+  const dir = join(fx.root, '.git/parx/saved', session);
+  if (!existsSync(dir)) return {};
+  const [stamp] = readdirSync(dir);
+  const files: Record<string, string> = {};
+  for (const entry of readdirSync(join(dir, stamp!), { recursive: true, withFileTypes: true })) {
+    if (entry.isFile()) files[join(entry.parentPath, entry.name).slice(join(dir, stamp!).length + 1)] = readFileSync(join(entry.parentPath, entry.name), 'utf8');
+  }
+  return files;
+};
+
+describe('parx down never loses work it did not make', () => {
+  it('does not evict a merge when base moved on during verify: the commits stay, the queue stops', async () => {
+    // verify commits on base, then fails: resetting base to before the merge would drop that commit.
+    const fx = twoSessions({ verify: 'git commit -q --allow-empty -m "made during verify" && exit 1' });
+    const result = await fx.down();
+    expect(result.exitCode).toBe(1);
+    expect(fx.mainLog().slice(0, 2)).toEqual(['made during verify', 'parx: merge one']);
+    expect(result.stdout).toMatch(/✗ one\s+verify failed \(exit 1\), and base moved on meanwhile: the merge stays in base; the queue stopped/);
+    expect(result.stdout).toContain('git revert -m 1');
+    expect(result.stdout).toMatch(/✗ two\s+skipped: the queue stopped at one/);
+    expect(existsSync(fx.worktree('two'))).toBe(true);
+  });
+
+  it('saves ignored files found nowhere else before removing a worktree, and names the regenerable ones it drops', async () => {
+    const fx = twoSessions({}, '.env\nnotes/\nnode_modules/\n');
+    fx.write('.env', 'A=main\n');
+    for (const s of ['one', 'two']) execFileSync('cp', [join(fx.root, '.env'), join(fx.worktree(s), '.env')]);
+    fx.writeIn('one', '.env', 'A=edited by one\n');
+    fx.writeIn('one', 'notes/plan.md', 'my notes\n');
+    fx.writeIn('one', 'node_modules/left-pad/index.js', 'module.exports = 1;\n');
+    const result = await fx.down();
+    expect(result.exitCode, result.stdout).toBe(0);
+    expect(existsSync(fx.worktree('one'))).toBe(false);
+    expect(saved(fx, 'one')).toEqual({ '.env': 'A=edited by one\n', 'notes/plan.md': 'my notes\n' });
+    expect(result.stdout).toMatch(/saved 2 ignored file\(s\) found nowhere else to .*\.git\/parx\/saved\/one\/.*: \.env, notes\/plan\.md/);
+    expect(result.stdout).toContain('ignored build and dependency folders removed with the worktree: node_modules/');
+    // two's .env is the main checkout's: nothing of two's to save.
+    expect(saved(fx, 'two')).toEqual({});
+  });
+
+  it('never overwrites an ignored file of the main checkout: refuses, naming it', async () => {
+    const fx = twoSessions({}, 'secret.txt\n');
+    fx.write('secret.txt', 'mine\n');
+    fx.writeIn('one', 'secret.txt', 'theirs\n');
+    fx.gitIn('one', 'add', '-f', 'secret.txt');
+    fx.gitIn('one', 'commit', '-qm', 'one: force-add secret.txt');
+    const result = await fx.down('--allow-violations');
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toMatch(/✗ one\s+refused: git refused/);
+    expect(result.stdout).toContain('secret.txt');
+    expect(fx.read('secret.txt')).toBe('mine\n');
+  });
+
+  it('commits exactly what was inspected with --commit-wip, and leaves what came later', async () => {
+    const repo = createRepo({ 'a.txt': 'a\n', 'gone.txt': 'g\n' });
+    repo.write('a.txt', 'inspected change\n');
+    repo.git('rm', '-q', 'gone.txt'); // a deletion already staged
+    repo.write('later.txt', 'written after the inspection\n');
+    expect(await commitPaths(repo.root, ['a.txt', 'gone.txt'], 'parx: wip')).toBeUndefined();
+    expect(repo.git('show', '--name-status', '--format=', 'HEAD').trim().split('\n')).toEqual(['M\ta.txt', 'D\tgone.txt']);
+    expect(repo.git('status', '--porcelain').trim()).toBe('?? later.txt');
+    // Something staged after the inspection: refused, nothing committed.
+    repo.write('a.txt', 'again\n');
+    repo.git('add', 'later.txt');
+    expect(await commitPaths(repo.root, ['a.txt'], 'parx: wip')).toMatch(/more was staged in its worktree after parx looked \(later\.txt\)/);
+    expect(repo.git('log', '--format=%s').trim().split('\n')).toEqual(['parx: wip', 'initial']);
+  });
+
+  it('forgets only its own missing worktrees, never one of the user’s that is away for a moment', async () => {
+    const fx = twoSessions();
+    const mine = join(dirname(fx.root), 'user-wt');
+    fx.git('worktree', 'add', '-q', '-b', 'user', mine);
+    renameSync(mine, `${mine}.unmounted`); // a disk that is not mounted right now
+    rmSync(fx.worktree('one'), { recursive: true }); // parx's own, deleted by hand
+    expect((await fx.down()).exitCode).toBe(0);
+    const listed = fx.git('worktree', 'list', '--porcelain');
+    expect(listed).toContain(`worktree ${mine}\n`);
+    expect(listed).not.toContain(fx.worktree('one'));
+    renameSync(`${mine}.unmounted`, mine);
+    expect(execFileSync('git', ['status', '--short', '--branch'], { cwd: mine, encoding: 'utf8' })).toContain('## user');
+  });
+
+  it('keeps commits that only a worktree’s HEAD reflog reaches', async () => {
+    const fx = twoSessions();
+    fx.gitIn('one', 'switch', '-q', '--detach');
+    fx.commitIn('one', { 'one/detached.txt': 'made on a detached HEAD\n' }, 'one: detached work');
+    const detached = fx.gitIn('one', 'rev-parse', 'HEAD').trim();
+    fx.gitIn('one', 'switch', '-q', 'parx/one');
+    const result = await fx.down();
+    expect(result.exitCode).toBe(0);
+    const backups = fx.refs('refs/parx/backup/one/');
+    expect(backups.map((r) => fx.git('rev-parse', r).trim())).toContain(detached);
+    expect(result.stdout).toMatch(/kept commits only its reflog held as refs\/parx\/backup\/one\/\d/);
+  });
+
+  it('closes only its own panes when the user has opened something else in its tmux session', async () => {
+    const run = createRunFixture({ auth: { owns: ['src/auth/**'], task: 'Wait.' }, payments: { owns: ['src/payments/**'], task: 'Wait.' } }, { agent: 'shell' });
+    expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
+    const tmuxSession = run.state().tmuxSession;
+    tmuxOut('new-window', '-d', '-t', `=${tmuxSession}:`, '-n', 'mine', 'sleep 600');
+    const down = await runParx(['down'], run.root);
+    expect(down.exitCode, down.stdout).toBe(0);
+    expect(hasTmuxSession(tmuxSession)).toBe(true);
+    expect(listPaneRows(tmuxSession).map((p) => p.session)).toEqual(['']);
+    expect(tmuxOut('list-windows', '-t', `=${tmuxSession}`, '-F', '#{window_name}')).toBe('mine');
+  });
+});
