@@ -86,22 +86,34 @@ export async function getExcludesFile(cwd: string): Promise<string> {
   return join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'git', 'ignore');
 }
 
+/**
+ * The branch checked out, from its full refname: `--short` (like `%(refname:short)`) prints
+ * `heads/main` when a tag or remote branch has the same short name.
+ */
 export async function getCurrentBranch(cwd: string): Promise<string | undefined> {
-  return (await tryGit(cwd, ['symbolic-ref', '--quiet', '--short', 'HEAD']))?.trim() || undefined;
+  const ref = (await tryGit(cwd, ['symbolic-ref', '--quiet', 'HEAD']))?.trim();
+  return ref?.startsWith('refs/heads/') ? ref.slice('refs/heads/'.length) : undefined;
 }
 
 export async function getCommit(cwd: string, ref: string): Promise<string | undefined> {
   return (await tryGit(cwd, ['rev-parse', '--verify', '--quiet', `${ref}^{commit}`]))?.trim() || undefined;
 }
 
-/** Local branches under a prefix, short name (`parx/auth`) → commit, from one for-each-ref. */
+/**
+ * Local branches under a prefix, name (`parx/auth`) → commit, from one for-each-ref. Full
+ * refnames, stripped here: `%(refname:short)` turns `refs/heads/parx/a` into `heads/parx/a`
+ * when a tag or remote branch `parx/a` exists, and the branch would look missing.
+ */
 export async function listBranchTips(cwd: string, prefix: string): Promise<Map<string, string>> {
-  const out = await runGit(cwd, ['for-each-ref', '--format=%(refname:short) %(objectname)', `refs/heads/${prefix}`]);
+  const out = await runGit(cwd, ['for-each-ref', '--format=%(objectname) %(refname)', `refs/heads/${prefix}`]);
   return new Map(
     out
       .split('\n')
       .filter(Boolean)
-      .map((line) => line.split(' ') as [string, string]),
+      .map((line) => {
+        const [commit, ref] = line.split(' ') as [string, string];
+        return [ref.slice('refs/heads/'.length), commit];
+      }),
   );
 }
 

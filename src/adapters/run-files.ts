@@ -1,4 +1,4 @@
-import { appendFile, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { appendFile, mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { HookPolicy } from '../core/hook-policy.js';
 import type { AgentStateRecord, GuardHealth, RunEvent, RunState } from '../core/run-state.js';
@@ -123,6 +123,39 @@ export class RunFiles {
       await rm(path, { force: true });
     }
     return false;
+  }
+
+  /**
+   * Takes the repository's run lock (`<git-common-dir>/parx/lock`, naming its holder): one
+   * `parx up` or `down` at a time changes worktrees, branches and state.json. A lock left by a
+   * dead process is taken over. Returns its release, or the live holder when another has it.
+   */
+  async acquireRunLock(command: string): Promise<{ release: () => Promise<void> } | { holder: { pid: number; command: string } }> {
+    const path = join(this.dir, 'lock');
+    await mkdir(this.dir, { recursive: true });
+    const mine = JSON.stringify({ pid: process.pid, command, time: new Date().toISOString() });
+    for (let attempt = 0; attempt < 3; attempt++) {
+      try {
+        await writeFile(path, mine, { flag: 'wx' });
+        const release = async () => {
+          if ((await readFile(path, 'utf8').catch(() => '')) !== mine) return;
+          await rm(path, { force: true });
+          // A run refused before it made anything leaves nothing behind, not even the folder.
+          await rmdir(this.dir).catch(() => {});
+        };
+        return { release };
+      } catch (error) {
+        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      }
+      const holder = await readJsonFile<{ pid: number; command: string }>(path);
+      if (holder && holder.pid !== process.pid && isProcessAlive(holder.pid)) return { holder };
+      // Stale (its process is gone) or half-written by a process killed mid-write: take it over.
+      if (!holder) await new Promise((r) => setTimeout(r, 50)); // a writer may be between open and write
+      const again = await readJsonFile<{ pid: number }>(path);
+      if (!again || !isProcessAlive(again.pid)) await rm(path, { force: true });
+    }
+    const holder = await readJsonFile<{ pid: number; command: string }>(path);
+    return { holder: holder ?? { pid: 0, command: 'unknown' } };
   }
 
   /** The pid of the guard that records, if one took the lock (it may have died since). */

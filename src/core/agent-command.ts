@@ -74,8 +74,21 @@ export function splitCommandLine(line: string): string[] {
 }
 
 /**
+ * Linux refuses to start a program when any one argument is over 128 KiB (MAX_ARG_STRLEN,
+ * its terminating NUL included): the pane would die at exec while `up` reported success.
+ */
+export const MAX_ARG_BYTES = 128 * 1024 - 1;
+
+/** What a preset agent gets instead of a prompt too long for one argument: where to read it. */
+export function getPromptPointer(file: string): string {
+  return `Your task and its rules are longer than a command line can carry. Read the whole of ${file} first, then do what it says; it is your prompt.`;
+}
+
+/**
  * The argv that starts `agent` with the prompt; `extraArgs` (parx's hook options) go right after
- * the program. Throws when the command line cannot be parsed.
+ * the program. A preset whose prompt is too long for one argument gets a pointer to the prompt
+ * file instead (every preset's agent reads files); a command line of the user's that places
+ * `{prompt}` cannot, and throws, as it does when it cannot be parsed.
  */
 export function buildAgentArgv(agent: string, prompt: PromptRef, extraArgs: readonly string[] = []): string[] {
   const words = splitCommandLine(agent);
@@ -84,8 +97,13 @@ export function buildAgentArgv(agent: string, prompt: PromptRef, extraArgs: read
   const template = preset && !hasPlaceholder
     ? [...preset.words, ...extraArgs, ...words.slice(1), ...preset.tail]
     : [words[0]!, ...extraArgs, ...words.slice(1), ...(hasPlaceholder ? [] : [PROMPT])];
+  let text = prompt.text;
+  if (new TextEncoder().encode(text).length > MAX_ARG_BYTES && template.some((w) => w.includes(PROMPT))) {
+    if (!preset || hasPlaceholder) throw new Error(`passes the prompt (${Math.ceil(text.length / 1024)} KiB) as an argument, over the 128 KiB one argument can hold; use {promptFile} instead of {prompt}`);
+    text = getPromptPointer(prompt.file);
+  }
   // One pass per word, so a prompt that itself contains "{promptFile}" is left alone.
-  return template.map((w) => w.replace(/\{prompt(File)?\}/g, (m) => (m === PROMPT ? prompt.text : prompt.file)));
+  return template.map((w) => w.replace(/\{prompt(File)?\}/g, (m) => (m === PROMPT ? text : prompt.file)));
 }
 
 /** The program an agent command line starts (to check it exists before creating anything). */

@@ -31,7 +31,7 @@ export interface ValidateOptions {
 export const SESSION_NAME = /^[a-z0-9][a-z0-9_-]{0,39}$/;
 
 export function validateConfig(raw: unknown, options: ValidateOptions): Validation {
-  const problems: ConfigProblem[] = findUnknownKeys(raw);
+  const problems: ConfigProblem[] = [...findUnknownKeys(raw), ...findNulCharacters(raw, '')];
   const parsed = configSchema.safeParse(raw ?? {}, { reportInput: true });
   if (!parsed.success) return { ok: false, problems: [...problems, ...parsed.error.issues.flatMap(describeIssue)] };
   const rawConfig = parsed.data;
@@ -80,6 +80,22 @@ export function validateConfig(raw: unknown, options: ValidateOptions): Validati
   return { ok: true, config: { ...rawConfig, sessions } };
 }
 
+/**
+ * Strings holding a NUL character: no argv element or environment value can carry one, so the
+ * agent, setup or pane would fail to start after worktrees exist. Refused up front.
+ */
+function findNulCharacters(value: unknown, keyPath: string): ConfigProblem[] {
+  if (typeof value === 'string') return value.includes('\0') ? [{ keyPath, message: 'expected text without NUL characters' }] : [];
+  if (Array.isArray(value)) return value.flatMap((v, i) => findNulCharacters(v, `${keyPath}[${i}]`));
+  if (typeof value === 'object' && value !== null) {
+    return Object.entries(value).flatMap(([k, v]) => [
+      ...(k.includes('\0') ? [{ keyPath, message: 'expected keys without NUL characters' }] : []),
+      ...findNulCharacters(v, keyPath ? `${keyPath}.${k}` : k),
+    ]);
+  }
+  return [];
+}
+
 function findUnknownKeys(raw: unknown): ConfigProblem[] {
   const isMap = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
   if (!isMap(raw)) return [];
@@ -111,7 +127,9 @@ function resolveTask(
   }
   if (taskFile !== undefined) {
     try {
-      return options.readTaskFile(taskFile);
+      const text = options.readTaskFile(taskFile);
+      if (text.includes('\0')) problems.push({ keyPath: `${at}.taskFile`, message: 'expected a text file; it holds a NUL character, which no program argument can carry' });
+      return text;
     } catch (error) {
       problems.push({ keyPath: `${at}.taskFile`, message: `expected a readable file: ${(error as Error).message}` });
       return '';

@@ -7,7 +7,7 @@ import type { RunState } from '../core/run-state.js';
 import { cleanUpSessions, type CleanupResult } from './down-cleanup.js';
 import { findMainWorktreeProblems, getStandingRefusals, inspectSessions, type SessionFacts } from './down-inspect.js';
 import { mergeSession, simulateMerge, verifyMerge, type QueueRun } from './down-merge.js';
-import { getTmuxSessionName, loadProject, type Project, type ProjectOptions } from './project.js';
+import { getTmuxSessionName, loadProject, withRunLock, type Project, type ProjectOptions } from './project.js';
 import { selectSessions } from './sessions.js';
 
 export interface DownOptions extends ProjectOptions {
@@ -47,9 +47,14 @@ export interface DownResult {
 
 /** `parx down`: the dependency-ordered merge queue that never loses work. */
 export async function runDown(options: DownOptions = {}): Promise<DownResult> {
+  const project = await loadProject(options);
+  // A dry run changes nothing, so it needs no lock.
+  return options.dryRun ? runQueue(project, options) : withRunLock(project, 'down', () => runQueue(project, options));
+}
+
+async function runQueue(project: Project, options: DownOptions): Promise<DownResult> {
   const emit = options.onProgress ?? (() => {});
   const dryRun = options.dryRun ?? false;
-  const project = await loadProject(options);
   const all = project.config.sessions;
   const queue = getMergeQueue(all, selectSessions(all, options.sessions ?? []).map((s) => s.name));
   const previous = await project.files.readState();

@@ -4,7 +4,7 @@ import { getCurrentBranch, locateRepo, realpath, verifyGitVersion, type RepoLoca
 import { RunFiles } from '../adapters/run-files.js';
 import { toTmuxName } from '../adapters/tmux.js';
 import { validateConfig, type ParxConfig } from '../core/config-validate.js';
-import { ConfigError, UsageError } from '../core/errors.js';
+import { ConfigError, RefusedError, UsageError } from '../core/errors.js';
 import type { RunState } from '../core/run-state.js';
 import { awaitAll } from './await-all.js';
 
@@ -93,4 +93,20 @@ function getMainWorktree(repo: { toplevel: string; mainWorktree: string | undefi
 /** The tmux session of the run: `tmuxSession` from the config, else `parx-<repo>`. */
 export function getTmuxSessionName(project: Project): string {
   return toTmuxName(project.config.tmuxSession ?? `parx-${project.repoName}`);
+}
+
+/**
+ * Runs `work` holding the repository's run lock, so that two parx runs never change the same
+ * worktrees, branches and state at once; refuses (exit 1) naming the holder when another has it.
+ */
+export async function withRunLock<T>(project: Project, command: string, work: () => Promise<T>): Promise<T> {
+  const lock = await project.files.acquireRunLock(command);
+  if ('holder' in lock) {
+    throw new RefusedError(`another parx ${lock.holder.command} is running on this repository (pid ${lock.holder.pid}); wait for it to finish, then run this again`);
+  }
+  try {
+    return await work();
+  } finally {
+    await lock.release();
+  }
 }

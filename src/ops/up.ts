@@ -15,7 +15,7 @@ import type { WorktreeAction } from '../core/worktree-plan.js';
 import { PACKAGE_ROOT, TEMPLATES_DIR } from '../package-root.js';
 import { mapOwnership } from './plan.js';
 import { awaitAll } from './await-all.js';
-import { getTmuxSessionName, loadProject, type Project, type ProjectOptions } from './project.js';
+import { getTmuxSessionName, loadProject, withRunLock, type Project, type ProjectOptions } from './project.js';
 import { getSessionVariables, selectSessions } from './sessions.js';
 import { ensurePanes } from './up-tmux.js';
 import { prepareAgentHooks, writeHookPolicy } from './agent-hooks.js';
@@ -46,13 +46,18 @@ export interface UpResult {
 
 /** `parx up`: worktrees, prompts, a tmux grid and the run state. Safe to run again. */
 export async function runUp(options: UpOptions = {}): Promise<UpResult> {
-  const emit = options.onProgress ?? (() => {});
   // Everything that can refuse does so before anything is created; independent checks at once.
   // `up` is how a changed config is applied: it always reads the main worktree's file.
   const [project] = await awaitAll([loadProject({ ...options, fresh: true }), verifyTmux()] as const);
+  return withRunLock(project, 'up', () => startRun(project, options));
+}
+
+async function startRun(project: Project, options: UpOptions): Promise<UpResult> {
+  const emit = options.onProgress ?? (() => {});
   const { config } = project;
   const selected = selectSessions(config.sessions, options.sessions ?? []);
-  const previous = project.state;
+  // Read under the lock: another run may have changed it since the project was loaded.
+  const previous = await project.files.readState();
   const [{ plan }, , actions, template, excludesFile] = await awaitAll([
     mapOwnership(project),
     verifyAgentsExist(project, selected),
@@ -67,10 +72,21 @@ export async function runUp(options: UpOptions = {}): Promise<UpResult> {
     );
   }
 
+  const sessionOf = (action: WorktreeAction) => selected.find((s) => s.name === action.session)!;
+  // Every prompt rendered, and every agent command built, before anything is created: a prompt
+  // no argument can carry is refused now, not at exec in a pane after the worktrees exist.
+  const prompts = new Map(actions.map((action) => [action.session, renderSessionPrompt(project, template, sessionOf(action), action)]));
+  for (const action of actions) {
+    const session = sessionOf(action);
+    try {
+      buildAgentArgv(session.agent, { text: prompts.get(session.name)!, file: project.files.promptPath(session.name) });
+    } catch (error) {
+      throw new UsageError(`the agent command of session ${session.name} ${(error as Error).message}`);
+    }
+  }
   const excludes = await project.files.snapshotExcludesFile(excludesFile);
   const tmuxSession = getTmuxSessionName(project);
   const envOf = (session: SessionConfig, worktree: string) => getSessionVariables(project, session, worktree);
-  const sessionOf = (action: WorktreeAction) => selected.find((s) => s.name === action.session)!;
 
   const prepared = await prepareWorktrees(
     project,
@@ -100,16 +116,7 @@ export async function runUp(options: UpOptions = {}): Promise<UpResult> {
   };
   for (const { action, setup, copied } of prepared) {
     const session = sessionOf(action);
-    const text = renderPrompt(template, {
-      session: session.name,
-      branch: action.branch,
-      base: project.base,
-      worktree: action.path,
-      task: session.task,
-      owns: session.owns,
-      shared: config.shared,
-      others: config.sessions.filter((s) => s.name !== session.name),
-    });
+    const text = prompts.get(session.name)!;
     const [promptFile, hooks] = await Promise.all([project.files.writePrompt(session.name, text), prepareAgentHooks(project, session)]);
     const before: SessionState | undefined = previous?.sessions[session.name];
     state.sessions[session.name] = {
@@ -171,6 +178,19 @@ export async function runUp(options: UpOptions = {}): Promise<UpResult> {
       return { name: s.name, branch: st.branch, worktree: st.worktree, pane: st.pane ?? '' };
     }),
   };
+}
+
+function renderSessionPrompt(project: Project, template: string, session: SessionConfig, action: WorktreeAction): string {
+  return renderPrompt(template, {
+    session: session.name,
+    branch: action.branch,
+    base: project.base,
+    worktree: action.path,
+    task: session.task,
+    owns: session.owns,
+    shared: project.config.shared,
+    others: project.config.sessions.filter((s) => s.name !== session.name),
+  });
 }
 
 async function verifyAgentsExist(project: Project, sessions: readonly SessionConfig[]): Promise<void> {
