@@ -273,8 +273,8 @@ export async function updateRefs(cwd: string, refs: ReadonlyArray<readonly [ref:
  * `git worktree remove` without --force: git itself refuses a worktree with modified or
  * untracked files (ignored files go with it). Returns git's reason when it refuses.
  */
-export async function removeWorktree(cwd: string, path: string): Promise<string | undefined> {
-  const result = await execGit(cwd, ['worktree', 'remove', path]);
+export async function removeWorktree(cwd: string, path: string, options: { force?: boolean } = {}): Promise<string | undefined> {
+  const result = await execGit(cwd, ['worktree', 'remove', ...(options.force ? ['--force'] : []), path]);
   return result.failed ? (result.stderr.trim() || result.shortMessage) : undefined;
 }
 

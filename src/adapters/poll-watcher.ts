@@ -20,7 +20,7 @@ export interface PollOptions {
  * interval): for where kernel events do not arrive or the kernel refuses more watches. Slower
  * and heavier than events, so only the folders that need it are polled.
  */
-export function pollTree(options: PollOptions): { close(): void } {
+export function pollTree(options: PollOptions): { ready: Promise<void>; close(): void } {
   const toRelative = (path: string) => relative(options.root, path).split(sep).join('/');
   const interval = options.intervalMs ?? 500;
   const watcher = chokidar.watch(join(options.root, options.dir), {
@@ -38,6 +38,8 @@ export function pollTree(options: PollOptions): { close(): void } {
   watcher.on('change', (path) => options.onChange({ path: toRelative(path), change: 'change' }));
   watcher.on('unlink', (path) => options.onChange({ path: toRelative(path), change: 'unlink' }));
   watcher.on('error', (error) => options.onError(error as Error));
-  return { close: () => void watcher.close() };
+  // Ready once the first scan has taken its baseline: a change after that is one the poll sees.
+  const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
+  return { ready, close: () => void watcher.close() };
 }
 

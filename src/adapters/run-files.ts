@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { appendFile, mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { HookPolicy } from '../core/hook-policy.js';
@@ -10,8 +11,25 @@ import type { AgentStateRecord, GuardHealth, RunEvent, RunState } from '../core/
 export class RunFiles {
   readonly dir: string;
 
-  constructor(commonDir: string) {
+  constructor(private readonly commonDir: string) {
     this.dir = join(commonDir, 'parx');
+  }
+
+  /**
+   * Creates a folder under the run folder, never above it: a process that outlives its
+   * repository (a guard, a hook) must not bring a deleted repository's folders back.
+   */
+  private async ensureDir(dir: string): Promise<void> {
+    if (!existsSync(this.commonDir)) throw new Error(`the repository's git folder ${this.commonDir} is gone`);
+    await mkdir(dir, { recursive: true });
+  }
+
+  /** Temp file + rename, in a folder of the run: a reader sees the old content or the new, never half. */
+  private async writeAtomically(path: string, text: string): Promise<void> {
+    await this.ensureDir(dirname(path));
+    const temp = `${path}.${process.pid}.tmp`;
+    await writeFile(temp, text);
+    await rename(temp, path);
   }
 
   get statePath(): string {
@@ -29,7 +47,7 @@ export class RunFiles {
 
   /** Atomic, like the state: an agent's hook may read it while `parx up` rewrites it. */
   async writePolicy(policy: HookPolicy): Promise<void> {
-    await writeAtomically(this.policyPath, `${JSON.stringify(policy, null, 2)}\n`);
+    await this.writeAtomically(this.policyPath, `${JSON.stringify(policy, null, 2)}\n`);
   }
 
   async readPolicy(): Promise<HookPolicy | undefined> {
@@ -39,7 +57,7 @@ export class RunFiles {
   /** Writes the hook settings handed to one session's agent; returns their path. */
   async writeHookSettings(session: string, agent: string, settings: object): Promise<string> {
     const path = join(this.dir, 'hooks', `${session}.${agent}.json`);
-    await writeAtomically(path, `${JSON.stringify(settings, null, 2)}\n`);
+    await this.writeAtomically(path, `${JSON.stringify(settings, null, 2)}\n`);
     return path;
   }
 
@@ -54,7 +72,7 @@ export class RunFiles {
   }
 
   async writeAgentState(session: string, record: AgentStateRecord): Promise<void> {
-    await writeAtomically(this.agentStatePath(session), `${JSON.stringify(record)}\n`);
+    await this.writeAtomically(this.agentStatePath(session), `${JSON.stringify(record)}\n`);
   }
 
   async readAgentState(session: string): Promise<AgentStateRecord | undefined> {
@@ -68,7 +86,7 @@ export class RunFiles {
    */
   async snapshotExcludesFile(source: string): Promise<string> {
     const path = join(this.dir, 'excludes');
-    await writeAtomically(path, await readFile(source, 'utf8').catch(() => ''));
+    await this.writeAtomically(path, await readFile(source, 'utf8').catch(() => ''));
     return path;
   }
 
@@ -87,7 +105,7 @@ export class RunFiles {
 
   /** Write to a temp file and rename over: a crash leaves the old state or the new, never half. */
   async writeState(state: RunState): Promise<void> {
-    await writeAtomically(this.statePath, `${JSON.stringify(state, null, 2)}\n`);
+    await this.writeAtomically(this.statePath, `${JSON.stringify(state, null, 2)}\n`);
   }
 
   async appendEvent(event: Omit<RunEvent, 'time'>): Promise<RunEvent> {
@@ -99,7 +117,7 @@ export class RunFiles {
   /** Appends already-serialised events in one O_APPEND write: concurrent writers do not interleave. */
   async appendLines(lines: readonly string[]): Promise<void> {
     if (lines.length === 0) return;
-    await mkdir(this.dir, { recursive: true });
+    await this.ensureDir(this.dir);
     await appendFile(this.eventsPath, `${lines.join('\n')}\n`);
   }
 
@@ -109,7 +127,7 @@ export class RunFiles {
    */
   async acquireGuardLock(): Promise<boolean> {
     const path = join(this.dir, 'guard.pid');
-    await mkdir(this.dir, { recursive: true });
+    await this.ensureDir(this.dir);
     for (let attempt = 0; attempt < 2; attempt++) {
       try {
         await writeFile(path, String(process.pid), { flag: 'wx' });
@@ -132,7 +150,7 @@ export class RunFiles {
    */
   async acquireRunLock(command: string): Promise<{ release: () => Promise<void> } | { holder: { pid: number; command: string } }> {
     const path = join(this.dir, 'lock');
-    await mkdir(this.dir, { recursive: true });
+    await this.ensureDir(this.dir);
     const mine = JSON.stringify({ pid: process.pid, command, time: new Date().toISOString() });
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
@@ -171,7 +189,7 @@ export class RunFiles {
 
   /** The recording guard's health, for `parx status`: who it is, and which folders it can only poll. */
   async writeGuardHealth(health: GuardHealth): Promise<void> {
-    await writeAtomically(join(this.dir, 'guard.json'), `${JSON.stringify(health)}\n`);
+    await this.writeAtomically(join(this.dir, 'guard.json'), `${JSON.stringify(health)}\n`);
   }
 
   async readGuardHealth(): Promise<GuardHealth | undefined> {
@@ -180,7 +198,7 @@ export class RunFiles {
 
   async writePrompt(session: string, text: string): Promise<string> {
     const path = this.promptPath(session);
-    await mkdir(join(this.dir, 'prompts'), { recursive: true });
+    await this.ensureDir(join(this.dir, 'prompts'));
     await writeFile(path, text);
     return path;
   }
@@ -206,10 +224,4 @@ async function readJsonFile<T>(path: string): Promise<T | undefined> {
   }
 }
 
-/** Temp file + rename: a reader sees the old content or the new, never half. */
-async function writeAtomically(path: string, text: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-  const temp = `${path}.${process.pid}.tmp`;
-  await writeFile(temp, text);
-  await rename(temp, path);
-}
+

@@ -73,8 +73,9 @@ export function escapeFormat(text: string): string {
 }
 
 /** Runs tmux where a failure is an answer (no such session, no server), not an error. */
-export async function tryTmux(args: string[] | string[][], options: { stdio?: 'inherit' } = {}): Promise<{ ok: boolean; stdout: string }> {
-  const result = await execa('tmux', toTmuxArgv(args), { reject: false, ...options });
+export async function tryTmux(args: string[] | string[][], options: { stdio?: 'inherit'; timeout?: number } = {}): Promise<{ ok: boolean; stdout: string }> {
+  // Bounded: a tmux that does not answer must not hold up a caller that loops (the guard).
+  const result = await execa('tmux', toTmuxArgv(args), { reject: false, timeout: 10_000, ...options });
   return { ok: result.exitCode === 0, stdout: typeof result.stdout === 'string' ? result.stdout : '' };
 }
 
@@ -108,7 +109,8 @@ export async function getSessionOption(sessionName: string, option: string): Pro
  */
 export async function attachOrSwitch(sessionName: string, insideTmux: boolean): Promise<boolean> {
   if (insideTmux) return (await tryTmux(['switch-client', '-t', `=${sessionName}`])).ok;
-  return (await tryTmux(['attach-session', '-t', `=${sessionName}`], { stdio: 'inherit' })).ok;
+  // Attached for as long as the user stays: no time limit (0).
+  return (await tryTmux(['attach-session', '-t', `=${sessionName}`], { stdio: 'inherit', timeout: 0 })).ok;
 }
 
 /**

@@ -195,7 +195,7 @@ export function watchTree(options: TreeWatcherOptions): TreeWatcher {
    */
   async function startPolling(dir: string, error: NodeJS.ErrnoException, announce: boolean): Promise<void> {
     options.onPolling(dir, error);
-    let poller: { close(): void } | undefined;
+    let poller: { ready: Promise<void>; close(): void } | undefined;
     polled.set(dir, { close: () => poller?.close() });
     // Loaded only when needed: chokidar is most of the guard's code otherwise.
     const { pollTree } = await import('./poll-watcher.js');
@@ -209,6 +209,8 @@ export function watchTree(options: TreeWatcherOptions): TreeWatcher {
       // A folder that appeared while watching: what it holds already is news, as with addDirectory.
       announceExisting: announce,
     });
+    // `ready` means "every folder is watched or polled": wait for the poll's first scan.
+    await poller.ready;
   }
 
   /** Stops watching a directory and everything below it; announces its files as deleted. */

@@ -52,6 +52,13 @@ export interface DownState {
   merging?: { session: string; before: string; commit: string };
   /** Sessions merged (and verified) by `parx down`: session → merge commit. */
   merged: Record<string, string>;
+  /**
+   * Worktrees whose removal has begun (session → path), written before `git worktree remove`:
+   * a run stopped while git was deleting files leaves a worktree with tracked files missing,
+   * which the next run must finish removing, never commit as work (`--commit-wip` would merge
+   * those deletions into base).
+   */
+  removing?: Record<string, string>;
 }
 
 export type RunEvent = { time: string; type: string } & Record<string, unknown>;

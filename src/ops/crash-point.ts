@@ -7,6 +7,7 @@ export type CrashPoint =
   | 'before-fast-forward'
   | 'after-fast-forward'
   | 'after-verify'
+  | 'before-worktree-remove'
   | 'after-worktree-remove'
   | 'after-backup-refs'
   | 'after-branch-delete';

@@ -73,8 +73,10 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
     // Commits only the worktree's HEAD reflog or the branch's reflog reach: kept before either goes.
     const rescued = await rescueReflogCommits(run, session.name, session.hasWorktree ? session.worktree : undefined, session.branch);
     if (rescued.length > 0) result.rescuedCommits = rescued;
+    const resuming = run.progress.removing?.[session.name] !== undefined;
     if (session.hasWorktree) {
-      const teardownFailure = await runTeardown(run, session.config, session.worktree);
+      // A removal a stopped run began already ran teardown.
+      const teardownFailure = resuming ? undefined : await runTeardown(run, session.config, session.worktree);
       if (teardownFailure) {
         result.kept = teardownFailure;
         continue;
@@ -82,13 +84,22 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
       const ignored = await rescueIgnoredFiles(run, session.name, session.worktree, state.sessions[session.name]?.copied ?? {});
       if (ignored.saved) result.saved = ignored.saved;
       if (ignored.dropped.length > 0) result.dropped = ignored.dropped;
-      const failure = ignored.keep ?? (await removeWorktree(project.root, session.worktree));
+      (run.progress.removing ??= {})[session.name] = session.worktree;
+      await project.files.writeState(state);
+      crashPoint('before-worktree-remove');
+      // Finishing a removal git had begun: the files it deleted show as deletions, the only
+      // difference from what parx checked before it started, so git may be told to go on.
+      const force = resuming && (await hasOnlyDeletions(session.worktree));
+      const failure = ignored.keep ?? (await removeWorktree(project.root, session.worktree, { force }));
       if (failure) {
         result.kept = failure;
         continue;
       }
       result.removed.push('worktree');
       crashPoint('after-worktree-remove');
+    } else if (resuming && existsSync(session.worktree)) {
+      result.kept = `parx was stopped while git removed its worktree: what is left of it is in ${session.worktree}, without its .git link; check it, delete it, then run \`parx down\` again`;
+      continue;
     } else {
       // Its folder was deleted by hand but git still has it registered: forget that one only.
       await forgetMissingWorktree(project.root, session.worktree).catch(() => {});
@@ -113,6 +124,7 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
   for (const result of results) {
     // The `down.merged` record stays: a later run reports the session as merged, not as never started.
     if (!result.kept) {
+      if (run.progress.removing) delete run.progress.removing[result.session];
       delete state.sessions[result.session];
       await rm(project.files.agentStatePath(result.session), { force: true });
     }
@@ -170,7 +182,9 @@ async function findWorkAfterMerge(run: QueueRun, sessions: readonly LiveSession[
         return `new commits on ${s.branch} since the merge: run \`parx down\` again to merge them`;
       }
       const changes = s.hasWorktree && existsSync(s.worktree) ? await listWorktreeChanges(s.worktree) : [];
-      if (changes.length > 0) {
+      // Files git deleted in a removal a stopped run began are not new work.
+      const removing = run.progress.removing?.[s.name] !== undefined;
+      if (changes.length > 0 && !(removing && changes.every((c) => c.change === 'unlink'))) {
         const shown = changes.slice(0, 3).map((c) => c.path).join(', ') + (changes.length > 3 ? ', …' : '');
         return `its worktree has ${changes.length} uncommitted or untracked file(s) since the merge (${shown}): commit them and run \`parx down\` again`;
       }
@@ -178,6 +192,12 @@ async function findWorkAfterMerge(run: QueueRun, sessions: readonly LiveSession[
     }),
   );
   return new Map(sessions.flatMap((s, i) => (held[i] ? [[s.name, held[i]!] as [string, string]] : [])));
+}
+
+/** Whether the worktree differs from its HEAD only by tracked files that are gone. */
+async function hasOnlyDeletions(worktree: string): Promise<boolean> {
+  const changes = await listWorktreeChanges(worktree);
+  return changes.every((c) => c.change === 'unlink');
 }
 
 /** `teardown` in the worktree, with the session's environment; returns why it failed. */

@@ -121,6 +121,9 @@ async function takeTurn(run: QueueRun, session: SessionConfig, facts: Map<string
   if (blocker) return { kind: 'blocked', by: blocker };
   const mergedEarlier = session.name in run.progress.merged;
   if (!f.live.hasBranch && !f.live.hasWorktree) return mergedEarlier ? { kind: 'in-base', mergedEarlier } : { kind: 'absent' };
+  // Its worktree was being removed when a run stopped: what is missing there is git's deleting,
+  // not work. It landed; cleanup finishes the removal.
+  if (run.progress.removing?.[session.name] !== undefined && f.ahead === 0) return { kind: 'in-base', mergedEarlier: true };
 
   const refusals = getStandingRefusals(f, { commitWip: run.options.commitWip ?? false, allowViolations: run.options.allowViolations ?? false });
   if (refusals.length > 0) {

@@ -49,7 +49,8 @@ export class GuardAnnouncer {
   private schedule(): void {
     this.timer ??= setTimeout(() => {
       this.timer = undefined;
-      this.flushing = this.flushing.then(() => this.flush());
+      // A failed flush (the repository deleted under the guard) must not stop later ones, nor the guard.
+      this.flushing = this.flushing.then(() => this.flush()).catch(() => {});
     }, this.intervalMs);
   }
 

@@ -152,8 +152,9 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   // starts after every directory is watched is sure to see it.
   const [directories] = await Promise.all([Promise.all(live.map(startWatching)).then((counts) => counts.reduce((a, b) => a + b, 0)), agentStates.start()]);
   await reconcile(all);
-  emit({ type: 'ready', sessions: live.map((s) => s.name), directories, polled: polling.length, ms: Math.round(performance.now() - started) });
+  // Health first: once `ready` is out, the run's folder may be changed or deleted by others.
   if (recording) await writeHealth();
+  emit({ type: 'ready', sessions: live.map((s) => s.name), directories, polled: polling.length, ms: Math.round(performance.now() - started) });
 
   // Worktrees that appear later (a new `parx up`, a re-added worktree) are picked up here. The
   // poll stays cheap: no process is spawned unless something changed, since every spawn blocks
@@ -178,8 +179,21 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
       .catch((e: Error) => emit({ type: 'error', message: e.message }))
       .finally(() => (adopting = false));
   }, options.pollMs ?? 1000);
-  async function adoptNewWorktrees(): Promise<void> {
+  // Whether anything is left to guard, on a timer of its own with no await in it: nothing the
+  // guard waits for elsewhere (a tmux or git call in a folder deleted under it) can hold it up.
+  const liveness = setInterval(() => {
     if (!existsSync(project.commonDir)) return stop(`its repository is gone (${project.root})`);
+    // A worktree root deleted while its files were being deleted may send no last event: look.
+    for (const [name, watcher] of watchers) {
+      if (existsSync(worktreeOf.get(name)!)) continue;
+      watcher.close();
+      watchers.delete(name);
+      emit({ type: 'watch', session: name, state: 'gone' });
+    }
+    if (sawRun && watchers.size === 0 && !existsSync(project.files.statePath)) stop('its run state is gone');
+  }, options.pollMs ?? 1000);
+
+  async function adoptNewWorktrees(): Promise<void> {
     if (!recording && (await project.files.acquireGuardLock())) {
       recording = true;
       emit({ type: 'role', role: 'recorder' });
@@ -194,7 +208,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     }
     const sessionsLeft = Object.keys(current?.sessions ?? {}).length;
     if (sessionsLeft > 0) sawRun = true;
-    else if (sawRun && watchers.size === 0) return stop(current ? 'the run is over: no session is left' : 'its run state is gone');
+    else if (sawRun && watchers.size === 0 && current) return stop('the run is over: no session is left');
     const now = current;
     const candidates = project.config.sessions.filter((s) => !watchers.has(s.name) && existsSync(join(now?.sessions[s.name]?.worktree ?? join(project.worktreeDir, s.name), '.git')));
     if (candidates.length === 0) return;
@@ -211,6 +225,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     finished.signal.addEventListener('abort', () => resolve(), { once: true });
   });
   clearInterval(poll);
+  clearInterval(liveness);
   agentStates.close();
   for (const watcher of watchers.values()) watcher.close();
   if (existsSync(project.commonDir)) {

@@ -123,6 +123,20 @@ describe('parx down never loses work it did not make', () => {
     expect(result.stdout).toMatch(/kept commits only its reflog held as refs\/parx\/backup\/one\/\d/);
   });
 
+  it('finishes a worktree removal a stopped run began, and never merges git’s deletions as work', async () => {
+    const fx = twoSessions();
+    const first = await runParx(['down', 'one'], fx.root, { PARX_TEST_CRASH_AT: 'before-worktree-remove' });
+    expect(first.exitCode).not.toBe(0); // killed, as kill -9 would
+    // What `git worktree remove` cut off midway leaves: some tracked files already deleted.
+    rmSync(join(fx.worktree('one'), 'one/a.txt'));
+    const again = await fx.down('--commit-wip');
+    expect(again.exitCode, again.stdout).toBe(0);
+    expect(fx.read('one/a.txt')).toBe('one\n'); // base kept it: no "parx: wip" deleting it was merged
+    expect(fx.mainLog().filter((s) => s.startsWith('parx: wip'))).toEqual([]);
+    expect(existsSync(fx.worktree('one'))).toBe(false);
+    expect(fx.refs('refs/heads/parx/')).toEqual([]);
+  });
+
   it('closes only its own panes when the user has opened something else in its tmux session', async () => {
     const run = createRunFixture({ auth: { owns: ['src/auth/**'], task: 'Wait.' }, payments: { owns: ['src/payments/**'], task: 'Wait.' } }, { agent: 'shell' });
     expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);

@@ -23,7 +23,8 @@ async function startedRun(extra: Record<string, unknown> = {}, env: Record<strin
   const run = createRunFixture(sessions, extra);
   const up = await runParx(['up', '--detach'], run.root, env);
   expect(up.exitCode, up.stderr).toBe(0);
-  await waitFor('the pane guard to start', () => (existsSync(join(run.root, '.git/parx/guard.pid')) ? true : undefined));
+  // The recording guard writes guard.json once every worktree is watched.
+  await waitFor('the pane guard to be ready', () => (existsSync(join(run.root, '.git/parx/guard.json')) ? true : undefined));
   return run;
 }
 
