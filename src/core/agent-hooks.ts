@@ -1,7 +1,7 @@
 import { getAgentProgram } from './agent-command.js';
 
 /**
- * How each agent is told to call `parx hook` (FIELD-NOTES §8), as data. Pure: ops/agent-hooks.ts
+ * How each agent is told to call `parx hook`, as data. Pure: ops/agent-hooks.ts
  * writes the files and the pane gets the argv and environment. Nothing is ever written into a
  * worktree, where the agent could commit it:
  *   Claude Code  `--settings <file>`: PreToolUse (writes) denies, UserPromptSubmit → working,

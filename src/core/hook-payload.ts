@@ -1,6 +1,6 @@
 /**
  * The files an agent's tool call is about to write, read from the JSON its hook receives on
- * stdin. Pure. Shapes (FIELD-NOTES §8):
+ * stdin. Pure. Shapes, as each agent documents them:
  *   Claude Code  PreToolUse  Write | Edit | MultiEdit  → tool_input.file_path
  *                            NotebookEdit              → tool_input.notebook_path
  *   Codex        PreToolUse  apply_patch               → tool_input.command, a patch envelope

@@ -43,6 +43,8 @@ export interface DownResult {
   ok: boolean;
   /** Closes what `parx down` itself runs in (its own pane or tmux session); call after reporting. */
   closeLast: () => Promise<void>;
+  /** Set when the config file changed since `parx up`. */
+  configNotice: string | undefined;
 }
 
 /** `parx down`: the dependency-ordered merge queue that never loses work. */
@@ -109,6 +111,7 @@ async function runQueue(project: Project, options: DownOptions): Promise<DownRes
     finished: cleanup?.finished ?? false,
     ok: isQueueDone(outcomes) && problems.length === 0 && sessions.every((s) => !s.cleanup?.kept),
     closeLast: cleanup?.closeLast ?? (async () => {}),
+    configNotice: project.configNotice,
   };
 }
 

@@ -23,6 +23,7 @@ export type GuardEvent = RunEvent &
     | { type: 'ready'; sessions: string[]; directories: number; polled: number; ms: number }
     | { type: 'watch'; session: string; state: 'watching' | 'gone' }
     | { type: 'error'; message: string; code?: string }
+    | { type: 'notice'; message: string }
     | { type: 'role'; role: 'recorder' | 'observer' }
     | ({ type: 'state' } & StateChange)
     | ({ type: 'revert'; session: string; path: string } & RevertOutcome)
@@ -82,6 +83,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     emit({ type: 'state', ...change }, waiting);
   }, getSilenceMs(process.env));
   emit({ type: 'role', role: recording ? 'recorder' : 'observer' });
+  if (project.configNotice) emit({ type: 'notice', message: project.configNotice });
 
   // guard.onViolation: revert — only the recording guard acts, on writes it sees happen.
   const reverter = project.config.guard.onViolation === 'revert' ? new Reverter(project.files) : undefined;

@@ -44,6 +44,8 @@ export interface StatusResult {
   forecast: Array<{ sessions: [string, string]; files: string[] }>;
   /** The recording guard: whether it runs, and the folders it can only poll (the kernel refused to watch them). */
   guard: { running: boolean; pid: number | null; polling: string[] };
+  /** Set when the config file changed since `parx up` (not part of the JSON). */
+  configNotice?: string;
 }
 
 /** `parx status`: everything about the run, touching nothing. */
@@ -100,6 +102,7 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
       return p.clean ? [] : [{ sessions: pair, files: p.conflicts }];
     }),
     guard,
+    ...(project.configNotice ? { configNotice: project.configNotice } : {}),
   };
 }
 

@@ -71,6 +71,20 @@ describe('a session cannot switch its own guard off', () => {
     expect(run.git('log', '-1', '--format=%s', 'main').trim()).toBe('add parx config');
   });
 
+  it('keeps the run’s config when the main worktree’s file changes, and says so until `up` applies it', async () => {
+    const run = await setUpS();
+    const config = JSON.parse(run.read('parx.config.json'));
+    config.sessions.a.owns = ['src/a/**', 'notes/**'];
+    run.write('parx.config.json', JSON.stringify(config));
+    writeIn(run, 'a', 'notes/plan.md', 'a plans\n');
+    const check = await runParx(['check', 'a'], run.root);
+    expect(check.exitCode).toBe(1); // still judged by the run's config
+    expect(check.stderr).toContain('parx.config.json has changed since `parx up`; this run keeps the configuration it started with');
+    expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
+    const after = await runParx(['check', 'a'], run.root);
+    expect(after).toMatchObject({ exitCode: 0, stderr: '' });
+  });
+
   it('finds the run from its command line, not from the payload’s cwd, and never allows writing .git', async () => {
     const run = await setUpS();
     const wt = run.worktree('a');

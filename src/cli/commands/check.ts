@@ -1,11 +1,12 @@
 import { runCheck } from '../../ops/check.js';
 import type { GlobalOptions } from '../main.js';
-import { print, printJson, safe, style } from '../output.js';
+import { print, printConfigNotice, printJson, safe, style } from '../output.js';
 import { describeViolation } from './describe.js';
 
 export async function checkCommand(sessions: string[], options: GlobalOptions & { json?: boolean }): Promise<number> {
   const result = await runCheck({ configPath: options.config, sessions });
   const total = result.sessions.reduce((n, s) => n + s.violations.length, 0);
+  printConfigNotice(result.project.configNotice);
   if (options.json) {
     printJson({
       ok: total === 0,

@@ -1,7 +1,7 @@
 import { isLanded, type Outcome, type Refusal } from '../../core/merge-queue.js';
 import { runDown, type DownProgress, type DownResult } from '../../ops/down.js';
 import type { GlobalOptions } from '../main.js';
-import { print, printError, safe, style } from '../output.js';
+import { print, printConfigNotice, printError, safe, style } from '../output.js';
 import { describeViolation } from './describe.js';
 
 export interface DownCommandOptions extends GlobalOptions {
@@ -14,6 +14,7 @@ export interface DownCommandOptions extends GlobalOptions {
 export async function downCommand(sessions: string[], options: DownCommandOptions): Promise<number> {
   const result = await runDown({ configPath: options.config, sessions, ...options, onProgress: printProgress });
   printSummary(result);
+  printConfigNotice(result.configNotice);
   await result.closeLast();
   return result.ok ? 0 : 1;
 }

@@ -64,5 +64,8 @@ function printHuman(event: GuardEvent): void {
     case 'error':
       print(`${time} ${style.red('error')} ${safe(event.message)}`);
       break;
+    case 'notice':
+      print(`${time} ${style.yellow('note')} ${safe(event.message)}`);
+      break;
   }
 }

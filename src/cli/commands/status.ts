@@ -1,9 +1,10 @@
 import { runStatus } from '../../ops/status.js';
 import type { GlobalOptions } from '../main.js';
-import { print, printJson, safe, style, table } from '../output.js';
+import { print, printConfigNotice, printJson, safe, style, table } from '../output.js';
 
 export async function statusCommand(options: GlobalOptions & { json?: boolean }): Promise<number> {
-  const status = await runStatus({ configPath: options.config });
+  const { configNotice, ...status } = await runStatus({ configPath: options.config });
+  printConfigNotice(configNotice);
   if (options.json) {
     printJson(status);
     return 0;
