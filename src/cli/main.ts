@@ -12,9 +12,7 @@ import { printError } from './output.js';
  * `parx --version` and `--help` stay fast.
  */
 
-export interface GlobalOptions {
-  config?: string;
-}
+export type { GlobalOptions } from './options.js';
 
 const { version } = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
 

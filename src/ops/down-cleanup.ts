@@ -11,7 +11,7 @@ import type { SessionConfig } from '../core/config-validate.js';
 import { getNextBackupRef } from '../core/merge-queue.js';
 import { mergeEnv } from '../core/session-env.js';
 import { crashPoint } from './crash-point.js';
-import type { QueueRun } from './down-merge.js';
+import type { QueueRun } from './down-types.js';
 import { getLiveSessions, getSessionVariables, type LiveSession } from './sessions.js';
 
 /**

@@ -5,24 +5,11 @@ import type { SessionConfig } from '../core/config-validate.js';
 import { getNextBackupRef, type Outcome } from '../core/merge-queue.js';
 import type { DownState, RunState } from '../core/run-state.js';
 import { mergeEnv } from '../core/session-env.js';
-import type { DownOptions, DownProgress } from './down.js';
+import type { QueueRun } from './down-types.js';
 import type { SessionFacts } from './down-inspect.js';
 import { crashPoint } from './crash-point.js';
 import type { Project } from './project.js';
 import { getSessionVariables } from './sessions.js';
-
-/** What every step of one `parx down` run shares. `baseTip` moves as sessions land. */
-export interface QueueRun {
-  project: Project;
-  state: RunState;
-  /** `state.down`: what is merged, and the merge under way. */
-  progress: DownState;
-  options: DownOptions;
-  emit: (event: DownProgress) => void;
-  baseTip: string;
-  /** Every ref under refs/parx/backup/, including the ones this run wrote. */
-  backupRefs: string[];
-}
 
 /**
  * Merges one session whose standing checks passed: commits its WIP when asked, predicts the

@@ -6,30 +6,12 @@ import { findUnlandedDependency, getMergeQueue, isQueueDone, type MergeQueue, ty
 import type { RunState } from '../core/run-state.js';
 import { cleanUpSessions, type CleanupResult } from './down-cleanup.js';
 import { findMainWorktreeProblems, getStandingRefusals, inspectSessions, type SessionFacts } from './down-inspect.js';
-import { mergeSession, simulateMerge, verifyMerge, type QueueRun } from './down-merge.js';
-import { getTmuxSessionName, loadProject, withRunLock, type Project, type ProjectOptions } from './project.js';
+import { mergeSession, simulateMerge, verifyMerge } from './down-merge.js';
+import { getTmuxSessionName, loadProject, withRunLock, type Project } from './project.js';
+import type { DownOptions, DownProgress, QueueRun } from './down-types.js';
+
+export type { DownOptions, DownProgress } from './down-types.js';
 import { selectSessions } from './sessions.js';
-
-export interface DownOptions extends ProjectOptions {
-  /** Limit the queue to these sessions (their dependencies must be in base already). */
-  sessions?: string[];
-  dryRun?: boolean;
-  /** Merge, but remove no pane, worktree or branch. */
-  keep?: boolean;
-  commitWip?: boolean;
-  allowViolations?: boolean;
-  onProgress?: (event: DownProgress) => void;
-}
-
-export type DownProgress =
-  | { type: 'queue'; order: string[]; base: string; dryRun: boolean }
-  | { type: 'resume'; session: string; commit: string }
-  | { type: 'wip'; session: string; files: number; commit: string }
-  | { type: 'merged'; session: string; commit: string; commits: number }
-  | { type: 'verify'; session: string; status: 'started' | 'passed' | 'failed'; command: string; exitCode?: number | undefined }
-  | { type: 'verify-output'; session: string; line: string }
-  | { type: 'teardown'; session: string; ok: boolean; exitCode: number | undefined; output: string }
-  | { type: 'outcome'; session: string; outcome: Outcome };
 
 export interface DownResult {
   base: string;

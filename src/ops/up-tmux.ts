@@ -1,7 +1,7 @@
 import { escapeFormat, getSessionOption, hasSession, tmux } from '../adapters/tmux.js';
 import { listPanes, respawnPane, startPanes, type PaneInfo } from '../adapters/tmux-panes.js';
 import { UsageError } from '../core/errors.js';
-import type { UpProgress } from './up.js';
+import type { UpProgress } from './up-types.js';
 
 export interface PaneSpec {
   /** A parx session's name, or `guard` with role `guard`. */

@@ -7,7 +7,7 @@ import type { SessionConfig } from '../core/config-validate.js';
 import { UsageError } from '../core/errors.js';
 import { planWorktrees, type WorktreeAction } from '../core/worktree-plan.js';
 import type { Project } from './project.js';
-import type { UpProgress } from './up.js';
+import type { UpProgress } from './up-types.js';
 
 /** Decides what to do for each session's worktree; throws (exit 2) before anything is made. */
 export async function planSessionWorktrees(project: Project, sessions: readonly SessionConfig[]): Promise<WorktreeAction[]> {

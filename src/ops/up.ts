@@ -3,7 +3,6 @@ import { join, resolve } from 'node:path';
 import { getConfigDigest } from '../adapters/config-file.js';
 import { findExecutable } from '../adapters/files.js';
 import { getExcludesFile } from '../adapters/git.js';
-import type { CommandOutcome } from '../adapters/shell-command.js';
 import { verifyTmux } from '../adapters/tmux.js';
 import { buildAgentArgv, fitPaneCommand, getAgentProgram, type PromptRef } from '../core/agent-command.js';
 import type { SessionConfig } from '../core/config-validate.js';
@@ -18,6 +17,9 @@ import { awaitAll } from './await-all.js';
 import { getTmuxSessionName, loadProject, withRunLock, type Project, type ProjectOptions } from './project.js';
 import { getSessionVariables, selectSessions } from './sessions.js';
 import { ensurePanes } from './up-tmux.js';
+import type { UpProgress } from './up-types.js';
+
+export type { UpProgress } from './up-types.js';
 import { prepareAgentHooks, writeHookPolicy } from './agent-hooks.js';
 import { installCommitGate } from './commit-gate.js';
 import { planSessionWorktrees, prepareWorktrees } from './up-worktrees.js';
@@ -29,13 +31,6 @@ export interface UpOptions extends ProjectOptions {
   respawn?: boolean;
   onProgress?: (event: UpProgress) => void;
 }
-
-export type UpProgress =
-  | { type: 'worktree'; session: string; action: 'created' | 'reused'; path: string }
-  | { type: 'copy-missing'; session: string; path: string }
-  | { type: 'setup'; session: string; status: 'started' } 
-  | { type: 'setup'; session: string; status: 'ok' | 'failed'; outcome: CommandOutcome }
-  | { type: 'pane'; session: string; action: 'started' | 'kept' | 'respawned' | 'dead'; paneId: string };
 
 export interface UpResult {
   tmuxSession: string;

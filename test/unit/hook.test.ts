@@ -5,7 +5,7 @@ import { buildAgentArgv } from '../../src/core/agent-command.js';
 import { getWriteTargets, parsePatchTargets } from '../../src/core/hook-payload.js';
 import { judgeWrites, within, type HookPolicy } from '../../src/core/hook-policy.js';
 
-// Payload shapes as the agents send them (FIELD-NOTES §8 and §10: Claude Code 2.1 captured live).
+// Payload shapes as the agents send them (Claude Code 2.1 payloads captured live).
 const claude = (tool_name: string, tool_input: object) => ({
   session_id: 's1', transcript_path: '/tmp/t.jsonl', cwd: '/w/auth', prompt_id: 'p1', permission_mode: 'default',
   hook_event_name: 'PreToolUse', tool_name, tool_input, tool_use_id: 'toolu_1',

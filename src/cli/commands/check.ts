@@ -1,5 +1,5 @@
 import { runCheck } from '../../ops/check.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 import { print, printConfigNotice, printJson, safe, style } from '../output.js';
 import { describeViolation } from './describe.js';
 

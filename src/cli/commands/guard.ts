@@ -1,6 +1,6 @@
 import { setPriority } from 'node:os';
 import { runGuard, type GuardEvent } from '../../ops/guard.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 import { print, printJson, safe, style } from '../output.js';
 import { describeViolation } from './describe.js';
 

@@ -1,5 +1,5 @@
 import { runPlan } from '../../ops/plan.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 import { print, printJson, style, table } from '../output.js';
 
 export async function planCommand(options: GlobalOptions & { json?: boolean }): Promise<number> {

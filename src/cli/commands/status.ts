@@ -1,5 +1,5 @@
 import { runStatus } from '../../ops/status.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 import { print, printConfigNotice, printJson, safe, style, table } from '../output.js';
 
 export async function statusCommand(options: GlobalOptions & { json?: boolean }): Promise<number> {

@@ -1,6 +1,6 @@
 import { attachOrSwitch } from '../../adapters/tmux.js';
 import { runUp, type UpProgress } from '../../ops/up.js';
-import type { GlobalOptions } from '../main.js';
+import type { GlobalOptions } from '../options.js';
 import { print, style } from '../output.js';
 
 export interface UpCommandOptions extends GlobalOptions {
