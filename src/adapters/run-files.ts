@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { appendFile, mkdir, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { HookPolicy } from '../core/hook-policy.js';
 import type { AgentStateRecord, GuardHealth, RunEvent, RunState } from '../core/run-state.js';
@@ -118,7 +118,17 @@ export class RunFiles {
   async appendLines(lines: readonly string[]): Promise<void> {
     if (lines.length === 0) return;
     await this.ensureDir(this.dir);
-    await appendFile(this.eventsPath, `${lines.join('\n')}\n`);
+    const file = await open(this.eventsPath, 'a+');
+    try {
+      // A writer killed mid-write (kill -9 can cut a write short at a page boundary) leaves a
+      // line without its newline: start on a fresh line, so that only that one line is damaged.
+      const { size } = await file.stat();
+      const last = Buffer.alloc(1);
+      const broken = size > 0 && (await file.read(last, 0, 1, size - 1)).bytesRead === 1 && last[0] !== 0x0a;
+      await file.appendFile(`${broken ? '\n' : ''}${lines.join('\n')}\n`);
+    } finally {
+      await file.close();
+    }
   }
 
   /**

@@ -30,7 +30,7 @@ export function benchHook({ runs = 31 } = {}) {
   const payload = (file) => JSON.stringify({ hook_event_name: 'PreToolUse', cwd: worktree, tool_name: 'Write', tool_input: { file_path: join(worktree, file), content: 'x' } });
   const decide = (file, expected) => {
     const started = process.hrtime.bigint();
-    const result = spawnSync('sh', ['-c', command], { cwd: worktree, input: payload(file), env: { ...env, PARX_SESSION: 's0' } });
+    const result = spawnSync('sh', ['-c', command], { cwd: worktree, input: payload(file), env });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     if (result.status !== expected) throw new Error(`hook exited ${result.status} for ${file}, expected ${expected}: ${result.stderr}`);
     return ms;

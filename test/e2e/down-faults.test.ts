@@ -107,7 +107,15 @@ function snapshot(fx: DownFixture): Work {
 
 function readEvents(fx: DownFixture): Array<{ type: string; commit?: string }> {
   const file = join(fx.root, '.git/parx/events.jsonl');
-  return existsSync(file) ? readFileSync(file, 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; commit?: string }) : [];
+  if (!existsSync(file)) return [];
+  // A kill can cut an event line short; parx starts the next on a fresh line. Skip such a line.
+  return readFileSync(file, 'utf8').split('\n').flatMap((line) => {
+    try {
+      return [JSON.parse(line) as { type: string; commit?: string }];
+    } catch {
+      return [];
+    }
+  });
 }
 
 /** What was lost since `before`, in words (empty: nothing). */

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commitPaths } from '../../src/adapters/git-merge.js';
@@ -66,6 +66,23 @@ describe('parx down never loses work it did not make', () => {
     expect(result.stdout).toContain('ignored build and dependency folders removed with the worktree: node_modules/');
     // two's .env is the main checkout's: nothing of two's to save.
     expect(saved(fx, 'two')).toEqual({});
+  });
+
+  it('does not save what `copy:` put in a worktree and the session left alone, even when the main checkout’s copy changed since', async () => {
+    const run = createRunFixture({ auth: { owns: ['src/auth/**'], task: 'Wait.' }, payments: { owns: ['src/payments/**'], task: 'Wait.' } }, { agent: 'shell', copy: ['.env'] }, {
+      '.gitignore': '.env\n',
+      'src/auth/login.ts': 'x\n',
+      'src/payments/charge.ts': 'y\n',
+    });
+    run.write('.env', 'A=1\n');
+    expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
+    run.write('.env', 'A=2\n'); // the user moves on in the main checkout
+    writeFileSync(join(run.worktree('payments'), '.env'), 'A=payments\n'); // payments changes its own
+    const down = await runParx(['down'], run.root);
+    expect(down.exitCode, down.stdout).toBe(0);
+    expect(existsSync(join(run.root, '.git/parx/saved/auth'))).toBe(false);
+    const saved = readdirSync(join(run.root, '.git/parx/saved/payments'));
+    expect(readFileSync(join(run.root, '.git/parx/saved/payments', saved[0]!, '.env'), 'utf8')).toBe('A=payments\n');
   });
 
   it('never overwrites an ignored file of the main checkout: refuses, naming it', async () => {

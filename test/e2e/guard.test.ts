@@ -83,9 +83,12 @@ describe('parx guard', () => {
     const run = await startedRun();
     const guard = await startGuard(run.root);
     const worktree = run.worktree('auth');
+    // Temp files next to the target, as editors and agents make them (a temp file at the root,
+    // outside any ownership, would count if the writer were descheduled for longer than the
+    // settle time between write and rename: the file really existed).
     for (let i = 0; i < 20; i++) {
-      writeFileSync(join(worktree, `.login.ts.${i}.tmp`), `v${i}\n`);
-      renameSync(join(worktree, `.login.ts.${i}.tmp`), join(worktree, 'src/auth/login.ts'));
+      writeFileSync(join(worktree, `src/auth/.login.ts.${i}.tmp`), `v${i}\n`);
+      renameSync(join(worktree, `src/auth/.login.ts.${i}.tmp`), join(worktree, 'src/auth/login.ts'));
     }
     write(run, 'auth', 'sentinel.txt');
     await guard.waitForEvent('the sentinel', violation('auth', 'sentinel.txt'));
