@@ -23,9 +23,14 @@ describe('guard.onViolation: revert', () => {
     await waitFor('the guard to be ready', () => (guardScreen().includes('ready in') ? true : undefined));
     const wt = run.worktree('auth');
     const bytes = Buffer.from([0xff, 0x00, 0xfe, 0x0a, 0x41]); // not even UTF-8
+    // The new file is staged before any write: staging it after writing it would race with the
+    // guard's revert of that write for the worktree's index.lock (as any agent's `git add` can).
+    const staged = join(run.parent, 'new.ts');
+    writeFileSync(staged, 'new file by auth\n');
+    const blob = gitIn(wt, 'hash-object', '-w', staged).trim();
+    gitIn(wt, 'update-index', '--add', '--cacheinfo', `100644,${blob},src/payments/new.ts`);
     writeFileSync(join(wt, 'src/payments/charge.ts'), bytes);
     writeFileSync(join(wt, 'src/payments/new.ts'), 'new file by auth\n');
-    gitIn(wt, 'add', 'src/payments/new.ts');
     writeFileSync(join(wt, 'src/auth/mine.ts'), 'owned\n');
 
     const reverts = await waitFor('both reverts', () => {
