@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { constants, existsSync, readdirSync, statSync } from 'node:fs';
+import { constants, createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { access, appendFile, cp, mkdir, readFile } from 'node:fs/promises';
 import { delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
@@ -42,8 +42,15 @@ export async function copyIntoWorktree(root: string, worktree: string, relativeP
     ? readdirSync(target, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name))
     : [target];
   const digests: Record<string, string> = {};
-  for (const file of files) digests[relative(worktree, file).split(sep).join('/')] = createHash('sha256').update(await readFile(file)).digest('hex');
+  for (const file of files) digests[relative(worktree, file).split(sep).join('/')] = await hashFile(file);
   return digests;
+}
+
+/** sha256 of a file's content, read as a stream (a local database can be large). */
+export async function hashFile(path: string): Promise<string> {
+  const hash = createHash('sha256');
+  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
+  return hash.digest('hex');
 }
 
 /** The executable `program` resolves to: through PATH, or relative to `cwd` when it has a slash. */

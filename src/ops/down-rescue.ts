@@ -1,6 +1,5 @@
-import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
 import { copyFile, lstat, mkdir, readdir } from 'node:fs/promises';
+import { hashFile } from '../adapters/files.js';
 import { basename, dirname, join } from 'node:path';
 import { findUnreachableTips, listIgnoredEntries, listReflogCommits, updateRefs } from '../adapters/git.js';
 import { getNextBackupRef } from '../core/merge-queue.js';
@@ -92,10 +91,4 @@ export async function rescueReflogCommits(run: QueueRun, session: string, worktr
 async function listFiles(worktree: string, dir: string): Promise<string[]> {
   const entries = await readdir(join(worktree, dir), { recursive: true, withFileTypes: true }).catch(() => []);
   return entries.filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name).slice(worktree.length + 1));
-}
-
-async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
 }
