@@ -29,7 +29,7 @@ export interface CheckOptions extends ProjectOptions {
 export async function runCheck(options: CheckOptions = {}): Promise<CheckResult> {
   const project = await loadProject(options);
   const selected = selectSessions(project.config.sessions, options.sessions ?? []);
-  const live = await getLiveSessions(project, await project.files.readState(), selected);
+  const live = await getLiveSessions(project, project.state, selected);
   return { project, ...(await checkSessions(project, live)) };
 }
 

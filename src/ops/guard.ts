@@ -51,7 +51,7 @@ export interface GuardResult {
 export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   const started = performance.now();
   const project = await loadProject(options);
-  const state = await project.files.readState();
+  const { state } = project;
   const ownership = createOwnership(project.config.sessions, project.config.shared);
   const order = project.config.sessions.map((s) => s.name);
   const changed = new Map(order.map((s) => [s, new Set<string>()]));

@@ -51,7 +51,7 @@ export interface StatusResult {
 /** `parx status`: everything about the run, touching nothing. */
 export async function runStatus(options: ProjectOptions = {}): Promise<StatusResult> {
   const project = await loadProject(options);
-  const state = await project.files.readState();
+  const { state } = project;
   const live = await getLiveSessions(project, state);
   const base = `refs/heads/${project.base}`;
   const withBranch = live.filter((s) => s.hasBranch);
