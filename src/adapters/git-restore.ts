@@ -1,23 +1,65 @@
-import { rm } from 'node:fs/promises';
+import { chmod, rm, symlink, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { execa } from 'execa';
 import { execGit } from './git.js';
 
 /**
- * Puts one path of a worktree back as its branch tip has it (`guard.onViolation: revert`),
- * index included: restored from HEAD when HEAD has it; otherwise (a new file) unstaged and
- * deleted. Returns git's reason when it fails. The caller quarantines the written content first.
+ * Puts one path of a worktree back as its branch tip has it (`guard.onViolation: revert`).
+ * The caller quarantines what was written first.
  */
-/** The blob id of `rev:path` (e.g. `HEAD:src/a.ts`), or undefined when there is no such file. */
-export async function getBlobId(worktree: string, object: string): Promise<string | undefined> {
-  const result = await execGit(worktree, ['rev-parse', '--verify', '--quiet', object]);
-  return result.failed ? undefined : result.stdout.trim();
+
+/** What a checkout of HEAD writes at a path: the bytes on disk (line endings and smudge filters applied) and the mode. */
+export interface CheckoutContent {
+  content: Buffer;
+  /** `100644`, `100755` or `120000` (a symlink, `content` its target). */
+  mode: string;
 }
 
-export async function restorePathFromHead(worktree: string, path: string): Promise<string | undefined> {
-  const inHead = (await execGit(worktree, ['cat-file', '-e', `HEAD:${path}`])).exitCode === 0;
+/** What a checkout of HEAD would write at `path`, or undefined when HEAD has no file there. */
+export async function readCheckoutContent(worktree: string, path: string): Promise<CheckoutContent | undefined> {
+  const listing = await execGit(worktree, ['ls-tree', '-z', 'HEAD', '--', path]);
+  const [meta] = listing.stdout.split('\t');
+  const [mode, type] = (meta ?? '').split(' ');
+  if (listing.failed || type !== 'blob' || !mode) return undefined;
+  // --filters: the content as checkout writes it (eol=crlf, LFS…), not the blob as stored.
+  const blob = await execa('git', ['cat-file', '--filters', `HEAD:${path}`], { cwd: worktree, encoding: 'buffer', stripFinalNewline: false, reject: false, stdin: 'ignore' });
+  return blob.failed ? undefined : { content: Buffer.from(blob.stdout), mode };
+}
+
+/**
+ * Restores `path` to `checkout` (what HEAD has there; undefined: no file). When the index
+ * already agrees with HEAD for the path (the agent only wrote the file, the usual case), the
+ * file is written directly, so the worktree's index.lock is never taken from under the agent's
+ * own `git add` or `git commit`; otherwise git restores index and file together. Returns git's
+ * reason when it fails.
+ */
+export async function restorePath(worktree: string, path: string, checkout: CheckoutContent | undefined): Promise<string | undefined> {
+  const [inHead, inIndex] = await Promise.all([getBlobId(worktree, `HEAD:${path}`), getBlobId(worktree, `:${path}`)]);
+  const file = join(worktree, path);
+  if (inHead === inIndex) {
+    try {
+      if (!checkout) await rm(file, { force: true, recursive: true });
+      else if (checkout.mode === '120000') {
+        await rm(file, { force: true, recursive: true });
+        await symlink(checkout.content.toString(), file);
+      } else {
+        await writeFile(file, checkout.content);
+        await chmod(file, checkout.mode === '100755' ? 0o755 : 0o644);
+      }
+      return undefined;
+    } catch {
+      // Not a plain file any more (a folder now, say): let git sort it out below.
+    }
+  }
   const args = inHead ? ['restore', '--source=HEAD', '--staged', '--worktree', '--', path] : ['rm', '--cached', '--quiet', '--ignore-unmatch', '--', path];
   const result = await execGit(worktree, args);
   if (result.failed) return result.stderr.trim() || result.shortMessage;
-  if (!inHead) await rm(join(worktree, path), { force: true });
+  if (!inHead) await rm(file, { force: true });
   return undefined;
+}
+
+/** The blob id of `rev:path` (`HEAD:src/a.ts`; `:src/a.ts` for the index), or undefined when there is none. */
+async function getBlobId(worktree: string, object: string): Promise<string | undefined> {
+  const result = await execGit(worktree, ['rev-parse', '--verify', '--quiet', object]);
+  return result.failed ? undefined : result.stdout.trim();
 }

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { getBlobId, restorePathFromHead } from '../adapters/git-restore.js';
+import { readCheckoutContent, restorePath, type CheckoutContent } from '../adapters/git-restore.js';
 import type { RunFiles } from '../adapters/run-files.js';
 
 export interface RevertOutcome {
@@ -18,12 +18,13 @@ export interface RevertOutcome {
  * a time per worktree (they share its index).
  *
  * The watcher reports parx's own restore too. That echo is recognised by content, not by time:
- * the file as the branch tip has it (the blob id git would give it), or absent when the tip has
- * no such file. A second write that lands a moment after the restore differs, and is reverted.
+ * the file exactly as a checkout of the branch tip writes it (line endings and filters applied),
+ * or absent when the tip has no such file. A second write that lands a moment after the restore
+ * differs, and is reverted.
  */
 export class Reverter {
   private readonly queues = new Map<string, Promise<unknown>>();
-  /** `worktree\0path` → what the restore leaves there: a blob id, or null for "no file". */
+  /** `worktree\0path` → what the restore leaves there (a digest of it), or null for "no file". */
   private readonly restored = new Map<string, string | null>();
 
   constructor(private readonly files: RunFiles) {}
@@ -36,7 +37,7 @@ export class Reverter {
     const file = join(worktree, path);
     if (expected === null) return !existsSync(file);
     try {
-      return getBlobIdOf(readFileSync(file)) === expected;
+      return digestOnDisk(file) === expected;
     } catch {
       return false;
     }
@@ -60,13 +61,23 @@ export class Reverter {
       await copyFile(file, quarantined);
     }
     // What the restore will leave, known before it runs: its echo may be judged before it returns.
-    this.restored.set(`${worktree}\0${path}`, (await getBlobId(worktree, `HEAD:${path}`)) ?? null);
-    const error = await restorePathFromHead(worktree, path);
+    const checkout = await readCheckoutContent(worktree, path);
+    this.restored.set(`${worktree}\0${path}`, checkout ? digestOf(checkout) : null);
+    const error = await restorePath(worktree, path, checkout);
     return { ...(quarantined ? { quarantined } : {}), ...(error ? { error } : {}) };
   }
 }
 
-/** git's id for a blob with this content (`git hash-object`), without a process. */
-function getBlobIdOf(content: Buffer): string {
-  return createHash('sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
+/** A digest of what a checkout writes: the bytes of a file, or a symlink's target. */
+function digestOf(checkout: CheckoutContent): string {
+  return hash(checkout.mode === '120000' ? 'link' : 'file', checkout.content);
+}
+
+/** The same digest of what is on disk now. */
+function digestOnDisk(file: string): string {
+  return lstatSync(file).isSymbolicLink() ? hash('link', Buffer.from(readlinkSync(file))) : hash('file', readFileSync(file));
+}
+
+function hash(kind: string, content: Buffer): string {
+  return createHash('sha256').update(`${kind}\0`).update(content).digest('hex');
 }

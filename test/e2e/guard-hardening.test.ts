@@ -78,6 +78,26 @@ describe('the guard does not go blind', () => {
     expect(saved.sort()).toEqual(['first\n', 'second\n']);
   });
 
+  it('reverts once in a repository with line-ending filters, and leaves the index alone when only the file changed', async () => {
+    const run = createRunFixture(sessions, { guard: { onViolation: 'revert' } }, {
+      '.gitattributes': '*.ts text eol=crlf\n',
+      'src/auth/login.ts': 'export const login = 1;\n',
+      'src/payments/charge.ts': 'export const charge = 1;\n',
+    });
+    expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
+    await waitFor('the pane guard to be ready', () => (existsSync(join(run.root, '.git/parx/guard.json')) ? true : undefined));
+    const file = join(run.worktree('auth'), 'src/payments/charge.ts');
+    const index = join(run.root, '.git/worktrees/auth/index');
+    const indexBefore = readFileSync(index);
+    writeFileSync(file, 'changed by auth\r\n');
+    await waitFor('the file as a checkout writes it', () => (readFileSync(file, 'utf8') === 'export const charge = 1;\r\n' ? true : undefined));
+    // The restore's own echo (CRLF on disk, LF in the blob) must not look like a new write.
+    writeFileSync(join(run.worktree('auth'), 'sentinel.txt'), 'x\n');
+    await waitFor('the sentinel violation', () => recorded(run).find((e) => e.type === 'violation' && e.path === 'sentinel.txt'));
+    expect(recorded(run).filter((e) => e.type === 'revert' && e.path === 'src/payments/charge.ts')).toHaveLength(1);
+    expect(readFileSync(index).equals(indexBefore)).toBe(true);
+  });
+
   it('announces on start what agents reported before it was ready', async () => {
     const run = await startedRun();
     const hook = await execa(process.execPath, [PARX_BIN, 'hook', 'waiting', '--common-dir', join(run.root, '.git'), '--session', 'payments'], { cwd: run.worktree('payments'), env: { PARX_SESSION: 'payments' }, input: '{}', reject: false });
