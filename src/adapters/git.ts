@@ -83,7 +83,12 @@ export async function locateRepo(cwd: string): Promise<Omit<RepoLocation, 'root'
 export async function getExcludesFile(cwd: string): Promise<string> {
   const configured = (await tryGit(cwd, ['config', '--path', '--get', 'core.excludesFile']))?.trim();
   if (configured) return resolve(cwd, configured);
-  return join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'git', 'ignore');
+  return join(getUserGitDir(), 'ignore');
+}
+
+/** Where git keeps the user's own `config` and `ignore` files: `$XDG_CONFIG_HOME/git`, else `~/.config/git`. */
+export function getUserGitDir(): string {
+  return join(process.env.XDG_CONFIG_HOME || join(homedir(), '.config'), 'git');
 }
 
 /**

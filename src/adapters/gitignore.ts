@@ -1,5 +1,4 @@
 import { readFileSync } from 'node:fs';
-import { homedir } from 'node:os';
 import { join } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
 
@@ -17,7 +16,8 @@ export class GitIgnoreRules {
   /** Rules that apply at the root before the root `.gitignore`. */
   private readonly sharedText: string;
 
-  constructor(commonDir: string, excludesFile = defaultExcludesFile()) {
+  /** `excludesFile`: git's user-wide ignore file, as the run recorded it (the copy `up` took). */
+  constructor(commonDir: string, excludesFile: string) {
     this.sharedText = [readText(excludesFile), readText(join(commonDir, 'info', 'exclude'))].join('\n');
     this.byDir.set('', ignore().add(this.sharedText));
   }
@@ -73,7 +73,3 @@ function readText(file: string): string {
   }
 }
 
-function defaultExcludesFile(): string {
-  const xdg = process.env.XDG_CONFIG_HOME || join(homedir(), '.config');
-  return join(xdg, 'git', 'ignore');
-}

@@ -136,21 +136,8 @@ export class RunFiles {
    * process now holds the lock (a lock left by a dead process is taken over).
    */
   async acquireGuardLock(): Promise<boolean> {
-    const path = join(this.dir, 'guard.pid');
-    await this.ensureDir(this.dir);
-    for (let attempt = 0; attempt < 2; attempt++) {
-      try {
-        await writeFile(path, String(process.pid), { flag: 'wx' });
-        return true;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      const holder = Number(await readFile(path, 'utf8').catch(() => '0'));
-      if (holder === process.pid) return true;
-      if (isProcessAlive(holder)) return false;
-      await rm(path, { force: true });
-    }
-    return false;
+    const taken = await this.takeLockFile('guard.pid', String(process.pid), (text) => Number(text));
+    return taken === true;
   }
 
   /**
@@ -159,31 +146,54 @@ export class RunFiles {
    * dead process is taken over. Returns its release, or the live holder when another has it.
    */
   async acquireRunLock(command: string): Promise<{ release: () => Promise<void> } | { holder: { pid: number; command: string } }> {
-    const path = join(this.dir, 'lock');
-    await this.ensureDir(this.dir);
     const mine = JSON.stringify({ pid: process.pid, command, time: new Date().toISOString() });
+    const parse = (text: string) => {
+      try {
+        return JSON.parse(text) as { pid: number; command: string };
+      } catch {
+        return undefined;
+      }
+    };
+    const taken = await this.takeLockFile('lock', mine, (text) => parse(text)?.pid);
+    if (taken !== true) return { holder: parse(taken) ?? { pid: 0, command: 'unknown' } };
+    const path = join(this.dir, 'lock');
+    const release = async () => {
+      if ((await readFile(path, 'utf8').catch(() => '')) !== mine) return;
+      await rm(path, { force: true });
+      // A run refused before it made anything leaves nothing behind, not even the folder.
+      await rmdir(this.dir).catch(() => {});
+    };
+    return { release };
+  }
+
+  /**
+   * Creates the run folder's file `name` holding `content` if no live process holds it: a file
+   * whose holder (`pidOf` its text) is gone is taken over, and so is one that stays unreadable (a
+   * holder killed between creating it and writing it). Returns true when this process holds it
+   * now, else the holder's text.
+   */
+  private async takeLockFile(name: string, content: string, pidOf: (text: string) => number | undefined): Promise<true | string> {
+    const path = join(this.dir, name);
+    await this.ensureDir(this.dir);
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
-        await writeFile(path, mine, { flag: 'wx' });
-        const release = async () => {
-          if ((await readFile(path, 'utf8').catch(() => '')) !== mine) return;
-          await rm(path, { force: true });
-          // A run refused before it made anything leaves nothing behind, not even the folder.
-          await rmdir(this.dir).catch(() => {});
-        };
-        return { release };
+        await writeFile(path, content, { flag: 'wx' });
+        return true;
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       }
-      const holder = await readJsonFile<{ pid: number; command: string }>(path);
-      if (holder && holder.pid !== process.pid && isProcessAlive(holder.pid)) return { holder };
-      // Stale (its process is gone) or half-written by a process killed mid-write: take it over.
-      if (!holder) await new Promise((r) => setTimeout(r, 50)); // a writer may be between open and write
-      const again = await readJsonFile<{ pid: number }>(path);
-      if (!again || !isProcessAlive(again.pid)) await rm(path, { force: true });
+      let text = await readFile(path, 'utf8').catch(() => '');
+      // A holder may be between creating the file and writing it: look again a moment later.
+      if (!isValidPid(pidOf(text))) {
+        await new Promise((r) => setTimeout(r, 50));
+        text = await readFile(path, 'utf8').catch(() => '');
+      }
+      const holder = pidOf(text);
+      if (holder === process.pid) return true;
+      if (isValidPid(holder) && isProcessAlive(holder!)) return text;
+      await rm(path, { force: true });
     }
-    const holder = await readJsonFile<{ pid: number; command: string }>(path);
-    return { holder: holder ?? { pid: 0, command: 'unknown' } };
+    return readFile(path, 'utf8').catch(() => '');
   }
 
   /** The pid of the guard that records, if one took the lock (it may have died since). */
@@ -212,6 +222,10 @@ export class RunFiles {
     await writeFile(path, text);
     return path;
   }
+}
+
+function isValidPid(pid: number | undefined): boolean {
+  return pid !== undefined && Number.isInteger(pid) && pid > 0;
 }
 
 export function isProcessAlive(pid: number): boolean {

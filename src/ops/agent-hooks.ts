@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { realpath } from '../adapters/git-dir.js';
+import { getUserGitDir } from '../adapters/git.js';
 import { getClaudeSettings, getCodexArgs, getGeminiSettings, getSessionAgentKind, quoteShellWord, type AgentKind, type HookCommands } from '../core/agent-hooks.js';
 import { isRecord } from '../core/hook-payload.js';
 import type { SessionConfig } from '../core/config-validate.js';
@@ -22,8 +23,7 @@ export interface AgentHookSetup {
 
 /** The hook policy for every configured session (a session's hook must know the others' worktrees). */
 export async function writeHookPolicy(project: Project, excludes: { snapshot: string; source: string }, worktreeOf: (session: SessionConfig) => string): Promise<void> {
-  const xdg = process.env.XDG_CONFIG_HOME || join(homedir(), '.config');
-  const gitSources = [excludes.source, join(homedir(), '.gitconfig'), join(xdg, 'git', 'config'), join(xdg, 'git', 'ignore')];
+  const gitSources = [excludes.source, join(homedir(), '.gitconfig'), join(getUserGitDir(), 'config'), join(getUserGitDir(), 'ignore')];
   await project.files.writePolicy({
     version: 2,
     root: project.root,

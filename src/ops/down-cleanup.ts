@@ -87,10 +87,10 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
       (run.progress.removing ??= {})[session.name] = session.worktree;
       await project.files.writeState(state);
       crashPoint('before-worktree-remove');
-      // Finishing a removal git had begun: the files it deleted show as deletions, the only
+      // Finishing a removal git had begun: findWorkAfterMerge held the session back unless the
+      // worktree differs from its HEAD by deletions alone (the files git had deleted), the only
       // difference from what parx checked before it started, so git may be told to go on.
-      const force = resuming && (await hasOnlyDeletions(session.worktree));
-      const failure = ignored.keep ?? (await removeWorktree(project.root, session.worktree, { force }));
+      const failure = ignored.keep ?? (await removeWorktree(project.root, session.worktree, { force: resuming }));
       if (failure) {
         result.kept = failure;
         continue;
@@ -192,12 +192,6 @@ async function findWorkAfterMerge(run: QueueRun, sessions: readonly LiveSession[
     }),
   );
   return new Map(sessions.flatMap((s, i) => (held[i] ? [[s.name, held[i]!] as [string, string]] : [])));
-}
-
-/** Whether the worktree differs from its HEAD only by tracked files that are gone. */
-async function hasOnlyDeletions(worktree: string): Promise<boolean> {
-  const changes = await listWorktreeChanges(worktree);
-  return changes.every((c) => c.change === 'unlink');
 }
 
 /** `teardown` in the worktree, with the session's environment; returns why it failed. */
