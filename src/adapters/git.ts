@@ -1,4 +1,5 @@
 import { existsSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -144,7 +145,7 @@ export async function listWorktrees(cwd: string): Promise<WorktreeFact[]> {
       current = { path: realpath(field.slice('worktree '.length)), branch: undefined, prunable: false, bare: false };
       facts.push(current);
     } else if (current && field.startsWith('branch refs/heads/')) {
-      current.branch = field.slice('branch refs/heads/'.length);
+      current.branch = getSessionBranchName(field.slice('branch refs/heads/'.length));
     } else if (current && field.startsWith('prunable')) {
       current.prunable = true;
     } else if (current && field === 'bare') {
@@ -287,4 +288,65 @@ export async function removeWorktree(cwd: string, path: string, options: { force
 export async function deleteBranch(cwd: string, branch: string): Promise<string | undefined> {
   const result = await execGit(cwd, ['branch', '-d', '--quiet', branch]);
   return result.failed ? (result.stderr.trim() || result.shortMessage) : undefined;
+}
+
+/**
+ * Where a sandboxed session's branch is stored. Git updates a branch by renaming a lock file in
+ * the branch's folder, so whoever may update `refs/heads/parx/alpha` may update every
+ * `refs/heads/parx/*`. A sandboxed session's commits go to a branch in a folder of its own,
+ * `refs/heads/parx-sandbox/<session>/tip`, the only refs folder its sandbox may write: its
+ * worktree's HEAD points there, and `parx/<session>` is a symbolic ref to it, so every other
+ * reader (parx, the human, `git merge parx/alpha`) sees the session's work under its usual name.
+ */
+export function getSandboxTipRef(session: string): string {
+  return `refs/heads/parx-sandbox/${session}/tip`;
+}
+
+/** A worktree's branch under its usual name: `parx-sandbox/<session>/tip` is `parx/<session>`. */
+export function getSessionBranchName(branch: string): string {
+  const match = /^parx-sandbox\/([^/]+)\/tip$/.exec(branch);
+  return match ? `parx/${match[1]}` : branch;
+}
+
+/** Moves `parx/<session>` into the session's own folder (a no-op when it is there already). */
+export async function storeBranchInSessionFolder(cwd: string, session: string, worktree: string): Promise<void> {
+  const branch = `refs/heads/parx/${session}`;
+  const tip = getSandboxTipRef(session);
+  // In this order, so that a run stopped anywhere leaves the commit reachable by name, and the
+  // next `up` finishes: the tip, then the link to it, then the worktree's HEAD.
+  if ((await tryGit(cwd, ['symbolic-ref', '--quiet', branch]))?.trim() !== tip) {
+    const commit = (await runGit(cwd, ['rev-parse', '--verify', '--quiet', `${branch}^{commit}`])).trim();
+    await runGit(cwd, ['update-ref', '-m', 'parx: session branch moved into its sandbox folder', tip, commit]);
+    await runGit(cwd, ['symbolic-ref', '-m', 'parx: sandboxed', branch, tip]);
+  }
+  if ((await readHeadLink(worktree)) === branch) await runGit(worktree, ['symbolic-ref', '-m', 'parx: sandboxed', 'HEAD', tip]);
+}
+
+/**
+ * The ref a worktree's HEAD names, one level only (`git symbolic-ref HEAD` follows every link,
+ * and git 2.39 has no `--no-recurse`): read from the HEAD file itself.
+ */
+async function readHeadLink(worktree: string): Promise<string | undefined> {
+  const gitDir = (await tryGit(worktree, ['rev-parse', '--absolute-git-dir']))?.trim();
+  if (!gitDir) return undefined;
+  const text = await readFile(join(gitDir, 'HEAD'), 'utf8').catch(() => '');
+  return text.startsWith('ref: ') ? text.slice(5).trim() : undefined;
+}
+
+/** Makes `parx/<session>` a plain branch again (before it is merged away or the sandbox is off). */
+export async function restorePlainBranch(cwd: string, session: string, worktree?: string): Promise<void> {
+  const branch = `refs/heads/parx/${session}`;
+  const tip = getSandboxTipRef(session);
+  if ((await tryGit(cwd, ['symbolic-ref', '--quiet', branch]))?.trim() === tip) {
+    const commit = (await runGit(cwd, ['rev-parse', '--verify', '--quiet', `${tip}^{commit}`])).trim();
+    await runGit(cwd, ['update-ref', '--no-deref', '-m', 'parx: session branch back from its sandbox folder', branch, commit]);
+  }
+  // HEAD back on the branch before the tip goes, or the worktree would be on a deleted branch.
+  if (worktree && (await readHeadLink(worktree)) === tip) await runGit(worktree, ['symbolic-ref', '-m', 'parx: sandbox off', 'HEAD', branch]);
+  const left = (await tryGit(cwd, ['rev-parse', '--verify', '--quiet', tip]))?.trim();
+  const plain = (await tryGit(cwd, ['rev-parse', '--verify', '--quiet', branch]))?.trim();
+  // The tip goes only when the branch holds the same commit (nothing is ever dropped).
+  if (left && left === plain && (await tryGit(cwd, ['symbolic-ref', '--quiet', branch])) === undefined) {
+    await runGit(cwd, ['update-ref', '-d', tip, left]);
+  }
 }

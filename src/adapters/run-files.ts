@@ -66,9 +66,35 @@ export class RunFiles {
     return join(this.dir, 'agents');
   }
 
+  /**
+   * A session's own folder: the only one of the run its sandbox may write (its agent's hooks
+   * report there), so a session cannot forge another's state or rewrite the run's files.
+   */
+  agentDir(session: string): string {
+    return join(this.agentsDir, session);
+  }
+
   /** The state an agent last reported (hooks) or the guard inferred (pane silence). */
   agentStatePath(session: string): string {
-    return join(this.agentsDir, `${session}.json`);
+    return join(this.agentDir(session), 'state.json');
+  }
+
+  /** Events a sandboxed session's hook could not append to events.jsonl; the guard moves them there. */
+  outboxPath(session: string): string {
+    return join(this.agentDir(session), 'events.jsonl');
+  }
+
+  /** Where the recording guard remembers how much of each outbox it has moved. */
+  get relayPath(): string {
+    return join(this.dir, 'relayed.json');
+  }
+
+  async readRelayOffsets(): Promise<Record<string, number> | undefined> {
+    return readJsonFile<Record<string, number>>(this.relayPath);
+  }
+
+  async writeRelayOffsets(offsets: Record<string, number>): Promise<void> {
+    await this.writeAtomically(this.relayPath, `${JSON.stringify(offsets)}\n`);
   }
 
   async writeAgentState(session: string, record: AgentStateRecord): Promise<void> {
@@ -114,11 +140,26 @@ export class RunFiles {
     return full;
   }
 
+  /**
+   * A session's hook reporting an event: to events.jsonl, or, inside the session's sandbox
+   * (where the run folder is read-only), to the session's outbox for the guard to move.
+   */
+  async appendSessionEvent(session: string, event: Omit<RunEvent, 'time'>): Promise<RunEvent> {
+    const full = { time: new Date().toISOString(), ...event } as RunEvent;
+    try {
+      await this.appendLines([JSON.stringify(full)]);
+    } catch (error) {
+      if (!['EROFS', 'EACCES', 'EPERM'].includes((error as NodeJS.ErrnoException).code ?? '')) throw error;
+      await this.appendLines([JSON.stringify(full)], this.outboxPath(session));
+    }
+    return full;
+  }
+
   /** Appends already-serialised events in one O_APPEND write: concurrent writers do not interleave. */
-  async appendLines(lines: readonly string[]): Promise<void> {
+  async appendLines(lines: readonly string[], path = this.eventsPath): Promise<void> {
     if (lines.length === 0) return;
-    await this.ensureDir(this.dir);
-    const file = await open(this.eventsPath, 'a+');
+    await this.ensureDir(dirname(path));
+    const file = await open(path, 'a+');
     try {
       // A writer killed mid-write (kill -9 can cut a write short at a page boundary) leaves a
       // line without its newline: start on a fresh line, so that only that one line is damaged.

@@ -19,9 +19,12 @@ export async function runHookCommand(
   env: Record<string, string>,
   /** Called with each output line as it is printed (`verify` is shown live). */
   onLine?: (line: string) => void,
+  /** A program and arguments that run `sh -c command` for us: the session's sandbox. */
+  wrapper: readonly string[] = [],
 ): Promise<CommandOutcome> {
   const started = performance.now();
-  const child = execa('sh', ['-c', command], { cwd, env, extendEnv: false, all: true, reject: false, stdin: 'ignore' });
+  const argv = [...wrapper, 'sh', '-c', command];
+  const child = execa(argv[0]!, argv.slice(1), { cwd, env, extendEnv: false, all: true, reject: false, stdin: 'ignore' });
   if (onLine) {
     for await (const line of child.iterable({ from: 'all' })) onLine(line);
   }

@@ -29,6 +29,15 @@ export async function tmux(args: string[] | string[][]): Promise<string> {
   return out;
 }
 
+/**
+ * The socket of the server parx's commands reach: $TMUX's inside tmux, else the default one
+ * (`$TMUX_TMPDIR/tmux-<uid>/default`, as tmux computes it).
+ */
+export function getTmuxSocketPath(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.TMUX) return env.TMUX.split(',')[0]!;
+  return `${(env.TMUX_TMPDIR || '/tmp').replace(/\/+$/, '')}/tmux-${process.getuid?.() ?? 0}/default`;
+}
+
 /** Room for one tmux client message: 16 KB, less its header and the client's other fields. */
 const MAX_MESSAGE_BYTES = 15_000;
 

@@ -49,7 +49,9 @@ const command = (line: string, timeout?: number) => ({ type: 'command', command:
 export function getClaudeSettings(c: HookCommands): object {
   return {
     hooks: {
-      PreToolUse: [{ matcher: 'Write|Edit|MultiEdit|NotebookEdit', hooks: [command(c.checkWrite, 10)] }],
+      // Bash too: a best-effort reading of the command's obvious targets, so the model hears
+      // which session owns a file before the OS sandbox refuses the write without a reason.
+      PreToolUse: [{ matcher: 'Write|Edit|MultiEdit|NotebookEdit|Bash', hooks: [command(c.checkWrite, 10)] }],
       UserPromptSubmit: [{ hooks: [command(c.working, 10)] }],
       Stop: [{ hooks: [command(c.waiting, 10)] }],
       Notification: [{ hooks: [command(c.waiting, 10)] }],

@@ -24,6 +24,8 @@ export const sessionSchema = z.object({
   agent: z.optional(command),
   setup: z.optional(command),
   env: z._default(envMap, {}),
+  /** Overrides `guard.sandbox` for this session. */
+  sandbox: z.optional(z.enum(['auto', 'on', 'off'])),
 });
 
 const portsSchema = z.object({
@@ -34,6 +36,8 @@ const portsSchema = z.object({
 const guardSchema = z.object({
   onViolation: z._default(z.enum(['warn', 'revert']), 'warn'),
   commitHook: z._default(z.boolean(), false),
+  /** Run each pane in an OS sandbox where only what the session may change is writable. */
+  sandbox: z._default(z.enum(['auto', 'on', 'off']), 'auto'),
 });
 
 export const configSchema = z.object({
@@ -47,7 +51,9 @@ export const configSchema = z.object({
   ports: z._default(portsSchema, { base: 4100, step: 10 }),
   shared: z._default(stringList, []),
   env: z._default(envMap, {}),
-  guard: z._default(guardSchema, { onViolation: 'warn', commitHook: false }),
+  guard: z._default(guardSchema, { onViolation: 'warn', commitHook: false, sandbox: 'auto' }),
+  /** More paths writable inside the sandbox: worktree-relative globs, or absolute / `~/` folders. */
+  writable: z._default(stringList, []),
   /** Extensions beyond the SPEC's example keys (documented in the README). */
   tmuxSession: z.optional(z.string().check(z.minLength(1))),
   layout: z._default(z.enum(['tiled', 'even-horizontal', 'even-vertical', 'main-horizontal', 'main-vertical']), 'tiled'),

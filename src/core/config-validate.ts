@@ -3,6 +3,7 @@ import { allowedKeys, configSchema, type RawConfig } from './config-schema.js';
 import { describeIssue, describeUnknownKey } from './config-messages.js';
 import { splitCommandLine } from './agent-command.js';
 import { findDependencyCycle } from './order.js';
+import { getGlobPrefix } from './sandbox-plan.js';
 
 /** A session after validation: every default filled in, the task text resolved. */
 export interface SessionConfig {
@@ -15,6 +16,8 @@ export interface SessionConfig {
   agent: string;
   setup: string | undefined;
   env: Record<string, string>;
+  /** `auto | on | off`: the session's own `sandbox`, else `guard.sandbox`. */
+  sandbox: 'auto' | 'on' | 'off';
 }
 
 export interface ParxConfig extends Omit<RawConfig, 'sessions'> {
@@ -40,6 +43,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions): Validati
   if (names.length === 0) problems.push({ keyPath: 'sessions', message: 'expected at least one session' });
   rawConfig.shared.forEach((glob, i) => checkGlob(glob, `shared[${i}]`, problems));
   rawConfig.copy.forEach((path, i) => checkRelativePath(path, `copy[${i}]`, problems));
+  rawConfig.writable.forEach((entry, i) => checkWritable(entry, `writable[${i}]`, problems));
   checkCommandLine(rawConfig.agent, 'agent', problems);
   checkEnvNames(rawConfig.env, 'env', problems);
 
@@ -69,6 +73,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions): Validati
       agent: s.agent ?? rawConfig.agent,
       setup: s.setup ?? rawConfig.setup,
       env: { ...rawConfig.env, ...s.env },
+      sandbox: s.sandbox ?? rawConfig.guard.sandbox,
     };
   });
 
@@ -171,6 +176,22 @@ function checkEnvNames(env: Record<string, string>, keyPath: string, problems: C
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
       problems.push({ keyPath: `${keyPath}.${name}`, message: 'expected an environment variable name (letters, digits and "_", not starting with a digit)' });
     }
+  }
+}
+
+/**
+ * A `writable:` entry: an absolute or `~/` folder outside the repository, or a worktree-relative
+ * glob whose literal folder is not the worktree's root (that would open every session's files).
+ */
+function checkWritable(entry: string, keyPath: string, problems: ConfigProblem[]): void {
+  if (entry.startsWith('/') || entry === '~' || entry.startsWith('~/')) {
+    if (entry.split('/').includes('..')) problems.push({ keyPath, message: `expected a path without "..", got "${entry}"` });
+    return;
+  }
+  const problem = getGlobProblem(entry);
+  if (problem) problems.push({ keyPath, message: problem });
+  else if (getGlobPrefix(entry) === '') {
+    problems.push({ keyPath, message: `"${entry}" would make the whole worktree writable; name the folder it lives in (e.g. "logs/**")` });
   }
 }
 

@@ -19,6 +19,10 @@ export interface SessionState {
    * that still matches was not changed by the session and need not be saved.
    */
   copied?: Record<string, string>;
+  /** Whether the pane runs in the OS sandbox (absent: a run from before sandboxes). */
+  sandbox?: 'on' | 'off';
+  /** Why the sandbox is off, or what it left closed. */
+  sandboxNotes?: string[];
   /** Whether the worktree's `setup` has succeeded; `up` runs it again until it has. */
   setup: 'none' | 'ok' | 'failed';
   createdAt: string;
@@ -65,7 +69,7 @@ export type RunEvent = { time: string; type: string } & Record<string, unknown>;
 
 export type AgentState = 'working' | 'waiting' | 'exited';
 
-/** `<git-common-dir>/parx/agents/<session>.json`: what the agent last reported, or the guard inferred. */
+/** `<git-common-dir>/parx/agents/<session>/state.json`: what the agent last reported, or the guard inferred. */
 export interface AgentStateRecord {
   state: AgentState;
   time: string;

@@ -23,16 +23,22 @@ export interface AgentHookSetup {
 
 /** The hook policy for every configured session (a session's hook must know the others' worktrees). */
 export async function writeHookPolicy(project: Project, excludes: { snapshot: string; source: string }, worktreeOf: (session: SessionConfig) => string): Promise<void> {
-  const gitSources = [excludes.source, join(homedir(), '.gitconfig'), join(getUserGitDir(), 'config'), join(getUserGitDir(), 'ignore')];
+  const gitSources = getGitSources(excludes.source);
   await project.files.writePolicy({
     version: 2,
     root: project.root,
     commonDir: project.commonDir,
     excludesFile: excludes.snapshot,
-    gitSources: [...new Set(gitSources.map((p) => realpath(p)))],
+    gitSources,
     shared: project.config.shared,
     sessions: project.config.sessions.map((s) => ({ name: s.name, owns: s.owns, worktree: realpath(worktreeOf(s)) })),
   });
+}
+
+/** git's user-wide config and ignore files (real paths): no session may change them. */
+export function getGitSources(excludesFile: string): string[] {
+  const paths = [excludesFile, join(homedir(), '.gitconfig'), join(getUserGitDir(), 'config'), join(getUserGitDir(), 'ignore')];
+  return [...new Set(paths.map((p) => realpath(p)))];
 }
 
 /**

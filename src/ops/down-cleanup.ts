@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { rm, rmdir } from 'node:fs/promises';
-import { deleteBranch, forgetMissingWorktree, listBranchTips, listWorktreeChanges, removeWorktree, updateRefs } from '../adapters/git.js';
+import { deleteBranch, forgetMissingWorktree, listBranchTips, listWorktreeChanges, removeWorktree, restorePlainBranch, updateRefs } from '../adapters/git.js';
 import { isAncestor } from '../adapters/git-merge.js';
 import { runHookCommand } from '../adapters/shell-command.js';
 import { hasSession, killSession } from '../adapters/tmux.js';
@@ -116,6 +116,9 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
   await updateRefs(project.root, backups);
   crashPoint('after-backup-refs');
   for (const result of results.filter((r) => r.backupRef)) {
+    // A sandboxed session's branch is a link to its own folder: a plain branch again first, so
+    // the safe delete checks the commit itself and nothing is left behind under parx-sandbox/.
+    await restorePlainBranch(project.root, result.session, state.sessions[result.session]?.worktree);
     const failure = await deleteBranch(project.root, `parx/${result.session}`);
     if (failure) result.kept = failure;
     else result.removed.push('branch');
@@ -126,7 +129,7 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
     if (!result.kept) {
       if (run.progress.removing) delete run.progress.removing[result.session];
       delete state.sessions[result.session];
-      await rm(project.files.agentStatePath(result.session), { force: true });
+      await rm(project.files.agentDir(result.session), { recursive: true, force: true });
     }
     await project.files.appendEvent({
       type: 'cleanup',

@@ -6,7 +6,7 @@ import type { AgentState, AgentStateRecord } from '../core/run-state.js';
 
 /**
  * The guard's view of each agent's state (`working | waiting | exited`). Agents with hooks
- * report it themselves (`parx hook working|waiting` writes `agents/<session>.json`, watched
+ * report it themselves (`parx hook working|waiting` writes `agents/<session>/state.json`, watched
  * here); for the others the recording guard infers it from the pane: output that has not
  * changed for `silenceMs` means the agent is waiting for the human, any change means working.
  */
@@ -27,7 +27,7 @@ export function getSilenceMs(env: NodeJS.ProcessEnv): number {
 export class AgentStateTracker {
   private readonly known = new Map<string, AgentState>();
   private readonly lastOutput = new Map<string, { fingerprint: string; since: number }>();
-  private watcher: FSWatcher | undefined;
+  private readonly watchers: FSWatcher[] = [];
   private lastSample = -Infinity;
 
   constructor(
@@ -45,18 +45,20 @@ export class AgentStateTracker {
    * (its Stop hook ran first) must still be announced.
    */
   async start(): Promise<void> {
-    const dir = this.files.agentsDir;
-    await mkdir(dir, { recursive: true });
-    // Watch first, then read: a report written in between is seen by one or the other.
-    this.watcher = watch(dir, (_, name) => {
-      const session = name?.toString().replace(/\.json$/, '');
-      if (session && this.sessions.includes(session) && name?.toString().endsWith('.json')) void this.reread(session);
-    });
+    // One folder per session (its sandbox may write only its own). Watch first, then read: a
+    // report written in between is seen by one or the other.
+    for (const session of this.sessions) {
+      const dir = this.files.agentDir(session);
+      await mkdir(dir, { recursive: true });
+      this.watchers.push(watch(dir, (_, name) => {
+        if (name?.toString() === 'state.json') void this.reread(session);
+      }));
+    }
     await Promise.all(this.sessions.map((session) => this.reread(session)));
   }
 
   close(): void {
-    this.watcher?.close();
+    for (const watcher of this.watchers) watcher.close();
   }
 
   /**

@@ -10,6 +10,7 @@ import type { RunEvent, RunState } from '../core/run-state.js';
 import { checkSessions } from './check.js';
 import { loadProject, type Project, type ProjectOptions } from './project.js';
 import { GuardAnnouncer } from './guard-announcer.js';
+import { OutboxRelay } from './guard-relay.js';
 import { Reverter, type RevertOutcome } from './guard-revert.js';
 import { AgentStateTracker, getSilenceMs, type StateChange } from './guard-agent-states.js';
 import { getSessionAgentKind, hasHooks } from '../core/agent-hooks.js';
@@ -82,6 +83,8 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     const waiting = change.state === 'waiting' ? `parx: ${change.session} is waiting for you${change.detail ? ` (${change.detail})` : ''}` : undefined;
     emit({ type: 'state', ...change }, waiting);
   }, getSilenceMs(process.env));
+  // Sandboxed sessions' hooks report denials to their own folder; the recording guard moves them.
+  const outboxes = new OutboxRelay(project.files, order);
   emit({ type: 'role', role: recording ? 'recorder' : 'observer' });
   if (project.configNotice) emit({ type: 'notice', message: project.configNotice });
 
@@ -200,7 +203,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
       recording = true;
       emit({ type: 'role', role: 'recorder' });
     }
-    if (recording) await agentStates.inferFromPanes(tmux.session);
+    if (recording) await Promise.all([agentStates.inferFromPanes(tmux.session), outboxes.relay()]);
     const stamp = stateMtime(project);
     if (stamp !== stateStamp) {
       stateStamp = stamp;

@@ -70,6 +70,12 @@ export async function runHook(event: HookEvent, input: HookInput): Promise<HookO
 
   const targets = getWriteTargets(input.payload);
   await recordState(files, self.name, 'working', input.payload);
+  if (targets?.shell !== undefined) {
+    const { getShellWriteTargets } = await import('../core/shell-targets.js');
+    const shell = getShellWriteTargets(targets.shell);
+    // After a `cd`, a relative path means somewhere unknown: judge only the absolute ones.
+    targets.paths = shell ? shell.paths.filter((p) => !shell.moved || isAbsolute(p)) : [];
+  }
   if (!targets || targets.paths.length === 0) return { exitCode: 0 };
   // Every target as the file system will see it: relative ones (Codex patch headers) against the
   // agent's directory, and through every symlink, so `docs/link -> ../src/b` reaches src/b.
@@ -85,7 +91,7 @@ export async function runHook(event: HookEvent, input: HookInput): Promise<HookO
     decision = judgeWrites(policy, self.name, paths, (p) => ignored.has(p));
   }
   if (decision.allow) return { exitCode: 0 };
-  await files.appendEvent({ type: 'denied', session: self.name, path: decision.path, tool: targets.tool, ...(decision.owner ? { owner: decision.owner } : {}) });
+  await files.appendSessionEvent(self.name, { type: 'denied', session: self.name, path: decision.path, tool: targets.tool, ...(decision.owner ? { owner: decision.owner } : {}) });
   return { exitCode: 2, message: decision.reason };
 }
 

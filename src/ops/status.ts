@@ -26,6 +26,12 @@ export interface SessionStatus {
    * simply no turn yet), `none` for agents without hooks (aider, shell, others): guard only.
    */
   hooks: 'active' | 'not-seen' | 'none';
+  /**
+   * The OS sandbox of its pane: `on` (only what it may change is writable), `off` (with the
+   * reason in `sandboxNotes`), or `unknown` for a run started before parx had one.
+   */
+  sandbox: 'on' | 'off' | 'unknown';
+  sandboxNotes: string[];
   owns: string[];
   ahead: number;
   changed: string[];
@@ -88,6 +94,8 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
         alive: Boolean(pane && !pane.dead),
         state: !pane && !state?.sessions[s.name]?.pane ? 'not-started' : !pane || pane.dead ? 'exited' : reported[i]?.state === 'waiting' ? 'waiting' : 'working',
         hooks: !hasHooks(getSessionAgentKind(s.config.agent)) ? 'none' : reported[i]?.source === 'hook' ? 'active' : 'not-seen',
+        sandbox: state?.sessions[s.name]?.sandbox ?? 'unknown',
+        sandboxNotes: state?.sessions[s.name]?.sandboxNotes ?? [],
         owns: s.config.owns,
         ahead: aheadOf.get(s.name)!,
         changed: changes.changed.map((c) => c.path),

@@ -6,4 +6,5 @@ export type UpProgress =
   | { type: 'copy-missing'; session: string; path: string }
   | { type: 'setup'; session: string; status: 'started' } 
   | { type: 'setup'; session: string; status: 'ok' | 'failed'; outcome: CommandOutcome }
+  | { type: 'sandbox'; session: string; enabled: boolean; notes: string[] }
   | { type: 'pane'; session: string; action: 'started' | 'kept' | 'respawned' | 'dead'; paneId: string };

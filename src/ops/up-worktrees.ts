@@ -8,6 +8,7 @@ import { UsageError } from '../core/errors.js';
 import { planWorktrees, type WorktreeAction } from '../core/worktree-plan.js';
 import type { Project } from './project.js';
 import type { UpProgress } from './up-types.js';
+import { getSetupWrapper, type SessionSandbox } from './sandbox.js';
 
 /** Decides what to do for each session's worktree; throws (exit 2) before anything is made. */
 export async function planSessionWorktrees(project: Project, sessions: readonly SessionConfig[]): Promise<WorktreeAction[]> {
@@ -31,6 +32,7 @@ export interface PreparedWorktree {
   copied: Record<string, string> | undefined;
   /** Outcome of `setup` when it ran this time. */
   setup: CommandOutcome | undefined;
+  sandbox: SessionSandbox;
 }
 
 /**
@@ -43,6 +45,8 @@ export async function prepareWorktrees(
   actions: readonly WorktreeAction[],
   needsSetup: (action: WorktreeAction) => string | undefined,
   envOf: (action: WorktreeAction) => Record<string, string>,
+  /** Prepares the session's sandbox once its worktree exists; `setup` runs inside it. */
+  sandboxOf: (action: WorktreeAction) => Promise<SessionSandbox>,
   emit: (event: UpProgress) => void,
 ): Promise<PreparedWorktree[]> {
   const dir = project.worktreeDir;
@@ -77,16 +81,18 @@ export async function prepareWorktrees(
         else emit({ type: 'copy-missing', session: action.session, path });
       }
     }
+    const sandbox = await sandboxOf(action);
+    emit({ type: 'sandbox', session: action.session, enabled: sandbox.enabled, notes: sandbox.notes });
     const setup = needsSetup(action);
     if (!setup) {
-      prepared.push(Promise.resolve({ action, copied, setup: undefined }));
+      prepared.push(Promise.resolve({ action, copied, setup: undefined, sandbox }));
       continue;
     }
     emit({ type: 'setup', session: action.session, status: 'started' });
     prepared.push(
-      runHookCommand(setup, action.path, envOf(action)).then((outcome) => {
+      runHookCommand(setup, action.path, envOf(action), undefined, getSetupWrapper(sandbox)).then((outcome) => {
         emit({ type: 'setup', session: action.session, status: outcome.ok ? 'ok' : 'failed', outcome });
-        return { action, copied, setup: outcome };
+        return { action, copied, setup: outcome, sandbox };
       }),
     );
   }

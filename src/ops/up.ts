@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { getConfigDigest } from '../adapters/config-file.js';
 import { findExecutable } from '../adapters/files.js';
 import { getExcludesFile } from '../adapters/git.js';
-import { verifyTmux } from '../adapters/tmux.js';
+import { getTmuxSocketPath, verifyTmux } from '../adapters/tmux.js';
 import { buildAgentArgv, fitPaneCommand, getAgentProgram, type PromptRef } from '../core/agent-command.js';
 import type { SessionConfig } from '../core/config-validate.js';
 import { RefusedError, UsageError } from '../core/errors.js';
@@ -20,9 +20,10 @@ import { ensurePanes } from './up-tmux.js';
 import type { UpProgress } from './up-types.js';
 
 export type { UpProgress } from './up-types.js';
-import { prepareAgentHooks, writeHookPolicy } from './agent-hooks.js';
+import { getGitSources, prepareAgentHooks, writeHookPolicy } from './agent-hooks.js';
 import { installCommitGate } from './commit-gate.js';
 import { planSessionWorktrees, prepareWorktrees } from './up-worktrees.js';
+import { decideSandbox, getSandboxedArgv, prepareSessionSandbox, type SandboxContext } from './sandbox.js';
 
 export interface UpOptions extends ProjectOptions {
   /** Limit to these sessions (default: all). */
@@ -53,12 +54,13 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
   const selected = selectSessions(config.sessions, options.sessions ?? []);
   // Read under the lock: another run may have changed it since the project was loaded.
   const previous = await project.files.readState();
-  const [{ plan }, , actions, template, excludesFile] = await awaitAll([
+  const [{ plan }, , actions, template, excludesFile, sandboxes] = await awaitAll([
     mapOwnership(project),
     verifyAgentsExist(project, selected),
     planSessionWorktrees(project, selected),
     readPromptTemplate(project),
     getExcludesFile(project.root),
+    decideSandbox(selected),
   ] as const);
   if (plan.overlaps.length > 0) {
     throw new RefusedError(
@@ -81,6 +83,12 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
   }
   const excludes = await project.files.snapshotExcludesFile(excludesFile);
   const tmuxSession = getTmuxSessionName(project);
+  const sandboxContext: SandboxContext = {
+    ...sandboxes,
+    tmuxSocket: getTmuxSocketPath(),
+    gitSources: getGitSources(excludesFile),
+    excludesSnapshot: excludes,
+  };
   const envOf = (session: SessionConfig, worktree: string) => getSessionVariables(project, session, worktree);
 
   const prepared = await prepareWorktrees(
@@ -93,6 +101,7 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
       return done ? undefined : sessionOf(action).setup;
     },
     (action) => mergeEnv(process.env, envOf(sessionOf(action), action.path)),
+    (action) => prepareSessionSandbox(project, sessionOf(action), action.path, sandboxContext),
     emit,
   );
 
@@ -109,7 +118,7 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
     sessions: { ...previous?.sessions },
     ...(previous?.down && { down: keepMergeProgress(previous.down, actions) }),
   };
-  for (const { action, setup, copied } of prepared) {
+  for (const { action, setup, copied, sandbox } of prepared) {
     const session = sessionOf(action);
     const text = prompts.get(session.name)!;
     const [promptFile, hooks] = await Promise.all([project.files.writePrompt(session.name, text), prepareAgentHooks(project, session)]);
@@ -120,7 +129,12 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
       pane: before?.pane,
       port: getSessionPort(config.ports, session.index),
       promptFile,
-      command: wrapWithEnv(fitForTmux(session, buildAgentArgv(session.agent, { text, file: promptFile }, hooks.extraArgs), { text, file: promptFile }), { ...envOf(session, action.path), ...hooks.env }),
+      command: getSandboxedArgv(
+        sandbox,
+        wrapWithEnv(fitForTmux(session, buildAgentArgv(session.agent, { text, file: promptFile }, hooks.extraArgs), { text, file: promptFile }), { ...envOf(session, action.path), ...hooks.env }),
+      ),
+      sandbox: sandbox.enabled ? 'on' : 'off',
+      ...(sandbox.notes.length > 0 && { sandboxNotes: sandbox.notes }),
       setup: setup ? (setup.ok ? 'ok' : 'failed') : (before?.setup ?? (session.setup ? 'ok' : 'none')),
       ...((copied ?? before?.copied) && { copied: copied ?? before?.copied }),
       createdAt: before?.createdAt ?? now,

@@ -23,7 +23,11 @@ for i in 1 2 3 4 5 6 7; do
 done
 `;
 
-export function benchUp({ runs = 5, setupCommand = '', files = 5000, dir = tmpdir() } = {}) {
+/**
+ * `against: 'hand'` (default) times parx against the hand script; `against: 'unsandboxed'`
+ * times parx with every pane sandboxed against parx with `guard.sandbox: off`.
+ */
+export function benchUp({ runs = 5, setupCommand = '', files = 5000, dir = tmpdir(), against = 'hand' } = {}) {
   const base = mkdtempSync(join(dir, 'parx-bench-up-'));
   const env = { ...process.env, TMUX_TMPDIR: base };
   delete env.TMUX;
@@ -31,7 +35,8 @@ export function benchUp({ runs = 5, setupCommand = '', files = 5000, dir = tmpdi
   makeRepo(repo, files, { sessions: SESSIONS });
   const sessions = Object.fromEntries(Array.from({ length: SESSIONS }, (_, i) => [`s${i}`, { owns: [`src/m${i}/**`], task: `task ${i}` }]));
   const config = { agent: 'tail -f {promptFile}', worktreeDir: join(base, 'wt'), sessions, ...(setupCommand ? { setup: setupCommand } : {}) };
-  writeFileSync(join(repo, 'parx.config.json'), JSON.stringify(config));
+  const writeConfig = (sandbox) => writeFileSync(join(repo, 'parx.config.json'), JSON.stringify({ ...config, guard: { sandbox } }));
+  writeConfig(against === 'hand' ? 'auto' : 'on');
   git(repo, 'add', '-A');
   git(repo, '-c', 'user.name=bench', '-c', 'user.email=bench@parx.invalid', 'commit', '-q', '-m', 'config');
   const script = join(base, 'hand.sh');
@@ -51,8 +56,8 @@ export function benchUp({ runs = 5, setupCommand = '', files = 5000, dir = tmpdi
       if (existsSync(join(base, dir))) renameSync(join(base, dir), join(base, 'trash', String(moved++)));
     }
     git(repo, 'worktree', 'prune');
-    const branches = git(repo, 'for-each-ref', '--format=%(refname:short)', 'refs/heads/parx/').split('\n').filter(Boolean);
-    if (branches.length) git(repo, 'branch', '-q', '-D', ...branches);
+    const refs = git(repo, 'for-each-ref', '--format=%(refname)', 'refs/heads/parx/', 'refs/heads/parx-sandbox/').split('\n').filter(Boolean);
+    for (const ref of refs) git(repo, 'update-ref', '--no-deref', '-d', ref);
     rmSync(join(repo, '.git', 'parx'), { recursive: true, force: true });
   };
   mkdirSync(join(base, 'trash'));
@@ -64,8 +69,14 @@ export function benchUp({ runs = 5, setupCommand = '', files = 5000, dir = tmpdi
     // Alternate which goes first so that cache warmth does not favour one side.
     const order = i % 2 === 0 ? ['parx', 'hand'] : ['hand', 'parx'];
     for (const who of order) {
-      if (who === 'parx') parxTimes.push(time(process.execPath, [PARX, 'up', '--detach'], { cwd: repo, env }));
-      else handTimes.push(time(script, [repo, join(base, 'hand'), setupCommand], { env }));
+      if (who === 'parx') {
+        if (against !== 'hand') writeConfig('on');
+        parxTimes.push(time(process.execPath, [PARX, 'up', '--detach'], { cwd: repo, env }));
+      } else if (against === 'hand') handTimes.push(time(script, [repo, join(base, 'hand'), setupCommand], { env }));
+      else {
+        writeConfig('off');
+        handTimes.push(time(process.execPath, [PARX, 'up', '--detach'], { cwd: repo, env }));
+      }
       cleanup();
     }
   }

@@ -101,7 +101,7 @@ describe('the guard does not go blind', () => {
   it('announces on start what agents reported before it was ready', async () => {
     const run = await startedRun();
     const hook = await execa(process.execPath, [PARX_BIN, 'hook', 'waiting', '--common-dir', join(run.root, '.git'), '--session', 'payments'], { cwd: run.worktree('payments'), env: { PARX_SESSION: 'payments' }, input: '{}', reject: false });
-    expect(existsSync(join(run.root, '.git/parx/agents/payments.json'))).toBe(true);
+    expect(existsSync(join(run.root, '.git/parx/agents/payments/state.json'))).toBe(true);
     expect(hook.exitCode).toBe(0);
     const guard = await startGuard(run.root);
     const ready = guard.events.findIndex((e) => e.type === 'ready');

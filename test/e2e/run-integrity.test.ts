@@ -65,7 +65,8 @@ describe('refs and repository layouts', () => {
     const up = await runParx(['up', '--detach'], main);
     expect(up.exitCode, up.stderr).toBe(0);
     const worktree = join(home, 'main.parx', 'one');
-    mkdirSync(join(worktree, 'one'));
+    // (the sandbox has made the owned folder already)
+    mkdirSync(join(worktree, 'one'), { recursive: true });
     writeFileSync(join(worktree, 'one/a.txt'), 'a\n');
     git(worktree, 'add', '-A');
     git(worktree, 'commit', '-qm', 'one: a');

@@ -20,7 +20,7 @@ describe('parx up: copy and setup', () => {
       {
         auth: { owns: ['src/auth/**'], task: 't' },
         payments: { owns: ['src/payments/**'], task: 't' },
-        web: { owns: ['src/web/**'], task: 't', setup: `printf '%s' "$PARX_SESSION:$PARX_PORT:$DEMO_FLAG" > .setup-out` },
+        web: { owns: ['src/web/**'], task: 't', setup: `printf '%s' "$PARX_SESSION:$PARX_PORT:$DEMO_FLAG" > src/web/.setup-out` },
       },
       { copy: ['.env', 'config/local', 'missing.txt'], env: { DEMO_FLAG: 'on' } },
     );
@@ -43,7 +43,7 @@ describe('parx up: copy and setup', () => {
       expect(readFileSync(join(run.worktree(s), '.env'), 'utf8')).toBe('SECRET=1\n');
       expect(readFileSync(join(run.worktree(s), 'config/local/db.json'), 'utf8')).toBe('{"port":5432}\n');
     }
-    expect(readFileSync(join(run.worktree('web'), '.setup-out'), 'utf8')).toBe('web:4120:on');
+    expect(readFileSync(join(run.worktree('web'), 'src/web/.setup-out'), 'utf8')).toBe('web:4120:on');
 
     // auth and payments ran the global setup, concurrently (or the rendezvous would have failed).
     expect(readFileSync(log, 'utf8').trim().split('\n').sort()).toEqual(['auth', 'payments']);

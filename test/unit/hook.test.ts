@@ -33,7 +33,7 @@ describe('getWriteTargets', () => {
     ['Claude Edit', claude('Edit', { file_path: '/w/auth/a.ts', old_string: 'a', new_string: 'b', replace_all: false }), ['/w/auth/a.ts']],
     ['Claude MultiEdit', claude('MultiEdit', { file_path: '/w/auth/a.ts', edits: [] }), ['/w/auth/a.ts']],
     ['Claude NotebookEdit (notebook_path)', claude('NotebookEdit', { notebook_path: '/w/auth/n.ipynb', new_source: '', cell_id: 'c' }), ['/w/auth/n.ipynb']],
-    ['Claude Bash (not judged: the guard is the backstop)', claude('Bash', { command: 'echo > x' }), undefined],
+    ['Claude Bash (its command is read by the hook; the sandbox is the guarantee)', claude('Bash', { command: 'echo > x' }), []],
     ['Codex apply_patch', codex, ['src/auth/new.ts', 'src/auth/login.ts', 'src/payments/login.ts', 'README.md']],
     ['Gemini write_file', gemini('write_file', '/w/auth/a.ts'), ['/w/auth/a.ts']],
     ['Gemini replace', gemini('replace', 'src/a.ts'), ['src/a.ts']],
@@ -130,7 +130,7 @@ describe('agent hook settings', () => {
 
   it('gives Claude Code a PreToolUse deny hook on writes and Stop/Notification state hooks', () => {
     const settings = getClaudeSettings(commands) as { hooks: Record<string, Array<{ matcher?: string; hooks: Array<{ command: string }> }>> };
-    expect(settings.hooks.PreToolUse![0]).toMatchObject({ matcher: 'Write|Edit|MultiEdit|NotebookEdit', hooks: [{ type: 'command', command: commands.checkWrite }] });
+    expect(settings.hooks.PreToolUse![0]).toMatchObject({ matcher: 'Write|Edit|MultiEdit|NotebookEdit|Bash', hooks: [{ type: 'command', command: commands.checkWrite }] });
     expect(settings.hooks.Stop![0]!.hooks[0]!.command).toBe('x');
     expect(settings.hooks.Notification![0]!.hooks[0]!.command).toBe('x');
     expect(settings.hooks.UserPromptSubmit![0]!.hooks[0]!.command).toBe('w');

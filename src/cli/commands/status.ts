@@ -11,13 +11,14 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
   }
   print(`${style.bold('parx status')}  base ${style.cyan(status.base)}${status.tmuxSession ? `  ·  tmux ${status.tmuxSession}` : ''}`);
   print();
-  const rows = [['session', 'pane', 'state', 'hooks', 'ahead', 'changed', 'violations', 'collisions', 'merge'].map(style.dim)];
+  const rows = [['session', 'pane', 'state', 'hooks', 'sandbox', 'ahead', 'changed', 'violations', 'collisions', 'merge'].map(style.dim)];
   for (const s of status.sessions) {
     rows.push([
       style.bold(s.name),
       s.pane ? `${s.alive ? style.green('●') : style.dim('○')} ${s.pane}` : style.dim('—'),
       s.state === 'working' ? s.state : s.state === 'waiting' ? style.yellow(s.state) : style.dim(s.state === 'not-started' ? 'not started' : s.state),
       s.hooks === 'active' ? style.green('active') : s.hooks === 'not-seen' ? style.yellow('not seen') : style.dim('none'),
+      s.sandbox === 'on' ? style.green('on') : s.sandbox === 'off' ? style.yellow('off') : style.dim('—'),
       String(s.ahead),
       String(s.changed.length),
       s.violations.length > 0 ? style.red(String(s.violations.length)) : '0',
@@ -31,6 +32,10 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
     print(style.yellow(`Guard: polling ${status.guard.polling.length} folder(s) the kernel would not watch (${safe(status.guard.polling.slice(0, 3).join(', '))}${status.guard.polling.length > 3 ? ', …' : ''}); its pane says how to fix it.`));
   } else if (!status.guard.running && status.sessions.some((s) => s.alive)) {
     print(style.yellow('Guard: not running; writes outside ownership are not flagged live (`parx up --respawn` restarts its pane, or run `parx guard`).'));
+  }
+  const unsandboxed = status.sessions.filter((s) => s.sandbox === 'off');
+  if (unsandboxed.length > 0) {
+    print(style.yellow(`Sandbox off for ${unsandboxed.map((s) => s.name).join(', ')}: ${safe([...new Set(unsandboxed.flatMap((s) => s.sandboxNotes))].join('; '))}. Writes outside ownership are flagged, not prevented.`));
   }
   if (status.forecast.length === 0) print(style.green('Conflict forecast: no two sessions conflict with each other.'));
   else {

@@ -1,7 +1,7 @@
 import { attachOrSwitch } from '../../adapters/tmux.js';
 import { runUp, type UpProgress } from '../../ops/up.js';
 import type { GlobalOptions } from '../options.js';
-import { print, style } from '../output.js';
+import { print, safe, style } from '../output.js';
 
 export interface UpCommandOptions extends GlobalOptions {
   detach?: boolean;
@@ -32,6 +32,10 @@ function printProgress(event: UpProgress): void {
       if (event.status === 'started') print(`  ${name} setup running…`);
       else if (event.status === 'ok') print(`  ${name} setup ${style.green('done')} in ${(event.outcome.durationMs / 1000).toFixed(1)}s`);
       else print(`  ${name} setup ${style.red('failed')} (exit ${event.outcome.exitCode ?? 'signal'})`);
+      break;
+    case 'sandbox':
+      if (event.enabled) print(`  ${name} sandbox ${style.green('on')}${event.notes.length > 0 ? style.dim(`  (${event.notes.map(safe).join('; ')})`) : ''}`);
+      else print(`  ${name} sandbox ${style.yellow('off')}  ${style.dim(safe(event.notes.join('; ')))}`);
       break;
     case 'pane': {
       const words = { started: style.green('started'), kept: style.dim('running'), respawned: style.green('respawned'), dead: style.yellow('exited (parx up --respawn restarts it)') };

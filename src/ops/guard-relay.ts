@@ -1,0 +1,66 @@
+import { open, stat } from 'node:fs/promises';
+import type { RunFiles } from '../adapters/run-files.js';
+
+/**
+ * Moves what sandboxed sessions' hooks reported (their outboxes, `agents/<session>/events.jsonl`)
+ * into events.jsonl: inside its sandbox a session can write only its own folder of the run.
+ * Only the recording guard relays; how far it got is kept in a file of the run (read-only to
+ * every session), so a restarted guard neither repeats nor skips a line.
+ */
+export class OutboxRelay {
+  private offsets: Record<string, number> | undefined;
+
+  constructor(
+    private readonly files: RunFiles,
+    private readonly sessions: readonly string[],
+  ) {}
+
+  async relay(): Promise<void> {
+    this.offsets ??= (await readOffsets(this.files)) ?? {};
+    let moved = false;
+    for (const session of this.sessions) {
+      const path = this.files.outboxPath(session);
+      const size = (await stat(path).catch(() => undefined))?.size ?? 0;
+      const from = this.offsets[session] ?? 0;
+      if (size === from) continue;
+      // A smaller outbox was emptied or replaced (by its session): start over from its beginning.
+      const start = size < from ? 0 : from;
+      const text = await readRange(path, start, size);
+      // Only whole lines: one being written now is taken next time.
+      const end = text.lastIndexOf('\n') + 1;
+      if (end === 0) continue;
+      await this.files.appendLines(text.slice(0, end).split('\n').filter((l) => isDenial(l, session)));
+      this.offsets[session] = start + Buffer.byteLength(text.slice(0, end));
+      moved = true;
+    }
+    if (moved) await this.files.writeRelayOffsets(this.offsets);
+  }
+}
+
+async function readOffsets(files: RunFiles): Promise<Record<string, number> | undefined> {
+  return files.readRelayOffsets();
+}
+
+async function readRange(path: string, start: number, end: number): Promise<string> {
+  const file = await open(path, 'r');
+  try {
+    const buffer = Buffer.alloc(end - start);
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, start);
+    return buffer.subarray(0, bytesRead).toString('utf8');
+  } finally {
+    await file.close();
+  }
+}
+
+/**
+ * A session writes its outbox itself: relay only what its hook writes there, a `denied` event
+ * of that same session, so it cannot put a violation of another session into the record.
+ */
+function isDenial(line: string, session: string): boolean {
+  try {
+    const event = JSON.parse(line) as { type?: unknown; session?: unknown } | null;
+    return event?.type === 'denied' && event.session === session;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,221 @@
+import { existsSync, lstatSync, statSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { homedir, tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { minimatch } from 'minimatch';
+import { probeBwrap, wrapInSandbox, type SandboxProbe } from '../adapters/bwrap.js';
+import { getSandboxTipRef, getUserGitDir, realpath, restorePlainBranch, runGit, storeBranchInSessionFolder, tryGit } from '../adapters/git.js';
+import type { SessionConfig } from '../core/config-validate.js';
+import { UsageError } from '../core/errors.js';
+import { getGlobPrefix, getLiteralIgnoredFolders, isExactPrefix, isWithin, planSandboxMounts, toBwrapArgs, type SandboxFacts, type SandboxMount } from '../core/sandbox-plan.js';
+import type { Project } from './project.js';
+
+/**
+ * A session's OS sandbox (bubblewrap): gathers the facts core/sandbox-plan.ts turns into mounts,
+ * creates what must exist to be opened (owned folders, build folders, the session's branch
+ * folder), and writes bwrap's options to a file of the run (read-only to every session).
+ */
+
+export interface SessionSandbox {
+  enabled: boolean;
+  /** Why it is off, or a remark about what was left closed. */
+  notes: string[];
+  /** bwrap and the file of its options, when enabled. */
+  program?: string;
+  argsFile?: string;
+  args?: string[];
+  mounts?: SandboxMount[];
+}
+
+/** Agents' and package managers' folders in the home folder that they write while they run. */
+const HOME_STATE = ['.claude', '.codex', '.gemini', '.aider', '.npm', '.cache', '.yarn', '.pnpm-store', '.local/state/claude', '.local/share/claude', '.config/claude'];
+/** Single files agents rewrite in place (their temp-file-and-rename fails in a read-only home, and they fall back to writing in place). */
+const HOME_STATE_FILES = ['.claude.json'];
+/** Created when missing: npm and many tools fail when their cache folder cannot be made. */
+const HOME_CREATE = ['.npm', '.cache'];
+
+/** Decides, per session, whether it runs sandboxed: `on` refuses when bwrap cannot work here. */
+export async function decideSandbox(sessions: readonly SessionConfig[]): Promise<{ probe: SandboxProbe | undefined; enabled: Set<string> }> {
+  const wanted = sessions.filter((s) => s.sandbox !== 'off');
+  if (wanted.length === 0) return { probe: undefined, enabled: new Set() };
+  const probe = await probeBwrap();
+  if (!probe.ok) {
+    const required = sessions.filter((s) => s.sandbox === 'on').map((s) => s.name);
+    if (required.length > 0) throw new UsageError(`sandbox: on for ${required.join(', ')}, but ${probe.reason}`);
+    return { probe, enabled: new Set() };
+  }
+  return { probe, enabled: new Set(wanted.map((s) => s.name)) };
+}
+
+export interface SandboxContext {
+  probe: SandboxProbe | undefined;
+  enabled: ReadonlySet<string>;
+  /** The tmux server's socket: hidden, or a session could type into any pane, the human's shell included. */
+  tmuxSocket: string | undefined;
+  /** git's user-wide config and ignore files, kept read-only. */
+  gitSources: readonly string[];
+  excludesSnapshot: string;
+}
+
+/**
+ * Prepares the sandbox of one session whose worktree exists: everything opened exists, the
+ * session's branch lives in its own folder, and the options are written. A session that runs
+ * unsandboxed gets its branch back as a plain branch.
+ */
+export async function prepareSessionSandbox(project: Project, session: SessionConfig, worktree: string, context: SandboxContext): Promise<SessionSandbox> {
+  if (!context.enabled.has(session.name) || !context.probe?.ok) {
+    await restorePlainBranch(project.root, session.name, worktree);
+    const why = session.sandbox === 'off' ? 'sandbox: off in the config' : context.probe && !context.probe.ok ? context.probe.reason : 'off';
+    return { enabled: false, notes: [why] };
+  }
+  const notes: string[] = [];
+  const realWorktree = realpath(worktree);
+  await storeBranchInSessionFolder(project.root, session.name, worktree);
+
+  const open: Array<{ path: string; why: string }> = [];
+  const close: Array<{ path: string; why: string }> = [{ path: '.git', why: 'the worktree\'s link to its git folder' }];
+  /** A worktree-relative path, only if no symlink along it leads elsewhere (it would open the link's target). */
+  const direct = (rel: string): boolean => {
+    const real = realpath(join(realWorktree, rel));
+    if (real === join(realWorktree, rel) || (rel === '' && real === realWorktree)) return true;
+    notes.push(`${rel} is a symlink (or under one) and stays read-only`);
+    return false;
+  };
+  const openFolder = async (rel: string, why: string, create: boolean) => {
+    const path = join(realWorktree, rel);
+    if (!existsSync(path)) {
+      if (!create) return;
+      await mkdir(path, { recursive: true });
+    }
+    if (direct(rel)) open.push({ path: rel, why });
+  };
+
+  for (const glob of session.owns) await openFolder(getGlobPrefix(glob), `owned (${glob})`, true);
+  for (const entry of project.config.writable.filter((w) => !w.startsWith('/') && !w.startsWith('~'))) await openFolder(getGlobPrefix(entry), `writable: ${entry}`, true);
+
+  const others = project.config.sessions.filter((s) => s.name !== session.name).flatMap((s) => s.owns.map((g) => ({ prefix: getGlobPrefix(g), owner: s.name })));
+  const tracked = (await runGit(realWorktree, ['ls-files', '-z'])).split('\0').filter(Boolean);
+  for (const glob of project.config.shared) {
+    const prefix = getGlobPrefix(glob);
+    if (isExactPrefix(glob)) {
+      const path = join(realWorktree, prefix);
+      if (existsSync(path) || glob.endsWith('/**')) await openFolder(prefix, `shared (${glob})`, glob.endsWith('/**') && !existsSync(path));
+      else notes.push(`shared ${glob} does not exist yet, and cannot be created inside the sandbox`);
+    } else {
+      for (const file of tracked.filter((f) => minimatch(f, glob, { dot: true }))) if (direct(file)) open.push({ path: file, why: `shared (${glob})` });
+    }
+  }
+
+  // Build and dependency folders named in the ignore rules, as base has them (not as the
+  // worktree's own .gitignore says now: the session could have edited that).
+  const rules = [
+    ...((await tryGit(project.root, ['show', `refs/heads/${project.base}:.gitignore`])) ?? '').split('\n'),
+    ...(await readFile(join(project.commonDir, 'info', 'exclude'), 'utf8').catch(() => '')).split('\n'),
+    ...(await readFile(context.excludesSnapshot, 'utf8').catch(() => '')).split('\n'),
+  ];
+  for (const folder of getLiteralIgnoredFolders(rules)) {
+    const clash = others.find((o) => isWithin(o.prefix, folder.path) || isWithin(folder.path, o.prefix));
+    if (clash && clash.prefix !== '') continue;
+    if (tracked.some((f) => isWithin(f, folder.path))) {
+      notes.push(`${folder.path}/ is ignored but holds tracked files; it stays closed`);
+      continue;
+    }
+    const path = join(realWorktree, folder.path);
+    const isFolder = existsSync(path) ? lstatSync(path).isDirectory() : folder.folder;
+    if (isFolder) await openFolder(folder.path, `ignored build folder (${folder.path})`, folder.folder);
+  }
+
+  // Another session's folder inside one this session opened stays read-only.
+  for (const other of others) {
+    if (other.prefix === '' || !open.some((o) => other.prefix !== o.path && isWithin(other.prefix, o.path))) continue;
+    const path = join(realWorktree, other.prefix);
+    if (!existsSync(path)) await mkdir(path, { recursive: true });
+    close.push({ path: other.prefix, why: `owned by ${other.owner}` });
+  }
+
+  const home = homedir();
+  const writableOutside: Array<{ path: string; why: string }> = [];
+  for (const dir of new Set(['/tmp', '/var/tmp', tmpdir(), process.env.TMPDIR].filter((d): d is string => !!d && existsSync(d)))) {
+    writableOutside.push({ path: realpath(dir), why: 'temporary files' });
+  }
+  for (const rel of HOME_CREATE) await mkdir(join(home, rel), { recursive: true }).catch(() => undefined);
+  for (const rel of [...HOME_STATE, ...HOME_STATE_FILES]) {
+    const path = join(home, rel);
+    if (existsSync(path)) writableOutside.push({ path: realpath(path), why: 'agent and tool state' });
+  }
+  for (const variable of ['CODEX_HOME', 'GEMINI_CLI_HOME', 'CLAUDE_CONFIG_DIR']) {
+    const value = session.env[variable] ?? project.config.env[variable] ?? process.env[variable];
+    if (value && existsSync(value)) writableOutside.push({ path: realpath(value), why: `${variable}` });
+  }
+  for (const entry of project.config.writable.filter((w) => w.startsWith('/') || w.startsWith('~'))) {
+    const path = entry.startsWith('~') ? join(home, entry.slice(1)) : entry;
+    await mkdir(path, { recursive: true }).catch(() => undefined);
+    if (existsSync(path)) writableOutside.push({ path: realpath(path), why: `writable: ${entry}` });
+  }
+
+  const commonDir = realpath(project.commonDir);
+  const adminDir = realpath((await runGit(realWorktree, ['rev-parse', '--absolute-git-dir'])).trim());
+  if (relative(join(commonDir, 'worktrees'), adminDir).startsWith('..')) {
+    throw new UsageError(`the git folder of ${worktree} (${adminDir}) is not one of this repository's worktrees; remove the worktree and run \`parx up\` again`);
+  }
+  const tipRef = getSandboxTipRef(session.name);
+  const refFolder = join(commonDir, dirname(tipRef));
+  const logFolder = join(commonDir, 'logs', dirname(tipRef));
+  const outbox = project.files.agentDir(session.name);
+  await Promise.all([refFolder, logFolder, outbox].map((d) => mkdir(d, { recursive: true })));
+  const worktreeConfig = join(adminDir, 'config.worktree');
+  if (!existsSync(worktreeConfig)) await writeFile(worktreeConfig, '');
+
+  const facts: SandboxFacts = {
+    worktree: realWorktree,
+    open,
+    close,
+    writableOutside,
+    protect: [
+      { path: realpath(project.root), why: 'the main checkout' },
+      { path: realpath(project.worktreeDir), why: 'every session\'s worktree' },
+      { path: commonDir, why: 'git\'s data and parx\'s run files' },
+    ],
+    gitWritable: [
+      { path: adminDir, why: 'this worktree\'s index, HEAD and logs' },
+      { path: join(commonDir, 'objects'), why: 'new commits\' objects' },
+      { path: refFolder, why: 'this session\'s branch' },
+      { path: logFolder, why: 'this session\'s branch log' },
+      { path: outbox, why: 'what this session\'s agent hooks report' },
+    ],
+    gitReadOnly: [
+      ...['commondir', 'gitdir', 'config.worktree'].map((f) => ({ path: join(adminDir, f), why: 'points git at its repository and config' })).filter((e) => existsSync(e.path)),
+      ...[join(commonDir, 'objects', 'info')].filter(existsSync).map((path) => ({ path, why: 'alternates' })),
+      ...[...context.gitSources, join(home, '.gitconfig'), getUserGitDir()].filter((p) => existsSync(p)).map((p) => ({ path: realpath(p), why: 'git\'s user-wide config' })),
+    ],
+    hide: context.tmuxSocket ? [hideSocket(context.tmuxSocket)] : [],
+  };
+  const mounts = planSandboxMounts(facts);
+  const args = toBwrapArgs(mounts);
+  const argsFile = join(project.files.dir, 'sandbox', `${session.name}.args`);
+  await mkdir(dirname(argsFile), { recursive: true });
+  await writeFile(argsFile, `${args.join('\0')}\0`);
+  return { enabled: true, notes, program: context.probe.program, argsFile, args, mounts };
+}
+
+/** The tmux socket's private folder (`tmux-<uid>`) when it has one, else the socket itself. */
+function hideSocket(socket: string): { path: string; why: string; file?: boolean } {
+  const dir = dirname(socket);
+  const why = 'the tmux server (it could type into any pane)';
+  if (/^tmux-\d+$/.test(dir.split('/').at(-1)!) && statSync(dir, { throwIfNoEntry: false })?.isDirectory()) return { path: realpath(dir), why };
+  return { path: realpath(socket), why, file: true };
+}
+
+/**
+ * `setup` in the same sandbox as the agent. It runs before the tmux server may exist, so a hidden
+ * socket folder that is not there yet is left out (there is nothing to hide).
+ */
+export function getSetupWrapper(sandbox: SessionSandbox): string[] {
+  if (!sandbox.enabled || !sandbox.program || !sandbox.mounts) return [];
+  return [sandbox.program, ...toBwrapArgs(sandbox.mounts.filter((m) => m.kind !== 'hide' || existsSync(m.path))), '--'];
+}
+
+/** The pane's argv inside the sandbox. */
+export function getSandboxedArgv(sandbox: SessionSandbox, argv: readonly string[]): string[] {
+  return sandbox.enabled && sandbox.program && sandbox.argsFile ? wrapInSandbox(sandbox.program, sandbox.argsFile, argv) : [...argv];
+}

@@ -1,0 +1,125 @@
+import { describe, expect, it } from 'vitest';
+import { getGlobPrefix, getLiteralIgnoredFolders, isExactPrefix, planSandboxMounts, toBwrapArgs, toSeatbeltProfile, type SandboxFacts } from '../../src/core/sandbox-plan.js';
+import { getShellWriteTargets } from '../../src/core/shell-targets.js';
+
+describe('glob prefixes: the folder a sandbox opens for an owned glob', () => {
+  it.each([
+    ['src/auth/**', 'src/auth', true],
+    ['src/auth/**/*', 'src/auth', true],
+    ['./src/auth/**', 'src/auth', true],
+    ['src/**/*.test.ts', 'src', false],
+    ['*.md', '', false],
+    ['**', '', true],
+    ['package.json', 'package.json', true],
+    ['docs/', 'docs', true],
+    ['src/{a,b}/**', 'src', false],
+    ['src/[ab]/x.ts', 'src', false],
+  ])('%s → "%s" (exact: %s)', (glob, prefix, exact) => {
+    expect(getGlobPrefix(glob)).toBe(prefix);
+    expect(isExactPrefix(glob)).toBe(exact);
+  });
+});
+
+describe('literal build folders in ignore rules', () => {
+  it.each([
+    [['node_modules/', '/dist', 'coverage'], [{ path: 'node_modules', folder: true }, { path: 'dist', folder: true }, { path: 'coverage', folder: true }]],
+    [['# comment', '', '!keep/', '*.log', 'build-*/', 'a\\ b'], []],
+    [['.env', 'secrets.txt', 'out/'], [{ path: '.env', folder: false }, { path: 'secrets.txt', folder: false }, { path: 'out', folder: true }]],
+    [['packages/web/dist/', '../up/', '.git/', './x/'], [{ path: 'packages/web/dist', folder: true }]],
+    [['  trailing-space-is-trimmed/  '], []],
+  ])('%j', (lines, expected) => {
+    expect(getLiteralIgnoredFolders(lines)).toEqual(expected);
+  });
+});
+
+const facts = (over: Partial<SandboxFacts> = {}): SandboxFacts => ({
+  worktree: '/tmp/r.parx/a',
+  open: [{ path: 'src', why: 'owned (src/**/*.ts)' }],
+  close: [{ path: '.git', why: 'link' }, { path: 'src/b', why: 'owned by b' }],
+  writableOutside: [{ path: '/tmp', why: 'temp' }, { path: '/home/u/.claude', why: 'agent' }],
+  protect: [{ path: '/tmp/r', why: 'main' }, { path: '/tmp/r.parx', why: 'worktrees' }, { path: '/tmp/r/.git', why: 'git' }],
+  gitWritable: [{ path: '/tmp/r/.git/worktrees/a', why: 'admin' }, { path: '/tmp/r/.git/objects', why: 'objects' }],
+  gitReadOnly: [{ path: '/tmp/r/.git/worktrees/a/commondir', why: 'redirect' }],
+  hide: [{ path: '/tmp/tmux-0', why: 'tmux' }],
+  ...over,
+});
+
+describe('sandbox mounts: deeper paths win, closing wins a tie, hidden paths last', () => {
+  it('keeps a repository under a writable /tmp read-only, except what the session may change', () => {
+    const mounts = planSandboxMounts(facts()).map((m) => `${m.kind} ${m.path}`);
+    expect(mounts).toEqual([
+      'rw /tmp',
+      'ro /tmp/r',
+      'ro /tmp/r.parx',
+      'rw /home/u/.claude',
+      'ro /tmp/r/.git',
+      'rw /tmp/r.parx/a/src',
+      'rw /tmp/r/.git/objects',
+      'ro /tmp/r.parx/a/.git',
+      'rw /tmp/r/.git/worktrees/a',
+      'ro /tmp/r.parx/a/src/b',
+      'ro /tmp/r/.git/worktrees/a/commondir',
+      'hide /tmp/tmux-0',
+    ]);
+  });
+
+  it.each([
+    ['a path both opened and closed stays closed', { open: [{ path: 'src', why: 'x' }], close: [{ path: 'src', why: 'y' }] }, 'ro /tmp/r.parx/a/src'],
+    ['the worktree root opened (owns **) is one mount', { open: [{ path: '', why: 'owned (**)' }], close: [] }, 'rw /tmp/r.parx/a'],
+  ])('%s', (_, over, expected) => {
+    const mounts = planSandboxMounts(facts(over)).map((m) => `${m.kind} ${m.path}`);
+    expect(mounts).toContain(expected);
+    expect(new Set(mounts.map((m) => m.split(' ')[1])).size).toBe(mounts.length);
+  });
+
+  it('turns into bubblewrap options: read-only root, no capabilities, own process namespace', () => {
+    const args = toBwrapArgs(planSandboxMounts(facts({ hide: [{ path: '/tmp/s.sock', why: 'tmux', file: true }] })));
+    expect(args.slice(0, 8)).toEqual(['--ro-bind', '/', '/', '--dev-bind', '/dev', '/dev', '--proc', '/proc']);
+    expect(args.join(' ')).toContain('--bind /tmp/r.parx/a/src /tmp/r.parx/a/src --bind /tmp/r/.git/objects /tmp/r/.git/objects --ro-bind /tmp/r.parx/a/.git /tmp/r.parx/a/.git');
+    expect(args.join(' ')).toContain('--ro-bind /dev/null /tmp/s.sock');
+    expect(args.slice(-4)).toEqual(['--unshare-pid', '--die-with-parent', '--cap-drop', 'ALL']);
+  });
+
+  it('writes the same set as a macOS sandbox-exec profile, last rule winning, paths quoted', () => {
+    const profile = toSeatbeltProfile(planSandboxMounts(facts({ writableOutside: [{ path: '/Users/u/my "repo"', why: 'x' }] })));
+    const lines = profile.trim().split('\n');
+    expect(lines.slice(0, 3)).toEqual(['(version 1)', '(allow default)', '(deny file-write*)']);
+    expect(lines).toContain('(allow file-write* (subpath "/Users/u/my \\"repo\\""))');
+    expect(lines.indexOf('(allow file-write* (subpath "/tmp/r.parx/a/src"))')).toBeLessThan(lines.indexOf('(deny file-write* (subpath "/tmp/r.parx/a/src/b"))'));
+    expect(lines.indexOf('(deny file-write* (subpath "/tmp/r"))')).toBeLessThan(lines.indexOf('(allow file-write* (subpath "/tmp/r.parx/a/src"))'));
+    expect(lines).toContain('(deny network-outbound (remote unix-socket (subpath "/tmp/tmux-0")))');
+    expect(lines.at(-1)).toMatch(/^\(allow file-write\* \(regex #"\^\/dev\//);
+  });
+});
+
+describe('the obvious targets of a shell command (Claude’s Bash tool)', () => {
+  it.each([
+    ['echo x > src/b/evil.ts', ['src/b/evil.ts'], false],
+    ['echo x >> a.log 2>&1', ['a.log'], false],
+    ['cat <<EOF > h\nhi\nEOF', ['h'], false],
+    ["sed -i 's/a/b/' f g", ['f', 'g'], false],
+    ['sed -i -e s/a/b/ f', ['f'], false],
+    ["sed 's/a/b/' f", [], false],
+    ['mv a b && cp -r x y', ['a', 'b', 'y'], false],
+    ['cp -t dir a b', ['dir'], false],
+    ['rm -rf -- -odd', ['-odd'], false],
+    ['touch "quoted name.ts"', ['quoted name.ts'], false],
+    ['ln -s ../b/y.ts link.ts', ['link.ts'], false],
+    ['echo $X > "$F"; tee $(pwd)/x', [], false],
+    ['ls 2>&1 >/dev/null', [], false],
+    ['(cd x; rm -rf a) | tee -a out.txt', ['a', 'out.txt'], true],
+    ['for f in a; do echo > z; done', ['z'], false],
+    ['git checkout old -- src/b/y.ts', ['src/b/y.ts'], false],
+    ['git restore --source=old -- src/b/y.ts', ['src/b/y.ts'], false],
+    ['git checkout main', [], false],
+    ['dd if=/dev/zero of=blob bs=1 count=1', ['blob'], false],
+    ['mkdir -p src/b/sub', [], false],
+    ['npm test', [], false],
+  ])('%j → %j', (command, paths, moved) => {
+    expect(getShellWriteTargets(command)).toEqual({ paths, moved });
+  });
+
+  it('gives up on a command line it cannot parse (the sandbox still holds)', () => {
+    expect(getShellWriteTargets('echo "unterminated')?.paths ?? []).toEqual([]);
+  });
+});
