@@ -308,14 +308,33 @@ export function getSessionBranchName(branch: string): string {
   return match ? `parx/${match[1]}` : branch;
 }
 
+/**
+ * A new sandboxed session's worktree, on a new branch made in the session's own folder at once
+ * (where making a plain branch and moving it would take five processes). `linkSessionBranch`
+ * then gives it its usual name, off the path of the next worktree's creation.
+ */
+export async function addSandboxedWorktree(cwd: string, path: string, session: string, from: string): Promise<void> {
+  await runGit(cwd, ['worktree', 'add', '--quiet', '-b', getSandboxTipRef(session).slice('refs/heads/'.length), path, from]);
+}
+
+/** `parx/<session>` as a symbolic ref to the branch in the session's own folder. */
+export async function linkSessionBranch(cwd: string, session: string): Promise<void> {
+  await runGit(cwd, ['symbolic-ref', '-m', 'parx: sandboxed', `refs/heads/parx/${session}`, getSandboxTipRef(session)]);
+}
+
 /** Moves `parx/<session>` into the session's own folder (a no-op when it is there already). */
 export async function storeBranchInSessionFolder(cwd: string, session: string, worktree: string): Promise<void> {
   const branch = `refs/heads/parx/${session}`;
   const tip = getSandboxTipRef(session);
   // In this order, so that a run stopped anywhere leaves the commit reachable by name, and the
   // next `up` finishes: the tip, then the link to it, then the worktree's HEAD.
-  if ((await tryGit(cwd, ['symbolic-ref', '--quiet', branch]))?.trim() !== tip) {
-    const commit = (await runGit(cwd, ['rev-parse', '--verify', '--quiet', `${branch}^{commit}`])).trim();
+  // One process for both facts: where the branch points, and its commit.
+  const [symref = '', commit = ''] = (await runGit(cwd, ['for-each-ref', '--format=%(symref) %(objectname)', branch])).replace(/\n$/, '').split(' ');
+  if (symref !== tip && !commit && (await tryGit(cwd, ['rev-parse', '--verify', '--quiet', tip]))) {
+    // A run stopped between creating the worktree on its tip and naming it.
+    await linkSessionBranch(cwd, session);
+  } else if (symref !== tip) {
+    if (!commit) throw new UsageError(`branch parx/${session} is missing; run \`parx up\` again`);
     await runGit(cwd, ['update-ref', '-m', 'parx: session branch moved into its sandbox folder', tip, commit]);
     await runGit(cwd, ['symbolic-ref', '-m', 'parx: sandboxed', branch, tip]);
   }

@@ -13,7 +13,16 @@ export interface PromptInput {
   owns: readonly string[];
   shared: readonly string[];
   others: ReadonlyArray<{ name: string; owns: readonly string[] }>;
+  /** Whether the session's pane runs in parx's OS sandbox. */
+  sandboxed?: boolean;
 }
+
+const SANDBOX_NOTE = (branch: string, session: string) =>
+  `\n\nThis session runs in an OS sandbox: everything but the files you own (and shared files, build\n` +
+  `and dependency folders, temp folders) is read-only, so a write elsewhere fails with "Read-only\n` +
+  `file system". Do not try to work around it; report what you need instead. git shows your branch\n` +
+  `as parx-sandbox/${session}/tip: that is where ${branch} is kept while you run, and committing\n` +
+  `there is committing on ${branch}. New branches, tags and \`git stash\` are not available.`;
 
 export function renderPrompt(template: string, input: PromptInput): string {
   const bullets = (globs: readonly string[]) => globs.map((g) => `- \`${g}\``).join('\n');
@@ -30,6 +39,7 @@ export function renderPrompt(template: string, input: PromptInput): string {
         ? input.others.map((o) => `- ${o.name}: ${o.owns.map((g) => `\`${g}\``).join(', ')}`).join('\n')
         : '(no other sessions)',
     sessionCount: String(input.others.length + 1),
+    sandbox: input.sandboxed ? SANDBOX_NOTE(input.branch, input.session) : '',
   };
   return template.replace(/\{\{(\w+)\}\}/g, (whole, key: string) => values[key] ?? whole);
 }

@@ -50,9 +50,12 @@ export class AgentStateTracker {
     for (const session of this.sessions) {
       const dir = this.files.agentDir(session);
       await mkdir(dir, { recursive: true });
-      this.watchers.push(watch(dir, (_, name) => {
+      const watcher = watch(dir, (_, name) => {
         if (name?.toString() === 'state.json') void this.reread(session);
-      }));
+      });
+      // The folder goes when `down` removes the session; the guard goes on without it.
+      watcher.on('error', () => watcher.close());
+      this.watchers.push(watcher);
     }
     await Promise.all(this.sessions.map((session) => this.reread(session)));
   }

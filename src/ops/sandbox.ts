@@ -1,10 +1,10 @@
 import { existsSync, lstatSync, statSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join, relative } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { minimatch } from 'minimatch';
 import { probeBwrap, wrapInSandbox, type SandboxProbe } from '../adapters/bwrap.js';
-import { getSandboxTipRef, getUserGitDir, realpath, restorePlainBranch, runGit, storeBranchInSessionFolder, tryGit } from '../adapters/git.js';
+import { getSandboxTipRef, getUserGitDir, linkSessionBranch, realpath, restorePlainBranch, runGit, storeBranchInSessionFolder, tryGit } from '../adapters/git.js';
 import type { SessionConfig } from '../core/config-validate.js';
 import { UsageError } from '../core/errors.js';
 import { getGlobPrefix, getLiteralIgnoredFolders, isExactPrefix, isWithin, planSandboxMounts, toBwrapArgs, type SandboxFacts, type SandboxMount } from '../core/sandbox-plan.js';
@@ -54,7 +54,22 @@ export interface SandboxContext {
   tmuxSocket: string | undefined;
   /** git's user-wide config and ignore files, kept read-only. */
   gitSources: readonly string[];
-  excludesSnapshot: string;
+  /** Ignore rules as base, the repository and the user-wide snapshot have them (read once per `up`). */
+  ignoreRules: readonly string[];
+}
+
+/**
+ * The ignore rules the sandbox opens build folders from: base's .gitignore (not the worktree's,
+ * which the session may have edited), the repository's info/exclude, and `up`'s snapshot of the
+ * user-wide ignore file.
+ */
+export async function readIgnoreRules(project: Project, excludesSnapshot: string): Promise<string[]> {
+  const [base, exclude, user] = await Promise.all([
+    tryGit(project.root, ['show', `refs/heads/${project.base}:.gitignore`]),
+    readFile(join(project.commonDir, 'info', 'exclude'), 'utf8').catch(() => ''),
+    readFile(excludesSnapshot, 'utf8').catch(() => ''),
+  ]);
+  return [base ?? '', exclude, user].flatMap((text) => text.split('\n'));
 }
 
 /**
@@ -62,7 +77,14 @@ export interface SandboxContext {
  * session's branch lives in its own folder, and the options are written. A session that runs
  * unsandboxed gets its branch back as a plain branch.
  */
-export async function prepareSessionSandbox(project: Project, session: SessionConfig, worktree: string, context: SandboxContext): Promise<SessionSandbox> {
+export async function prepareSessionSandbox(
+  project: Project,
+  session: SessionConfig,
+  worktree: string,
+  context: SandboxContext,
+  /** The worktree was just made on a branch in the session's own folder (addSandboxedWorktree). */
+  branchInFolder = false,
+): Promise<SessionSandbox> {
   if (!context.enabled.has(session.name) || !context.probe?.ok) {
     await restorePlainBranch(project.root, session.name, worktree);
     const why = session.sandbox === 'off' ? 'sandbox: off in the config' : context.probe && !context.probe.ok ? context.probe.reason : 'off';
@@ -70,7 +92,8 @@ export async function prepareSessionSandbox(project: Project, session: SessionCo
   }
   const notes: string[] = [];
   const realWorktree = realpath(worktree);
-  await storeBranchInSessionFolder(project.root, session.name, worktree);
+  if (branchInFolder) await linkSessionBranch(project.root, session.name);
+  else await storeBranchInSessionFolder(project.root, session.name, worktree);
 
   const open: Array<{ path: string; why: string }> = [];
   const close: Array<{ path: string; why: string }> = [{ path: '.git', why: 'the worktree\'s link to its git folder' }];
@@ -94,7 +117,8 @@ export async function prepareSessionSandbox(project: Project, session: SessionCo
   for (const entry of project.config.writable.filter((w) => !w.startsWith('/') && !w.startsWith('~'))) await openFolder(getGlobPrefix(entry), `writable: ${entry}`, true);
 
   const others = project.config.sessions.filter((s) => s.name !== session.name).flatMap((s) => s.owns.map((g) => ({ prefix: getGlobPrefix(g), owner: s.name })));
-  const tracked = (await runGit(realWorktree, ['ls-files', '-z'])).split('\0').filter(Boolean);
+  const listTracked = async (paths: readonly string[] = []) => (await runGit(realWorktree, ['ls-files', '-z', '--', ...paths])).split('\0').filter(Boolean);
+  const tracked = project.config.shared.some((g) => !isExactPrefix(g)) ? await listTracked() : [];
   for (const glob of project.config.shared) {
     const prefix = getGlobPrefix(glob);
     if (isExactPrefix(glob)) {
@@ -106,17 +130,14 @@ export async function prepareSessionSandbox(project: Project, session: SessionCo
     }
   }
 
-  // Build and dependency folders named in the ignore rules, as base has them (not as the
-  // worktree's own .gitignore says now: the session could have edited that).
-  const rules = [
-    ...((await tryGit(project.root, ['show', `refs/heads/${project.base}:.gitignore`])) ?? '').split('\n'),
-    ...(await readFile(join(project.commonDir, 'info', 'exclude'), 'utf8').catch(() => '')).split('\n'),
-    ...(await readFile(context.excludesSnapshot, 'utf8').catch(() => '')).split('\n'),
-  ];
-  for (const folder of getLiteralIgnoredFolders(rules)) {
-    const clash = others.find((o) => isWithin(o.prefix, folder.path) || isWithin(folder.path, o.prefix));
-    if (clash && clash.prefix !== '') continue;
-    if (tracked.some((f) => isWithin(f, folder.path))) {
+  // Build and dependency folders named in the ignore rules. One that holds tracked files (or
+  // another session's folder) stays closed: ignore rules never open tracked work.
+  const folders = getLiteralIgnoredFolders(context.ignoreRules).filter((f) => !others.some((o) => o.prefix !== '' && (isWithin(o.prefix, f.path) || isWithin(f.path, o.prefix))));
+  // Only a folder on disk can hold tracked files (a checkout writes every tracked file).
+  const present = folders.filter((f) => existsSync(join(realWorktree, f.path)));
+  const trackedInFolders = present.length > 0 ? await listTracked(present.map((f) => `:(literal)${f.path}`)) : [];
+  for (const folder of folders) {
+    if (trackedInFolders.some((f) => isWithin(f, folder.path))) {
       notes.push(`${folder.path}/ is ignored but holds tracked files; it stays closed`);
       continue;
     }
@@ -154,7 +175,7 @@ export async function prepareSessionSandbox(project: Project, session: SessionCo
   }
 
   const commonDir = realpath(project.commonDir);
-  const adminDir = realpath((await runGit(realWorktree, ['rev-parse', '--absolute-git-dir'])).trim());
+  const adminDir = realpath(await readGitDirLink(realWorktree));
   if (relative(join(commonDir, 'worktrees'), adminDir).startsWith('..')) {
     throw new UsageError(`the git folder of ${worktree} (${adminDir}) is not one of this repository's worktrees; remove the worktree and run \`parx up\` again`);
   }
@@ -196,6 +217,14 @@ export async function prepareSessionSandbox(project: Project, session: SessionCo
   await mkdir(dirname(argsFile), { recursive: true });
   await writeFile(argsFile, `${args.join('\0')}\0`);
   return { enabled: true, notes, program: context.probe.program, argsFile, args, mounts };
+}
+
+/** Where a linked worktree's `.git` file points (its admin folder), without a git process. */
+async function readGitDirLink(worktree: string): Promise<string> {
+  const text = await readFile(join(worktree, '.git'), 'utf8').catch(() => '');
+  const match = /^gitdir: (.+)$/m.exec(text);
+  if (!match) throw new UsageError(`${worktree} has no .git link to its repository; remove the worktree and run \`parx up\` again`);
+  return resolve(worktree, match[1]!.trim());
 }
 
 /** The tmux socket's private folder (`tmux-<uid>`) when it has one, else the socket itself. */

@@ -1,5 +1,5 @@
 import { canWriteDirectory, copyIntoWorktree, excludeFromRepo, isOccupied } from '../adapters/files.js';
-import { addWorktree, forgetMissingWorktree, listBranchTips, listWorktrees } from '../adapters/git.js';
+import { addSandboxedWorktree, addWorktree, forgetMissingWorktree, listBranchTips, listWorktrees } from '../adapters/git.js';
 import { runHookCommand, type CommandOutcome } from '../adapters/shell-command.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -47,6 +47,8 @@ export async function prepareWorktrees(
   envOf: (action: WorktreeAction) => Record<string, string>,
   /** Prepares the session's sandbox once its worktree exists; `setup` runs inside it. */
   sandboxOf: (action: WorktreeAction) => Promise<SessionSandbox>,
+  /** Whether the session will run sandboxed (its new branch is made in its own folder). */
+  isSandboxed: (action: WorktreeAction) => boolean,
   emit: (event: UpProgress) => void,
 ): Promise<PreparedWorktree[]> {
   const dir = project.worktreeDir;
@@ -64,37 +66,37 @@ export async function prepareWorktrees(
   return Promise.all(prepared);
 
   async function createInTurn(): Promise<void> {
-  for (const action of actions) {
-    if (action.kind === 'create-branch') {
-      await addWorktree(project.root, action.path, action.branch, `refs/heads/${project.base}`);
-    } else if (action.kind === 'add-existing-branch') {
-      for (const path of action.forget) await forgetMissingWorktree(project.root, path);
-      await addWorktree(project.root, action.path, action.branch);
-    }
-    const created = action.kind !== 'reuse';
-    emit({ type: 'worktree', session: action.session, action: created ? 'created' : 'reused', path: action.path });
-    const copied = created ? {} : undefined;
-    if (created) {
-      for (const path of project.config.copy) {
-        const digests = await copyIntoWorktree(project.root, action.path, path);
-        if (digests) Object.assign(copied!, digests);
-        else emit({ type: 'copy-missing', session: action.session, path });
+    for (const action of actions) {
+      if (action.kind === 'create-branch' && isSandboxed(action)) {
+        await addSandboxedWorktree(project.root, action.path, action.session, `refs/heads/${project.base}`);
+      } else if (action.kind === 'create-branch') {
+        await addWorktree(project.root, action.path, action.branch, `refs/heads/${project.base}`);
+      } else if (action.kind === 'add-existing-branch') {
+        for (const path of action.forget) await forgetMissingWorktree(project.root, path);
+        await addWorktree(project.root, action.path, action.branch);
       }
+      const created = action.kind !== 'reuse';
+      emit({ type: 'worktree', session: action.session, action: created ? 'created' : 'reused', path: action.path });
+      const copied = created ? {} : undefined;
+      if (created) {
+        for (const path of project.config.copy) {
+          const digests = await copyIntoWorktree(project.root, action.path, path);
+          if (digests) Object.assign(copied!, digests);
+          else emit({ type: 'copy-missing', session: action.session, path });
+        }
+      }
+      // The sandbox is prepared, and setup run in it, while the next worktree is being created.
+      prepared.push(
+        sandboxOf(action).then(async (sandbox) => {
+          emit({ type: 'sandbox', session: action.session, enabled: sandbox.enabled, notes: sandbox.notes });
+          const setup = needsSetup(action);
+          if (!setup) return { action, copied, setup: undefined, sandbox };
+          emit({ type: 'setup', session: action.session, status: 'started' });
+          const outcome = await runHookCommand(setup, action.path, envOf(action), undefined, getSetupWrapper(sandbox));
+          emit({ type: 'setup', session: action.session, status: outcome.ok ? 'ok' : 'failed', outcome });
+          return { action, copied, setup: outcome, sandbox };
+        }),
+      );
     }
-    const sandbox = await sandboxOf(action);
-    emit({ type: 'sandbox', session: action.session, enabled: sandbox.enabled, notes: sandbox.notes });
-    const setup = needsSetup(action);
-    if (!setup) {
-      prepared.push(Promise.resolve({ action, copied, setup: undefined, sandbox }));
-      continue;
-    }
-    emit({ type: 'setup', session: action.session, status: 'started' });
-    prepared.push(
-      runHookCommand(setup, action.path, envOf(action), undefined, getSetupWrapper(sandbox)).then((outcome) => {
-        emit({ type: 'setup', session: action.session, status: outcome.ok ? 'ok' : 'failed', outcome });
-        return { action, copied, setup: outcome, sandbox };
-      }),
-    );
-  }
   }
 }

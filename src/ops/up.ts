@@ -23,7 +23,7 @@ export type { UpProgress } from './up-types.js';
 import { getGitSources, prepareAgentHooks, writeHookPolicy } from './agent-hooks.js';
 import { installCommitGate } from './commit-gate.js';
 import { planSessionWorktrees, prepareWorktrees } from './up-worktrees.js';
-import { decideSandbox, getSandboxedArgv, prepareSessionSandbox, type SandboxContext } from './sandbox.js';
+import { decideSandbox, getSandboxedArgv, prepareSessionSandbox, readIgnoreRules, type SandboxContext } from './sandbox.js';
 
 export interface UpOptions extends ProjectOptions {
   /** Limit to these sessions (default: all). */
@@ -72,7 +72,7 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
   const sessionOf = (action: WorktreeAction) => selected.find((s) => s.name === action.session)!;
   // Every prompt rendered, and every agent command built, before anything is created: a prompt
   // no argument can carry is refused now, not at exec in a pane after the worktrees exist.
-  const prompts = new Map(actions.map((action) => [action.session, renderSessionPrompt(project, template, sessionOf(action), action)]));
+  const prompts = new Map(actions.map((action) => [action.session, renderSessionPrompt(project, template, sessionOf(action), action, sandboxes.enabled.has(action.session))]));
   for (const action of actions) {
     const session = sessionOf(action);
     try {
@@ -87,7 +87,7 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
     ...sandboxes,
     tmuxSocket: getTmuxSocketPath(),
     gitSources: getGitSources(excludesFile),
-    excludesSnapshot: excludes,
+    ignoreRules: sandboxes.enabled.size > 0 ? await readIgnoreRules(project, excludes) : [],
   };
   const envOf = (session: SessionConfig, worktree: string) => getSessionVariables(project, session, worktree);
 
@@ -101,7 +101,8 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
       return done ? undefined : sessionOf(action).setup;
     },
     (action) => mergeEnv(process.env, envOf(sessionOf(action), action.path)),
-    (action) => prepareSessionSandbox(project, sessionOf(action), action.path, sandboxContext),
+    (action) => prepareSessionSandbox(project, sessionOf(action), action.path, sandboxContext, action.kind === 'create-branch'),
+    (action) => sandboxes.enabled.has(action.session),
     emit,
   );
 
@@ -189,7 +190,7 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
   };
 }
 
-function renderSessionPrompt(project: Project, template: string, session: SessionConfig, action: WorktreeAction): string {
+function renderSessionPrompt(project: Project, template: string, session: SessionConfig, action: WorktreeAction, sandboxed: boolean): string {
   return renderPrompt(template, {
     session: session.name,
     branch: action.branch,
@@ -199,6 +200,7 @@ function renderSessionPrompt(project: Project, template: string, session: Sessio
     owns: session.owns,
     shared: project.config.shared,
     others: project.config.sessions.filter((s) => s.name !== session.name),
+    sandboxed,
   });
 }
 

@@ -1,12 +1,13 @@
 // `npm run bench`: every performance target of parx, measured on this machine, medians only.
 //   node test/bench/run.mjs [runs] [--monorepo]
 //   runs: of each `up` comparison (default 5); --monorepo adds the guard on 8 × 50,000 files.
-import { rmSync } from 'node:fs';
+import { existsSync, rmSync } from 'node:fs';
 import { benchCheck, benchClassify, benchGuardRun, makeGuardFixture } from './guard.mjs';
 import { benchPlan, benchVersion } from './plan.mjs';
 import { benchUp } from './up.mjs';
 import { benchDown } from './down.mjs';
 import { benchHook } from './hook.mjs';
+import { benchSandboxStart } from './sandbox.mjs';
 import { fmt, report } from './lib.mjs';
 
 const runs = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 5);
@@ -46,6 +47,18 @@ add('up, 1 s setup: parx / hand (median of pairs)', setup.ratio.toFixed(2), '≤
 // where C is one worktree's creation time, estimated from the no-setup hand runs.
 const c = plain.hand / 8;
 add('up, 1 s setup: best possible ratio', ((8 * c + 1000) / (8 * (c + 1000))).toFixed(2), '(C ≈ ' + fmt(c) + ' per worktree)', true);
+
+console.error('OS sandbox: an agent pane\'s start, sandboxed vs not (41 alternating pairs) …');
+const start = benchSandboxStart({ runs: 41 });
+add('sandbox: pane start, extra (median of pairs)', `${start.extra.toFixed(1)} ms`, '≤ 30 ms', start.extra <= 30);
+
+// On tmpfs when there is one: the disk's drift (seconds per checkout) would swamp a few ms.
+const shm = existsSync('/dev/shm') ? '/dev/shm' : undefined;
+console.error(`parx up, 8 sessions × 5,000 files sandboxed vs guard.sandbox: off, ${shm ?? 'disk'} (${runs} alternating runs) …`);
+const sandboxedUp = benchUp({ runs, against: 'unsandboxed', ...(shm && { dir: shm }) });
+add('up: sandboxed', fmt(sandboxedUp.parx), '', true);
+add('up: sandbox off', fmt(sandboxedUp.hand), '', true);
+add('up: sandboxed / off (median of pairs)', sandboxedUp.ratio.toFixed(2), '≤ 1.05', sandboxedUp.ratio <= 1.05);
 
 console.error(`parx down vs hand script, 8 sessions × 20 commits on 5,000 files (${runs} alternating runs) …`);
 const down = benchDown({ runs });

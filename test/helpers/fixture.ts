@@ -12,6 +12,7 @@ export interface SessionSpec {
   agent?: string;
   setup?: string;
   env?: Record<string, string>;
+  sandbox?: 'auto' | 'on' | 'off';
 }
 
 export interface RunFixture extends TestRepo {

@@ -28,6 +28,20 @@ describe('renderPrompt', () => {
     expect(text).toMatch(/[Cc]ommit/);
   });
 
+  it.each([
+    [true, 'This session runs in an OS sandbox', 'as parx-sandbox/auth/tip'],
+    [false, undefined, undefined],
+  ])('tells a sandboxed session (%s) why a write fails and where its branch is kept', (sandboxed, first, second) => {
+    const rendered = renderPrompt(template, { session: 'auth', branch: 'parx/auth', base: 'main', worktree: '/w/auth', task: 't', owns: ['a/**'], shared: [], others: [], sandboxed });
+    if (first && second) {
+      expect(rendered).toContain(first);
+      expect(rendered).toContain(second);
+    } else {
+      expect(rendered).not.toContain('sandbox');
+      expect(rendered.endsWith('summarise what you changed.\n')).toBe(true);
+    }
+  });
+
   it('delivers the task as written, without expanding placeholders inside it', () => {
     expect(text).toContain('Leave {{owns}} alone.');
     expect(text.replace('Leave {{owns}} alone.', '')).not.toMatch(/\{\{\w+\}\}/);

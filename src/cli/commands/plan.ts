@@ -1,3 +1,4 @@
+import { getGlobPrefix, isExactPrefix } from '../../core/sandbox-plan.js';
 import { runPlan } from '../../ops/plan.js';
 import type { GlobalOptions } from '../options.js';
 import { print, printJson, style, table } from '../output.js';
@@ -19,6 +20,13 @@ export async function planCommand(options: GlobalOptions & { json?: boolean }): 
     print();
     print(style.dim(`Globs matching no file in ${base} yet (fine for new code, a typo otherwise):`));
     unmatched.forEach((u) => print(style.dim(`  ${u}`)));
+  }
+  // The OS sandbox can open folders only: say where it opens more than a glob matches.
+  const broad = project.config.sessions.flatMap((s) => s.owns.filter((g) => !isExactPrefix(g)).map((g) => `${s.name}: ${g} → ${getGlobPrefix(g) || '(the worktree root)'}/`));
+  if (broad.length > 0) {
+    print();
+    print(style.dim('Sandbox: these globs open their whole folder; inside it, the hook and the guard enforce the exact glob:'));
+    broad.forEach((b) => print(style.dim(`  ${b}`)));
   }
   print();
   print(`Merge order: ${mergeOrder.join(' → ')}`);

@@ -1,0 +1,106 @@
+import { execa } from 'execa';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createRunFixture } from '../helpers/fixture.js';
+import { killGuards, startGuard } from '../helpers/guard.js';
+import { PARX_BIN, runParx, waitFor } from '../helpers/parx.js';
+import { killTmuxServer } from '../helpers/tmux.js';
+
+/**
+ * The sandbox over a whole run with the real bubblewrap: what `up` says and records, `setup`
+ * inside it, a sandboxed hook's denial reaching events.jsonl, and `down` leaving plain git
+ * behind. (The isolation suite, isolation.test.ts, tries every way through it.)
+ */
+
+afterEach(async () => {
+  killGuards();
+  await killTmuxServer();
+});
+
+const sessions = {
+  auth: { owns: ['src/auth/**'], task: 'EDIT src/auth/new.ts\nCOMMIT auth: new' },
+  payments: { owns: ['src/payments/**'], task: 'Wait.' },
+};
+const NO_BWRAP = { PARX_BWRAP: '/nonexistent/bwrap' };
+
+describe('the sandbox over a run', () => {
+  it('`on` refuses to start without bubblewrap, naming the package; `auto` starts unsandboxed and says so', async () => {
+    const run = createRunFixture(sessions, { guard: { sandbox: 'on' } });
+    const refused = await runParx(['up', '--detach'], run.root, NO_BWRAP);
+    expect(refused.exitCode).toBe(2);
+    expect(refused.stderr).toContain('sandbox: on for auth, payments, but bubblewrap is not installed (apt install bubblewrap');
+    expect(existsSync(run.worktree('auth'))).toBe(false);
+
+    const config = JSON.parse(run.read('parx.config.json'));
+    config.guard.sandbox = 'auto';
+    run.write('parx.config.json', JSON.stringify(config));
+    const up = await runParx(['up', '--detach'], run.root, NO_BWRAP);
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect(up.stdout).toMatch(/auth\s+sandbox off\s+bubblewrap is not installed/);
+    const status = await runParx(['status', '--json'], run.root);
+    expect((JSON.parse(status.stdout) as { sessions: Array<{ sandbox: string }> }).sessions.map((s) => s.sandbox)).toEqual(['off', 'off']);
+    expect((await runParx(['status'], run.root)).stdout).toContain('Sandbox off for auth, payments: bubblewrap is not installed');
+    // Unsandboxed, the branch stays a plain branch.
+    expect(() => run.git('symbolic-ref', '-q', 'refs/heads/parx/auth')).toThrow();
+  });
+
+  it('runs setup inside the sandbox and records it per session; a session can turn it off for itself', async () => {
+    const run = createRunFixture(
+      { ...sessions, payments: { ...sessions.payments, sandbox: 'off' } },
+      { setup: 'echo set > src/$PARX_SESSION/.setup-ok; echo evil > README.md; true' },
+    );
+    const up = await runParx(['up', '--detach'], run.root);
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect(up.stdout).toMatch(/auth\s+sandbox on/);
+    expect(up.stdout).toMatch(/payments\s+sandbox off\s+sandbox: off in the config/);
+    // Setup may write what the session owns, not the rest of its worktree.
+    expect(readFileSync(join(run.worktree('auth'), 'src/auth/.setup-ok'), 'utf8')).toBe('set\n');
+    expect(readFileSync(join(run.worktree('auth'), 'README.md'), 'utf8')).toBe('# shop\n');
+    expect(readFileSync(join(run.worktree('payments'), 'README.md'), 'utf8')).toBe('evil\n');
+    const state = JSON.parse(run.read('.git/parx/state.json'));
+    expect([state.sessions.auth.sandbox, state.sessions.payments.sandbox]).toEqual(['on', 'off']);
+    expect(state.sessions.auth.command.slice(0, 3)).toEqual(['sh', '-c', 'f=$1; shift; exec "$0" --args 3 -- "$@" 3<"$f"']);
+  });
+
+  it('commits on the session branch from inside, relays a sandboxed hook’s denial, and leaves plain git after down', async () => {
+    const run = createRunFixture(sessions);
+    const up = await runParx(['up', '--detach'], run.root);
+    expect(up.exitCode, up.stderr).toBe(0);
+    await waitFor('auth to commit', () => (run.isDone('auth') ? true : undefined), 20_000);
+    expect(run.git('log', '-1', '--format=%s', 'parx/auth').trim()).toBe('auth: new');
+    // The branch lives in auth's own folder while the run lasts, under its usual name for everyone.
+    expect(run.git('symbolic-ref', 'refs/heads/parx/auth').trim()).toBe('refs/heads/parx-sandbox/auth/tip');
+
+    // A hook run inside auth's sandbox cannot append to events.jsonl: its denial waits in the
+    // session's outbox until the recording guard moves it.
+    const denied = await execa(
+      'sh',
+      ['-c', 'f=$1; shift; exec "$0" --args 3 -- "$@" 3<"$f"', 'bwrap', join(run.root, '.git/parx/sandbox/auth.args'), process.execPath, PARX_BIN, 'hook', 'check-write', '--common-dir', join(run.root, '.git'), '--session', 'auth'],
+      { cwd: run.worktree('auth'), input: JSON.stringify({ hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'echo x > src/payments/charge.ts' } }), reject: false },
+    );
+    expect(denied.exitCode).toBe(2);
+    expect(denied.stderr).toContain('belongs to session "payments"');
+    const events = () => readFileSync(join(run.root, '.git/parx/events.jsonl'), 'utf8');
+    expect(events()).not.toContain('"denied"');
+    const guard = await startGuard(run.root);
+    await waitFor('the denial relayed', () => (events().includes('"type":"denied"') ? true : undefined), 10_000);
+    expect(events()).toContain('"owner":"payments"');
+    await guard.stop();
+
+    const down = await runParx(['down', 'auth'], run.root);
+    expect(down.exitCode, down.stdout + down.stderr).toBe(0);
+    expect(run.git('log', '-1', '--format=%s', 'main').trim()).toBe('parx: merge auth');
+    expect(run.git('for-each-ref', '--format=%(refname)', 'refs/heads/parx-sandbox/auth/', 'refs/heads/parx/auth').trim()).toBe('');
+    expect(existsSync(join(run.root, '.git/parx/agents/auth'))).toBe(false);
+  });
+
+  it('`plan` names the globs whose folder the sandbox opens whole', async () => {
+    const run = createRunFixture({ tests: { owns: ['src/**/*.test.ts'], task: 't' }, auth: { owns: ['src/auth/**'], task: 't' }, docs: { owns: ['*.md'], task: 't' } });
+    const plan = await runParx(['plan'], run.root);
+    expect(plan.stdout).toContain('Sandbox: these globs open their whole folder');
+    expect(plan.stdout).toContain('tests: src/**/*.test.ts → src/');
+    expect(plan.stdout).toContain('docs: *.md → (the worktree root)/');
+    expect(plan.stdout).not.toContain('auth: src/auth/**');
+  });
+});
