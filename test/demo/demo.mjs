@@ -4,7 +4,7 @@
 // guard has something to flag. On a terminal you land in the tmux grid (detach with C-b d);
 // otherwise the grid and the guard's output are printed and the grid is left running.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -53,10 +53,21 @@ console.log();
 const status = parxIn(repo, 'up', '--detach');
 if (status !== 0) process.exit(status ?? 1);
 
-// Play a misbehaving agent: the auth session edits a file that payments owns.
+// Play a misbehaving agent: from inside auth's pane sandbox, a shell write into payments' file.
 const auth = join(dirname(repo), 'shop.parx', 'auth');
+const argsFile = join(repo, '.git', 'parx', 'sandbox', 'auth.args');
+if (existsSync(argsFile)) {
+  const attempt = 'echo "// auth was here" >> src/payments/charge.js';
+  console.log(`\nInside auth's sandbox, as its agent's shell would: ${attempt}`);
+  const result = spawnSync('sh', ['-c', 'exec bwrap --args 3 -- sh -c "$1" 3<"$0"', argsFile, attempt], { cwd: auth, encoding: 'utf8' });
+  console.log(`  → exit ${result.status}: ${result.stderr.trim()}`);
+} else {
+  console.log('\n(No OS sandbox here: install bubblewrap to see a shell write refused.)');
+}
+
+// The same write from outside any sandbox (you, or an agent with the sandbox off) is flagged.
 writeFileSync(join(auth, 'src/payments/charge.js'), 'export function charge() { return { ok: true }; } // edited by auth\n');
-console.log(`\nThe auth session just edited src/payments/charge.js, which payments owns. parx check:\n`);
+console.log(`\nNow the same file written from outside the sandbox, in auth's worktree. parx check:\n`);
 parxIn(repo, 'check');
 
 // Play two well-behaved agents that finish and commit, then ask parx what `down` would do.
