@@ -33,8 +33,19 @@ async function runProbe(): Promise<SandboxProbe> {
   return { ok: true, program };
 }
 
-/** The pane's argv: bwrap reads its mount options from the file (NUL-separated), then runs `argv`. */
-export function wrapInSandbox(program: string, argsFile: string, argv: readonly string[]): string[] {
-  // A constant script; bwrap, the file and the command arrive as arguments, never as shell text.
-  return ['sh', '-c', 'f=$1; shift; exec "$0" --args 3 -- "$@" 3<"$f"', program, argsFile, ...argv];
+/**
+ * The pane's argv: bwrap reads its mount options from the file (NUL-separated), copies `copied`
+ * (files of the home folder, as they are at this start) into the sandbox's scratch home, then
+ * runs `argv`. A constant script: bwrap, the files and the command arrive as arguments.
+ */
+export function wrapInSandbox(program: string, argsFile: string, copied: readonly string[], argv: readonly string[]): string[] {
+  const file = copied[0];
+  if (copied.length > 1) throw new Error('one copied home file is supported');
+  if (!file) return ['sh', '-c', SCRIPT_PLAIN, program, argsFile, ...argv];
+  return ['sh', '-c', SCRIPT_COPY, program, argsFile, file, ...argv];
 }
+
+/** $0 bwrap, $1 the options file, then the command. */
+export const SCRIPT_PLAIN = 'f=$1; shift; exec "$0" --args 3 -- "$@" 3<"$f"';
+/** $0 bwrap, $1 the options file, $2 a home file to copy in when it exists, then the command. */
+export const SCRIPT_COPY = 'f=$1; c=$2; shift 2; if [ -f "$c" ]; then exec "$0" --args 3 --file 4 "$c" -- "$@" 3<"$f" 4<"$c"; fi; exec "$0" --args 3 -- "$@" 3<"$f"';

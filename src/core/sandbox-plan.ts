@@ -12,7 +12,11 @@ export type SandboxMount =
   /** Read-only again, inside something writable. */
   | { kind: 'ro'; path: string; why: string }
   /** Hidden behind an empty folder (a tmpfs), e.g. the tmux server's socket folder. */
-  | { kind: 'hide'; path: string; why: string; file?: boolean };
+  | { kind: 'hide'; path: string; why: string; file?: boolean }
+  /** An empty writable folder whose contents vanish with the sandbox (the home folder's own level). */
+  | { kind: 'scratch'; path: string; why: string }
+  /** A symlink made at `path` (a home folder entry that is one). */
+  | { kind: 'symlink'; path: string; why: string; target: string };
 
 export interface SandboxFacts {
   /** Real paths (symlinks resolved) throughout. */
@@ -31,6 +35,14 @@ export interface SandboxFacts {
   gitReadOnly: ReadonlyArray<{ path: string; why: string }>;
   /** Absolute paths hidden from the session (the tmux socket folder). */
   hide: ReadonlyArray<{ path: string; why: string; file?: boolean }>;
+  /**
+   * The home folder as the session sees it: a scratch folder (new files there vanish with the
+   * sandbox) holding every real entry, read-only but for agents' state, which stays writable.
+   */
+  home?: {
+    path: string;
+    entries: ReadonlyArray<{ name: string; symlink?: string; writable: boolean }>;
+  };
 }
 
 const depth = (path: string) => path.split('/').filter(Boolean).length;
@@ -54,7 +66,17 @@ export function planSandboxMounts(facts: SandboxFacts): SandboxMount[] {
   for (const e of facts.close) add({ kind: 'ro', path: inWorktree(e.path), why: e.why });
   for (const e of facts.gitReadOnly) add({ kind: 'ro', path: e.path, why: e.why });
   for (const e of facts.hide) add({ kind: 'hide', path: e.path, why: e.why, ...(e.file && { file: true }) });
-  const rank = (m: SandboxMount) => (m.kind === 'hide' ? 2 : m.kind === 'ro' ? 1 : 0);
+  if (facts.home) {
+    add({ kind: 'scratch', path: facts.home.path, why: 'the home folder: new files there vanish with the sandbox' });
+    for (const e of facts.home.entries) {
+      const path = `${facts.home.path}/${e.name}`;
+      if (byPath.has(path)) continue;
+      if (e.symlink !== undefined) byPath.set(path, { kind: 'symlink', path, why: 'a link in the home folder', target: e.symlink });
+      else add({ kind: e.writable ? 'rw' : 'ro', path, why: e.writable ? 'agent and tool state' : 'the home folder' });
+    }
+  }
+  // A scratch folder comes before what is mounted into it; a writable one before a closed one.
+  const rank = (m: SandboxMount) => (m.kind === 'hide' ? 3 : m.kind === 'ro' ? 2 : m.kind === 'scratch' ? -1 : m.kind === 'symlink' ? 1 : 0);
   return [...byPath.values()].sort((a, b) => {
     if ((a.kind === 'hide') !== (b.kind === 'hide')) return rank(a) - rank(b);
     return depth(a.path) - depth(b.path) || rank(a) - rank(b) || (a.path < b.path ? -1 : a.path > b.path ? 1 : 0);
@@ -73,6 +95,8 @@ export function toBwrapArgs(mounts: readonly SandboxMount[]): string[] {
   for (const m of mounts) {
     if (m.kind === 'rw') args.push('--bind', m.path, m.path);
     else if (m.kind === 'ro') args.push('--ro-bind', m.path, m.path);
+    else if (m.kind === 'scratch') args.push('--tmpfs', m.path);
+    else if (m.kind === 'symlink') args.push('--symlink', m.target, m.path);
     else if (m.file) args.push('--ro-bind', '/dev/null', m.path);
     else args.push('--tmpfs', m.path, '--remount-ro', m.path);
   }
@@ -91,6 +115,8 @@ export function toSeatbeltProfile(mounts: readonly SandboxMount[]): string {
   for (const m of mounts) {
     if (m.kind === 'rw') lines.push(`(allow file-write* (subpath ${quote(m.path)}))`);
     else if (m.kind === 'ro') lines.push(`(deny file-write* (subpath ${quote(m.path)}))`);
+    // No scratch folders on macOS: the home folder stays read-only but for the writable entries.
+    else if (m.kind === 'scratch' || m.kind === 'symlink') continue;
     else lines.push(`(deny file-write* file-read* (subpath ${quote(m.path)}))`, `(deny network-outbound (remote unix-socket (subpath ${quote(m.path)})))`);
   }
   // Terminals must stay writable for the agent's own screen.

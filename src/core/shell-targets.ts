@@ -13,7 +13,7 @@ import { parse } from 'unbash';
  */
 
 export interface ShellTargets {
-  /** Paths as written (relative to where the command runs). */
+  /** Paths as written (relative to where the command runs; `~/` for the home folder). */
   paths: string[];
   /** A `cd` ran before a write: relative paths no longer mean the agent's folder, judge none of them. */
   moved: boolean;
@@ -109,8 +109,9 @@ function literal(word: unknown): string | undefined {
   const plain = (parts: unknown): boolean =>
     !Array.isArray(parts) || parts.every((p) => isNode(p) && (p.type === 'Literal' || p.type === 'SingleQuoted' || (p.type === 'DoubleQuoted' && plain(p.parts))));
   if (!plain(word.parts)) return undefined;
+  // `~/x` is the home folder's x (the caller knows where that is); `~user/x` is not guessed at.
   const value = String(word.value);
-  return value.startsWith('~') ? undefined : value;
+  return value.startsWith('~') && !value.startsWith('~/') ? undefined : value;
 }
 
 function visit(value: unknown, fn: (node: Node) => void): void {

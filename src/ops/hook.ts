@@ -74,7 +74,9 @@ export async function runHook(event: HookEvent, input: HookInput): Promise<HookO
     const { getShellWriteTargets } = await import('../core/shell-targets.js');
     const shell = getShellWriteTargets(targets.shell);
     // After a `cd`, a relative path means somewhere unknown: judge only the absolute ones.
-    targets.paths = shell ? shell.paths.filter((p) => !shell.moved || isAbsolute(p)) : [];
+    const home = process.env.HOME;
+    const expanded = (shell?.paths ?? []).flatMap((p) => (p.startsWith('~/') ? (home ? [`${home}${p.slice(1)}`] : []) : [p]));
+    targets.paths = expanded.filter((p) => !shell?.moved || isAbsolute(p));
   }
   if (!targets || targets.paths.length === 0) return { exitCode: 0 };
   // Every target as the file system will see it: relative ones (Codex patch headers) against the

@@ -1,5 +1,5 @@
 import { existsSync, lstatSync, statSync } from 'node:fs';
-import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { minimatch } from 'minimatch';
@@ -29,8 +29,14 @@ export interface SessionSandbox {
 
 /** Agents' and package managers' folders in the home folder that they write while they run. */
 const HOME_STATE = ['.claude', '.codex', '.gemini', '.aider', '.npm', '.cache', '.yarn', '.pnpm-store', '.local/state/claude', '.local/share/claude', '.config/claude'];
-/** Single files agents rewrite in place (their temp-file-and-rename fails in a read-only home, and they fall back to writing in place). */
-const HOME_STATE_FILES = ['.claude.json'];
+/**
+ * Files of the home folder itself that agents rewrite by temp file and rename (Claude Code's
+ * `~/.claude.json`, with a `.lock` folder beside it). That needs the home folder writable,
+ * which would let a session plant a `~/.gitconfig` that git outside the sandbox obeys. So the
+ * sandbox's home folder is a scratch folder holding the real entries, and these files are
+ * copied into it at each start: the agent reads your state and saves freely, into the copy.
+ */
+export const HOME_COPIED_FILES = ['.claude.json'];
 /** Created when missing: npm and many tools fail when their cache folder cannot be made. */
 const HOME_CREATE = ['.npm', '.cache'];
 
@@ -160,7 +166,7 @@ export async function prepareSessionSandbox(
     writableOutside.push({ path: realpath(dir), why: 'temporary files' });
   }
   for (const rel of HOME_CREATE) await mkdir(join(home, rel), { recursive: true }).catch(() => undefined);
-  for (const rel of [...HOME_STATE, ...HOME_STATE_FILES]) {
+  for (const rel of HOME_STATE) {
     const path = join(home, rel);
     if (existsSync(path)) writableOutside.push({ path: realpath(path), why: 'agent and tool state' });
   }
@@ -210,6 +216,7 @@ export async function prepareSessionSandbox(
       ...[...context.gitSources, join(home, '.gitconfig'), getUserGitDir()].filter((p) => existsSync(p)).map((p) => ({ path: realpath(p), why: 'git\'s user-wide config' })),
     ],
     hide: context.tmuxSocket ? [hideSocket(context.tmuxSocket)] : [],
+    ...(await readHome(home)),
   };
   const mounts = planSandboxMounts(facts);
   const args = toBwrapArgs(mounts);
@@ -217,6 +224,24 @@ export async function prepareSessionSandbox(
   await mkdir(dirname(argsFile), { recursive: true });
   await writeFile(argsFile, `${args.join('\0')}\0`);
   return { enabled: true, notes, program: context.probe.program, argsFile, args, mounts };
+}
+
+/** The home folder's entries, for the sandbox's scratch home (see HOME_COPIED_FILES). */
+async function readHome(home: string): Promise<Pick<SandboxFacts, 'home'>> {
+  const real = realpath(home);
+  // A home folder at / or one level below it would put a scratch folder over system folders.
+  if (real.split('/').filter(Boolean).length < 2) return {};
+  const entries = await readdir(real, { withFileTypes: true }).catch(() => []);
+  return {
+    home: {
+      path: real,
+      entries: await Promise.all(
+        entries
+          .filter((e) => !HOME_COPIED_FILES.includes(e.name))
+          .map(async (e) => (e.isSymbolicLink() ? { name: e.name, symlink: await readlink(join(real, e.name)), writable: false } : { name: e.name, writable: HOME_STATE.includes(e.name) })),
+      ),
+    },
+  };
 }
 
 /** Where a linked worktree's `.git` file points (its admin folder), without a git process. */
@@ -246,5 +271,7 @@ export function getSetupWrapper(sandbox: SessionSandbox): string[] {
 
 /** The pane's argv inside the sandbox. */
 export function getSandboxedArgv(sandbox: SessionSandbox, argv: readonly string[]): string[] {
-  return sandbox.enabled && sandbox.program && sandbox.argsFile ? wrapInSandbox(sandbox.program, sandbox.argsFile, argv) : [...argv];
+  if (!sandbox.enabled || !sandbox.program || !sandbox.argsFile) return [...argv];
+  const home = sandbox.mounts?.find((m) => m.kind === 'scratch');
+  return wrapInSandbox(sandbox.program, sandbox.argsFile, home ? HOME_COPIED_FILES.map((f) => join(home.path, f)) : [], argv);
 }

@@ -25,8 +25,11 @@ const hasBwrap = (() => {
   }
 })();
 
+const GITCONFIG = readFileSync(join(process.env.HOME!, '.gitconfig'), 'utf8');
+
 afterEach(async () => {
   await killTmuxServer();
+  writeFileSync(join(process.env.HOME!, '.gitconfig'), GITCONFIG);
 });
 
 interface Attempt {
@@ -38,6 +41,10 @@ interface Attempt {
 }
 
 type AgentKind = 'hook' | 'shell';
+
+/** A returning Claude Code user's state file, as the test's home folder holds it. */
+const CLAUDE_JSON = '{"hasCompletedOnboarding":true,"numStartups":7}\n';
+const sandboxed = (run: RunFixture) => JSON.parse(run.read('.git/parx/state.json')).sessions.a.sandbox === 'on';
 
 /** b's files, one per channel that aims at one. */
 const B_FILES = ['editor.ts', 'redirect.ts', 'sed.ts', 'mvout.ts', 'cp.ts', 'rm.ts', 'ln.ts', 'checkout.ts', 'restore.ts', 'abs.ts'];
@@ -68,6 +75,10 @@ async function attack(agent: AgentKind, sandbox: 'on' | 'off'): Promise<{ run: R
   run.git('add', '-A');
   run.git('commit', '-qm', 'dependency');
 
+  // Each test starts from the same home folder: git's identity, and Claude's state file.
+  mkdirSync(join(process.env.HOME!, '.claude'), { recursive: true });
+  writeFileSync(join(process.env.HOME!, '.claude.json'), CLAUDE_JSON);
+  writeFileSync(join(process.env.HOME!, '.gitconfig'), GITCONFIG);
   const results = join(run.records, 'attack.json');
   const bin = join(run.parent, 'bin');
   mkdirSync(bin);
@@ -125,6 +136,7 @@ function damage(run: RunFixture, before: Snapshot): Record<string, boolean> {
     'parx’s run state': read(join(run.root, '.git/parx/state.json'))?.trim() === '{}',
     'git’s hooks': existsSync(join(run.root, '.git/hooks/pre-commit')),
     'the tmux server (typing into another pane)': existsSync(join(run.root, 'tmux-was-here')),
+    'git’s user config (~/.gitconfig, read by git outside the sandbox)': readFileSync(join(process.env.HOME!, '.gitconfig'), 'utf8').includes('fsmonitor'),
   };
 }
 
@@ -139,6 +151,9 @@ function worked(run: RunFixture, before: Snapshot, attempts: Attempt[]): Record<
     'npm install (shared lock file)': ran('npm install (shared lock file)') && existsSync(join(a, 'node_modules/dep/package.json')),
     'build into dist/': ran('build into dist/') && existsSync(join(a, 'dist/out.js')),
     'temp files': ran('temp files'),
+    'agent state in the home folder (~/.claude/)': ran('agent state in the home folder (~/.claude/)') && existsSync(join(process.env.HOME!, '.claude/projects/state.json')),
+    // Inside, the agent saves as it always does; your own file is left as it was (a copy took the write).
+    '~/.claude.json rewritten by temp file and rename, as Claude Code does': ran('~/.claude.json rewritten by temp file and rename, as Claude Code does') && (!sandboxed(run) || readFileSync(join(process.env.HOME!, '.claude.json'), 'utf8') === CLAUDE_JSON),
     'git commit on its own branch': ran('git commit on its own branch') && run.git('log', '-1', '--format=%s', 'parx/a').trim() === 'a: own work' && run.git('rev-parse', 'parx/a').trim() !== before.aBranch,
   };
 }
@@ -179,7 +194,7 @@ describe.skipIf(!hasBwrap && !process.env.CI)('isolation suite (real bubblewrap)
       const { run, attempts, before } = await attack(agent, 'on');
       const rows = verdicts(run, before, attempts, new Set());
       console.log(`isolation, sandbox on, ${agent} agent:\n${Object.entries(rows).map(([c, v]) => `  ${c}: ${v}`).join('\n')}`);
-      expect(Object.keys(rows)).toHaveLength(26);
+      expect(Object.keys(rows)).toHaveLength(29);
       for (const [channel, verdict] of Object.entries(rows)) expect(verdict, channel).toMatch(/^(prevented|works)/);
       if (agent === 'hook') {
         // The hook names the owner before the sandbox has to refuse.

@@ -71,7 +71,8 @@ describe.skipIf(!hasBwrap && !process.env.CI)('the sandbox over a run', () => {
     expect(readFileSync(join(run.worktree('payments'), 'README.md'), 'utf8')).toBe('evil\n');
     const state = JSON.parse(run.read('.git/parx/state.json'));
     expect([state.sessions.auth.sandbox, state.sessions.payments.sandbox]).toEqual(['on', 'off']);
-    expect(state.sessions.auth.command.slice(0, 3)).toEqual(['sh', '-c', 'f=$1; shift; exec "$0" --args 3 -- "$@" 3<"$f"']);
+    // bwrap reads its options from the run's file; ~/.claude.json is copied into the scratch home.
+    expect(state.sessions.auth.command.slice(4, 6)).toEqual([join(run.root, '.git/parx/sandbox/auth.args'), join(process.env.HOME!, '.claude.json')]);
   });
 
   it('commits on the session branch from inside, relays a sandboxed hook’s denial, and leaves plain git after down', async () => {

@@ -71,6 +71,7 @@ shell('another worktree, by absolute path', 'foreign', `echo evil > ${other}/src
 shell('parx’s hook policy', 'foreign', `echo '{}' > ${common}/parx/hooks/policy.json`);
 shell('parx’s run state', 'foreign', `echo '{}' > ${common}/parx/state.json`);
 shell('git’s hooks', 'foreign', `echo 'exit 0' > ${common}/hooks/pre-commit`);
+shell('git’s user config (~/.gitconfig, read by git outside the sandbox)', 'foreign', 'printf "[core]\\n\\tfsmonitor = touch $HOME/pwned\\n" >> ~/.gitconfig');
 shell('the tmux server (typing into another pane)', 'foreign', `tmux send-keys -t ${env.ATTACK_TMUX_TARGET} 'echo evil > ${root}/tmux-was-here' Enter`);
 
 // ── What session a must be able to do ──
@@ -80,6 +81,8 @@ shell('shared write', 'allowed', 'echo "a was here" >> docs/notes.md');
 shell('npm install (shared lock file)', 'allowed', 'npm install --offline --no-audit --no-fund --loglevel=error');
 shell('build into dist/', 'allowed', 'mkdir -p dist && echo built > dist/out.js');
 shell('temp files', 'allowed', 'echo t > "${TMPDIR:-/tmp}/parx-attack-$$" && rm "${TMPDIR:-/tmp}/parx-attack-$$"');
+shell('agent state in the home folder (~/.claude/)', 'allowed', 'mkdir -p ~/.claude/projects && echo s > ~/.claude/projects/state.json');
+shell('~/.claude.json rewritten by temp file and rename, as Claude Code does', 'allowed', 'mkdir ~/.claude.json.lock && cp ~/.claude.json ~/.claude.json.tmp.1 && echo \'{"numStartups":2}\' > ~/.claude.json.tmp.1 && mv ~/.claude.json.tmp.1 ~/.claude.json && rmdir ~/.claude.json.lock && grep -q numStartups ~/.claude.json');
 shell('git commit on its own branch', 'allowed', 'git add src/a && git commit -q -m "a: own work"');
 
 writeFileSync(env.ATTACK_RESULTS, JSON.stringify(results, null, 2));

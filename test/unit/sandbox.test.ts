@@ -115,6 +115,7 @@ describe('the obvious targets of a shell command (Claude’s Bash tool)', () => 
     ['dd if=/dev/zero of=blob bs=1 count=1', ['blob'], false],
     ['mkdir -p src/b/sub', [], false],
     ['npm test', [], false],
+    ['echo x >> ~/.gitconfig; echo y > ~other/.bashrc', ['~/.gitconfig'], false],
   ])('%j → %j', (command, paths, moved) => {
     expect(getShellWriteTargets(command)).toEqual({ paths, moved });
   });
