@@ -119,8 +119,16 @@ export async function prepareSessionSandbox(
     if (direct(rel)) open.push({ path: rel, why });
   };
 
-  for (const glob of session.owns) await openFolder(getGlobPrefix(glob), `owned (${glob})`, true);
-  for (const entry of project.config.writable.filter((w) => !w.startsWith('/') && !w.startsWith('~'))) await openFolder(getGlobPrefix(entry), `writable: ${entry}`, true);
+  // A glob's prefix is a folder (made when missing) when the glob goes on past it; a glob that is
+  // all literal (`package.json`) may name a file, which is opened only if it exists.
+  const openPrefix = async (glob: string, why: string) => {
+    const prefix = getGlobPrefix(glob);
+    const isFolder = glob.endsWith('/') || glob.replace(/^\.\//, '') !== prefix;
+    if (!isFolder && !existsSync(join(realWorktree, prefix))) notes.push(`${prefix} does not exist yet, and cannot be created inside the sandbox`);
+    else await openFolder(prefix, why, isFolder);
+  };
+  for (const glob of session.owns) await openPrefix(glob, `owned (${glob})`);
+  for (const entry of project.config.writable.filter((w) => !w.startsWith('/') && !w.startsWith('~'))) await openPrefix(entry, `writable: ${entry}`);
 
   const others = project.config.sessions.filter((s) => s.name !== session.name).flatMap((s) => s.owns.map((g) => ({ prefix: getGlobPrefix(g), owner: s.name })));
   const listTracked = async (paths: readonly string[] = []) => (await runGit(realWorktree, ['ls-files', '-z', '--', ...paths])).split('\0').filter(Boolean);

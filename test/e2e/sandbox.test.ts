@@ -107,6 +107,19 @@ describe.skipIf(!hasBwrap && !process.env.CI)('the sandbox over a run', () => {
     expect(existsSync(join(run.root, '.git/parx/agents/auth'))).toBe(false);
   });
 
+  it('makes owned folders that are missing, never a folder where a literal glob may name a file', async () => {
+    const run = createRunFixture({ auth: { owns: ['src/auth/**', 'src/new-module/**', 'TODO.md', 'CHANGES.md'], task: 'Wait.' } }, {}, { 'src/auth/a.ts': 'a\n', 'CHANGES.md': '# changes\n' });
+    const up = await runParx(['up', '--detach'], run.root);
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect(up.stdout).toContain('TODO.md does not exist yet, and cannot be created inside the sandbox');
+    const wt = run.worktree('auth');
+    expect(existsSync(join(wt, 'src/new-module'))).toBe(true);
+    expect(existsSync(join(wt, 'TODO.md'))).toBe(false);
+    const args = readFileSync(join(run.root, '.git/parx/sandbox/auth.args'), 'utf8').split('\0');
+    expect(args).toContain(join(wt, 'CHANGES.md'));
+    expect(args).not.toContain(join(wt, 'TODO.md'));
+  });
+
   it('`plan` names the globs whose folder the sandbox opens whole', async () => {
     const run = createRunFixture({ tests: { owns: ['src/**/*.test.ts'], task: 't' }, auth: { owns: ['src/auth/**'], task: 't' }, docs: { owns: ['*.md'], task: 't' } });
     const plan = await runParx(['plan'], run.root);
