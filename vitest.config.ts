@@ -1,8 +1,10 @@
-import { defineConfig } from 'vitest/config';
+import { configDefaults, defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    // The real-agent suite has its own script and config (npm run test:real).
+    exclude: [...configDefaults.exclude, 'test/real/**'],
     setupFiles: ['test/helpers/setup.ts'],
     // Real git and tmux: processes, not threads, and room for slow disks.
     pool: 'forks',

@@ -4,8 +4,8 @@ import { getAgentProgram } from './agent-command.js';
  * How each agent is told to call `parx hook`, as data. Pure: ops/agent-hooks.ts
  * writes the files and the pane gets the argv and environment. Nothing is ever written into a
  * worktree, where the agent could commit it:
- *   Claude Code  `--settings <file>`: PreToolUse (writes) denies, UserPromptSubmit → working,
- *                Stop and Notification → waiting.
+ *   Claude Code  `--settings <file>`: PreToolUse (writes) denies, UserPromptSubmit and
+ *                PostToolUse → working, Stop and Notification → waiting.
  *   Codex        `-c` overrides: hooks on (`features.codex_hooks`), PreToolUse on `apply_patch`,
  *                UserPromptSubmit → working, Stop → waiting.
  *   Gemini CLI   GEMINI_CLI_SYSTEM_SETTINGS_PATH: a settings file (the user's system settings
@@ -53,6 +53,9 @@ export function getClaudeSettings(c: HookCommands): object {
       // which session owns a file before the OS sandbox refuses the write without a reason.
       PreToolUse: [{ matcher: 'Write|Edit|MultiEdit|NotebookEdit|Bash', hooks: [command(c.checkWrite, 10)] }],
       UserPromptSubmit: [{ hooks: [command(c.working, 10)] }],
+      // After the human answers a permission prompt no prompt is submitted: the tool running
+      // is the sign the agent works again (it went `waiting` with the prompt's Notification).
+      PostToolUse: [{ hooks: [command(c.working, 10)] }],
       Stop: [{ hooks: [command(c.waiting, 10)] }],
       Notification: [{ hooks: [command(c.waiting, 10)] }],
     },

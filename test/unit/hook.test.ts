@@ -134,6 +134,8 @@ describe('agent hook settings', () => {
     expect(settings.hooks.Stop![0]!.hooks[0]!.command).toBe('x');
     expect(settings.hooks.Notification![0]!.hooks[0]!.command).toBe('x');
     expect(settings.hooks.UserPromptSubmit![0]!.hooks[0]!.command).toBe('w');
+    // A permission answered by the human submits no prompt: a finished tool means working again.
+    expect(settings.hooks.PostToolUse![0]!.hooks[0]!.command).toBe('w');
   });
 
   it('turns Codex hooks on for the run with -c overrides whose values are TOML', () => {

@@ -1,0 +1,117 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRunFixture } from '../helpers/fixture.js';
+import { runParx, waitFor } from '../helpers/parx.js';
+import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
+// @ts-expect-error plain ESM helpers without types
+import { startAnthropicStandIn } from './anthropic-stand-in.mjs';
+// @ts-expect-error plain ESM helpers without types
+import { installAgents } from './install.mjs';
+
+/**
+ * The real Claude Code (version pinned in versions.json), driven offline by a stand-in of the
+ * Messages API, in parx's OS sandbox, with a home folder seeded as a returning user's. Session
+ * auth (Claude) owns src/auth/**, payments (a shell) owns src/payments/**. The model writes
+ * payments' file (parx's hook must deny it before it happens, naming the owner to the model),
+ * then an owned file (the human allows it at Claude's prompt), then ends its turn.
+ */
+
+/** Screens that would stop the pane before work starts: parx must never cause one. */
+const SCREENS: Record<string, RegExp> = {
+  'folder trust': /Do you trust the files in this folder|Is this a project you created or one you trust/,
+  'API key approval': /Do you want to use this API key/,
+  login: /Select login method/,
+  onboarding: /Choose the text style/,
+};
+
+const API_KEY = 'sk-ant-parx-real-agent-0123456789';
+let standIn: Awaited<ReturnType<typeof startAnthropicStandIn>>;
+let claude: string;
+
+beforeAll(async () => {
+  claude = (installAgents() as Record<string, string>).claude!;
+});
+
+afterAll(async () => {
+  await standIn?.close();
+  await killTmuxServer();
+});
+
+function seedReturningUser(trusted: string): void {
+  const home = process.env.HOME!;
+  mkdirSync(join(home, '.claude'), { recursive: true });
+  writeFileSync(
+    join(home, '.claude.json'),
+    JSON.stringify({
+      hasCompletedOnboarding: true,
+      numStartups: 12,
+      theme: 'dark',
+      // A returning user approved this key (Claude keeps its last 20 characters).
+      customApiKeyResponses: { approved: [API_KEY.slice(-20)], rejected: [] },
+      projects: { [trusted]: { hasTrustDialogAccepted: true } },
+    }),
+  );
+  // Manual permission mode: the human answers Claude's prompts.
+  writeFileSync(join(home, '.claude', 'settings.json'), JSON.stringify({ permissions: { defaultMode: 'default' } }));
+}
+
+function screenOf(pane: string): string {
+  const text = tmuxOut('capture-pane', '-p', '-t', pane);
+  for (const [name, pattern] of Object.entries(SCREENS)) if (pattern.test(text)) throw new Error(`the pane stopped at Claude Code's ${name} screen:\n${text}`);
+  return text;
+}
+
+describe('the real Claude Code in a parx session', () => {
+  it('applies an owned write, denies a foreign one before it happens naming the owner, and reports waiting → working → waiting', async () => {
+    const run = createRunFixture(
+      { auth: { owns: ['src/auth/**'], task: 'Write the token module.', agent: 'claude' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
+      { tmuxSession: 'real-claude' },
+    );
+    const wt = run.worktree('auth');
+    // The foreign write first: after the human answers the prompt for the owned one, no other
+    // hooked tool runs, so only the tool's own completion can say the agent works again.
+    standIn = await startAnthropicStandIn([
+      { tool: 'Write', input: { file_path: join(wt, 'src/payments/charge.ts'), content: 'evil\n' } },
+      { tool: 'Write', input: { file_path: join(wt, 'src/auth/token.ts'), content: 'export const token = 1;\n' } },
+      { text: 'Done: src/auth/token.ts is written; src/payments/charge.ts belongs to payments.' },
+    ]);
+    seedReturningUser(run.root);
+    const env = {
+      PATH: `${dirname(claude)}:${process.env.PATH}`,
+      ANTHROPIC_BASE_URL: standIn.url,
+      ANTHROPIC_API_KEY: API_KEY,
+      DISABLE_AUTOUPDATER: '1',
+      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+    };
+    const version = execFileSync(claude, ['--version'], { encoding: 'utf8' });
+    expect(version).toContain(JSON.parse(readFileSync(new URL('./versions.json', import.meta.url), 'utf8')).claude.version);
+
+    const up = await runParx(['up', '--detach'], run.root, env);
+    expect(up.exitCode, up.stderr + up.stdout).toBe(0);
+    expect(up.stdout).toMatch(/auth\s+sandbox on/);
+    const pane = run.state().sessions.auth!.pane;
+
+    // Claude asks the human before it creates the owned file: the session is waiting.
+    await waitFor('Claude to ask about token.ts', () => (screenOf(pane).includes('Do you want to create token.ts?') ? true : undefined), 60_000);
+    const status = async () => (JSON.parse((await runParx(['status', '--json'], run.root)).stdout) as { sessions: Array<{ name: string; state: string; hooks: string }> }).sessions[0]!;
+    await waitFor('auth to show waiting', async () => ((await status()).state === 'waiting' ? true : undefined), 15_000);
+    expect((await status()).hooks).toBe('active');
+
+    tmuxOut('send-keys', '-t', pane, '1');
+    await waitFor('the end of the turn', () => (screenOf(pane).includes('Done: src/auth/token.ts is written') ? true : undefined), 60_000);
+    expect(readFileSync(join(wt, 'src/auth/token.ts'), 'utf8')).toBe('export const token = 1;\n');
+    expect(readFileSync(join(wt, 'src/payments/charge.ts'), 'utf8')).toBe('export const charge = 1;\n');
+    // The model was told why, and by whom the file is owned.
+    expect(standIn.toolResults().join('\n')).toContain('src/payments/charge.ts belongs to session "payments"');
+
+    // The guard pane relays the sandboxed hook's denial and records the states as they came.
+    const events = () => readFileSync(join(run.root, '.git/parx/events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    await waitFor('the denial in events.jsonl', () => events().find((e) => e.type === 'denied' && e.owner === 'payments'), 15_000);
+    await waitFor('auth waiting again', async () => ((await status()).state === 'waiting' ? true : undefined), 15_000);
+    const states = events().filter((e) => e.type === 'state' && e.session === 'auth').map((e) => e.state);
+    // waiting (its permission prompt) → working (the human answered) → waiting (turn over)
+    expect(states.join(' ')).toMatch(/waiting working( working)* waiting$/);
+  }, 180_000);
+});
