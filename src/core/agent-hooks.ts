@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { getAgentProgram } from './agent-command.js';
 
 /**
@@ -6,8 +7,8 @@ import { getAgentProgram } from './agent-command.js';
  * worktree, where the agent could commit it:
  *   Claude Code  `--settings <file>`: PreToolUse (writes) denies, UserPromptSubmit and
  *                PostToolUse → working, Stop and Notification → waiting.
- *   Codex        `-c` overrides: hooks on (`features.codex_hooks`), PreToolUse on `apply_patch`,
- *                UserPromptSubmit → working, Stop → waiting.
+ *   Codex        `-c` overrides: hooks on (`features.hooks`), each trusted for this run by its
+ *                hash, PreToolUse on `apply_patch`, UserPromptSubmit → working, Stop → waiting.
  *   Gemini CLI   GEMINI_CLI_SYSTEM_SETTINGS_PATH: a settings file (the user's system settings
  *                plus ours) with BeforeTool on write_file|replace, BeforeAgent → working,
  *                AfterAgent and Notification → waiting.
@@ -62,16 +63,48 @@ export function getClaudeSettings(c: HookCommands): object {
   };
 }
 
-/** `-c key=value` overrides (values are TOML) that give Codex our hooks for this run only. */
-export function getCodexArgs(c: HookCommands): string[] {
+/**
+ * `-c key=value` overrides (values are TOML) that give Codex our hooks for this run only.
+ * Codex runs a hook given on its command line only once it is trusted: otherwise the pane stops
+ * at "Hooks need review" before the first turn (and "Continue without trusting" runs none). So
+ * each handler comes with its trust entry, `hooks.state."/<session-flags>/config.toml:<event>:
+ * <group>:<handler>".trusted_hash`, for this run only: nothing is written to the user's
+ * ~/.codex. `features.hooks` is the current switch (`features.codex_hooks` is deprecated).
+ */
+export function getCodexArgs(c: HookCommands, sandboxed = false): string[] {
   const toml = (s: string) => JSON.stringify(s); // a JSON string is a valid TOML basic string
-  const group = (line: string, matcher?: string) => `[{${matcher ? `matcher=${toml(matcher)},` : ''}hooks=[{type="command",command=${toml(line)},timeout=10}]}]`;
-  return [
-    '-c', 'features.codex_hooks=true',
-    '-c', `hooks.PreToolUse=${group(c.checkWrite, 'apply_patch')}`,
-    '-c', `hooks.UserPromptSubmit=${group(c.working)}`,
-    '-c', `hooks.Stop=${group(c.waiting)}`,
+  const groups: Array<[event: string, snake: string, line: string, matcher?: string]> = [
+    ['PreToolUse', 'pre_tool_use', c.checkWrite, 'apply_patch'],
+    ['UserPromptSubmit', 'user_prompt_submit', c.working],
+    ['Stop', 'stop', c.waiting],
   ];
+  // One inline table for the trust entries: Codex splits a `-c` key at every dot, quoted or
+  // not, so a key holding `config.toml` cannot be written as a dotted path.
+  const trust = groups.map(([, snake, line, matcher]) => `${toml(`/<session-flags>/config.toml:${snake}:0:0`)}={trusted_hash=${toml(getCodexHookHash(snake, line, matcher))}}`);
+  return [
+    '-c', 'features.hooks=true',
+    ...groups.flatMap(([event, , line, matcher]) => ['-c', `hooks.${event}=[{${matcher ? `matcher=${toml(matcher)},` : ''}hooks=[{type="command",command=${toml(line)},timeout=10}]}]`]),
+    '-c', `hooks.state={${trust.join(',')}}`,
+    // Inside parx's OS sandbox Codex cannot start its own (no user namespaces are left to it):
+    // every patch failed ("Failed to write file"). parx's sandbox confines its writes instead.
+    ...(sandboxed ? ['--sandbox', 'danger-full-access'] : []),
+  ];
+}
+
+/**
+ * Codex's trust hash of one hook group with one command handler: sha256 of the group as JSON,
+ * keys sorted at every level, no spaces (checked against what Codex 0.169.0 saves after "Trust
+ * all and continue"). The group has no `matcher` key for events without one.
+ */
+export function getCodexHookHash(eventName: string, command: string, matcher?: string): string {
+  const group = { event_name: eventName, ...(matcher !== undefined && { matcher }), hooks: [{ type: 'command', command, timeout: 10, async: false }] };
+  return `sha256:${createHash('sha256').update(JSON.stringify(sortKeys(group))).digest('hex')}`;
+}
+
+function sortKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(sortKeys);
+  if (typeof value !== 'object' || value === null) return value;
+  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
 }
 
 /** The user's system settings (when any) with our hook groups added to theirs. Timeouts in ms. */

@@ -55,7 +55,8 @@ export function getHookCommand(event: string, commonDir: string, session?: strin
   return words.map(quoteShellWord).join(' ');
 }
 
-export async function prepareAgentHooks(project: Project, session: SessionConfig): Promise<AgentHookSetup> {
+/** `sandboxed`: the pane runs in parx's OS sandbox (see getCodexArgs for why that matters). */
+export async function prepareAgentHooks(project: Project, session: SessionConfig, sandboxed = false): Promise<AgentHookSetup> {
   const kind = getSessionAgentKind(session.agent);
   const hook = (event: string) => getHookCommand(event, project.commonDir, session.name);
   const commands: HookCommands = { checkWrite: hook('check-write'), working: hook('working'), waiting: hook('waiting') };
@@ -65,7 +66,7 @@ export async function prepareAgentHooks(project: Project, session: SessionConfig
       return { kind, extraArgs: ['--settings', file], env: {} };
     }
     case 'codex':
-      return { kind, extraArgs: getCodexArgs(commands), env: {} };
+      return { kind, extraArgs: getCodexArgs(commands, sandboxed), env: {} };
     case 'gemini': {
       // Gemini reads one system settings file; keep what the user's says and add our hooks.
       const existing = await readUserSettings(process.env.GEMINI_CLI_SYSTEM_SETTINGS_PATH ?? '/etc/gemini-cli/settings.json');

@@ -122,7 +122,7 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
   for (const { action, setup, copied, sandbox } of prepared) {
     const session = sessionOf(action);
     const text = prompts.get(session.name)!;
-    const [promptFile, hooks] = await Promise.all([project.files.writePrompt(session.name, text), prepareAgentHooks(project, session)]);
+    const [promptFile, hooks] = await Promise.all([project.files.writePrompt(session.name, text), prepareAgentHooks(project, session, sandbox.enabled)]);
     const before: SessionState | undefined = previous?.sessions[session.name];
     state.sessions[session.name] = {
       branch: action.branch,

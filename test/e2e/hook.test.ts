@@ -115,7 +115,7 @@ describe('parx hook', () => {
     expect((await status(run)).map((s) => [s.name, s.hooks])).toEqual([['auth', 'not-seen'], ['payments', 'not-seen']]);
 
     const codexArgv = run.record('auth').argv;
-    expect(codexArgv.slice(0, 2)).toEqual(['-c', 'features.codex_hooks=true']);
+    expect(codexArgv.slice(0, 2)).toEqual(['-c', 'features.hooks=true']);
     const pre = codexArgv.find((a) => a.startsWith('hooks.PreToolUse='))!;
     const codexCommand = JSON.parse(/command=("(?:[^"\\]|\\.)*")/.exec(pre)![1]!) as string;
     const patch = '*** Begin Patch\n*** Add File: src/payments/x.ts\n+x\n*** End Patch';

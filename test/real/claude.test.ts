@@ -57,6 +57,15 @@ function seedReturningUser(trusted: string): void {
   writeFileSync(join(home, '.claude', 'settings.json'), JSON.stringify({ permissions: { defaultMode: 'default' } }));
 }
 
+/** waitFor, and on a timeout the pane's screen in the error (what the agent was showing). */
+async function waitForScreen(pane: string, what: string, text: string): Promise<void> {
+  try {
+    await waitFor(what, () => (screenOf(pane).includes(text) ? true : undefined), 60_000);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; the pane shows:\n${tmuxOut('capture-pane', '-p', '-J', '-t', pane)}`);
+  }
+}
+
 function screenOf(pane: string): string {
   const text = tmuxOut('capture-pane', '-p', '-t', pane);
   for (const [name, pattern] of Object.entries(SCREENS)) if (pattern.test(text)) throw new Error(`the pane stopped at Claude Code's ${name} screen:\n${text}`);
@@ -94,13 +103,13 @@ describe('the real Claude Code in a parx session', () => {
     const pane = run.state().sessions.auth!.pane;
 
     // Claude asks the human before it creates the owned file: the session is waiting.
-    await waitFor('Claude to ask about token.ts', () => (screenOf(pane).includes('Do you want to create token.ts?') ? true : undefined), 60_000);
+    await waitForScreen(pane, 'Claude to ask about token.ts', 'Do you want to create token.ts?');
     const status = async () => (JSON.parse((await runParx(['status', '--json'], run.root)).stdout) as { sessions: Array<{ name: string; state: string; hooks: string }> }).sessions[0]!;
     await waitFor('auth to show waiting', async () => ((await status()).state === 'waiting' ? true : undefined), 15_000);
     expect((await status()).hooks).toBe('active');
 
     tmuxOut('send-keys', '-t', pane, '1');
-    await waitFor('the end of the turn', () => (screenOf(pane).includes('Done: src/auth/token.ts is written') ? true : undefined), 60_000);
+    await waitForScreen(pane, 'the end of the turn', 'Done: src/auth/token.ts is written');
     expect(readFileSync(join(wt, 'src/auth/token.ts'), 'utf8')).toBe('export const token = 1;\n');
     expect(readFileSync(join(wt, 'src/payments/charge.ts'), 'utf8')).toBe('export const charge = 1;\n');
     // The model was told why, and by whom the file is owned.

@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { getAgentKind, getClaudeSettings, getCodexArgs, getGeminiSettings, quoteShellWord } from '../../src/core/agent-hooks.js';
+import { getAgentKind, getClaudeSettings, getCodexArgs, getCodexHookHash, getGeminiSettings, quoteShellWord } from '../../src/core/agent-hooks.js';
 import { buildAgentArgv } from '../../src/core/agent-command.js';
 import { getWriteTargets, parsePatchTargets } from '../../src/core/hook-payload.js';
 import { judgeWrites, within, type HookPolicy } from '../../src/core/hook-policy.js';
@@ -138,11 +138,24 @@ describe('agent hook settings', () => {
     expect(settings.hooks.PostToolUse![0]!.hooks[0]!.command).toBe('w');
   });
 
-  it('turns Codex hooks on for the run with -c overrides whose values are TOML', () => {
+  it('turns Codex hooks on for the run with -c overrides whose values are TOML, each trusted by its hash', () => {
     const args = getCodexArgs(commands);
-    expect(args.slice(0, 2)).toEqual(['-c', 'features.codex_hooks=true']);
+    expect(args.slice(0, 2)).toEqual(['-c', 'features.hooks=true']);
+    const state = args.find((a) => a.startsWith('hooks.state='))!;
+    expect(state).toContain(`"/<session-flags>/config.toml:pre_tool_use:0:0"={trusted_hash="${getCodexHookHash('pre_tool_use', commands.checkWrite, 'apply_patch')}"}`);
+    expect(state).toContain(`"/<session-flags>/config.toml:stop:0:0"={trusted_hash="${getCodexHookHash('stop', commands.waiting)}"}`);
+    expect(args).not.toContain('--sandbox');
+    expect(getCodexArgs(commands, true).slice(-2)).toEqual(['--sandbox', 'danger-full-access']);
     const pre = args.find((a) => a.startsWith('hooks.PreToolUse='))!;
     expect(pre).toBe(`hooks.PreToolUse=[{matcher="apply_patch",hooks=[{type="command",command=${JSON.stringify(commands.checkWrite)},timeout=10}]}]`);
+  });
+
+  // What Codex 0.169.0 itself saved in config.toml after "Trust all and continue" for these hooks.
+  it.each([
+    ['pre_tool_use', 'echo hi', 'apply_patch', 'sha256:4f24ba8b54416baa639a35d0c802f539bf9b76988e931780aa25b31608cd9eef'],
+    ['stop', 'echo stop', undefined, 'sha256:a8e0141775bd6a3b3b88eb049d910eb8d1028a460ba76026e36e846da1dc2844'],
+  ])('hashes a Codex %s hook as Codex does', (event, line, matcher, hash) => {
+    expect(getCodexHookHash(event, line, matcher)).toBe(hash);
   });
 
   it("keeps the user's Gemini system settings and adds BeforeTool on write_file|replace", () => {
