@@ -9,9 +9,10 @@ import { getAgentProgram } from './agent-command.js';
  *                PostToolUse → working, Stop and Notification → waiting.
  *   Codex        `-c` overrides: hooks on (`features.hooks`), each trusted for this run by its
  *                hash, PreToolUse on `apply_patch`, UserPromptSubmit → working, Stop → waiting.
- *   Gemini CLI   GEMINI_CLI_SYSTEM_SETTINGS_PATH: a settings file (the user's system settings
- *                plus ours) with BeforeTool on write_file|replace, BeforeAgent → working,
- *                AfterAgent and Notification → waiting.
+ *   Gemini CLI   GEMINI_CLI_HOME: a Gemini home of the session's own whose settings are the
+ *                user's plus ours (BeforeTool on write_file|replace, BeforeAgent and AfterTool →
+ *                working, AfterAgent and Notification → waiting), every other entry linked to
+ *                the user's ~/.gemini.
  *   aider, shell and anything else have no hooks: the guard is their enforcement.
  */
 
@@ -107,7 +108,7 @@ function sortKeys(value: unknown): unknown {
   return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
 }
 
-/** The user's system settings (when any) with our hook groups added to theirs. Timeouts in ms. */
+/** The user's own Gemini settings (when any) with our hook groups added to theirs. Timeouts in ms. */
 export function getGeminiSettings(c: HookCommands, existing: Record<string, unknown> = {}): object {
   const hooks = { ...(typeof existing.hooks === 'object' && existing.hooks !== null ? (existing.hooks as Record<string, unknown[]>) : {}) };
   const add = (event: string, group: object) => (hooks[event] = [...(Array.isArray(hooks[event]) ? hooks[event] : []), group]);
@@ -115,5 +116,23 @@ export function getGeminiSettings(c: HookCommands, existing: Record<string, unkn
   add('BeforeAgent', { hooks: [command(c.working, 10_000)] });
   add('AfterAgent', { hooks: [command(c.waiting, 10_000)] });
   add('Notification', { hooks: [command(c.waiting, 10_000)] });
+  // After the human confirms a tool, no new prompt starts: the tool finishing means working.
+  add('AfterTool', { hooks: [command(c.working, 10_000)] });
   return { ...existing, hooks };
+}
+
+/**
+ * Whether Gemini CLI's `trustedFolders.json` rules trust `path` (undefined: no rule says). A
+ * `TRUST_FOLDER` rule covers its folder and everything under it, `TRUST_PARENT` its parent
+ * folder, `DO_NOT_TRUST` its folder; the most specific rule decides.
+ */
+export function isGeminiPathTrusted(rules: Record<string, unknown>, path: string): boolean | undefined {
+  let best: { length: number; trusted: boolean } | undefined;
+  for (const [folder, level] of Object.entries(rules)) {
+    const base = level === 'TRUST_PARENT' ? folder.replace(/\/[^/]*\/?$/, '') || '/' : folder.replace(/\/+$/, '') || '/';
+    const within = path === base || path.startsWith(base === '/' ? '/' : `${base}/`);
+    if (!within || (level !== 'TRUST_FOLDER' && level !== 'TRUST_PARENT' && level !== 'DO_NOT_TRUST')) continue;
+    if (!best || base.length >= best.length) best = { length: base.length, trusted: level !== 'DO_NOT_TRUST' };
+  }
+  return best?.trusted;
 }

@@ -23,6 +23,8 @@ export interface SessionState {
   sandbox?: 'on' | 'off';
   /** Why the sandbox is off, or what it left closed. */
   sandboxNotes?: string[];
+  /** Why the agent's hooks may not load by themselves (an untrusted folder). */
+  hookNotes?: string[];
   /** Whether the worktree's `setup` has succeeded; `up` runs it again until it has. */
   setup: 'none' | 'ok' | 'failed';
   createdAt: string;

@@ -1,9 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { realpath } from '../adapters/git-dir.js';
 import { getUserGitDir } from '../adapters/git.js';
-import { getClaudeSettings, getCodexArgs, getGeminiSettings, getSessionAgentKind, quoteShellWord, type AgentKind, type HookCommands } from '../core/agent-hooks.js';
+import { getClaudeSettings, getCodexArgs, getGeminiSettings, getSessionAgentKind, isGeminiPathTrusted, quoteShellWord, type AgentKind, type HookCommands } from '../core/agent-hooks.js';
 import { isRecord } from '../core/hook-payload.js';
 import type { SessionConfig } from '../core/config-validate.js';
 import { PACKAGE_ROOT } from '../package-root.js';
@@ -19,6 +19,8 @@ export interface AgentHookSetup {
   kind: AgentKind;
   extraArgs: string[];
   env: Record<string, string>;
+  /** What the human should know (hooks that will not load by themselves). */
+  notes?: string[];
 }
 
 /** The hook policy for every configured session (a session's hook must know the others' worktrees). */
@@ -67,15 +69,40 @@ export async function prepareAgentHooks(project: Project, session: SessionConfig
     }
     case 'codex':
       return { kind, extraArgs: getCodexArgs(commands, sandboxed), env: {} };
-    case 'gemini': {
-      // Gemini reads one system settings file; keep what the user's says and add our hooks.
-      const existing = await readUserSettings(process.env.GEMINI_CLI_SYSTEM_SETTINGS_PATH ?? '/etc/gemini-cli/settings.json');
-      const file = await project.files.writeHookSettings(session.name, 'gemini', getGeminiSettings(commands, existing));
-      return { kind, extraArgs: [], env: { GEMINI_CLI_SYSTEM_SETTINGS_PATH: file } };
-    }
+    case 'gemini':
+      return prepareGeminiHome(project, session, commands);
     default:
       return { kind, extraArgs: [], env: {} };
   }
+}
+
+/**
+ * A Gemini home of the session's own (GEMINI_CLI_HOME): `.gemini/settings.json` is the user's
+ * settings plus parx's hook groups, and every other entry of the user's ~/.gemini is a link to
+ * it (logins, history, trusted folders), so nothing of the user's is written. (A system settings
+ * file is no way in: Gemini CLI 0.61 skips one whose folders are writable by the user, and would
+ * hide the real system settings.) Folder trust: hooks load only in a trusted folder, and each
+ * worktree is a new path, so when the user trusts the main checkout the worktree is trusted for
+ * this run (GEMINI_CLI_TRUST_WORKSPACE); otherwise Gemini will ask, and `up` says so.
+ */
+async function prepareGeminiHome(project: Project, session: SessionConfig, commands: HookCommands): Promise<AgentHookSetup> {
+  const userDir = join(process.env.GEMINI_CLI_HOME || homedir(), '.gemini');
+  const home = join(project.files.agentDir(session.name), 'gemini-home');
+  const dir = join(home, '.gemini');
+  await rm(dir, { recursive: true, force: true });
+  await mkdir(dir, { recursive: true });
+  const entries = await readdir(userDir).catch(() => [] as string[]);
+  await Promise.all(entries.filter((e) => e !== 'settings.json').map((e) => symlink(join(userDir, e), join(dir, e))));
+  const existing = await readUserSettings(join(userDir, 'settings.json'));
+  await writeFile(join(dir, 'settings.json'), `${JSON.stringify(getGeminiSettings(commands, existing), null, 2)}\n`);
+  const rules = (await readUserSettings(join(userDir, 'trustedFolders.json'))) ?? {};
+  const trusted = isGeminiPathTrusted(rules, realpath(project.root)) === true;
+  return {
+    kind: 'gemini',
+    extraArgs: [],
+    env: { GEMINI_CLI_HOME: home, ...(trusted && { GEMINI_CLI_TRUST_WORKSPACE: 'true' }) },
+    ...(!trusted && { notes: [`Gemini CLI does not trust ${project.root} (its trustedFolders.json): it will ask about the worktree, and load parx's hooks only once trusted`] }),
+  };
 }
 
 async function readUserSettings(path: string): Promise<Record<string, unknown> | undefined> {

@@ -5,6 +5,7 @@ import { dirname, join, relative, resolve } from 'node:path';
 import { minimatch } from 'minimatch';
 import { probeBwrap, wrapInSandbox, type SandboxProbe } from '../adapters/bwrap.js';
 import { getSandboxTipRef, getUserGitDir, linkSessionBranch, realpath, restorePlainBranch, runGit, storeBranchInSessionFolder, tryGit } from '../adapters/git.js';
+import { getSessionAgentKind } from '../core/agent-hooks.js';
 import type { SessionConfig } from '../core/config-validate.js';
 import { UsageError } from '../core/errors.js';
 import { getGlobPrefix, getLiteralIgnoredFolders, isExactPrefix, isWithin, planSandboxMounts, toBwrapArgs, type SandboxFacts, type SandboxMount } from '../core/sandbox-plan.js';
@@ -221,6 +222,9 @@ export async function prepareSessionSandbox(
     gitReadOnly: [
       ...['commondir', 'gitdir', 'config.worktree'].map((f) => ({ path: join(adminDir, f), why: 'points git at its repository and config' })).filter((e) => existsSync(e.path)),
       ...[join(commonDir, 'objects', 'info')].filter(existsSync).map((path) => ({ path, why: 'alternates' })),
+      // The hook settings of a Gemini session's own home live in its writable folder: kept
+      // read-only, or the session could take its hooks out (written before its pane starts).
+      ...(getSessionAgentKind(session.agent) === 'gemini' ? [{ path: join(outbox, 'gemini-home', '.gemini', 'settings.json'), why: 'Gemini\'s hook settings' }] : []),
       ...[...context.gitSources, join(home, '.gitconfig'), getUserGitDir()].filter((p) => existsSync(p)).map((p) => ({ path: realpath(p), why: 'git\'s user-wide config' })),
     ],
     hide: context.tmuxSocket ? [hideSocket(context.tmuxSocket)] : [],
@@ -274,7 +278,7 @@ function hideSocket(socket: string): { path: string; why: string; file?: boolean
  */
 export function getSetupWrapper(sandbox: SessionSandbox): string[] {
   if (!sandbox.enabled || !sandbox.program || !sandbox.mounts) return [];
-  return [sandbox.program, ...toBwrapArgs(sandbox.mounts.filter((m) => m.kind !== 'hide' || existsSync(m.path))), '--'];
+  return [sandbox.program, ...toBwrapArgs(sandbox.mounts.filter((m) => (m.kind !== 'hide' && m.kind !== 'ro') || existsSync(m.path))), '--'];
 }
 
 /** The pane's argv inside the sandbox. */

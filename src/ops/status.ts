@@ -32,6 +32,8 @@ export interface SessionStatus {
    */
   sandbox: 'on' | 'off' | 'unknown';
   sandboxNotes: string[];
+  /** Why its agent's hooks may not load by themselves (Gemini in a folder it does not trust). */
+  hookNotes: string[];
   owns: string[];
   ahead: number;
   changed: string[];
@@ -96,6 +98,7 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
         hooks: !hasHooks(getSessionAgentKind(s.config.agent)) ? 'none' : reported[i]?.source === 'hook' ? 'active' : 'not-seen',
         sandbox: state?.sessions[s.name]?.sandbox ?? 'unknown',
         sandboxNotes: state?.sessions[s.name]?.sandboxNotes ?? [],
+        hookNotes: state?.sessions[s.name]?.hookNotes ?? [],
         owns: s.config.owns,
         ahead: aheadOf.get(s.name)!,
         changed: changes.changed.map((c) => c.path),

@@ -123,6 +123,7 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
     const session = sessionOf(action);
     const text = prompts.get(session.name)!;
     const [promptFile, hooks] = await Promise.all([project.files.writePrompt(session.name, text), prepareAgentHooks(project, session, sandbox.enabled)]);
+    if (hooks.notes) emit({ type: 'hooks', session: session.name, notes: hooks.notes });
     const before: SessionState | undefined = previous?.sessions[session.name];
     state.sessions[session.name] = {
       branch: action.branch,
@@ -135,6 +136,7 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
         wrapWithEnv(fitForTmux(session, buildAgentArgv(session.agent, { text, file: promptFile }, hooks.extraArgs), { text, file: promptFile }), { ...envOf(session, action.path), ...hooks.env }),
       ),
       sandbox: sandbox.enabled ? 'on' : 'off',
+      ...(hooks.notes && { hookNotes: hooks.notes }),
       ...(sandbox.notes.length > 0 && { sandboxNotes: sandbox.notes }),
       setup: setup ? (setup.ok ? 'ok' : 'failed') : (before?.setup ?? (session.setup ? 'ok' : 'none')),
       ...((copied ?? before?.copied) && { copied: copied ?? before?.copied }),

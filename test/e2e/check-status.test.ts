@@ -116,7 +116,7 @@ describe('parx status', () => {
     expect(status.sessions).toEqual([
       {
         name: 'auth', branch: 'parx/auth', worktree: run.worktree('auth'), pane: state.sessions.auth!.pane, alive: true, state: 'working', hooks: 'none',
-        sandbox: 'on', sandboxNotes: [],
+        sandbox: 'on', sandboxNotes: [], hookNotes: [],
         owns: ['src/auth/**'], ahead: 1, changed: ['README.md', 'src/auth/jwt.ts'],
         violations: [{ path: 'README.md', kind: 'outside' }],
         collisions: [{ path: 'README.md', sessions: ['auth', 'payments'] }],
@@ -124,7 +124,7 @@ describe('parx status', () => {
       },
       {
         name: 'payments', branch: 'parx/payments', worktree: run.worktree('payments'), pane: state.sessions.payments!.pane, alive: true, state: 'working', hooks: 'none',
-        sandbox: 'on', sandboxNotes: [],
+        sandbox: 'on', sandboxNotes: [], hookNotes: [],
         owns: ['src/payments/**'], ahead: 2, changed: ['README.md', 'src/payments/charge.ts'],
         violations: [{ path: 'README.md', kind: 'outside' }],
         collisions: [{ path: 'README.md', sessions: ['auth', 'payments'] }],

@@ -108,8 +108,13 @@ describe('parx hook', () => {
       auth: { owns: ['src/auth/**'], task: 'Wait.', agent: 'codex' },
       payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'gemini' },
     });
-    expect((await runParx(['up', '--detach'], run.root, installFakeAgents(run))).exitCode).toBe(0);
+    const up = await runParx(['up', '--detach'], run.root, installFakeAgents(run));
+    expect(up.exitCode).toBe(0);
     for (const s of ['auth', 'payments']) await waitFor(`${s} to start`, () => run.isDone(s) || undefined);
+    // This home's Gemini trusts no folder: its hooks will not load until the human trusts the worktree, and parx says so.
+    expect(up.stdout).toMatch(/payments\s+hooks need you\s+Gemini CLI does not trust/);
+    expect(run.record('payments').env.GEMINI_CLI_TRUST_WORKSPACE).toBeUndefined();
+    expect((await runParx(['status'], run.root)).stdout).toContain('Hooks of payments: Gemini CLI does not trust');
 
     // Configured but never called by the agent (the stand-ins ignore these): status says so rather than pretend.
     expect((await status(run)).map((s) => [s.name, s.hooks])).toEqual([['auth', 'not-seen'], ['payments', 'not-seen']]);
@@ -122,8 +127,10 @@ describe('parx hook', () => {
     const codex = await execa('sh', ['-c', codexCommand], { cwd: run.worktree('auth'), input: JSON.stringify({ cwd: run.worktree('auth'), tool_name: 'apply_patch', tool_input: { command: patch } }), reject: false });
     expect(codex.exitCode).toBe(2);
 
-    const settingsPath = run.record('payments').env.GEMINI_CLI_SYSTEM_SETTINGS_PATH!;
-    expect(settingsPath).toBe(join(run.root, '.git/parx/hooks/payments.gemini.json'));
+    // Gemini gets a home of its own: the user's settings plus parx's hooks, nothing in /etc or ~/.gemini.
+    const geminiHome = run.record('payments').env.GEMINI_CLI_HOME!;
+    expect(geminiHome).toBe(join(run.root, '.git/parx/agents/payments/gemini-home'));
+    const settingsPath = join(geminiHome, '.gemini', 'settings.json');
     const geminiCommand = JSON.parse(readFileSync(settingsPath, 'utf8')).hooks.BeforeTool[0].hooks[0].command as string;
     const gemini = await execa('sh', ['-c', geminiCommand], { cwd: run.worktree('payments'), input: JSON.stringify({ cwd: run.worktree('payments'), tool_name: 'write_file', tool_input: { file_path: join(run.worktree('payments'), 'src/auth/x.ts'), content: '' } }), reject: false });
     expect(gemini.exitCode).toBe(2);

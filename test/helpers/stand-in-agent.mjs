@@ -44,7 +44,7 @@ record(
     argv: args,
     prompt,
     cwd: process.cwd(),
-    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(PARX_|COMPOSE_PROJECT_NAME$|CLAUDECODE$|STANDIN_|DEMO_|GEMINI_CLI_SYSTEM_SETTINGS_PATH$)/.test(k))),
+    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(PARX_|COMPOSE_PROJECT_NAME$|CLAUDECODE$|STANDIN_|DEMO_|GEMINI_CLI_HOME$|GEMINI_CLI_TRUST_WORKSPACE$)/.test(k))),
   }),
 );
 

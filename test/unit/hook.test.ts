@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { getAgentKind, getClaudeSettings, getCodexArgs, getCodexHookHash, getGeminiSettings, quoteShellWord } from '../../src/core/agent-hooks.js';
+import { getAgentKind, getClaudeSettings, getCodexArgs, getCodexHookHash, getGeminiSettings, isGeminiPathTrusted, quoteShellWord } from '../../src/core/agent-hooks.js';
 import { buildAgentArgv } from '../../src/core/agent-command.js';
 import { getWriteTargets, parsePatchTargets } from '../../src/core/hook-payload.js';
 import { judgeWrites, within, type HookPolicy } from '../../src/core/hook-policy.js';
@@ -158,11 +158,22 @@ describe('agent hook settings', () => {
     expect(getCodexHookHash(event, line, matcher)).toBe(hash);
   });
 
-  it("keeps the user's Gemini system settings and adds BeforeTool on write_file|replace", () => {
+  it("keeps the user's Gemini settings and adds BeforeTool on write_file|replace, AfterTool → working", () => {
     const settings = getGeminiSettings(commands, { ui: { theme: 'x' }, hooks: { BeforeTool: [{ matcher: 'run_shell_command', hooks: [] }] } }) as { ui: unknown; hooks: Record<string, Array<{ matcher?: string }>> };
     expect(settings.ui).toEqual({ theme: 'x' });
     expect(settings.hooks.BeforeTool!.map((g) => g.matcher)).toEqual(['run_shell_command', 'write_file|replace']);
-    expect(Object.keys(settings.hooks)).toEqual(['BeforeTool', 'BeforeAgent', 'AfterAgent', 'Notification']);
+    expect(Object.keys(settings.hooks)).toEqual(['BeforeTool', 'BeforeAgent', 'AfterAgent', 'Notification', 'AfterTool']);
+  });
+
+  it.each([
+    [{ '/home/u/code': 'TRUST_FOLDER' }, '/home/u/code/shop', true],
+    [{ '/home/u/code/shop/README.md': 'TRUST_PARENT' }, '/home/u/code/shop', true],
+    [{ '/home/u/code': 'TRUST_FOLDER', '/home/u/code/shop': 'DO_NOT_TRUST' }, '/home/u/code/shop', false],
+    [{ '/home/u/code': 'DO_NOT_TRUST', '/home/u/code/shop': 'TRUST_FOLDER' }, '/home/u/code/shop', true],
+    [{ '/home/u/code2': 'TRUST_FOLDER' }, '/home/u/code', undefined],
+    [{ '/home/u/code': 'SOMETHING_ELSE' }, '/home/u/code', undefined],
+  ])('Gemini folder trust %j for %s → %s', (rules, path, trusted) => {
+    expect(isGeminiPathTrusted(rules, path)).toBe(trusted);
   });
 
   it('puts the hook options right after the agent program, before the prompt', () => {

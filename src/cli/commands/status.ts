@@ -33,6 +33,7 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
   } else if (!status.guard.running && status.sessions.some((s) => s.alive)) {
     print(style.yellow('Guard: not running; writes outside ownership are not flagged live (`parx up --respawn` restarts its pane, or run `parx guard`).'));
   }
+  for (const s of status.sessions.filter((x) => x.hooks !== 'active' && x.hookNotes.length > 0)) print(style.yellow(`Hooks of ${s.name}: ${safe(s.hookNotes.join('; '))}.`));
   const unsandboxed = status.sessions.filter((s) => s.sandbox === 'off');
   if (unsandboxed.length > 0) {
     print(style.yellow(`Sandbox off for ${unsandboxed.map((s) => s.name).join(', ')}: ${safe([...new Set(unsandboxed.flatMap((s) => s.sandboxNotes))].join('; '))}. Writes outside ownership are flagged, not prevented.`));

@@ -37,6 +37,9 @@ function printProgress(event: UpProgress): void {
       if (event.enabled) print(`  ${name} sandbox ${style.green('on')}${event.notes.length > 0 ? style.dim(`  (${event.notes.map(safe).join('; ')})`) : ''}`);
       else print(`  ${name} sandbox ${style.yellow('off')}  ${style.dim(safe(event.notes.join('; ')))}`);
       break;
+    case 'hooks':
+      print(`  ${name} hooks ${style.yellow('need you')}  ${style.dim(safe(event.notes.join('; ')))}`);
+      break;
     case 'pane': {
       const words = { started: style.green('started'), kept: style.dim('running'), respawned: style.green('respawned'), dead: style.yellow('exited (parx up --respawn restarts it)') };
       print(`  ${name} pane ${event.paneId} ${words[event.action]}`);

@@ -1,0 +1,103 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRunFixture } from '../helpers/fixture.js';
+import { runParx, waitFor } from '../helpers/parx.js';
+import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
+// @ts-expect-error plain ESM helpers without types
+import { startGeminiStandIn } from './gemini-stand-in.mjs';
+// @ts-expect-error plain ESM helpers without types
+import { installAgents } from './install.mjs';
+
+/**
+ * The real Gemini CLI (version pinned in versions.json), driven offline by a stand-in of the
+ * Gemini API, in parx's OS sandbox, with a home folder seeded as a returning user's (an API key
+ * chosen, the main checkout trusted). The model writes payments' file (parx's BeforeTool hook
+ * must deny it, naming the owner), then an owned file (the human allows it at Gemini's prompt),
+ * then ends its turn.
+ */
+
+/** Screens that would stop the pane: parx must never cause one. */
+const SCREENS: Record<string, RegExp> = {
+  'folder trust': /Do you trust (the files in )?this folder/i,
+  'auth choice': /Get started|How would you like to authenticate/,
+  'theme choice': /Select Theme/,
+};
+
+let standIn: Awaited<ReturnType<typeof startGeminiStandIn>>;
+let gemini: string;
+
+beforeAll(() => {
+  gemini = (installAgents() as Record<string, string>).gemini!;
+});
+
+afterAll(async () => {
+  await standIn?.close();
+  await killTmuxServer();
+});
+
+function seedReturningUser(trusted: string): void {
+  const dir = join(process.env.HOME!, '.gemini');
+  mkdirSync(dir, { recursive: true });
+  writeFileSync(join(dir, 'settings.json'), JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' }, folderTrust: { enabled: true } }, ui: { theme: 'Default' } }));
+  writeFileSync(join(dir, 'trustedFolders.json'), JSON.stringify({ [trusted]: 'TRUST_FOLDER' }));
+}
+
+/** waitFor, and on a timeout the pane's screen in the error (what the agent was showing). */
+async function waitForScreen(pane: string, what: string, text: string): Promise<void> {
+  try {
+    await waitFor(what, () => (screenOf(pane).includes(text) ? true : undefined), 60_000);
+  } catch (error) {
+    throw new Error(`${(error as Error).message}; the pane shows:\n${tmuxOut('capture-pane', '-p', '-J', '-t', pane)}`);
+  }
+}
+
+function screenOf(pane: string): string {
+  const text = tmuxOut('capture-pane', '-p', '-J', '-t', pane);
+  for (const [name, pattern] of Object.entries(SCREENS)) if (pattern.test(text)) throw new Error(`the pane stopped at Gemini CLI's ${name} screen:\n${text}`);
+  return text;
+}
+
+describe('the real Gemini CLI in a parx session', () => {
+  it('denies a foreign write_file before it happens naming the owner, applies an owned one, and reports waiting → working → waiting', async () => {
+    const run = createRunFixture(
+      { auth: { owns: ['src/auth/**'], task: 'Write the token module.', agent: 'gemini' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
+      { tmuxSession: 'real-gemini' },
+    );
+    const wt = run.worktree('auth');
+    standIn = await startGeminiStandIn([
+      { call: 'write_file', args: { file_path: join(wt, 'src/payments/charge.ts'), content: 'evil\n' } },
+      { call: 'write_file', args: { file_path: join(wt, 'src/auth/token.ts'), content: 'export const token = 1;\n' } },
+      { text: 'Done: src/auth/token.ts is written; src/payments/charge.ts belongs to payments.' },
+    ]);
+    seedReturningUser(run.root);
+    const userSettings = readFileSync(join(process.env.HOME!, '.gemini', 'settings.json'), 'utf8');
+    const env = { PATH: `${dirname(gemini)}:${process.env.PATH}`, GEMINI_API_KEY: 'parx-real-agent', GOOGLE_GEMINI_BASE_URL: standIn.url };
+    expect(execFileSync(gemini, ['--version'], { encoding: 'utf8', env: { ...process.env, ...env } })).toContain(JSON.parse(readFileSync(new URL('./versions.json', import.meta.url), 'utf8')).gemini.version);
+
+    const up = await runParx(['up', '--detach'], run.root, env);
+    expect(up.exitCode, up.stderr + up.stdout).toBe(0);
+    expect(up.stdout).toMatch(/auth\s+sandbox on/);
+    expect(up.stdout).not.toContain('hooks need you');
+    const pane = run.state().sessions.auth!.pane;
+
+    await waitForScreen(pane, 'Gemini to ask about token.ts', 'Apply this change?');
+    const status = async () => (JSON.parse((await runParx(['status', '--json'], run.root)).stdout) as { sessions: Array<{ state: string; hooks: string }> }).sessions[0]!;
+    await waitFor('auth to show waiting', async () => ((await status()).state === 'waiting' ? true : undefined), 15_000);
+    tmuxOut('send-keys', '-t', pane, '1');
+    await waitForScreen(pane, 'the end of the turn', 'Done: src/auth/token.ts is written');
+    expect(readFileSync(join(wt, 'src/auth/token.ts'), 'utf8')).toBe('export const token = 1;\n');
+    expect(readFileSync(join(wt, 'src/payments/charge.ts'), 'utf8')).toBe('export const charge = 1;\n');
+    expect(standIn.functionResponses().join('\n')).toContain('src/payments/charge.ts belongs to session');
+    // Nothing of parx's in the user's Gemini settings, nor in /etc.
+    expect(readFileSync(join(process.env.HOME!, '.gemini', 'settings.json'), 'utf8')).toBe(userSettings);
+
+    const events = () => readFileSync(join(run.root, '.git/parx/events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    await waitFor('the denial in events.jsonl', () => events().find((e) => e.type === 'denied' && e.owner === 'payments' && e.tool === 'write_file'), 15_000);
+    await waitFor('auth waiting again', async () => ((await status()).state === 'waiting' ? true : undefined), 15_000);
+    const states = events().filter((e) => e.type === 'state' && e.session === 'auth').map((e) => e.state);
+    // waiting (its confirmation) → working (the human answered) → waiting (turn over)
+    expect(states.join(' ')).toMatch(/waiting working( working)* waiting$/);
+  }, 180_000);
+});
