@@ -80,6 +80,12 @@ function createProgram(): Command {
       run(() => import('./commands/down.js').then((m) => m.downCommand(sessions, { ...program.opts(), ...opts }))),
     );
 
+  program
+    .command('doctor')
+    .description('check tools, versions, agent hook readiness, the OS sandbox and inotify limits; a fix per problem')
+    .option('--json', 'print the checks as JSON')
+    .action(async (opts: { json?: boolean }) => run(() => import('./commands/doctor.js').then((m) => m.doctorCommand({ ...program.opts(), ...opts }))));
+
   return program;
 }
 

@@ -97,6 +97,10 @@ describe('the real Claude Code in a parx session', () => {
     const version = execFileSync(claude, ['--version'], { encoding: 'utf8' });
     expect(version).toContain(JSON.parse(readFileSync(new URL('./versions.json', import.meta.url), 'utf8')).claude.version);
 
+    // parx doctor finds the real CLI and nothing in the way of its hooks.
+    const doctor = await runParx(['doctor'], run.root, env);
+    expect(doctor.exitCode, doctor.stdout).toBe(0);
+
     const up = await runParx(['up', '--detach'], run.root, env);
     expect(up.exitCode, up.stderr + up.stdout).toBe(0);
     expect(up.stdout).toMatch(/auth\s+sandbox on/);

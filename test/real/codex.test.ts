@@ -93,6 +93,10 @@ describe('the real Codex CLI in a parx session', () => {
     expect(execFileSync(codex, ['--version'], { encoding: 'utf8' })).toContain(JSON.parse(readFileSync(new URL('./versions.json', import.meta.url), 'utf8')).codex.version);
     const configBefore = readFileSync(join(process.env.HOME!, '.codex', 'config.toml'), 'utf8');
 
+    // parx doctor finds the real CLI and nothing in the way of its hooks.
+    const doctor = await runParx(['doctor'], run.root, env);
+    expect(doctor.exitCode, doctor.stdout).toBe(0);
+
     const up = await runParx(['up', '--detach'], run.root, env);
     expect(up.exitCode, up.stderr + up.stdout).toBe(0);
     expect(up.stdout).toMatch(/auth\s+sandbox on/);

@@ -76,6 +76,10 @@ describe('the real Gemini CLI in a parx session', () => {
     const env = { PATH: `${dirname(gemini)}:${process.env.PATH}`, GEMINI_API_KEY: 'parx-real-agent', GOOGLE_GEMINI_BASE_URL: standIn.url };
     expect(execFileSync(gemini, ['--version'], { encoding: 'utf8', env: { ...process.env, ...env } })).toContain(JSON.parse(readFileSync(new URL('./versions.json', import.meta.url), 'utf8')).gemini.version);
 
+    // parx doctor finds the real CLI and nothing in the way of its hooks.
+    const doctor = await runParx(['doctor'], run.root, env);
+    expect(doctor.exitCode, doctor.stdout).toBe(0);
+
     const up = await runParx(['up', '--detach'], run.root, env);
     expect(up.exitCode, up.stderr + up.stdout).toBe(0);
     expect(up.stdout).toMatch(/auth\s+sandbox on/);

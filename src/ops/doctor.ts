@@ -1,0 +1,125 @@
+import { readFile } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { execa } from 'execa';
+import { probeBwrap } from '../adapters/bwrap.js';
+import { findExecutable } from '../adapters/files.js';
+import { realpath } from '../adapters/git.js';
+import { getAgentProgram } from '../core/agent-command.js';
+import { getSessionAgentKind, isGeminiPathTrusted } from '../core/agent-hooks.js';
+import { loadProject, type Project } from './project.js';
+
+/**
+ * `parx doctor`: what parx needs from this machine and the agents' set-ups, each with the fix
+ * when it is a problem. Nothing is changed. Outside a repository (or with a config that does
+ * not load) only the machine is checked, and that is said.
+ */
+
+export interface DoctorCheck {
+  name: string;
+  status: 'ok' | 'problem' | 'note';
+  detail: string;
+  fix?: string;
+}
+
+export interface DoctorResult {
+  ok: boolean;
+  checks: DoctorCheck[];
+}
+
+export async function runDoctor(options: { configPath?: string | undefined } = {}): Promise<DoctorResult> {
+  const project = await loadProject({ ...options, fresh: true }).catch((error: Error) => error);
+  const checks = await Promise.all([
+    checkTool('git', ['--version'], /(\d+)\.(\d+)/, [2, 38], 'apt install git (parx needs git ≥ 2.38)'),
+    checkTool('tmux', ['-V'], /(\d+)\.(\d+)/, [3, 2], 'apt install tmux (parx needs tmux ≥ 3.2)'),
+    checkSandbox(),
+    checkInotify(project instanceof Error ? undefined : project),
+  ]);
+  if (project instanceof Error) {
+    checks.push({ name: 'config', status: 'note', detail: `no run to check agents for: ${project.message.split('\n')[0]}` });
+  } else {
+    for (const agent of new Set(project.config.sessions.map((s) => s.agent))) checks.push(...(await checkAgent(project, agent)));
+  }
+  return { ok: checks.every((c) => c.status !== 'problem'), checks };
+}
+
+async function checkTool(name: string, args: string[], pattern: RegExp, min: [number, number], fix: string): Promise<DoctorCheck> {
+  const result = await execa(name, args, { reject: false, timeout: 10_000, stdin: 'ignore' });
+  if (result.failed) return { name, status: 'problem', detail: `${name} is not installed`, fix };
+  const text = `${result.stdout}`.trim();
+  const match = pattern.exec(text);
+  const old = match && (Number(match[1]) < min[0] || (Number(match[1]) === min[0] && Number(match[2]) < min[1]));
+  return old ? { name, status: 'problem', detail: `${text} is too old`, fix } : { name, status: 'ok', detail: text };
+}
+
+async function checkSandbox(): Promise<DoctorCheck> {
+  const probe = await probeBwrap();
+  if (probe.ok) return { name: 'sandbox', status: 'ok', detail: `bubblewrap works (${probe.program}): panes run with only what their session may change writable` };
+  return { name: 'sandbox', status: 'problem', detail: probe.reason, fix: 'apt install bubblewrap (or set guard.sandbox: off to run unsandboxed, flagged but not prevented)' };
+}
+
+/**
+ * The guard watches every folder of every worktree: one inotify watch per folder, so the
+ * kernel's per-user limit must cover (sessions + 1) × the repository's folders, with room for
+ * everything else the user runs.
+ */
+async function checkInotify(project: Project | undefined): Promise<DoctorCheck> {
+  const read = async (name: string) => Number((await readFile(`/proc/sys/fs/inotify/${name}`, 'utf8').catch(() => '')).trim()) || undefined;
+  const watches = await read('max_user_watches');
+  if (watches === undefined) return { name: 'inotify', status: 'note', detail: 'no inotify limits here (not Linux): the guard uses the platform watcher' };
+  if (!project) return { name: 'inotify', status: 'ok', detail: `max_user_watches ${watches}` };
+  const files = (await execa('git', ['ls-files', '-z'], { cwd: project.root, reject: false })).stdout.split('\0').filter(Boolean);
+  const folders = new Set(files.map((f) => f.split('/').slice(0, -1).join('/'))).size + 1;
+  const needed = folders * (project.config.sessions.length + 1) * 2;
+  if (watches < needed) {
+    return { name: 'inotify', status: 'problem', detail: `max_user_watches is ${watches}; this repository needs about ${needed} (${folders} folders × ${project.config.sessions.length} worktrees + the main one, doubled for headroom)`, fix: `sudo sysctl fs.inotify.max_user_watches=${Math.max(524288, needed)} (and in /etc/sysctl.d/ to keep it)` };
+  }
+  return { name: 'inotify', status: 'ok', detail: `max_user_watches ${watches} (about ${needed} needed)` };
+}
+
+async function checkAgent(project: Project, agent: string): Promise<DoctorCheck[]> {
+  const program = getAgentProgram(agent);
+  const kind = getSessionAgentKind(agent);
+  const users = project.config.sessions.filter((s) => s.agent === agent).map((s) => s.name).join(', ');
+  const name = `agent ${program} (${users})`;
+  const path = await findExecutable(program, project.root);
+  if (!path) return [{ name, status: 'problem', detail: `${program} is not installed or not on PATH`, fix: INSTALL[kind] ?? `install ${program}, or change the agent of ${users}` }];
+  if (kind !== 'claude' && kind !== 'codex' && kind !== 'gemini') {
+    return [{ name, status: 'note', detail: `${path}: no hooks (the OS sandbox and the guard enforce ownership)` }];
+  }
+  const version = await execa(path, ['--version'], { reject: false, timeout: 15_000, stdin: 'ignore' });
+  const checks: DoctorCheck[] = [{ name, status: version.failed ? 'problem' : 'ok', detail: version.failed ? `${path} --version failed: ${`${version.stderr}`.trim().split('\n')[0] ?? ''}` : `${path}: ${`${version.stdout}`.trim()}`, ...(version.failed && { fix: INSTALL[kind] }) }];
+  if (kind === 'gemini') checks.push(await checkGeminiTrust(project));
+  if (kind === 'claude') checks.push(await checkClaudeHooks());
+  if (kind === 'codex') checks.push({ name: 'codex hooks', status: 'ok', detail: 'passed on the command line with their trust for the run (no review screen); tested with Codex 0.169.0' });
+  return checks;
+}
+
+const INSTALL: Partial<Record<string, string>> = {
+  claude: 'npm install -g @anthropic-ai/claude-code',
+  codex: 'npm install -g @openai/codex',
+  gemini: 'npm install -g @google/gemini-cli',
+};
+
+async function checkGeminiTrust(project: Project): Promise<DoctorCheck> {
+  const file = join(process.env.GEMINI_CLI_HOME || homedir(), '.gemini', 'trustedFolders.json');
+  const rules = await readFile(file, 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>).catch(() => ({}));
+  if (isGeminiPathTrusted(rules, realpath(project.root)) === true) {
+    return { name: 'gemini hooks', status: 'ok', detail: `${project.root} is trusted: worktrees are trusted for the run, so hooks load` };
+  }
+  return {
+    name: 'gemini hooks',
+    status: 'problem',
+    detail: `Gemini CLI does not trust ${project.root}: it loads no hooks in an untrusted folder and will ask in every worktree`,
+    fix: `trust the repository in Gemini CLI (run gemini in ${project.root} and choose to trust it, or add "${realpath(project.root)}": "TRUST_FOLDER" to ${file})`,
+  };
+}
+
+async function checkClaudeHooks(): Promise<DoctorCheck> {
+  const file = join(process.env.CLAUDE_CONFIG_DIR || join(homedir(), '.claude'), 'settings.json');
+  const settings = await readFile(file, 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>).catch(() => ({}) as Record<string, unknown>);
+  if (settings.disableAllHooks === true) {
+    return { name: 'claude hooks', status: 'problem', detail: `${file} has "disableAllHooks": true: parx's hooks would not run`, fix: `remove "disableAllHooks" from ${file}` };
+  }
+  return { name: 'claude hooks', status: 'ok', detail: 'passed with --settings for each session' };
+}
