@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { ToolError } from '../core/errors.js';
 import { realpath } from './git-dir.js';
 import { escapeFormat, tmux, tryTmux } from './tmux.js';
@@ -105,9 +106,66 @@ export async function listPanes(sessionName: string): Promise<PaneInfo[]> {
     });
 }
 
-/** Closes a pane (its program gets SIGHUP). A pane that is gone already is not an error. */
-export async function killPane(paneId: string): Promise<void> {
+/**
+ * Closes a pane (its program gets SIGHUP). A pane that is gone already is not an error. Returns
+ * the pid its program had: one that ignores SIGHUP (Gemini CLI does) outlives its pane, and the
+ * caller ends it with endProcessGroups once every pane it closes is closed.
+ */
+export async function killPane(paneId: string): Promise<number | undefined> {
+  const pid = await getPanePid(paneId);
   await tryTmux(['kill-pane', '-t', paneId]);
+  return pid;
+}
+
+/** The pid of a pane's program (the leader of its process group), when the pane exists. */
+export async function getPanePid(target: string): Promise<number | undefined> {
+  const result = await tryTmux(['display-message', '-p', '-t', target, '#{pane_pid}']);
+  const pid = Number(result.ok ? result.stdout.trim() : NaN);
+  return Number.isInteger(pid) && pid > 1 ? pid : undefined;
+}
+
+/** Every pane's pid in a tmux session (before it is killed, see endProcessGroups). */
+export async function listPanePids(tmuxSession: string): Promise<number[]> {
+  const result = await tryTmux(['list-panes', '-s', '-t', `=${tmuxSession}`, '-F', '#{pane_pid}']);
+  return result.ok ? result.stdout.split('\n').map(Number).filter((p) => Number.isInteger(p) && p > 1) : [];
+}
+
+/** Whether a process runs: it exists and is not a zombie waiting for its parent to reap it. */
+export function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return false;
+  }
+  // Linux: the state is the field after the parenthesised command name.
+  const stat = (() => {
+    try {
+      return readFileSync(`/proc/${pid}/stat`, 'utf8');
+    } catch {
+      return undefined;
+    }
+  })();
+  return stat === undefined || stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+}
+
+/**
+ * After their panes closed: a group whose leader is still alive after a second is killed. tmux
+ * made each pane's program the leader of its own process group, so `-pid` reaches it and what it
+ * started, and nothing else.
+ */
+export async function endProcessGroups(pids: readonly number[]): Promise<void> {
+  let left = pids.filter(isRunning);
+  for (let waited = 0; left.length > 0 && waited < 1000; waited += 50) {
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    left = left.filter(isRunning);
+  }
+  for (const pid of left) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // gone in between
+    }
+  }
 }
 
 export interface PaneActivity {

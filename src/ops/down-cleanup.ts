@@ -6,7 +6,7 @@ import { isAncestor } from '../adapters/git-merge.js';
 import { runHookCommand } from '../adapters/shell-command.js';
 import { hasSession, killSession } from '../adapters/tmux.js';
 import { rescueIgnoredFiles, rescueReflogCommits } from './down-rescue.js';
-import { killPane, listPanes } from '../adapters/tmux-panes.js';
+import { endProcessGroups, killPane, listPanePids, listPanes } from '../adapters/tmux-panes.js';
 import type { SessionConfig } from '../core/config-validate.js';
 import { getNextBackupRef } from '../core/merge-queue.js';
 import { mergeEnv } from '../core/session-env.js';
@@ -52,6 +52,8 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
   const panes = tmuxSession && (await hasSession(tmuxSession)) ? await listPanes(tmuxSession) : [];
   const ownPane = process.env.TMUX_PANE;
   const deferred: string[] = [];
+  /** pids of the programs of the panes closed, ended at the end if they outlive their panes. */
+  const closed: Array<number | undefined> = [];
   const tips = await listBranchTips(project.root, 'parx/');
   const hold = await findWorkAfterMerge(run, sessions, tips);
   const results: CleanupResult[] = [];
@@ -67,7 +69,7 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
     }
     for (const pane of panes.filter((p) => p.session === session.name)) {
       if (pane.paneId === ownPane) deferred.push(pane.paneId);
-      else await killPane(pane.paneId);
+      else closed.push(await killPane(pane.paneId));
       result.removed.push('pane');
     }
     // Commits only the worktree's HEAD reflog or the branch's reflog reach: kept before either goes.
@@ -159,10 +161,14 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
   const ours = closing.filter((p) => p.session || p.role).map((p) => p.paneId).sort((a, b) => Number(a === ownPane) - Number(b === ownPane));
   const insideRun = ours.includes(ownPane ?? '') || deferred.length > 0;
   const closeRun = async () => {
-    if (userPanes.length === 0) await killSession(tmuxSession!);
-    else for (const pane of ours) await killPane(pane);
+    if (userPanes.length === 0) {
+      closed.push(...(await listPanePids(tmuxSession!)));
+      await killSession(tmuxSession!);
+    } else for (const pane of ours) closed.push(await killPane(pane));
   };
   if (finished && tmuxSession && !insideRun) await closeRun();
+  // Agents that ignore SIGHUP (Gemini CLI) would outlive their panes: end them.
+  await endProcessGroups(closed.filter((p): p is number => p !== undefined));
   return {
     results,
     finished,

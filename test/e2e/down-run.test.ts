@@ -1,4 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { isRunning } from '../../src/adapters/tmux-panes.js';
+
+const readCmdline = (pid: string) => {
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' ');
+  } catch {
+    return '';
+  }
+};
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRunFixture, type RunFixture } from '../helpers/fixture.js';
@@ -69,5 +78,21 @@ describe('parx down after parx up', () => {
     expect(text).toMatch(/✓ web\s+merged/);
     expect(text).toContain('Every session is merged and cleaned up; the tmux session is closed.');
     expect(run.git('log', '--first-parent', '--format=%s', 'main').trim().split('\n')).toEqual(['parx: merge payments', 'parx: merge web', 'parx: merge auth', 'ignore down.out', 'add parx config', 'initial']);
+  });
+});
+
+describe('parx down and agents that ignore hang-ups', () => {
+  it('ends a pane program that ignores SIGHUP and SIGTERM, as Gemini CLI does, sandboxed or not', async () => {
+    // A marker in the command line finds them from outside (a sandboxed one has pids of its own).
+    const marker = `stubborn-${process.pid}-${Date.now()}`;
+    const stubborn = `sh -c 'trap "" HUP TERM; touch "$STANDIN_RECORD_DIR/$PARX_SESSION.up"; while :; do sleep 1; done' ${marker}`;
+    const run = createRunFixture({ a: { owns: ['src/auth/**'], task: 't', agent: stubborn, sandbox: 'off' }, b: { owns: ['src/web/**'], task: 't', agent: stubborn } });
+    expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
+    for (const s of ['a', 'b']) await waitFor(`${s} to start`, () => existsSync(join(run.records, `${s}.up`)) || undefined);
+    const running = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p) && isRunning(Number(p)) && readCmdline(p).includes(marker) && !readCmdline(p).startsWith('bwrap'));
+    expect(running().length).toBeGreaterThanOrEqual(2);
+    const down = await runParx(['down'], run.root);
+    expect(down.exitCode, down.stdout + down.stderr).toBe(0);
+    expect(running()).toEqual([]);
   });
 });
