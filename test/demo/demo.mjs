@@ -1,8 +1,10 @@
 #!/usr/bin/env node
 // `npm run demo`: makes a small example repository in a temp folder, with a parx config of three
-// sessions that use the `shell` agent, runs `parx up` on it, then plays a misbehaving agent so the
-// guard has something to flag. On a terminal you land in the tmux grid (detach with C-b d);
-// otherwise the grid and the guard's output are printed and the grid is left running.
+// sessions, runs `parx up` on it, then plays a misbehaving agent so the sandbox and the guard have
+// something to stop and flag. The sessions use the `shell` agent, or a real one with
+// PARX_DEMO_AGENT=claude|codex|gemini when it is installed (logged in as you are). On a terminal
+// you land in the tmux grid (detach with C-b d); otherwise the grid and the guard's output are
+// printed and the grid is left running.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -20,8 +22,12 @@ const files = {
   'src/web/index.html': '<!doctype html>\n<title>shop</title>\n',
   'test/auth/login.test.js': '// tests for login\n',
 };
+const wanted = process.env.PARX_DEMO_AGENT;
+const installed = (program) => spawnSync('sh', ['-c', 'command -v "$1"', 'sh', program], { stdio: 'ignore' }).status === 0;
+const agent = wanted && ['claude', 'codex', 'gemini'].includes(wanted) && installed(wanted) ? wanted : 'shell';
+if (wanted && agent !== wanted) console.log(`(${wanted} is not installed here: the demo uses the shell agent)\n`);
 const config = `# parx demo: three sessions, each owning one corner of the repository.
-agent: shell
+agent: ${agent}
 shared: [package.json]
 sessions:
   auth:
