@@ -8,7 +8,8 @@ import { getAgentProgram } from './agent-command.js';
  *   Claude Code  `--settings <file>`: PreToolUse (writes) denies, UserPromptSubmit and
  *                PostToolUse → working, Stop and Notification → waiting.
  *   Codex        `-c` overrides: hooks on (`features.hooks`), each trusted for this run by its
- *                hash, PreToolUse on `apply_patch`, UserPromptSubmit → working, Stop → waiting.
+ *                hash, PreToolUse on `apply_patch`, UserPromptSubmit and PostToolUse → working,
+ *                PermissionRequest and Stop → waiting.
  *   Gemini CLI   GEMINI_CLI_HOME: a Gemini home of the session's own whose settings are the
  *                user's plus ours (BeforeTool on write_file|replace, BeforeAgent and AfterTool →
  *                working, AfterAgent and Notification → waiting), every other entry linked to
@@ -77,6 +78,9 @@ export function getCodexArgs(c: HookCommands, sandboxed = false): string[] {
   const groups: Array<[event: string, snake: string, line: string, matcher?: string]> = [
     ['PreToolUse', 'pre_tool_use', c.checkWrite, 'apply_patch'],
     ['UserPromptSubmit', 'user_prompt_submit', c.working],
+    // Asking the human to approve is waiting; a tool finishing (after the answer) is working.
+    ['PermissionRequest', 'permission_request', c.waiting],
+    ['PostToolUse', 'post_tool_use', c.working],
     ['Stop', 'stop', c.waiting],
   ];
   // One inline table for the trust entries: Codex splits a `-c` key at every dot, quoted or
