@@ -7,6 +7,8 @@ import type { RunFiles } from '../adapters/run-files.js';
  * Only the recording guard relays; how far it got is kept in a file of the run (read-only to
  * every session), so a restarted guard neither repeats nor skips a line.
  */
+const MAX_READ = 1024 * 1024;
+
 export class OutboxRelay {
   private offsets: Record<string, number> | undefined;
 
@@ -16,7 +18,7 @@ export class OutboxRelay {
   ) {}
 
   async relay(): Promise<void> {
-    this.offsets ??= (await readOffsets(this.files)) ?? {};
+    this.offsets ??= (await this.files.readRelayOffsets()) ?? {};
     let moved = false;
     for (const session of this.sessions) {
       const path = this.files.outboxPath(session);
@@ -25,7 +27,8 @@ export class OutboxRelay {
       if (size === from) continue;
       // A smaller outbox was emptied or replaced (by its session): start over from its beginning.
       const start = size < from ? 0 : from;
-      const text = await readRange(path, start, size);
+      // At most 1 MiB a pass: the session writes this file, and could make it huge.
+      const text = await readRange(path, start, Math.min(size, start + MAX_READ));
       // Only whole lines: one being written now is taken next time.
       const end = text.lastIndexOf('\n') + 1;
       if (end === 0) continue;
@@ -35,10 +38,6 @@ export class OutboxRelay {
     }
     if (moved) await this.files.writeRelayOffsets(this.offsets);
   }
-}
-
-async function readOffsets(files: RunFiles): Promise<Record<string, number> | undefined> {
-  return files.readRelayOffsets();
 }
 
 async function readRange(path: string, start: number, end: number): Promise<string> {

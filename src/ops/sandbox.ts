@@ -228,7 +228,7 @@ export async function prepareSessionSandbox(
       ...[...context.gitSources, join(home, '.gitconfig'), getUserGitDir()].filter((p) => existsSync(p)).map((p) => ({ path: realpath(p), why: 'git\'s user-wide config' })),
     ],
     hide: context.tmuxSocket ? [hideSocket(context.tmuxSocket)] : [],
-    ...(await readHome(home)),
+    ...(await readHome(home, writableOutside.filter((w) => w.why === 'temporary files').map((w) => w.path))),
   };
   const mounts = planSandboxMounts(facts);
   const args = toBwrapArgs(mounts);
@@ -239,10 +239,11 @@ export async function prepareSessionSandbox(
 }
 
 /** The home folder's entries, for the sandbox's scratch home (see HOME_COPIED_FILES). */
-async function readHome(home: string): Promise<Pick<SandboxFacts, 'home'>> {
+async function readHome(home: string, tempDirs: readonly string[]): Promise<Pick<SandboxFacts, 'home'>> {
   const real = realpath(home);
-  // A home folder at / or one level below it would put a scratch folder over system folders.
-  if (real.split('/').filter(Boolean).length < 2) return {};
+  // A home folder that is / or holds a temp folder (HOME=/tmp) gets no scratch layer: it would
+  // cover system or temp folders with read-only copies of their entries.
+  if (real === '/' || tempDirs.some((t) => t === real || t.startsWith(`${real}/`))) return {};
   const entries = await readdir(real, { withFileTypes: true }).catch(() => []);
   return {
     home: {
