@@ -3,6 +3,7 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'n
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
+import { skipSandboxSuite } from '../helpers/bwrap.js';
 import { createRunFixture, type RunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer } from '../helpers/tmux.js';
@@ -16,15 +17,6 @@ import { killTmuxServer } from '../helpers/tmux.js';
  */
 
 const ATTACKER = fileURLToPath(new URL('../helpers/attacker.mjs', import.meta.url));
-const hasBwrap = (() => {
-  try {
-    execFileSync('bwrap', ['--ro-bind', '/', '/', '--unshare-pid', '--cap-drop', 'ALL', 'true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
 const GITCONFIG = readFileSync(join(process.env.HOME!, '.gitconfig'), 'utf8');
 
 afterEach(async () => {
@@ -188,7 +180,7 @@ function verdicts(run: RunFixture, before: Snapshot, attempts: Attempt[], flagge
 }
 
 // Skipped (and listed as skipped) only off CI: CI installs bubblewrap and must run these.
-describe.skipIf(!hasBwrap && !process.env.CI)('isolation suite (real bubblewrap)', () => {
+describe.skipIf(skipSandboxSuite)('isolation suite (real bubblewrap)', () => {
   for (const agent of ['hook', 'shell'] as const) {
     it(`sandbox on, ${agent} agent: every foreign write is prevented, every allowed one works`, async () => {
       const { run, attempts, before } = await attack(agent, 'on');

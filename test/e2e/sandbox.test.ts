@@ -1,8 +1,8 @@
 import { execa } from 'execa';
-import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { skipSandboxSuite } from '../helpers/bwrap.js';
 import { createRunFixture } from '../helpers/fixture.js';
 import { killGuards, startGuard } from '../helpers/guard.js';
 import { PARX_BIN, runParx, waitFor } from '../helpers/parx.js';
@@ -25,17 +25,8 @@ const sessions = {
 };
 const NO_BWRAP = { PARX_BWRAP: '/nonexistent/bwrap' };
 
-const hasBwrap = (() => {
-  try {
-    execFileSync('bwrap', ['--ro-bind', '/', '/', '--unshare-pid', '--cap-drop', 'ALL', 'true'], { stdio: 'ignore' });
-    return true;
-  } catch {
-    return false;
-  }
-})();
-
 // Skipped (and listed as skipped) only off CI: CI installs bubblewrap and must run these.
-describe.skipIf(!hasBwrap && !process.env.CI)('the sandbox over a run', () => {
+describe.skipIf(skipSandboxSuite)('the sandbox over a run', () => {
   it('`on` refuses to start without bubblewrap, naming the package; `auto` starts unsandboxed and says so', async () => {
     const run = createRunFixture(sessions, { guard: { sandbox: 'on' } });
     const refused = await runParx(['up', '--detach'], run.root, NO_BWRAP);

@@ -4,7 +4,8 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
-import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
+import { killTmuxServer } from '../helpers/tmux.js';
+import { makeScreenReader } from './pane.js';
 // @ts-expect-error plain ESM helpers without types
 import { startOpenAIStandIn } from './openai-stand-in.mjs';
 // @ts-expect-error plain ESM helpers without types
@@ -61,20 +62,7 @@ function seedReturningUser(trusted: string, baseUrl: string): void {
   );
 }
 
-/** waitFor, and on a timeout the pane's screen in the error (what the agent was showing). */
-async function waitForScreen(pane: string, what: string, text: string): Promise<void> {
-  try {
-    await waitFor(what, () => (screenOf(pane).includes(text) ? true : undefined), 60_000);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}; the pane shows:\n${tmuxOut('capture-pane', '-p', '-J', '-t', pane)}`);
-  }
-}
-
-function screenOf(pane: string): string {
-  const text = tmuxOut('capture-pane', '-p', '-J', '-t', pane);
-  for (const [name, pattern] of Object.entries(SCREENS)) if (pattern.test(text)) throw new Error(`the pane stopped at Codex's ${name} screen:\n${text}`);
-  return text;
-}
+const { waitForScreen } = makeScreenReader('Codex', SCREENS);
 
 describe('the real Codex CLI in a parx session', () => {
   it('denies a foreign apply_patch before it happens naming the owner, applies an owned one, with no review screen', async () => {

@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
+import { makeScreenReader } from './pane.js';
 // @ts-expect-error plain ESM helpers without types
 import { startGeminiStandIn } from './gemini-stand-in.mjs';
 // @ts-expect-error plain ESM helpers without types
@@ -44,20 +45,7 @@ function seedReturningUser(trusted: string): void {
   writeFileSync(join(dir, 'trustedFolders.json'), JSON.stringify({ [trusted]: 'TRUST_FOLDER' }));
 }
 
-/** waitFor, and on a timeout the pane's screen in the error (what the agent was showing). */
-async function waitForScreen(pane: string, what: string, text: string): Promise<void> {
-  try {
-    await waitFor(what, () => (screenOf(pane).includes(text) ? true : undefined), 60_000);
-  } catch (error) {
-    throw new Error(`${(error as Error).message}; the pane shows:\n${tmuxOut('capture-pane', '-p', '-J', '-t', pane)}`);
-  }
-}
-
-function screenOf(pane: string): string {
-  const text = tmuxOut('capture-pane', '-p', '-J', '-t', pane);
-  for (const [name, pattern] of Object.entries(SCREENS)) if (pattern.test(text)) throw new Error(`the pane stopped at Gemini CLI's ${name} screen:\n${text}`);
-  return text;
-}
+const { waitForScreen } = makeScreenReader('Gemini CLI', SCREENS);
 
 describe('the real Gemini CLI in a parx session', () => {
   it('denies a foreign write_file before it happens naming the owner, applies an owned one, and reports waiting → working → waiting', async () => {

@@ -4,29 +4,22 @@
 // models edit files), `{ text }` an assistant message that ends the turn. Other requests (titles,
 // summaries) are not told apart: the script is written for the requests Codex makes.
 // Requests are kept, so a test can read the tool outputs.
-import { createServer } from 'node:http';
+import { sendJson as send, startStandInServer } from './stand-in-server.mjs';
 
 export async function startOpenAIStandIn(script) {
-  const requests = [];
   let step = 0;
-  const server = createServer((req, res) => {
-    let body = '';
-    req.on('data', (chunk) => (body += chunk));
-    req.on('end', () => {
-      const json = body ? JSON.parse(body) : {};
-      requests.push({ url: req.url, body: json });
-      if (req.method === 'GET' && req.url.includes('/models')) return send(res, 200, { object: 'list', data: [], models: [] });
-      if (!req.url.includes('/responses')) return send(res, 404, { error: { message: req.url } });
-      // Codex asks its model for a title for the task alongside the turn: not a step of it.
-      const last = Array.isArray(json.input) ? json.input.at(-1) : undefined;
-      const aside = JSON.stringify(last?.content ?? '').includes('Generate a concise, single-line task title');
-      // Codex runs tools only once its execution environment is up, and says so to the model
-      // when a call comes first: as a model would, ask again (a real one is never that quick).
-      const notReady = !aside && last?.type === 'custom_tool_call_output' && String(last.output).startsWith('No usable execution environment');
-      if (notReady) step--;
-      const reply = aside ? { text: 'Task' } : (script[step++] ?? { text: 'Done.' });
-      respond(res, reply, json, `resp_${requests.length}`, step);
-    });
+  const server = await startStandInServer((req, res, json) => {
+    if (req.method === 'GET' && req.url.includes('/models')) return send(res, 200, { object: 'list', data: [], models: [] });
+    if (!req.url.includes('/responses')) return send(res, 404, { error: { message: req.url } });
+    // Codex asks its model for a title for the task alongside the turn: not a step of it.
+    const last = Array.isArray(json.input) ? json.input.at(-1) : undefined;
+    const aside = JSON.stringify(last?.content ?? '').includes('Generate a concise, single-line task title');
+    // Codex runs tools only once its execution environment is up, and says so to the model
+    // when a call comes first: as a model would, ask again (a real one is never that quick).
+    const notReady = !aside && last?.type === 'custom_tool_call_output' && String(last.output).startsWith('No usable execution environment');
+    if (notReady) step--;
+    const reply = aside ? { text: 'Task' } : (script[step++] ?? { text: 'Done.' });
+    respond(res, reply, json, `resp_${server.requests.length}`, step);
   });
   function respond(res, reply, json, id, step) {
     const item = reply.patch
@@ -41,17 +34,12 @@ export async function startOpenAIStandIn(script) {
     event('response.completed', { response: { ...response, status: 'completed', output: [item], usage: { input_tokens: 100, input_tokens_details: { cached_tokens: 0 }, output_tokens: 10, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 110 } } });
     res.end();
   }
-  await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { requests } = server;
   return {
-    url: `http://127.0.0.1:${server.address().port}/v1`,
+    url: `${server.origin}/v1`,
     requests,
     /** What Codex sent back for each tool call (its output, a hook's reason included). */
     toolOutputs: () => requests.flatMap((r) => (Array.isArray(r.body.input) ? r.body.input : []).filter((i) => /_output$/.test(i.type ?? '')).map((i) => (typeof i.output === 'string' ? i.output : JSON.stringify(i.output)))),
-    close: () => new Promise((resolve) => server.close(resolve)),
+    close: server.close,
   };
-}
-
-function send(res, status, json) {
-  res.writeHead(status, { 'content-type': 'application/json' });
-  res.end(JSON.stringify(json));
 }
