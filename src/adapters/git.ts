@@ -1,11 +1,11 @@
-import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
+import { existsSync, readFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
-import { realpath } from './git-dir.js';
+import { realpath, resolveGitDir } from './git-dir.js';
 import { ToolError, UsageError } from '../core/errors.js';
 import type { PathChange } from '../core/changes.js';
+import { readVersion } from '../core/version.js';
 import type { WorktreeFact } from '../core/worktree-plan.js';
 
 /**
@@ -42,12 +42,9 @@ export const MIN_GIT = { major: 2, minor: 38 };
 export async function verifyGitVersion(cwd: string): Promise<void> {
   const result = await execGit(cwd, ['--version']);
   if ((result as { code?: string }).code === 'ENOENT') throw new UsageError('git is not installed (parx needs git ≥ 2.38)');
-  const match = /(\d+)\.(\d+)/.exec(result.stdout);
-  if (!match) throw new UsageError(`cannot tell the git version from "${result.stdout.trim()}"`);
-  const [major, minor] = [Number(match[1]), Number(match[2])];
-  if (major < MIN_GIT.major || (major === MIN_GIT.major && minor < MIN_GIT.minor)) {
-    throw new UsageError(`git ${major}.${minor} is too old: parx needs git ≥ 2.38 (for merge-tree --write-tree)`);
-  }
+  const version = readVersion(result.stdout, [MIN_GIT.major, MIN_GIT.minor]);
+  if (!version) throw new UsageError(`cannot tell the git version from "${result.stdout.trim()}"`);
+  if (!version.atLeast) throw new UsageError(`git ${version.major}.${version.minor} is too old: parx needs git ≥ 2.38 (for merge-tree --write-tree)`);
 }
 
 export interface RepoLocation {
@@ -322,50 +319,72 @@ export async function linkSessionBranch(cwd: string, session: string): Promise<v
   await runGit(cwd, ['symbolic-ref', '-m', 'parx: sandboxed', `refs/heads/parx/${session}`, getSandboxTipRef(session)]);
 }
 
+/** Where each of `refs` points, in one process: its commit, and the ref it links to if it is symbolic. */
+async function readRefs(cwd: string, refs: readonly string[]): Promise<Map<string, { symref: string; commit: string }>> {
+  const out = await runGit(cwd, ['for-each-ref', '--format=%(refname) %(symref) %(objectname)', ...refs]);
+  const found = new Map<string, { symref: string; commit: string }>();
+  for (const line of out.split('\n').filter(Boolean)) {
+    const [name = '', symref = '', commit = ''] = line.split(' ');
+    if (refs.includes(name)) found.set(name, { symref, commit });
+  }
+  return found;
+}
+
 /** Moves `parx/<session>` into the session's own folder (a no-op when it is there already). */
 export async function storeBranchInSessionFolder(cwd: string, session: string, worktree: string): Promise<void> {
   const branch = `refs/heads/parx/${session}`;
   const tip = getSandboxTipRef(session);
   // In this order, so that a run stopped anywhere leaves the commit reachable by name, and the
   // next `up` finishes: the tip, then the link to it, then the worktree's HEAD.
-  // One process for both facts: where the branch points, and its commit.
-  const [symref = '', commit = ''] = (await runGit(cwd, ['for-each-ref', '--format=%(symref) %(objectname)', branch])).replace(/\n$/, '').split(' ');
-  if (symref !== tip && !commit && (await tryGit(cwd, ['rev-parse', '--verify', '--quiet', tip]))) {
+  const refs = await readRefs(cwd, [branch, tip]);
+  const plain = refs.get(branch);
+  if (!plain && refs.has(tip)) {
     // A run stopped between creating the worktree on its tip and naming it.
     await linkSessionBranch(cwd, session);
-  } else if (symref !== tip) {
-    if (!commit) throw new UsageError(`branch parx/${session} is missing; run \`parx up\` again`);
-    await runGit(cwd, ['update-ref', '-m', 'parx: session branch moved into its sandbox folder', tip, commit]);
+  } else if (plain?.symref !== tip) {
+    if (!plain) throw new UsageError(`branch parx/${session} is missing; run \`parx up\` again`);
+    await runGit(cwd, ['update-ref', '-m', 'parx: session branch moved into its sandbox folder', tip, plain.commit]);
     await runGit(cwd, ['symbolic-ref', '-m', 'parx: sandboxed', branch, tip]);
   }
-  if ((await readHeadLink(worktree)) === branch) await runGit(worktree, ['symbolic-ref', '-m', 'parx: sandboxed', 'HEAD', tip]);
+  if (readHeadLink(worktree) === branch) await runGit(worktree, ['symbolic-ref', '-m', 'parx: sandboxed', 'HEAD', tip]);
 }
 
 /**
  * The ref a worktree's HEAD names, one level only (`git symbolic-ref HEAD` follows every link,
- * and git 2.39 has no `--no-recurse`): read from the HEAD file itself.
+ * and git 2.39 has no `--no-recurse`): read from the HEAD file itself, without a process.
  */
-async function readHeadLink(worktree: string): Promise<string | undefined> {
-  const gitDir = (await tryGit(worktree, ['rev-parse', '--absolute-git-dir']))?.trim();
-  if (!gitDir) return undefined;
-  const text = await readFile(join(gitDir, 'HEAD'), 'utf8').catch(() => '');
+function readHeadLink(worktree: string): string | undefined {
+  const gitDir = resolveGitDir(worktree);
+  const text = gitDir ? readTextOrEmpty(join(gitDir, 'HEAD')) : '';
   return text.startsWith('ref: ') ? text.slice(5).trim() : undefined;
 }
 
-/** Makes `parx/<session>` a plain branch again (before it is merged away or the sandbox is off). */
+function readTextOrEmpty(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch {
+    return '';
+  }
+}
+
+/**
+ * Makes `parx/<session>` a plain branch again (before it is merged away or the sandbox is off).
+ * One process when there is nothing to do (no tip in the session's folder): `up` asks this of
+ * every unsandboxed session.
+ */
 export async function restorePlainBranch(cwd: string, session: string, worktree?: string): Promise<void> {
   const branch = `refs/heads/parx/${session}`;
   const tip = getSandboxTipRef(session);
-  if ((await tryGit(cwd, ['symbolic-ref', '--quiet', branch]))?.trim() === tip) {
-    const commit = (await runGit(cwd, ['rev-parse', '--verify', '--quiet', `${tip}^{commit}`])).trim();
-    await runGit(cwd, ['update-ref', '--no-deref', '-m', 'parx: session branch back from its sandbox folder', branch, commit]);
+  const refs = await readRefs(cwd, [branch, tip]);
+  const stored = refs.get(tip);
+  if (!stored) return;
+  let plain = refs.get(branch);
+  if (plain?.symref === tip) {
+    await runGit(cwd, ['update-ref', '--no-deref', '-m', 'parx: session branch back from its sandbox folder', branch, stored.commit]);
+    plain = { symref: '', commit: stored.commit };
   }
   // HEAD back on the branch before the tip goes, or the worktree would be on a deleted branch.
-  if (worktree && (await readHeadLink(worktree)) === tip) await runGit(worktree, ['symbolic-ref', '-m', 'parx: sandbox off', 'HEAD', branch]);
-  const left = (await tryGit(cwd, ['rev-parse', '--verify', '--quiet', tip]))?.trim();
-  const plain = (await tryGit(cwd, ['rev-parse', '--verify', '--quiet', branch]))?.trim();
-  // The tip goes only when the branch holds the same commit (nothing is ever dropped).
-  if (left && left === plain && (await tryGit(cwd, ['symbolic-ref', '--quiet', branch])) === undefined) {
-    await runGit(cwd, ['update-ref', '-d', tip, left]);
-  }
+  if (worktree && readHeadLink(worktree) === tip) await runGit(worktree, ['symbolic-ref', '-m', 'parx: sandbox off', 'HEAD', branch]);
+  // The tip goes only when the plain branch holds the same commit (nothing is ever dropped).
+  if (plain && !plain.symref && plain.commit === stored.commit) await runGit(cwd, ['update-ref', '-d', tip, stored.commit]);
 }

@@ -1,5 +1,6 @@
 import { execa } from 'execa';
 import { ToolError, UsageError } from '../core/errors.js';
+import { readVersion } from '../core/version.js';
 
 /**
  * tmux, always with argv arrays and targets by id (`$1`, `@2`, `%3`) or exact name (`=name`):
@@ -88,11 +89,12 @@ export async function tryTmux(args: string[] | string[][], options: { stdio?: 'i
   return { ok: result.exitCode === 0, stdout: typeof result.stdout === 'string' ? result.stdout : '' };
 }
 
+export const MIN_TMUX = [3, 2] as const;
+
 export async function verifyTmux(): Promise<void> {
   const version = await tmux(['-V']);
-  const match = /(\d+)\.(\d+)/.exec(version);
   // -e on new-session/split-window and per-pane options (-p) need 3.2.
-  if (match && (Number(match[1]) < 3 || (Number(match[1]) === 3 && Number(match[2]) < 2))) {
+  if (readVersion(version, MIN_TMUX)?.atLeast === false) {
     throw new UsageError(`${version.trim()} is too old: parx needs tmux ≥ 3.2`);
   }
 }

@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { execa } from 'execa';
 import { probeBwrap } from '../adapters/bwrap.js';
 import { findExecutable } from '../adapters/files.js';
-import { realpath } from '../adapters/git.js';
+import { MIN_GIT, realpath } from '../adapters/git.js';
+import { MIN_TMUX } from '../adapters/tmux.js';
+import { readVersion } from '../core/version.js';
 import { getAgentProgram } from '../core/agent-command.js';
 import { getSessionAgentKind, isGeminiPathTrusted } from '../core/agent-hooks.js';
 import { loadProject, type Project } from './project.js';
@@ -30,8 +32,8 @@ export interface DoctorResult {
 export async function runDoctor(options: { configPath?: string | undefined } = {}): Promise<DoctorResult> {
   const project = await loadProject({ ...options, fresh: true }).catch((error: Error) => error);
   const checks = await Promise.all([
-    checkTool('git', ['--version'], /(\d+)\.(\d+)/, [2, 38], 'apt install git (parx needs git ≥ 2.38)'),
-    checkTool('tmux', ['-V'], /(\d+)\.(\d+)/, [3, 2], 'apt install tmux (parx needs tmux ≥ 3.2)'),
+    checkTool('git', ['--version'], [MIN_GIT.major, MIN_GIT.minor], 'apt install git (parx needs git ≥ 2.38)'),
+    checkTool('tmux', ['-V'], MIN_TMUX, 'apt install tmux (parx needs tmux ≥ 3.2)'),
     checkSandbox(),
     checkInotify(project instanceof Error ? undefined : project),
   ]);
@@ -43,13 +45,11 @@ export async function runDoctor(options: { configPath?: string | undefined } = {
   return { ok: checks.every((c) => c.status !== 'problem'), checks };
 }
 
-async function checkTool(name: string, args: string[], pattern: RegExp, min: [number, number], fix: string): Promise<DoctorCheck> {
+async function checkTool(name: string, args: string[], min: readonly [number, number], fix: string): Promise<DoctorCheck> {
   const result = await execa(name, args, { reject: false, timeout: 10_000, stdin: 'ignore' });
   if (result.failed) return { name, status: 'problem', detail: `${name} is not installed`, fix };
   const text = `${result.stdout}`.trim();
-  const match = pattern.exec(text);
-  const old = match && (Number(match[1]) < min[0] || (Number(match[1]) === min[0] && Number(match[2]) < min[1]));
-  return old ? { name, status: 'problem', detail: `${text} is too old`, fix } : { name, status: 'ok', detail: text };
+  return readVersion(text, min)?.atLeast === false ? { name, status: 'problem', detail: `${text} is too old`, fix } : { name, status: 'ok', detail: text };
 }
 
 async function checkSandbox(): Promise<DoctorCheck> {

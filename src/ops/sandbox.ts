@@ -1,9 +1,10 @@
 import { existsSync, lstatSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
-import { dirname, join, relative, resolve } from 'node:path';
+import { dirname, join, relative } from 'node:path';
 import { minimatch } from 'minimatch';
 import { probeBwrap, wrapInSandbox, type SandboxProbe } from '../adapters/bwrap.js';
+import { resolveGitDir } from '../adapters/git-dir.js';
 import { getSandboxTipRef, getUserGitDir, linkSessionBranch, realpath, restorePlainBranch, runGit, storeBranchInSessionFolder, tryGit } from '../adapters/git.js';
 import { getSessionAgentKind } from '../core/agent-hooks.js';
 import type { SessionConfig } from '../core/config-validate.js';
@@ -190,7 +191,9 @@ export async function prepareSessionSandbox(
   }
 
   const commonDir = realpath(project.commonDir);
-  const adminDir = realpath(await readGitDirLink(realWorktree));
+  const gitDir = resolveGitDir(realWorktree);
+  if (!gitDir) throw new UsageError(`${worktree} has no .git link to its repository; remove the worktree and run \`parx up\` again`);
+  const adminDir = realpath(gitDir);
   if (relative(join(commonDir, 'worktrees'), adminDir).startsWith('..')) {
     throw new UsageError(`the git folder of ${worktree} (${adminDir}) is not one of this repository's worktrees; remove the worktree and run \`parx up\` again`);
   }
@@ -225,7 +228,7 @@ export async function prepareSessionSandbox(
       // The hook settings of a Gemini session's own home live in its writable folder: kept
       // read-only, or the session could take its hooks out (written before its pane starts).
       ...(getSessionAgentKind(session.agent) === 'gemini' ? [{ path: join(outbox, 'gemini-home', '.gemini', 'settings.json'), why: 'Gemini\'s hook settings' }] : []),
-      ...[...context.gitSources, join(home, '.gitconfig'), getUserGitDir()].filter((p) => existsSync(p)).map((p) => ({ path: realpath(p), why: 'git\'s user-wide config' })),
+      ...[...context.gitSources, getUserGitDir()].filter((p) => existsSync(p)).map((p) => ({ path: realpath(p), why: 'git\'s user-wide config' })),
     ],
     hide: context.tmuxSocket ? [hideSocket(context.tmuxSocket)] : [],
     ...(await readHome(home, writableOutside.filter((w) => w.why === 'temporary files').map((w) => w.path))),
@@ -255,14 +258,6 @@ async function readHome(home: string, tempDirs: readonly string[]): Promise<Pick
       ),
     },
   };
-}
-
-/** Where a linked worktree's `.git` file points (its admin folder), without a git process. */
-async function readGitDirLink(worktree: string): Promise<string> {
-  const text = await readFile(join(worktree, '.git'), 'utf8').catch(() => '');
-  const match = /^gitdir: (.+)$/m.exec(text);
-  if (!match) throw new UsageError(`${worktree} has no .git link to its repository; remove the worktree and run \`parx up\` again`);
-  return resolve(worktree, match[1]!.trim());
 }
 
 /** The tmux socket's private folder (`tmux-<uid>`) when it has one, else the socket itself. */

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
-import { makeScreenReader } from './pane.js';
+import { firstSessionStatus, makeScreenReader, readEvents, stateHistory } from './pane.js';
 // @ts-expect-error plain ESM helpers without types
 import { startAnthropicStandIn } from './anthropic-stand-in.mjs';
 // @ts-expect-error plain ESM helpers without types
@@ -96,7 +96,7 @@ describe('the real Claude Code in a parx session', () => {
 
     // Claude asks the human before it creates the owned file: the session is waiting.
     await waitForScreen(pane, 'Claude to ask about token.ts', 'Do you want to create token.ts?');
-    const status = async () => (JSON.parse((await runParx(['status', '--json'], run.root)).stdout) as { sessions: Array<{ name: string; state: string; hooks: string }> }).sessions[0]!;
+    const status = () => firstSessionStatus(run);
     await waitFor('auth to show waiting', async () => ((await status()).state === 'waiting' ? true : undefined), 15_000);
     expect((await status()).hooks).toBe('active');
 
@@ -108,10 +108,10 @@ describe('the real Claude Code in a parx session', () => {
     expect(standIn.toolResults().join('\n')).toContain('src/payments/charge.ts belongs to session "payments"');
 
     // The guard pane relays the sandboxed hook's denial and records the states as they came.
-    const events = () => readFileSync(join(run.root, '.git/parx/events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = () => readEvents(run);
     await waitFor('the denial in events.jsonl', () => events().find((e) => e.type === 'denied' && e.owner === 'payments'), 15_000);
     await waitFor('auth waiting again', async () => ((await status()).state === 'waiting' ? true : undefined), 15_000);
-    const states = events().filter((e) => e.type === 'state' && e.session === 'auth').map((e) => e.state);
+    const states = stateHistory(run, 'auth');
     // waiting (its permission prompt) → working (the human answered) → waiting (turn over)
     expect(states.join(' ')).toMatch(/waiting working( working)* waiting$/);
   }, 180_000);

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer } from '../helpers/tmux.js';
-import { makeScreenReader } from './pane.js';
+import { firstSessionStatus, makeScreenReader, readEvents } from './pane.js';
 // @ts-expect-error plain ESM helpers without types
 import { startOpenAIStandIn } from './openai-stand-in.mjs';
 // @ts-expect-error plain ESM helpers without types
@@ -102,9 +102,8 @@ describe('the real Codex CLI in a parx session', () => {
     expect(configAfter.startsWith(configBefore.trimEnd())).toBe(true);
     expect(configAfter, configAfter).not.toMatch(/hooks|trusted_hash/);
 
-    const events = () => readFileSync(join(run.root, '.git/parx/events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = () => readEvents(run);
     await waitFor('the denial in events.jsonl', () => events().find((e) => e.type === 'denied' && e.owner === 'payments' && e.tool === 'apply_patch'), 15_000);
-    const status = JSON.parse((await runParx(['status', '--json'], run.root)).stdout) as { sessions: Array<{ state: string; hooks: string }> };
-    expect(status.sessions[0]).toMatchObject({ state: 'waiting', hooks: 'active' });
+    expect(await firstSessionStatus(run)).toMatchObject({ state: 'waiting', hooks: 'active' });
   }, 180_000);
 });

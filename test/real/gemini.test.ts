@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
-import { makeScreenReader } from './pane.js';
+import { firstSessionStatus, makeScreenReader, readEvents, stateHistory } from './pane.js';
 // @ts-expect-error plain ESM helpers without types
 import { startGeminiStandIn } from './gemini-stand-in.mjs';
 // @ts-expect-error plain ESM helpers without types
@@ -75,7 +75,7 @@ describe('the real Gemini CLI in a parx session', () => {
     const pane = run.state().sessions.auth!.pane;
 
     await waitForScreen(pane, 'Gemini to ask about token.ts', 'Apply this change?');
-    const status = async () => (JSON.parse((await runParx(['status', '--json'], run.root)).stdout) as { sessions: Array<{ state: string; hooks: string }> }).sessions[0]!;
+    const status = () => firstSessionStatus(run);
     await waitFor('auth to show waiting', async () => ((await status()).state === 'waiting' ? true : undefined), 15_000);
     tmuxOut('send-keys', '-t', pane, '1');
     await waitForScreen(pane, 'the end of the turn', 'Done: src/auth/token.ts is written');
@@ -85,10 +85,10 @@ describe('the real Gemini CLI in a parx session', () => {
     // Nothing of parx's in the user's Gemini settings, nor in /etc.
     expect(readFileSync(join(process.env.HOME!, '.gemini', 'settings.json'), 'utf8')).toBe(userSettings);
 
-    const events = () => readFileSync(join(run.root, '.git/parx/events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+    const events = () => readEvents(run);
     await waitFor('the denial in events.jsonl', () => events().find((e) => e.type === 'denied' && e.owner === 'payments' && e.tool === 'write_file'), 15_000);
     await waitFor('auth waiting again', async () => ((await status()).state === 'waiting' ? true : undefined), 15_000);
-    const states = events().filter((e) => e.type === 'state' && e.session === 'auth').map((e) => e.state);
+    const states = stateHistory(run, 'auth');
     // waiting (its confirmation) → working (the human answered) → waiting (turn over)
     expect(states.join(' ')).toMatch(/waiting working( working)* waiting$/);
   }, 180_000);

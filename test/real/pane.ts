@@ -1,4 +1,7 @@
-import { waitFor } from '../helpers/parx.js';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { RunFixture } from '../helpers/fixture.js';
+import { runParx, waitFor } from '../helpers/parx.js';
 import { tmuxOut } from '../helpers/tmux.js';
 
 /**
@@ -20,4 +23,19 @@ export function makeScreenReader(agent: string, screens: Record<string, RegExp>)
     }
   };
   return { screenOf, waitForScreen };
+}
+
+/** The run's events.jsonl, parsed. */
+export function readEvents(run: RunFixture): Array<Record<string, unknown>> {
+  return readFileSync(join(run.root, '.git/parx/events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+}
+
+/** `parx status --json`'s first session (the real agent's, in these tests). */
+export async function firstSessionStatus(run: RunFixture): Promise<{ state: string; hooks: string }> {
+  return (JSON.parse((await runParx(['status', '--json'], run.root)).stdout) as { sessions: Array<{ state: string; hooks: string }> }).sessions[0]!;
+}
+
+/** The `state` events of one session, in order (`working`, `waiting`…). */
+export function stateHistory(run: RunFixture, session: string): string[] {
+  return readEvents(run).filter((e) => e.type === 'state' && e.session === session).map((e) => String(e.state));
 }
