@@ -8,10 +8,10 @@ import { getAgentProgram } from './agent-command.js';
  *   Claude Code  `--settings <file>`: PreToolUse (writes) denies, UserPromptSubmit and
  *                PostToolUse → working, Stop and Notification → waiting.
  *   Codex        `-c` overrides: hooks on (`features.hooks`), each trusted for this run by its
- *                hash, PreToolUse on `apply_patch`, UserPromptSubmit and PostToolUse → working,
+ *                hash, PreToolUse on `apply_patch` and `Bash`, UserPromptSubmit and PostToolUse → working,
  *                PermissionRequest and Stop → waiting.
  *   Gemini CLI   GEMINI_CLI_HOME: a Gemini home of the session's own whose settings are the
- *                user's plus ours (BeforeTool on write_file|replace, BeforeAgent and AfterTool →
+ *                user's plus ours (BeforeTool on write_file|replace|run_shell_command, BeforeAgent and AfterTool →
  *                working, AfterAgent and Notification → waiting), every other entry linked to
  *                the user's ~/.gemini.
  *   aider, shell and anything else have no hooks: the guard is their enforcement.
@@ -76,7 +76,9 @@ export function getClaudeSettings(c: HookCommands): object {
 export function getCodexArgs(c: HookCommands, sandboxed = false): string[] {
   const toml = (s: string) => JSON.stringify(s); // a JSON string is a valid TOML basic string
   const groups: Array<[event: string, snake: string, line: string, matcher?: string]> = [
-    ['PreToolUse', 'pre_tool_use', c.checkWrite, 'apply_patch'],
+    // Codex names its shell tool (`exec_command`) `Bash` to hooks, with the command line in
+    // `tool_input.command`, as Claude does: judged the same way.
+    ['PreToolUse', 'pre_tool_use', c.checkWrite, 'apply_patch|Bash'],
     ['UserPromptSubmit', 'user_prompt_submit', c.working],
     // Asking the human to approve is waiting; a tool finishing (after the answer) is working.
     ['PermissionRequest', 'permission_request', c.waiting],
@@ -116,7 +118,7 @@ function sortKeys(value: unknown): unknown {
 export function getGeminiSettings(c: HookCommands, existing: Record<string, unknown> = {}): object {
   const hooks = { ...(typeof existing.hooks === 'object' && existing.hooks !== null ? (existing.hooks as Record<string, unknown[]>) : {}) };
   const add = (event: string, group: object) => (hooks[event] = [...(Array.isArray(hooks[event]) ? hooks[event] : []), group]);
-  add('BeforeTool', { matcher: 'write_file|replace', hooks: [command(c.checkWrite, 10_000)] });
+  add('BeforeTool', { matcher: 'write_file|replace|run_shell_command', hooks: [command(c.checkWrite, 10_000)] });
   add('BeforeAgent', { hooks: [command(c.working, 10_000)] });
   add('AfterAgent', { hooks: [command(c.waiting, 10_000)] });
   add('Notification', { hooks: [command(c.waiting, 10_000)] });

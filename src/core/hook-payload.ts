@@ -6,7 +6,10 @@
  *   Codex        PreToolUse  apply_patch               → tool_input.command, a patch envelope
  *   Gemini CLI   BeforeTool  write_file | replace      → tool_input.file_path
  *   Claude Code  PreToolUse  Bash                      → tool_input.command, a shell command line
- *                            (its obvious targets are read by core/shell-targets.ts, loaded only then)
+ *   Codex        PreToolUse  Bash (its exec_command)   → the same
+ *   Gemini CLI   BeforeTool  run_shell_command         → the same
+ *                            (a command line's obvious targets are read by core/shell-targets.ts,
+ *                            loaded only then)
  */
 
 export interface WriteTargets {
@@ -15,11 +18,12 @@ export interface WriteTargets {
   paths: string[];
   /** The agent's working directory, when the payload says. */
   cwd: string | undefined;
-  /** A shell command line whose targets are still to be read (Claude's Bash tool). */
+  /** A shell command line whose targets are still to be read (a shell tool). */
   shell?: string;
 }
 
 const FILE_PATH_TOOLS = new Set(['Write', 'Edit', 'MultiEdit', 'write_file', 'replace']);
+const SHELL_TOOLS = new Set(['Bash', 'run_shell_command']);
 
 /** The paths a tool call writes, or undefined when it is not a file-writing tool parx judges. */
 export function getWriteTargets(payload: unknown): WriteTargets | undefined {
@@ -32,7 +36,7 @@ export function getWriteTargets(payload: unknown): WriteTargets | undefined {
   if (FILE_PATH_TOOLS.has(tool)) paths = strings(input.file_path);
   else if (tool === 'NotebookEdit') paths = strings(input.notebook_path ?? input.file_path);
   else if (tool === 'apply_patch') paths = parsePatchTargets(patchText(input));
-  else if (tool === 'Bash') return typeof input.command === 'string' ? { tool, paths: [], cwd, shell: input.command } : undefined;
+  else if (SHELL_TOOLS.has(tool)) return typeof input.command === 'string' ? { tool, paths: [], cwd, shell: input.command } : undefined;
   else return undefined;
   return { tool, paths, cwd };
 }

@@ -5,7 +5,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer } from '../helpers/tmux.js';
-import { firstSessionStatus, makeScreenReader, readEvents } from './pane.js';
+import { tmuxOut } from '../helpers/tmux.js';
+import { firstSessionStatus, makeScreenReader, readEvents, stateHistory } from './pane.js';
 // @ts-expect-error plain ESM helpers without types
 import { startOpenAIStandIn } from './openai-stand-in.mjs';
 // @ts-expect-error plain ESM helpers without types
@@ -16,7 +17,7 @@ import { installAgents } from './install.mjs';
  * Responses API, in parx's OS sandbox, with a home folder seeded as a returning user's (an API
  * key, the main checkout trusted). Its model sends `apply_patch` for payments' file (parx's
  * PreToolUse hook must deny it, naming the owner), then for an owned file (it must apply), then
- * ends its turn.
+ * a shell write into payments' folder (denied the same way), then `rm -f` on an owned file, which Codex asks the human to approve, and ends its turn.
  */
 
 /** Screens that would stop the pane: parx must never cause one. */
@@ -48,6 +49,8 @@ function seedReturningUser(trusted: string, baseUrl: string): void {
     [
       'model_provider = "standin"',
       'check_for_update_on_startup = false',
+      // Codex's default for a trusted folder, spelled out: a risky command waits for the human.
+      'approval_policy = "on-request"',
       '[model_providers.standin]',
       'name = "stand-in"',
       `base_url = ${JSON.stringify(baseUrl)}`,
@@ -65,7 +68,7 @@ function seedReturningUser(trusted: string, baseUrl: string): void {
 const { waitForScreen } = makeScreenReader('Codex', SCREENS);
 
 describe('the real Codex CLI in a parx session', () => {
-  it('denies a foreign apply_patch before it happens naming the owner, applies an owned one, with no review screen', async () => {
+  it('denies a foreign apply_patch before it happens naming the owner, applies an owned one, and reports waiting → working → waiting across an approval', async () => {
     const run = createRunFixture(
       { auth: { owns: ['src/auth/**'], task: 'Write the token module.', agent: 'codex' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
       { tmuxSession: 'real-codex' },
@@ -73,7 +76,11 @@ describe('the real Codex CLI in a parx session', () => {
     const wt = run.worktree('auth');
     standIn = await startOpenAIStandIn([
       { patch: '*** Begin Patch\n*** Update File: src/payments/charge.ts\n@@\n-export const charge = 1;\n+evil\n*** End Patch' },
-      { patch: '*** Begin Patch\n*** Add File: src/auth/token.ts\n+export const token = 1;\n*** End Patch' },
+      { patch: '*** Begin Patch\n*** Add File: src/auth/token.ts\n+export const token = 1;\n*** Add File: src/auth/draft.ts\n+draft\n*** End Patch' },
+      // A shell write (Codex's exec_command, `Bash` to hooks) outside ownership.
+      { command: 'echo evil > src/payments/refund.ts' },
+      // `rm -f` is one of the commands Codex always asks about (unless told never to ask).
+      { command: 'rm -f src/auth/draft.ts' },
       { text: 'Done: src/auth/token.ts is written; src/payments/charge.ts belongs to payments.' },
     ]);
     seedReturningUser(run.root, standIn.url);
@@ -90,12 +97,21 @@ describe('the real Codex CLI in a parx session', () => {
     expect(up.stdout).toMatch(/auth\s+sandbox on/);
     const pane = run.state().sessions.auth!.pane;
 
+    // Codex asks the human before the `rm -f`: the session is waiting (its PermissionRequest hook).
+    await waitForScreen(pane, 'Codex to ask about rm -f', 'Would you like to run the following command?');
+    const status = () => firstSessionStatus(run);
+    await waitFor('auth to show waiting', async () => ((await status()).state === 'waiting' ? true : undefined), 15_000);
+    tmuxOut('send-keys', '-t', pane, 'y');
+
     await waitForScreen(pane, 'the end of the turn', 'Done: src/auth/token.ts is written');
+    expect(existsSync(join(wt, 'src/auth/draft.ts')), 'the approved rm -f ran').toBe(false);
     const told = standIn.toolOutputs().join('\n');
     expect(existsSync(join(wt, 'src/auth/token.ts')), `Codex was told: ${told}`).toBe(true);
     expect(readFileSync(join(wt, 'src/auth/token.ts'), 'utf8')).toBe('export const token = 1;\n');
     expect(readFileSync(join(wt, 'src/payments/charge.ts'), 'utf8')).toBe('export const charge = 1;\n');
     expect(standIn.toolOutputs().join('\n')).toContain('src/payments/charge.ts belongs to session "payments"');
+    expect(standIn.toolOutputs().join('\n')).toContain('src/payments/refund.ts belongs to session "payments"');
+    expect(existsSync(join(wt, 'src/payments/refund.ts'))).toBe(false);
     // Trust for this run only: nothing of parx's lands in the user's Codex config (Codex itself
     // keeps notes there, such as which notices it has shown).
     const configAfter = readFileSync(join(process.env.HOME!, '.codex', 'config.toml'), 'utf8');
@@ -104,6 +120,9 @@ describe('the real Codex CLI in a parx session', () => {
 
     const events = () => readEvents(run);
     await waitFor('the denial in events.jsonl', () => events().find((e) => e.type === 'denied' && e.owner === 'payments' && e.tool === 'apply_patch'), 15_000);
-    expect(await firstSessionStatus(run)).toMatchObject({ state: 'waiting', hooks: 'active' });
+    await waitFor('auth waiting again', async () => ((await status()).state === 'waiting' ? true : undefined), 15_000);
+    expect((await status()).hooks).toBe('active');
+    // working (the prompt) → waiting (the approval) → working (the human answered) → waiting (turn over)
+    expect(stateHistory(run, 'auth').join(' ')).toMatch(/working( working)* waiting working( working)* waiting$/);
   }, 180_000);
 });

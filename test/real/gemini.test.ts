@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunFixture } from '../helpers/fixture.js';
@@ -56,6 +56,8 @@ describe('the real Gemini CLI in a parx session', () => {
     const wt = run.worktree('auth');
     standIn = await startGeminiStandIn([
       { call: 'write_file', args: { file_path: join(wt, 'src/payments/charge.ts'), content: 'evil\n' } },
+      // A shell write into payments' folder: BeforeTool on run_shell_command reads its target.
+      { call: 'run_shell_command', args: { command: 'echo evil > src/payments/refund.ts', description: 'Write refund.ts' } },
       { call: 'write_file', args: { file_path: join(wt, 'src/auth/token.ts'), content: 'export const token = 1;\n' } },
       { text: 'Done: src/auth/token.ts is written; src/payments/charge.ts belongs to payments.' },
     ]);
@@ -82,6 +84,8 @@ describe('the real Gemini CLI in a parx session', () => {
     expect(readFileSync(join(wt, 'src/auth/token.ts'), 'utf8')).toBe('export const token = 1;\n');
     expect(readFileSync(join(wt, 'src/payments/charge.ts'), 'utf8')).toBe('export const charge = 1;\n');
     expect(standIn.functionResponses().join('\n')).toContain('src/payments/charge.ts belongs to session');
+    expect(standIn.functionResponses().join('\n')).toContain('src/payments/refund.ts belongs to session');
+    expect(existsSync(join(wt, 'src/payments/refund.ts'))).toBe(false);
     // Nothing of parx's in the user's Gemini settings, nor in /etc.
     expect(readFileSync(join(process.env.HOME!, '.gemini', 'settings.json'), 'utf8')).toBe(userSettings);
 

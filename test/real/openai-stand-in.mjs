@@ -1,7 +1,8 @@
 // A stand-in for OpenAI's Responses API on 127.0.0.1, for driving the real Codex CLI offline.
 // Each request gets the next scripted reply:
 // `{ patch: '*** Begin Patch …' }` becomes an `apply_patch` custom tool call (how Codex's bundled
-// models edit files), `{ text }` an assistant message that ends the turn. Other requests (titles,
+// models edit files), `{ command: 'rm -f …' }` an `exec_command` function call (how they run a
+// shell command), `{ text }` an assistant message that ends the turn. Other requests (titles,
 // summaries) are not told apart: the script is written for the requests Codex makes.
 // Requests are kept, so a test can read the tool outputs.
 import { sendJson as send, startStandInServer } from './stand-in-server.mjs';
@@ -16,7 +17,7 @@ export async function startOpenAIStandIn(script) {
     const aside = JSON.stringify(last?.content ?? '').includes('Generate a concise, single-line task title');
     // Codex runs tools only once its execution environment is up, and says so to the model
     // when a call comes first: as a model would, ask again (a real one is never that quick).
-    const notReady = !aside && last?.type === 'custom_tool_call_output' && String(last.output).startsWith('No usable execution environment');
+    const notReady = !aside && /_call_output$/.test(last?.type ?? '') && String(last.output).startsWith('No usable execution environment');
     if (notReady) step--;
     const reply = aside ? { text: 'Task' } : (script[step++] ?? { text: 'Done.' });
     respond(res, reply, json, `resp_${server.requests.length}`, step);
@@ -24,7 +25,9 @@ export async function startOpenAIStandIn(script) {
   function respond(res, reply, json, id, step) {
     const item = reply.patch
       ? { type: 'custom_tool_call', id: `ctc_${step}`, call_id: `call_${step}`, name: 'apply_patch', input: reply.patch, status: 'completed' }
-      : { type: 'message', id: `msg_${step}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: reply.text, annotations: [] }] };
+      : reply.command
+        ? { type: 'function_call', id: `fc_${step}`, call_id: `call_${step}`, name: 'exec_command', arguments: JSON.stringify({ cmd: reply.command }), status: 'completed' }
+        : { type: 'message', id: `msg_${step}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: reply.text, annotations: [] }] };
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     const event = (type, data) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
     const response = { id, object: 'response', created_at: Math.floor(Date.now() / 1000), status: 'in_progress', model: json.model, output: [] };

@@ -38,9 +38,16 @@ describe('getWriteTargets', () => {
     ['Gemini write_file', gemini('write_file', '/w/auth/a.ts'), ['/w/auth/a.ts']],
     ['Gemini replace', gemini('replace', 'src/a.ts'), ['src/a.ts']],
     ['Gemini read_file', gemini('read_file', '/w/auth/a.ts'), undefined],
+    ['Codex Bash (its exec_command, read like Claude\'s)', { ...codex, tool_name: 'Bash', tool_input: { command: 'echo > x' } }, []],
+    ['Gemini run_shell_command (read like Claude\'s Bash)', { ...gemini('run_shell_command', ''), tool_input: { command: 'echo > x' } }, []],
     ['not an object', 'nonsense', undefined],
   ])('%s', (_, payload, paths) => {
     expect(getWriteTargets(payload)?.paths).toEqual(paths);
+  });
+
+  it('hands every shell tool\'s command line on to be read', () => {
+    expect(getWriteTargets({ ...codex, tool_name: 'Bash', tool_input: { command: 'echo > x' } })?.shell).toBe('echo > x');
+    expect(getWriteTargets({ ...gemini('run_shell_command', ''), tool_input: { command: 'tee y' } })?.shell).toBe('tee y');
   });
 
   it('takes the cwd from the payload and finds a patch under other keys or as argv', () => {
@@ -142,12 +149,12 @@ describe('agent hook settings', () => {
     const args = getCodexArgs(commands);
     expect(args.slice(0, 2)).toEqual(['-c', 'features.hooks=true']);
     const state = args.find((a) => a.startsWith('hooks.state='))!;
-    expect(state).toContain(`"/<session-flags>/config.toml:pre_tool_use:0:0"={trusted_hash="${getCodexHookHash('pre_tool_use', commands.checkWrite, 'apply_patch')}"}`);
+    expect(state).toContain(`"/<session-flags>/config.toml:pre_tool_use:0:0"={trusted_hash="${getCodexHookHash('pre_tool_use', commands.checkWrite, 'apply_patch|Bash')}"}`);
     expect(state).toContain(`"/<session-flags>/config.toml:stop:0:0"={trusted_hash="${getCodexHookHash('stop', commands.waiting)}"}`);
     expect(args).not.toContain('--sandbox');
     expect(getCodexArgs(commands, true).slice(-2)).toEqual(['--sandbox', 'danger-full-access']);
     const pre = args.find((a) => a.startsWith('hooks.PreToolUse='))!;
-    expect(pre).toBe(`hooks.PreToolUse=[{matcher="apply_patch",hooks=[{type="command",command=${JSON.stringify(commands.checkWrite)},timeout=10}]}]`);
+    expect(pre).toBe(`hooks.PreToolUse=[{matcher="apply_patch|Bash",hooks=[{type="command",command=${JSON.stringify(commands.checkWrite)},timeout=10}]}]`);
   });
 
   // What Codex 0.169.0 itself saved in config.toml after "Trust all and continue" for these hooks.
@@ -158,10 +165,10 @@ describe('agent hook settings', () => {
     expect(getCodexHookHash(event, line, matcher)).toBe(hash);
   });
 
-  it("keeps the user's Gemini settings and adds BeforeTool on write_file|replace, AfterTool → working", () => {
+  it("keeps the user's Gemini settings and adds BeforeTool on write_file|replace|run_shell_command, AfterTool → working", () => {
     const settings = getGeminiSettings(commands, { ui: { theme: 'x' }, hooks: { BeforeTool: [{ matcher: 'run_shell_command', hooks: [] }] } }) as { ui: unknown; hooks: Record<string, Array<{ matcher?: string }>> };
     expect(settings.ui).toEqual({ theme: 'x' });
-    expect(settings.hooks.BeforeTool!.map((g) => g.matcher)).toEqual(['run_shell_command', 'write_file|replace']);
+    expect(settings.hooks.BeforeTool!.map((g) => g.matcher)).toEqual(['run_shell_command', 'write_file|replace|run_shell_command']);
     expect(Object.keys(settings.hooks)).toEqual(['BeforeTool', 'BeforeAgent', 'AfterAgent', 'Notification', 'AfterTool']);
   });
 
