@@ -2,12 +2,20 @@ import { existsSync } from 'node:fs';
 import { mkdir, open, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { HookPolicy } from '../core/hook-policy.js';
+import type { RequestLine } from '../core/requests.js';
 import type { AgentStateRecord, GuardHealth, RunEvent, RunState } from '../core/run-state.js';
 
 /**
  * The files parx keeps under `<git-common-dir>/parx/`: never in a working tree, so no agent
  * can commit them and every worktree of the repository sees the same run.
  */
+/** A message waiting for a session's agent. */
+export interface InboxMessage {
+  from: 'human' | 'parx';
+  text: string;
+  time: string;
+}
+
 export class RunFiles {
   readonly dir: string;
 
@@ -82,6 +90,44 @@ export class RunFiles {
   /** Events a sandboxed session's hook could not append to events.jsonl; the guard moves them there. */
   outboxPath(session: string): string {
     return join(this.agentDir(session), 'events.jsonl');
+  }
+
+  /** The ownership requests a session's hook recorded (core/requests.ts). */
+  requestsPath(session: string): string {
+    return join(this.agentDir(session), 'requests.jsonl');
+  }
+
+  async readRequestLines(session: string): Promise<RequestLine[]> {
+    return readJsonLines<RequestLine>(this.requestsPath(session));
+  }
+
+  async appendRequestLine(session: string, line: RequestLine): Promise<void> {
+    await this.appendLines([JSON.stringify(line)], this.requestsPath(session));
+  }
+
+  /** Messages for a session's agent (`parx tell`, grants, refusals), delivered by its hooks. */
+  inboxPath(session: string): string {
+    return join(this.agentDir(session), 'inbox.jsonl');
+  }
+
+  async readInbox(session: string): Promise<InboxMessage[]> {
+    return readJsonLines<InboxMessage>(this.inboxPath(session));
+  }
+
+  async appendInbox(session: string, message: Omit<InboxMessage, 'time'>): Promise<InboxMessage> {
+    const full = { time: new Date().toISOString(), ...message };
+    await this.appendLines([JSON.stringify(full)], this.inboxPath(session));
+    return full;
+  }
+
+  /** How many of the inbox's messages the agent has been given (its hook writes it, in its sandbox). */
+  async readInboxDelivered(session: string): Promise<number> {
+    return (await readJsonFile<{ delivered: number }>(join(this.agentDir(session), 'inbox-delivered.json')))?.delivered ?? 0;
+  }
+
+  async writeInboxDelivered(session: string, delivered: number): Promise<void> {
+    await this.writeAtomically(join(this.agentDir(session), 'inbox-delivered.json'), `${JSON.stringify({ delivered })}
+`);
   }
 
   /** Where the recording guard remembers how much of each outbox it has moved. */
@@ -281,6 +327,22 @@ export function isProcessAlive(pid: number): boolean {
 }
 
 /** A JSON file parx wrote, or undefined when it is missing or unreadable. */
+/** A JSON-lines file's records; a missing file is none, a damaged line is skipped. */
+async function readJsonLines<T>(path: string): Promise<T[]> {
+  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return '';
+    throw error;
+  });
+  return text.split('\n').flatMap((line) => {
+    if (line.trim() === '') return [];
+    try {
+      return [JSON.parse(line) as T];
+    } catch {
+      return [];
+    }
+  });
+}
+
 async function readJsonFile<T>(path: string): Promise<T | undefined> {
   try {
     return JSON.parse(await readFile(path, 'utf8')) as T;

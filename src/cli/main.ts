@@ -86,6 +86,43 @@ function createProgram(): Command {
     .option('--json', 'print the checks as JSON')
     .action(async (opts: { json?: boolean }) => run(() => import('./commands/doctor.js').then((m) => m.doctorCommand({ ...program.opts(), ...opts }))));
 
+  program
+    .command('requests')
+    .description('list open ownership requests: writes a session was denied, asked of the path’s owner')
+    .option('--json', 'print the requests as JSON')
+    .action(async (opts: { json?: boolean }) => run(() => import('./commands/requests.js').then((m) => m.requestsCommand({ ...program.opts(), ...opts }))));
+
+  program
+    .command('grant')
+    .description('move ownership of a path to a session for the rest of the run (answering a request, or directly)')
+    .argument('<id|path>', 'a request id (auth-1), or a path relative to the repository root with --to')
+    .option('--to <session>', 'the session that gets the path')
+    .option('--json', 'print the grant as JSON')
+    .action(async (target: string, opts: { to?: string; json?: boolean }) => run(() => import('./commands/grant.js').then((m) => m.grantCommand(target, { ...program.opts(), ...opts }))));
+
+  program
+    .command('refuse')
+    .description('answer an ownership request with no')
+    .argument('<id>', 'the request id (auth-1)')
+    .option('--why <text>', 'the reason, passed on to the requesting agent')
+    .option('--json', 'print the answer as JSON')
+    .action(async (id: string, opts: { why?: string; json?: boolean }) => run(() => import('./commands/refuse.js').then((m) => m.refuseCommand(id, { ...program.opts(), ...opts }))));
+
+  program
+    .command('tell')
+    .description('give a session’s agent a message at its next turn boundary (through its hooks; never typed into its pane)')
+    .argument('<session>', 'the session')
+    .argument('<text...>', 'the message')
+    .action(async (session: string, words: string[]) => run(() => import('./commands/tell.js').then((m) => m.tellCommand(session, words, program.opts()))));
+
+  program
+    .command('ask', { hidden: true })
+    .description('for agents: say in one line why a denied path is needed (its request id was in the denial)')
+    .argument('<id>', 'the request id from the denial')
+    .argument('<reason...>', 'what you need changed, and why')
+    .option('--common-dir <dir>', 'the repository’s git common dir (given in the denial)')
+    .action(async (id: string, words: string[], opts: { commonDir?: string }) => run(() => import('./commands/ask.js').then((m) => m.askCommand(id, words, opts))));
+
   return program;
 }
 

@@ -115,7 +115,7 @@ function sortKeys(value: unknown): unknown {
 }
 
 /** The user's own Gemini settings (when any) with our hook groups added to theirs. Timeouts in ms. */
-export function getGeminiSettings(c: HookCommands, existing: Record<string, unknown> = {}): object {
+export function getGeminiSettings(c: HookCommands, existing: Record<string, unknown> = {}, policyPaths?: readonly string[]): object {
   const hooks = { ...(typeof existing.hooks === 'object' && existing.hooks !== null ? (existing.hooks as Record<string, unknown[]>) : {}) };
   const add = (event: string, group: object) => (hooks[event] = [...(Array.isArray(hooks[event]) ? hooks[event] : []), group]);
   add('BeforeTool', { matcher: 'write_file|replace|run_shell_command', hooks: [command(c.checkWrite, 10_000)] });
@@ -124,7 +124,32 @@ export function getGeminiSettings(c: HookCommands, existing: Record<string, unkn
   add('Notification', { hooks: [command(c.waiting, 10_000)] });
   // After the human confirms a tool, no new prompt starts: the tool finishing means working.
   add('AfterTool', { hooks: [command(c.working, 10_000)] });
-  return { ...existing, hooks };
+  return { ...existing, hooks, ...(policyPaths && { policyPaths }) };
+}
+
+/**
+ * A Gemini CLI policy file (TOML) that approves `write_file` and `replace` in the session's
+ * worktree without asking (approve: owned). A hook cannot approve in Gemini, a policy rule can;
+ * the rule covers the whole worktree (a regex over the call's `file_path`, no `..` segment) and
+ * parx's BeforeTool hook narrows it, answering `ask` for any write there that the session does
+ * not own (an ignored build file) and denying other sessions' files. Gemini matches the rule
+ * against its sorted JSON of the arguments, each top-level pair between NUL characters.
+ * Undefined when the path cannot be written in a TOML literal string.
+ */
+export function getGeminiPolicy(worktree: string): string | undefined {
+  const prefix = JSON.stringify(`${worktree.replace(/\/+$/, '')}/`).slice(1, -1).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const pattern = `\\x00"file_path":"${prefix}(?!(?:[^"]*/)?\\.\\.[/"])[^"\\\\]*"\\x00`;
+  if (/['\n\r]/.test(pattern)) return undefined;
+  return [
+    '# Written by parx for one session: edits in its worktree need no confirmation (approve: owned).',
+    '# parx\'s BeforeTool hook still denies other sessions\' files and asks about files it does not own.',
+    '[[rule]]',
+    'toolName = ["write_file", "replace"]',
+    `argsPattern = '${pattern}'`,
+    'decision = "allow"',
+    'priority = 1',
+    '',
+  ].join('\n');
 }
 
 /**

@@ -26,6 +26,8 @@ export const sessionSchema = z.object({
   env: z._default(envMap, {}),
   /** Overrides `guard.sandbox` for this session. */
   sandbox: z.optional(z.enum(['auto', 'on', 'off'])),
+  /** Overrides the top-level `approve` for this session. */
+  approve: z.optional(z.enum(['owned', 'ask'])),
 });
 
 const portsSchema = z.object({
@@ -54,6 +56,10 @@ export const configSchema = z.object({
   guard: z._default(guardSchema, { onViolation: 'warn', commitHook: false, sandbox: 'auto' }),
   /** More paths writable inside the sandbox: worktree-relative globs, or absolute / `~/` folders. */
   writable: z._default(stringList, []),
+  /** `owned`: parx's hook approves edits to owned/shared paths, so agents do not stop to ask them. */
+  approve: z._default(z.enum(['owned', 'ask']), 'owned'),
+  /** A shell command run when a session waits, asks or violates (PARX_EVENT, PARX_SESSION, PARX_MESSAGE in its environment). */
+  notify: z.optional(command),
   /** Extensions beyond the SPEC's example keys (documented in the README). */
   tmuxSession: z.optional(z.string().check(z.minLength(1))),
   layout: z._default(z.enum(['tiled', 'even-horizontal', 'even-vertical', 'main-horizontal', 'main-vertical']), 'tiled'),

@@ -18,6 +18,8 @@ export interface SessionConfig {
   env: Record<string, string>;
   /** `auto | on | off`: the session's own `sandbox`, else `guard.sandbox`. */
   sandbox: 'auto' | 'on' | 'off';
+  /** `owned | ask`: the session's own `approve`, else the top-level one. */
+  approve: 'owned' | 'ask';
 }
 
 export interface ParxConfig extends Omit<RawConfig, 'sessions'> {
@@ -74,6 +76,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions): Validati
       setup: s.setup ?? rawConfig.setup,
       env: { ...rawConfig.env, ...s.env },
       sandbox: s.sandbox ?? rawConfig.guard.sandbox,
+      approve: s.approve ?? rawConfig.approve,
     };
   });
 

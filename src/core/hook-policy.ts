@@ -1,5 +1,5 @@
 import { isAbsolute, relative, sep } from 'node:path';
-import { createOwnership, type Verdict } from './ownership.js';
+import { createOwnership, type OwnershipGrant, type Verdict } from './ownership.js';
 
 /**
  * Whether an agent may write the files it is about to write, decided before the write happens
@@ -22,10 +22,18 @@ export interface HookPolicy {
    */
   gitSources: string[];
   shared: string[];
-  sessions: Array<{ name: string; owns: string[]; worktree: string }>;
+  /** `approve`: whether the hook approves the session's edits to what it owns (absent: `owned`). */
+  sessions: Array<{ name: string; owns: string[]; worktree: string; approve?: 'owned' | 'ask' }>;
+  /** Paths whose ownership `parx grant` moved, in the order granted. */
+  grants?: OwnershipGrant[];
 }
 
-export type WriteDecision = { allow: true } | { allow: false; path: string; reason: string; owner?: string };
+/**
+ * `owned`: every target is in the session's own worktree and owned by it or shared, so parx can
+ * vouch for the write (approve it); otherwise parx only lets it through to the agent's own
+ * permission flow (an ignored build file, a path outside the repository).
+ */
+export type WriteDecision = { allow: true; owned: boolean } | { allow: false; path: string; reason: string; owner?: string };
 
 /**
  * Denies the first target the session may not write: anything of git's (a `.git` segment
@@ -36,13 +44,19 @@ export type WriteDecision = { allow: true } | { allow: false; path: string; reas
  */
 export function judgeWrites(policy: HookPolicy, session: string, targets: readonly string[], isIgnored: (path: string) => boolean): WriteDecision {
   const self = policy.sessions.find((s) => s.name === session);
-  if (!self) return { allow: true };
-  const ownership = createOwnership(policy.sessions, policy.shared);
+  if (!self) return { allow: true, owned: false };
+  const ownership = createOwnership(policy.sessions, policy.shared, policy.grants);
+  const classify = (path: string) => ownership.classify(session, path);
   for (const target of targets) {
-    const denial = judgeOne(policy, self, target, (path) => ownership.classify(session, path), isIgnored);
+    const denial = judgeOne(policy, self, target, classify, isIgnored);
     if (denial) return denial;
   }
-  return { allow: true };
+  const owned = targets.length > 0 && targets.every((t) => {
+    const inOwn = within(self.worktree, t);
+    const kind = inOwn ? classify(inOwn).kind : undefined;
+    return kind === 'owned' || kind === 'shared';
+  });
+  return { allow: true, owned };
 }
 
 function judgeOne(

@@ -5,6 +5,8 @@ import { createGlobIndex } from './glob-index.js';
  *   - fine when P matches S's `owns` or the `shared` globs;
  *   - a `trespass` when P matches another session's `owns` (that session is the owner);
  *   - `outside` otherwise.
+ * A grant (`parx grant`) moves one path, or a folder and everything under it, to a session for
+ * the rest of the run: it decides before any glob, and the latest grant of a path wins.
  */
 
 export interface OwnedSession {
@@ -25,18 +27,33 @@ export interface Ownership {
   classify(session: string, path: string): Verdict;
 }
 
+/** Ownership of `path` (a file, or a folder and all under it) moved to session `to`. */
+export interface OwnershipGrant {
+  path: string;
+  to: string;
+}
+
 const SHARED = Symbol('shared');
 
-export function createOwnership(sessions: readonly OwnedSession[], shared: readonly string[]): Ownership {
+export function createOwnership(sessions: readonly OwnedSession[], shared: readonly string[], grants: readonly OwnershipGrant[] = []): Ownership {
   const index = createGlobIndex<string | typeof SHARED>([
     ...sessions.map((s) => ({ key: s.name, globs: s.owns })),
     { key: SHARED, globs: shared },
   ]);
-  const ownersOf = (path: string) => index.match(path).filter((k): k is string => k !== SHARED);
+  const grantee = (path: string) => findGrant(grants, path)?.to;
+  const ownersOf = (path: string) => {
+    const to = grantee(path);
+    return to !== undefined ? [to] : index.match(path).filter((k): k is string => k !== SHARED);
+  };
   return {
     ownersOf,
     isShared: (path) => index.match(path).includes(SHARED),
     classify(session, path) {
+      const to = grantee(path);
+      if (to !== undefined) {
+        if (to === session) return { kind: 'owned' };
+        return index.match(path).includes(SHARED) ? { kind: 'shared' } : { kind: 'trespass', owner: to };
+      }
       const keys = index.match(path);
       if (keys.includes(session)) return { kind: 'owned' };
       if (keys.includes(SHARED)) return { kind: 'shared' };
@@ -44,6 +61,15 @@ export function createOwnership(sessions: readonly OwnedSession[], shared: reado
       return owner ? { kind: 'trespass', owner } : { kind: 'outside' };
     },
   };
+}
+
+/** The latest grant covering `path`: the path itself, or a folder it is in. */
+export function findGrant<G extends OwnershipGrant>(grants: readonly G[], path: string): G | undefined {
+  for (let i = grants.length - 1; i >= 0; i--) {
+    const g = grants[i]!;
+    if (path === g.path || path.startsWith(`${g.path}/`)) return g;
+  }
+  return undefined;
 }
 
 /**

@@ -1,4 +1,6 @@
 import type { ParxConfig } from './config-validate.js';
+import type { OwnershipGrant } from './ownership.js';
+import type { RequestDecision } from './requests.js';
 
 /**
  * What parx remembers about a run, kept in `<git-common-dir>/parx/state.json`.
@@ -48,6 +50,19 @@ export interface RunState {
   sessions: Record<string, SessionState>;
   /** The progress of `parx down`, so that a run killed at any point is finished by the next. */
   down?: DownState;
+  /** Ownership moved by `parx grant` for the rest of the run, in the order granted. */
+  grants?: GrantRecord[];
+  /** `parx grant`/`refuse` answers, by request id. */
+  decisions?: Record<string, RequestDecision>;
+}
+
+export interface GrantRecord extends OwnershipGrant {
+  /** The session that owned the path before (undefined: nobody did). */
+  from: string | undefined;
+  /** The request it answered, when it answered one. */
+  request?: string;
+  reason?: string;
+  time: string;
 }
 
 export interface DownState {

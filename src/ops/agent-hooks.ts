@@ -3,9 +3,10 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { realpath } from '../adapters/git-dir.js';
 import { getUserGitDir } from '../adapters/git.js';
-import { getClaudeSettings, getCodexArgs, getGeminiSettings, getSessionAgentKind, isGeminiPathTrusted, quoteShellWord, type AgentKind, type HookCommands } from '../core/agent-hooks.js';
+import { getClaudeSettings, getCodexArgs, getGeminiPolicy, getGeminiSettings, getSessionAgentKind, isGeminiPathTrusted, quoteShellWord, type AgentKind, type HookCommands } from '../core/agent-hooks.js';
 import { isRecord } from '../core/hook-payload.js';
 import type { SessionConfig } from '../core/config-validate.js';
+import type { OwnershipGrant } from '../core/ownership.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import type { Project } from './project.js';
 
@@ -24,7 +25,7 @@ export interface AgentHookSetup {
 }
 
 /** The hook policy for every configured session (a session's hook must know the others' worktrees). */
-export async function writeHookPolicy(project: Project, excludes: { snapshot: string; source: string }, worktreeOf: (session: SessionConfig) => string): Promise<void> {
+export async function writeHookPolicy(project: Project, excludes: { snapshot: string; source: string }, worktreeOf: (session: SessionConfig) => string, grants: readonly OwnershipGrant[] = []): Promise<void> {
   const gitSources = getGitSources(excludes.source);
   await project.files.writePolicy({
     version: 2,
@@ -33,7 +34,8 @@ export async function writeHookPolicy(project: Project, excludes: { snapshot: st
     excludesFile: excludes.snapshot,
     gitSources,
     shared: project.config.shared,
-    sessions: project.config.sessions.map((s) => ({ name: s.name, owns: s.owns, worktree: realpath(worktreeOf(s)) })),
+    sessions: project.config.sessions.map((s) => ({ name: s.name, owns: s.owns, worktree: realpath(worktreeOf(s)), approve: s.approve ?? 'owned' })),
+    grants: grants.map(({ path, to }) => ({ path, to })),
   });
 }
 
@@ -51,16 +53,18 @@ export function getGitSources(excludesFile: string): string[] {
  * variable is set (as on many corporate machines) every Node start parses a CA bundle, ~30 ms
  * of a ~60 ms start.
  */
-export function getHookCommand(event: string, commonDir: string, session?: string): string {
+export function getHookCommand(event: string, commonDir: string, session?: string, agent?: AgentKind): string {
   const words = ['env', '-u', 'NODE_EXTRA_CA_CERTS', process.execPath, join(PACKAGE_ROOT, 'bin', 'parx.js'), 'hook', event, '--common-dir', commonDir];
   if (session) words.push('--session', session);
+  // Which agent calls: replies (approvals, messages) are in its own format.
+  if (agent) words.push('--agent', agent);
   return words.map(quoteShellWord).join(' ');
 }
 
 /** `sandboxed`: the pane runs in parx's OS sandbox (see getCodexArgs for why that matters). */
-export async function prepareAgentHooks(project: Project, session: SessionConfig, sandboxed = false): Promise<AgentHookSetup> {
+export async function prepareAgentHooks(project: Project, session: SessionConfig, worktree: string, sandboxed = false): Promise<AgentHookSetup> {
   const kind = getSessionAgentKind(session.agent);
-  const hook = (event: string) => getHookCommand(event, project.commonDir, session.name);
+  const hook = (event: string) => getHookCommand(event, project.commonDir, session.name, kind);
   const commands: HookCommands = { checkWrite: hook('check-write'), working: hook('working'), waiting: hook('waiting') };
   switch (kind) {
     case 'claude': {
@@ -70,7 +74,7 @@ export async function prepareAgentHooks(project: Project, session: SessionConfig
     case 'codex':
       return { kind, extraArgs: getCodexArgs(commands, sandboxed), env: {} };
     case 'gemini':
-      return prepareGeminiHome(project, session, commands);
+      return prepareGeminiHome(project, session, commands, worktree);
     default:
       return { kind, extraArgs: [], env: {} };
   }
@@ -85,7 +89,7 @@ export async function prepareAgentHooks(project: Project, session: SessionConfig
  * worktree is a new path, so when the user trusts the main checkout the worktree is trusted for
  * this run (GEMINI_CLI_TRUST_WORKSPACE); otherwise Gemini will ask, and `up` says so.
  */
-async function prepareGeminiHome(project: Project, session: SessionConfig, commands: HookCommands): Promise<AgentHookSetup> {
+async function prepareGeminiHome(project: Project, session: SessionConfig, commands: HookCommands, worktree: string): Promise<AgentHookSetup> {
   const userDir = join(process.env.GEMINI_CLI_HOME || homedir(), '.gemini');
   const home = join(project.files.agentDir(session.name), 'gemini-home');
   const dir = join(home, '.gemini');
@@ -94,7 +98,17 @@ async function prepareGeminiHome(project: Project, session: SessionConfig, comma
   const entries = await readdir(userDir).catch(() => [] as string[]);
   await Promise.all(entries.filter((e) => e !== 'settings.json').map((e) => symlink(join(userDir, e), join(dir, e))));
   const existing = await readUserSettings(join(userDir, 'settings.json'));
-  await writeFile(join(dir, 'settings.json'), `${JSON.stringify(getGeminiSettings(commands, existing), null, 2)}\n`);
+  // approve: owned — a policy file of the session's own, next to the user's policies (naming
+  // any policy file replaces Gemini's default folder, so that folder is named too).
+  const policy = session.approve === 'owned' ? getGeminiPolicy(realpath(worktree)) : undefined;
+  let policyPaths: string[] | undefined;
+  if (policy) {
+    const file = join(home, 'parx-policy.toml');
+    await writeFile(file, policy);
+    const userPaths = Array.isArray(existing?.policyPaths) ? existing.policyPaths.filter((p): p is string => typeof p === 'string') : entries.includes('policies') ? [join(dir, 'policies')] : [];
+    policyPaths = [...userPaths, file];
+  }
+  await writeFile(join(dir, 'settings.json'), `${JSON.stringify(getGeminiSettings(commands, existing, policyPaths), null, 2)}\n`);
   const rules = (await readUserSettings(join(userDir, 'trustedFolders.json'))) ?? {};
   const trusted = isGeminiPathTrusted(rules, realpath(project.root)) === true;
   return {

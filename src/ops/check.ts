@@ -35,7 +35,7 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckResult>
 
 /** The changes, violations and collisions of sessions (shared with `guard` and `status`). */
 export async function checkSessions(project: Project, live: readonly LiveSession[]): Promise<Omit<CheckResult, 'project'>> {
-  const ownership = createOwnership(project.config.sessions, project.config.shared);
+  const ownership = createOwnership(project.config.sessions, project.config.shared, project.state?.grants);
   const sessions = await Promise.all(live.map((s) => getSessionChanges(project, ownership, s)));
   const collisions = findCollisions(
     new Map(sessions.map((s) => [s.name, s.changed.map((c) => c.path)])),

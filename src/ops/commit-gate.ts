@@ -46,7 +46,7 @@ export async function installCommitGate(project: Project, worktrees: readonly st
  */
 export async function checkStagedChanges(policy: HookPolicy, session: string, worktree: string): Promise<string | undefined> {
   const staged = await listStagedChanges(worktree);
-  const ownership = createOwnership(policy.sessions, policy.shared);
+  const ownership = createOwnership(policy.sessions, policy.shared, policy.grants);
   const violations = staged.flatMap((c) => judgeChange(ownership, session, c) ?? []);
   if (violations.length === 0) return undefined;
   return [

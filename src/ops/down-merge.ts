@@ -3,12 +3,10 @@ import { commitPaths, commitTree, fastForward, predictMerge, resetKeep, stashTra
 import { runHookCommand } from '../adapters/shell-command.js';
 import type { SessionConfig } from '../core/config-validate.js';
 import { getNextBackupRef, type Outcome } from '../core/merge-queue.js';
-import type { DownState, RunState } from '../core/run-state.js';
 import { mergeEnv } from '../core/session-env.js';
 import type { QueueRun } from './down-types.js';
 import type { SessionFacts } from './down-inspect.js';
 import { crashPoint } from './crash-point.js';
-import type { Project } from './project.js';
 import { getSessionVariables } from './sessions.js';
 
 /**

@@ -8,7 +8,7 @@ import { cleanUpSessions, type CleanupResult } from './down-cleanup.js';
 import { findMainWorktreeProblems, getStandingRefusals, inspectSessions, type SessionFacts } from './down-inspect.js';
 import { mergeSession, simulateMerge, verifyMerge } from './down-merge.js';
 import { getTmuxSessionName, loadProject, withRunLock, type Project } from './project.js';
-import type { DownOptions, DownProgress, QueueRun } from './down-types.js';
+import type { DownOptions, QueueRun } from './down-types.js';
 
 export type { DownOptions, DownProgress } from './down-types.js';
 import { selectSessions } from './sessions.js';

@@ -32,7 +32,7 @@ export class OutboxRelay {
       // Only whole lines: one being written now is taken next time.
       const end = text.lastIndexOf('\n') + 1;
       if (end === 0) continue;
-      await this.files.appendLines(text.slice(0, end).split('\n').filter((l) => isDenial(l, session)));
+      await this.files.appendLines(text.slice(0, end).split('\n').filter((l) => isRelayable(l, session)));
       this.offsets[session] = start + Buffer.byteLength(text.slice(0, end));
       moved = true;
     }
@@ -52,13 +52,14 @@ async function readRange(path: string, start: number, end: number): Promise<stri
 }
 
 /**
- * A session writes its outbox itself: relay only what its hook writes there, a `denied` event
- * of that same session, so it cannot put a violation of another session into the record.
+ * A session writes its outbox itself: relay only what its hook writes there, a `denied` or
+ * `request` event of that same session, so it cannot put a violation of another session into
+ * the record.
  */
-function isDenial(line: string, session: string): boolean {
+function isRelayable(line: string, session: string): boolean {
   try {
     const event = JSON.parse(line) as { type?: unknown; session?: unknown } | null;
-    return event?.type === 'denied' && event.session === session;
+    return (event?.type === 'denied' || event?.type === 'request') && event.session === session;
   } catch {
     return false;
   }

@@ -53,7 +53,8 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   const started = performance.now();
   const project = await loadProject(options);
   const { state } = project;
-  const ownership = createOwnership(project.config.sessions, project.config.shared);
+  // Rebuilt when `parx grant` moves a path (state.json changes).
+  let ownership = createOwnership(project.config.sessions, project.config.shared, state?.grants);
   const order = project.config.sessions.map((s) => s.name);
   const changed = new Map(order.map((s) => [s, new Set<string>()]));
   const seenViolations = new Set<string>();
@@ -209,6 +210,10 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
       stateStamp = stamp;
       current = await project.files.readState();
       Object.assign(tmux, { session: current?.tmuxSession, panes: getPanes(current) });
+      if (JSON.stringify(current?.grants ?? []) !== JSON.stringify(project.state?.grants ?? [])) {
+        ownership = createOwnership(project.config.sessions, project.config.shared, current?.grants);
+      }
+      project.state = current;
       announcer.remark(order.filter((s) => violationCount.get(s)! > 0));
     }
     const sessionsLeft = Object.keys(current?.sessions ?? {}).length;

@@ -2,6 +2,8 @@ import { findWorktreeTop, realpath } from '../adapters/git-dir.js';
 import { RunFiles } from '../adapters/run-files.js';
 import { getWriteTargets, isRecord } from '../core/hook-payload.js';
 import { judgeWrites, type HookPolicy } from '../core/hook-policy.js';
+import { getApprovalReply, getMessageReply, type HookReply } from '../core/hook-replies.js';
+import { quoteShellWord } from '../core/agent-hooks.js';
 import type { AgentState } from '../core/run-state.js';
 import { isAbsolute, resolve } from 'node:path';
 
@@ -32,12 +34,16 @@ export interface HookInput {
   commonDir: string | undefined;
   /** `--session`: the session whose agent runs this hook (not given for pre-commit). */
   session: string | undefined;
+  /** `--agent`: which agent runs it (`claude`, `codex`, `gemini`), for the replies only it reads. */
+  agent: string | undefined;
 }
 
 export interface HookOutcome {
   exitCode: 0 | 1 | 2;
   /** For stderr: the reason shown to the agent when denied. */
   message?: string;
+  /** For stdout: a reply in the agent's own hook format (an approval, messages for it). */
+  reply?: HookReply;
 }
 
 export async function runHook(event: HookEvent, input: HookInput): Promise<HookOutcome> {
@@ -64,8 +70,10 @@ export async function runHook(event: HookEvent, input: HookInput): Promise<HookO
   const self = policy.sessions.find((s) => s.name === input.session);
   if (!self) return { exitCode: 1, message: `parx hook: session "${input.session ?? ''}" is not in this run; run \`parx up\` again` };
   if (event === 'working' || event === 'waiting') {
-    await recordState(files, self.name, event, input.payload);
-    return { exitCode: 0 };
+    // Messages for the agent (`parx tell`, a grant) go in at a turn boundary its hooks can feed.
+    const reply = await deliverMessages(files, self.name, input.agent, input.payload);
+    await recordState(files, self.name, reply?.continues ? 'working' : event, input.payload);
+    return { exitCode: 0, ...(reply && { reply }) };
   }
 
   const targets = getWriteTargets(input.payload);
@@ -92,9 +100,53 @@ export async function runHook(event: HookEvent, input: HookInput): Promise<HookO
     ignored.add(decision.path);
     decision = judgeWrites(policy, self.name, paths, (p) => ignored.has(p));
   }
-  if (decision.allow) return { exitCode: 0 };
+  if (decision.allow) {
+    const reply = self.approve === 'ask' ? undefined : getApprovalReply(input.agent, targets.tool, decision.owned, decision.owned ? paths : []);
+    return { exitCode: 0, ...(reply && { reply }) };
+  }
   await files.appendSessionEvent(self.name, { type: 'denied', session: self.name, path: decision.path, tool: targets.tool, ...(decision.owner ? { owner: decision.owner } : {}) });
-  return { exitCode: 2, message: decision.reason };
+  // A path another session owns, in this session's worktree: ask its owner, through the human.
+  const asked = decision.owner && !isAbsolute(decision.path) ? await askOwner(files, policy, self.name, decision.owner, decision.path, targets.tool) : '';
+  return { exitCode: 2, message: `${decision.reason}${asked}` };
+}
+
+/**
+ * Records a request for `path` (once: a second denial of the same path points at the first
+ * request) and tells the agent how to give its reason. The request goes to the session's own
+ * folder, the one place of the run its sandbox may write; the guard and `parx requests` read it.
+ */
+async function askOwner(files: RunFiles, policy: HookPolicy, session: string, owner: string, path: string, tool: string): Promise<string> {
+  const { findOpenRequest, foldRequests, getNextRequestId } = await import('../core/requests.js');
+  const { createOwnership } = await import('../core/ownership.js');
+  const lines = await files.readRequestLines(session);
+  const decisions = (await files.readState().catch(() => undefined))?.decisions ?? {};
+  const requests = foldRequests(session, lines, decisions, createOwnership(policy.sessions, policy.shared, policy.grants));
+  const refused = requests.findLast((r) => r.path === path && r.status === 'refused');
+  if (refused) return ` The human refused request ${refused.id} for it${decisions[refused.id]?.why ? `: ${decisions[refused.id]!.why}` : ''}. Do not change it; go on without it.`;
+  const open = findOpenRequest(requests, path);
+  const id = open?.id ?? getNextRequestId(session, lines);
+  if (!open) {
+    await files.appendRequestLine(session, { type: 'request', id, path, tool, time: new Date().toISOString() });
+    await files.appendSessionEvent(session, { type: 'request', session, id, from: session, owner, path });
+  }
+  const ask = getAskCommand(id, policy.commonDir);
+  return ` parx has asked for it on your behalf (request ${id} to "${owner}"; the human decides). Say in one line what you need changed and why, by running: ${ask} '<reason>'. Then go on with the rest of your task; you will be told when the request is answered.`;
+}
+
+/** The command an agent runs to give its request a reason: this parx, by absolute paths. */
+function getAskCommand(id: string, commonDir: string): string {
+  return [process.execPath, resolve(process.argv[1] ?? 'parx'), 'ask', id, '--common-dir', commonDir].map(quoteShellWord).join(' ');
+}
+
+
+/** The undelivered messages of a session as its agent's hook reply, marked delivered. */
+async function deliverMessages(files: RunFiles, session: string, agent: string | undefined, payload: unknown): Promise<HookReply | undefined> {
+  const delivered = await files.readInboxDelivered(session);
+  const inbox = await files.readInbox(session);
+  if (inbox.length <= delivered) return undefined;
+  const reply = getMessageReply(agent, payload, inbox.slice(delivered));
+  if (reply) await files.writeInboxDelivered(session, inbox.length);
+  return reply;
 }
 
 /**

@@ -1,5 +1,5 @@
-import { readFile, rm } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { getConfigDigest } from '../adapters/config-file.js';
 import { findExecutable } from '../adapters/files.js';
 import { getExcludesFile } from '../adapters/git.js';
@@ -7,12 +7,12 @@ import { getTmuxSocketPath, verifyTmux } from '../adapters/tmux.js';
 import { buildAgentArgv, fitPaneCommand, getAgentProgram, type PromptRef } from '../core/agent-command.js';
 import type { SessionConfig } from '../core/config-validate.js';
 import { RefusedError, UsageError } from '../core/errors.js';
-import { renderPrompt } from '../core/prompt.js';
 import type { DownState, RunState, SessionState } from '../core/run-state.js';
 import { getSessionPort, mergeEnv, wrapWithEnv } from '../core/session-env.js';
 import type { WorktreeAction } from '../core/worktree-plan.js';
-import { PACKAGE_ROOT, TEMPLATES_DIR } from '../package-root.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { mapOwnership } from './plan.js';
+import { readPromptTemplate, renderSessionPrompt } from './prompts.js';
 import { awaitAll } from './await-all.js';
 import { getTmuxSessionName, loadProject, withRunLock, type Project, type ProjectOptions } from './project.js';
 import { getSessionVariables, selectSessions } from './sessions.js';
@@ -72,7 +72,7 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
   const sessionOf = (action: WorktreeAction) => selected.find((s) => s.name === action.session)!;
   // Every prompt rendered, and every agent command built, before anything is created: a prompt
   // no argument can carry is refused now, not at exec in a pane after the worktrees exist.
-  const prompts = new Map(actions.map((action) => [action.session, renderSessionPrompt(project, template, sessionOf(action), action, sandboxes.enabled.has(action.session))]));
+  const prompts = new Map(actions.map((action) => [action.session, renderSessionPrompt(project, template, sessionOf(action), { branch: action.branch, worktree: action.path, sandboxed: sandboxes.enabled.has(action.session) }, previous?.grants)]));
   for (const action of actions) {
     const session = sessionOf(action);
     try {
@@ -118,11 +118,14 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
     tmuxSession,
     sessions: { ...previous?.sessions },
     ...(previous?.down && { down: keepMergeProgress(previous.down, actions) }),
+    // Ownership moved by `parx grant` holds for the rest of the run, across `up`s.
+    ...(previous?.grants && { grants: previous.grants }),
+    ...(previous?.decisions && { decisions: previous.decisions }),
   };
   for (const { action, setup, copied, sandbox } of prepared) {
     const session = sessionOf(action);
     const text = prompts.get(session.name)!;
-    const [promptFile, hooks] = await Promise.all([project.files.writePrompt(session.name, text), prepareAgentHooks(project, session, sandbox.enabled)]);
+    const [promptFile, hooks] = await Promise.all([project.files.writePrompt(session.name, text), prepareAgentHooks(project, session, action.path, sandbox.enabled)]);
     if (hooks.notes) emit({ type: 'hooks', session: session.name, notes: hooks.notes });
     const before: SessionState | undefined = previous?.sessions[session.name];
     state.sessions[session.name] = {
@@ -145,7 +148,7 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
   }
 
   // Every session's worktree, started now or earlier or not at all, for the agents' write hooks.
-  await writeHookPolicy(project, { snapshot: excludes, source: excludesFile }, (s) => state.sessions[s.name]?.worktree ?? join(project.worktreeDir, s.name));
+  await writeHookPolicy(project, { snapshot: excludes, source: excludesFile }, (s) => state.sessions[s.name]?.worktree ?? join(project.worktreeDir, s.name), state.grants);
   if (config.guard.commitHook) await installCommitGate(project, prepared.map((p) => p.action.path));
 
   const failed = prepared.filter((p) => p.setup && !p.setup.ok);
@@ -192,19 +195,6 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
   };
 }
 
-function renderSessionPrompt(project: Project, template: string, session: SessionConfig, action: WorktreeAction, sandboxed: boolean): string {
-  return renderPrompt(template, {
-    session: session.name,
-    branch: action.branch,
-    base: project.base,
-    worktree: action.path,
-    task: session.task,
-    owns: session.owns,
-    shared: project.config.shared,
-    others: project.config.sessions.filter((s) => s.name !== session.name),
-    sandboxed,
-  });
-}
 
 async function verifyAgentsExist(project: Project, sessions: readonly SessionConfig[]): Promise<void> {
   for (const agent of new Set(sessions.map((s) => s.agent))) {
@@ -216,15 +206,6 @@ async function verifyAgentsExist(project: Project, sessions: readonly SessionCon
   }
 }
 
-async function readPromptTemplate(project: Project): Promise<string> {
-  const custom = project.config.promptTemplate;
-  const path = custom ? resolve(project.configFile, '..', custom) : join(TEMPLATES_DIR, 'prompt.md');
-  try {
-    return await readFile(path, 'utf8');
-  } catch (error) {
-    throw new UsageError(`cannot read the prompt template ${String(path)}: ${(error as Error).message}`);
-  }
-}
 
 /** `down` progress survives `up`, but a session started afresh is no longer "merged earlier". */
 function keepMergeProgress(down: DownState, actions: readonly WorktreeAction[]): DownState {

@@ -75,8 +75,31 @@ describe('judgeWrites', () => {
   const judge = (paths: string[], ignored = (_: string) => false) => judgeWrites(policy, 'auth', paths, ignored);
 
   it('allows owned, shared and git-ignored paths, and paths outside the repository', () => {
-    expect(judge(['/repo.parx/auth/src/auth/login.ts', '/repo.parx/auth/package-lock.json', '/tmp/scratch.txt'])).toEqual({ allow: true });
-    expect(judge(['/repo.parx/auth/dist/out.js'], (p) => p.startsWith('dist/'))).toEqual({ allow: true });
+    expect(judge(['/repo.parx/auth/src/auth/login.ts', '/repo.parx/auth/package-lock.json', '/tmp/scratch.txt'])).toEqual({ allow: true, owned: false });
+    expect(judge(['/repo.parx/auth/dist/out.js'], (p) => p.startsWith('dist/'))).toEqual({ allow: true, owned: false });
+  });
+
+  // `owned` is what approve: owned may vouch for: the session's own files and shared ones only.
+  it.each<[string, string[], boolean]>([
+    ['an owned file', ['/repo.parx/auth/src/auth/login.ts'], true],
+    ['a shared file', ['/repo.parx/auth/package-lock.json'], true],
+    ['owned and shared together', ['/repo.parx/auth/src/auth/a.ts', '/repo.parx/auth/package-lock.json'], true],
+    ['a path outside the repository', ['/tmp/scratch.txt'], false],
+    ['an owned file and one outside', ['/repo.parx/auth/src/auth/a.ts', '/tmp/x'], false],
+    ['no target', [], false],
+  ])('vouches for %s: %s', (_, targets, owned) => {
+    expect(judge(targets)).toEqual({ allow: true, owned });
+  });
+
+  it('vouches for an ignored build file only as allowed, not owned', () => {
+    expect(judge(['/repo.parx/auth/dist/out.js'], (p) => p.startsWith('dist/'))).toEqual({ allow: true, owned: false });
+  });
+
+  it('follows grants: a granted path is the grantee\'s, and no longer its old owner\'s', () => {
+    const granted = { ...policy, grants: [{ path: 'src/payments/charge.ts', to: 'auth' }] };
+    expect(judgeWrites(granted, 'auth', ['/repo.parx/auth/src/payments/charge.ts'], () => false)).toEqual({ allow: true, owned: true });
+    expect(judgeWrites(granted, 'payments', ['/repo.parx/payments/src/payments/charge.ts'], () => false)).toMatchObject({ allow: false, owner: 'auth' });
+    expect(judgeWrites(granted, 'auth', ['/repo.parx/auth/src/payments/refund.ts'], () => false)).toMatchObject({ allow: false, owner: 'payments' });
   });
 
   it('denies a trespass naming the owner and telling the agent to stop and report', () => {
