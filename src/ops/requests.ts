@@ -33,6 +33,8 @@ export interface GrantResult {
   grant: GrantRecord;
   /** Sessions whose agents were told (the others have no hooks to tell them through). */
   told: string[];
+  /** The grantee runs in the OS sandbox: the path opens there when its pane restarts. */
+  restartNeeded: boolean;
 }
 
 /** `parx grant <id>` or `parx grant <path> --to <session>`: moves ownership for the rest of the run. */
@@ -62,11 +64,16 @@ export async function runGrant(options: ProjectOptions, target: GrantTarget): Pr
     await applyOwnership(project, fresh);
     await project.files.appendEvent({ type: 'grant', path, from, to, ...(request && { id: request.id, reason: request.reason }) });
     const why = request?.reason ? ` (${to} asked: "${request.reason}")` : '';
+    // An OS sandbox is set up when its pane starts: it opens the path only at the next start.
+    const sandboxed = fresh.sessions[to]?.sandbox === 'on';
+    const goOn = sandboxed
+      ? ` Your session's OS sandbox was set up when it started and keeps ${path} read-only until it restarts: finish the rest of your task, commit, and say that you need a restart to make this change.`
+      : ' Go on with the change you needed.';
     const told = await tell(project, [
-      [to, `${request ? `Request ${request.id} was granted: y` : 'Y'}ou now own ${path} for the rest of this run. Go on with the change you needed.`],
+      [to, `${request ? `Request ${request.id} was granted: y` : 'Y'}ou now own ${path} for the rest of this run.${goOn}`],
       ...(from ? [[from, `${path} now belongs to session "${to}"${why}. Do not change it any more; coordinate through the human if you need it.`] as [string, string]] : []),
     ]);
-    return { grant, told };
+    return { grant, told, restartNeeded: sandboxed };
   });
 }
 

@@ -10,7 +10,9 @@ import { loadProject, type ProjectOptions } from './project.js';
 import { getLiveSessions } from './sessions.js';
 import type { AgentState } from '../core/run-state.js';
 import { getSessionAgentKind, hasHooks } from '../core/agent-hooks.js';
-
+import type { OwnershipRequest } from '../core/requests.js';
+import type { GrantRecord } from '../core/run-state.js';
+import { listRequests } from './requests.js';
 
 export interface SessionStatus {
   name: string;
@@ -20,6 +22,8 @@ export interface SessionStatus {
   alive: boolean;
   /** `not-started`: no pane was ever recorded for it (as opposed to `exited`: its program ended). */
   state: AgentState | 'not-started';
+  /** When the agent last reported its state (ISO 8601), or null. */
+  since: string | null;
   /**
    * Write enforcement before the fact: `active` once the agent has called a parx hook, `not-seen`
    * when hooks were configured but none has fired (an untrusted folder, an old agent version, or
@@ -35,6 +39,12 @@ export interface SessionStatus {
   /** Why its agent's hooks may not load by themselves (Gemini in a folder it does not trust). */
   hookNotes: string[];
   owns: string[];
+  /** Paths `parx grant` gave it during the run. */
+  granted: string[];
+  /** Open requests it asked, and open requests for paths it owns. */
+  requests: { asked: number; toAnswer: number };
+  /** Messages queued for its agent and not delivered yet (it gets them at its next turn boundary). */
+  pendingMessages: number;
   ahead: number;
   changed: string[];
   violations: Array<{ path: string; kind: 'trespass' | 'outside'; owner?: string }>;
@@ -50,6 +60,10 @@ export interface StatusResult {
   sessions: SessionStatus[];
   /** Pairs of sessions whose branches conflict with each other, in `down` order. */
   forecast: Array<{ sessions: [string, string]; files: string[] }>;
+  /** Open ownership requests (`parx requests`). */
+  requests: OwnershipRequest[];
+  /** Ownership moved during the run, in order. */
+  grants: GrantRecord[];
   /** The recording guard: whether it runs, and the folders it can only poll (the kernel refused to watch them). */
   guard: { running: boolean; pid: number | null; polling: string[] };
   /** Set when the config file changed since `parx up` (not part of the JSON). */
@@ -65,13 +79,16 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
   const withBranch = live.filter((s) => s.hasBranch);
   const order = getDependencyOrder(project.config.sessions).filter((n) => withBranch.some((s) => s.name === n));
 
-  const [checked, panes, ahead, reported, guard] = await Promise.all([
+  const [checked, panes, ahead, reported, guard, allRequests, pending] = await Promise.all([
     checkSessions(project, live),
     state?.tmuxSession && (await hasSession(state.tmuxSession)) ? listPanes(state.tmuxSession) : ([] as PaneInfo[]),
     Promise.all(live.map((s) => (s.hasBranch ? countCommitsAhead(project.root, base, `refs/heads/${s.branch}`) : 0))),
     Promise.all(live.map((s) => project.files.readAgentState(s.name))),
     getGuardStatus(project.files),
+    listRequests(project),
+    Promise.all(live.map(async (s) => Math.max(0, (await project.files.readInbox(s.name)).length - (await project.files.readInboxDelivered(s.name))))),
   ]);
+  const requests = allRequests.filter((r) => r.status === 'open');
   const aheadOf = new Map(live.map((s, i) => [s.name, ahead[i]!]));
   // One merge-tree process for every prediction: each branch into base, then each pair.
   const pairs = order.flatMap((a, i) => order.slice(i + 1).map((b) => [a, b] as [string, string])).filter(([a, b]) => aheadOf.get(a)! > 0 && aheadOf.get(b)! > 0);
@@ -95,11 +112,15 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
         pane: pane?.paneId ?? null,
         alive: Boolean(pane && !pane.dead),
         state: !pane && !state?.sessions[s.name]?.pane ? 'not-started' : !pane || pane.dead ? 'exited' : reported[i]?.state === 'waiting' ? 'waiting' : 'working',
+        since: reported[i]?.time ?? null,
         hooks: !hasHooks(getSessionAgentKind(s.config.agent)) ? 'none' : reported[i]?.source === 'hook' ? 'active' : 'not-seen',
         sandbox: state?.sessions[s.name]?.sandbox ?? 'unknown',
         sandboxNotes: state?.sessions[s.name]?.sandboxNotes ?? [],
         hookNotes: state?.sessions[s.name]?.hookNotes ?? [],
         owns: s.config.owns,
+        granted: (state?.grants ?? []).filter((g) => g.to === s.name).map((g) => g.path),
+        requests: { asked: requests.filter((r) => r.from === s.name).length, toAnswer: requests.filter((r) => r.owner === s.name).length },
+        pendingMessages: pending[i]!,
         ahead: aheadOf.get(s.name)!,
         changed: changes.changed.map((c) => c.path),
         violations: changes.violations.map(({ path, kind, owner }) => (owner ? { path, kind, owner } : { path, kind })),
@@ -112,6 +133,8 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
       const p = predictions[withBranch.length + i]!;
       return p.clean ? [] : [{ sessions: pair, files: p.conflicts }];
     }),
+    requests,
+    grants: state?.grants ?? [],
     guard,
     ...(project.configNotice ? { configNotice: project.configNotice } : {}),
   };

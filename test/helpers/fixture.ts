@@ -13,6 +13,7 @@ export interface SessionSpec {
   setup?: string;
   env?: Record<string, string>;
   sandbox?: 'auto' | 'on' | 'off';
+  approve?: 'owned' | 'ask';
 }
 
 export interface RunFixture extends TestRepo {

@@ -9,26 +9,38 @@
 //
 // Given `--settings <file>` (as parx starts Claude Code), it behaves like a hooked Claude:
 // before each EDIT it runs the PreToolUse hooks for `Write` with Claude's payload on stdin and
-// skips the write when a hook exits 2 (recording the reason in <session>.denied), and when the
-// task is done it runs the Stop hooks.
+// skips the write when a hook exits 2 (recording the reason in <session>.denied), and records
+// in <session>.approvals whether a hook approved the write (Claude would not ask the human) or
+// not (Claude would ask). When the task is done it runs the Stop hooks; a Stop hook that answers
+// `decision: "block"` continues it with the reason (recorded in <session>.messages), as Claude
+// does. `PAUSE <name>` waits until $STANDIN_RECORD_DIR/<name> exists.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 const args = process.argv.slice(2);
 const settingsFlag = args.indexOf('--settings');
 const hooks = settingsFlag >= 0 ? JSON.parse(readFileSync(args[settingsFlag + 1], 'utf8')).hooks ?? {} : {};
 
+/** What the hooks of the last event printed on stdout, parsed. */
+let replies = [];
+
 /** Runs the hooks of an event as Claude Code does (sh -c, payload on stdin); returns a blocking reason, if any. */
 function runHooks(event, toolName, payload) {
+  replies = [];
   for (const group of hooks[event] ?? []) {
     if (group.matcher && toolName && !new RegExp(`^(?:${group.matcher})$`).test(toolName)) continue;
     for (const hook of group.hooks) {
       const result = spawnSync('sh', ['-c', hook.command], { input: JSON.stringify({ hook_event_name: event, cwd: process.cwd(), ...payload }), encoding: 'utf8' });
       if (result.status === 2) return result.stderr.trim();
+      if (result.stdout.trim()) replies.push(JSON.parse(result.stdout));
     }
   }
   return undefined;
+}
+
+function sleep(ms) {
+  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
 }
 
 const fileFlag = args.indexOf('--prompt-file');
@@ -58,16 +70,26 @@ for (const line of prompt.split('\n')) {
       if (recordDir) appendFileSync(join(recordDir, `${session}.denied`), `${arg}\t${denied}\n`);
       continue;
     }
+    const approved = replies.some((r) => r.hookSpecificOutput?.permissionDecision === 'allow');
+    if (recordDir) appendFileSync(join(recordDir, `${session}.approvals`), `${arg}\t${approved ? 'approved' : 'asked'}\n`);
     mkdirSync(dirname(arg), { recursive: true });
     writeFileSync(arg, content);
   } else if (verb === 'DELETE') {
     rmSync(arg, { force: true });
+  } else if (verb === 'PAUSE') {
+    while (recordDir && !existsSync(join(recordDir, arg))) sleep(50);
   } else if (verb === 'COMMIT') {
     execFileSync('git', ['add', '-A'], { stdio: 'ignore' });
     execFileSync('git', ['commit', '-q', '-m', arg], { stdio: 'ignore' });
   }
 }
-runHooks('Stop', undefined, {});
+// A Stop hook may hand the agent messages (`decision: "block"`): it goes on with them, and tries to stop again.
+for (let turn = 0; turn < 5; turn++) {
+  runHooks('Stop', undefined, { stop_hook_active: turn > 0 });
+  const block = replies.find((r) => r.decision === 'block');
+  if (!block) break;
+  if (recordDir) appendFileSync(join(recordDir, `${session}.messages`), `${block.reason}\n`);
+}
 record('done', 'done\n');
 console.log(`stand-in agent for ${session}: task done, waiting`);
 

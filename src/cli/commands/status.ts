@@ -38,6 +38,12 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
   if (unsandboxed.length > 0) {
     print(style.yellow(`Sandbox off for ${unsandboxed.map((s) => s.name).join(', ')}: ${safe([...new Set(unsandboxed.flatMap((s) => s.sandboxNotes))].join('; '))}. Writes outside ownership are flagged, not prevented.`));
   }
+  if (status.requests.length > 0) {
+    print(style.yellow(`Open requests (parx grant <id> | parx refuse <id>):`));
+    for (const r of status.requests) print(`  ${style.bold(r.id)}  ${r.from} asks ${r.owner ?? 'nobody'} for ${safe(r.path)}${r.reason ? `: ${safe(r.reason)}` : ''}`);
+  }
+  for (const g of status.grants) print(style.dim(`Granted: ${safe(g.path)} to ${g.to}${g.from ? ` (was ${g.from}'s)` : ''}${g.request ? `, request ${g.request}` : ''}`));
+  for (const s of status.sessions.filter((x) => x.pendingMessages > 0)) print(style.dim(`${s.name}: ${s.pendingMessages} message(s) waiting for its next turn boundary`));
   if (status.forecast.length === 0) print(style.green('Conflict forecast: no two sessions conflict with each other.'));
   else {
     print(style.yellow('Conflict forecast (pairs in merge order):'));
