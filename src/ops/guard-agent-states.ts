@@ -37,6 +37,8 @@ export class AgentStateTracker {
     private readonly silent: ReadonlySet<string>,
     private readonly onChange: (change: StateChange) => void,
     private readonly silenceMs: number,
+    /** Another file of a session's folder changed (its requests, say). */
+    private readonly onFile: (session: string, name: string) => void = () => {},
   ) {}
 
   /**
@@ -52,6 +54,7 @@ export class AgentStateTracker {
       await mkdir(dir, { recursive: true });
       const watcher = watch(dir, (_, name) => {
         if (name?.toString() === 'state.json') void this.reread(session);
+        else if (name) this.onFile(session, name.toString());
       });
       // The folder goes when `down` removes the session; the guard goes on without it.
       watcher.on('error', () => watcher.close());

@@ -16,6 +16,8 @@ import { AgentStateTracker, getSilenceMs, type StateChange } from './guard-agent
 import { getSessionAgentKind, hasHooks } from '../core/agent-hooks.js';
 import { getLiveSessions, type LiveSession } from './sessions.js';
 import { describeWatchFailure } from './guard-health.js';
+import { GuardNotifier } from './guard-notifier.js';
+import { RequestFollower } from './guard-requests.js';
 
 export type GuardEvent = RunEvent &
   (
@@ -28,6 +30,8 @@ export type GuardEvent = RunEvent &
     | { type: 'role'; role: 'recorder' | 'observer' }
     | ({ type: 'state' } & StateChange)
     | ({ type: 'revert'; session: string; path: string } & RevertOutcome)
+    // Announced only: the hook (or the relay) records the `request` event itself.
+    | { type: 'ask'; session: string; id: string; owner?: string; path?: string; reason?: string }
   );
 
 export interface GuardOptions extends ProjectOptions {
@@ -72,18 +76,31 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   // Only one guard per repository records to events.jsonl and marks panes (the pane's, usually);
   // a second one, say `parx guard --json` piped into a tool, only prints.
   let recording = await project.files.acquireGuardLock();
+  const notifier = new GuardNotifier(project.config.notify, project.root, (s) => tmux.panes.get(s), (message) => emit({ type: 'error', message }));
   const emit = (event: Omit<GuardEvent, 'time'>, message?: string, session?: string) => {
     const full = { time: new Date().toISOString(), ...event } as GuardEvent;
     options.onEvent(full);
     if (recording && ['violation', 'collision', 'state', 'revert'].includes(full.type)) announcer.announce(full, message, session);
     if (recording && full.type === 'state') announcer.setPaneOption(full.session, '@parx_state', full.state);
+    if (!recording) return;
+    // The human is told once where they are needed (ops/guard-notifier.ts).
+    if (full.type === 'state') notifier.reset(full.session);
+    if (full.type === 'state' && full.state === 'waiting') notifier.notify('waiting', full.session, `${full.session} is waiting for you${full.detail ? `: ${full.detail}` : ''}`);
+    if (full.type === 'violation') notifier.notify('violation', full.session, `${full.session} changed ${full.path}${full.owner ? `, owned by ${full.owner}` : ', owned by no session'}`);
+    if (full.type === 'ask' && full.path) notifier.notify('request', full.session, `${full.session} asks ${full.owner ?? 'nobody'} for ${full.path} (parx grant ${full.id})`, full.id);
   };
   // Agents report `working`/`waiting` through their hooks; hook-less ones are judged by pane silence.
   const silent = new Set(project.config.sessions.filter((s) => !hasHooks(getSessionAgentKind(s.agent))).map((s) => s.name));
+  const requests = new RequestFollower(project.files, (line, session) => {
+    if (line.type === 'request') emit({ type: 'ask', session, id: line.id, path: line.path, ...(ownership.ownersOf(line.path)[0] && { owner: ownership.ownersOf(line.path)[0] }) });
+    else emit({ type: 'ask', session, id: line.id, reason: line.reason });
+  });
   const agentStates = new AgentStateTracker(project.files, order, silent, (change) => {
     const waiting = change.state === 'waiting' ? `parx: ${change.session} is waiting for you${change.detail ? ` (${change.detail})` : ''}` : undefined;
     emit({ type: 'state', ...change }, waiting);
-  }, getSilenceMs(process.env));
+  }, getSilenceMs(process.env), (session, name) => {
+    if (name === 'requests.jsonl') requests.follow(session);
+  });
   // Sandboxed sessions' hooks report denials to their own folder; the recording guard moves them.
   const outboxes = new OutboxRelay(project.files, order);
   emit({ type: 'role', role: recording ? 'recorder' : 'observer' });
@@ -156,7 +173,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   // Watch first, then ask git: a file written while the watchers were being installed is
   // listed silently by them (the initial listing announces nothing), so only a reconcile that
   // starts after every directory is watched is sure to see it.
-  const [directories] = await Promise.all([Promise.all(live.map(startWatching)).then((counts) => counts.reduce((a, b) => a + b, 0)), agentStates.start()]);
+  const [directories] = await Promise.all([Promise.all(live.map(startWatching)).then((counts) => counts.reduce((a, b) => a + b, 0)), agentStates.start(), requests.start(order, (id) => Boolean(state?.decisions?.[id]))]);
   await reconcile(all);
   // Health first: once `ready` is out, the run's folder may be changed or deleted by others.
   if (recording) await writeHealth();

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRunFixture, installFakeAgents, type RunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
-import { killTmuxServer } from '../helpers/tmux.js';
+import { killTmuxServer, listPaneRows, tmuxOut } from '../helpers/tmux.js';
 
 /**
  * Review bandwidth with the hooked stand-in agent (parx starts it as Claude Code, hooks and
@@ -123,5 +123,39 @@ describe('requests, grants and messages', () => {
     writeFileSync(join(run.worktree('payments'), 'src/web/index.html'), 'changed by payments\n');
     const check = await json(run, ['check']);
     expect(check.sessions.find((s: { name: string }) => s.name === 'payments').violations).toEqual([{ path: 'src/web/index.html', kind: 'trespass', owner: 'auth', change: 'change' }]);
+  });
+});
+
+describe('notify', () => {
+  it('runs the notify command once per session per state change, with what happened only in its environment', async () => {
+    const run = createRunFixture(
+      {
+        // Waits (its Stop hook), asks for payments' file, and, without a sandbox, writes two files it does not own.
+        auth: { owns: ['src/auth/**'], task: 'EDIT src/payments/charge.ts', agent: 'claude' },
+        web: { owns: ['src/web/**'], task: 'Wait.', sandbox: 'off' },
+        payments: { owns: ['src/payments/**'], task: 'Wait.' },
+      },
+      { notify: `printf '%s|%s|%s\\n' "$PARX_EVENT" "$PARX_SESSION" "$PARX_MESSAGE" >> '${'NOTIFIED'}'` },
+    );
+    const notified = join(run.parent, 'notified.log');
+    const config = JSON.parse(readFileSync(join(run.root, 'parx.config.json'), 'utf8'));
+    config.notify = config.notify.replace('NOTIFIED', notified);
+    writeFileSync(join(run.root, 'parx.config.json'), JSON.stringify(config));
+    execFileSync('git', ['commit', '-qam', 'notify'], { cwd: run.root });
+    const env = installFakeAgents(run);
+    expect((await runParx(['up', '--detach'], run.root, env)).exitCode).toBe(0);
+    const log = () => (existsSync(notified) ? readFileSync(notified, 'utf8').trim().split('\n') : []);
+    await waitFor('the request and the wait', () => (log().some((l) => l.startsWith('request|auth|')) && log().some((l) => l.startsWith('waiting|auth|')) ? true : undefined));
+    expect(log()).toContain('request|auth|auth asks payments for src/payments/charge.ts (parx grant auth-1)');
+    const guardPane = listPaneRows('parx-repo').find((p) => p.session === ':guard')!.id;
+    await waitFor('the request in the guard pane', () => (tmuxOut('capture-pane', '-p', '-J', '-t', guardPane).includes('auth asks payments for src/payments/charge.ts: request auth-1') ? true : undefined));
+
+    writeFileSync(join(run.worktree('web'), 'src/payments/a.ts'), 'x\n');
+    writeFileSync(join(run.worktree('web'), 'README.md'), 'y\n');
+    await waitFor('the violation notification', () => (log().some((l) => l.startsWith('violation|web|')) ? true : undefined));
+    // The second violation came in the same state: no second notification.
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(log().filter((l) => l.startsWith('violation|web|'))).toHaveLength(1);
+    expect(log().filter((l) => l.startsWith('waiting|auth|'))).toHaveLength(1);
   });
 });

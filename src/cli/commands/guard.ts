@@ -61,6 +61,10 @@ function printHuman(event: GuardEvent): void {
       if (event.error) print(`${time} ${style.red('error')} could not revert ${safe(event.path)} in ${event.session}: ${safe(event.error)}`);
       else print(`${time} ${style.yellow('↺')} ${style.bold(event.session)} ${safe(event.path)} reverted to its branch tip${event.quarantined ? `; what was written is kept in ${safe(event.quarantined)}` : ''}`);
       break;
+    case 'ask':
+      if (event.path) print(`${time} ${style.yellow('?')} ${style.bold(event.session)} asks ${event.owner ?? 'nobody'} for ${safe(event.path)}: request ${event.id} (parx grant ${event.id} | parx refuse ${event.id})\x07`);
+      else print(`${time} ${style.yellow('?')} ${style.bold(event.session)} says why (${event.id}): ${safe(event.reason ?? '')}`);
+      break;
     case 'error':
       print(`${time} ${style.red('error')} ${safe(event.message)}`);
       break;
