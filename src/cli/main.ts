@@ -66,7 +66,14 @@ function createProgram(): Command {
     .command('status')
     .description('one row per session: pane, agent state, commits, changes, violations, merge forecast')
     .option('--json', 'print the status as JSON')
-    .action(async (opts: { json?: boolean }) => run(() => import('./commands/status.js').then((m) => m.statusCommand({ ...program.opts(), ...opts }))));
+    .option('-w, --watch', 'a live full-screen view, redrawn as things change (parx status when not on a terminal)')
+    .action(async (opts: { json?: boolean; watch?: boolean }) =>
+      run(() =>
+        opts.watch && !opts.json
+          ? import('./commands/status-watch.js').then((m) => m.statusWatchCommand(program.opts()))
+          : import('./commands/status.js').then((m) => m.statusCommand({ ...program.opts(), ...opts })),
+      ),
+    );
 
   program
     .command('down')

@@ -1,0 +1,140 @@
+import { emitKeypressEvents } from 'node:readline';
+import { execa } from 'execa';
+import { renderDashboard, type DashboardInput, type Paint } from '../../core/dashboard.js';
+import { runCheck } from '../../ops/check.js';
+import { runGrant, runRefuse } from '../../ops/requests.js';
+import { runStatus, type StatusResult } from '../../ops/status.js';
+import { followRunChanges } from '../../ops/status-watch.js';
+import type { GlobalOptions } from '../options.js';
+import { safe, style } from '../output.js';
+import { statusCommand } from './status.js';
+
+/**
+ * `parx status --watch`: the run on one screen, redrawn within a moment of any change (see
+ * ops/status-watch.ts for what it follows; nothing polls). Drawn with plain ANSI on the
+ * alternate screen rather than a TUI library: one table redrawn whole costs nothing, and the
+ * command starts as fast as `parx status`. Not on a terminal, it is `parx status`.
+ */
+export async function statusWatchCommand(options: GlobalOptions): Promise<number> {
+  if (!process.stdout.isTTY || !process.stdin.isTTY) return statusCommand(options);
+  const out = process.stdout;
+  let status: StatusResult | undefined;
+  let selected = 0;
+  let panel: string[] = [];
+  let busy = false;
+  let again = false;
+  let stopped = false;
+
+  const paint: Paint = (text, kind) => (kind === 'inverse' ? `\x1b[7m${text}\x1b[27m` : style[kind](text));
+  const draw = () => {
+    if (!status || stopped) return;
+    const input: DashboardInput = {
+      base: status.base,
+      sessions: status.sessions.map((s) => ({
+        name: s.name,
+        state: s.state,
+        since: s.since,
+        owns: s.owns.map(safe),
+        granted: s.granted.map(safe),
+        ahead: s.ahead,
+        changed: s.changed.length,
+        violations: s.violations.length,
+        requests: s.requests,
+        pendingMessages: s.pendingMessages,
+        merge: s.mergeable === null ? 'no branch' : s.mergeable ? 'clean' : 'conflicts',
+      })),
+      requests: status.requests.map((r) => ({ id: r.id, from: r.from, owner: r.owner, path: safe(r.path), reason: safe(r.reason) })),
+      forecast: status.forecast.map((f) => ({ sessions: f.sessions, files: f.files.map(safe) })),
+      selected,
+      panel,
+      updated: new Date().toISOString(),
+      width: out.columns || 80,
+      height: out.rows || 24,
+    };
+    out.write(`\x1b[H\x1b[2J${renderDashboard(input, paint).join('\r\n')}`);
+  };
+  // One refresh at a time; changes during one ask for one more after it.
+  const refresh = async () => {
+    if (busy) return void (again = true);
+    busy = true;
+    try {
+      status = await runStatus({ configPath: options.config });
+      selected = Math.min(selected, Math.max(0, status.sessions.length + status.requests.length - 1));
+    } catch (error) {
+      panel = [`error: ${safe((error as Error).message)}`];
+    } finally {
+      busy = false;
+    }
+    draw();
+    if (again) {
+      again = false;
+      void refresh();
+    }
+  };
+
+  out.write('\x1b[?1049h\x1b[?25l');
+  const stop = await followRunChanges(process.cwd(), () => void refresh());
+  await refresh();
+  out.on('resize', draw);
+  emitKeypressEvents(process.stdin);
+  process.stdin.setRawMode(true);
+  process.stdin.resume();
+
+  return new Promise<number>((resolve) => {
+    const quit = () => {
+      stopped = true;
+      stop();
+      process.stdin.setRawMode(false);
+      process.stdin.pause();
+      out.write('\x1b[?25h\x1b[?1049l');
+      resolve(0);
+    };
+    const act = async (work: () => Promise<string[]>) => {
+      try {
+        panel = await work();
+      } catch (error) {
+        panel = [`error: ${safe((error as Error).message)}`];
+      }
+      await refresh();
+    };
+    process.stdin.on('keypress', (_text: string, key: { name?: string; ctrl?: boolean }) => {
+      if (!status) return;
+      const rows = status.sessions.length + status.requests.length;
+      const session = status.sessions[selected];
+      const request = status.requests[selected - status.sessions.length];
+      if (key.name === 'q' || (key.ctrl && key.name === 'c')) return quit();
+      if (key.name === 'up' || key.name === 'k') selected = Math.max(0, selected - 1);
+      else if (key.name === 'down' || key.name === 'j') selected = Math.min(rows - 1, selected + 1);
+      else if (key.name === 'return' && session?.pane) void act(() => goToPane(status!.tmuxSession, session.pane!));
+      else if (key.name === 'g' && request) void act(async () => [`granted ${request.id}: ${safe(request.path)} now belongs to ${(await runGrant({ configPath: options.config }, { id: request.id })).grant.to}`]);
+      else if (key.name === 'r' && request) void act(async () => [`refused ${(await runRefuse({ configPath: options.config }, request.id, undefined)).request.id}`]);
+      else if (key.name === 'c' && session) void act(async () => describeCheck(await runCheck({ configPath: options.config, sessions: [session.name] }), session.name));
+      else return;
+      draw();
+    });
+  });
+}
+
+/** Inside tmux: switch this client to the pane. Outside: attach to it until the human detaches. */
+async function goToPane(tmuxSession: string | null, pane: string): Promise<string[]> {
+  await execa('tmux', ['select-window', '-t', pane], { reject: false });
+  await execa('tmux', ['select-pane', '-t', pane], { reject: false });
+  if (process.env.TMUX) {
+    await execa('tmux', ['switch-client', '-t', pane], { reject: false });
+    return [`switched to ${pane}`];
+  }
+  if (!tmuxSession) return ['no tmux session for this run'];
+  process.stdin.setRawMode(false);
+  process.stdout.write('\x1b[?25h\x1b[?1049l');
+  await execa('tmux', ['attach-session', '-t', tmuxSession], { reject: false, stdio: 'inherit' });
+  process.stdout.write('\x1b[?1049h\x1b[?25l');
+  process.stdin.setRawMode(true);
+  return [`back from ${pane}`];
+}
+
+function describeCheck(result: Awaited<ReturnType<typeof runCheck>>, name: string): string[] {
+  const s = result.sessions.find((x) => x.name === name);
+  if (!s) return [`check ${name}: no worktree`];
+  if (s.violations.length === 0) return [`check ${name}: ${s.changed.length} changed file(s), no violation`];
+  return [`check ${name}: ${s.violations.length} violation(s)`, ...s.violations.slice(0, 5).map((v) => `  ${safe(v.path)} (${v.kind}${v.owner ? `, owned by ${v.owner}` : ''})`)];
+}

@@ -1,0 +1,96 @@
+/**
+ * The `parx status --watch` screen as lines of text, from a status snapshot. Pure: the CLI
+ * owns the terminal (alternate screen, keys) and redraws these lines when something changes.
+ * Every line fits `width` columns (cut, never wrapped) and the screen fits `height` rows, so
+ * it renders at 80×24.
+ */
+
+export interface DashboardSession {
+  name: string;
+  state: string;
+  since: string | null;
+  owns: string[];
+  granted: string[];
+  ahead: number;
+  changed: number;
+  violations: number;
+  requests: { asked: number; toAnswer: number };
+  pendingMessages: number;
+  merge: 'clean' | 'conflicts' | 'no branch';
+}
+
+export interface DashboardRequest {
+  id: string;
+  from: string;
+  owner: string | undefined;
+  path: string;
+  reason: string;
+}
+
+export interface DashboardInput {
+  base: string;
+  sessions: DashboardSession[];
+  requests: DashboardRequest[];
+  forecast: Array<{ sessions: [string, string]; files: string[] }>;
+  /** Index into sessions, then requests (one list for the cursor). */
+  selected: number;
+  /** A panel under the tables (the output of `check`, an error), if any. */
+  panel: string[];
+  updated: string;
+  width: number;
+  height: number;
+}
+
+export type Paint = (text: string, style: 'bold' | 'dim' | 'red' | 'yellow' | 'green' | 'inverse') => string;
+
+export function renderDashboard(input: DashboardInput, paint: Paint = (t) => t): string[] {
+  const { width } = input;
+  const lines: Array<[text: string, style?: Parameters<Paint>[1]]> = [];
+  lines.push([`parx status --watch   base ${input.base}   updated ${input.updated.slice(11, 19)}`, 'bold']);
+  lines.push([fit(['session', 'state', 'owns', 'ahead', 'chg', 'viol', 'req', 'merge', 'msg'], width), 'dim']);
+  input.sessions.forEach((s, i) => {
+    const state = s.state === 'waiting' && s.since ? `waiting ${s.since.slice(11, 16)}` : s.state;
+    const owns = [...s.owns, ...s.granted.map((g) => `+${g}`)].join(' ');
+    const req = s.requests.asked + s.requests.toAnswer > 0 ? `${s.requests.asked}/${s.requests.toAnswer}` : '-';
+    const row = fit([s.name, state, owns, String(s.ahead), String(s.changed), String(s.violations), req, s.merge, s.pendingMessages > 0 ? `✉${s.pendingMessages}` : ''], width);
+    const style = i === input.selected ? 'inverse' : s.violations > 0 || s.merge === 'conflicts' ? 'red' : s.state === 'waiting' ? 'yellow' : undefined;
+    lines.push([row.trimEnd(), style]);
+  });
+  lines.push(['']);
+  if (input.requests.length === 0) lines.push(['No open requests.', 'dim']);
+  else lines.push([`Open requests (${input.requests.length}):`, 'yellow']);
+  input.requests.forEach((r, i) => {
+    const text = `${r.id}  ${r.from} → ${r.owner ?? 'nobody'}  ${r.path}${r.reason ? `  “${r.reason}”` : ''}`;
+    lines.push([text, input.selected === input.sessions.length + i ? 'inverse' : undefined]);
+  });
+  const conflicts = input.forecast.map((f) => `${f.sessions.join(' × ')}: ${f.files.join(', ')}`);
+  if (conflicts.length > 0) lines.push([`Forecast: ${conflicts.join('; ')}`, 'red']);
+  for (const line of input.panel) lines.push([line]);
+  const help = '↑↓ select  ⏎ go to pane  g grant  r refuse  c check  q quit';
+  // The help line stays on the last row; what does not fit above it is cut with a marker.
+  const room = Math.max(1, input.height - 1);
+  const shown = lines.length > room ? [...lines.slice(0, room - 1), [`… ${lines.length - room + 1} more line(s); make the terminal taller`, 'dim'] as [string, 'dim']] : lines;
+  return [...shown, [help, 'dim'] as [string, 'dim']].map(([text, style]) => {
+    const cut = cutTo(text, width);
+    return style ? paint(cut, style) : cut;
+  });
+}
+
+/** Column widths; `owns` (0) takes what the terminal has left. */
+const COLUMNS = [12, 13, 0, 5, 4, 4, 5, 9, 3];
+
+function fit(cells: readonly string[], width: number, widths: readonly number[] = COLUMNS): string {
+  const fixed = widths.reduce((a, b) => a + b, 0) + widths.length - 1;
+  const flexible = Math.max(8, width - fixed);
+  return cells.map((c, i) => pad(cutTo(c, widths[i] || flexible), widths[i] || flexible)).join(' ');
+}
+
+function pad(text: string, width: number): string {
+  return text + ' '.repeat(Math.max(0, width - [...text].length));
+}
+
+/** At most `width` characters, `…` marking a cut. */
+export function cutTo(text: string, width: number): string {
+  const chars = [...text];
+  return chars.length <= width ? text : `${chars.slice(0, Math.max(0, width - 1)).join('')}…`;
+}
