@@ -8,6 +8,7 @@ import { benchUp } from './up.mjs';
 import { benchDown } from './down.mjs';
 import { benchHook } from './hook.mjs';
 import { benchSandboxStart } from './sandbox.mjs';
+import { benchDashboard } from './dashboard.mjs';
 import { fmt, report } from './lib.mjs';
 
 const runs = Number(process.argv.slice(2).find((a) => /^\d+$/.test(a)) ?? 5);
@@ -47,6 +48,12 @@ add('up, 1 s setup: parx / hand (median of pairs)', setup.ratio.toFixed(2), '≤
 // where C is one worktree's creation time, estimated from the no-setup hand runs.
 const c = plain.hand / 8;
 add('up, 1 s setup: best possible ratio', ((8 * c + 1000) / (8 * (c + 1000))).toFixed(2), '(C ≈ ' + fmt(c) + ' per worktree)', true);
+
+console.error('parx status --watch in an 80×24 tmux pane: 41 state changes, then 10 s idle …');
+const dash = await benchDashboard({ events: 41 });
+add('dashboard: update after an event (median)', fmt(dash.median), '≤ 1 s', dash.median <= 1000);
+add('dashboard: update after an event (p99)', fmt(dash.p99), '≤ 1 s', dash.p99 <= 1000);
+add('dashboard: CPU while idle', `${(dash.idleShare * 100).toFixed(2)}% of a core`, '≤ 1%', dash.idleShare <= 0.01);
 
 console.error('OS sandbox: an agent pane\'s start, sandboxed vs not (41 alternating pairs) …');
 const start = benchSandboxStart({ runs: 41 });
