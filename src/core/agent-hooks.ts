@@ -130,15 +130,17 @@ export function getGeminiSettings(c: HookCommands, existing: Record<string, unkn
 /**
  * A Gemini CLI policy file (TOML) that approves `write_file` and `replace` in the session's
  * worktree without asking (approve: owned). A hook cannot approve in Gemini, a policy rule can;
- * the rule covers the whole worktree (a regex over the call's `file_path`, no `..` segment) and
- * parx's BeforeTool hook narrows it, answering `ask` for any write there that the session does
- * not own (an ignored build file) and denying other sessions' files. Gemini matches the rule
+ * the rule covers the whole worktree (a regex over the call's `file_path`) and parx's BeforeTool
+ * hook narrows it: it resolves the path (`..`, symlinks) and answers `ask` for any write the
+ * session does not own (an ignored build file, a path that leads out), and denies other
+ * sessions' files. (Gemini refuses a rule whose regex it deems at risk of ReDoS, such as one
+ * with a quantified group, so the `..` check is the hook's alone.) Gemini matches the rule
  * against its sorted JSON of the arguments, each top-level pair between NUL characters.
  * Undefined when the path cannot be written in a TOML literal string.
  */
 export function getGeminiPolicy(worktree: string): string | undefined {
   const prefix = JSON.stringify(`${worktree.replace(/\/+$/, '')}/`).slice(1, -1).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
-  const pattern = `\\x00"file_path":"${prefix}(?!(?:[^"]*/)?\\.\\.[/"])[^"\\\\]*"\\x00`;
+  const pattern = `\\x00"file_path":"${prefix}[^"\\\\]*"\\x00`;
   if (/['\n\r]/.test(pattern)) return undefined;
   return [
     '# Written by parx for one session: edits in its worktree need no confirmation (approve: owned).',

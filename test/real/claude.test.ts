@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunFixture } from '../helpers/fixture.js';
@@ -63,7 +63,8 @@ const { waitForScreen } = makeScreenReader('Claude Code', SCREENS);
 describe('the real Claude Code in a parx session', () => {
   it('applies an owned write, denies a foreign one before it happens naming the owner, and reports waiting → working → waiting', async () => {
     const run = createRunFixture(
-      { auth: { owns: ['src/auth/**'], task: 'Write the token module.', agent: 'claude' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
+      // approve: ask keeps Claude's own prompt for owned writes: the human answers it here.
+      { auth: { owns: ['src/auth/**'], task: 'Write the token module.', agent: 'claude', approve: 'ask' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
       { tmuxSession: 'real-claude' },
     );
     const wt = run.worktree('auth');
@@ -114,5 +115,37 @@ describe('the real Claude Code in a parx session', () => {
     const states = stateHistory(run, 'auth');
     // waiting (its permission prompt) → working (the human answered) → waiting (turn over)
     expect(states.join(' ')).toMatch(/waiting working( working)* waiting$/);
+  }, 180_000);
+
+  it('approve: owned — 20 owned writes and 2 foreign ones reach the end with no keystroke and 2 denials', async () => {
+    // A tmux server of its own: panes take the server's environment (the other test's stand-in URL).
+    await killTmuxServer();
+    const run = createRunFixture(
+      { auth: { owns: ['src/auth/**'], task: 'Write twenty modules.', agent: 'claude' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
+      { tmuxSession: 'real-claude-owned' },
+    );
+    const wt = run.worktree('auth');
+    const write = (path: string) => ({ tool: 'Write', input: { file_path: join(wt, path), content: `// ${path}\n` } });
+    const owned = Array.from({ length: 20 }, (_, i) => `src/auth/m${i}.ts`);
+    const local = await startAnthropicStandIn([...owned.slice(0, 10).map(write), write('src/payments/charge.ts'), ...owned.slice(10).map(write), write('src/payments/refund.ts'), { text: 'Done: twenty modules.' }]);
+    try {
+      seedReturningUser(run.root);
+      const env = { PATH: `${dirname(claude)}:${process.env.PATH}`, ANTHROPIC_BASE_URL: local.url, ANTHROPIC_API_KEY: API_KEY, DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' };
+      expect((await runParx(['up', '--detach'], run.root, env)).exitCode).toBe(0);
+      const pane = run.state().sessions.auth!.pane;
+      // A permission prompt would stop the pane: fail at once, naming it.
+      const { waitForScreen: waitWithoutPrompts } = makeScreenReader('Claude Code', { ...SCREENS, 'permission prompt': /Do you want to (create|make this edit)/ });
+      await waitWithoutPrompts(pane, 'the end of the turn, with no keystroke', 'Done: twenty modules.');
+      for (const path of owned) expect(readFileSync(join(wt, path), 'utf8')).toBe(`// ${path}\n`);
+      expect(readFileSync(join(wt, 'src/payments/charge.ts'), 'utf8')).toBe('export const charge = 1;\n');
+      expect(existsSync(join(wt, 'src/payments/refund.ts'))).toBe(false);
+      const denials = await waitFor('both denials in events.jsonl', () => {
+        const found = readEvents(run).filter((e) => e.type === 'denied' && e.session === 'auth');
+        return found.length >= 2 ? found : undefined;
+      });
+      expect(denials.map((e) => e.path)).toEqual(['src/payments/charge.ts', 'src/payments/refund.ts']);
+    } finally {
+      await local.close();
+    }
   }, 180_000);
 });

@@ -50,7 +50,8 @@ const { waitForScreen } = makeScreenReader('Gemini CLI', SCREENS);
 describe('the real Gemini CLI in a parx session', () => {
   it('denies a foreign write_file before it happens naming the owner, applies an owned one, and reports waiting → working → waiting', async () => {
     const run = createRunFixture(
-      { auth: { owns: ['src/auth/**'], task: 'Write the token module.', agent: 'gemini' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
+      // approve: ask keeps Gemini's own confirmation for owned writes: the human answers it here.
+      { auth: { owns: ['src/auth/**'], task: 'Write the token module.', agent: 'gemini', approve: 'ask' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
       { tmuxSession: 'real-gemini' },
     );
     const wt = run.worktree('auth');
@@ -95,5 +96,37 @@ describe('the real Gemini CLI in a parx session', () => {
     const states = stateHistory(run, 'auth');
     // waiting (its confirmation) → working (the human answered) → waiting (turn over)
     expect(states.join(' ')).toMatch(/waiting working( working)* waiting$/);
+  }, 180_000);
+
+  it('approve: owned — 20 owned writes and 2 foreign ones reach the end with no keystroke and 2 denials', async () => {
+    // A tmux server of its own: panes take the server's environment (the other test's stand-in URL).
+    await killTmuxServer();
+    const run = createRunFixture(
+      { auth: { owns: ['src/auth/**'], task: 'Write twenty modules.', agent: 'gemini' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
+      { tmuxSession: 'real-gemini-owned' },
+    );
+    const wt = run.worktree('auth');
+    const write = (path: string) => ({ call: 'write_file', args: { file_path: join(wt, path), content: `// ${path}\n` } });
+    const owned = Array.from({ length: 20 }, (_, i) => `src/auth/m${i}.ts`);
+    const local = await startGeminiStandIn([...owned.slice(0, 10).map(write), write('src/payments/charge.ts'), ...owned.slice(10).map(write), write('src/payments/refund.ts'), { text: 'Done: twenty modules.' }]);
+    try {
+      seedReturningUser(run.root);
+      const env = { PATH: `${dirname(gemini)}:${process.env.PATH}`, GEMINI_API_KEY: 'parx-real-agent', GOOGLE_GEMINI_BASE_URL: local.url };
+      expect((await runParx(['up', '--detach'], run.root, env)).exitCode).toBe(0);
+      const pane = run.state().sessions.auth!.pane;
+      // A confirmation would stop the pane: fail at once, naming it.
+      const { waitForScreen: waitWithoutPrompts } = makeScreenReader('Gemini CLI', { ...SCREENS, confirmation: /Apply this change\?/ });
+      await waitWithoutPrompts(pane, 'the end of the turn, with no keystroke', 'Done: twenty modules.');
+      for (const path of owned) expect(readFileSync(join(wt, path), 'utf8')).toBe(`// ${path}\n`);
+      expect(readFileSync(join(wt, 'src/payments/charge.ts'), 'utf8')).toBe('export const charge = 1;\n');
+      expect(existsSync(join(wt, 'src/payments/refund.ts'))).toBe(false);
+      const denials = await waitFor('both denials in events.jsonl', () => {
+        const found = readEvents(run).filter((e) => e.type === 'denied' && e.session === 'auth');
+        return found.length >= 2 ? found : undefined;
+      });
+      expect(denials.map((e) => e.path)).toEqual(['src/payments/charge.ts', 'src/payments/refund.ts']);
+    } finally {
+      await local.close();
+    }
   }, 180_000);
 });
