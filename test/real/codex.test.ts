@@ -125,4 +125,37 @@ describe('the real Codex CLI in a parx session', () => {
     // working (the prompt) → waiting (the approval) → working (the human answered) → waiting (turn over)
     expect(stateHistory(run, 'auth').join(' ')).toMatch(/working( working)* waiting working( working)* waiting$/);
   }, 180_000);
+
+  it('approve: owned — 20 owned patches and 2 foreign ones reach the end with no keystroke and 2 denials', async () => {
+    // A tmux server of its own: panes take the server's environment (the other test's stand-in URL).
+    await killTmuxServer();
+    const run = createRunFixture(
+      { auth: { owns: ['src/auth/**'], task: 'Write twenty modules.', agent: 'codex' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
+      { tmuxSession: 'real-codex-owned' },
+    );
+    const wt = run.worktree('auth');
+    const add = (path: string) => ({ patch: `*** Begin Patch\n*** Add File: ${path}\n+// ${path}\n*** End Patch` });
+    const owned = Array.from({ length: 20 }, (_, i) => `src/auth/m${i}.ts`);
+    const foreign = { patch: '*** Begin Patch\n*** Update File: src/payments/charge.ts\n@@\n-export const charge = 1;\n+evil\n*** End Patch' };
+    const local = await startOpenAIStandIn([...owned.slice(0, 10).map(add), foreign, ...owned.slice(10).map(add), add('src/payments/refund.ts'), { text: 'Done: twenty modules.' }]);
+    try {
+      seedReturningUser(run.root, local.url);
+      const env = { PATH: `${dirname(codex)}:${process.env.PATH}`, OPENAI_API_KEY: 'sk-parx-real-agent' };
+      expect((await runParx(['up', '--detach'], run.root, env)).exitCode).toBe(0);
+      const pane = run.state().sessions.auth!.pane;
+      // An approval would stop the pane: fail at once, naming it.
+      const { waitForScreen: waitWithoutPrompts } = makeScreenReader('Codex', { ...SCREENS, approval: /Would you like to (make|run|apply)/ });
+      await waitWithoutPrompts(pane, 'the end of the turn, with no keystroke', 'Done: twenty modules.');
+      for (const path of owned) expect(readFileSync(join(wt, path), 'utf8')).toBe(`// ${path}\n`);
+      expect(readFileSync(join(wt, 'src/payments/charge.ts'), 'utf8')).toBe('export const charge = 1;\n');
+      expect(existsSync(join(wt, 'src/payments/refund.ts'))).toBe(false);
+      const denials = await waitFor('both denials in events.jsonl', () => {
+        const found = readEvents(run).filter((e) => e.type === 'denied' && e.session === 'auth');
+        return found.length >= 2 ? found : undefined;
+      });
+      expect(denials.map((e) => e.path)).toEqual(['src/payments/charge.ts', 'src/payments/refund.ts']);
+    } finally {
+      await local.close();
+    }
+  }, 180_000);
 });
