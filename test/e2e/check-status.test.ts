@@ -113,11 +113,13 @@ describe('parx status', () => {
     const status = JSON.parse(result.stdout);
     const state = run.state();
     expect(status).toMatchObject({ base: 'main', tmuxSession: 'parx-repo' });
-    expect(status.sessions).toEqual([
+    // `since` is when the agent last reported (the guard may have judged a quiet pane by now).
+    for (const s of status.sessions) expect(s.since === null || typeof s.since === 'string').toBe(true);
+    expect(status.sessions.map(({ since: _, ...s }: { since: unknown }) => s)).toEqual([
       {
         name: 'auth', branch: 'parx/auth', worktree: run.worktree('auth'), pane: state.sessions.auth!.pane, alive: true, state: 'working', hooks: 'none',
         sandbox: 'on', sandboxNotes: [], hookNotes: [],
-        owns: ['src/auth/**'], ahead: 1, changed: ['README.md', 'src/auth/jwt.ts'],
+        owns: ['src/auth/**'], granted: [], requests: { asked: 0, toAnswer: 0 }, pendingMessages: 0, ahead: 1, changed: ['README.md', 'src/auth/jwt.ts'],
         violations: [{ path: 'README.md', kind: 'outside' }],
         collisions: [{ path: 'README.md', sessions: ['auth', 'payments'] }],
         mergeable: true, conflicts: [],
@@ -125,13 +127,14 @@ describe('parx status', () => {
       {
         name: 'payments', branch: 'parx/payments', worktree: run.worktree('payments'), pane: state.sessions.payments!.pane, alive: true, state: 'working', hooks: 'none',
         sandbox: 'on', sandboxNotes: [], hookNotes: [],
-        owns: ['src/payments/**'], ahead: 2, changed: ['README.md', 'src/payments/charge.ts'],
+        owns: ['src/payments/**'], granted: [], requests: { asked: 0, toAnswer: 0 }, pendingMessages: 0, ahead: 2, changed: ['README.md', 'src/payments/charge.ts'],
         violations: [{ path: 'README.md', kind: 'outside' }],
         collisions: [{ path: 'README.md', sessions: ['auth', 'payments'] }],
         mergeable: false, conflicts: ['src/payments/charge.ts'],
       },
     ]);
     expect(status.forecast).toEqual([{ sessions: ['auth', 'payments'], files: ['README.md'] }]);
+    expect(status).toMatchObject({ requests: [], grants: [] });
     expect(run.git('for-each-ref')).toBe(refsBefore);
     expect(['auth', 'payments'].map((s) => git(run.worktree(s), 'status', '--porcelain'))).toEqual(statusBefore);
 
