@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { execa } from 'execa';
 import { constants, createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
 import { access, appendFile, cp, mkdir, readFile } from 'node:fs/promises';
 import { delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
@@ -80,4 +81,10 @@ export async function excludeFromRepo(root: string, commonDir: string, path: str
   if (current.split('\n').includes(line)) return;
   await mkdir(dirname(excludeFile), { recursive: true });
   await appendFile(excludeFile, `${current === '' || current.endsWith('\n') ? '' : '\n'}# parx worktrees\n${line}\n`);
+}
+
+/** What `program --version` (or other `args`) prints; `failed` when it cannot run or exits non-zero. */
+export async function readProgramOutput(program: string, args: readonly string[], timeoutMs = 10_000): Promise<{ failed: boolean; stdout: string; stderr: string }> {
+  const result = await execa(program, args, { reject: false, timeout: timeoutMs, stdin: 'ignore' });
+  return { failed: result.failed, stdout: `${result.stdout}`.trim(), stderr: `${result.stderr}`.trim() };
 }

@@ -187,3 +187,8 @@ export async function listPaneActivity(sessionName: string): Promise<PaneActivit
       return { paneId: paneId!, session: session || undefined, dead: dead === '1', fingerprint: fingerprint ?? '' };
     });
 }
+
+/** Makes `paneId` the active pane of the active window of its session (what a client shows). */
+export async function focusPane(paneId: string): Promise<void> {
+  await tryTmux([['select-window', '-t', paneId], ['select-pane', '-t', paneId]]);
+}

@@ -1,10 +1,9 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { probeBwrap } from '../adapters/bwrap.js';
-import { findExecutable } from '../adapters/files.js';
-import { MIN_GIT, realpath } from '../adapters/git.js';
+import { findExecutable, readProgramOutput } from '../adapters/files.js';
+import { listTreeFiles, MIN_GIT, realpath } from '../adapters/git.js';
 import { MIN_TMUX } from '../adapters/tmux.js';
 import { readVersion } from '../core/version.js';
 import { getAgentProgram } from '../core/agent-command.js';
@@ -46,9 +45,9 @@ export async function runDoctor(options: { configPath?: string | undefined } = {
 }
 
 async function checkTool(name: string, args: string[], min: readonly [number, number], fix: string): Promise<DoctorCheck> {
-  const result = await execa(name, args, { reject: false, timeout: 10_000, stdin: 'ignore' });
+  const result = await readProgramOutput(name, args);
   if (result.failed) return { name, status: 'problem', detail: `${name} is not installed`, fix };
-  const text = `${result.stdout}`.trim();
+  const text = result.stdout;
   return readVersion(text, min)?.atLeast === false ? { name, status: 'problem', detail: `${text} is too old`, fix } : { name, status: 'ok', detail: text };
 }
 
@@ -68,7 +67,8 @@ async function checkInotify(project: Project | undefined): Promise<DoctorCheck> 
   const watches = await read('max_user_watches');
   if (watches === undefined) return { name: 'inotify', status: 'note', detail: 'no inotify limits here (not Linux): the guard uses the platform watcher' };
   if (!project) return { name: 'inotify', status: 'ok', detail: `max_user_watches ${watches}` };
-  const files = (await execa('git', ['ls-files', '-z'], { cwd: project.root, reject: false })).stdout.split('\0').filter(Boolean);
+  // The worktrees hold base's files: its tree says how many folders each one watches.
+  const files = await listTreeFiles(project.root, project.base).catch(() => [] as string[]);
   const folders = new Set(files.map((f) => f.split('/').slice(0, -1).join('/'))).size + 1;
   const needed = folders * (project.config.sessions.length + 1) * 2;
   if (watches < needed) {
@@ -87,8 +87,8 @@ async function checkAgent(project: Project, agent: string): Promise<DoctorCheck[
   if (kind !== 'claude' && kind !== 'codex' && kind !== 'gemini') {
     return [{ name, status: 'note', detail: `${path}: no hooks (the OS sandbox and the guard enforce ownership)` }];
   }
-  const version = await execa(path, ['--version'], { reject: false, timeout: 15_000, stdin: 'ignore' });
-  const checks: DoctorCheck[] = [{ name, status: version.failed ? 'problem' : 'ok', detail: version.failed ? `${path} --version failed: ${`${version.stderr}`.trim().split('\n')[0] ?? ''}` : `${path}: ${`${version.stdout}`.trim()}`, ...(version.failed && { fix: INSTALL[kind] }) }];
+  const version = await readProgramOutput(path, ['--version'], 15_000);
+  const checks: DoctorCheck[] = [{ name, status: version.failed ? 'problem' : 'ok', detail: version.failed ? `${path} --version failed: ${version.stderr.split('\n')[0] ?? ''}` : `${path}: ${version.stdout}`, ...(version.failed && { fix: INSTALL[kind] }) }];
   if (kind === 'gemini') checks.push(await checkGeminiTrust(project));
   if (kind === 'claude') checks.push(await checkClaudeHooks());
   if (kind === 'codex') checks.push({ name: 'codex hooks', status: 'ok', detail: 'passed on the command line with their trust for the run (no review screen); tested with Codex 0.169.0' });

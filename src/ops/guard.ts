@@ -92,7 +92,10 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   // Agents report `working`/`waiting` through their hooks; hook-less ones are judged by pane silence.
   const silent = new Set(project.config.sessions.filter((s) => !hasHooks(getSessionAgentKind(s.agent))).map((s) => s.name));
   const requests = new RequestFollower(project.files, (line, session) => {
-    if (line.type === 'request') emit({ type: 'ask', session, id: line.id, path: line.path, ...(ownership.ownersOf(line.path)[0] && { owner: ownership.ownersOf(line.path)[0] }) });
+    if (line.type === 'request') {
+      const owner = ownership.ownersOf(line.path).find((o) => o !== session);
+      emit({ type: 'ask', session, id: line.id, path: line.path, ...(owner && { owner }) });
+    }
     else emit({ type: 'ask', session, id: line.id, reason: line.reason });
   });
   const agentStates = new AgentStateTracker(project.files, order, silent, (change) => {

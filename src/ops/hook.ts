@@ -141,8 +141,10 @@ function getAskCommand(id: string, commonDir: string): string {
 
 /** The undelivered messages of a session as its agent's hook reply, marked delivered. */
 async function deliverMessages(files: RunFiles, session: string, agent: string | undefined, payload: unknown): Promise<HookReply | undefined> {
-  const delivered = await files.readInboxDelivered(session);
+  // Runs on every working/waiting report: an empty inbox (the usual case) costs one failed open.
   const inbox = await files.readInbox(session);
+  if (inbox.length === 0) return undefined;
+  const delivered = await files.readInboxDelivered(session);
   if (inbox.length <= delivered) return undefined;
   const reply = getMessageReply(agent, payload, inbox.slice(delivered));
   if (reply) await files.writeInboxDelivered(session, inbox.length);

@@ -34,8 +34,8 @@ export function renderSessionPrompt(
 /** A session's globs, then the paths granted to it and those granted away from it. */
 function withGrants(session: SessionConfig, grants: readonly OwnershipGrant[]): string[] {
   const mine = grants.filter((g) => g.to === session.name).map((g) => `${g.path} (granted during this run)`);
-  const away = grants.filter((g) => g.to !== session.name && g.path !== '').map((g) => `not ${g.path} (granted to ${g.to})`);
-  return [...session.owns, ...mine, ...(mine.length + away.length > 0 ? away : [])];
+  const away = grants.filter((g) => g.to !== session.name).map((g) => `not ${g.path} (granted to ${g.to})`);
+  return [...session.owns, ...mine, ...away];
 }
 
 export async function readPromptTemplate(project: Project): Promise<string> {

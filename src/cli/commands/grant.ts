@@ -1,11 +1,12 @@
 import { UsageError } from '../../core/errors.js';
+import { getRequestSession } from '../../core/requests.js';
 import { runGrant } from '../../ops/requests.js';
 import type { GlobalOptions } from '../options.js';
 import { print, printJson, safe } from '../output.js';
 
 /** `parx grant <id>` or `parx grant <path> --to <session>`. */
 export async function grantCommand(target: string, options: GlobalOptions & { to?: string; json?: boolean }): Promise<number> {
-  const byId = /^[a-z0-9][a-z0-9_-]{0,39}-\d+$/.test(target) && options.to === undefined;
+  const byId = getRequestSession(target) !== undefined && options.to === undefined;
   if (!byId && options.to === undefined) throw new UsageError(`"${target}" is not a request id; to grant a path, name the session: parx grant <path> --to <session>`);
   const { grant, told, restartNeeded } = await runGrant({ configPath: options.config }, byId ? { id: target } : { path: target, to: options.to! });
   if (options.json) {

@@ -1,5 +1,6 @@
 import { emitKeypressEvents } from 'node:readline';
-import { execa } from 'execa';
+import { attachOrSwitch } from '../../adapters/tmux.js';
+import { focusPane } from '../../adapters/tmux-panes.js';
 import { renderDashboard, type DashboardInput, type Paint } from '../../core/dashboard.js';
 import { runCheck } from '../../ops/check.js';
 import { runGrant, runRefuse } from '../../ops/requests.js';
@@ -117,19 +118,19 @@ export async function statusWatchCommand(options: GlobalOptions): Promise<number
 
 /** Inside tmux: switch this client to the pane. Outside: attach to it until the human detaches. */
 async function goToPane(tmuxSession: string | null, pane: string): Promise<string[]> {
-  await execa('tmux', ['select-window', '-t', pane], { reject: false });
-  await execa('tmux', ['select-pane', '-t', pane], { reject: false });
-  if (process.env.TMUX) {
-    await execa('tmux', ['switch-client', '-t', pane], { reject: false });
-    return [`switched to ${pane}`];
-  }
   if (!tmuxSession) return ['no tmux session for this run'];
-  process.stdin.setRawMode(false);
-  process.stdout.write('\x1b[?25h\x1b[?1049l');
-  await execa('tmux', ['attach-session', '-t', tmuxSession], { reject: false, stdio: 'inherit' });
-  process.stdout.write('\x1b[?1049h\x1b[?25l');
-  process.stdin.setRawMode(true);
-  return [`back from ${pane}`];
+  await focusPane(pane);
+  const inside = Boolean(process.env.TMUX);
+  if (!inside) {
+    process.stdin.setRawMode(false);
+    process.stdout.write('\x1b[?25h\x1b[?1049l');
+  }
+  const ok = await attachOrSwitch(tmuxSession, inside);
+  if (!inside) {
+    process.stdout.write('\x1b[?1049h\x1b[?25l');
+    process.stdin.setRawMode(true);
+  }
+  return [ok ? (inside ? `switched to ${pane}` : `back from ${pane}`) : `could not reach ${pane}`];
 }
 
 function describeCheck(result: Awaited<ReturnType<typeof runCheck>>, name: string): string[] {
