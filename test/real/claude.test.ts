@@ -1,11 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
-import { firstSessionStatus, makeScreenReader, readEvents, stateHistory } from './pane.js';
+import { expectOwnedRun, firstSessionStatus, getOwnedRunScript, makeScreenReader, OWNED_RUN, readEvents, stateHistory } from './pane.js';
 // @ts-expect-error plain ESM helpers without types
 import { startAnthropicStandIn } from './anthropic-stand-in.mjs';
 // @ts-expect-error plain ESM helpers without types
@@ -121,13 +121,12 @@ describe('the real Claude Code in a parx session', () => {
     // A tmux server of its own: panes take the server's environment (the other test's stand-in URL).
     await killTmuxServer();
     const run = createRunFixture(
-      { auth: { owns: ['src/auth/**'], task: 'Write twenty modules.', agent: 'claude' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
+      OWNED_RUN.sessions('claude'),
       { tmuxSession: 'real-claude-owned' },
     );
     const wt = run.worktree('auth');
-    const write = (path: string) => ({ tool: 'Write', input: { file_path: join(wt, path), content: `// ${path}\n` } });
-    const owned = Array.from({ length: 20 }, (_, i) => `src/auth/m${i}.ts`);
-    const local = await startAnthropicStandIn([...owned.slice(0, 10).map(write), write('src/payments/charge.ts'), ...owned.slice(10).map(write), write('src/payments/refund.ts'), { text: 'Done: twenty modules.' }]);
+    const write = (path: string) => ({ tool: 'Write', input: { file_path: join(wt, path), content: OWNED_RUN.content(path) } });
+    const local = await startAnthropicStandIn(getOwnedRunScript(write, { text: OWNED_RUN.done }));
     try {
       seedReturningUser(run.root);
       const env = { PATH: `${dirname(claude)}:${process.env.PATH}`, ANTHROPIC_BASE_URL: local.url, ANTHROPIC_API_KEY: API_KEY, DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' };
@@ -135,15 +134,8 @@ describe('the real Claude Code in a parx session', () => {
       const pane = run.state().sessions.auth!.pane;
       // A permission prompt would stop the pane: fail at once, naming it.
       const { waitForScreen: waitWithoutPrompts } = makeScreenReader('Claude Code', { ...SCREENS, 'permission prompt': /Do you want to (create|make this edit)/ });
-      await waitWithoutPrompts(pane, 'the end of the turn, with no keystroke', 'Done: twenty modules.');
-      for (const path of owned) expect(readFileSync(join(wt, path), 'utf8')).toBe(`// ${path}\n`);
-      expect(readFileSync(join(wt, 'src/payments/charge.ts'), 'utf8')).toBe('export const charge = 1;\n');
-      expect(existsSync(join(wt, 'src/payments/refund.ts'))).toBe(false);
-      const denials = await waitFor('both denials in events.jsonl', () => {
-        const found = readEvents(run).filter((e) => e.type === 'denied' && e.session === 'auth');
-        return found.length >= 2 ? found : undefined;
-      });
-      expect(denials.map((e) => e.path)).toEqual(['src/payments/charge.ts', 'src/payments/refund.ts']);
+      await waitWithoutPrompts(pane, 'the end of the turn, with no keystroke', OWNED_RUN.done);
+      await expectOwnedRun(run, wt);
     } finally {
       await local.close();
     }

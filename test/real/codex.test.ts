@@ -6,7 +6,7 @@ import { createRunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer } from '../helpers/tmux.js';
 import { tmuxOut } from '../helpers/tmux.js';
-import { firstSessionStatus, makeScreenReader, readEvents, stateHistory } from './pane.js';
+import { expectOwnedRun, firstSessionStatus, getOwnedRunScript, makeScreenReader, OWNED_RUN, readEvents, stateHistory } from './pane.js';
 // @ts-expect-error plain ESM helpers without types
 import { startOpenAIStandIn } from './openai-stand-in.mjs';
 // @ts-expect-error plain ESM helpers without types
@@ -130,14 +130,13 @@ describe('the real Codex CLI in a parx session', () => {
     // A tmux server of its own: panes take the server's environment (the other test's stand-in URL).
     await killTmuxServer();
     const run = createRunFixture(
-      { auth: { owns: ['src/auth/**'], task: 'Write twenty modules.', agent: 'codex' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
+      OWNED_RUN.sessions('codex'),
       { tmuxSession: 'real-codex-owned' },
     );
     const wt = run.worktree('auth');
-    const add = (path: string) => ({ patch: `*** Begin Patch\n*** Add File: ${path}\n+// ${path}\n*** End Patch` });
-    const owned = Array.from({ length: 20 }, (_, i) => `src/auth/m${i}.ts`);
+    const add = (path: string) => ({ patch: `*** Begin Patch\n*** Add File: ${path}\n+${OWNED_RUN.content(path).trimEnd()}\n*** End Patch` });
     const foreign = { patch: '*** Begin Patch\n*** Update File: src/payments/charge.ts\n@@\n-export const charge = 1;\n+evil\n*** End Patch' };
-    const local = await startOpenAIStandIn([...owned.slice(0, 10).map(add), foreign, ...owned.slice(10).map(add), add('src/payments/refund.ts'), { text: 'Done: twenty modules.' }]);
+    const local = await startOpenAIStandIn(getOwnedRunScript(add, { text: OWNED_RUN.done }, foreign));
     try {
       seedReturningUser(run.root, local.url);
       const env = { PATH: `${dirname(codex)}:${process.env.PATH}`, OPENAI_API_KEY: 'sk-parx-real-agent' };
@@ -145,15 +144,8 @@ describe('the real Codex CLI in a parx session', () => {
       const pane = run.state().sessions.auth!.pane;
       // An approval would stop the pane: fail at once, naming it.
       const { waitForScreen: waitWithoutPrompts } = makeScreenReader('Codex', { ...SCREENS, approval: /Would you like to (make|run|apply)/ });
-      await waitWithoutPrompts(pane, 'the end of the turn, with no keystroke', 'Done: twenty modules.');
-      for (const path of owned) expect(readFileSync(join(wt, path), 'utf8')).toBe(`// ${path}\n`);
-      expect(readFileSync(join(wt, 'src/payments/charge.ts'), 'utf8')).toBe('export const charge = 1;\n');
-      expect(existsSync(join(wt, 'src/payments/refund.ts'))).toBe(false);
-      const denials = await waitFor('both denials in events.jsonl', () => {
-        const found = readEvents(run).filter((e) => e.type === 'denied' && e.session === 'auth');
-        return found.length >= 2 ? found : undefined;
-      });
-      expect(denials.map((e) => e.path)).toEqual(['src/payments/charge.ts', 'src/payments/refund.ts']);
+      await waitWithoutPrompts(pane, 'the end of the turn, with no keystroke', OWNED_RUN.done);
+      await expectOwnedRun(run, wt);
     } finally {
       await local.close();
     }

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
-import { firstSessionStatus, makeScreenReader, readEvents, stateHistory } from './pane.js';
+import { expectOwnedRun, firstSessionStatus, getOwnedRunScript, makeScreenReader, OWNED_RUN, readEvents, stateHistory } from './pane.js';
 // @ts-expect-error plain ESM helpers without types
 import { startGeminiStandIn } from './gemini-stand-in.mjs';
 // @ts-expect-error plain ESM helpers without types
@@ -102,13 +102,12 @@ describe('the real Gemini CLI in a parx session', () => {
     // A tmux server of its own: panes take the server's environment (the other test's stand-in URL).
     await killTmuxServer();
     const run = createRunFixture(
-      { auth: { owns: ['src/auth/**'], task: 'Write twenty modules.', agent: 'gemini' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
+      OWNED_RUN.sessions('gemini'),
       { tmuxSession: 'real-gemini-owned' },
     );
     const wt = run.worktree('auth');
-    const write = (path: string) => ({ call: 'write_file', args: { file_path: join(wt, path), content: `// ${path}\n` } });
-    const owned = Array.from({ length: 20 }, (_, i) => `src/auth/m${i}.ts`);
-    const local = await startGeminiStandIn([...owned.slice(0, 10).map(write), write('src/payments/charge.ts'), ...owned.slice(10).map(write), write('src/payments/refund.ts'), { text: 'Done: twenty modules.' }]);
+    const write = (path: string) => ({ call: 'write_file', args: { file_path: join(wt, path), content: OWNED_RUN.content(path) } });
+    const local = await startGeminiStandIn(getOwnedRunScript(write, { text: OWNED_RUN.done }));
     try {
       seedReturningUser(run.root);
       const env = { PATH: `${dirname(gemini)}:${process.env.PATH}`, GEMINI_API_KEY: 'parx-real-agent', GOOGLE_GEMINI_BASE_URL: local.url };
@@ -116,15 +115,8 @@ describe('the real Gemini CLI in a parx session', () => {
       const pane = run.state().sessions.auth!.pane;
       // A confirmation would stop the pane: fail at once, naming it.
       const { waitForScreen: waitWithoutPrompts } = makeScreenReader('Gemini CLI', { ...SCREENS, confirmation: /Apply this change\?/ });
-      await waitWithoutPrompts(pane, 'the end of the turn, with no keystroke', 'Done: twenty modules.');
-      for (const path of owned) expect(readFileSync(join(wt, path), 'utf8')).toBe(`// ${path}\n`);
-      expect(readFileSync(join(wt, 'src/payments/charge.ts'), 'utf8')).toBe('export const charge = 1;\n');
-      expect(existsSync(join(wt, 'src/payments/refund.ts'))).toBe(false);
-      const denials = await waitFor('both denials in events.jsonl', () => {
-        const found = readEvents(run).filter((e) => e.type === 'denied' && e.session === 'auth');
-        return found.length >= 2 ? found : undefined;
-      });
-      expect(denials.map((e) => e.path)).toEqual(['src/payments/charge.ts', 'src/payments/refund.ts']);
+      await waitWithoutPrompts(pane, 'the end of the turn, with no keystroke', OWNED_RUN.done);
+      await expectOwnedRun(run, wt);
     } finally {
       await local.close();
     }

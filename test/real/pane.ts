@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { expect } from 'vitest';
 import { join } from 'node:path';
 import type { RunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
@@ -38,4 +39,35 @@ export async function firstSessionStatus(run: RunFixture): Promise<{ state: stri
 /** The `state` events of one session, in order (`working`, `waiting`…). */
 export function stateHistory(run: RunFixture, session: string): string[] {
   return readEvents(run).filter((e) => e.type === 'state' && e.session === session).map((e) => String(e.state));
+}
+
+/** The `approve: owned` run every real agent is measured on: 20 owned files, 2 foreign ones. */
+export const OWNED_RUN = {
+  owned: Array.from({ length: 20 }, (_, i) => `src/auth/m${i}.ts`),
+  /** Each owned file is written with this content. */
+  content: (path: string) => `// ${path}\n`,
+  sessions: (agent: string) => ({ auth: { owns: ['src/auth/**'], task: 'Write twenty modules.', agent }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } }),
+  done: 'Done: twenty modules.',
+};
+
+/**
+ * The model's script in the agent's own tool calls: ten owned writes, payments' charge.ts, ten
+ * more, a new payments/refund.ts, then `end`. `write(path)` is one write of OWNED_RUN.content;
+ * `changeCharge` overrides the first foreign call (an edit of the existing file).
+ */
+export function getOwnedRunScript<W, E>(write: (path: string) => W, end: E, changeCharge: W = write('src/payments/charge.ts')): Array<W | E> {
+  const { owned } = OWNED_RUN;
+  return [...owned.slice(0, 10).map(write), changeCharge, ...owned.slice(10).map(write), write('src/payments/refund.ts'), end];
+}
+
+/** Every owned file written, neither foreign one, and exactly those two denied. */
+export async function expectOwnedRun(run: RunFixture, worktree: string): Promise<void> {
+  for (const path of OWNED_RUN.owned) expect(readFileSync(join(worktree, path), 'utf8')).toBe(OWNED_RUN.content(path));
+  expect(readFileSync(join(worktree, 'src/payments/charge.ts'), 'utf8')).toBe('export const charge = 1;\n');
+  expect(existsSync(join(worktree, 'src/payments/refund.ts'))).toBe(false);
+  const denials = await waitFor('both denials in events.jsonl', () => {
+    const found = readEvents(run).filter((e) => e.type === 'denied' && e.session === 'auth');
+    return found.length >= 2 ? found : undefined;
+  });
+  expect(denials.map((e) => e.path)).toEqual(['src/payments/charge.ts', 'src/payments/refund.ts']);
 }
