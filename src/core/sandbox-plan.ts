@@ -190,3 +190,20 @@ export function getLiteralIgnoredFolders(lines: readonly string[]): IgnoredFolde
 export function isWithin(a: string, b: string): boolean {
   return b === '' || a === b || a.startsWith(`${b}/`);
 }
+
+/**
+ * What the run's grants change in one session's sandbox: the paths whose latest grant is to it
+ * (opened) and those granted to another session (closed, where it could write them). A grant of
+ * a folder covers a path granted before inside it, so each path is judged by the latest grant
+ * covering it.
+ */
+export function getGrantedPaths(session: string, grants: ReadonlyArray<{ path: string; to: string }>): { open: string[]; close: string[] } {
+  const open: string[] = [];
+  const close: string[] = [];
+  for (const path of new Set(grants.map((g) => g.path))) {
+    let latest: { to: string } | undefined;
+    for (const g of grants) if (isWithin(path, g.path)) latest = g;
+    (latest?.to === session ? open : close).push(path);
+  }
+  return { open, close };
+}

@@ -53,7 +53,11 @@ async function checkTool(name: string, args: string[], min: readonly [number, nu
 
 async function checkSandbox(): Promise<DoctorCheck> {
   const probe = await probeBwrap();
-  if (probe.ok) return { name: 'sandbox', status: 'ok', detail: `bubblewrap works (${probe.program}): panes run with only what their session may change writable` };
+  if (probe.ok) {
+    // Grants change a running sandbox through a Perl script (adapters/sandbox-live.ts).
+    const live = (await findExecutable('perl', process.cwd())) ? 'grants reach running sandboxes' : 'no perl: a grant opens in a sandbox only when its pane restarts';
+    return { name: 'sandbox', status: 'ok', detail: `bubblewrap works (${probe.program}): panes run with only what their session may change writable; ${live}` };
+  }
   return { name: 'sandbox', status: 'problem', detail: probe.reason, fix: 'apt install bubblewrap (or set guard.sandbox: off to run unsandboxed, flagged but not prevented)' };
 }
 

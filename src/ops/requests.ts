@@ -8,6 +8,7 @@ import { foldRequests, getRequestSession, oneLine, type OwnershipRequest } from 
 import type { GrantRecord, RunState } from '../core/run-state.js';
 import { loadProject, withRunLock, type Project, type ProjectOptions } from './project.js';
 import { readPromptTemplate, renderSessionPrompt } from './prompts.js';
+import { applyGrantToSandboxes } from './sandbox.js';
 
 /**
  * Ownership requests and messages (`parx requests`, `grant`, `refuse`, `tell`, and `ask`, which
@@ -33,8 +34,12 @@ export interface GrantResult {
   grant: GrantRecord;
   /** Sessions whose agents were told (the others have no hooks to tell them through). */
   told: string[];
-  /** The grantee runs in the OS sandbox: the path opens there when its pane restarts. */
+  /** The grantee's running OS sandbox could not be changed: the path opens there when its pane restarts. */
   restartNeeded: boolean;
+  /** The path did not exist and was made empty, so that the grantee's sandbox could open it. */
+  created: boolean;
+  /** What the sandboxes could not follow, and why. */
+  notes: string[];
 }
 
 /** `parx grant <id>` or `parx grant <path> --to <session>`: moves ownership for the rest of the run. */
@@ -64,16 +69,17 @@ export async function runGrant(options: ProjectOptions, target: GrantTarget): Pr
     await applyOwnership(project, fresh);
     await project.files.appendEvent({ type: 'grant', path, from, to, ...(request && { id: request.id, reason: request.reason }) });
     const why = request?.reason ? ` (${to} asked: "${request.reason}")` : '';
-    // An OS sandbox is set up when its pane starts: it opens the path only at the next start.
-    const sandboxed = fresh.sessions[to]?.sandbox === 'on';
-    const goOn = sandboxed
-      ? ` Your session's OS sandbox was set up when it started and keeps ${path} read-only until it restarts: finish the rest of your task, commit, and say that you need a restart to make this change.`
-      : ' Go on with the change you needed.';
+    // The OS sandboxes change now: the path opens in the grantee's and closes in the previous owner's.
+    const live = await applyGrantToSandboxes(fresh, grant);
+    const made = live.created ? ` parx created it empty so that your sandbox could open it.` : '';
+    const goOn = live.restartNeeded
+      ? ` Your session's OS sandbox could not open ${path} while it runs and keeps it read-only until it restarts: finish the rest of your task, commit, and say that you need a restart to make this change.`
+      : `${made} Go on with the change you needed.`;
     const told = await tell(project, [
       [to, `${request ? `Request ${request.id} was granted: y` : 'Y'}ou now own ${path} for the rest of this run.${goOn}`],
       ...(from ? [[from, `${path} now belongs to session "${to}"${why}. Do not change it any more; coordinate through the human if you need it.`] as [string, string]] : []),
     ]);
-    return { grant, told, restartNeeded: sandboxed };
+    return { grant, told, restartNeeded: live.restartNeeded, created: live.created, notes: live.notes };
   });
 }
 

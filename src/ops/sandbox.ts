@@ -5,11 +5,15 @@ import { dirname, join, relative } from 'node:path';
 import { minimatch } from 'minimatch';
 import { probeBwrap, wrapInSandbox, type SandboxProbe } from '../adapters/bwrap.js';
 import { resolveGitDir } from '../adapters/git-dir.js';
+import { findSandboxPid, setPathInSandbox } from '../adapters/sandbox-live.js';
+import { getPanePid } from '../adapters/tmux-panes.js';
 import { getSandboxTipRef, getUserGitDir, linkSessionBranch, realpath, restorePlainBranch, runGit, storeBranchInSessionFolder, tryGit } from '../adapters/git.js';
 import { getSessionAgentKind } from '../core/agent-hooks.js';
 import type { SessionConfig } from '../core/config-validate.js';
 import { UsageError } from '../core/errors.js';
-import { getGlobPrefix, getLiteralIgnoredFolders, isExactPrefix, isWithin, planSandboxMounts, toBwrapArgs, type SandboxFacts, type SandboxMount } from '../core/sandbox-plan.js';
+import type { OwnershipGrant } from '../core/ownership.js';
+import type { RunState } from '../core/run-state.js';
+import { getGlobPrefix, getGrantedPaths, getLiteralIgnoredFolders, isExactPrefix, isWithin, planSandboxMounts, toBwrapArgs, type SandboxFacts, type SandboxMount } from '../core/sandbox-plan.js';
 import type { Project } from './project.js';
 
 /**
@@ -64,6 +68,8 @@ export interface SandboxContext {
   gitSources: readonly string[];
   /** Ignore rules as base, the repository and the user-wide snapshot have them (read once per `up`). */
   ignoreRules: readonly string[];
+  /** The run's grants so far (a restarted pane's sandbox keeps them). */
+  grants: readonly OwnershipGrant[];
 }
 
 /**
@@ -162,12 +168,24 @@ export async function prepareSessionSandbox(
     if (isFolder) await openFolder(folder.path, `ignored build folder (${folder.path})`, folder.folder);
   }
 
-  // Another session's folder inside one this session opened stays read-only.
+  // Paths granted to this session during the run open; paths granted away close (below).
+  const granted = getGrantedPaths(session.name, context.grants);
+  for (const rel of granted.open) {
+    // Not made when missing: at a restart, a granted file that is gone was deleted on purpose.
+    if (!existsSync(join(realWorktree, rel))) notes.push(`${rel} was granted to this session but does not exist; it stays read-only`);
+    else if (direct(rel)) open.push({ path: rel, why: 'granted during this run' });
+  }
+
+  // Another session's folder inside one this session opened stays read-only, unless it was granted here.
   for (const other of others) {
+    if (granted.open.some((g) => isWithin(other.prefix, g))) continue;
     if (other.prefix === '' || !open.some((o) => other.prefix !== o.path && isWithin(other.prefix, o.path))) continue;
     const path = join(realWorktree, other.prefix);
     if (!existsSync(path)) await mkdir(path, { recursive: true });
     close.push({ path: other.prefix, why: `owned by ${other.owner}` });
+  }
+  for (const rel of granted.close) {
+    if (existsSync(join(realWorktree, rel)) && open.some((o) => isWithin(rel, o.path))) close.push({ path: rel, why: 'granted to another session' });
   }
 
   const home = homedir();
@@ -282,4 +300,43 @@ export function getSandboxedArgv(sandbox: SessionSandbox, argv: readonly string[
   if (!sandbox.enabled || !sandbox.program || !sandbox.argsFile) return [...argv];
   const home = sandbox.mounts?.find((m) => m.kind === 'scratch');
   return wrapInSandbox(sandbox.program, sandbox.argsFile, home ? HOME_COPIED_FILES.map((f) => join(home.path, f)) : [], argv);
+}
+
+export interface LiveGrantResult {
+  /** The grantee's running sandbox could not be changed: the path opens there at its next start. */
+  restartNeeded: boolean;
+  /** The granted path did not exist and was made (empty) so that the grantee's sandbox could open it. */
+  created: boolean;
+  notes: string[];
+}
+
+/**
+ * A grant in the running sandboxes: the path becomes writable in the grantee's and read-only in
+ * the previous owner's, now (see adapters/sandbox-live.ts). A session whose pane is not running
+ * has no sandbox to change: its next start plans the grant in (prepareSessionSandbox).
+ * Worktrees and panes come from state.json, recorded at `up`.
+ */
+export async function applyGrantToSandboxes(state: RunState, grant: { path: string; to: string; from?: string | undefined }): Promise<LiveGrantResult> {
+  const result: LiveGrantResult = { restartNeeded: false, created: false, notes: [] };
+  const changes: Array<[session: string, mode: 'rw' | 'ro']> = [[grant.to, 'rw'], ...(grant.from ? [[grant.from, 'ro'] as [string, 'ro']] : [])];
+  for (const [session, mode] of changes) {
+    const st = state.sessions[session];
+    if (st?.sandbox !== 'on' || !st.pane) continue;
+    const panePid = await getPanePid(st.pane);
+    const pid = panePid && (await findSandboxPid(panePid));
+    if (!pid) continue;
+    const worktree = realpath(st.worktree);
+    if (mode === 'ro' && !existsSync(join(worktree, grant.path))) {
+      result.notes.push(`${grant.path} is not in ${session}'s worktree: its hooks and the guard keep it from making it`);
+      continue;
+    }
+    const live = await setPathInSandbox(pid, worktree, grant.path, mode, mode === 'rw');
+    if (live.ok) {
+      result.created ||= live.created;
+      continue;
+    }
+    result.notes.push(`${session}'s sandbox could not be changed while it runs: ${live.reason}`);
+    if (mode === 'rw') result.restartNeeded = true;
+  }
+  return result;
 }

@@ -88,6 +88,7 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
     tmuxSocket: getTmuxSocketPath(),
     gitSources: getGitSources(excludesFile),
     ignoreRules: sandboxes.enabled.size > 0 ? await readIgnoreRules(project, excludes) : [],
+    grants: previous?.grants ?? [],
   };
   const envOf = (session: SessionConfig, worktree: string) => getSessionVariables(project, session, worktree);
 

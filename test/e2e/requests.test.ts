@@ -44,7 +44,7 @@ describe('approve: owned', () => {
 describe('requests, grants and messages', () => {
   it('turns a denied write into a request, grants it, and tells both agents at their next turn boundary', async () => {
     const run = createRunFixture({
-      // Without the OS sandbox: a sandbox's mounts are fixed when its pane starts (below).
+      // Without the OS sandbox (sandbox.test.ts covers grants in running sandboxes).
       auth: { owns: ['src/auth/**'], task: 'EDIT src/payments/charge.ts\nPAUSE go-auth\nEDIT src/payments/charge.ts', agent: 'claude', sandbox: 'off' },
       payments: { owns: ['src/payments/**'], task: 'PAUSE go-payments', agent: 'claude' },
     });
@@ -112,9 +112,10 @@ describe('requests, grants and messages', () => {
     await waitFor('auth to finish', () => (run.isDone('auth') ? true : undefined));
     expect(lines(run, 'auth.messages').join('\n')).toContain('Request auth-1 for src/payments/charge.ts was refused: payments is mid-refactor');
 
-    // A direct grant: a folder, to a session; bad targets are bad usage. auth runs sandboxed:
-    // its sandbox opens the folder when its pane restarts, and the human is told so.
-    const grant = await runParx(['grant', 'src/web', '--to', 'auth'], run.root);
+    // A direct grant: a folder, to a session; bad targets are bad usage. auth runs sandboxed, and
+    // here its running sandbox cannot be changed (no perl): the folder opens when its pane
+    // restarts, and the human is told so.
+    const grant = await runParx(['grant', 'src/web', '--to', 'auth'], run.root, { PARX_PERL: '/nonexistent/perl' });
     expect(grant.exitCode, grant.stderr).toBe(0);
     expect(grant.stdout).toContain('becomes writable there when it restarts');
     expect((await runParx(['grant', '../etc', '--to', 'auth'], run.root)).exitCode).toBe(2);

@@ -1,9 +1,9 @@
 import { execa } from 'execa';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { skipSandboxSuite } from '../helpers/bwrap.js';
-import { createRunFixture } from '../helpers/fixture.js';
+import { createRunFixture, installFakeAgents } from '../helpers/fixture.js';
 import { killGuards, startGuard } from '../helpers/guard.js';
 import { PARX_BIN, runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer } from '../helpers/tmux.js';
@@ -118,5 +118,43 @@ describe.skipIf(skipSandboxSuite)('the sandbox over a run', () => {
     expect(plan.stdout).toContain('tests: src/**/*.test.ts → src/');
     expect(plan.stdout).toContain('docs: *.md → (the worktree root)/');
     expect(plan.stdout).not.toContain('auth: src/auth/**');
+  });
+
+  it('opens a granted path in the grantee’s running sandbox and closes it in the old owner’s, with no restart', async () => {
+    const run = createRunFixture({
+      auth: { owns: ['src/auth/**'], agent: 'claude', task: 'EDIT src/payments/charge.ts\nPAUSE granted\nEDIT src/payments/charge.ts\nWRITE src/payments/new.ts\nWRITE src/payments/refund.ts\nCOMMIT auth: charge' },
+      payments: { owns: ['src/payments/**'], agent: 'claude', task: 'PAUSE granted\nWRITE src/payments/charge.ts\nWRITE src/payments/other.ts' },
+    });
+    const env = installFakeAgents(run);
+    const up = await runParx(['up', '--detach'], run.root, env);
+    expect(up.exitCode, up.stderr).toBe(0);
+    await waitFor('auth’s request', () => (existsSync(join(run.records, 'auth.denied')) ? true : undefined), 20_000);
+
+    const byId = await runParx(['grant', 'auth-1', '--json'], run.root);
+    expect(byId.exitCode, byId.stderr).toBe(0);
+    expect(JSON.parse(byId.stdout)).toMatchObject({ restartNeeded: false, created: false, notes: [] });
+    // A path that does not exist yet is made (empty) in the grantee's worktree, so that it can be opened.
+    const byPath = await runParx(['grant', 'src/payments/new.ts', '--to', 'auth'], run.root);
+    expect(byPath.exitCode, byPath.stderr).toBe(0);
+    expect(byPath.stdout).toContain('did not exist: parx made it empty in auth');
+    expect(byPath.stdout).not.toContain('restarts');
+    writeFileSync(join(run.records, 'granted'), '');
+    await waitFor('both agents to finish', () => (run.isDone('auth') && run.isDone('payments') ? true : undefined), 20_000);
+
+    const writes = (session: string) => readFileSync(join(run.records, `${session}.writes`), 'utf8').trim().split('\n');
+    expect(writes('auth')).toEqual(['src/payments/charge.ts\tok', 'src/payments/new.ts\tok', 'src/payments/refund.ts\tEROFS']);
+    expect(writes('payments')).toEqual(['src/payments/charge.ts\tEROFS', 'src/payments/other.ts\tok']);
+    expect(run.git('show', '--name-only', '--format=', 'parx/auth').trim().split('\n')).toEqual(['src/payments/charge.ts', 'src/payments/new.ts']);
+
+    // A pane started again (here: `up` rewrites the options) gets the grants planned in.
+    expect((await runParx(['up', '--detach'], run.root, env)).exitCode).toBe(0);
+    const args = (session: string) => readFileSync(join(run.root, `.git/parx/sandbox/${session}.args`), 'utf8').split('\0');
+    const bindOf = (session: string, path: string) => {
+      const a = args(session);
+      const i = a.lastIndexOf(join(run.worktree(session), path));
+      return a[i - 2];
+    };
+    expect(bindOf('auth', 'src/payments/charge.ts')).toBe('--bind');
+    expect(bindOf('payments', 'src/payments/charge.ts')).toBe('--ro-bind');
   });
 });

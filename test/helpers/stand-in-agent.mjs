@@ -3,7 +3,8 @@
 //
 // It takes its prompt as the last argument (or from `--prompt-file <path>`), records exactly
 // what it received in $STANDIN_RECORD_DIR/<session>.json, then acts on the task lines of the
-// prompt:  `EDIT <path>` writes the file,  `DELETE <path>` removes it,  `COMMIT <message>`
+// prompt:  `EDIT <path>` writes the file,  `WRITE <path>` writes it without asking any hook (as a
+// shell command the hooks cannot judge would),  `DELETE <path>` removes it,  `COMMIT <message>`
 // commits everything on the session's branch. Then it waits, as an interactive agent does,
 // unless STANDIN_EXIT=1 tells it to finish.
 //
@@ -60,6 +61,17 @@ record(
   }),
 );
 
+/** Writes a file; what the OS said (ok, or EROFS in a sandbox) is recorded in <session>.writes. */
+function write(path, content) {
+  try {
+    mkdirSync(dirname(path), { recursive: true });
+    writeFileSync(path, content);
+    if (recordDir) appendFileSync(join(recordDir, `${session}.writes`), `${path}\tok\n`);
+  } catch (error) {
+    if (recordDir) appendFileSync(join(recordDir, `${session}.writes`), `${path}\t${error.code}\n`);
+  }
+}
+
 for (const line of prompt.split('\n')) {
   const [verb, ...rest] = line.trim().split(' ');
   const arg = rest.join(' ');
@@ -72,8 +84,9 @@ for (const line of prompt.split('\n')) {
     }
     const approved = replies.some((r) => r.hookSpecificOutput?.permissionDecision === 'allow');
     if (recordDir) appendFileSync(join(recordDir, `${session}.approvals`), `${arg}\t${approved ? 'approved' : 'asked'}\n`);
-    mkdirSync(dirname(arg), { recursive: true });
-    writeFileSync(arg, content);
+    write(arg, content);
+  } else if (verb === 'WRITE') {
+    write(arg, `written by ${session}\n`);
   } else if (verb === 'DELETE') {
     rmSync(arg, { force: true });
   } else if (verb === 'PAUSE') {

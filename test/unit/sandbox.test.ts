@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getGlobPrefix, getLiteralIgnoredFolders, isExactPrefix, planSandboxMounts, toBwrapArgs, toSeatbeltProfile, type SandboxFacts } from '../../src/core/sandbox-plan.js';
+import { getGlobPrefix, getGrantedPaths, getLiteralIgnoredFolders, isExactPrefix, planSandboxMounts, toBwrapArgs, toSeatbeltProfile, type SandboxFacts } from '../../src/core/sandbox-plan.js';
 import { getShellWriteTargets } from '../../src/core/shell-targets.js';
 
 describe('glob prefixes: the folder a sandbox opens for an owned glob', () => {
@@ -89,6 +89,21 @@ describe('sandbox mounts: deeper paths win, closing wins a tie, hidden paths las
     expect(lines.indexOf('(deny file-write* (subpath "/tmp/r"))')).toBeLessThan(lines.indexOf('(allow file-write* (subpath "/tmp/r.parx/a/src"))'));
     expect(lines).toContain('(deny network-outbound (remote unix-socket (subpath "/tmp/tmux-0")))');
     expect(lines.at(-1)).toMatch(/^\(allow file-write\* \(regex #"\^\/dev\//);
+  });
+});
+
+describe('grants in a sandbox: the latest grant covering a path decides', () => {
+  const g = (path: string, to: string) => ({ path, to });
+  it.each([
+    ['no grants', 'auth', [], [], []],
+    ['a file granted here', 'auth', [g('src/pay/a.ts', 'auth')], ['src/pay/a.ts'], []],
+    ['a file granted away', 'pay', [g('src/pay/a.ts', 'auth')], [], ['src/pay/a.ts']],
+    ['granted here, then back', 'auth', [g('src/pay/a.ts', 'auth'), g('src/pay/a.ts', 'pay')], [], ['src/pay/a.ts']],
+    ['a file, then its folder to another', 'auth', [g('src/pay/a.ts', 'auth'), g('src/pay', 'web')], [], ['src/pay/a.ts', 'src/pay']],
+    ['a folder, then a file in it back', 'auth', [g('src/pay', 'auth'), g('src/pay/a.ts', 'pay')], ['src/pay'], ['src/pay/a.ts']],
+    ['a path that only looks inside', 'auth', [g('src/pay', 'auth'), g('src/payments/a.ts', 'pay')], ['src/pay'], ['src/payments/a.ts']],
+  ])('%s', (_, session, grants, open, close) => {
+    expect(getGrantedPaths(session, grants)).toEqual({ open, close });
   });
 });
 
