@@ -3,7 +3,7 @@ import { execa } from 'execa';
 import { findExecutable } from './files.js';
 
 /**
- * Changes one path of a running sandbox: writable (a grant to its session) or read-only (a grant
+ * Changes paths of a running sandbox: writable (a grant to its session) or read-only (a grant
  * away from it), without restarting the agent in it.
  *
  * bubblewrap fixes its mounts when it starts, and the agent inside has no capabilities to change
@@ -21,57 +21,80 @@ import { findExecutable } from './files.js';
  * Needs Linux 5.12 (mount_setattr); where it cannot work the caller says a restart is needed.
  */
 
-export type LiveMountResult = { ok: true; created: boolean } | { ok: false; reason: string };
+/**
+ * One step: make a folder (outside the sandbox, missing parts only); mount a path read-only or
+ * writable in it; `pin` a path read-only unless it is writable now (before its folder opens);
+ * `lift` it to writable unless it is writable now (after its folder opened).
+ */
+export type LiveMountOp = { op: 'mkdir' | 'ro' | 'rw' | 'pin' | 'lift'; path: string };
 
-/** $ARGV: mode (rw|ro), a pid in the sandbox, the worktree (real path), the path in it, 1 to create it when missing. */
+export type LiveMountResult = { ok: true } | { ok: false; reason: string };
+
+/**
+ * $ARGV: a pid in the sandbox, the worktree (a real path), then steps `mkdir:<path>`, `ro:<path>`,
+ * `rw:<path>` (worktree-relative; `` is the worktree itself). Folders are made first, outside the
+ * sandbox (inside, where they go is read-only); the mounts follow in the order given.
+ */
 export const LIVE_MOUNT_SCRIPT = String.raw`
-use strict; use warnings; use Config; use Fcntl qw(O_WRONLY O_CREAT O_EXCL O_NOFOLLOW);
-my ($mode, $pid, $worktree, $rel, $create) = @ARGV;
-sub fail { print STDERR "$_[0]\n"; exit 1 }
+use strict; use warnings; use Config; use filetest 'access';
+my ($pid, $worktree, @ops) = @ARGV;
+sub fail { print STDERR "$_[0]
+"; exit 1 }
 my $SETNS = $Config{archname} =~ /^x86_64/ ? 308 : $Config{archname} =~ /^aarch64/ ? 268 : fail("no support for $Config{archname}");
 my ($OPEN_TREE, $MOVE_MOUNT, $OPENAT2, $MOUNT_SETATTR) = (428, 429, 437, 442);
 my ($O_PATH, $O_CLOEXEC, $AT_FDCWD) = (010000000, 02000000, -100);
 my ($NO_SYMLINKS, $BENEATH) = (0x04, 0x08);
 sub open2 { my ($dir, $path, $resolve) = @_; my $how = pack('QQQ', $O_PATH | $O_CLOEXEC, 0, $resolve); my $p = $path; my $fd = syscall($OPENAT2, $dir, $p, $how, length $how); $fd < 0 ? undef : $fd }
 sub cd { open(my $h, '<&', $_[0]) or fail("fd: $!"); chdir($h) or fail("chdir: $!") }
-my @dirs = split m{/}, $rel; my $name = pop @dirs;
-# A missing path is made outside the sandbox (inside, its folder is read-only), one part at a time.
-if ($create eq '1') {
+# A path's folder (a descriptor, reached through no symlink) and its last part. The worktree
+# itself is reached from / (through no symlink); anything in it stays beneath it.
+sub locate {
+  my ($rel) = @_;
+  if ($rel eq '') { my ($up, $name) = $worktree =~ m{^(.*)/([^/]+)$} or fail("bad worktree"); return (open2($AT_FDCWD, $up eq '' ? '/' : $up, $NO_SYMLINKS) // fail("$up: $!"), $name) }
+  my @dirs = split m{/}, $rel; my $name = pop @dirs;
+  my $wt = open2($AT_FDCWD, $worktree, $NO_SYMLINKS) // fail("the worktree: $!");
+  return (@dirs ? open2($wt, join('/', @dirs), $NO_SYMLINKS | $BENEATH) // fail("$rel: $!") : $wt, $name);
+}
+for my $step (grep { /^mkdir:/ } @ops) {
   my $dir = open2($AT_FDCWD, $worktree, $NO_SYMLINKS) // fail("the worktree: $!");
-  for my $part (@dirs) {
+  for my $part (split m{/}, substr($step, 6)) {
     my $next = open2($dir, $part, $NO_SYMLINKS | $BENEATH);
     if (!defined $next) { $!{ENOENT} or fail("$part: $!"); cd($dir); mkdir($part) or $!{EEXIST} or fail("$part: $!"); $next = open2($dir, $part, $NO_SYMLINKS | $BENEATH) // fail("$part: $!") }
     $dir = $next;
   }
-  if (!defined open2($dir, $name, $NO_SYMLINKS | $BENEATH)) { cd($dir); sysopen(my $f, $name, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0666) or fail("$rel: $!"); print "created\n" }
 }
 sub ns { readlink($_[0]) // fail("the sandbox's process is gone: $!") }
 my $same_user = ns("/proc/$pid/ns/user") eq ns('/proc/self/ns/user');
 open(my $user, '<', "/proc/$pid/ns/user") or fail("$!"); open(my $mnt, '<', "/proc/$pid/ns/mnt") or fail("$!");
 $same_user or syscall($SETNS, fileno($user), 0x10000000) == 0 or fail("cannot enter the sandbox's user namespace: $!");
 syscall($SETNS, fileno($mnt), 0x00020000) == 0 or fail("cannot enter the sandbox's mount namespace: $!");
-my $wt = open2($AT_FDCWD, $worktree, $NO_SYMLINKS) // fail("the worktree, in the sandbox: $!");
-my $parent = @dirs ? open2($wt, join('/', @dirs), $NO_SYMLINKS | $BENEATH) // fail("$rel, in the sandbox: $!") : $wt;
-defined open2($parent, $name, $NO_SYMLINKS | $BENEATH) or fail("$rel, in the sandbox: $!");
-my ($n, $empty) = ($name, '');
-# OPEN_TREE_CLONE | O_CLOEXEC | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW
-my $tree = syscall($OPEN_TREE, $parent, $n, 1 | $O_CLOEXEC | 0x8000 | 0x100);
-$tree >= 0 or fail("open_tree: $!");
-# struct mount_attr { attr_set, attr_clr, propagation, userns_fd }; MOUNT_ATTR_RDONLY = 1; the top mount only.
-my $attr = pack('QQQQ', $mode eq 'ro' ? 1 : 0, $mode eq 'ro' ? 0 : 1, 0, 0);
-syscall($MOUNT_SETATTR, $tree, $empty, 0x1000, $attr, length $attr) == 0 or fail("mount_setattr: $!");
-# MOVE_MOUNT_F_EMPTY_PATH; the target's last part is not followed if it is a symlink.
-syscall($MOVE_MOUNT, $tree, $empty, $parent, $n, 0x04) == 0 or fail("move_mount: $!");
+for my $step (grep { !/^mkdir:/ } @ops) {
+  my ($mode, $rel) = $step =~ /^(ro|rw|pin|lift):(.*)$/s or fail("bad step $step");
+  my ($parent, $name) = locate($rel);
+  defined open2($parent, $name, $NO_SYMLINKS | $BENEATH) or fail("$rel, in the sandbox: $!");
+  if ($mode eq 'pin' || $mode eq 'lift') { cd($parent); next if -w $name; $mode = $mode eq 'pin' ? 'ro' : 'rw' }
+  my ($n, $empty) = ($name, '');
+  # OPEN_TREE_CLONE | O_CLOEXEC | AT_RECURSIVE | AT_SYMLINK_NOFOLLOW
+  my $tree = syscall($OPEN_TREE, $parent, $n, 1 | $O_CLOEXEC | 0x8000 | 0x100);
+  $tree >= 0 or fail("open_tree $rel: $!");
+  # struct mount_attr { attr_set, attr_clr, propagation, userns_fd }; MOUNT_ATTR_RDONLY = 1; the top mount only.
+  my $attr = pack('QQQQ', $mode eq 'ro' ? 1 : 0, $mode eq 'ro' ? 0 : 1, 0, 0);
+  syscall($MOUNT_SETATTR, $tree, $empty, 0x1000, $attr, length $attr) == 0 or fail("mount_setattr $rel: $!");
+  # MOVE_MOUNT_F_EMPTY_PATH; the target's last part is not followed if it is a symlink.
+  syscall($MOVE_MOUNT, $tree, $empty, $parent, $n, 0x04) == 0 or fail("move_mount $rel: $!");
+  POSIX::close($tree);
+}
 `;
 
-/** Makes `rel` (inside `worktree`, a real path) writable or read-only in the sandbox `pid` is in. */
-export async function setPathInSandbox(pid: number, worktree: string, rel: string, mode: 'rw' | 'ro', createMissing: boolean): Promise<LiveMountResult> {
+/** Runs the steps in the sandbox `pid` is in; `worktree` is a real path. */
+export async function changeSandbox(pid: number, worktree: string, ops: readonly LiveMountOp[]): Promise<LiveMountResult> {
   // PARX_PERL: a perl outside PATH (or, in tests, one that is not there).
   const perl = await findExecutable(process.env.PARX_PERL || 'perl', '/');
   if (!perl) return { ok: false, reason: 'perl is not installed (it changes a running sandbox\'s mounts)' };
-  const result = await execa(perl, ['-e', LIVE_MOUNT_SCRIPT, '--', mode, String(pid), worktree, rel, createMissing ? '1' : '0'], { reject: false, timeout: 10_000, stdin: 'ignore' });
+  const args = ['-MPOSIX', '-e', LIVE_MOUNT_SCRIPT, '--', String(pid), worktree, ...ops.map((o) => `${o.op}:${o.path}`)];
+  const result = await execa(perl, args, { reject: false, timeout: 10_000, stdin: 'ignore' });
   if (result.exitCode !== 0) return { ok: false, reason: (result.stderr || result.shortMessage || 'failed').trim().split('\n')[0]! };
-  return { ok: true, created: result.stdout.includes('created') };
+  return { ok: true };
 }
 
 /**

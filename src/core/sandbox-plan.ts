@@ -207,3 +207,64 @@ export function getGrantedPaths(session: string, grants: ReadonlyArray<{ path: s
   }
   return { open, close };
 }
+
+export interface OpenEntry {
+  /** Worktree-relative. */
+  path: string;
+  why: string;
+  /** A file (not a folder) on disk. */
+  file: boolean;
+}
+
+/**
+ * Agents save a file by writing a temporary file beside it and renaming it over the file (Claude
+ * Code does, for every edit: `charge.ts.tmp.<pid>.<hex>`), which needs the file's folder
+ * writable; a file opened on its own cannot be saved that way. So a file this session may change
+ * opens as its folder, and every other entry of that folder (`entriesOf`, names) closes again,
+ * unless it is opened itself. What the sandbox then allows beyond ownership is a new name in that
+ * folder: the hooks refuse it for file tools, and the guard flags it.
+ * A file inside a folder opened anyway needs nothing more.
+ */
+export function openFilesByFolder(entries: readonly OpenEntry[], entriesOf: (folder: string) => readonly string[]): { open: Array<{ path: string; why: string }>; close: Array<{ path: string; why: string }> } {
+  const folders = entries.filter((e) => !e.file);
+  const open: Array<{ path: string; why: string }> = folders.map(({ path, why }) => ({ path, why }));
+  const widened = new Map<string, string>();
+  for (const file of entries.filter((e) => e.file)) {
+    if (folders.some((f) => isWithin(file.path, f.path))) continue;
+    const folder = file.path.includes('/') ? file.path.slice(0, file.path.lastIndexOf('/')) : '';
+    if (!widened.has(folder)) widened.set(folder, `the folder of ${file.path} (${file.why}): agents save by renaming a temporary file over it`);
+  }
+  for (const [path, why] of widened) open.push({ path, why });
+  const opened = new Set([...entries.map((e) => e.path), ...widened.keys()]);
+  const close: Array<{ path: string; why: string }> = [];
+  for (const folder of widened.keys()) {
+    for (const name of entriesOf(folder)) {
+      const path = folder === '' ? name : `${folder}/${name}`;
+      if (!opened.has(path)) close.push({ path, why: `beside a file this session may change (in ${folder || 'the worktree root'})` });
+    }
+  }
+  return { open, close };
+}
+
+/** What a path is in a worktree, for planLiveGrant. */
+export type PathKind = 'folder' | 'file' | 'missing';
+
+/**
+ * The steps that open a granted path in a running sandbox (adapters/sandbox-live.ts). A folder
+ * opens whole. A file opens as its folder (agents save by renaming a temporary file over it,
+ * see openFilesByFolder): first every other entry of the folder is pinned read-only unless this
+ * session may already write it, then the folder opens, then the file itself if a mount of its
+ * own still holds it read-only. A missing folder is made first (outside the sandbox: empty
+ * folders are invisible to git).
+ */
+export function planLiveGrant(path: string, kind: PathKind, folderExists: boolean, siblings: readonly string[]): Array<{ op: 'mkdir' | 'rw' | 'pin' | 'lift'; path: string }> {
+  if (kind === 'folder') return [{ op: 'rw', path }];
+  const folder = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
+  const name = path.slice(folder === '' ? 0 : folder.length + 1);
+  return [
+    ...(folderExists ? [] : [{ op: 'mkdir' as const, path: folder }]),
+    ...siblings.filter((s) => s !== name).map((s) => ({ op: 'pin' as const, path: folder === '' ? s : `${folder}/${s}` })),
+    { op: 'rw', path: folder },
+    ...(kind === 'file' ? [{ op: 'lift' as const, path }] : []),
+  ];
+}

@@ -36,8 +36,6 @@ export interface GrantResult {
   told: string[];
   /** The grantee's running OS sandbox could not be changed: the path opens there when its pane restarts. */
   restartNeeded: boolean;
-  /** The path did not exist and was made empty, so that the grantee's sandbox could open it. */
-  created: boolean;
   /** What the sandboxes could not follow, and why. */
   notes: string[];
 }
@@ -71,15 +69,14 @@ export async function runGrant(options: ProjectOptions, target: GrantTarget): Pr
     const why = request?.reason ? ` (${to} asked: "${request.reason}")` : '';
     // The OS sandboxes change now: the path opens in the grantee's and closes in the previous owner's.
     const live = await applyGrantToSandboxes(fresh, grant);
-    const made = live.created ? ` parx created it empty so that your sandbox could open it.` : '';
     const goOn = live.restartNeeded
       ? ` Your session's OS sandbox could not open ${path} while it runs and keeps it read-only until it restarts: finish the rest of your task, commit, and say that you need a restart to make this change.`
-      : `${made} Go on with the change you needed.`;
+      : ' Go on with the change you needed.';
     const told = await tell(project, [
       [to, `${request ? `Request ${request.id} was granted: y` : 'Y'}ou now own ${path} for the rest of this run.${goOn}`],
       ...(from ? [[from, `${path} now belongs to session "${to}"${why}. Do not change it any more; coordinate through the human if you need it.`] as [string, string]] : []),
     ]);
-    return { grant, told, restartNeeded: live.restartNeeded, created: live.created, notes: live.notes };
+    return { grant, told, restartNeeded: live.restartNeeded, notes: live.notes };
   });
 }
 

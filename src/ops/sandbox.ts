@@ -1,11 +1,11 @@
-import { existsSync, lstatSync, statSync } from 'node:fs';
+import { existsSync, lstatSync, readdirSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises';
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { minimatch } from 'minimatch';
 import { probeBwrap, wrapInSandbox, type SandboxProbe } from '../adapters/bwrap.js';
 import { resolveGitDir } from '../adapters/git-dir.js';
-import { findSandboxPid, setPathInSandbox } from '../adapters/sandbox-live.js';
+import { changeSandbox, findSandboxPid } from '../adapters/sandbox-live.js';
 import { getPanePid } from '../adapters/tmux-panes.js';
 import { getSandboxTipRef, getUserGitDir, linkSessionBranch, realpath, restorePlainBranch, runGit, storeBranchInSessionFolder, tryGit } from '../adapters/git.js';
 import { getSessionAgentKind } from '../core/agent-hooks.js';
@@ -13,7 +13,7 @@ import type { SessionConfig } from '../core/config-validate.js';
 import { UsageError } from '../core/errors.js';
 import type { OwnershipGrant } from '../core/ownership.js';
 import type { RunState } from '../core/run-state.js';
-import { getGlobPrefix, getGrantedPaths, getLiteralIgnoredFolders, isExactPrefix, isWithin, planSandboxMounts, toBwrapArgs, type SandboxFacts, type SandboxMount } from '../core/sandbox-plan.js';
+import { getGlobPrefix, getGrantedPaths, getLiteralIgnoredFolders, isExactPrefix, isWithin, openFilesByFolder, planLiveGrant, planSandboxMounts, type PathKind, toBwrapArgs, type SandboxFacts, type SandboxMount } from '../core/sandbox-plan.js';
 import type { Project } from './project.js';
 
 /**
@@ -171,10 +171,21 @@ export async function prepareSessionSandbox(
   // Paths granted to this session during the run open; paths granted away close (below).
   const granted = getGrantedPaths(session.name, context.grants);
   for (const rel of granted.open) {
-    // Not made when missing: at a restart, a granted file that is gone was deleted on purpose.
-    if (!existsSync(join(realWorktree, rel))) notes.push(`${rel} was granted to this session but does not exist; it stays read-only`);
-    else if (direct(rel)) open.push({ path: rel, why: 'granted during this run' });
+    // A granted file that is not there (yet, or deleted on purpose) opens by its folder, below.
+    const folder = dirname(rel) === '.' ? '' : dirname(rel);
+    if (existsSync(join(realWorktree, rel)) || existsSync(join(realWorktree, folder))) {
+      if (direct(rel)) open.push({ path: rel, why: 'granted during this run' });
+    } else notes.push(`${rel} was granted to this session, but its folder does not exist; it stays read-only`);
   }
+
+  // A file opens as its folder with the folder's other entries closed (agents save by rename).
+  const isFile = (rel: string) => !(statSync(join(realWorktree, rel), { throwIfNoEntry: false })?.isDirectory() ?? false);
+  const byFolder = openFilesByFolder(
+    open.map((o) => ({ ...o, file: isFile(o.path) })),
+    (folder) => listFolder(join(realWorktree, folder), (name) => notes.push(`${join(folder, name)} is a symlink beside a file this session may change: it could be replaced`)),
+  );
+  open.splice(0, open.length, ...byFolder.open);
+  close.push(...byFolder.close);
 
   // Another session's folder inside one this session opened stays read-only, unless it was granted here.
   for (const other of others) {
@@ -259,6 +270,13 @@ export async function prepareSessionSandbox(
   return { enabled: true, notes, program: context.probe.program, argsFile, args, mounts };
 }
 
+/** A folder's entries, but symlinks (a mount over one would land on its target): those are reported. */
+function listFolder(path: string, onSymlink: (name: string) => void): string[] {
+  const entries = readdirSync(path, { withFileTypes: true });
+  for (const e of entries.filter((e) => e.isSymbolicLink())) onSymlink(e.name);
+  return entries.filter((e) => !e.isSymbolicLink()).map((e) => e.name);
+}
+
 /** The home folder's entries, for the sandbox's scratch home (see HOME_COPIED_FILES). */
 async function readHome(home: string, tempDirs: readonly string[]): Promise<Pick<SandboxFacts, 'home'>> {
   const real = realpath(home);
@@ -305,8 +323,6 @@ export function getSandboxedArgv(sandbox: SessionSandbox, argv: readonly string[
 export interface LiveGrantResult {
   /** The grantee's running sandbox could not be changed: the path opens there at its next start. */
   restartNeeded: boolean;
-  /** The granted path did not exist and was made (empty) so that the grantee's sandbox could open it. */
-  created: boolean;
   notes: string[];
 }
 
@@ -317,7 +333,7 @@ export interface LiveGrantResult {
  * Worktrees and panes come from state.json, recorded at `up`.
  */
 export async function applyGrantToSandboxes(state: RunState, grant: { path: string; to: string; from?: string | undefined }): Promise<LiveGrantResult> {
-  const result: LiveGrantResult = { restartNeeded: false, created: false, notes: [] };
+  const result: LiveGrantResult = { restartNeeded: false, notes: [] };
   const changes: Array<[session: string, mode: 'rw' | 'ro']> = [[grant.to, 'rw'], ...(grant.from ? [[grant.from, 'ro'] as [string, 'ro']] : [])];
   for (const [session, mode] of changes) {
     const st = state.sessions[session];
@@ -326,17 +342,24 @@ export async function applyGrantToSandboxes(state: RunState, grant: { path: stri
     const pid = panePid && (await findSandboxPid(panePid));
     if (!pid) continue;
     const worktree = realpath(st.worktree);
-    if (mode === 'ro' && !existsSync(join(worktree, grant.path))) {
+    const kind = getPathKind(join(worktree, grant.path));
+    if (mode === 'ro' && kind === 'missing') {
       result.notes.push(`${grant.path} is not in ${session}'s worktree: its hooks and the guard keep it from making it`);
       continue;
     }
-    const live = await setPathInSandbox(pid, worktree, grant.path, mode, mode === 'rw');
-    if (live.ok) {
-      result.created ||= live.created;
-      continue;
-    }
+    const folder = dirname(join(worktree, grant.path));
+    const folderExists = existsSync(folder);
+    const siblings = kind !== 'folder' && folderExists ? listFolder(folder, (name) => result.notes.push(`${name}, a symlink beside ${grant.path} in ${session}'s worktree, could be replaced`)) : [];
+    const ops = mode === 'ro' ? [{ op: 'ro' as const, path: grant.path }] : planLiveGrant(grant.path, kind, folderExists, siblings);
+    const live = await changeSandbox(pid, worktree, ops);
+    if (live.ok) continue;
     result.notes.push(`${session}'s sandbox could not be changed while it runs: ${live.reason}`);
     if (mode === 'rw') result.restartNeeded = true;
   }
   return result;
+}
+
+function getPathKind(path: string): PathKind {
+  const stat = lstatSync(path, { throwIfNoEntry: false });
+  return !stat ? 'missing' : stat.isDirectory() ? 'folder' : 'file';
 }

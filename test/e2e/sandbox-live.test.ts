@@ -1,9 +1,11 @@
 import { execa, type ResultPromise } from 'execa';
-import { chmodSync, chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readlinkSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findSandboxPid, LIVE_MOUNT_SCRIPT } from '../../src/adapters/sandbox-live.js';
+import { planLiveGrant } from '../../src/core/sandbox-plan.js';
 import { skipSandboxSuite } from '../helpers/bwrap.js';
 import { waitFor } from '../helpers/parx.js';
 
@@ -15,7 +17,6 @@ import { waitFor } from '../helpers/parx.js';
 
 const NOBODY = 65534;
 const asUser = process.getuid?.() === 0 ? ['setpriv', `--reuid=${NOBODY}`, `--regid=${NOBODY}`, '--clear-groups', '--'] : [];
-const own = (path: string) => process.getuid?.() === 0 && chownSync(path, NOBODY, NOBODY);
 
 let sandbox: ResultPromise | undefined;
 let dir: string;
@@ -29,12 +30,11 @@ function makeWorktree(): string {
   dir = mkdtempSync(join(tmpdir(), 'parx-live-'));
   chmodSync(dir, 0o755);
   const wt = join(dir, 'wt');
-  for (const folder of ['ctl', 'wt/mine/theirs', 'wt/other/deep']) mkdirSync(join(dir, folder), { recursive: true });
-  writeFileSync(join(wt, 'other/f.ts'), 'f\n');
-  writeFileSync(join(wt, 'mine/given.ts'), 'g\n');
+  for (const folder of ['ctl', 'wt/mine/theirs', 'wt/other/deep', 'wt/third', 'wt/far']) mkdirSync(join(dir, folder), { recursive: true });
+  for (const file of ['other/f.ts', 'mine/given.ts', 'third/a.ts', 'third/b.ts']) writeFileSync(join(wt, file), 'x\n');
   symlinkSync('/etc', join(wt, 'mine/etc-link'));
   symlinkSync(join(wt, 'other'), join(wt, 'mine/other-link'));
-  for (const path of [dir, join(dir, 'ctl'), wt, join(wt, 'mine'), join(wt, 'mine/theirs'), join(wt, 'other'), join(wt, 'other/deep'), join(wt, 'other/f.ts'), join(wt, 'mine/given.ts')]) own(path);
+  if (process.getuid?.() === 0) execFileSync('chown', ['-R', `${NOBODY}:${NOBODY}`, dir]);
   return wt;
 }
 
@@ -42,40 +42,59 @@ function makeWorktree(): string {
 async function startSandbox(wt: string, tries: readonly string[]): Promise<number> {
   const ctl = join(dir, 'ctl');
   const binds = ['--bind', ctl, ctl, '--bind', join(wt, 'mine'), join(wt, 'mine'), '--ro-bind', join(wt, 'mine/theirs'), join(wt, 'mine/theirs'), '--ro-bind', join(wt, 'other/deep'), join(wt, 'other/deep')];
-  const script = 'cd "$1"; shift; while [ ! -e ../ctl/go ]; do sleep 0.05; done; for f; do if (echo x > "$f") 2>/dev/null; then echo "$f ok"; else echo "$f ro"; fi; done > ../ctl/out.tmp; mv ../ctl/out.tmp ../ctl/out';
+  // `save:<path>` saves as Claude Code does: a temporary file beside it, renamed over it.
+  const script = [
+    'cd "$1"; shift; while [ ! -e ../ctl/go ]; do sleep 0.05; done',
+    'for t; do f=${t#save:}; if [ "$f" != "$t" ]; then (echo x > "$f.tmp" && mv "$f.tmp" "$f") 2>/dev/null; else (echo x > "$f") 2>/dev/null; fi && echo "$t ok" || echo "$t ro"; done > ../ctl/out.tmp',
+    'mv ../ctl/out.tmp ../ctl/out',
+  ].join('\n');
   const argv = [...asUser, 'bwrap', '--ro-bind', '/', '/', '--dev-bind', '/dev', '/dev', '--proc', '/proc', ...binds, '--unshare-pid', '--die-with-parent', '--cap-drop', 'ALL', '--', 'sh', '-c', script, 'sh', wt, ...tries];
   sandbox = execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore' });
   return waitFor('the sandbox to start', async () => (sandbox!.pid ? await findSandboxPid(sandbox!.pid) : undefined), 10_000);
 }
 
-const change = (pid: number, wt: string, rel: string, mode: 'rw' | 'ro', create = false) =>
-  execa(asUser[0] ?? 'perl', [...asUser.slice(1), ...(asUser.length > 0 ? ['perl'] : []), '-e', LIVE_MOUNT_SCRIPT, '--', mode, String(pid), wt, rel, create ? '1' : '0'], { reject: false });
+const change = (pid: number, wt: string, ops: ReadonlyArray<{ op: string; path: string }>) =>
+  execa(asUser[0] ?? 'perl', [...asUser.slice(1), ...(asUser.length > 0 ? ['perl'] : []), '-MPOSIX', '-e', LIVE_MOUNT_SCRIPT, '--', String(pid), wt, ...ops.map((o) => `${o.op}:${o.path}`)], { reject: false });
 
 describe.skipIf(skipSandboxSuite)('changing a running sandbox', () => {
   it('opens and closes paths as an unprivileged user, keeps deeper closed folders closed, and follows no symlink', async () => {
     const wt = makeWorktree();
-    const tries = ['other/f.ts', 'other/deep/x', 'other/new/made.ts', 'mine/given.ts', 'mine/theirs/t', 'mine/free.ts', '/etc/parx-escape'];
+    const tries = ['other/f.ts', 'other/deep/x', 'save:third/a.ts', 'third/b.ts', 'third/c.ts', 'far/new/x.ts', 'far/y.ts', 'mine/given.ts', 'mine/theirs/t', 'mine/free.ts', '/etc/parx-escape'];
     const pid = await startSandbox(wt, tries);
     // Unprivileged, bwrap made a user namespace of its own: the script must enter it to mount.
     if (asUser.length > 0) expect(readlinkSync(`/proc/${pid}/ns/user`)).not.toBe(readlinkSync('/proc/self/ns/user'));
 
-    const cases: Array<[rel: string, mode: 'rw' | 'ro', create: boolean, ok: boolean]> = [
-      ['other', 'rw', false, true], // a folder, with another session's folder inside it
-      ['other/new/made.ts', 'rw', true, true], // missing: made outside, then opened
-      ['mine/given.ts', 'ro', false, true], // granted away
-      ['mine/etc-link', 'rw', false, false], // a symlink is never followed
-      ['mine/other-link/f.ts', 'rw', false, false], // nor a symlinked folder on the way
-      ['../outside', 'rw', false, false], // nor anything outside the worktree
+    const cases: Array<[what: string, ops: Array<{ op: string; path: string }>, ok: boolean]> = [
+      ['a folder, with another session’s folder inside it', planLiveGrant('other', 'folder', true, []), true],
+      ['a file, by its folder', planLiveGrant('third/a.ts', 'file', true, ['a.ts', 'b.ts']), true],
+      ['a file whose folder is missing', planLiveGrant('far/new/x.ts', 'missing', false, []), true],
+      ['granted away', [{ op: 'ro', path: 'mine/given.ts' }], true],
+      ['a symlink is never followed', [{ op: 'rw', path: 'mine/etc-link' }], false],
+      ['nor a symlinked folder on the way', [{ op: 'rw', path: 'mine/other-link/f.ts' }], false],
+      ['nor anything outside the worktree', [{ op: 'rw', path: '../outside' }], false],
+      ['nor a folder made through a symlink', [{ op: 'mkdir', path: 'mine/etc-link/parx' }], false],
     ];
-    for (const [rel, mode, create, ok] of cases) {
-      const result = await change(pid, wt, rel, mode, create);
-      expect({ rel, ok: result.exitCode === 0 }, result.stderr).toEqual({ rel, ok });
+    for (const [what, ops, ok] of cases) {
+      const result = await change(pid, wt, ops);
+      expect({ what, ok: result.exitCode === 0 }, result.stderr).toEqual({ what, ok });
     }
-    expect(existsSync(join(wt, 'other/new/made.ts'))).toBe(true);
+    expect(existsSync('/etc/parx')).toBe(false);
 
     writeFileSync(join(dir, 'ctl/go'), '');
-    own(join(dir, 'ctl/go'));
     const out = await waitFor('the writes', () => (existsSync(join(dir, 'ctl/out')) ? readFileSync(join(dir, 'ctl/out'), 'utf8') : undefined), 10_000);
-    expect(out.trim().split('\n')).toEqual(['other/f.ts ok', 'other/deep/x ro', 'other/new/made.ts ok', 'mine/given.ts ro', 'mine/theirs/t ro', 'mine/free.ts ok', '/etc/parx-escape ro']);
+    expect(out.trim().split('\n')).toEqual([
+      'other/f.ts ok',
+      'other/deep/x ro',
+      'save:third/a.ts ok',
+      'third/b.ts ro',
+      // What opening a file's folder allows beyond the grant: a new name there (the guard flags it).
+      'third/c.ts ok',
+      'far/new/x.ts ok',
+      'far/y.ts ro',
+      'mine/given.ts ro',
+      'mine/theirs/t ro',
+      'mine/free.ts ok',
+      '/etc/parx-escape ro',
+    ]);
   });
 });

@@ -107,7 +107,11 @@ describe.skipIf(skipSandboxSuite)('the sandbox over a run', () => {
     expect(existsSync(join(wt, 'src/new-module'))).toBe(true);
     expect(existsSync(join(wt, 'TODO.md'))).toBe(false);
     const args = readFileSync(join(run.root, '.git/parx/sandbox/auth.args'), 'utf8').split('\0');
-    expect(args).toContain(join(wt, 'CHANGES.md'));
+    // A file opens as its folder (agents save by renaming a temporary file over it), with the
+    // folder's other entries closed again.
+    const bindOf = (path: string) => args[args.lastIndexOf(path) - 2];
+    expect([bindOf(wt), bindOf(join(wt, 'parx.config.json')), bindOf(join(wt, 'src')), bindOf(join(wt, 'src/auth'))]).toEqual(['--bind', '--ro-bind', '--ro-bind', '--bind']);
+    expect(args).not.toContain(join(wt, 'CHANGES.md'));
     expect(args).not.toContain(join(wt, 'TODO.md'));
   });
 
@@ -121,10 +125,15 @@ describe.skipIf(skipSandboxSuite)('the sandbox over a run', () => {
   });
 
   it('opens a granted path in the grantee’s running sandbox and closes it in the old owner’s, with no restart', async () => {
-    const run = createRunFixture({
-      auth: { owns: ['src/auth/**'], agent: 'claude', task: 'EDIT src/payments/charge.ts\nPAUSE granted\nEDIT src/payments/charge.ts\nWRITE src/payments/new.ts\nWRITE src/payments/refund.ts\nCOMMIT auth: charge' },
-      payments: { owns: ['src/payments/**'], agent: 'claude', task: 'PAUSE granted\nWRITE src/payments/charge.ts\nWRITE src/payments/other.ts' },
-    });
+    const run = createRunFixture(
+      {
+        auth: { owns: ['src/auth/**'], agent: 'claude', task: 'EDIT src/payments/charge.ts\nPAUSE granted\nSAVE src/payments/charge.ts\nWRITE src/payments/new.ts\nWRITE src/payments/refund.ts\nWRITE src/web/index.html\nCOMMIT auth: charge' },
+        payments: { owns: ['src/payments/**'], agent: 'claude', task: 'PAUSE granted\nWRITE src/payments/charge.ts\nWRITE src/payments/other.ts' },
+        web: { owns: ['src/web/**'], task: 'Wait.' },
+      },
+      {},
+      { 'README.md': '# shop\n', 'src/auth/login.ts': 'l\n', 'src/payments/charge.ts': 'c\n', 'src/payments/refund.ts': 'r\n', 'src/web/index.html': 'w\n' },
+    );
     const env = installFakeAgents(run);
     const up = await runParx(['up', '--detach'], run.root, env);
     expect(up.exitCode, up.stderr).toBe(0);
@@ -132,17 +141,18 @@ describe.skipIf(skipSandboxSuite)('the sandbox over a run', () => {
 
     const byId = await runParx(['grant', 'auth-1', '--json'], run.root);
     expect(byId.exitCode, byId.stderr).toBe(0);
-    expect(JSON.parse(byId.stdout)).toMatchObject({ restartNeeded: false, created: false, notes: [] });
-    // A path that does not exist yet is made (empty) in the grantee's worktree, so that it can be opened.
+    expect(JSON.parse(byId.stdout)).toMatchObject({ restartNeeded: false, notes: [] });
+    // A path that does not exist yet opens by its folder.
     const byPath = await runParx(['grant', 'src/payments/new.ts', '--to', 'auth'], run.root);
     expect(byPath.exitCode, byPath.stderr).toBe(0);
-    expect(byPath.stdout).toContain('did not exist: parx made it empty in auth');
     expect(byPath.stdout).not.toContain('restarts');
     writeFileSync(join(run.records, 'granted'), '');
     await waitFor('both agents to finish', () => (run.isDone('auth') && run.isDone('payments') ? true : undefined), 20_000);
 
     const writes = (session: string) => readFileSync(join(run.records, `${session}.writes`), 'utf8').trim().split('\n');
-    expect(writes('auth')).toEqual(['src/payments/charge.ts\tok', 'src/payments/new.ts\tok', 'src/payments/refund.ts\tEROFS']);
+    // Saved as Claude Code saves (a temporary file renamed over it); refund.ts, beside it, stays
+    // payments'; src/web was never granted.
+    expect(writes('auth')).toEqual(['src/payments/charge.ts\tok', 'src/payments/new.ts\tok', 'src/payments/refund.ts\tEROFS', 'src/web/index.html\tEROFS']);
     expect(writes('payments')).toEqual(['src/payments/charge.ts\tEROFS', 'src/payments/other.ts\tok']);
     expect(run.git('show', '--name-only', '--format=', 'parx/auth').trim().split('\n')).toEqual(['src/payments/charge.ts', 'src/payments/new.ts']);
 
@@ -151,10 +161,9 @@ describe.skipIf(skipSandboxSuite)('the sandbox over a run', () => {
     const args = (session: string) => readFileSync(join(run.root, `.git/parx/sandbox/${session}.args`), 'utf8').split('\0');
     const bindOf = (session: string, path: string) => {
       const a = args(session);
-      const i = a.lastIndexOf(join(run.worktree(session), path));
-      return a[i - 2];
+      return a[a.lastIndexOf(join(run.worktree(session), path)) - 2];
     };
-    expect(bindOf('auth', 'src/payments/charge.ts')).toBe('--bind');
+    expect([bindOf('auth', 'src/payments'), bindOf('auth', 'src/payments/refund.ts')]).toEqual(['--bind', '--ro-bind']);
     expect(bindOf('payments', 'src/payments/charge.ts')).toBe('--ro-bind');
   });
 });

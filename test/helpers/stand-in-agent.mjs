@@ -4,7 +4,8 @@
 // It takes its prompt as the last argument (or from `--prompt-file <path>`), records exactly
 // what it received in $STANDIN_RECORD_DIR/<session>.json, then acts on the task lines of the
 // prompt:  `EDIT <path>` writes the file,  `WRITE <path>` writes it without asking any hook (as a
-// shell command the hooks cannot judge would),  `DELETE <path>` removes it,  `COMMIT <message>`
+// shell command the hooks cannot judge would),  `SAVE <path>` writes it as Claude Code does (a
+// temporary file beside it, renamed over it),  `DELETE <path>` removes it,  `COMMIT <message>`
 // commits everything on the session's branch. Then it waits, as an interactive agent does,
 // unless STANDIN_EXIT=1 tells it to finish.
 //
@@ -16,7 +17,7 @@
 // `decision: "block"` continues it with the reason (recorded in <session>.messages), as Claude
 // does. `PAUSE <name>` waits until $STANDIN_RECORD_DIR/<name> exists.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { appendFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 
 const args = process.argv.slice(2);
@@ -62,13 +63,14 @@ record(
 );
 
 /** Writes a file; what the OS said (ok, or EROFS in a sandbox) is recorded in <session>.writes. */
-function write(path, content) {
+function write(path, content, then = () => {}, recordAs = path) {
   try {
     mkdirSync(dirname(path), { recursive: true });
     writeFileSync(path, content);
-    if (recordDir) appendFileSync(join(recordDir, `${session}.writes`), `${path}\tok\n`);
+    then();
+    if (recordDir) appendFileSync(join(recordDir, `${session}.writes`), `${recordAs}\tok\n`);
   } catch (error) {
-    if (recordDir) appendFileSync(join(recordDir, `${session}.writes`), `${path}\t${error.code}\n`);
+    if (recordDir) appendFileSync(join(recordDir, `${session}.writes`), `${recordAs}\t${error.code}\n`);
   }
 }
 
@@ -87,6 +89,9 @@ for (const line of prompt.split('\n')) {
     write(arg, content);
   } else if (verb === 'WRITE') {
     write(arg, `written by ${session}\n`);
+  } else if (verb === 'SAVE') {
+    // As Claude Code saves: a temporary file beside the target, renamed over it.
+    write(`${arg}.tmp.${process.pid}`, `saved by ${session}\n`, () => renameSync(`${arg}.tmp.${process.pid}`, arg), arg);
   } else if (verb === 'DELETE') {
     rmSync(arg, { force: true });
   } else if (verb === 'PAUSE') {

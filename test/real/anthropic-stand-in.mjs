@@ -1,17 +1,20 @@
 // A stand-in for Anthropic's Messages API on 127.0.0.1, for driving the real Claude Code
 // offline. The agent's own turns (requests that offer the `Write` tool) get the scripted replies
 // in order: `{ tool: 'Write', input: {...} }` becomes a `tool_use` block, `{ text }` an answer
-// that ends the turn. Every other request (titles, summaries, classifiers) gets a short text.
+// that ends the turn; a step's `before()` runs (and is awaited) before its reply goes out, so a
+// test can act while the agent is mid-turn. Every other request (titles, summaries, classifiers)
+// gets a short text.
 // Each request is kept, so a test can read what the agent sent back (a hook's reason, say).
 import { sendJson as send, startStandInServer } from './stand-in-server.mjs';
 
 export async function startAnthropicStandIn(script) {
   let step = 0;
-  const server = await startStandInServer((req, res, json) => {
+  const server = await startStandInServer(async (req, res, json) => {
     if (req.url.includes('count_tokens')) return send(res, 200, { input_tokens: 100 });
     if (!req.url.startsWith('/v1/messages')) return send(res, 404, { type: 'error', error: { type: 'not_found_error', message: req.url } });
     const isTurn = (json.tools ?? []).some((t) => t.name === 'Write');
     const reply = isTurn ? (script[step++] ?? { text: 'Done.' }) : { text: 'ok' };
+    if (reply.before) await reply.before();
     const content = reply.tool
       ? [{ type: 'tool_use', id: `toolu_${step}`, name: reply.tool, input: reply.input }]
       : [{ type: 'text', text: reply.text }];
@@ -38,6 +41,8 @@ export async function startAnthropicStandIn(script) {
   return {
     url: server.origin,
     requests,
+    /** The text of every message the agent's turns sent (user turns, tool results, hook feedback). */
+    turnTexts: () => requests.filter((r) => (r.body.tools ?? []).some((t) => t.name === 'Write')).map((r) => JSON.stringify(r.body.messages ?? [])),
     /** The agent's turns that carried a tool result, with its text. */
     toolResults: () => requests.flatMap((r) => (r.body.messages ?? []).flatMap((m) => (Array.isArray(m.content) ? m.content : []).filter((c) => c.type === 'tool_result'))).map((c) => (typeof c.content === 'string' ? c.content : JSON.stringify(c.content))),
     close: server.close,

@@ -140,4 +140,58 @@ describe('the real Claude Code in a parx session', () => {
       await local.close();
     }
   }, 180_000);
+
+  it('a denied write becomes a request; the grant reaches Claude at its turn end, opens its sandbox, and a message rides its next prompt', async () => {
+    await killTmuxServer();
+    const run = createRunFixture(
+      // auth owns README.md, a file at the root: Claude saves it by renaming a temporary file over
+      // it, which the sandbox allows by opening the root with its other entries closed.
+      { auth: { owns: ['src/auth/**', 'README.md'], task: 'Add a currency to the charge.', agent: 'claude' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
+      { tmuxSession: 'real-claude-requests' },
+    );
+    const wt = run.worktree('auth');
+    const charge = { tool: 'Write', input: { file_path: join(wt, 'src/payments/charge.ts'), content: 'export const charge = { currency: "EUR" };\n' } };
+    let granted = '';
+    const local = await startAnthropicStandIn([
+      { tool: 'Write', input: { file_path: join(wt, 'README.md'), content: '# shop, with currencies\n' } },
+      charge,
+      // The human grants the request while Claude is still in its turn: the message waits for its Stop hook.
+      { text: 'charge.ts belongs to payments: I asked for it.', before: async () => (granted = (await runParx(['grant', 'auth-1'], run.root)).stdout) },
+      // Continued by the Stop hook with the grant: the same write again, now allowed.
+      charge,
+      { text: 'Done: the charge has a currency.' },
+      // The human's next prompt, with parx's message in its context.
+      { text: 'Noted: keep the old export.' },
+    ]);
+    try {
+      seedReturningUser(run.root);
+      const env = { PATH: `${dirname(claude)}:${process.env.PATH}`, ANTHROPIC_BASE_URL: local.url, ANTHROPIC_API_KEY: API_KEY, DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' };
+      const up = await runParx(['up', '--detach'], run.root, env);
+      expect(up.exitCode, up.stderr + up.stdout).toBe(0);
+      expect(up.stdout).toMatch(/auth\s+sandbox on/);
+      const pane = run.state().sessions.auth!.pane;
+      const { waitForScreen: waitWithoutPrompts } = makeScreenReader('Claude Code', { ...SCREENS, 'permission prompt': /Do you want to (create|make this edit)/ });
+      await waitWithoutPrompts(pane, 'the continued turn to end', 'Done: the charge has a currency.');
+      expect(granted).toContain('src/payments/charge.ts now belongs to auth');
+      expect(granted).not.toContain('restarts');
+      // The Stop hook's `decision: block` continued Claude with the grant, and the write went
+      // through its running sandbox.
+      expect(local.turnTexts().join('\n')).toContain('Request auth-1 was granted: you now own src/payments/charge.ts');
+      expect(readFileSync(join(wt, 'src/payments/charge.ts'), 'utf8'), local.toolResults().at(-1)).toBe('export const charge = { currency: "EUR" };\n');
+      expect(readFileSync(join(wt, 'README.md'), 'utf8')).toBe('# shop, with currencies\n');
+      const denials = readEvents(run).filter((e) => e.type === 'denied' && e.session === 'auth');
+      expect(denials).toHaveLength(1);
+
+      // A message for an idle agent rides the human's next prompt (UserPromptSubmit).
+      expect((await runParx(['tell', 'auth', 'keep the old charge export working'], run.root)).exitCode).toBe(0);
+      tmuxOut('send-keys', '-t', pane, '-l', 'Anything else?');
+      tmuxOut('send-keys', '-t', pane, 'Enter');
+      await waitWithoutPrompts(pane, 'the answer to the next prompt', 'Noted: keep the old export.');
+      const last = local.turnTexts().at(-1)!;
+      expect(last).toContain('Anything else?');
+      expect(last).toContain('From the human: keep the old charge export working');
+    } finally {
+      await local.close();
+    }
+  }, 180_000);
 });

@@ -11,7 +11,8 @@ export async function startStandInServer(answer) {
     req.on('end', () => {
       const json = body ? JSON.parse(body) : {};
       requests.push({ url: req.url, body: json });
-      answer(req, res, json);
+      // An answer may wait for the test (a step's `before`); a failure there is the test's, shown as a 500.
+      Promise.resolve(answer(req, res, json)).catch((error) => sendJson(res, 500, { error: { message: String(error) } }));
     });
   });
   await new Promise((resolve) => server.listen(0, '127.0.0.1', resolve));

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getGlobPrefix, getGrantedPaths, getLiteralIgnoredFolders, isExactPrefix, planSandboxMounts, toBwrapArgs, toSeatbeltProfile, type SandboxFacts } from '../../src/core/sandbox-plan.js';
+import { getGlobPrefix, getGrantedPaths, getLiteralIgnoredFolders, isExactPrefix, openFilesByFolder, planLiveGrant, planSandboxMounts, toBwrapArgs, toSeatbeltProfile, type SandboxFacts } from '../../src/core/sandbox-plan.js';
 import { getShellWriteTargets } from '../../src/core/shell-targets.js';
 
 describe('glob prefixes: the folder a sandbox opens for an owned glob', () => {
@@ -104,6 +104,37 @@ describe('grants in a sandbox: the latest grant covering a path decides', () => 
     ['a path that only looks inside', 'auth', [g('src/pay', 'auth'), g('src/payments/a.ts', 'pay')], ['src/pay'], ['src/payments/a.ts']],
   ])('%s', (_, session, grants, open, close) => {
     expect(getGrantedPaths(session, grants)).toEqual({ open, close });
+  });
+});
+
+describe('a file opens as its folder, the folder’s other entries closed (agents save by rename)', () => {
+  const tree: Record<string, string[]> = { '': ['.git', 'README.md', 'package.json', 'src'], src: ['auth', 'pay', 'index.ts'], 'src/pay': ['a.ts', 'b.ts'] };
+  const entriesOf = (folder: string) => tree[folder] ?? [];
+  const o = (path: string, file: boolean) => ({ path, why: 'w', file });
+  const paths = (list: Array<{ path: string }>) => list.map((e) => e.path);
+  it.each([
+    ['folders only: nothing changes', [o('src/auth', false)], ['src/auth'], []],
+    ['a file in a folder', [o('src/pay/a.ts', true)], ['src/pay'], ['src/pay/b.ts']],
+    ['two files in one folder', [o('src/pay/a.ts', true), o('src/pay/b.ts', true)], ['src/pay'], []],
+    ['a file inside an opened folder needs nothing', [o('src', false), o('src/pay/a.ts', true)], ['src'], []],
+    ['a root file: the root, its own folders stay open', [o('package.json', true), o('src', false)], ['src', ''], ['.git', 'README.md']],
+    ['nested files', [o('src/index.ts', true), o('src/pay/a.ts', true)], ['src', 'src/pay'], ['src/auth', 'src/pay/b.ts']],
+  ])('%s', (_, entries, open, close) => {
+    const result = openFilesByFolder(entries, entriesOf);
+    expect(paths(result.open)).toEqual(open);
+    expect(paths(result.close)).toEqual(close);
+  });
+});
+
+describe('a grant in a running sandbox: the steps', () => {
+  it.each([
+    ['a folder', 'src/pay', 'folder', true, ['x'], ['rw:src/pay']],
+    ['a file: pin the others, open the folder, lift the file', 'src/pay/a.ts', 'file', true, ['a.ts', 'b.ts'], ['pin:src/pay/b.ts', 'rw:src/pay', 'lift:src/pay/a.ts']],
+    ['a new file', 'src/pay/n.ts', 'missing', true, ['a.ts'], ['pin:src/pay/a.ts', 'rw:src/pay']],
+    ['a new file in a new folder', 'src/new/n.ts', 'missing', false, [], ['mkdir:src/new', 'rw:src/new']],
+    ['a file at the root', 'README.md', 'file', true, ['README.md', 'src'], ['pin:src', 'rw:', 'lift:README.md']],
+  ] as const)('%s', (_, path, kind, folderExists, siblings, steps) => {
+    expect(planLiveGrant(path, kind, folderExists, siblings).map((s) => `${s.op}:${s.path}`)).toEqual(steps);
   });
 });
 
