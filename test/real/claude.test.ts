@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
@@ -34,6 +34,10 @@ let claude: string;
 beforeAll(async () => {
   claude = (installAgents() as Record<string, string>).claude!;
 });
+
+// The panes go before the test's repository is removed (hooks run last-registered first): an
+// agent or guard still writing there would make the removal fail.
+afterEach(killTmuxServer);
 
 afterAll(async () => {
   await standIn?.close();
@@ -179,8 +183,9 @@ describe('the real Claude Code in a parx session', () => {
       expect(local.turnTexts().join('\n')).toContain('Request auth-1 was granted: you now own src/payments/charge.ts');
       expect(readFileSync(join(wt, 'src/payments/charge.ts'), 'utf8'), local.toolResults().at(-1)).toBe('export const charge = { currency: "EUR" };\n');
       expect(readFileSync(join(wt, 'README.md'), 'utf8')).toBe('# shop, with currencies\n');
-      const denials = readEvents(run).filter((e) => e.type === 'denied' && e.session === 'auth');
-      expect(denials).toHaveLength(1);
+      // The sandboxed hook's denial reaches events.jsonl through the guard, which relays it.
+      await waitFor('the denial in events.jsonl', () => (readEvents(run).some((e) => e.type === 'denied' && e.session === 'auth') ? true : undefined), 15_000);
+      expect(readEvents(run).filter((e) => e.type === 'denied' && e.session === 'auth')).toHaveLength(1);
 
       // A message for an idle agent rides the human's next prompt (UserPromptSubmit).
       expect((await runParx(['tell', 'auth', 'keep the old charge export working'], run.root)).exitCode).toBe(0);

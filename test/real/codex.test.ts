@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer } from '../helpers/tmux.js';
@@ -34,6 +34,10 @@ let codex: string;
 beforeAll(() => {
   codex = (installAgents() as Record<string, string>).codex!;
 });
+
+// The panes go before the test's repository is removed (hooks run last-registered first): an
+// agent or guard still writing there would make the removal fail.
+afterEach(killTmuxServer);
 
 afterAll(async () => {
   await standIn?.close();
@@ -146,6 +150,33 @@ describe('the real Codex CLI in a parx session', () => {
       const { waitForScreen: waitWithoutPrompts } = makeScreenReader('Codex', { ...SCREENS, approval: /Would you like to (make|run|apply)/ });
       await waitWithoutPrompts(pane, 'the end of the turn, with no keystroke', OWNED_RUN.done);
       await expectOwnedRun(run, wt);
+    } finally {
+      await local.close();
+    }
+  }, 180_000);
+
+  it('a message for the session reaches Codex when its turn ends: the Stop hook continues it', async () => {
+    await killTmuxServer();
+    const run = createRunFixture(
+      { auth: { owns: ['src/auth/**'], task: 'Look around.', agent: 'codex' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
+      { tmuxSession: 'real-codex-messages' },
+    );
+    const local = await startOpenAIStandIn([
+      // The human tells auth something while Codex is in its turn: it waits for the Stop hook.
+      { text: 'Looked around.', before: async () => expect((await runParx(['tell', 'auth', 'payments renamed charge to createCharge'], run.root)).exitCode).toBe(0) },
+      { text: 'Continued: I will call createCharge.' },
+    ]);
+    try {
+      seedReturningUser(run.root, local.url);
+      const env = { PATH: `${dirname(codex)}:${process.env.PATH}`, OPENAI_API_KEY: 'sk-parx-real-agent' };
+      expect((await runParx(['up', '--detach'], run.root, env)).exitCode).toBe(0);
+      const pane = run.state().sessions.auth!.pane;
+      const { waitForScreen: waitWithoutPrompts } = makeScreenReader('Codex', SCREENS);
+      await waitWithoutPrompts(pane, 'the continued turn', 'Continued: I will call createCharge.');
+      const last = local.inputs().at(-1)!;
+      expect(last).toContain('From the human: payments renamed charge to createCharge');
+      // Delivered once: the turn then ends.
+      expect(local.inputs().filter((i) => i.includes('payments renamed charge')).length).toBe(1);
     } finally {
       await local.close();
     }

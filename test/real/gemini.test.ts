@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
@@ -32,6 +32,10 @@ let gemini: string;
 beforeAll(() => {
   gemini = (installAgents() as Record<string, string>).gemini!;
 });
+
+// The panes go before the test's repository is removed (hooks run last-registered first): an
+// agent or guard still writing there would make the removal fail.
+afterEach(killTmuxServer);
 
 afterAll(async () => {
   await standIn?.close();
@@ -117,6 +121,30 @@ describe('the real Gemini CLI in a parx session', () => {
       const { waitForScreen: waitWithoutPrompts } = makeScreenReader('Gemini CLI', { ...SCREENS, confirmation: /Apply this change\?/ });
       await waitWithoutPrompts(pane, 'the end of the turn, with no keystroke', OWNED_RUN.done);
       await expectOwnedRun(run, wt);
+    } finally {
+      await local.close();
+    }
+  }, 180_000);
+
+  it('a message for the session reaches Gemini when its turn ends: the AfterAgent hook continues it', async () => {
+    await killTmuxServer();
+    const run = createRunFixture(
+      { auth: { owns: ['src/auth/**'], task: 'Look around.', agent: 'gemini' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
+      { tmuxSession: 'real-gemini-messages' },
+    );
+    const local = await startGeminiStandIn([
+      // The human tells auth something while Gemini is in its turn: it waits for the AfterAgent hook.
+      { text: 'Looked around.', before: async () => expect((await runParx(['tell', 'auth', 'payments renamed charge to createCharge'], run.root)).exitCode).toBe(0) },
+      { text: 'Continued: I will call createCharge.' },
+    ]);
+    try {
+      seedReturningUser(run.root);
+      const env = { PATH: `${dirname(gemini)}:${process.env.PATH}`, GEMINI_API_KEY: 'parx-real-agent', GOOGLE_GEMINI_BASE_URL: local.url };
+      expect((await runParx(['up', '--detach'], run.root, env)).exitCode).toBe(0);
+      const pane = run.state().sessions.auth!.pane;
+      const { waitForScreen: waitWithoutPrompts } = makeScreenReader('Gemini CLI', SCREENS);
+      await waitWithoutPrompts(pane, 'the continued turn', 'Continued: I will call createCharge.');
+      expect(local.turnTexts().at(-1)).toContain('From the human: payments renamed charge to createCharge');
     } finally {
       await local.close();
     }

@@ -4,12 +4,13 @@
 // models edit files), `{ command: 'rm -f …' }` an `exec_command` function call (how they run a
 // shell command), `{ text }` an assistant message that ends the turn. Other requests (titles,
 // summaries) are not told apart: the script is written for the requests Codex makes.
-// Requests are kept, so a test can read the tool outputs.
+// A step's `before()` runs (and is awaited) before its reply goes out, so a test can act while the
+// agent is mid-turn. Requests are kept, so a test can read the tool outputs.
 import { sendJson as send, startStandInServer } from './stand-in-server.mjs';
 
 export async function startOpenAIStandIn(script) {
   let step = 0;
-  const server = await startStandInServer((req, res, json) => {
+  const server = await startStandInServer(async (req, res, json) => {
     if (req.method === 'GET' && req.url.includes('/models')) return send(res, 200, { object: 'list', data: [], models: [] });
     if (!req.url.includes('/responses')) return send(res, 404, { error: { message: req.url } });
     // Codex asks its model for a title for the task alongside the turn: not a step of it.
@@ -20,6 +21,7 @@ export async function startOpenAIStandIn(script) {
     const notReady = !aside && /_call_output$/.test(last?.type ?? '') && String(last.output).startsWith('No usable execution environment');
     if (notReady) step--;
     const reply = aside ? { text: 'Task' } : (script[step++] ?? { text: 'Done.' });
+    if (reply.before) await reply.before();
     respond(res, reply, json, `resp_${server.requests.length}`, step);
   });
   function respond(res, reply, json, id, step) {
@@ -41,6 +43,8 @@ export async function startOpenAIStandIn(script) {
   return {
     url: `${server.origin}/v1`,
     requests,
+    /** Every request's input, as text (what Codex sent its model: prompts, hook feedback). */
+    inputs: () => requests.map((r) => JSON.stringify(r.body.input ?? '')),
     /** What Codex sent back for each tool call (its output, a hook's reason included). */
     toolOutputs: () => requests.flatMap((r) => (Array.isArray(r.body.input) ? r.body.input : []).filter((i) => /_output$/.test(i.type ?? '')).map((i) => (typeof i.output === 'string' ? i.output : JSON.stringify(i.output)))),
     close: server.close,
