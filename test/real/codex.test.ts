@@ -176,7 +176,7 @@ describe('the real Codex CLI in a parx session', () => {
       const last = local.inputs().at(-1)!;
       expect(last).toContain('From the human: payments renamed charge to createCharge');
       // Delivered once: the turn then ends.
-      expect(local.inputs().filter((i) => i.includes('payments renamed charge')).length).toBe(1);
+      expect(local.inputs().filter((i: string) => i.includes('payments renamed charge')).length).toBe(1);
     } finally {
       await local.close();
     }
