@@ -5,9 +5,9 @@ import { dirname, join, relative } from 'node:path';
 import { minimatch } from 'minimatch';
 import { probeBwrap, wrapInSandbox, type SandboxProbe } from '../adapters/bwrap.js';
 import { resolveGitDir } from '../adapters/git-dir.js';
+import { getSandboxTipRef, getUserGitDir, linkSessionBranch, realpath, restorePlainBranch, runGit, storeBranchInSessionFolder, tryGit } from '../adapters/git.js';
 import { changeSandbox, findSandboxPid } from '../adapters/sandbox-live.js';
 import { getPanePid } from '../adapters/tmux-panes.js';
-import { getSandboxTipRef, getUserGitDir, linkSessionBranch, realpath, restorePlainBranch, runGit, storeBranchInSessionFolder, tryGit } from '../adapters/git.js';
 import { getSessionAgentKind } from '../core/agent-hooks.js';
 import type { SessionConfig } from '../core/config-validate.js';
 import { UsageError } from '../core/errors.js';
@@ -127,12 +127,19 @@ export async function prepareSessionSandbox(
     if (direct(rel)) open.push({ path: rel, why });
   };
 
+  // A file that does not exist yet opens by its folder, like any file (openFilesByFolder, below).
+  const openFileToBe = (rel: string, why: string) => {
+    if (existsSync(join(realWorktree, dirname(rel)))) {
+      if (direct(rel)) open.push({ path: rel, why });
+    } else notes.push(`${rel} does not exist yet, nor its folder: it cannot be created inside the sandbox`);
+  };
+
   // A glob's prefix is a folder (made when missing) when the glob goes on past it; a glob that is
   // all literal (`package.json`) may name a file, which is opened only if it exists.
   const openPrefix = async (glob: string, why: string) => {
     const prefix = getGlobPrefix(glob);
     const isFolder = glob.endsWith('/') || glob.replace(/^\.\//, '') !== prefix;
-    if (!isFolder && !existsSync(join(realWorktree, prefix))) notes.push(`${prefix} does not exist yet, and cannot be created inside the sandbox`);
+    if (!isFolder && !existsSync(join(realWorktree, prefix))) openFileToBe(prefix, why);
     else await openFolder(prefix, why, isFolder);
   };
   for (const glob of session.owns) await openPrefix(glob, `owned (${glob})`);
@@ -146,7 +153,7 @@ export async function prepareSessionSandbox(
     if (isExactPrefix(glob)) {
       const path = join(realWorktree, prefix);
       if (existsSync(path) || glob.endsWith('/**')) await openFolder(prefix, `shared (${glob})`, glob.endsWith('/**') && !existsSync(path));
-      else notes.push(`shared ${glob} does not exist yet, and cannot be created inside the sandbox`);
+      else openFileToBe(prefix, `shared (${glob})`);
     } else {
       for (const file of tracked.filter((f) => minimatch(f, glob, { dot: true }))) if (direct(file)) open.push({ path: file, why: `shared (${glob})` });
     }
@@ -172,10 +179,9 @@ export async function prepareSessionSandbox(
   const granted = getGrantedPaths(session.name, context.grants);
   for (const rel of granted.open) {
     // A granted file that is not there (yet, or deleted on purpose) opens by its folder, below.
-    const folder = dirname(rel) === '.' ? '' : dirname(rel);
-    if (existsSync(join(realWorktree, rel)) || existsSync(join(realWorktree, folder))) {
+    if (existsSync(join(realWorktree, rel))) {
       if (direct(rel)) open.push({ path: rel, why: 'granted during this run' });
-    } else notes.push(`${rel} was granted to this session, but its folder does not exist; it stays read-only`);
+    } else openFileToBe(rel, 'granted during this run');
   }
 
   // A file opens as its folder with the folder's other entries closed (agents save by rename).

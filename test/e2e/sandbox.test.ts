@@ -99,10 +99,13 @@ describe.skipIf(skipSandboxSuite)('the sandbox over a run', () => {
   });
 
   it('makes owned folders that are missing, never a folder where a literal glob may name a file', async () => {
-    const run = createRunFixture({ auth: { owns: ['src/auth/**', 'src/new-module/**', 'TODO.md', 'CHANGES.md'], task: 'Wait.' } }, {}, { 'src/auth/a.ts': 'a\n', 'CHANGES.md': '# changes\n' });
+    const run = createRunFixture({ auth: { owns: ['src/auth/**', 'src/new-module/**', 'TODO.md', 'CHANGES.md', 'notes/plan.md'], task: 'Wait.' } }, {}, { 'src/auth/a.ts': 'a\n', 'CHANGES.md': '# changes\n' });
     const up = await runParx(['up', '--detach'], run.root);
     expect(up.exitCode, up.stderr).toBe(0);
-    expect(up.stdout).toContain('TODO.md does not exist yet, and cannot be created inside the sandbox');
+    // A file to be opens by its folder; one whose folder is missing too cannot (which folder would it be?).
+    expect(up.stdout).not.toContain('TODO.md does not exist');
+    expect(up.stdout).toContain('notes/plan.md does not exist yet, nor its folder');
+    expect(existsSync(join(run.worktree('auth'), 'notes'))).toBe(false);
     const wt = run.worktree('auth');
     expect(existsSync(join(wt, 'src/new-module'))).toBe(true);
     expect(existsSync(join(wt, 'TODO.md'))).toBe(false);
