@@ -86,10 +86,14 @@ for my $step (grep { !/^mkdir:/ } @ops) {
 }
 `;
 
+/** The perl that changes running sandboxes. PARX_PERL: one outside PATH (or, in tests, one that is not there). */
+export function findPerl(): Promise<string | undefined> {
+  return findExecutable(process.env.PARX_PERL || 'perl', '/');
+}
+
 /** Runs the steps in the sandbox `pid` is in; `worktree` is a real path. */
 export async function changeSandbox(pid: number, worktree: string, ops: readonly LiveMountOp[]): Promise<LiveMountResult> {
-  // PARX_PERL: a perl outside PATH (or, in tests, one that is not there).
-  const perl = await findExecutable(process.env.PARX_PERL || 'perl', '/');
+  const perl = await findPerl();
   if (!perl) return { ok: false, reason: 'perl is not installed (it changes a running sandbox\'s mounts)' };
   const args = ['-MPOSIX', '-e', LIVE_MOUNT_SCRIPT, '--', String(pid), worktree, ...ops.map((o) => `${o.op}:${o.path}`)];
   const result = await execa(perl, args, { reject: false, timeout: 10_000, stdin: 'ignore' });

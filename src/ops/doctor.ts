@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { probeBwrap } from '../adapters/bwrap.js';
 import { findExecutable, readProgramOutput } from '../adapters/files.js';
 import { listTreeFiles, MIN_GIT, realpath } from '../adapters/git.js';
+import { findPerl } from '../adapters/sandbox-live.js';
 import { MIN_TMUX } from '../adapters/tmux.js';
 import { readVersion } from '../core/version.js';
 import { getAgentProgram } from '../core/agent-command.js';
@@ -55,7 +56,7 @@ async function checkSandbox(): Promise<DoctorCheck> {
   const probe = await probeBwrap();
   if (probe.ok) {
     // Grants change a running sandbox through a Perl script (adapters/sandbox-live.ts).
-    const live = (await findExecutable('perl', process.cwd())) ? 'grants reach running sandboxes' : 'no perl: a grant opens in a sandbox only when its pane restarts';
+    const live = (await findPerl()) ? 'grants reach running sandboxes' : 'no perl: a grant opens in a sandbox only when its pane restarts';
     return { name: 'sandbox', status: 'ok', detail: `bubblewrap works (${probe.program}): panes run with only what their session may change writable; ${live}` };
   }
   return { name: 'sandbox', status: 'problem', detail: probe.reason, fix: 'apt install bubblewrap (or set guard.sandbox: off to run unsandboxed, flagged but not prevented)' };
