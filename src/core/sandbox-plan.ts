@@ -186,6 +186,11 @@ export function getLiteralIgnoredFolders(lines: readonly string[]): IgnoredFolde
   return [...found.values()];
 }
 
+/** The folder a worktree-relative path is in (`` for the root). */
+export function getFolderOf(path: string): string {
+  return path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
+}
+
 /** `a` is `b` or inside it (worktree-relative, `` is the root). */
 export function isWithin(a: string, b: string): boolean {
   return b === '' || a === b || a.startsWith(`${b}/`);
@@ -231,7 +236,7 @@ export function openFilesByFolder(entries: readonly OpenEntry[], entriesOf: (fol
   const widened = new Map<string, string>();
   for (const file of entries.filter((e) => e.file)) {
     if (folders.some((f) => isWithin(file.path, f.path))) continue;
-    const folder = file.path.includes('/') ? file.path.slice(0, file.path.lastIndexOf('/')) : '';
+    const folder = getFolderOf(file.path);
     if (!widened.has(folder)) widened.set(folder, `the folder of ${file.path} (${file.why}): agents save by renaming a temporary file over it`);
   }
   for (const [path, why] of widened) open.push({ path, why });
@@ -259,7 +264,7 @@ export type PathKind = 'folder' | 'file' | 'missing';
  */
 export function planLiveGrant(path: string, kind: PathKind, folderExists: boolean, siblings: readonly string[]): Array<{ op: 'mkdir' | 'rw' | 'pin' | 'lift'; path: string }> {
   if (kind === 'folder') return [{ op: 'rw', path }];
-  const folder = path.includes('/') ? path.slice(0, path.lastIndexOf('/')) : '';
+  const folder = getFolderOf(path);
   const name = path.slice(folder === '' ? 0 : folder.length + 1);
   return [
     ...(folderExists ? [] : [{ op: 'mkdir' as const, path: folder }]),

@@ -6,7 +6,7 @@ import { createRunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer } from '../helpers/tmux.js';
 import { tmuxOut } from '../helpers/tmux.js';
-import { expectOwnedRun, firstSessionStatus, getOwnedRunScript, makeScreenReader, OWNED_RUN, readEvents, stateHistory } from './pane.js';
+import { expectOwnedRun, MESSAGE_RUN, firstSessionStatus, getOwnedRunScript, makeScreenReader, OWNED_RUN, readEvents, stateHistory } from './pane.js';
 // @ts-expect-error plain ESM helpers without types
 import { startOpenAIStandIn } from './openai-stand-in.mjs';
 // @ts-expect-error plain ESM helpers without types
@@ -158,13 +158,13 @@ describe('the real Codex CLI in a parx session', () => {
   it('a message for the session reaches Codex when its turn ends: the Stop hook continues it', async () => {
     await killTmuxServer();
     const run = createRunFixture(
-      { auth: { owns: ['src/auth/**'], task: 'Look around.', agent: 'codex' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
+      MESSAGE_RUN.sessions('codex'),
       { tmuxSession: 'real-codex-messages' },
     );
     const local = await startOpenAIStandIn([
       // The human tells auth something while Codex is in its turn: it waits for the Stop hook.
-      { text: 'Looked around.', before: async () => expect((await runParx(['tell', 'auth', 'payments renamed charge to createCharge'], run.root)).exitCode).toBe(0) },
-      { text: 'Continued: I will call createCharge.' },
+      { text: 'Looked around.', before: MESSAGE_RUN.tell(run) },
+      { text: MESSAGE_RUN.continued },
     ]);
     try {
       seedReturningUser(run.root, local.url);
@@ -172,11 +172,11 @@ describe('the real Codex CLI in a parx session', () => {
       expect((await runParx(['up', '--detach'], run.root, env)).exitCode).toBe(0);
       const pane = run.state().sessions.auth!.pane;
       const { waitForScreen: waitWithoutPrompts } = makeScreenReader('Codex', SCREENS);
-      await waitWithoutPrompts(pane, 'the continued turn', 'Continued: I will call createCharge.');
+      await waitWithoutPrompts(pane, 'the continued turn', MESSAGE_RUN.continued);
       const last = local.inputs().at(-1)!;
-      expect(last).toContain('From the human: payments renamed charge to createCharge');
+      expect(last).toContain(`From the human: ${MESSAGE_RUN.message}`);
       // Delivered once: the turn then ends.
-      expect(local.inputs().filter((i: string) => i.includes('payments renamed charge')).length).toBe(1);
+      expect(local.inputs().filter((i: string) => i.includes(MESSAGE_RUN.message)).length).toBe(1);
     } finally {
       await local.close();
     }

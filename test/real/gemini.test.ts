@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
-import { expectOwnedRun, firstSessionStatus, getOwnedRunScript, makeScreenReader, OWNED_RUN, readEvents, stateHistory } from './pane.js';
+import { expectOwnedRun, MESSAGE_RUN, firstSessionStatus, getOwnedRunScript, makeScreenReader, OWNED_RUN, readEvents, stateHistory } from './pane.js';
 // @ts-expect-error plain ESM helpers without types
 import { startGeminiStandIn } from './gemini-stand-in.mjs';
 // @ts-expect-error plain ESM helpers without types
@@ -129,13 +129,13 @@ describe('the real Gemini CLI in a parx session', () => {
   it('a message for the session reaches Gemini when its turn ends: the AfterAgent hook continues it', async () => {
     await killTmuxServer();
     const run = createRunFixture(
-      { auth: { owns: ['src/auth/**'], task: 'Look around.', agent: 'gemini' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
+      MESSAGE_RUN.sessions('gemini'),
       { tmuxSession: 'real-gemini-messages' },
     );
     const local = await startGeminiStandIn([
       // The human tells auth something while Gemini is in its turn: it waits for the AfterAgent hook.
-      { text: 'Looked around.', before: async () => expect((await runParx(['tell', 'auth', 'payments renamed charge to createCharge'], run.root)).exitCode).toBe(0) },
-      { text: 'Continued: I will call createCharge.' },
+      { text: 'Looked around.', before: MESSAGE_RUN.tell(run) },
+      { text: MESSAGE_RUN.continued },
     ]);
     try {
       seedReturningUser(run.root);
@@ -143,8 +143,8 @@ describe('the real Gemini CLI in a parx session', () => {
       expect((await runParx(['up', '--detach'], run.root, env)).exitCode).toBe(0);
       const pane = run.state().sessions.auth!.pane;
       const { waitForScreen: waitWithoutPrompts } = makeScreenReader('Gemini CLI', SCREENS);
-      await waitWithoutPrompts(pane, 'the continued turn', 'Continued: I will call createCharge.');
-      expect(local.turnTexts().at(-1)).toContain('From the human: payments renamed charge to createCharge');
+      await waitWithoutPrompts(pane, 'the continued turn', MESSAGE_RUN.continued);
+      expect(local.turnTexts().at(-1)).toContain(`From the human: ${MESSAGE_RUN.message}`);
     } finally {
       await local.close();
     }

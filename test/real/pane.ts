@@ -71,3 +71,15 @@ export async function expectOwnedRun(run: RunFixture, worktree: string): Promise
   });
   expect(denials.map((e) => e.path)).toEqual(['src/payments/charge.ts', 'src/payments/refund.ts']);
 }
+
+/**
+ * The message run every real agent is checked on: the human tells auth something while its agent
+ * is in its turn (`tell`, as the first reply's `before`); the agent must go on with it once the
+ * turn ends, and say `continued`.
+ */
+export const MESSAGE_RUN = {
+  sessions: (agent: string) => ({ auth: { owns: ['src/auth/**'], task: 'Look around.', agent }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } }),
+  message: 'payments renamed charge to createCharge',
+  continued: 'Continued: I will call createCharge.',
+  tell: (run: RunFixture) => async () => expect((await runParx(['tell', 'auth', MESSAGE_RUN.message], run.root)).exitCode).toBe(0),
+};
