@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { execa } from 'execa';
-import { constants, createReadStream, existsSync, readdirSync, statSync } from 'node:fs';
+import { constants, createReadStream, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
 import { access, appendFile, cp, mkdir, readFile } from 'node:fs/promises';
 import { delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
@@ -87,4 +87,21 @@ export async function excludeFromRepo(root: string, commonDir: string, path: str
 export async function readProgramOutput(program: string, args: readonly string[], timeoutMs = 10_000): Promise<{ failed: boolean; stdout: string; stderr: string }> {
   const result = await execa(program, args, { reject: false, timeout: timeoutMs, stdin: 'ignore' });
   return { failed: result.failed, stdout: `${result.stdout}`.trim(), stderr: `${result.stderr}`.trim() };
+}
+
+/**
+ * The git blob id of what is at `path` now (a symlink's target text, a file's content), without
+ * a process; null when nothing is there. `length` picks the hash: 40 hex digits for SHA-1
+ * repositories, 64 for SHA-256 ones.
+ */
+export function getBlobId(path: string, length: number): string | null {
+  let content: Buffer;
+  try {
+    const stat = lstatSync(path);
+    if (stat.isDirectory()) return null;
+    content = stat.isSymbolicLink() ? Buffer.from(readlinkSync(path)) : readFileSync(path);
+  } catch {
+    return null;
+  }
+  return createHash(length === 64 ? 'sha256' : 'sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
 }

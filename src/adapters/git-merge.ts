@@ -127,3 +127,20 @@ export function getOperationInProgress(worktree: string): string | undefined {
   ];
   return markers.find(([file]) => existsSync(join(gitDir, file)))?.[1];
 }
+
+/**
+ * What moving from `from` to `to` does to each path: its blob id in `to`, or null where `to`
+ * deletes it (submodule entries included as their commit ids; renames as a deletion plus an
+ * addition).
+ */
+export async function listTreeChanges(cwd: string, from: string, to: string): Promise<Record<string, string | null>> {
+  const out = await runGit(cwd, ['diff-tree', '-r', '-z', '--no-renames', from, to]);
+  const fields = out.split('\0');
+  const changes: Record<string, string | null> = {};
+  for (let i = 0; i + 1 < fields.length; i += 2) {
+    // ":100644 100644 <old> <new> M", then the path.
+    const [, , , blob = '', status = ''] = fields[i]!.split(' ');
+    changes[fields[i + 1]!] = status === 'D' ? null : blob;
+  }
+  return changes;
+}

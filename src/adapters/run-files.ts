@@ -3,12 +3,19 @@ import { mkdir, open, readFile, rename, rm, rmdir, writeFile } from 'node:fs/pro
 import { dirname, join } from 'node:path';
 import type { HookPolicy } from '../core/hook-policy.js';
 import type { RequestLine } from '../core/requests.js';
+import type { IntegrationRecord } from '../core/integration.js';
 import type { AgentStateRecord, GuardHealth, RunEvent, RunState } from '../core/run-state.js';
 
 /**
  * The files parx keeps under `<git-common-dir>/parx/`: never in a working tree, so no agent
  * can commit them and every worktree of the repository sees the same run.
  */
+/** What one `parx sync` wrote into a session's worktree. */
+export interface SyncRecord {
+  commit: string;
+  files: Record<string, string | null>;
+}
+
 /** A message waiting for a session's agent. */
 export interface InboxMessage {
   from: 'human' | 'parx';
@@ -233,17 +240,25 @@ export class RunFiles {
    * dead process is taken over. Returns its release, or the live holder when another has it.
    */
   async acquireRunLock(command: string): Promise<{ release: () => Promise<void> } | { holder: { pid: number; command: string } }> {
+    return this.acquireLock('lock', command);
+  }
+
+  /** One `parx integrate` at a time: it builds in the one scratch worktree. */
+  async acquireIntegrateLock(): Promise<{ release: () => Promise<void> } | { holder: { pid: number; command: string } }> {
+    return this.acquireLock(join('integrate', 'lock'), 'integrate');
+  }
+
+  /** The live holder of the run lock (`up`, `down`, `sync`, `grant`), if any. */
+  async readRunLockHolder(): Promise<{ pid: number; command: string } | undefined> {
+    const holder = parseLock(await readFile(join(this.dir, 'lock'), 'utf8').catch(() => ''));
+    return holder && isValidPid(holder.pid) && isProcessAlive(holder.pid) ? holder : undefined;
+  }
+
+  private async acquireLock(name: string, command: string): Promise<{ release: () => Promise<void> } | { holder: { pid: number; command: string } }> {
     const mine = JSON.stringify({ pid: process.pid, command, time: new Date().toISOString() });
-    const parse = (text: string) => {
-      try {
-        return JSON.parse(text) as { pid: number; command: string };
-      } catch {
-        return undefined;
-      }
-    };
-    const taken = await this.takeLockFile('lock', mine, (text) => parse(text)?.pid);
-    if (taken !== true) return { holder: parse(taken) ?? { pid: 0, command: 'unknown' } };
-    const path = join(this.dir, 'lock');
+    const taken = await this.takeLockFile(name, mine, (text) => parseLock(text)?.pid);
+    if (taken !== true) return { holder: parseLock(taken) ?? { pid: 0, command: 'unknown' } };
+    const path = join(this.dir, name);
     const release = async () => {
       if ((await readFile(path, 'utf8').catch(() => '')) !== mine) return;
       await rm(path, { force: true });
@@ -254,6 +269,45 @@ export class RunFiles {
   }
 
   /**
+   * What `parx sync` last changed in a session's worktree (path → blob id, null: deleted):
+   * the guard knows those writes for parx's own. Outside the session's folder, so its agent
+   * cannot claim a write of its own was the sync's.
+   */
+  syncRecordPath(session: string): string {
+    return join(this.dir, 'syncs', `${session}.json`);
+  }
+
+  async writeSyncRecord(session: string, record: SyncRecord): Promise<void> {
+    await this.writeAtomically(this.syncRecordPath(session), `${JSON.stringify(record)}\n`);
+  }
+
+  /** Where `parx integrate` keeps its scratch worktree and its last result. */
+  get integrateDir(): string {
+    return join(this.dir, 'integrate');
+  }
+
+  get scratchWorktree(): string {
+    return join(this.integrateDir, 'tree');
+  }
+
+  async readIntegration(): Promise<IntegrationRecord | undefined> {
+    return readJsonFile<IntegrationRecord>(join(this.integrateDir, 'last.json'));
+  }
+
+  async writeIntegration(record: IntegrationRecord): Promise<void> {
+    await this.writeAtomically(join(this.integrateDir, 'last.json'), `${JSON.stringify(record, null, 2)}\n`);
+  }
+
+  /** Whether `setup` has succeeded in the scratch worktree (run again until it has). */
+  async readScratchSetup(): Promise<'ok' | 'failed' | undefined> {
+    return (await readJsonFile<{ setup: 'ok' | 'failed' }>(join(this.integrateDir, 'setup.json')))?.setup;
+  }
+
+  async writeScratchSetup(setup: 'ok' | 'failed'): Promise<void> {
+    await this.writeAtomically(join(this.integrateDir, 'setup.json'), `${JSON.stringify({ setup })}\n`);
+  }
+
+  /**
    * Creates the run folder's file `name` holding `content` if no live process holds it: a file
    * whose holder (`pidOf` its text) is gone is taken over, and so is one that stays unreadable (a
    * holder killed between creating it and writing it). Returns true when this process holds it
@@ -261,7 +315,7 @@ export class RunFiles {
    */
   private async takeLockFile(name: string, content: string, pidOf: (text: string) => number | undefined): Promise<true | string> {
     const path = join(this.dir, name);
-    await this.ensureDir(this.dir);
+    await this.ensureDir(dirname(path));
     for (let attempt = 0; attempt < 3; attempt++) {
       try {
         await writeFile(path, content, { flag: 'wx' });
@@ -308,6 +362,14 @@ export class RunFiles {
     await this.ensureDir(join(this.dir, 'prompts'));
     await writeFile(path, text);
     return path;
+  }
+}
+
+function parseLock(text: string): { pid: number; command: string } | undefined {
+  try {
+    return JSON.parse(text) as { pid: number; command: string };
+  } catch {
+    return undefined;
   }
 }
 

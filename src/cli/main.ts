@@ -88,6 +88,24 @@ function createProgram(): Command {
     );
 
   program
+    .command('integrate')
+    .description('merge every session’s committed tip onto base in merge order, in a scratch worktree, and run verify: which session breaks the build, before anything lands')
+    .argument('[session...]', 'only these sessions (and what they merge after)')
+    .option('--sessions <names>', 'the same, comma-separated')
+    .option('--keep', 'leave the scratch worktree at the breaking merge for inspection')
+    .option('--json', 'print the result as JSON')
+    .action(async (sessions: string[], opts: { sessions?: string; keep?: boolean; json?: boolean }) =>
+      run(() => import('./commands/integrate.js').then((m) => m.integrateCommand(sessions, { ...program.opts(), ...opts }))),
+    );
+
+  program
+    .command('sync')
+    .description('merge the new base into running sessions that merge after one that landed: only when clean and their agent waits')
+    .argument('[session...]', 'only these sessions (default: the dependents of landed sessions that are behind base)')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (sessions: string[], opts: { json?: boolean }) => run(() => import('./commands/sync.js').then((m) => m.syncCommand(sessions, { ...program.opts(), ...opts }))));
+
+  program
     .command('doctor')
     .description('check tools, versions, agent hook readiness, the OS sandbox and inotify limits; a fix per problem')
     .option('--json', 'print the checks as JSON')

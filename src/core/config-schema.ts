@@ -42,6 +42,11 @@ const guardSchema = z.object({
   sandbox: z._default(z.enum(['auto', 'on', 'off']), 'auto'),
 });
 
+const integrateSchema = z.object({
+  /** How often the recording guard runs `parx integrate` when session tips changed: `10m`, `90s`, `1h`. */
+  every: z.union([z.string().check(z.minLength(1)), z.number()]),
+});
+
 export const configSchema = z.object({
   base: z.optional(z.string().check(z.minLength(1))),
   agent: z._default(command, 'claude'),
@@ -60,6 +65,10 @@ export const configSchema = z.object({
   approve: z._default(z.enum(['owned', 'ask']), 'owned'),
   /** A shell command run when a session waits, asks or violates (PARX_EVENT, PARX_SESSION, PARX_MESSAGE in its environment). */
   notify: z.optional(command),
+  /** The integration radar: `parx integrate` in the background (see ops/integrate-radar.ts). */
+  integrate: z.optional(integrateSchema),
+  /** `auto`: right after `parx down` lands a session, bring its running dependents up to date (`parx sync`). */
+  sync: z._default(z.enum(['manual', 'auto']), 'manual'),
   /** Extensions beyond the SPEC's example keys (documented in the README). */
   tmuxSession: z.optional(z.string().check(z.minLength(1))),
   layout: z._default(z.enum(['tiled', 'even-horizontal', 'even-vertical', 'main-horizontal', 'main-vertical']), 'tiled'),
@@ -73,6 +82,7 @@ export const allowedKeys = {
   session: Object.keys(sessionSchema.shape),
   guard: Object.keys(guardSchema.shape),
   ports: Object.keys(portsSchema.shape),
+  integrate: Object.keys(integrateSchema.shape),
 };
 
 export type RawConfig = z.output<typeof configSchema>;

@@ -3,6 +3,7 @@ import { allowedKeys, configSchema, type RawConfig } from './config-schema.js';
 import { describeIssue, describeUnknownKey } from './config-messages.js';
 import { splitCommandLine } from './agent-command.js';
 import { findDependencyCycle } from './order.js';
+import { parseInterval } from './integration.js';
 import { getGlobPrefix } from './sandbox-plan.js';
 
 /** A session after validation: every default filled in, the task text resolved. */
@@ -48,6 +49,10 @@ export function validateConfig(raw: unknown, options: ValidateOptions): Validati
   rawConfig.writable.forEach((entry, i) => checkWritable(entry, `writable[${i}]`, problems));
   checkCommandLine(rawConfig.agent, 'agent', problems);
   checkEnvNames(rawConfig.env, 'env', problems);
+  if (rawConfig.integrate) {
+    const ms = parseInterval(rawConfig.integrate.every);
+    if (ms === undefined || ms < 1000) problems.push({ keyPath: 'integrate.every', message: `expected an interval of at least 1s, such as "10m", "90s" or "1h", got "${rawConfig.integrate.every}"` });
+  }
 
   const sessions: SessionConfig[] = names.map((name, index) => {
     const s = rawConfig.sessions[name]!;
@@ -111,6 +116,7 @@ function findUnknownKeys(raw: unknown): ConfigProblem[] {
     [raw, allowedKeys.top, ''],
     [raw.guard, allowedKeys.guard, 'guard.'],
     [raw.ports, allowedKeys.ports, 'ports.'],
+    [raw.integrate, allowedKeys.integrate, 'integrate.'],
     ...Object.entries(isMap(raw.sessions) ? raw.sessions : {}).map(([name, s]): [unknown, string[], string] => [s, allowedKeys.session, `sessions.${name}.`]),
   ];
   return levels.flatMap(([value, allowed, prefix]) =>

@@ -63,3 +63,32 @@ export function findDependencyCycle(sessions: readonly Dependent[]): string[] | 
   }
   return undefined;
 }
+
+/** `names` and, transitively, every session they merge after, in config order. */
+export function getWithDependencies(sessions: readonly Dependent[], names: readonly string[]): string[] {
+  const byName = new Map(sessions.map((s) => [s.name, s]));
+  const wanted = new Set<string>();
+  const add = (name: string) => {
+    if (wanted.has(name) || !byName.has(name)) return;
+    wanted.add(name);
+    byName.get(name)!.after.forEach(add);
+  };
+  names.forEach(add);
+  return sessions.filter((s) => wanted.has(s.name)).map((s) => s.name);
+}
+
+/** The sessions that merge after `name`, directly or through others. */
+export function getDependents(sessions: readonly Dependent[], name: string): string[] {
+  const found = new Set<string>();
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const s of sessions) {
+      if (!found.has(s.name) && s.after.some((d) => d === name || found.has(d))) {
+        found.add(s.name);
+        grew = true;
+      }
+    }
+  }
+  return sessions.filter((s) => found.has(s.name)).map((s) => s.name);
+}

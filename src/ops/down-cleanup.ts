@@ -1,3 +1,4 @@
+import { removeScratchWorktree } from '../adapters/scratch-worktree.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { rm, rmdir } from 'node:fs/promises';
@@ -148,7 +149,8 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
   if (finished) {
     // The run is over: its prompts, hook settings and agent states go. The state keeps only
     // what `down` merged, so that a later `parx down` says "already merged", not "not started".
-    for (const dir of ['prompts', 'hooks', 'agents']) await rm(join(project.files.dir, dir), { recursive: true, force: true });
+    await removeIntegration(project);
+    for (const dir of ['prompts', 'hooks', 'agents', 'syncs']) await rm(join(project.files.dir, dir), { recursive: true, force: true });
     await rmdir(project.worktreeDir).catch(() => {}); // only when empty
     state.sessions = {};
   }
@@ -177,6 +179,18 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
       else for (const pane of deferred) await killPane(pane);
     },
   };
+}
+
+/** The integration scratch worktree and results: parx's own, gone with the run (unless an integrate runs right now). */
+async function removeIntegration(project: QueueRun['project']): Promise<void> {
+  const lock = await project.files.acquireIntegrateLock();
+  if ('holder' in lock) return;
+  try {
+    await removeScratchWorktree(project.root, project.files.scratchWorktree);
+  } finally {
+    await lock.release();
+  }
+  await rm(project.files.integrateDir, { recursive: true, force: true });
 }
 
 /**

@@ -17,6 +17,8 @@ export interface DownOptions extends ProjectOptions {
 
 export type DownProgress =
   | { type: 'queue'; order: string[]; base: string; dryRun: boolean }
+  /** The last `parx integrate`, on these very tips, flagged these sessions: said before any merge. */
+  | { type: 'integration'; time: string; flagged: Array<{ session: string; finding: string }> }
   | { type: 'resume'; session: string; commit: string }
   | { type: 'wip'; session: string; files: number; commit: string }
   | { type: 'merged'; session: string; commit: string; commits: number }

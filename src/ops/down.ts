@@ -4,14 +4,16 @@ import type { SessionConfig } from '../core/config-validate.js';
 import { RefusedError } from '../core/errors.js';
 import { findUnlandedDependency, getMergeQueue, isQueueDone, type MergeQueue, type Outcome } from '../core/merge-queue.js';
 import type { RunState } from '../core/run-state.js';
+import { describeVerdict, getFlaggedSessions, getStaleness } from '../core/integration.js';
 import { cleanUpSessions, type CleanupResult } from './down-cleanup.js';
 import { findMainWorktreeProblems, getStandingRefusals, inspectSessions, type SessionFacts } from './down-inspect.js';
 import { mergeSession, simulateMerge, verifyMerge } from './down-merge.js';
 import { getTmuxSessionName, loadProject, withRunLock, type Project } from './project.js';
-import type { DownOptions, QueueRun } from './down-types.js';
+import type { DownOptions, DownProgress, QueueRun } from './down-types.js';
 
 export type { DownOptions, DownProgress } from './down-types.js';
 import { selectSessions } from './sessions.js';
+import { findSyncCandidates, syncSessions, type SyncResult } from './sync.js';
 
 export interface DownResult {
   base: string;
@@ -27,6 +29,11 @@ export interface DownResult {
   closeLast: () => Promise<void>;
   /** Set when the config file changed since `parx up`. */
   configNotice: string | undefined;
+  /**
+   * Running sessions that merge after one that landed and are now behind base: synced at once
+   * with `sync: auto` (`synced`), else offered (`parx sync`).
+   */
+  dependents: { candidates: string[]; synced: SyncResult | undefined; error: string | undefined };
 }
 
 /** `parx down`: the dependency-ordered merge queue that never loses work. */
@@ -57,6 +64,8 @@ async function runQueue(project: Project, options: DownOptions): Promise<DownRes
   const state = previous ?? createRunState(project);
   const run: QueueRun = { project, state, progress: (state.down ??= { merged: {} }), options, emit, baseTip, backupRefs };
   emit({ type: 'queue', order: queue.order, base: project.base, dryRun });
+  const flagged = await findFlaggedByIntegration(project, baseTip, queue.order, facts);
+  if (flagged) emit(flagged);
   const outcomes = new Map<string, Outcome>();
   const pending = dryRun ? undefined : await resumeUnverifiedMerge(run, facts);
   if (pending) outcomes.set(pending.session, pending.outcome);
@@ -85,6 +94,7 @@ async function runQueue(project: Project, options: DownOptions): Promise<DownRes
     await project.files.appendEvent({ type: 'down', outcomes: Object.fromEntries([...outcomes].map(([n, o]) => [n, o.kind])) });
   }
   const sessions = [...outcomes].map(([name, outcome]) => ({ name, outcome, cleanup: cleanup?.results.find((r) => r.session === name) }));
+  const dependents = dryRun ? { candidates: [], synced: undefined, error: undefined } : await bringDependentsUp(project, state);
   return {
     base: project.base,
     dryRun,
@@ -94,7 +104,20 @@ async function runQueue(project: Project, options: DownOptions): Promise<DownRes
     ok: isQueueDone(outcomes) && problems.length === 0 && sessions.every((s) => !s.cleanup?.kept),
     closeLast: cleanup?.closeLast ?? (async () => {}),
     configNotice: project.configNotice,
+    dependents,
   };
+}
+
+/** After a landing: the dependents now behind base, synced when the config says `sync: auto` (the run lock is held). */
+async function bringDependentsUp(project: Project, state: RunState): Promise<DownResult['dependents']> {
+  try {
+    const candidates = await findSyncCandidates(project, state);
+    const synced = candidates.length > 0 && project.config.sync === 'auto' ? await syncSessions(project, state, candidates) : undefined;
+    return { candidates, synced, error: undefined };
+  } catch (error) {
+    // Everything merged stays merged; only the follow-up did not happen.
+    return { candidates: [], synced: undefined, error: (error as Error).message };
+  }
 }
 
 /** One session's turn in the queue: refuse, skip, or merge it onto base as it stands now. */
@@ -142,6 +165,19 @@ async function resumeUnverifiedMerge(run: QueueRun, facts: Map<string, SessionFa
   const outcome = await verifyMerge(run, session, worktree, { before: merging.before, commit: merging.commit, commits });
   run.emit({ type: 'outcome', session: session.name, outcome });
   return { session: session.name, outcome };
+}
+
+/**
+ * The sessions of the queue that the last `parx integrate` flagged (breaks verify, conflicts)
+ * on the very tips they have now, on this base: `down` says so before it merges anything.
+ */
+async function findFlaggedByIntegration(project: Project, baseTip: string, order: readonly string[], facts: ReadonlyMap<string, SessionFacts>): Promise<DownProgress | undefined> {
+  const record = await project.files.readIntegration();
+  if (!record) return undefined;
+  const flagged = getFlaggedSessions(record)
+    .filter(({ session }) => order.includes(session) && getStaleness(record, session, facts.get(session)?.live.tip, baseTip) === undefined)
+    .map(({ session, verdict }) => ({ session, finding: describeVerdict(verdict) }));
+  return flagged.length > 0 ? { type: 'integration', time: record.time, flagged } : undefined;
 }
 
 function createRunState(project: Project): RunState {

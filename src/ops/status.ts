@@ -1,4 +1,5 @@
-import { countCommitsAhead } from '../adapters/git.js';
+import { countCommitsAhead, getCommit } from '../adapters/git.js';
+import { describeVerdict, getStaleness, type IntegrationRecord, type Verdict } from '../core/integration.js';
 import { predictMerges } from '../adapters/git-merge.js';
 import { isProcessAlive, type RunFiles } from '../adapters/run-files.js';
 import { hasSession } from '../adapters/tmux.js';
@@ -52,6 +53,12 @@ export interface SessionStatus {
   /** Whether the branch merges into base cleanly now; null when there is no branch. */
   mergeable: boolean | null;
   conflicts: string[];
+  /**
+   * What the last `parx integrate` found for it (`integrates`, `breaks verify at step 2 (after
+   * lib)`, `conflicts with api`…), and why that may no longer hold (`tip moved since`); null
+   * when no integration has run.
+   */
+  integration: { result: Verdict['kind']; text: string; stale: string | null; time: string } | null;
 }
 
 export interface StatusResult {
@@ -79,7 +86,7 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
   const withBranch = live.filter((s) => s.hasBranch);
   const order = getDependencyOrder(project.config.sessions).filter((n) => withBranch.some((s) => s.name === n));
 
-  const [checked, panes, ahead, reported, guard, allRequests, pending] = await Promise.all([
+  const [checked, panes, ahead, reported, guard, allRequests, pending, integration, baseTip] = await Promise.all([
     checkSessions(project, live),
     state?.tmuxSession && (await hasSession(state.tmuxSession)) ? listPanes(state.tmuxSession) : ([] as PaneInfo[]),
     Promise.all(live.map((s) => (s.hasBranch ? countCommitsAhead(project.root, base, `refs/heads/${s.branch}`) : 0))),
@@ -87,6 +94,8 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
     getGuardStatus(project.files),
     listRequests(project),
     Promise.all(live.map(async (s) => Math.max(0, (await project.files.readInbox(s.name)).length - (await project.files.readInboxDelivered(s.name))))),
+    project.files.readIntegration(),
+    getCommit(project.root, base),
   ]);
   const requests = allRequests.filter((r) => r.status === 'open');
   const aheadOf = new Map(live.map((s, i) => [s.name, ahead[i]!]));
@@ -127,6 +136,7 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
         collisions: checked.collisions.filter((c) => c.sessions.includes(s.name)),
         mergeable: prediction ? prediction.clean : null,
         conflicts: prediction?.conflicts ?? [],
+        integration: describeIntegration(integration, s.name, s.tip, baseTip),
       };
     }),
     forecast: pairs.flatMap((pair, i) => {
@@ -138,6 +148,12 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
     guard,
     ...(project.configNotice ? { configNotice: project.configNotice } : {}),
   };
+}
+
+function describeIntegration(record: IntegrationRecord | undefined, session: string, tip: string | undefined, baseTip: string | undefined): SessionStatus['integration'] {
+  const verdict = record?.sessions[session];
+  if (!record || !verdict) return null;
+  return { result: verdict.kind, text: describeVerdict(verdict), stale: getStaleness(record, session, tip, baseTip) ?? null, time: record.time };
 }
 
 async function getGuardStatus(files: RunFiles): Promise<StatusResult['guard']> {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findDependencyCycle, getDependencyOrder } from '../../src/core/order.js';
+import { findDependencyCycle, getDependencyOrder, getDependents, getWithDependencies } from '../../src/core/order.js';
 
 const s = (name: string, ...after: string[]) => ({ name, after });
 
@@ -33,5 +33,24 @@ describe('findDependencyCycle', () => {
     expect(findDependencyCycle([s('a'), s('b', 'a')])).toBeUndefined();
     expect(findDependencyCycle([s('a', 'c'), s('b', 'a'), s('c', 'b')])).toEqual(['a', 'c', 'b', 'a']);
     expect(findDependencyCycle([s('a', 'a')])).toEqual(['a', 'a']);
+  });
+});
+
+describe('getWithDependencies and getDependents', () => {
+  const sessions = [s('lib'), s('api', 'lib'), s('app', 'api'), s('docs')];
+  it.each([
+    [['app'], ['lib', 'api', 'app']],
+    [['docs'], ['docs']],
+    [['api', 'docs'], ['lib', 'api', 'docs']],
+    [[], []],
+  ])('%j with what it merges after is %j', (names, expected) => {
+    expect(getWithDependencies(sessions, names)).toEqual(expected);
+  });
+  it.each([
+    ['lib', ['api', 'app']],
+    ['api', ['app']],
+    ['docs', []],
+  ])('what merges after %s: %j', (name, expected) => {
+    expect(getDependents(sessions, name)).toEqual(expected);
   });
 });

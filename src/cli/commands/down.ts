@@ -3,6 +3,7 @@ import { runDown, type DownProgress, type DownResult } from '../../ops/down.js';
 import type { GlobalOptions } from '../options.js';
 import { print, printConfigNotice, printError, safe, style } from '../output.js';
 import { describeViolation } from './describe.js';
+import { printSyncOutcomes } from './sync.js';
 
 export interface DownCommandOptions extends GlobalOptions {
   dryRun?: boolean;
@@ -26,6 +27,11 @@ function printProgress(event: DownProgress): void {
   switch (event.type) {
     case 'queue':
       print(`${event.dryRun ? 'Plan (dry run, nothing changes)' : 'Merging'} into ${style.bold(event.base)}, in this order: ${event.order.join(' → ') || '(nothing)'}`);
+      break;
+    case 'integration':
+      print(style.yellow(`  The last \`parx integrate\` (${event.time}) flagged, on these very tips and base:`));
+      for (const f of event.flagged) print(style.yellow(`    ${f.session}: ${f.finding}`));
+      print(style.yellow('  Merging anyway; verify decides. (`parx integrate` again once they are fixed.)'));
       break;
     case 'resume':
       print(`  ${label(event.session)} resuming: base holds its merge ${short(event.commit)}, not verified yet`);
@@ -69,6 +75,14 @@ function printSummary(result: DownResult): void {
     if (cleanup?.rescuedCommits) print(`    ${style.yellow('kept')} commits only its reflog held as ${cleanup.rescuedCommits.join(', ')}`);
   }
   if (result.finished) print(style.dim('\nEvery session is merged and cleaned up; the tmux session is closed.'));
+  const { candidates, synced, error } = result.dependents;
+  if (synced) {
+    print('\nsync: auto: bringing the dependents of what landed up to date');
+    printSyncOutcomes(synced, '  ');
+  } else if (candidates.length > 0) {
+    print(`\n${candidates.length} dependent${candidates.length > 1 ? 's' : ''} can be synced with the new ${result.base} (${candidates.join(', ')}): parx sync`);
+  }
+  if (error) printError(`parx: could not look for dependents to sync: ${error}`);
 }
 
 function describeOutcome(outcome: Outcome, session: string): string {

@@ -1,6 +1,13 @@
-import { runStatus } from '../../ops/status.js';
+import { runStatus, type SessionStatus } from '../../ops/status.js';
 import type { GlobalOptions } from '../options.js';
 import { print, printConfigNotice, printJson, safe, style, table } from '../output.js';
+
+function describeIntegration(integration: SessionStatus['integration']): string {
+  if (!integration) return style.dim('—');
+  if (integration.stale) return style.dim(`stale: ${integration.stale}`);
+  if (integration.result === 'integrates') return style.green(integration.text);
+  return integration.result === 'breaks' || integration.result === 'conflicts' ? style.red(integration.text) : style.dim(integration.text);
+}
 
 export async function statusCommand(options: GlobalOptions & { json?: boolean }): Promise<number> {
   const { configNotice, ...status } = await runStatus({ configPath: options.config });
@@ -11,7 +18,7 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
   }
   print(`${style.bold('parx status')}  base ${style.cyan(status.base)}${status.tmuxSession ? `  ·  tmux ${status.tmuxSession}` : ''}`);
   print();
-  const rows = [['session', 'pane', 'state', 'hooks', 'sandbox', 'ahead', 'changed', 'violations', 'collisions', 'merge'].map(style.dim)];
+  const rows = [['session', 'pane', 'state', 'hooks', 'sandbox', 'ahead', 'changed', 'violations', 'collisions', 'merge', ...(status.sessions.some((s) => s.integration) ? ['integration'] : [])].map(style.dim)];
   for (const s of status.sessions) {
     rows.push([
       style.bold(s.name),
@@ -24,6 +31,7 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
       s.violations.length > 0 ? style.red(String(s.violations.length)) : '0',
       s.collisions.length > 0 ? style.yellow(String(s.collisions.length)) : '0',
       s.mergeable === null ? style.dim('no branch') : s.mergeable ? style.green('clean') : style.red(`conflicts: ${safe(s.conflicts.join(', '))}`),
+      ...(status.sessions.some((x) => x.integration) ? [describeIntegration(s.integration)] : []),
     ]);
   }
   table(rows).forEach((line) => print(`  ${line}`));

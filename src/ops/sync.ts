@@ -1,0 +1,118 @@
+import { getCommit } from '../adapters/git.js';
+import { commitTree, fastForward, isAncestor, listTreeChanges, predictMerge } from '../adapters/git-merge.js';
+import { hasSession } from '../adapters/tmux.js';
+import { listPanes } from '../adapters/tmux-panes.js';
+import { UsageError } from '../core/errors.js';
+import type { RunState } from '../core/run-state.js';
+import { getStandingRefusals, inspectSessions, type SessionFacts } from './down-inspect.js';
+import { loadProject, withRunLock, type Project, type ProjectOptions } from './project.js';
+import { selectSessions } from './sessions.js';
+
+/**
+ * `parx sync`: once a session has landed, the sessions that merge after it are building on an
+ * old base. Sync merges the new base into such a dependent's branch, in its worktree, only when
+ * nothing can be lost or disturbed: the worktree is clean, its agent is not working, and the
+ * merge is predicted clean (a conflict changes nothing and is reported). The merge is made like
+ * `down`'s (the predicted tree, committed with parents branch and base) and the worktree is
+ * fast-forwarded to it; the agent is told at its next turn. The guard is told which writes
+ * were the sync's (`syncs/<session>.json`), so they are not taken for the agent's.
+ */
+
+export type SyncOutcome =
+  | { kind: 'synced'; commit: string; landed: string[]; files: number }
+  | { kind: 'current' }
+  | { kind: 'skipped'; reason: 'no-worktree' | 'dirty' | 'working' | 'conflict' | 'not-ready' | 'git'; detail: string };
+
+export interface SyncResult {
+  base: string;
+  sessions: Array<{ name: string; outcome: SyncOutcome }>;
+}
+
+export interface SyncOptions extends ProjectOptions {
+  /** Only these (any session behind base); default: the running dependents of landed sessions. */
+  sessions?: string[];
+}
+
+export async function runSync(options: SyncOptions = {}): Promise<SyncResult> {
+  const project = await loadProject(options);
+  return withRunLock(project, 'sync', () => syncSessions(project, project.state, options.sessions ?? []));
+}
+
+/**
+ * The sessions a sync would bring up to date now: those that merge after a session `down` has
+ * landed, have a worktree, and whose branch does not hold base yet.
+ */
+export async function findSyncCandidates(project: Project, state: RunState | undefined): Promise<string[]> {
+  const landed = new Set(Object.keys(state?.down?.merged ?? {}));
+  const baseTip = await getCommit(project.root, `refs/heads/${project.base}`);
+  if (!baseTip || landed.size === 0) return [];
+  const dependents = project.config.sessions.filter((s) => !landed.has(s.name) && s.after.some((d) => landed.has(d)) && state?.sessions[s.name]);
+  const facts = await inspectSessions(project, state, dependents.map((s) => s.name));
+  const behind = await Promise.all(dependents.map(async (s) => {
+    const f = facts.get(s.name)!;
+    return f.live.hasWorktree && f.live.tip !== undefined && !(await isAncestor(project.root, baseTip, f.live.tip));
+  }));
+  return dependents.filter((_, i) => behind[i]).map((s) => s.name);
+}
+
+/** Syncs `names` (default: the candidates). The caller holds the run lock. */
+export async function syncSessions(project: Project, state: RunState | undefined, names: readonly string[]): Promise<SyncResult> {
+  const chosen = names.length > 0 ? selectSessions(project.config.sessions, names).map((s) => s.name) : await findSyncCandidates(project, state);
+  const baseTip = await getCommit(project.root, `refs/heads/${project.base}`);
+  if (!baseTip) throw new UsageError(`the base branch ${project.base} does not exist; set \`base\` in ${project.configFile}`);
+  const [facts, busy] = await Promise.all([inspectSessions(project, state, chosen), findWorkingAgents(project, state, chosen)]);
+  const sessions: SyncResult['sessions'] = [];
+  for (const name of chosen) {
+    const outcome = await syncOne(project, state, facts.get(name)!, baseTip, busy.has(name));
+    sessions.push({ name, outcome });
+  }
+  return { base: project.base, sessions };
+}
+
+async function syncOne(project: Project, state: RunState | undefined, facts: SessionFacts, baseTip: string, working: boolean): Promise<SyncOutcome> {
+  const { live } = facts;
+  if (!live.hasWorktree || !live.tip) return { kind: 'skipped', reason: 'no-worktree', detail: 'it has no worktree (or no branch) to sync' };
+  if (await isAncestor(project.root, baseTip, live.tip)) return { kind: 'current' };
+  const standing = getStandingRefusals(facts, { commitWip: true, allowViolations: true });
+  if (standing.length > 0) {
+    const first = standing[0]!;
+    const detail = first.kind === 'wrong-branch' ? `its worktree has ${first.checkedOut ?? 'a detached HEAD'} checked out, not ${live.branch}` : first.kind === 'in-progress' ? `its worktree is in the middle of ${first.operation}` : `branch ${live.branch} is missing`;
+    return { kind: 'skipped', reason: 'not-ready', detail };
+  }
+  if (facts.uncommitted.length > 0) {
+    return { kind: 'skipped', reason: 'dirty', detail: `${facts.uncommitted.length} uncommitted or untracked file(s) in its worktree; sync when it has committed` };
+  }
+  if (working) return { kind: 'skipped', reason: 'working', detail: 'its agent is working; sync when it waits' };
+
+  const prediction = await predictMerge(project.root, live.tip, baseTip);
+  if (!prediction.clean) {
+    return { kind: 'skipped', reason: 'conflict', detail: `merging ${project.base} would conflict in ${prediction.conflicts.join(', ')}; nothing was changed: merge ${project.base} into ${live.branch} in its worktree and resolve there` };
+  }
+  const landed = live.config.after.filter((d) => d in (state?.down?.merged ?? {}));
+  const commit = await commitTree(project.root, prediction.tree, [live.tip, baseTip], `parx: sync ${live.name} with ${project.base}${landed.length > 0 ? ` (now with ${landed.join(', ')})` : ''}`);
+  // Told to the guard before any file changes: these writes are parx's, not the agent's.
+  const files = await listTreeChanges(project.root, live.tip, commit);
+  await project.files.writeSyncRecord(live.name, { commit, files });
+  const failure = await fastForward(live.worktree, commit);
+  if (failure) return { kind: 'skipped', reason: 'git', detail: failure };
+  await project.files.appendEvent({ type: 'sync', session: live.name, commit, base: project.base, landed });
+  const news = landed.length > 0 ? `${project.base} now contains ${landed.join(', ')}` : `${project.base} moved on`;
+  await project.files.appendInbox(live.name, { from: 'parx', text: `parx synced your branch: ${news}, merged into ${live.branch} as ${commit.slice(0, 9)} (your worktree is up to date). Continue your task.` });
+  return { kind: 'synced', commit, landed, files: Object.keys(files).length };
+}
+
+/**
+ * Sessions whose agent is at work now: a live pane whose agent has not said (or been seen) to
+ * wait. A session with no pane, or an exited one, has no agent to disturb.
+ */
+async function findWorkingAgents(project: Project, state: RunState | undefined, names: readonly string[]): Promise<Set<string>> {
+  const tmuxSession = state?.tmuxSession;
+  const panes = tmuxSession && (await hasSession(tmuxSession)) ? await listPanes(tmuxSession) : [];
+  const working = new Set<string>();
+  for (const name of names) {
+    const pane = panes.find((p) => p.session === name);
+    if (!pane || pane.dead) continue;
+    if ((await project.files.readAgentState(name))?.state !== 'waiting') working.add(name);
+  }
+  return working;
+}
