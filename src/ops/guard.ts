@@ -18,6 +18,9 @@ import { getLiveSessions, type LiveSession } from './sessions.js';
 import { describeWatchFailure } from './guard-health.js';
 import { GuardNotifier } from './guard-notifier.js';
 import { RequestFollower } from './guard-requests.js';
+import { IntegrationRadar } from './integrate-radar.js';
+import { OwnWrites } from './guard-own-writes.js';
+import { describeVerdict, getFlaggedSessions, parseInterval } from '../core/integration.js';
 
 export type GuardEvent = RunEvent &
   (
@@ -32,6 +35,8 @@ export type GuardEvent = RunEvent &
     | ({ type: 'revert'; session: string; path: string } & RevertOutcome)
     // Announced only: the hook (or the relay) records the `request` event itself.
     | { type: 'ask'; session: string; id: string; owner?: string; path?: string; reason?: string }
+    // Announced only: `parx integrate` records its own `integrate` event.
+    | { type: 'integration'; session: string; finding: string }
   );
 
 export interface GuardOptions extends ProjectOptions {
@@ -87,6 +92,10 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     if (full.type === 'state') notifier.reset(full.session);
     if (full.type === 'state' && full.state === 'waiting') notifier.notify('waiting', full.session, `${full.session} is waiting for you${full.detail ? `: ${full.detail}` : ''}`);
     if (full.type === 'violation') notifier.notify('violation', full.session, `${full.session} changed ${full.path}${full.owner ? `, owned by ${full.owner}` : ', owned by no session'}`);
+    if (full.type === 'integration') {
+      announcer.show(message ?? `parx: ${full.session} ${full.finding}`, full.session);
+      notifier.notify('integration', full.session, `integration: ${full.session} ${full.finding}`, `${full.finding}`);
+    }
     if (full.type === 'ask' && full.path) notifier.notify('request', full.session, `${full.session} asks ${full.owner ?? 'nobody'} for ${full.path} (parx grant ${full.id})`, full.id);
   };
   // Agents report `working`/`waiting` through their hooks; hook-less ones are judged by pane silence.
@@ -112,6 +121,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   // guard.onViolation: revert — only the recording guard acts, on writes it sees happen.
   const reverter = project.config.guard.onViolation === 'revert' ? new Reverter(project.files) : undefined;
   const worktreeOf = new Map<string, string>();
+  const ownWrites = new OwnWrites(project.files);
   const revert = async (session: string, path: string) => {
     const outcome = await reverter!.revert(session, worktreeOf.get(session)!, path);
     if (!outcome) return;
@@ -122,6 +132,8 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   const record = (session: string, change: PathChange, source: 'git' | 'watch') => {
     const worktree = worktreeOf.get(session);
     if (isAlwaysIgnored(change.path) || (reverter && worktree && reverter.isOwnEcho(worktree, change.path))) return;
+    // What `parx sync` wrote there, and `parx down` removing the worktree, are not the session's doing.
+    if (source === 'watch' && worktree && ownWrites.isOwn(session, worktree, change)) return;
     changed.get(session)!.add(change.path);
     const violation = judgeChange(ownership, session, change);
     if (violation && reverter && recording && source === 'watch') void revert(session, change.path).catch((e: Error) => emit({ type: 'error', message: e.message }));
@@ -181,6 +193,9 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   // Health first: once `ready` is out, the run's folder may be changed or deleted by others.
   if (recording) await writeHealth();
   emit({ type: 'ready', sessions: live.map((s) => s.name), directories, polled: polling.length, ms: Math.round(performance.now() - started) });
+
+  // The integration radar (`integrate: {every}`): findings are announced like violations.
+  const radar = project.config.integrate ? startRadar(project, () => recording, emit, announcer) : undefined;
 
   // Worktrees that appear later (a new `parx up`, a re-added worktree) are picked up here. The
   // poll stays cheap: no process is spawned unless something changed, since every spawn blocks
@@ -257,12 +272,37 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   clearInterval(poll);
   clearInterval(liveness);
   agentStates.close();
+  await radar?.close();
   for (const watcher of watchers.values()) watcher.close();
   if (existsSync(project.commonDir)) {
     await announcer.close();
     await project.files.releaseGuardLock();
   }
   return { stoppedBecause };
+}
+
+function startRadar(project: Project, isRecording: () => boolean, emit: (event: Omit<GuardEvent, 'time'>, message?: string, session?: string) => void, announcer: GuardAnnouncer): IntegrationRadar {
+  const marked = new Set<string>();
+  const radar = new IntegrationRadar(project, {
+    everyMs: parseInterval(project.config.integrate!.every)!,
+    isRecording,
+    onError: (message) => emit({ type: 'error', message }),
+    onFindings: (findings, record) => {
+      for (const { session, verdict } of findings) {
+        const finding = describeVerdict(verdict);
+        emit({ type: 'integration', session, finding }, `parx: integration: ${session} ${finding}`, session);
+      }
+      // The border shows what the latest integration flags, and stops showing it once fixed.
+      const flagged = new Map(getFlaggedSessions(record).map(({ session, verdict }) => [session, verdict.kind === 'breaks' ? 'breaks verify' : 'conflicts']));
+      for (const session of new Set([...marked, ...flagged.keys()])) {
+        announcer.setPaneOption(session, '@parx_integration', flagged.get(session) ?? '');
+        if (flagged.has(session)) marked.add(session);
+        else marked.delete(session);
+      }
+    },
+  });
+  radar.start();
+  return radar;
 }
 
 function stateMtime(project: Project): number {

@@ -46,7 +46,7 @@ export async function findSyncCandidates(project: Project, state: RunState | und
   const landed = new Set(Object.keys(state?.down?.merged ?? {}));
   const baseTip = await getCommit(project.root, `refs/heads/${project.base}`);
   if (!baseTip || landed.size === 0) return [];
-  const dependents = project.config.sessions.filter((s) => !landed.has(s.name) && s.after.some((d) => landed.has(d)) && state?.sessions[s.name]);
+  const dependents = project.config.sessions.filter((s) => !landed.has(s.name) && s.after.some((d) => landed.has(d)));
   const facts = await inspectSessions(project, state, dependents.map((s) => s.name));
   const behind = await Promise.all(dependents.map(async (s) => {
     const f = facts.get(s.name)!;

@@ -1,0 +1,116 @@
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { createDownFixture } from '../helpers/down-fixture.js';
+import { createRunFixture, installFakeAgents } from '../helpers/fixture.js';
+import { runParx, waitFor } from '../helpers/parx.js';
+import { killTmuxServer } from '../helpers/tmux.js';
+
+/**
+ * `parx sync`: after a session lands, the sessions that merge after it get the new base merged
+ * into their branch, only when their worktree is clean and their agent is not working, and a
+ * conflict changes nothing. The guard does not take the files the sync wrote for the session's.
+ */
+
+afterEach(killTmuxServer);
+
+const events = (root: string) => readFileSync(join(root, '.git/parx/events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+
+function landedLib(extra: Record<string, unknown> = {}) {
+  const fx = createDownFixture({ lib: { owns: ['src/lib/**'] }, app: { owns: ['src/app/**'], after: ['lib'] }, docs: { owns: ['docs/**'] } }, { shared: ['src/shared/**'], ...extra });
+  for (const s of ['lib', 'app', 'docs']) fx.start(s);
+  fx.commitIn('lib', { 'src/lib/x.mjs': 'export const x = 1;\n' });
+  fx.commitIn('app', { 'src/app/y.mjs': 'export const y = 1;\n' });
+  fx.commitIn('docs', { 'docs/a.md': 'a\n' });
+  return fx;
+}
+
+describe('parx sync', () => {
+  it('brings a dependent up to date once what it merges after has landed, only when its worktree is clean', async () => {
+    const fx = landedLib();
+    const down = await fx.down('lib');
+    expect(down.exitCode).toBe(0);
+    expect(down.stdout).toContain('1 dependent can be synced with the new main (app): parx sync');
+
+    fx.writeIn('app', 'src/app/draft.mjs', 'draft\n');
+    const tip = fx.git('rev-parse', 'parx/app');
+    const dirty = await runParx(['sync'], fx.root);
+    expect(dirty.exitCode).toBe(1);
+    expect(dirty.stdout).toMatch(/app +not synced: 1 uncommitted or untracked file\(s\) in its worktree/);
+    expect(fx.git('rev-parse', 'parx/app')).toBe(tip);
+    expect(readFileSync(join(fx.worktree('app'), 'src/app/draft.mjs'), 'utf8')).toBe('draft\n');
+
+    fx.gitIn('app', 'add', '-A');
+    fx.gitIn('app', 'commit', '-q', '-m', 'draft');
+    const synced = JSON.parse((await runParx(['sync', '--json'], fx.root)).stdout);
+    expect(synced.sessions).toEqual([{ name: 'app', outcome: expect.objectContaining({ kind: 'synced', landed: ['lib'] }) }]);
+    // Its branch holds base now, its worktree shows lib's work, and its own commits are kept.
+    expect(() => fx.git('merge-base', '--is-ancestor', 'main', 'parx/app')).not.toThrow();
+    expect(fx.gitIn('app', 'log', '--format=%P', '-1').trim().split(' ')).toEqual([fx.git('rev-parse', 'parx/app^1').trim(), fx.git('rev-parse', 'main').trim()]);
+    expect(readFileSync(join(fx.worktree('app'), 'src/lib/x.mjs'), 'utf8')).toBe('export const x = 1;\n');
+    expect(fx.gitIn('app', 'status', '--porcelain')).toBe('');
+    // docs does not merge after lib: left alone.
+    expect(existsSync(join(fx.worktree('docs'), 'src/lib/x.mjs'))).toBe(false);
+    // The agent is told at its next turn; the event is recorded.
+    const inbox = readFileSync(join(fx.root, '.git/parx/agents/app/inbox.jsonl'), 'utf8');
+    expect(inbox).toContain('main now contains lib');
+    expect(events(fx.root).filter((e) => e.type === 'sync').map((e) => e.session)).toEqual(['app']);
+
+    const again = await runParx(['sync'], fx.root);
+    expect(again.exitCode).toBe(0);
+    expect(again.stdout).toContain('Nothing to sync');
+  });
+
+  it('aborts on a predicted conflict with nothing changed, and says what to do', async () => {
+    const fx = landedLib();
+    fx.commitIn('lib', { 'src/shared/db.ts': 'export const db = 2;\n' });
+    fx.commitIn('app', { 'src/shared/db.ts': 'export const db = 3;\n' });
+    expect((await fx.down('lib')).exitCode).toBe(0);
+    const before = { tip: fx.git('rev-parse', 'parx/app'), status: fx.gitIn('app', 'status', '--porcelain', '-uall'), db: readFileSync(join(fx.worktree('app'), 'src/shared/db.ts'), 'utf8') };
+    const result = await runParx(['sync', 'app'], fx.root);
+    expect(result.exitCode).toBe(1);
+    expect(result.stdout).toContain('merging main would conflict in src/shared/db.ts; nothing was changed');
+    expect({ tip: fx.git('rev-parse', 'parx/app'), status: fx.gitIn('app', 'status', '--porcelain', '-uall'), db: readFileSync(join(fx.worktree('app'), 'src/shared/db.ts'), 'utf8') }).toEqual(before);
+    expect(existsSync(join(fx.root, '.git/parx/agents/app/inbox.jsonl'))).toBe(false);
+  });
+
+  it('sync: auto syncs right after the landing', async () => {
+    const fx = landedLib({ sync: 'auto' });
+    const down = await fx.down('lib');
+    expect(down.exitCode).toBe(0);
+    expect(down.stdout).toContain('sync: auto');
+    expect(down.stdout).toMatch(/✓ app +main \(now with lib\) merged into its branch as [0-9a-f]{9}/);
+    expect(() => fx.git('merge-base', '--is-ancestor', 'main', 'parx/app')).not.toThrow();
+  });
+
+  it('never syncs under a working agent; once it waits, syncs, and the guard takes none of the synced files for its own', async () => {
+    const run = createRunFixture({
+      lib: { owns: ['src/lib/**'], task: 'EDIT src/lib/x.mjs\nEDIT src/lib/y.mjs\nCOMMIT lib work', agent: 'claude' },
+      app: { owns: ['src/app/**'], after: ['lib'], task: 'EDIT src/app/z.mjs\nCOMMIT app work\nPAUSE go-app', agent: 'claude' },
+    });
+    const env = installFakeAgents(run);
+    expect((await runParx(['up', '--detach'], run.root, env)).exitCode).toBe(0);
+    await waitFor('lib to finish and app to commit', () => (run.isDone('lib') && run.git('rev-list', '--count', 'main..parx/app').trim() === '1' ? true : undefined));
+    const down = await runParx(['down', 'lib'], run.root, env);
+    expect(down.exitCode).toBe(0);
+    expect(down.stdout).toContain('(app): parx sync');
+
+    // app's agent is mid-task (paused): not synced.
+    const busy = await runParx(['sync'], run.root, env);
+    expect(busy.exitCode).toBe(1);
+    expect(busy.stdout).toContain('its agent is working; sync when it waits');
+    expect(existsSync(join(run.worktree('app'), 'src/lib/x.mjs'))).toBe(false);
+
+    writeFileSync(join(run.records, 'go-app'), '');
+    await waitFor('app to wait', () => (JSON.parse(readFileSync(join(run.root, '.git/parx/agents/app/state.json'), 'utf8')).state === 'waiting' ? true : undefined));
+    const synced = await runParx(['sync'], run.root, env);
+    expect(synced.exitCode).toBe(0);
+    expect(readFileSync(join(run.worktree('app'), 'src/lib/y.mjs'), 'utf8')).toBeTruthy();
+
+    // A write of its own to a synced file is still a trespass; the sync's writes are not.
+    writeFileSync(join(run.worktree('app'), 'src/lib/y.mjs'), 'export const y = "mine";\n');
+    await waitFor('the guard to flag app', () => (events(run.root).some((e) => e.type === 'violation' && e.session === 'app') ? true : undefined));
+    // (Before the fix, down removing lib's worktree also showed as lib deleting files it does not own.)
+    expect(events(run.root).filter((e) => e.type === 'violation').map((e) => [e.session, e.path])).toEqual([['app', 'src/lib/y.mjs']]);
+  });
+});
