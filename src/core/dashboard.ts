@@ -34,6 +34,8 @@ export interface DashboardInput {
   forecast: Array<{ sessions: [string, string]; files: string[] }>;
   /** Index into sessions, then requests (one list for the cursor). */
   selected: number;
+  /** What the last `parx integrate` found, in one line (`bad`: something breaks or conflicts). */
+  integration?: { text: string; bad: boolean } | undefined;
   /** A panel under the tables (the output of `check`, an error), if any. */
   panel: string[];
   updated: string;
@@ -65,8 +67,9 @@ export function renderDashboard(input: DashboardInput, paint: Paint = (t) => t):
   });
   const conflicts = input.forecast.map((f) => `${f.sessions.join(' × ')}: ${f.files.join(', ')}`);
   if (conflicts.length > 0) lines.push([`Forecast: ${conflicts.join('; ')}`, 'red']);
+  if (input.integration) lines.push([`Integration: ${input.integration.text}`, input.integration.bad ? 'red' : 'green']);
   for (const line of input.panel) lines.push([line]);
-  const help = '↑↓ select  ⏎ go to pane  g grant  r refuse  c check  q quit';
+  const help = '↑↓ select  ⏎ go to pane  g grant  r refuse  c check  i integrate  q quit';
   // The help line stays on the last row; what does not fit above it is cut with a marker.
   const room = Math.max(1, input.height - 1);
   const shown = lines.length > room ? [...lines.slice(0, room - 1), [`… ${lines.length - room + 1} more line(s); make the terminal taller`, 'dim'] as [string, 'dim']] : lines;

@@ -34,6 +34,13 @@ export class GuardAnnouncer {
     this.schedule();
   }
 
+  /** A message for attached clients and a border to re-mark, with no event line (the event is recorded elsewhere). */
+  show(message: string, session?: string): void {
+    this.messages.push(escapeControlChars(message));
+    if (session) this.dirtyPanes.add(session);
+    this.schedule();
+  }
+
   /** Queues a pane option of a session's pane (e.g. `@parx_state`, which the border shows). */
   setPaneOption(session: string, option: string, value: string): void {
     this.options.push([session, option, value]);

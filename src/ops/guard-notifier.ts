@@ -8,7 +8,7 @@ import { notifyDesktop, ringPaneBell, runNotifyCommand } from '../adapters/notif
  * violations is one notification, and the next comes after the session has moved on.
  */
 
-export type NotifyKind = 'waiting' | 'request' | 'violation';
+export type NotifyKind = 'waiting' | 'request' | 'violation' | 'integration';
 
 export class GuardNotifier {
   /** Per session, what was notified since its last state change. */

@@ -20,11 +20,12 @@ export interface TmuxGrid {
 
 /**
  * Pane border: the session name, then its violation count in red once the guard has set
- * `@parx_violations` on the pane, and "⏸ waiting" in yellow while `@parx_state` says so.
+ * `@parx_violations` on the pane, "⏸ waiting" in yellow while `@parx_state` says so, and what
+ * the integration radar found (`@parx_integration`: "breaks verify", "conflicts") in red.
  */
 const BORDER_FORMAT =
   ' #{?@parx_session,#{@parx_session},#{?@parx_role,#{@parx_role},#{pane_title}}}#{?@parx_violations, #[fg=red bold]✗ #{@parx_violations}#[default],}' +
-  '#{?#{==:#{@parx_state},waiting}, #[fg=yellow bold]⏸ waiting#[default],} ';
+  '#{?#{==:#{@parx_state},waiting}, #[fg=yellow bold]⏸ waiting#[default],}#{?@parx_integration, #[fg=red bold]⚠ #{@parx_integration}#[default],} ';
 
 /**
  * Makes sure every session has a pane in the tmux session: creates the session and the missing

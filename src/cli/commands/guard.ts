@@ -8,12 +8,15 @@ export async function guardCommand(options: GlobalOptions & { json?: boolean }):
   const controller = new AbortController();
   let signalled: NodeJS.Signals | undefined;
   const stop = (signal: NodeJS.Signals) => {
-    signalled = signal;
+    signalled ??= signal;
     controller.abort();
   };
-  process.once('SIGINT', stop);
-  process.once('SIGTERM', stop);
-  process.once('SIGHUP', stop);
+  // `on`, not `once`: while a child process runs, execa's exit handler (signal-exit) listens
+  // too, and re-raises a signal it finds no other listener for, killing the guard before it
+  // has flushed its events and released its lock.
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  process.on('SIGHUP', stop);
   // A background watcher: its start-up scan and git calls (inherited by its children) yield the
   // CPU to the agents and to the `parx up` that just started it.
   setPriority(10);
@@ -64,6 +67,9 @@ function printHuman(event: GuardEvent): void {
     case 'ask':
       if (event.path) print(`${time} ${style.yellow('?')} ${style.bold(event.session)} asks ${event.owner ?? 'nobody'} for ${safe(event.path)}: request ${event.id} (parx grant ${event.id} | parx refuse ${event.id})\x07`);
       else print(`${time} ${style.yellow('?')} ${style.bold(event.session)} says why (${event.id}): ${safe(event.reason ?? '')}`);
+      break;
+    case 'integration':
+      print(`${time} ${style.red('⚠')} ${style.bold(event.session)} ${event.finding} (parx integrate to see why)\x07`);
       break;
     case 'error':
       print(`${time} ${style.red('error')} ${safe(event.message)}`);

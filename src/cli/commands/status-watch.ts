@@ -3,6 +3,8 @@ import { attachOrSwitch } from '../../adapters/tmux.js';
 import { focusPane } from '../../adapters/tmux-panes.js';
 import { renderDashboard, type DashboardInput, type Paint } from '../../core/dashboard.js';
 import { runCheck } from '../../ops/check.js';
+import { describeVerdict, type IntegrationRecord } from '../../core/integration.js';
+import { runIntegrate } from '../../ops/integrate.js';
 import { runGrant, runRefuse } from '../../ops/requests.js';
 import { runStatus, type StatusResult } from '../../ops/status.js';
 import { followRunChanges } from '../../ops/status-watch.js';
@@ -46,6 +48,7 @@ export async function statusWatchCommand(options: GlobalOptions): Promise<number
       })),
       requests: status.requests.map((r) => ({ id: r.id, from: r.from, owner: r.owner, path: safe(r.path), reason: safe(r.reason) })),
       forecast: status.forecast.map((f) => ({ sessions: f.sessions, files: f.files.map(safe) })),
+      integration: summarizeIntegration(status),
       selected,
       panel,
       updated: new Date().toISOString(),
@@ -109,11 +112,31 @@ export async function statusWatchCommand(options: GlobalOptions): Promise<number
       else if (key.name === 'return' && session?.pane) void act(() => goToPane(status!.tmuxSession, session.pane!));
       else if (key.name === 'g' && request) void act(async () => [`granted ${request.id}: ${safe(request.path)} now belongs to ${(await runGrant({ configPath: options.config }, { id: request.id })).grant.to}`]);
       else if (key.name === 'r' && request) void act(async () => [`refused ${(await runRefuse({ configPath: options.config }, request.id, undefined)).request.id}`]);
-      else if (key.name === 'c' && session) void act(async () => describeCheck(await runCheck({ configPath: options.config, sessions: [session.name] }), session.name));
+      else if (key.name === 'i') {
+        panel = ['integrating: merging every session onto base in a scratch worktree and running verify…'];
+        void act(async () => describeIntegrate((await runIntegrate({ configPath: options.config })).record));
+      } else if (key.name === 'c' && session) void act(async () => describeCheck(await runCheck({ configPath: options.config, sessions: [session.name] }), session.name));
       else return;
       draw();
     });
   });
+}
+
+/** The last integration in one line: the findings, else whether it still holds. */
+function summarizeIntegration(status: StatusResult): DashboardInput['integration'] {
+  const found = status.sessions.filter((s) => s.integration);
+  if (found.length === 0) return undefined;
+  const at = found[0]!.integration!.time.slice(11, 16);
+  const flagged = found.filter((s) => !s.integration!.stale && ['breaks', 'conflicts'].includes(s.integration!.result));
+  if (flagged.length > 0) return { text: `${at} ${flagged.map((s) => `${s.name} ${s.integration!.text}`).join('; ')}`, bad: true };
+  const stale = found.filter((s) => s.integration!.stale).length;
+  return { text: `${at} ${stale > 0 ? `no finding; ${stale} session(s) changed since (i to run again)` : 'the whole run integrates'}`, bad: false };
+}
+
+function describeIntegrate(record: IntegrationRecord): string[] {
+  if (record.ok) return [`integrate: the whole run integrates (${(record.durationMs / 1000).toFixed(1)} s)`];
+  const findings = Object.entries(record.sessions).filter(([, v]) => v.kind === 'breaks' || v.kind === 'conflicts').map(([name, v]) => `  ${name}: ${describeVerdict(v)}`);
+  return [record.baseFails ? 'integrate: verify fails on base itself' : 'integrate:', ...findings, ...(record.breaking?.outputTail.slice(0, 5).map((l) => `  | ${safe(l)}`) ?? [])];
 }
 
 /** Inside tmux: switch this client to the pane. Outside: attach to it until the human detaches. */

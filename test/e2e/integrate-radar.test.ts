@@ -1,0 +1,61 @@
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { getPriority } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { killGuards, startGuard } from '../helpers/guard.js';
+import { semanticConflict } from '../helpers/integrate-fixture.js';
+import { waitFor } from '../helpers/parx.js';
+
+/**
+ * The integration radar: the recording guard runs `parx integrate` (niced) when tips moved,
+ * never while `down` holds the run lock, and announces a new breakage like a violation.
+ */
+
+afterEach(killGuards);
+
+const integrateEvents = (root: string) =>
+  existsSync(join(root, '.git/parx/events.jsonl'))
+    ? readFileSync(join(root, '.git/parx/events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.type === 'integrate')
+    : [];
+
+describe('integrate: {every}', () => {
+  it('integrates in the background when tips move, niced, skips while down runs, and announces a new breakage', async () => {
+    const fx = semanticConflict({
+      integrate: { every: '1s' },
+      verify: 'nice >> "$NICE_LOG"; node --test',
+      notify: 'echo "$PARX_EVENT $PARX_SESSION $PARX_MESSAGE" >> "$NOTIFY_LOG"',
+    });
+    const env = { NICE_LOG: join(fx.parent, 'nice.log'), NOTIFY_LOG: join(fx.parent, 'notify.log'), PARX_RADAR_MAX_LOAD: '1000' };
+    const guard = await startGuard(fx.root, env);
+    const finding = await guard.waitForEvent('the radar to announce app', (e) => e.type === 'integration', 30_000);
+    expect(finding).toMatchObject({ session: 'app', finding: 'breaks verify at step 2 (after lib)' });
+    await waitFor('the notification', () => (existsSync(env.NOTIFY_LOG) && readFileSync(env.NOTIFY_LOG, 'utf8').includes('integration app') ? true : undefined));
+    expect(readFileSync(env.NOTIFY_LOG, 'utf8')).toContain('integration app integration: app breaks verify at step 2 (after lib)');
+    // verify ran 10 steps nicer than the guard (itself a background process, niced).
+    const guardNiceness = getPriority(guard.process.pid!);
+    expect(new Set(readFileSync(env.NICE_LOG, 'utf8').trim().split('\n'))).toEqual(new Set([String(Math.min(19, guardNiceness + 10))]));
+    expect(Math.min(19, guardNiceness + 10)).toBeGreaterThan(guardNiceness);
+    expect(integrateEvents(fx.root)).toHaveLength(1);
+
+    // Nothing moved: no second run, however many ticks pass.
+    const runsBefore = readFileSync(env.NICE_LOG, 'utf8');
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(integrateEvents(fx.root)).toHaveLength(1);
+    expect(readFileSync(env.NICE_LOG, 'utf8')).toBe(runsBefore);
+
+    // A `down` holds the run lock: the radar waits, then runs once it is released.
+    const lock = join(fx.root, '.git/parx/lock');
+    writeFileSync(lock, JSON.stringify({ pid: process.pid, command: 'down', time: new Date().toISOString() }));
+    fx.commitIn('app', { 'src/app/main.mjs': "import { salute } from '../lib/greet.mjs';\nexport const hello = () => salute('app');\n" }, 'call salute');
+    await new Promise((r) => setTimeout(r, 2500));
+    expect(integrateEvents(fx.root)).toHaveLength(1);
+    rmSync(lock);
+    await waitFor('the radar to run again', () => (integrateEvents(fx.root).length === 2 ? true : undefined), 30_000);
+    expect(integrateEvents(fx.root)[1]).toMatchObject({ ok: true, breaking: null });
+    // Fixed is not news: one announcement in all.
+    expect(guard.events.filter((e) => e.type === 'integration')).toHaveLength(1);
+    // (It stops on SIGTERM even while a child process runs: it used to die by the signal then.)
+    const stopped = await guard.stop();
+    expect(stopped).toEqual({ exitCode: 143, stderr: '' });
+  });
+});
