@@ -93,8 +93,9 @@ function createProgram(): Command {
     .argument('[session...]', 'only these sessions (and what they merge after)')
     .option('--sessions <names>', 'the same, comma-separated')
     .option('--keep', 'leave the scratch worktree at the breaking merge for inspection')
+    .option('--pinpoint', 'also find which earlier session it breaks with, or that it breaks on its own (a few more verify runs)')
     .option('--json', 'print the result as JSON')
-    .action(async (sessions: string[], opts: { sessions?: string; keep?: boolean; json?: boolean }) =>
+    .action(async (sessions: string[], opts: { sessions?: string; keep?: boolean; pinpoint?: boolean; json?: boolean }) =>
       run(() => import('./commands/integrate.js').then((m) => m.integrateCommand(sessions, { ...program.opts(), ...opts }))),
     );
 

@@ -8,7 +8,7 @@ export type Verdict =
   /** Merged onto everything before it in the queue, and verify passed (or there is no verify). */
   | { kind: 'integrates' }
   /** Its addition is the first that makes verify fail: step `step` of the queue. */
-  | { kind: 'breaks'; step: number; after: string[]; alone: boolean }
+  | { kind: 'breaks'; step: number; after: string[]; alone: boolean | null }
   /** It does not merge onto what comes before it in the queue. `with` is a session, or `base`. */
   | { kind: 'conflicts'; with: string; files: string[] }
   /** Not verified: it merges after a session that broke or conflicted, or comes after the break. */
@@ -19,11 +19,14 @@ export type Verdict =
 export interface BreakingSession {
   session: string;
   /**
-   * The sessions it breaks only together with: verify passes with base plus it alone, and the
-   * first of these is the one whose addition before it makes verify fail. Empty when it breaks
-   * verify on its own.
+   * The sessions merged before it that it breaks with. By default, without more verify runs:
+   * those whose changed files the failure names, else every session before it. With
+   * `--pinpoint`: the one whose addition before it makes verify fail (verify passes with base
+   * plus it alone), or none when it breaks verify on its own.
    */
   after: string[];
+  /** Whether it breaks verify on base alone: known for the first session, and with `--pinpoint`. */
+  alone: boolean | null;
   /** Its position in the integrated queue (1 = the first session merged). */
   step: number;
   /** Files it changed that verify's output names (the breaking test touches them). */

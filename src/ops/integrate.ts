@@ -27,6 +27,8 @@ export interface IntegrateOptions extends ProjectOptions {
   sessions?: string[];
   /** Leave the scratch worktree at the breaking merge (or the whole run) for inspection. */
   keep?: boolean;
+  /** Also find which earlier session the breaking one fails with (a few more verify runs). */
+  pinpoint?: boolean;
   onProgress?: (event: IntegrateProgress) => void;
 }
 
@@ -117,13 +119,13 @@ async function integrate(project: Project, options: IntegrateOptions): Promise<I
   let verifier: Verifier | undefined;
   if (verify && steps.length > 0) {
     verifier = await Verifier.open(project, verify, baseTip, emit);
-    found = await findBreak(verifier, steps, baseTip, live, root);
+    found = await findBreak(verifier, steps, baseTip, live, root, options.pinpoint ?? false);
   }
   const breaking = found?.breaking ?? null;
   for (const [i, step] of steps.entries()) {
     if (found?.baseFails) verdicts[step.session] = { kind: 'untested', because: 'verify fails on base itself' };
     else if (!breaking || i + 1 < breaking.step) verdicts[step.session] = { kind: 'integrates' };
-    else if (i + 1 === breaking.step) verdicts[step.session] = { kind: 'breaks', step: breaking.step, after: breaking.after, alone: breaking.after.length === 0 };
+    else if (i + 1 === breaking.step) verdicts[step.session] = { kind: 'breaks', step: breaking.step, after: breaking.after, alone: breaking.alone };
     else verdicts[step.session] = { kind: 'untested', because: `it comes after ${breaking.session}, which breaks verify` };
   }
 
@@ -154,15 +156,14 @@ async function integrate(project: Project, options: IntegrateOptions): Promise<I
     ms: record.durationMs,
   });
 
+  // Without --keep the scratch worktree is left as the last verify left it: every verify
+  // starts by checking out exactly its own tree, so nothing of this run reaches the next.
   let kept: IntegrateResult['kept'];
   if (verifier && options.keep) {
     const at = breaking ? steps[breaking.step - 1]! : steps.at(-1)!;
     const commit = found?.baseFails ? baseTip : at.commit;
     await verifier.checkOut(commit);
     kept = { path: verifier.path, commit, label: found?.baseFails ? project.base : `${project.base} + ${steps.slice(0, steps.indexOf(at) + 1).map((s) => s.session).join(' + ')}` };
-  } else if (verifier) {
-    // Clean for the next run; what setup installed (ignored files) stays.
-    await verifier.checkOut(baseTip);
   }
   return { record, kept, configNotice: project.configNotice };
 }
@@ -192,11 +193,10 @@ async function findConflictPartner(root: string, baseTip: string, tip: string, b
 }
 
 /**
- * Finds the first step whose verify fails (⌈log2 n⌉ + 1 runs: the whole queue, then a
- * bisection), then what it breaks with: base plus that session alone (one run) and, when that
- * passes, a bisection over the sessions before it for the first whose presence makes it fail.
+ * Finds the first step whose verify fails in ⌈log2 n⌉ + 1 runs (the whole queue, then a
+ * bisection; base too when the first session is blamed), and what it breaks with.
  */
-async function findBreak(verifier: Verifier, steps: readonly Step[], baseTip: string, live: ReadonlyMap<string, LiveSession>, root: string) {
+async function findBreak(verifier: Verifier, steps: readonly Step[], baseTip: string, live: ReadonlyMap<string, LiveSession>, root: string, pinpoint: boolean) {
   const runs = { find: 0, attribute: 0 };
   const atStep = (k: number) => (k === 0 ? baseTip : steps[k - 1]!.commit);
   const labelOf = (k: number) => (k === 0 ? 'base' : `base + ${steps.slice(0, k).map((s) => s.session).join(' + ')}`);
@@ -220,10 +220,15 @@ async function findBreak(verifier: Verifier, steps: readonly Step[], baseTip: st
   }
   const culprit = steps[k - 1]!;
   const failure = failures.get(k)!;
+  const changedBy = async (step: Step) => (await listCommittedChanges(root, baseTip, step.tip)).map((c) => c.path);
+  const changed = await changedBy(culprit);
 
-  // What it breaks with. With base alone (already known for the first step): on its own?
+  // What it breaks with. The first session breaks on base alone (base was verified above).
   let after: string[] = [];
-  if (k > 1) {
+  let alone: boolean | null = k === 1 ? true : null;
+  if (k > 1 && pinpoint) {
+    // Base plus it alone, then a bisection over the sessions before it for the first whose
+    // presence makes it fail: 1 + ⌈log2(k − 1)⌉ more runs.
     const session = live.get(culprit.session)!.config;
     const onto = async (j: number, label: string) => {
       const prediction = await predictMerge(root, atStep(j), culprit.tip);
@@ -232,17 +237,22 @@ async function findBreak(verifier: Verifier, steps: readonly Step[], baseTip: st
       runs.attribute += 1;
       return (await verifier.run(commit, label, session)).ok;
     };
-    const alone = await onto(0, `base + ${culprit.session}`);
-    if (alone) {
-      // Fails on top of steps k-1, passes on base: find the first earlier step it fails on.
+    alone = !(await onto(0, `base + ${culprit.session}`));
+    if (!alone) {
       const j = await findFirstFailing(0, k - 1, async (m) => !(await onto(m, `${labelOf(m)} + ${culprit.session}`)));
       after = [steps[j - 1]!.session];
     }
+  } else if (k > 1) {
+    // Without more verify runs: the sessions before it whose files the failure names, else all of them.
+    const before = steps.slice(0, k - 1);
+    const changes = await Promise.all(before.map(changedBy));
+    const named = before.filter((_, i) => findFilesNamed(failure.output, changes[i]!).length > 0).map((s) => s.session);
+    after = named.length > 0 ? named : before.map((s) => s.session);
   }
-  const changed = (await listCommittedChanges(root, baseTip, culprit.tip)).map((c) => c.path);
   const breaking: BreakingSession = {
     session: culprit.session,
     after,
+    alone,
     step: k,
     files: findFilesNamed(failure.output, changed),
     exitCode: failure.exitCode ?? null,

@@ -6,6 +6,7 @@ import { benchCheck, benchClassify, benchGuardRun, makeGuardFixture } from './gu
 import { benchPlan, benchVersion } from './plan.mjs';
 import { benchUp } from './up.mjs';
 import { benchDown } from './down.mjs';
+import { benchIntegrate } from './integrate.mjs';
 import { benchHook } from './hook.mjs';
 import { benchSandboxStart } from './sandbox.mjs';
 import { benchDashboard } from './dashboard.mjs';
@@ -72,6 +73,13 @@ const down = benchDown({ runs });
 add('down: parx', fmt(down.parx), '', true);
 add('down: hand script (merge --no-ff, worktree remove, branch -d)', fmt(down.hand), '', true);
 add('down: parx / hand (median of pairs)', down.ratio.toFixed(2), '≤ 1.50', down.ratio <= 1.5);
+
+console.error(`parx integrate, 8 sessions × 20 commits on 5,000 files, verify = 1 s (${runs} runs) …`);
+const integ = benchIntegrate({ runs });
+add('integrate: merges only (no verify)', fmt(integ.merges), '', true);
+add('integrate: one verify run (checkout + 1 s verify)', fmt(integ.verify), '', true);
+add('integrate, all integrate: total / (merges + 1 verify run)', `${fmt(integ.ok)} / ${fmt(integ.okBudget)} = ${(integ.ok / integ.okBudget).toFixed(3)}`, '≤ 1.05', integ.ok / integ.okBudget <= 1.05);
+add(`integrate, s5 breaks: total / (merges + 4 verify runs); ran ${integ.runsOnFailure}`, `${fmt(integ.bad)} / ${fmt(integ.badBudget)} = ${(integ.bad / integ.badBudget).toFixed(3)}`, '≤ 1.05, ≤ 4 runs', integ.bad / integ.badBudget <= 1.05 && integ.runsOnFailure <= 4);
 
 console.error('guard on 8 worktrees × 5,000 files + 20,000 ignored each, 500 writes …');
 const fixture = makeGuardFixture();

@@ -122,7 +122,7 @@ describe('parx status', () => {
         owns: ['src/auth/**'], granted: [], requests: { asked: 0, toAnswer: 0 }, pendingMessages: 0, ahead: 1, changed: ['README.md', 'src/auth/jwt.ts'],
         violations: [{ path: 'README.md', kind: 'outside' }],
         collisions: [{ path: 'README.md', sessions: ['auth', 'payments'] }],
-        mergeable: true, conflicts: [],
+        mergeable: true, conflicts: [], integration: null,
       },
       {
         name: 'payments', branch: 'parx/payments', worktree: run.worktree('payments'), pane: state.sessions.payments!.pane, alive: true, state: 'working', hooks: 'none',
@@ -130,7 +130,7 @@ describe('parx status', () => {
         owns: ['src/payments/**'], granted: [], requests: { asked: 0, toAnswer: 0 }, pendingMessages: 0, ahead: 2, changed: ['README.md', 'src/payments/charge.ts'],
         violations: [{ path: 'README.md', kind: 'outside' }],
         collisions: [{ path: 'README.md', sessions: ['auth', 'payments'] }],
-        mergeable: false, conflicts: ['src/payments/charge.ts'],
+        mergeable: false, conflicts: ['src/payments/charge.ts'], integration: null,
       },
     ]);
     expect(status.forecast).toEqual([{ sessions: ['auth', 'payments'], files: ['README.md'] }]);

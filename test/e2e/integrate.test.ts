@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createDownFixture, type DownFixture } from '../helpers/down-fixture.js';
@@ -40,22 +40,23 @@ describe('parx integrate', () => {
     const { exitCode, json } = await integrateJson(fx);
     expect(exitCode).toBe(1);
     expect(json.order).toEqual(['lib', 'app', 'docs']);
-    expect(json.breaking).toMatchObject({ session: 'app', after: ['lib'], step: 2, exitCode: 1 });
+    expect(json.breaking).toMatchObject({ session: 'app', after: ['lib'], alone: null, step: 2, exitCode: 1 });
     expect(json.breaking.files).toContain('src/app/main.test.mjs');
     expect(json.breaking.outputTail.join('\n')).toMatch(/not ok/);
     expect(json.sessions).toEqual({
       lib: { kind: 'integrates' },
-      app: { kind: 'breaks', step: 2, after: ['lib'], alone: false },
+      app: { kind: 'breaks', step: 2, after: ['lib'], alone: null },
       docs: { kind: 'untested', because: 'it comes after app, which breaks verify' },
     });
     // Uncommitted work is tolerated: the committed tip is integrated, and that is said.
     expect(json.uncommitted).toEqual({ app: 1 });
-    // 3 steps: the whole queue, then ⌈log2 3⌉ = 2 at most; then base + app alone (passes).
+    // 3 steps: the whole queue, then ⌈log2 3⌉ = 2 at most.
+    expect(json.verifyRuns).toEqual({ find: expect.any(Number), attribute: 0 });
     expect(json.verifyRuns.find).toBeLessThanOrEqual(3);
-    expect(json.verifyRuns.attribute).toBe(1);
     expect(snapshot(fx)).toEqual(before);
 
-    const human = await integrate(fx);
+    // --pinpoint proves it: app passes on base alone (one more run).
+    const human = await integrate(fx, '--pinpoint');
     expect(human.stdout).toContain('app breaks verify at step 2 of the queue, after lib (it passes on base alone)');
     expect(human.stdout).toContain('app: 1 uncommitted file(s) in its worktree were left out');
 
@@ -74,11 +75,11 @@ describe('parx integrate', () => {
     expect(fixed.exitCode).toBe(0);
     expect(fixed.stdout).toMatch(/The whole run integrates: 3 session\(s\), verify passed in \d+\.\d s\./);
     const events = readFileSync(join(fx.root, '.git/parx/events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(events.filter((e) => e.type === 'integrate').map((e) => [e.ok, e.breaking?.session ?? null])).toEqual([[false, 'app'], [false, 'app'], [true, null]]);
+    expect(events.filter((e) => e.type === 'integrate').map((e) => [e.ok, e.breaking?.session ?? null, e.verifyRuns.attribute])).toEqual([[false, 'app', 0], [false, 'app', 1], [true, null, 0]]);
     expect(events.at(-1).verifyRuns).toEqual({ find: 1, attribute: 0 });
   });
 
-  it('finds the breaking session of 8 in ⌈log2 8⌉+1 verify runs, and what it breaks with in a few more', async () => {
+  it('finds the breaking session of 8 in ⌈log2 8⌉+1 verify runs, and with --pinpoint what it breaks with in a few more', async () => {
     const names = Array.from({ length: 8 }, (_, i) => `s${i + 1}`);
     // verify is a real program reading the merged tree: it fails when s6's file is there,
     // and (second run) only when s6's file and s3's are both there.
@@ -90,8 +91,16 @@ describe('parx integrate', () => {
     }
     const log = join(fx.parent, 'verify.log');
     const env = { VERIFY_LOG: log };
-    const alone = JSON.parse((await runParx(['integrate', '--json'], fx.root, env)).stdout);
-    expect(alone.breaking).toMatchObject({ session: 's6', step: 6, after: [] });
+    const plain = JSON.parse((await runParx(['integrate', '--json'], fx.root, env)).stdout);
+    // Without --pinpoint: found in ⌈log2 8⌉+1 runs, nothing more; the failure names no file, so every session before it is a suspect.
+    expect(plain.breaking).toMatchObject({ session: 's6', step: 6, after: ['s1', 's2', 's3', 's4', 's5'], alone: null });
+    expect(plain.verifyRuns).toEqual({ find: expect.any(Number), attribute: 0 });
+    expect(plain.verifyRuns.find).toBeLessThanOrEqual(4);
+    expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(plain.verifyRuns.find);
+    rmSync(log);
+
+    const alone = JSON.parse((await runParx(['integrate', '--json', '--pinpoint'], fx.root, env)).stdout);
+    expect(alone.breaking).toMatchObject({ session: 's6', step: 6, after: [], alone: true });
     expect(alone.sessions.s6).toEqual({ kind: 'breaks', step: 6, after: [], alone: true });
     expect(alone.verifyRuns.find).toBeLessThanOrEqual(4);
     expect(alone.verifyRuns.attribute).toBe(1);
@@ -99,8 +108,8 @@ describe('parx integrate', () => {
 
     const config = JSON.parse(fx.read('parx.config.json'));
     writeFileSync(join(fx.root, 'parx.config.json'), JSON.stringify({ ...config, verify: check(['s3', 's6']) }));
-    const together = JSON.parse((await runParx(['integrate', '--json'], fx.root, env)).stdout);
-    expect(together.breaking).toMatchObject({ session: 's6', step: 6, after: ['s3'] });
+    const together = JSON.parse((await runParx(['integrate', '--json', '--pinpoint'], fx.root, env)).stdout);
+    expect(together.breaking).toMatchObject({ session: 's6', step: 6, after: ['s3'], alone: false });
     expect(together.verifyRuns.find).toBeLessThanOrEqual(4);
     // base + s6 alone, then ⌈log2 5⌉ over the five before it.
     expect(together.verifyRuns.attribute).toBeLessThanOrEqual(1 + 3);
@@ -148,8 +157,11 @@ describe('parx integrate', () => {
     // The scratch worktree is parx's own: detached, on no branch.
     expect(fx.git('worktree', 'list', '--porcelain')).toMatch(/worktree .*\.git\/parx\/integrate\/tree\nHEAD [0-9a-f]+\ndetached/);
 
-    // Without --keep it is left clean at base (and reused: one worktree, not two).
-    await integrate(fx);
+    // The next run verifies exactly its own tree: app's files left there by --keep (whose test
+    // fails) are gone before verify runs; the scratch worktree is reused, not made again.
+    writeFileSync(join(scratch, 'src/app/leftover.test.mjs'), "import { test } from 'node:test';\ntest('left', () => { throw new Error('leftover'); });\n");
+    const libOnly = await integrate(fx, 'lib');
+    expect(libOnly.exitCode).toBe(0);
     expect(existsSync(join(scratch, 'src/app'))).toBe(false);
     expect(fx.git('worktree', 'list').trim().split('\n')).toHaveLength(5);
   });

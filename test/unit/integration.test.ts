@@ -29,6 +29,7 @@ describe('integration verdicts', () => {
     [{ kind: 'integrates' }, 'integrates'],
     [{ kind: 'breaks', step: 2, after: ['lib'], alone: false }, 'breaks verify at step 2 (after lib)'],
     [{ kind: 'breaks', step: 1, after: [], alone: true }, 'breaks verify at step 1 (on its own)'],
+    [{ kind: 'breaks', step: 3, after: ['a', 'b'], alone: null }, 'breaks verify at step 3 (after a, b)'],
     [{ kind: 'conflicts', with: 'api', files: ['a.ts'] }, 'conflicts with api'],
     [{ kind: 'untested', because: 'it comes after app, which breaks verify' }, 'untested: it comes after app, which breaks verify'],
     [{ kind: 'nothing' }, 'nothing to integrate'],

@@ -6,6 +6,7 @@ import { print, printConfigNotice, printJson, safe, style } from '../output.js';
 export interface IntegrateCommandOptions extends GlobalOptions {
   json?: boolean;
   keep?: boolean;
+  pinpoint?: boolean;
   /** `--sessions a,b`: the same as naming them as arguments. */
   sessions?: string;
 }
@@ -18,7 +19,7 @@ export async function integrateCommand(names: string[], options: IntegrateComman
     if (event.type === 'verify' && event.status !== 'started') lastVerifyMs = event.ms ?? 0;
     if (!options.json) printProgress(event);
   };
-  const { record, kept, configNotice } = await runIntegrate({ configPath: options.config, sessions, keep: options.keep ?? false, onProgress });
+  const { record, kept, configNotice } = await runIntegrate({ configPath: options.config, sessions, keep: options.keep ?? false, pinpoint: options.pinpoint ?? false, onProgress });
   printConfigNotice(configNotice);
   if (options.json) {
     printJson({ ...record, kept: kept ?? null });
@@ -36,11 +37,12 @@ export async function integrateCommand(names: string[], options: IntegrateComman
   }
   const b = record.breaking;
   if (b) {
-    const withWhat = b.after.length > 0 ? `after ${b.after.join(', ')} (it passes on base alone)` : 'on its own (base plus it alone fails too)';
+    const withWhat = b.alone ? 'on its own (base plus it alone fails too)' : b.alone === false ? `after ${b.after.join(', ')} (it passes on base alone)` : `after ${b.after.join(', ')}`;
     print(`${style.red('✗')} ${style.bold(b.session)} breaks verify at step ${b.step} of the queue, ${withWhat} (exit ${b.exitCode ?? 'signal'}):`);
     b.outputTail.forEach((line) => print(style.dim(`  | ${safe(line)}`)));
     if (b.files.length > 0) print(`  files it changed that the failure names: ${safe(b.files.join(', '))}`);
     print(`  fix it on parx/${b.session}${b.after.length > 0 ? ` (against what ${b.after.join(', ')} changed)` : ''}, then run \`parx integrate\` again`);
+    if (b.alone === null && b.after.length > 1) print(style.dim(`  \`parx integrate --pinpoint\` tells which of them it breaks with (a few more verify runs)`));
   }
   for (const c of record.conflicts) {
     print(`${style.red('✗')} ${style.bold(c.session)} conflicts with ${c.with} in ${safe(c.files.join(', '))}: merge ${c.with === 'base' ? 'base' : `parx/${c.with}`} into parx/${c.session} and resolve there`);
