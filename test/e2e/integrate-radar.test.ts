@@ -1,10 +1,13 @@
-import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { getPriority } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killGuards, startGuard } from '../helpers/guard.js';
-import { semanticConflict } from '../helpers/integrate-fixture.js';
-import { waitFor } from '../helpers/parx.js';
+import { createRunFixture } from '../helpers/fixture.js';
+import { APP_OLD_CALL, GREET, GREET_TEST, LIB_RENAME, semanticConflict } from '../helpers/integrate-fixture.js';
+import { runParx, waitFor } from '../helpers/parx.js';
+import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
 
 /**
  * The integration radar: the recording guard runs `parx integrate` (niced) when tips moved,
@@ -57,5 +60,34 @@ describe('integrate: {every}', () => {
     // (It stops on SIGTERM even while a child process runs: it used to die by the signal then.)
     const stopped = await guard.stop();
     expect(stopped).toEqual({ exitCode: 143, stderr: '' });
+  });
+});
+
+describe('the radar in a parx up grid', () => {
+  afterEach(killTmuxServer);
+
+  it('marks the breaking session’s pane border, and clears the mark once it is fixed', async () => {
+    const run = createRunFixture(
+      { lib: { owns: ['src/lib/**'], task: 'Wait.' }, app: { owns: ['src/app/**'], task: 'Wait.' } },
+      { integrate: { every: '1s' }, verify: 'node --test' },
+      { 'README.md': '# shop\n', 'src/lib/greet.mjs': GREET, 'src/lib/greet.test.mjs': GREET_TEST },
+    );
+    expect((await runParx(['up', '--detach'], run.root, { PARX_RADAR_MAX_LOAD: '1000' })).exitCode).toBe(0);
+    const commit = (session: string, files: Record<string, string>) => {
+      for (const [path, text] of Object.entries(files)) {
+        mkdirSync(dirname(join(run.worktree(session), path)), { recursive: true });
+        writeFileSync(join(run.worktree(session), path), text);
+      }
+      execFileSync('git', ['add', '-A'], { cwd: run.worktree(session) });
+      execFileSync('git', ['commit', '-q', '-m', `work in ${session}`], { cwd: run.worktree(session) });
+    };
+    commit('lib', LIB_RENAME);
+    commit('app', APP_OLD_CALL);
+    const pane = run.state().sessions.app!.pane;
+    const mark = () => tmuxOut('show-options', '-p', '-q', '-v', '-t', pane, '@parx_integration');
+    await waitFor('app’s border to be marked', () => (mark() === 'breaks verify' ? true : undefined), 30_000);
+    expect(tmuxOut('show-options', '-w', '-v', '-t', pane, 'pane-border-format')).toContain('@parx_integration');
+    commit('app', { 'src/app/main.mjs': "import { salute } from '../lib/greet.mjs';\nexport const hello = () => salute('app');\n" });
+    await waitFor('the mark to be cleared', () => (mark() === '' ? true : undefined), 30_000);
   });
 });
