@@ -18,3 +18,8 @@ function findPackageRoot(from: string): string {
 
 export const PACKAGE_ROOT = findPackageRoot(dirname(fileURLToPath(import.meta.url)));
 export const TEMPLATES_DIR = join(PACKAGE_ROOT, 'templates');
+
+/** How parx runs itself (the guard pane, agents' hooks, the integration radar): this Node, this install. */
+export function getParxArgv(...args: string[]): string[] {
+  return [process.execPath, join(PACKAGE_ROOT, 'bin', 'parx.js'), ...args];
+}

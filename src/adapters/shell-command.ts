@@ -13,6 +13,16 @@ export interface CommandOutcome {
  * by design, written by the user in the config like npm scripts; no other text is spliced in:
  * session facts reach them through the environment.
  */
+/**
+ * Runs a program `nice`d by `niceness` (coreutils' nice, so the niceness holds from its first
+ * instruction and its children inherit it): background work that must not slow the agents.
+ * Never rejects; the caller reads the exit code.
+ */
+export async function runNiced(argv: readonly string[], cwd: string, niceness = 10): Promise<{ exitCode: number | undefined; signal: string | undefined; stderr: string }> {
+  const child = await execa('nice', ['-n', String(niceness), ...argv], { cwd, reject: false, stdin: 'ignore' });
+  return { exitCode: child.exitCode, signal: child.signal, stderr: child.stderr };
+}
+
 export async function runHookCommand(
   command: string,
   cwd: string,

@@ -7,7 +7,7 @@ import { getClaudeSettings, getCodexArgs, getGeminiPolicy, getGeminiSettings, ge
 import { isRecord } from '../core/hook-payload.js';
 import type { SessionConfig } from '../core/config-validate.js';
 import type { OwnershipGrant } from '../core/ownership.js';
-import { PACKAGE_ROOT } from '../package-root.js';
+import { getParxArgv } from '../package-root.js';
 import type { Project } from './project.js';
 
 /**
@@ -54,7 +54,7 @@ export function getGitSources(excludesFile: string): string[] {
  * of a ~60 ms start.
  */
 export function getHookCommand(event: string, commonDir: string, session?: string, agent?: AgentKind): string {
-  const words = ['env', '-u', 'NODE_EXTRA_CA_CERTS', process.execPath, join(PACKAGE_ROOT, 'bin', 'parx.js'), 'hook', event, '--common-dir', commonDir];
+  const words = ['env', '-u', 'NODE_EXTRA_CA_CERTS', ...getParxArgv('hook', event, '--common-dir', commonDir)];
   if (session) words.push('--session', session);
   // Which agent calls: replies (approvals, messages) are in its own format.
   if (agent) words.push('--agent', agent);

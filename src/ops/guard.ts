@@ -132,10 +132,12 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   const record = (session: string, change: PathChange, source: 'git' | 'watch') => {
     const worktree = worktreeOf.get(session);
     if (isAlwaysIgnored(change.path) || (reverter && worktree && reverter.isOwnEcho(worktree, change.path))) return;
-    // What `parx sync` wrote there, and `parx down` removing the worktree, are not the session's doing.
-    if (source === 'watch' && worktree && ownWrites.isOwn(session, worktree, change)) return;
-    changed.get(session)!.add(change.path);
     const violation = judgeChange(ownership, session, change);
+    // What `parx sync` wrote there, and `parx down` removing the worktree, are not the session's
+    // doing. Asked only of a change that would count against it (a violation, or a shared path
+    // that could make a collision): an agent's writes to its own files, the bulk, skip the look.
+    if (source === 'watch' && worktree && (violation || ownership.isShared(change.path)) && ownWrites.isOwn(session, worktree, change)) return;
+    changed.get(session)!.add(change.path);
     if (violation && reverter && recording && source === 'watch') void revert(session, change.path).catch((e: Error) => emit({ type: 'error', message: e.message }));
     if (violation && !seenViolations.has(`${session}\0${change.path}`)) {
       seenViolations.add(`${session}\0${change.path}`);

@@ -1,11 +1,10 @@
 import { availableParallelism, loadavg } from 'node:os';
-import { join } from 'node:path';
-import { execa } from 'execa';
-import { getCommit, listBranchTips } from '../adapters/git.js';
+import { getCommit } from '../adapters/git.js';
+import { runNiced } from '../adapters/shell-command.js';
 import { getNewFindings, getTipsKey, type IntegrationRecord, type Verdict } from '../core/integration.js';
-import { getSessionBranch } from '../core/worktree-plan.js';
-import { PACKAGE_ROOT } from '../package-root.js';
+import { getParxArgv } from '../package-root.js';
 import type { Project } from './project.js';
+import { getLiveSessions } from './sessions.js';
 
 /**
  * The integration radar (`integrate: {every: 10m}`): the recording guard runs `parx integrate`
@@ -66,8 +65,7 @@ export class IntegrationRadar {
     if (loadavg()[0]! > maxLoad || (await project.files.readRunLockHolder())) return 'busy';
     // A child process, niced (its verify inherits the niceness): the guard's own event loop,
     // which is alert latency, never waits on verify.
-    const argv = ['nice', '-n', '10', process.execPath, join(PACKAGE_ROOT, 'bin', 'parx.js'), 'integrate', '--json'];
-    const child = await execa(argv[0]!, argv.slice(1), { cwd: project.root, reject: false, stdin: 'ignore' });
+    const child = await runNiced(getParxArgv('integrate', '--json'), project.root);
     // Exit 1 is a finding, not a failure; anything else (2, a lock held, a crash) is an error.
     if (child.exitCode !== 0 && child.exitCode !== 1) {
       this.options.onError(`integration radar: parx integrate exited ${child.exitCode ?? child.signal}: ${child.stderr.trim().split('\n').slice(-1)[0] ?? ''}`);
@@ -81,12 +79,8 @@ export class IntegrationRadar {
   /** Base's tip and every configured session's tip now: one rev-parse and one for-each-ref. */
   private async getTipsKey(): Promise<string> {
     const { project } = this;
-    const [baseTip, branches] = await Promise.all([getCommit(project.root, `refs/heads/${project.base}`), listBranchTips(project.root, 'parx/')]);
-    const tips = Object.fromEntries(project.config.sessions.flatMap((s) => {
-      const tip = branches.get(getSessionBranch(s.name));
-      return tip ? [[s.name, tip]] : [];
-    }));
-    return getTipsKey(baseTip ?? '', tips);
+    const [baseTip, live] = await Promise.all([getCommit(project.root, `refs/heads/${project.base}`), getLiveSessions(project, project.state)]);
+    return getTipsKey(baseTip ?? '', Object.fromEntries(live.flatMap((s) => (s.tip ? [[s.name, s.tip]] : []))));
   }
 }
 

@@ -86,33 +86,12 @@ async function integrate(project: Project, options: IntegrateOptions): Promise<I
     emit({ type: 'uncommitted', session: name, files: f.uncommitted });
   }
 
-  // The speculative queue: objects only, no ref and no working tree changes.
-  const verdicts: Record<string, Verdict> = {};
-  const conflicts: IntegrationRecord['conflicts'] = [];
-  const steps: Step[] = [];
-  let head = baseTip;
-  for (const name of order) {
-    const session = live.get(name)!;
-    const blocker = session.config.after.find((d) => ['conflicts', 'untested'].includes(verdicts[d]?.kind ?? ''));
-    if (blocker) {
-      verdicts[name] = { kind: 'untested', because: `it merges after ${blocker}, which ${verdicts[blocker]!.kind === 'conflicts' ? 'conflicts' : 'was not integrated'}` };
-      continue;
-    }
-    if (!session.tip || facts.get(name)!.ahead === 0) {
-      verdicts[name] = { kind: 'nothing' };
-      continue;
-    }
-    const prediction = await predictMerge(root, head, session.tip);
-    if (!prediction.clean) {
-      const partner = await findConflictPartner(root, baseTip, session.tip, steps, prediction.conflicts);
-      verdicts[name] = { kind: 'conflicts', with: partner, files: prediction.conflicts };
-      conflicts.push({ session: name, with: partner, files: prediction.conflicts });
-      emit({ type: 'conflict', session: name, with: partner, files: prediction.conflicts });
-      continue;
-    }
-    head = await commitTree(root, prediction.tree, [head, session.tip], `parx: merge ${name}`);
-    steps.push({ session: name, tip: session.tip, commit: head });
-  }
+  const { steps, verdicts } = await mergeSpeculatively(root, baseTip, order, live, facts, emit);
+  // (The merged sessions get their verdicts once verify has spoken.)
+  const conflicts = order.flatMap((name) => {
+    const v = verdicts[name];
+    return v?.kind === 'conflicts' ? [{ session: name, with: v.with, files: v.files }] : [];
+  });
 
   const verify = project.config.verify;
   let found: Awaited<ReturnType<typeof findBreak>> | undefined;
@@ -168,6 +147,47 @@ async function integrate(project: Project, options: IntegrateOptions): Promise<I
   return { record, kept, configNotice: project.configNotice };
 }
 
+/**
+ * The queue merged onto base as `down` would merge it, as dangling commits (objects only: no
+ * ref and no working tree changes). Returns the merges made (step k = base plus the first k)
+ * and a verdict for each session left out: nothing to merge, a conflict, or a dependency that
+ * was left out.
+ */
+async function mergeSpeculatively(
+  root: string,
+  baseTip: string,
+  order: readonly string[],
+  live: ReadonlyMap<string, LiveSession>,
+  facts: ReadonlyMap<string, { ahead: number }>,
+  emit: (event: IntegrateProgress) => void,
+): Promise<{ steps: Step[]; verdicts: Record<string, Verdict> }> {
+  const verdicts: Record<string, Verdict> = {};
+  const steps: Step[] = [];
+  let head = baseTip;
+  for (const name of order) {
+    const session = live.get(name)!;
+    const blocker = session.config.after.find((d) => ['conflicts', 'untested'].includes(verdicts[d]?.kind ?? ''));
+    if (blocker) {
+      verdicts[name] = { kind: 'untested', because: `it merges after ${blocker}, which ${verdicts[blocker]!.kind === 'conflicts' ? 'conflicts' : 'was not integrated'}` };
+      continue;
+    }
+    if (!session.tip || facts.get(name)!.ahead === 0) {
+      verdicts[name] = { kind: 'nothing' };
+      continue;
+    }
+    const prediction = await predictMerge(root, head, session.tip);
+    if (!prediction.clean) {
+      const partner = await findConflictPartner(root, baseTip, session.tip, steps, prediction.conflicts);
+      verdicts[name] = { kind: 'conflicts', with: partner, files: prediction.conflicts };
+      emit({ type: 'conflict', session: name, with: partner, files: prediction.conflicts });
+      continue;
+    }
+    head = await commitTree(root, prediction.tree, [head, session.tip], `parx: merge ${name}`);
+    steps.push({ session: name, tip: session.tip, commit: head });
+  }
+  return { steps, verdicts };
+}
+
 /** Per session: commits its branch adds to base, and files changed in its worktree but not committed. */
 async function gatherFacts(root: string, baseTip: string, sessions: readonly LiveSession[]): Promise<Map<string, { ahead: number; uncommitted: number }>> {
   const facts = await Promise.all(
@@ -216,7 +236,7 @@ async function findBreak(verifier: Verifier, steps: readonly Step[], baseTip: st
   if (k === 1) {
     // Bisection assumed base passes; when the first session is blamed, make sure it does.
     const base = await verifyStep(0, 'find');
-    if (!base.ok) return { breaking: null, baseFails: { exitCode: base.exitCode ?? null, outputTail: tailOf(base.output) }, runs };
+    if (!base.ok) return { breaking: null, baseFails: { exitCode: base.exitCode ?? null, outputTail: getFailureExcerpt(base.output) }, runs };
   }
   const culprit = steps[k - 1]!;
   const failure = failures.get(k)!;
@@ -256,13 +276,9 @@ async function findBreak(verifier: Verifier, steps: readonly Step[], baseTip: st
     step: k,
     files: findFilesNamed(failure.output, changed),
     exitCode: failure.exitCode ?? null,
-    outputTail: tailOf(failure.output),
+    outputTail: getFailureExcerpt(failure.output),
   };
   return { breaking, baseFails: null, runs };
-}
-
-function tailOf(output: string): string[] {
-  return getFailureExcerpt(output);
 }
 
 /** Runs `verify` on a commit in the scratch worktree, prepared (copy, setup) the first time. */
@@ -289,7 +305,7 @@ class Verifier {
       await project.files.writeScratchSetup(outcome.ok ? 'ok' : 'failed');
       emit({ type: 'setup', status: outcome.ok ? 'ok' : 'failed' });
       if (!outcome.ok) {
-        throw new RefusedError(`setup failed in the scratch worktree ${path} (exit ${outcome.exitCode ?? 'signal'}), so verify cannot run there; fix it and run \`parx integrate\` again`, tailOf(outcome.output));
+        throw new RefusedError(`setup failed in the scratch worktree ${path} (exit ${outcome.exitCode ?? 'signal'}), so verify cannot run there; fix it and run \`parx integrate\` again`, getFailureExcerpt(outcome.output));
       }
     }
     return verifier;

@@ -11,6 +11,7 @@ import { loadProject, type ProjectOptions } from './project.js';
 import { getLiveSessions } from './sessions.js';
 import type { AgentState } from '../core/run-state.js';
 import { getSessionAgentKind, hasHooks } from '../core/agent-hooks.js';
+import { judgeAgentState } from '../core/agent-state.js';
 import type { OwnershipRequest } from '../core/requests.js';
 import type { GrantRecord } from '../core/run-state.js';
 import { listRequests } from './requests.js';
@@ -120,7 +121,7 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
         worktree: s.worktree,
         pane: pane?.paneId ?? null,
         alive: Boolean(pane && !pane.dead),
-        state: !pane && !state?.sessions[s.name]?.pane ? 'not-started' : !pane || pane.dead ? 'exited' : reported[i]?.state === 'waiting' ? 'waiting' : 'working',
+        state: judgeAgentState(pane, Boolean(state?.sessions[s.name]?.pane), reported[i]?.state),
         since: reported[i]?.time ?? null,
         hooks: !hasHooks(getSessionAgentKind(s.config.agent)) ? 'none' : reported[i]?.source === 'hook' ? 'active' : 'not-seen',
         sandbox: state?.sessions[s.name]?.sandbox ?? 'unknown',

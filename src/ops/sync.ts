@@ -2,11 +2,12 @@ import { getCommit } from '../adapters/git.js';
 import { commitTree, fastForward, isAncestor, listTreeChanges, predictMerge } from '../adapters/git-merge.js';
 import { hasSession } from '../adapters/tmux.js';
 import { listPanes } from '../adapters/tmux-panes.js';
+import { judgeAgentState } from '../core/agent-state.js';
 import { UsageError } from '../core/errors.js';
 import type { RunState } from '../core/run-state.js';
 import { getStandingRefusals, inspectSessions, type SessionFacts } from './down-inspect.js';
 import { loadProject, withRunLock, type Project, type ProjectOptions } from './project.js';
-import { selectSessions } from './sessions.js';
+import { getLiveSessions, selectSessions } from './sessions.js';
 
 /**
  * `parx sync`: once a session has landed, the sessions that merge after it are building on an
@@ -33,9 +34,10 @@ export interface SyncOptions extends ProjectOptions {
   sessions?: string[];
 }
 
-export async function runSync(options: SyncOptions = {}): Promise<SyncResult> {
+export async function runSync(options: SyncOptions = {}): Promise<SyncResult & { configNotice: string | undefined }> {
   const project = await loadProject(options);
-  return withRunLock(project, 'sync', () => syncSessions(project, project.state, options.sessions ?? []));
+  const result = await withRunLock(project, 'sync', () => syncSessions(project, project.state, options.sessions ?? []));
+  return { ...result, configNotice: project.configNotice };
 }
 
 /**
@@ -47,12 +49,10 @@ export async function findSyncCandidates(project: Project, state: RunState | und
   const baseTip = await getCommit(project.root, `refs/heads/${project.base}`);
   if (!baseTip || landed.size === 0) return [];
   const dependents = project.config.sessions.filter((s) => !landed.has(s.name) && s.after.some((d) => landed.has(d)));
-  const facts = await inspectSessions(project, state, dependents.map((s) => s.name));
-  const behind = await Promise.all(dependents.map(async (s) => {
-    const f = facts.get(s.name)!;
-    return f.live.hasWorktree && f.live.tip !== undefined && !(await isAncestor(project.root, baseTip, f.live.tip));
-  }));
-  return dependents.filter((_, i) => behind[i]).map((s) => s.name);
+  // Only where each one is: what a sync checks before it merges (clean, waiting) comes later.
+  const live = await getLiveSessions(project, state, dependents);
+  const behind = await Promise.all(live.map(async (s) => s.hasWorktree && s.tip !== undefined && !(await isAncestor(project.root, baseTip, s.tip))));
+  return live.filter((_, i) => behind[i]).map((s) => s.name);
 }
 
 /** Syncs `names` (default: the candidates). The caller holds the run lock. */
@@ -111,8 +111,7 @@ async function findWorkingAgents(project: Project, state: RunState | undefined, 
   const working = new Set<string>();
   for (const name of names) {
     const pane = panes.find((p) => p.session === name);
-    if (!pane || pane.dead) continue;
-    if ((await project.files.readAgentState(name))?.state !== 'waiting') working.add(name);
+    if (pane && judgeAgentState(pane, true, (await project.files.readAgentState(name))?.state) === 'working') working.add(name);
   }
   return working;
 }

@@ -10,7 +10,7 @@ import { RefusedError, UsageError } from '../core/errors.js';
 import type { DownState, RunState, SessionState } from '../core/run-state.js';
 import { getSessionPort, mergeEnv, wrapWithEnv } from '../core/session-env.js';
 import type { WorktreeAction } from '../core/worktree-plan.js';
-import { PACKAGE_ROOT } from '../package-root.js';
+import { getParxArgv } from '../package-root.js';
 import { mapOwnership } from './plan.js';
 import { readPromptTemplate, renderSessionPrompt } from './prompts.js';
 import { awaitAll } from './await-all.js';
@@ -163,7 +163,7 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
 
   // The guard pane last: it finds the panes it marks in state.json (re-read when it changes).
   // No --config: the guard decides from the run's recorded configuration.
-  const guardArgv = [process.execPath, join(PACKAGE_ROOT, 'bin', 'parx.js'), 'guard'];
+  const guardArgv = getParxArgv('guard');
   const restarted: string[] = [];
   const panes = await ensurePanes(
     { tmuxSession, owner: project.commonDir, layout: config.layout },

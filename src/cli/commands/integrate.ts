@@ -26,8 +26,9 @@ export async function integrateCommand(names: string[], options: IntegrateComman
     return record.ok ? 0 : 1;
   }
   print();
-  const merged = Object.values(record.sessions).filter((v) => v.kind !== 'nothing' && v.kind !== 'conflicts' && !(v.kind === 'untested' && v.because.startsWith('it merges after'))).length;
   if (record.ok) {
+    // Everything that merged integrated; `nothing` verdicts had nothing to merge.
+    const merged = Object.values(record.sessions).filter((v) => v.kind === 'integrates').length;
     const seconds = (lastVerifyMs / 1000).toFixed(1);
     print(style.green(record.verify ? `The whole run integrates: ${merged} session(s), verify passed in ${seconds} s.` : `The whole run integrates: ${merged} session(s) merge cleanly (no verify is configured: merge only).`));
   }

@@ -4,7 +4,8 @@ import { print, printConfigNotice, printJson, safe, style } from '../output.js';
 
 /** `parx sync [SESSION...]`: exit 0 when every session asked for is up to date with base, 1 when one was skipped. */
 export async function syncCommand(sessions: string[], options: GlobalOptions & { json?: boolean }): Promise<number> {
-  const result = await runSync({ configPath: options.config, sessions });
+  const { configNotice, ...result } = await runSync({ configPath: options.config, sessions });
+  printConfigNotice(configNotice);
   if (options.json) printJson(result);
   else {
     if (result.sessions.length === 0) print('Nothing to sync: no running session merges after one that has landed and is behind base.');
