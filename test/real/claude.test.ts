@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
-import { expectOwnedRun, firstSessionStatus, getOwnedRunScript, makeScreenReader, OWNED_RUN, readEvents, stateHistory } from './pane.js';
+import { expectOwnedRun, firstSessionStatus, getOwnedRunScript, makeScreenReader, OWNED_RUN, readEvents, stateHistory, waitUntilWaiting } from './pane.js';
 // @ts-expect-error plain ESM helpers without types
 import { startAnthropicStandIn } from './anthropic-stand-in.mjs';
 // @ts-expect-error plain ESM helpers without types
@@ -64,6 +64,9 @@ function seedReturningUser(trusted: string): void {
 
 const { waitForScreen } = makeScreenReader('Claude Code', SCREENS);
 
+/** The environment a real Claude Code runs in: offline, talking to the model stand-in at `url`. */
+const claudeEnv = (url: string) => ({ PATH: `${dirname(claude)}:${process.env.PATH}`, ANTHROPIC_BASE_URL: url, ANTHROPIC_API_KEY: API_KEY, DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' });
+
 describe('the real Claude Code in a parx session', () => {
   it('applies an owned write, denies a foreign one before it happens naming the owner, and reports waiting → working → waiting', async () => {
     const run = createRunFixture(
@@ -80,13 +83,7 @@ describe('the real Claude Code in a parx session', () => {
       { text: 'Done: src/auth/token.ts is written; src/payments/charge.ts belongs to payments.' },
     ]);
     seedReturningUser(run.root);
-    const env = {
-      PATH: `${dirname(claude)}:${process.env.PATH}`,
-      ANTHROPIC_BASE_URL: standIn.url,
-      ANTHROPIC_API_KEY: API_KEY,
-      DISABLE_AUTOUPDATER: '1',
-      CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
-    };
+    const env = claudeEnv(standIn.url);
     const version = execFileSync(claude, ['--version'], { encoding: 'utf8' });
     expect(version).toContain(JSON.parse(readFileSync(new URL('./versions.json', import.meta.url), 'utf8')).claude.version);
 
@@ -102,7 +99,7 @@ describe('the real Claude Code in a parx session', () => {
     // Claude asks the human before it creates the owned file: the session is waiting.
     await waitForScreen(pane, 'Claude to ask about token.ts', 'Do you want to create token.ts?');
     const status = () => firstSessionStatus(run);
-    await waitFor('auth to show waiting', async () => ((await status()).state === 'waiting' ? true : undefined), 15_000);
+    await waitUntilWaiting(run, 'auth to show waiting');
     expect((await status()).hooks).toBe('active');
 
     tmuxOut('send-keys', '-t', pane, '1');
@@ -115,7 +112,7 @@ describe('the real Claude Code in a parx session', () => {
     // The guard pane relays the sandboxed hook's denial and records the states as they came.
     const events = () => readEvents(run);
     await waitFor('the denial in events.jsonl', () => events().find((e) => e.type === 'denied' && e.owner === 'payments'), 15_000);
-    await waitFor('auth waiting again', async () => ((await status()).state === 'waiting' ? true : undefined), 15_000);
+    await waitUntilWaiting(run, 'auth waiting again');
     const states = stateHistory(run, 'auth');
     // waiting (its permission prompt) → working (the human answered) → waiting (turn over)
     expect(states.join(' ')).toMatch(/waiting working( working)* waiting$/);
@@ -133,7 +130,7 @@ describe('the real Claude Code in a parx session', () => {
     const local = await startAnthropicStandIn(getOwnedRunScript(write, { text: OWNED_RUN.done }));
     try {
       seedReturningUser(run.root);
-      const env = { PATH: `${dirname(claude)}:${process.env.PATH}`, ANTHROPIC_BASE_URL: local.url, ANTHROPIC_API_KEY: API_KEY, DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' };
+      const env = claudeEnv(local.url);
       expect((await runParx(['up', '--detach'], run.root, env)).exitCode).toBe(0);
       const pane = run.state().sessions.auth!.pane;
       // A permission prompt would stop the pane: fail at once, naming it.
@@ -169,7 +166,7 @@ describe('the real Claude Code in a parx session', () => {
     ]);
     try {
       seedReturningUser(run.root);
-      const env = { PATH: `${dirname(claude)}:${process.env.PATH}`, ANTHROPIC_BASE_URL: local.url, ANTHROPIC_API_KEY: API_KEY, DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' };
+      const env = claudeEnv(local.url);
       const up = await runParx(['up', '--detach'], run.root, env);
       expect(up.exitCode, up.stderr + up.stdout).toBe(0);
       expect(up.stdout).toMatch(/auth\s+sandbox on/);

@@ -6,7 +6,7 @@ import { createRunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer } from '../helpers/tmux.js';
 import { tmuxOut } from '../helpers/tmux.js';
-import { expectOwnedRun, MESSAGE_RUN, firstSessionStatus, getOwnedRunScript, makeScreenReader, OWNED_RUN, readEvents, stateHistory } from './pane.js';
+import { expectOwnedRun, MESSAGE_RUN, firstSessionStatus, getOwnedRunScript, makeScreenReader, OWNED_RUN, readEvents, stateHistory, waitUntilWaiting } from './pane.js';
 // @ts-expect-error plain ESM helpers without types
 import { startOpenAIStandIn } from './openai-stand-in.mjs';
 // @ts-expect-error plain ESM helpers without types
@@ -71,6 +71,9 @@ function seedReturningUser(trusted: string, baseUrl: string): void {
 
 const { waitForScreen } = makeScreenReader('Codex', SCREENS);
 
+/** The environment a real Codex runs in (its model stand-in's URL is in the seeded config). */
+const codexEnv = () => ({ PATH: `${dirname(codex)}:${process.env.PATH}`, OPENAI_API_KEY: 'sk-parx-real-agent' });
+
 describe('the real Codex CLI in a parx session', () => {
   it('denies a foreign apply_patch before it happens naming the owner, applies an owned one, and reports waiting → working → waiting across an approval', async () => {
     const run = createRunFixture(
@@ -88,7 +91,7 @@ describe('the real Codex CLI in a parx session', () => {
       { text: 'Done: src/auth/token.ts is written; src/payments/charge.ts belongs to payments.' },
     ]);
     seedReturningUser(run.root, standIn.url);
-    const env = { PATH: `${dirname(codex)}:${process.env.PATH}`, OPENAI_API_KEY: 'sk-parx-real-agent' };
+    const env = codexEnv();
     expect(execFileSync(codex, ['--version'], { encoding: 'utf8' })).toContain(JSON.parse(readFileSync(new URL('./versions.json', import.meta.url), 'utf8')).codex.version);
     const configBefore = readFileSync(join(process.env.HOME!, '.codex', 'config.toml'), 'utf8');
 
@@ -104,7 +107,7 @@ describe('the real Codex CLI in a parx session', () => {
     // Codex asks the human before the `rm -f`: the session is waiting (its PermissionRequest hook).
     await waitForScreen(pane, 'Codex to ask about rm -f', 'Would you like to run the following command?');
     const status = () => firstSessionStatus(run);
-    await waitFor('auth to show waiting', async () => ((await status()).state === 'waiting' ? true : undefined), 15_000);
+    await waitUntilWaiting(run, 'auth to show waiting');
     tmuxOut('send-keys', '-t', pane, 'y');
 
     await waitForScreen(pane, 'the end of the turn', 'Done: src/auth/token.ts is written');
@@ -124,7 +127,7 @@ describe('the real Codex CLI in a parx session', () => {
 
     const events = () => readEvents(run);
     await waitFor('the denial in events.jsonl', () => events().find((e) => e.type === 'denied' && e.owner === 'payments' && e.tool === 'apply_patch'), 15_000);
-    await waitFor('auth waiting again', async () => ((await status()).state === 'waiting' ? true : undefined), 15_000);
+    await waitUntilWaiting(run, 'auth waiting again');
     expect((await status()).hooks).toBe('active');
     // working (the prompt) → waiting (the approval) → working (the human answered) → waiting (turn over)
     expect(stateHistory(run, 'auth').join(' ')).toMatch(/working( working)* waiting working( working)* waiting$/);
@@ -143,7 +146,7 @@ describe('the real Codex CLI in a parx session', () => {
     const local = await startOpenAIStandIn(getOwnedRunScript(add, { text: OWNED_RUN.done }, foreign));
     try {
       seedReturningUser(run.root, local.url);
-      const env = { PATH: `${dirname(codex)}:${process.env.PATH}`, OPENAI_API_KEY: 'sk-parx-real-agent' };
+      const env = codexEnv();
       expect((await runParx(['up', '--detach'], run.root, env)).exitCode).toBe(0);
       const pane = run.state().sessions.auth!.pane;
       // An approval would stop the pane: fail at once, naming it.
@@ -168,7 +171,7 @@ describe('the real Codex CLI in a parx session', () => {
     ]);
     try {
       seedReturningUser(run.root, local.url);
-      const env = { PATH: `${dirname(codex)}:${process.env.PATH}`, OPENAI_API_KEY: 'sk-parx-real-agent' };
+      const env = codexEnv();
       expect((await runParx(['up', '--detach'], run.root, env)).exitCode).toBe(0);
       const pane = run.state().sessions.auth!.pane;
       const { waitForScreen: waitWithoutPrompts } = makeScreenReader('Codex', SCREENS);

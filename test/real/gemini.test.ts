@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
-import { expectOwnedRun, MESSAGE_RUN, firstSessionStatus, getOwnedRunScript, makeScreenReader, OWNED_RUN, readEvents, stateHistory } from './pane.js';
+import { expectOwnedRun, MESSAGE_RUN, getOwnedRunScript, makeScreenReader, OWNED_RUN, readEvents, stateHistory, waitUntilWaiting } from './pane.js';
 // @ts-expect-error plain ESM helpers without types
 import { startGeminiStandIn } from './gemini-stand-in.mjs';
 // @ts-expect-error plain ESM helpers without types
@@ -51,6 +51,9 @@ function seedReturningUser(trusted: string): void {
 
 const { waitForScreen } = makeScreenReader('Gemini CLI', SCREENS);
 
+/** The environment a real Gemini CLI runs in: offline, talking to the model stand-in at `url`. */
+const geminiEnv = (url: string) => ({ PATH: `${dirname(gemini)}:${process.env.PATH}`, GEMINI_API_KEY: 'parx-real-agent', GOOGLE_GEMINI_BASE_URL: url });
+
 describe('the real Gemini CLI in a parx session', () => {
   it('denies a foreign write_file before it happens naming the owner, applies an owned one, and reports waiting → working → waiting', async () => {
     const run = createRunFixture(
@@ -68,7 +71,7 @@ describe('the real Gemini CLI in a parx session', () => {
     ]);
     seedReturningUser(run.root);
     const userSettings = readFileSync(join(process.env.HOME!, '.gemini', 'settings.json'), 'utf8');
-    const env = { PATH: `${dirname(gemini)}:${process.env.PATH}`, GEMINI_API_KEY: 'parx-real-agent', GOOGLE_GEMINI_BASE_URL: standIn.url };
+    const env = geminiEnv(standIn.url);
     expect(execFileSync(gemini, ['--version'], { encoding: 'utf8', env: { ...process.env, ...env } })).toContain(JSON.parse(readFileSync(new URL('./versions.json', import.meta.url), 'utf8')).gemini.version);
 
     // parx doctor finds the real CLI and nothing in the way of its hooks.
@@ -82,8 +85,7 @@ describe('the real Gemini CLI in a parx session', () => {
     const pane = run.state().sessions.auth!.pane;
 
     await waitForScreen(pane, 'Gemini to ask about token.ts', 'Apply this change?');
-    const status = () => firstSessionStatus(run);
-    await waitFor('auth to show waiting', async () => ((await status()).state === 'waiting' ? true : undefined), 15_000);
+    await waitUntilWaiting(run, 'auth to show waiting');
     tmuxOut('send-keys', '-t', pane, '1');
     await waitForScreen(pane, 'the end of the turn', 'Done: src/auth/token.ts is written');
     expect(readFileSync(join(wt, 'src/auth/token.ts'), 'utf8')).toBe('export const token = 1;\n');
@@ -96,7 +98,7 @@ describe('the real Gemini CLI in a parx session', () => {
 
     const events = () => readEvents(run);
     await waitFor('the denial in events.jsonl', () => events().find((e) => e.type === 'denied' && e.owner === 'payments' && e.tool === 'write_file'), 15_000);
-    await waitFor('auth waiting again', async () => ((await status()).state === 'waiting' ? true : undefined), 15_000);
+    await waitUntilWaiting(run, 'auth waiting again');
     const states = stateHistory(run, 'auth');
     // waiting (its confirmation) → working (the human answered) → waiting (turn over)
     expect(states.join(' ')).toMatch(/waiting working( working)* waiting$/);
@@ -114,7 +116,7 @@ describe('the real Gemini CLI in a parx session', () => {
     const local = await startGeminiStandIn(getOwnedRunScript(write, { text: OWNED_RUN.done }));
     try {
       seedReturningUser(run.root);
-      const env = { PATH: `${dirname(gemini)}:${process.env.PATH}`, GEMINI_API_KEY: 'parx-real-agent', GOOGLE_GEMINI_BASE_URL: local.url };
+      const env = geminiEnv(local.url);
       expect((await runParx(['up', '--detach'], run.root, env)).exitCode).toBe(0);
       const pane = run.state().sessions.auth!.pane;
       // A confirmation would stop the pane: fail at once, naming it.
@@ -139,7 +141,7 @@ describe('the real Gemini CLI in a parx session', () => {
     ]);
     try {
       seedReturningUser(run.root);
-      const env = { PATH: `${dirname(gemini)}:${process.env.PATH}`, GEMINI_API_KEY: 'parx-real-agent', GOOGLE_GEMINI_BASE_URL: local.url };
+      const env = geminiEnv(local.url);
       expect((await runParx(['up', '--detach'], run.root, env)).exitCode).toBe(0);
       const pane = run.state().sessions.auth!.pane;
       const { waitForScreen: waitWithoutPrompts } = makeScreenReader('Gemini CLI', SCREENS);

@@ -36,6 +36,11 @@ export async function firstSessionStatus(run: RunFixture): Promise<{ state: stri
   return (JSON.parse((await runParx(['status', '--json'], run.root)).stdout) as { sessions: Array<{ state: string; hooks: string }> }).sessions[0]!;
 }
 
+/** Waits (15 s at most) until `parx status` shows the real agent's session waiting for the human. */
+export async function waitUntilWaiting(run: RunFixture, what: string): Promise<void> {
+  await waitFor(what, async () => ((await firstSessionStatus(run)).state === 'waiting' ? true : undefined), 15_000);
+}
+
 /** The `state` events of one session, in order (`working`, `waiting`…). */
 export function stateHistory(run: RunFixture, session: string): string[] {
   return readEvents(run).filter((e) => e.type === 'state' && e.session === session).map((e) => String(e.state));
