@@ -14,6 +14,11 @@ import type { AgentStateRecord, GuardHealth, RunEvent, RunState } from '../core/
 export interface SyncRecord {
   commit: string;
   files: Record<string, string | null>;
+  /**
+   * The `parx sync` writing them while it runs (absent once git has finished): until then a
+   * listed file may be half written, so the guard waits before it compares.
+   */
+  writer?: number;
 }
 
 /** A message waiting for a session's agent. */

@@ -136,7 +136,9 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     // What `parx sync` wrote there, and `parx down` removing the worktree, are not the session's
     // doing. Asked only of a change that would count against it (a violation, or a shared path
     // that could make a collision): an agent's writes to its own files, the bulk, skip the look.
-    if (source === 'watch' && worktree && (violation || ownership.isShared(change.path)) && ownWrites.isOwn(session, worktree, change)) return;
+    const own = source === 'watch' && worktree && (violation || ownership.isShared(change.path)) ? ownWrites.isOwn(session, worktree, change) : 'no';
+    if (own === 'wait') return void setTimeout(() => record(session, change, source), 20);
+    if (own === 'yes') return;
     changed.get(session)!.add(change.path);
     if (violation && reverter && recording && source === 'watch') void revert(session, change.path).catch((e: Error) => emit({ type: 'error', message: e.message }));
     if (violation && !seenViolations.has(`${session}\0${change.path}`)) {

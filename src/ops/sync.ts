@@ -92,8 +92,9 @@ async function syncOne(project: Project, state: RunState | undefined, facts: Ses
   const commit = await commitTree(project.root, prediction.tree, [live.tip, baseTip], `parx: sync ${live.name} with ${project.base}${landed.length > 0 ? ` (now with ${landed.join(', ')})` : ''}`);
   // Told to the guard before any file changes: these writes are parx's, not the agent's.
   const files = await listTreeChanges(project.root, live.tip, commit);
-  await project.files.writeSyncRecord(live.name, { commit, files });
+  await project.files.writeSyncRecord(live.name, { commit, files, writer: process.pid });
   const failure = await fastForward(live.worktree, commit);
+  await project.files.writeSyncRecord(live.name, { commit, files });
   if (failure) return { kind: 'skipped', reason: 'git', detail: failure };
   await project.files.appendEvent({ type: 'sync', session: live.name, commit, base: project.base, landed });
   const news = landed.length > 0 ? `${project.base} now contains ${landed.join(', ')}` : `${project.base} moved on`;

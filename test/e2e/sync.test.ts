@@ -1,10 +1,12 @@
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createDownFixture } from '../helpers/down-fixture.js';
 import { createRunFixture, installFakeAgents } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer } from '../helpers/tmux.js';
+import { RunFiles } from '../../src/adapters/run-files.js';
+import { OwnWrites } from '../../src/ops/guard-own-writes.js';
 
 /**
  * `parx sync`: after a session lands, the sessions that merge after it get the new base merged
@@ -112,5 +114,29 @@ describe('parx sync', () => {
     await waitFor('the guard to flag app', () => (events(run.root).some((e) => e.type === 'violation' && e.session === 'app') ? true : undefined));
     // (Before the fix, down removing lib's worktree also showed as lib deleting files it does not own.)
     expect(events(run.root).filter((e) => e.type === 'violation').map((e) => [e.session, e.path])).toEqual([['app', 'src/lib/y.mjs']]);
+  });
+});
+
+describe('the guard and a sync under way', () => {
+  it('waits while the sync still writes a listed file, then tells its write from the agent’s by content', async () => {
+    const fx = landedLib();
+    const files = new RunFiles(join(fx.root, '.git'));
+    const own = new OwnWrites(files);
+    const worktree = fx.worktree('app');
+    mkdirSync(join(worktree, 'src/lib'));
+    writeFileSync(join(worktree, 'src/lib/x.mjs'), 'export const x = 1;\n');
+    const expected = fx.gitIn('app', 'hash-object', 'src/lib/x.mjs').trim();
+    const change = { path: 'src/lib/x.mjs', change: 'add' as const };
+    // Half written (still empty) while the sync runs: not judged yet.
+    writeFileSync(join(worktree, 'src/lib/x.mjs'), '');
+    await files.writeSyncRecord('app', { commit: 'c', files: { 'src/lib/x.mjs': expected }, writer: process.pid });
+    expect(own.isOwn('app', worktree, change)).toBe('wait');
+    // Done: the sync's content is the sync's; anything else is the agent's.
+    writeFileSync(join(worktree, 'src/lib/x.mjs'), 'export const x = 1;\n');
+    await files.writeSyncRecord('app', { commit: 'c', files: { 'src/lib/x.mjs': expected } });
+    expect(own.isOwn('app', worktree, change)).toBe('yes');
+    writeFileSync(join(worktree, 'src/lib/x.mjs'), 'mine\n');
+    expect(own.isOwn('app', worktree, change)).toBe('no');
+    expect(own.isOwn('app', worktree, { path: 'src/lib/other.mjs', change: 'add' })).toBe('no');
   });
 });
