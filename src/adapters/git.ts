@@ -153,9 +153,37 @@ export async function listWorktrees(cwd: string): Promise<WorktreeFact[]> {
 }
 
 /** `git worktree add`, creating `branch` from `from` when given. Never forced. */
-export async function addWorktree(cwd: string, path: string, branch: string, from?: string): Promise<void> {
-  const args = from ? ['worktree', 'add', '--quiet', '-b', branch, path, from] : ['worktree', 'add', '--quiet', path, branch];
+/**
+ * Registers a worktree without populating it (`--no-checkout`): the cheap, serial half of
+ * `git worktree add`. Concurrent registrations can read each other's half-written admin folders;
+ * populateWorktree, the expensive half, touches only the worktree's own index and files and runs
+ * concurrently. `from` should be a commit id, so that every session forks from the same one.
+ */
+export async function registerWorktree(cwd: string, path: string, branch: string, from?: string): Promise<void> {
+  const args = from ? ['worktree', 'add', '--quiet', '--no-checkout', '-b', branch, path, from] : ['worktree', 'add', '--quiet', '--no-checkout', path, branch];
   await runGit(cwd, args);
+}
+
+/**
+ * Fills a registered worktree's index and files from its HEAD, then runs the repository's
+ * post-checkout hook as `git worktree add` would (old id all zeros, new id, 1 = branch checkout).
+ * `read-tree -u --reset`, not `reset --hard`: it takes no ref lock and writes no reflog entry, so
+ * many can run at once, and it honours `checkout.workers`, filters and sparse settings alike.
+ */
+export async function populateWorktree(worktree: string): Promise<void> {
+  await runGit(worktree, ['read-tree', '-u', '--reset', 'HEAD']);
+  const head = (await runGit(worktree, ['rev-parse', 'HEAD'])).trim();
+  await runGit(worktree, ['hook', 'run', '--ignore-missing', 'post-checkout', '--', '0'.repeat(head.length), head, '1']);
+}
+
+/**
+ * Undoes a registration whose population failed: the half-filled folder holds nothing but files
+ * of `HEAD`, so it goes with --force; a branch made for it goes too, only while it still points at
+ * the commit it was made on (`update-ref -d` with the expected old value refuses otherwise).
+ */
+export async function unregisterWorktree(cwd: string, path: string, madeBranch?: { ref: string; commit: string }): Promise<void> {
+  await runGit(cwd, ['worktree', 'remove', '--force', path]);
+  if (madeBranch) await runGit(cwd, ['update-ref', '-d', madeBranch.ref, madeBranch.commit]);
 }
 
 /**
@@ -310,8 +338,8 @@ export function getSessionBranchName(branch: string): string {
  * (where making a plain branch and moving it would take five processes). `linkSessionBranch`
  * then gives it its usual name, off the path of the next worktree's creation.
  */
-export async function addSandboxedWorktree(cwd: string, path: string, session: string, from: string): Promise<void> {
-  await runGit(cwd, ['worktree', 'add', '--quiet', '-b', getSandboxTipRef(session).slice('refs/heads/'.length), path, from]);
+export async function registerSandboxedWorktree(cwd: string, path: string, session: string, from: string): Promise<void> {
+  await registerWorktree(cwd, path, getSandboxTipRef(session).slice('refs/heads/'.length), from);
 }
 
 /** `parx/<session>` as a symbolic ref to the branch in the session's own folder. */

@@ -96,7 +96,7 @@ export async function prepareSessionSandbox(
   session: SessionConfig,
   worktree: string,
   context: SandboxContext,
-  /** The worktree was just made on a branch in the session's own folder (addSandboxedWorktree). */
+  /** The worktree was just made on a branch in the session's own folder (registerSandboxedWorktree). */
   branchInFolder = false,
 ): Promise<SessionSandbox> {
   if (!context.enabled.has(session.name) || !context.probe?.ok) {

@@ -2,7 +2,7 @@ import type { CommandOutcome } from '../adapters/shell-command.js';
 
 /** What `parx up` reports as it goes (the CLI prints it); shared by up.ts and its steps. */
 export type UpProgress =
-  | { type: 'worktree'; session: string; action: 'created' | 'reused'; path: string }
+  | { type: 'worktree'; session: string; action: 'created' | 'reused' | 'failed'; path: string }
   | { type: 'copy-missing'; session: string; path: string }
   | { type: 'setup'; session: string; status: 'started' } 
   | { type: 'setup'; session: string; status: 'ok' | 'failed'; outcome: CommandOutcome }

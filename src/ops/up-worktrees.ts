@@ -1,10 +1,11 @@
 import { canWriteDirectory, copyIntoWorktree, excludeFromRepo, isOccupied } from '../adapters/files.js';
-import { addSandboxedWorktree, addWorktree, forgetMissingWorktree, listBranchTips, listWorktrees } from '../adapters/git.js';
+import { forgetMissingWorktree, getCommit, getSandboxTipRef, listBranchTips, listWorktrees, populateWorktree, registerSandboxedWorktree, registerWorktree, unregisterWorktree } from '../adapters/git.js';
 import { runHookCommand, type CommandOutcome } from '../adapters/shell-command.js';
 import { mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { SessionConfig } from '../core/config-validate.js';
-import { UsageError } from '../core/errors.js';
+import { ToolError, UsageError } from '../core/errors.js';
 import { planWorktrees, type WorktreeAction } from '../core/worktree-plan.js';
 import type { Project } from './project.js';
 import type { UpProgress } from './up-types.js';
@@ -35,10 +36,27 @@ export interface PreparedWorktree {
   sandbox: SessionSandbox;
 }
 
+/** A session whose new worktree could not be filled: it was removed again, with its new branch. */
+export interface UnpreparedWorktree {
+  action: WorktreeAction;
+  failure: string;
+}
+
 /**
- * Creates missing worktrees one at a time (concurrent `git worktree add` on one repository can
- * fail reading another's half-written admin folder) while each new worktree's `setup` starts at
- * once and runs alongside the next creations.
+ * How many worktrees are filled at once: twice the cores, at most 8. Filling is mostly disk-bound;
+ * on 2 cores, 8 worktrees × 5,000 files took about the same wall time 2, 4 or 8 at a time
+ * (paired ratios to the sequential loop 0.59, 0.59, 0.57), and fewer at once leave cores free
+ * for the setups that start as each worktree is filled.
+ */
+export const POPULATE_CONCURRENCY = Math.min(8, Math.max(2, availableParallelism() * 2));
+
+/**
+ * Makes the missing worktrees in two halves: registration (`worktree add --no-checkout`) one at a
+ * time, since concurrent registrations on one repository can read each other's half-written admin
+ * folders; then filling each worktree's files, which touches only its own index, several at once
+ * as soon as it is registered. Each session's `copy` and `setup` start as soon as its own worktree
+ * is filled. A worktree that cannot be filled is removed (with the branch made for it) and
+ * reported for its session; the others go on.
  */
 export async function prepareWorktrees(
   project: Project,
@@ -50,53 +68,105 @@ export async function prepareWorktrees(
   /** Whether the session will run sandboxed (its new branch is made in its own folder). */
   isSandboxed: (action: WorktreeAction) => boolean,
   emit: (event: UpProgress) => void,
-): Promise<PreparedWorktree[]> {
+): Promise<{ prepared: PreparedWorktree[]; unprepared: UnpreparedWorktree[] }> {
   const dir = project.worktreeDir;
-  if (actions.some((a) => a.kind !== 'reuse')) {
-    await mkdir(dir, { recursive: true });
-    await excludeFromRepo(project.root, project.commonDir, dir);
+  const creates = actions.some((a) => a.kind !== 'reuse');
+  let baseCommit = '';
+  if (creates) {
+    const [, , commit] = await Promise.all([mkdir(dir, { recursive: true }), excludeFromRepo(project.root, project.commonDir, dir), getCommit(project.root, `refs/heads/${project.base}`)]);
+    // Resolved once: every new session forks from the same commit even if base moves meanwhile.
+    if (!commit) throw new UsageError(`base branch ${project.base} does not exist`);
+    baseCommit = commit;
   }
-  const prepared: Array<Promise<PreparedWorktree>> = [];
+  const fill = limitConcurrency(POPULATE_CONCURRENCY);
+  const outcomes: Array<Promise<PreparedWorktree | UnpreparedWorktree>> = [];
   try {
-    await createInTurn();
-  } finally {
-    // Even when a creation failed, let the setups already running finish before returning.
-    await Promise.allSettled(prepared);
-  }
-  return Promise.all(prepared);
-
-  async function createInTurn(): Promise<void> {
     for (const action of actions) {
-      if (action.kind === 'create-branch' && isSandboxed(action)) {
-        await addSandboxedWorktree(project.root, action.path, action.session, `refs/heads/${project.base}`);
-      } else if (action.kind === 'create-branch') {
-        await addWorktree(project.root, action.path, action.branch, `refs/heads/${project.base}`);
-      } else if (action.kind === 'add-existing-branch') {
-        for (const path of action.forget) await forgetMissingWorktree(project.root, path);
-        await addWorktree(project.root, action.path, action.branch);
-      }
-      const created = action.kind !== 'reuse';
-      emit({ type: 'worktree', session: action.session, action: created ? 'created' : 'reused', path: action.path });
-      const copied = created ? {} : undefined;
-      if (created) {
-        for (const path of project.config.copy) {
-          const digests = await copyIntoWorktree(project.root, action.path, path);
-          if (digests) Object.assign(copied!, digests);
-          else emit({ type: 'copy-missing', session: action.session, path });
-        }
-      }
-      // The sandbox is prepared, and setup run in it, while the next worktree is being created.
-      prepared.push(
-        sandboxOf(action).then(async (sandbox) => {
-          emit({ type: 'sandbox', session: action.session, enabled: sandbox.enabled, notes: sandbox.notes });
-          const setup = needsSetup(action);
-          if (!setup) return { action, copied, setup: undefined, sandbox };
-          emit({ type: 'setup', session: action.session, status: 'started' });
-          const outcome = await runHookCommand(setup, action.path, envOf(action), undefined, getSetupWrapper(sandbox));
-          emit({ type: 'setup', session: action.session, status: outcome.ok ? 'ok' : 'failed', outcome });
-          return { action, copied, setup: outcome, sandbox };
-        }),
+      const madeBranch = await register(action);
+      outcomes.push(prepare(action, madeBranch));
+    }
+  } finally {
+    // Even when a registration failed, let the fillings and setups under way finish first.
+    await Promise.allSettled(outcomes);
+  }
+  const settled = await Promise.all(outcomes);
+  return {
+    prepared: settled.filter((o): o is PreparedWorktree => !('failure' in o)),
+    unprepared: settled.filter((o): o is UnpreparedWorktree => 'failure' in o),
+  };
+
+  async function prepare(action: WorktreeAction, madeBranch: { ref: string; commit: string } | undefined): Promise<PreparedWorktree | UnpreparedWorktree> {
+    const failure = action.kind === 'reuse' ? undefined : await fill(() => populate(action, madeBranch));
+    return failure === undefined ? finish(action) : { action, failure };
+  }
+
+  /** Returns the branch it made, to be removed again if filling fails. */
+  async function register(action: WorktreeAction): Promise<{ ref: string; commit: string } | undefined> {
+    if (action.kind === 'create-branch' && isSandboxed(action)) {
+      await registerSandboxedWorktree(project.root, action.path, action.session, baseCommit);
+      return { ref: getSandboxTipRef(action.session), commit: baseCommit };
+    }
+    if (action.kind === 'create-branch') {
+      await registerWorktree(project.root, action.path, action.branch, baseCommit);
+      return { ref: `refs/heads/${action.branch}`, commit: baseCommit };
+    }
+    if (action.kind === 'add-existing-branch') {
+      for (const path of action.forget) await forgetMissingWorktree(project.root, path);
+      await registerWorktree(project.root, action.path, action.branch);
+    }
+    return undefined;
+  }
+
+  /** Fills a registered worktree; on failure undoes it and returns why. */
+  async function populate(action: WorktreeAction, madeBranch: { ref: string; commit: string } | undefined): Promise<string | undefined> {
+    try {
+      await populateWorktree(action.path);
+      return undefined;
+    } catch (error) {
+      const why = error instanceof ToolError ? error.stderr.trim() || error.message : (error as Error).message;
+      const undo = await unregisterWorktree(project.root, action.path, madeBranch).then(
+        () => '',
+        (e: Error) => `; removing it again failed too: ${e.message}`,
       );
+      emit({ type: 'worktree', session: action.session, action: 'failed', path: action.path });
+      return `its worktree could not be filled: ${why}${undo}`;
     }
   }
+
+  async function finish(action: WorktreeAction): Promise<PreparedWorktree> {
+    const created = action.kind !== 'reuse';
+    emit({ type: 'worktree', session: action.session, action: created ? 'created' : 'reused', path: action.path });
+    const copied = created ? {} : undefined;
+    if (created) {
+      for (const path of project.config.copy) {
+        const digests = await copyIntoWorktree(project.root, action.path, path);
+        if (digests) Object.assign(copied!, digests);
+        else emit({ type: 'copy-missing', session: action.session, path });
+      }
+    }
+    const sandbox = await sandboxOf(action);
+    emit({ type: 'sandbox', session: action.session, enabled: sandbox.enabled, notes: sandbox.notes });
+    const setup = needsSetup(action);
+    if (!setup) return { action, copied, setup: undefined, sandbox };
+    emit({ type: 'setup', session: action.session, status: 'started' });
+    const outcome = await runHookCommand(setup, action.path, envOf(action), undefined, getSetupWrapper(sandbox));
+    emit({ type: 'setup', session: action.session, status: outcome.ok ? 'ok' : 'failed', outcome });
+    return { action, copied, setup: outcome, sandbox };
+  }
+}
+
+/** Runs at most `limit` of the given tasks at a time, in the order they were handed in. */
+function limitConcurrency(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
+  let running = 0;
+  const waiting: Array<() => void> = [];
+  return async (task) => {
+    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
+    running++;
+    try {
+      return await task();
+    } finally {
+      running--;
+      waiting.shift()?.();
+    }
+  };
 }

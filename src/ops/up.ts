@@ -92,7 +92,7 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
   };
   const envOf = (session: SessionConfig, worktree: string) => getSessionVariables(project, session, worktree);
 
-  const prepared = await prepareWorktrees(
+  const { prepared, unprepared } = await prepareWorktrees(
     project,
     actions,
     (action) => {
@@ -153,11 +153,20 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
   if (config.guard.commitHook) await installCommitGate(project, prepared.map((p) => p.action.path));
 
   const failed = prepared.filter((p) => p.setup && !p.setup.ok);
-  if (failed.length > 0) {
+  if (failed.length > 0 || unprepared.length > 0) {
     await project.files.writeState(state);
+    const names = [...unprepared.map((u) => u.action.session), ...failed.map((f) => f.action.session)];
     throw new RefusedError(
-      `setup failed in ${failed.map((f) => f.action.session).join(', ')}; no agent was started. Fix it and run \`parx up\` again: worktrees are kept and setup runs again where it failed`,
-      failed.flatMap((f) => [`── ${f.action.session} (exit ${f.setup!.exitCode ?? 'signal'}) ──`, ...f.setup!.output.split('\n').slice(-30)]),
+      `${[
+        unprepared.length > 0 && `no worktree could be made for ${unprepared.map((u) => u.action.session).join(', ')}`,
+        failed.length > 0 && `setup failed in ${failed.map((f) => f.action.session).join(', ')}`,
+      ]
+        .filter(Boolean)
+        .join('; ')}; no agent was started. Fix it and run \`parx up\` again: the other worktrees are kept, and ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} retried`,
+      [
+        ...unprepared.map((u) => `── ${u.action.session}: ${u.failure}`),
+        ...failed.flatMap((f) => [`── ${f.action.session} (exit ${f.setup!.exitCode ?? 'signal'}) ──`, ...f.setup!.output.split('\n').slice(-30)]),
+      ],
     );
   }
 

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRunFixture } from '../helpers/fixture.js';
@@ -84,5 +84,55 @@ describe('parx up: copy and setup', () => {
     expect(readFileSync(join(run.records, 'good.setups'), 'utf8')).toBe('ok\n');
     expect(hasTmuxSession('parx-repo')).toBe(true);
     await waitFor('both agents to start', () => (run.isDone('good') && run.isDone('bad')) || undefined);
+  });
+
+  it('fills new worktrees concurrently; one that cannot be filled is removed with its branch, the others are kept', async () => {
+    const run = createRunFixture({
+      auth: { owns: ['src/auth/**'], task: 't' },
+      payments: { owns: ['src/payments/**'], task: 't' },
+      bad: { owns: ['src/web/**'], task: 't' },
+    });
+    // A smudge filter (what git-lfs installs) runs while a worktree's files are written. This
+    // one meets the other worktrees' fillings (a rendezvous: filled one after the other, the
+    // first would wait 20 s in vain and fail), and refuses to fill the worktree `bad`.
+    const dir = run.records;
+    const smudge =
+      `case "$(pwd)" in */bad) echo "smudge: disk quota exceeded" >&2; exit 1;; esac; ` +
+      `touch "${dir}/$(basename "$(pwd)").filling"; ` +
+      `for i in $(seq 200); do [ "$(ls "${dir}"/*.filling | wc -l)" -ge 2 ] && exec cat; sleep 0.1; done; exit 1`;
+    run.git('config', 'filter.probe.smudge', `sh -c '${smudge.replaceAll("'", "'\\''")}'`);
+    run.git('config', 'filter.probe.clean', 'cat');
+    run.git('config', 'filter.probe.required', 'true');
+    run.write('.gitattributes', 'README.md filter=probe\n');
+    // As after `git worktree add`, the repository's post-checkout hook runs in each new worktree.
+    writeFileSync(join(run.root, '.git/hooks/post-checkout'), `#!/bin/sh\necho "$(basename "$PWD") $1 $3" >> '${dir}/post-checkout.log'\n`, { mode: 0o755 });
+    run.git('add', '-A');
+    run.git('commit', '-q', '-m', 'attributes');
+
+    const failed = await runParx(['up', '--detach'], run.root);
+    expect(failed.exitCode).toBe(1);
+    expect(failed.stderr).toContain('no worktree could be made for bad; no agent was started');
+    expect(failed.stderr).toContain('smudge: disk quota exceeded');
+    expect(hasTmuxSession('parx-repo')).toBe(false);
+    // Nothing half-made is left of `bad`: no folder, no registration, no branch.
+    expect(existsSync(run.worktree('bad'))).toBe(false);
+    expect(run.git('worktree', 'list', '--porcelain')).not.toContain('/bad\n');
+    expect(run.git('for-each-ref', '--format=%(refname:short)', 'refs/heads/parx/').trim().split('\n')).toEqual(['parx/auth', 'parx/payments']);
+    // The others are whole, their smudged file included, and clean.
+    for (const s of ['auth', 'payments']) {
+      expect(readFileSync(join(run.worktree(s), 'README.md'), 'utf8')).toBe('# shop\n');
+      expect(run.git('-C', run.worktree(s), 'status', '--porcelain').trim()).toBe('');
+      expect(existsSync(join(dir, `${s}.filling`))).toBe(true);
+    }
+    const zeros = '0'.repeat(40);
+    expect(readFileSync(join(dir, 'post-checkout.log'), 'utf8').trim().split('\n').sort()).toEqual([`auth ${zeros} 1`, `payments ${zeros} 1`]);
+
+    // Once the filter lets it be, the next `up` makes `bad` and starts everyone.
+    run.git('config', 'filter.probe.smudge', 'cat');
+    const retried = await runParx(['up', '--detach'], run.root);
+    expect(retried.stderr).toBe('');
+    expect(retried.exitCode).toBe(0);
+    expect(readFileSync(join(run.worktree('bad'), 'README.md'), 'utf8')).toBe('# shop\n');
+    await waitFor('every agent to start', () => (['auth', 'payments', 'bad'].every((s) => run.isDone(s)) || undefined));
   });
 });

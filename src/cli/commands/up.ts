@@ -23,7 +23,7 @@ function printProgress(event: UpProgress): void {
   const name = style.bold(event.session.padEnd(12));
   switch (event.type) {
     case 'worktree':
-      print(`  ${name} worktree ${event.action === 'created' ? style.green('created') : style.dim('reused')}  ${style.dim(event.path)}`);
+      print(`  ${name} worktree ${event.action === 'created' ? style.green('created') : event.action === 'failed' ? style.red('could not be filled (removed)') : style.dim('reused')}  ${style.dim(event.path)}`);
       break;
     case 'copy-missing':
       print(`  ${name} ${style.yellow('copy: skipped')} ${event.path} (not in the main worktree)`);
