@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { ToolError } from '../core/errors.js';
 import { realpath } from './git-dir.js';
-import { escapeFormat, tmux, tryTmux } from './tmux.js';
+import { escapeFormat, tmux, tmuxGroups, tryTmux } from './tmux.js';
 
 /** tmux panes: starting them, listing them, closing them. Targets by id (`%3`) or exact name. */
 
@@ -17,46 +17,78 @@ export interface NewPane {
  */
 const PRINT_NEW_PANE = ['-P', '-F', '#{window_id}\t#{pane_id}\t#{pane_start_path}'];
 
+export interface PaneGroup {
+  /** An existing window (by id), or a new window with this name. */
+  into: { window: string } | { newWindow: string };
+  panes: ReadonlyArray<{ cwd: string; argv: string[] }>;
+}
+
 /**
- * Starts panes, each running its argv in its cwd, in as few tmux calls as fit (see tmux()): the
- * first pane of a new detached session (`into.session`) then splits, or only splits of an
- * existing window. With two or more argv elements tmux execs the program directly, no `sh -c`.
+ * Starts groups of panes, each running its argv in its cwd, in few tmux calls (see tmux()). With
+ * two or more argv elements tmux execs the program directly, no `sh -c`. Returns the new panes of
+ * each group, in order.
  *
- * `windowSetup` (for a new session) runs right after the session is made and before any split,
- * so window options such as remain-on-exit are in place before the server can notice a program
- * exit. Commands name their targets: run inside tmux, an untargeted command would act on the
- * user's own session.
+ * First every new window is made with its first pane: the first as a new detached session when
+ * `createSession`, followed by `sessionSetup`; each followed by `windowSetup` for it, in the same
+ * tmux call, so that window options such as remain-on-exit are in place before the server can
+ * notice a program exit. New windows go after the last one (`{end}`), which is how the setup
+ * commands find them. Then every other pane splits its window, by id. Commands name their
+ * targets: run inside tmux, an untargeted command would act on the user's own session.
  */
 export async function startPanes(
-  into: { session: string } | { window: string },
-  panes: ReadonlyArray<{ cwd: string; argv: string[] }>,
-  options: { layout: string; windowSetup: string[][] },
-): Promise<NewPane[]> {
-  const target = 'session' in into ? `=${into.session}:` : into.window;
-  const commands = panes.flatMap(({ cwd, argv }, i): string[][] =>
-    i === 0 && 'session' in into
-      ? [
-          // A detached session is 80x24 by default; make room for the splits to come.
-          ['new-session', '-d', '-s', into.session, '-x', '240', '-y', '70', '-c', escapeFormat(cwd), ...PRINT_NEW_PANE, '--', ...execArgv(argv)],
-          ...options.windowSetup,
-        ]
-      : [
-          ['split-window', '-t', target, '-c', escapeFormat(cwd), ...PRINT_NEW_PANE, '--', ...execArgv(argv)],
-          // Re-tile after every split: repeatedly halving one pane runs out of room after ~6 splits.
-          ['select-layout', '-t', target, options.layout],
-        ],
-  );
-  if (commands.length === 0) return [];
-  const out = await tmux(commands);
-  const started = out
+  session: string,
+  groups: readonly PaneGroup[],
+  options: { createSession: boolean; preset: string; sessionSetup: string[][]; windowSetup: (target: string) => string[][] },
+): Promise<NewPane[][]> {
+  const made: string[][][] = [];
+  let create = options.createSession;
+  for (const group of groups) {
+    const first = group.panes[0];
+    if (!('newWindow' in group.into) || !first) continue;
+    const name = escapeFormat(group.into.newWindow);
+    if (create) {
+      create = false;
+      made.push([
+        // A detached session is 80x24 by default; make room for the splits to come.
+        ['new-session', '-d', '-s', session, '-n', name, '-x', '240', '-y', '70', '-c', escapeFormat(first.cwd), ...PRINT_NEW_PANE, '--', ...execArgv(first.argv)],
+        ...options.sessionSetup,
+        ...options.windowSetup(`=${session}:`),
+      ]);
+    } else {
+      made.push([['new-window', '-d', '-a', '-t', `=${session}:{end}`, '-n', name, '-c', escapeFormat(first.cwd), ...PRINT_NEW_PANE, '--', ...execArgv(first.argv)], ...options.windowSetup(`=${session}:{end}`)]);
+    }
+  }
+  const windows = made.length > 0 ? parseNewPanes(await tmuxGroups(made)) : [];
+
+  let next = 0;
+  const started: Array<Array<NewPane & { startPath: string; cwd: string }>> = groups.map((group) => {
+    if (!('newWindow' in group.into) || group.panes.length === 0) return [];
+    return [{ ...windows[next++]!, cwd: group.panes[0]!.cwd }];
+  });
+  const splits = groups.flatMap((group, g) => {
+    const window = 'window' in group.into ? group.into.window : started[g]![0]?.windowId;
+    const rest = 'window' in group.into ? group.panes : group.panes.slice(1);
+    return rest.map((pane) => ({ g, window: window!, pane }));
+  });
+  const split = splits.flatMap(({ window, pane }): string[][] => [
+    ['split-window', '-t', window, '-c', escapeFormat(pane.cwd), ...PRINT_NEW_PANE, '--', ...execArgv(pane.argv)],
+    // Re-tile after every split: repeatedly halving one pane runs out of room after ~6 splits.
+    ['select-layout', '-t', window, options.preset],
+  ]);
+  const splitPanes = split.length > 0 ? parseNewPanes(await tmux(split)) : [];
+  splits.forEach(({ g, pane }, i) => started[g]!.push({ ...splitPanes[i]!, cwd: pane.cwd }));
+  await verifyStartDirectories(started.flat());
+  return started.map((panes) => panes.map(({ windowId, paneId }) => ({ windowId, paneId })));
+}
+
+function parseNewPanes(out: string): Array<NewPane & { startPath: string }> {
+  return out
     .trim()
     .split('\n')
     .map((line) => {
       const [windowId, paneId, startPath] = line.split('\t');
       return { windowId: windowId!, paneId: paneId!, startPath: startPath ?? '' };
     });
-  await verifyStartDirectories(started.map((p, i) => ({ ...p, cwd: panes[i]!.cwd })));
-  return started.map(({ windowId, paneId }) => ({ windowId, paneId }));
 }
 
 export async function respawnPane(paneId: string, cwd: string, argv: string[]): Promise<void> {

@@ -17,8 +17,20 @@ import { readVersion } from '../core/version.js';
  */
 export async function tmux(args: string[] | string[][]): Promise<string> {
   const commands = (typeof args[0] === 'string' || args.length === 0 ? [args] : args) as string[][];
+  return runBatches(batchCommands(commands));
+}
+
+/**
+ * Like tmux(commands), for groups of commands that must reach tmux in one call: a command that
+ * targets "the window just made" (`=S:{end}`) must not be cut off from the command that made it.
+ */
+export async function tmuxGroups(groups: readonly string[][][]): Promise<string> {
+  return runBatches(batchUnits(groups));
+}
+
+async function runBatches(batches: string[][][]): Promise<string> {
   let out = '';
-  for (const batch of batchCommands(commands)) {
+  for (const batch of batches) {
     const argv = toTmuxArgv(batch);
     const result = await execa('tmux', argv, { reject: false });
     if (result.failed) {
@@ -44,18 +56,23 @@ const MAX_MESSAGE_BYTES = 15_000;
 
 /** Consecutive commands grouped so that each group's arguments fit one tmux client message. */
 export function batchCommands(commands: readonly string[][], max = MAX_MESSAGE_BYTES): string[][][] {
-  const size = (command: readonly string[]) => command.reduce((n, a) => n + Buffer.byteLength(a) + 2, 2);
+  return batchUnits(commands.map((c) => [c]), max);
+}
+
+/** Like batchCommands, keeping each unit (a few commands) whole in one message. */
+export function batchUnits(units: readonly string[][][], max = MAX_MESSAGE_BYTES): string[][][] {
+  const size = (unit: readonly string[][]) => unit.reduce((n, command) => n + command.reduce((m, a) => m + Buffer.byteLength(a) + 2, 2), 0);
   const batches: string[][][] = [];
   let current: string[][] = [];
   let bytes = 0;
-  for (const command of commands) {
-    if (current.length > 0 && bytes + size(command) > max) {
+  for (const unit of units) {
+    if (current.length > 0 && bytes + size(unit) > max) {
       batches.push(current);
       current = [];
       bytes = 0;
     }
-    current.push(command);
-    bytes += size(command);
+    current.push(...unit);
+    bytes += size(unit);
   }
   if (current.length > 0) batches.push(current);
   return batches;

@@ -47,6 +47,14 @@ const integrateSchema = z.object({
   every: z.union([z.string().check(z.minLength(1)), z.number()]),
 });
 
+const layoutPreset = z.enum(['tiled', 'even-horizontal', 'even-vertical', 'main-horizontal', 'main-vertical']);
+
+const layoutSchema = z.object({
+  preset: z._default(layoutPreset, 'tiled'),
+  /** Session panes per tmux window (default: from the terminal's size, see core/pane-layout.ts). */
+  panesPerWindow: z.optional(z.int().check(z.minimum(1), z.maximum(50))),
+});
+
 export const configSchema = z.object({
   base: z.optional(z.string().check(z.minLength(1))),
   agent: z._default(command, 'claude'),
@@ -71,7 +79,8 @@ export const configSchema = z.object({
   sync: z._default(z.enum(['manual', 'auto']), 'manual'),
   /** Extensions beyond the SPEC's example keys (documented in the README). */
   tmuxSession: z.optional(z.string().check(z.minLength(1))),
-  layout: z._default(z.enum(['tiled', 'even-horizontal', 'even-vertical', 'main-horizontal', 'main-vertical']), 'tiled'),
+  /** A tmux preset layout, or `{ preset, panesPerWindow }` to spread sessions over several windows. */
+  layout: z._default(z.union([layoutPreset, layoutSchema]), 'tiled'),
   promptTemplate: z.optional(z.string().check(z.minLength(1))),
   sessions: z.record(z.string(), sessionSchema),
 });
@@ -83,6 +92,7 @@ export const allowedKeys = {
   guard: Object.keys(guardSchema.shape),
   ports: Object.keys(portsSchema.shape),
   integrate: Object.keys(integrateSchema.shape),
+  layout: Object.keys(layoutSchema.shape),
 };
 
 export type RawConfig = z.output<typeof configSchema>;

@@ -117,6 +117,7 @@ function findUnknownKeys(raw: unknown): ConfigProblem[] {
     [raw.guard, allowedKeys.guard, 'guard.'],
     [raw.ports, allowedKeys.ports, 'ports.'],
     [raw.integrate, allowedKeys.integrate, 'integrate.'],
+    [raw.layout, allowedKeys.layout, 'layout.'],
     ...Object.entries(isMap(raw.sessions) ? raw.sessions : {}).map(([name, s]): [unknown, string[], string] => [s, allowedKeys.session, `sessions.${name}.`]),
   ];
   return levels.flatMap(([value, allowed, prefix]) =>

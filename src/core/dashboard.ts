@@ -45,19 +45,22 @@ export interface DashboardInput {
 
 export type Paint = (text: string, style: 'bold' | 'dim' | 'red' | 'yellow' | 'green' | 'inverse') => string;
 
+type Line = [text: string, style?: Parameters<Paint>[1]];
+
 export function renderDashboard(input: DashboardInput, paint: Paint = (t) => t): string[] {
   const { width } = input;
-  const lines: Array<[text: string, style?: Parameters<Paint>[1]]> = [];
+  const lines: Line[] = [];
   lines.push([`parx status --watch   base ${input.base}   updated ${input.updated.slice(11, 19)}`, 'bold']);
   lines.push([fit(['session', 'state', 'owns', 'ahead', 'chg', 'viol', 'req', 'merge', 'msg'], width), 'dim']);
-  input.sessions.forEach((s, i) => {
+  const rows = input.sessions.map((s, i): Line => {
     const state = s.state === 'waiting' && s.since ? `waiting ${s.since.slice(11, 16)}` : s.state;
     const owns = [...s.owns, ...s.granted.map((g) => `+${g}`)].join(' ');
     const req = s.requests.asked + s.requests.toAnswer > 0 ? `${s.requests.asked}/${s.requests.toAnswer}` : '-';
     const row = fit([s.name, state, owns, String(s.ahead), String(s.changed), String(s.violations), req, s.merge, s.pendingMessages > 0 ? `✉${s.pendingMessages}` : ''], width);
     const style = i === input.selected ? 'inverse' : s.violations > 0 || s.merge === 'conflicts' ? 'red' : s.state === 'waiting' ? 'yellow' : undefined;
-    lines.push([row.trimEnd(), style]);
+    return [row.trimEnd(), style];
   });
+  const sessionsStart = lines.length;
   lines.push(['']);
   if (input.requests.length === 0) lines.push(['No open requests.', 'dim']);
   else lines.push([`Open requests (${input.requests.length}):`, 'yellow']);
@@ -69,6 +72,7 @@ export function renderDashboard(input: DashboardInput, paint: Paint = (t) => t):
   if (conflicts.length > 0) lines.push([`Forecast: ${conflicts.join('; ')}`, 'red']);
   if (input.integration) lines.push([`Integration: ${input.integration.text}`, input.integration.bad ? 'red' : 'green']);
   for (const line of input.panel) lines.push([line]);
+  lines.splice(sessionsStart, 0, ...scrollSessions(rows, input.selected, Math.max(1, input.height - 1) - lines.length));
   const help = '↑↓ select  ⏎ go to pane  g grant  r refuse  c check  i integrate  q quit';
   // The help line stays on the last row; what does not fit above it is cut with a marker.
   const room = Math.max(1, input.height - 1);
@@ -77,6 +81,21 @@ export function renderDashboard(input: DashboardInput, paint: Paint = (t) => t):
     const cut = cutTo(text, width);
     return style ? paint(cut, style) : cut;
   });
+}
+
+/**
+ * The session rows that fit `room` lines (at least 3): all of them, or a slice that keeps the
+ * selected session in view (the cursor stays on the last session while requests are selected),
+ * with a line saying how many are above and below.
+ */
+function scrollSessions(rows: readonly Line[], selected: number, room: number): Line[] {
+  if (rows.length <= Math.max(3, room)) return [...rows];
+  const shown = Math.max(2, room - 1);
+  const focus = Math.min(selected, rows.length - 1);
+  const start = Math.max(0, Math.min(focus - Math.floor(shown / 2), rows.length - shown));
+  const above = start;
+  const below = rows.length - start - shown;
+  return [...rows.slice(start, start + shown), [`  ${above > 0 ? `↑ ${above} more` : ''}${above > 0 && below > 0 ? ' · ' : ''}${below > 0 ? `↓ ${below} more` : ''} (↑↓ to scroll)`, 'dim']];
 }
 
 /** Column widths; `owns` (0) takes what the terminal has left. */

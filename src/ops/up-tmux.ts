@@ -1,6 +1,7 @@
 import { escapeFormat, getSessionOption, hasSession, tmux } from '../adapters/tmux.js';
 import { listPanes, respawnPane, startPanes, type PaneInfo } from '../adapters/tmux-panes.js';
 import { UsageError } from '../core/errors.js';
+import { planWindows, type ExistingWindow } from '../core/pane-layout.js';
 import type { UpProgress } from './up-types.js';
 
 export interface PaneSpec {
@@ -15,7 +16,10 @@ export interface TmuxGrid {
   tmuxSession: string;
   /** Marks the tmux session as this repository's, so a foreign one with the same name is never taken over. */
   owner: string;
-  layout: string;
+  /** A tmux preset layout for each window (`tiled`…). */
+  preset: string;
+  /** Session panes per window (see core/pane-layout.ts). */
+  panesPerWindow: number;
 }
 
 /**
@@ -28,21 +32,20 @@ const BORDER_FORMAT =
   '#{?#{==:#{@parx_state},waiting}, #[fg=yellow bold]⏸ waiting#[default],}#{?@parx_integration, #[fg=red bold]⚠ #{@parx_integration}#[default],} ';
 
 /**
- * Makes sure every session has a pane in the tmux session: creates the session and the missing
- * panes, keeps live panes untouched, restarts dead ones only when asked. Returns pane ids.
+ * Makes sure every session has a pane in the tmux session: creates the session, the windows and
+ * the missing panes (see planWindows: a pane that exists never moves), keeps live panes
+ * untouched, restarts dead ones only when asked. Returns pane ids.
  */
 export async function ensurePanes(grid: TmuxGrid, specs: readonly PaneSpec[], respawn: boolean, emit: (e: UpProgress) => void): Promise<Map<string, string>> {
   const panes = new Map<string, string>();
   let existing: PaneInfo[] = [];
-  let windowId: string | undefined;
-
-  if (await hasSession(grid.tmuxSession)) {
+  const exists = await hasSession(grid.tmuxSession);
+  if (exists) {
     const owner = await getSessionOption(grid.tmuxSession, '@parx_owner');
     if (owner !== grid.owner) {
       throw new UsageError(`tmux session "${grid.tmuxSession}" exists and was not made by parx for this repository; rename it or set tmuxSession in the config`);
     }
     existing = await listPanes(grid.tmuxSession);
-    windowId = existing.find((p) => p.session)?.windowId ?? existing[0]?.windowId;
   }
 
   const missing: PaneSpec[] = [];
@@ -57,37 +60,64 @@ export async function ensurePanes(grid: TmuxGrid, specs: readonly PaneSpec[], re
     const action = !pane.dead ? 'kept' : respawn ? 'respawned' : 'dead';
     emit({ type: 'pane', session: spec.session, action, paneId: pane.paneId });
   }
+  if (missing.length === 0) return panes;
 
-  // Every missing pane in one tmux call (more only if the commands pass tmux's 16 KB message
-  // limit), then their identities and the layout in another.
-  const session = `=${grid.tmuxSession}:`;
-  const started = await startPanes(windowId ? { window: windowId } : { session: grid.tmuxSession }, missing, {
-    layout: grid.layout,
-    windowSetup: [
-      // A window option, so every pane has it from birth: a finished agent's last screen stays
-      // visible (`parx up --respawn` restarts it) even if it exits at once.
-      ['set-option', '-w', '-t', session, 'remain-on-exit', 'on'],
-      ['set-option', '-t', session, '@parx_owner', grid.owner],
-      ['rename-window', '-t', session, 'parx'],
-      ['set-option', '-w', '-t', session, 'pane-border-status', 'top'],
-      ['set-option', '-w', '-t', session, 'pane-border-format', BORDER_FORMAT],
-    ],
+  const plan = planWindows({
+    existing: listWindows(existing),
+    missing: missing.filter((s) => !s.role).map((s) => s.session),
+    guardMissing: missing.some((s) => s.role === 'guard'),
+    panesPerWindow: grid.panesPerWindow,
   });
-  windowId ??= started[0]?.windowId;
-  const finish = missing.flatMap((spec, i): string[][] => {
-    const paneId = started[i]!.paneId;
-    panes.set(spec.session, paneId);
-    emit({ type: 'pane', session: spec.session, action: 'started', paneId });
+  const specOf = (entry: { session: string; guard?: true }) => missing.find((s) => (entry.guard ? s.role === 'guard' : !s.role && s.session === entry.session))!;
+  const started = await startPanes(
+    grid.tmuxSession,
+    plan.map((w) => ({ into: 'id' in w.window ? { window: w.window.id } : { newWindow: w.name }, panes: w.add.map(specOf) })),
+    {
+      createSession: !exists,
+      preset: grid.preset,
+      sessionSetup: [['set-option', '-t', `=${grid.tmuxSession}:`, '@parx_owner', grid.owner]],
+      windowSetup: (window) => [
+        // A window option, so every pane has it from birth: a finished agent's last screen stays
+        // visible (`parx up --respawn` restarts it) even if it exits at once.
+        ['set-option', '-w', '-t', window, 'remain-on-exit', 'on'],
+        ['set-option', '-w', '-t', window, 'pane-border-status', 'top'],
+        ['set-option', '-w', '-t', window, 'pane-border-format', BORDER_FORMAT],
+      ],
+    },
+  );
+  const finish = plan.flatMap((w, i): string[][] => {
+    const windowId = started[i]![0]?.windowId ?? ('id' in w.window ? w.window.id : '');
     return [
-      // Identity lives in a user option: programs overwrite pane titles with escape codes.
-      spec.role ? ['set-option', '-p', '-t', paneId, '@parx_role', spec.role] : ['set-option', '-p', '-t', paneId, '@parx_session', spec.session],
-      ['select-pane', '-t', paneId, '-T', escapeFormat(spec.role ?? spec.session)],
+      ...w.add.flatMap((entry, j): string[][] => {
+        const spec = specOf(entry);
+        const paneId = started[i]![j]!.paneId;
+        panes.set(spec.session, paneId);
+        emit({ type: 'pane', session: spec.session, action: 'started', paneId });
+        return [
+          // Identity lives in a user option: programs overwrite pane titles with escape codes.
+          spec.role ? ['set-option', '-p', '-t', paneId, '@parx_role', spec.role] : ['set-option', '-p', '-t', paneId, '@parx_session', spec.session],
+          ['select-pane', '-t', paneId, '-T', escapeFormat(spec.role ?? spec.session)],
+        ];
+      }),
+      ...(w.rename ? [['rename-window', '-t', windowId, escapeFormat(w.name)]] : []),
+      ['select-layout', '-t', windowId, grid.preset],
     ];
   });
-  // Leave the first session's pane selected, as a human reads the grid from the top left.
+  // Show the first session's pane, as a human reads the grid from the top left of the first window.
   const first = panes.get(specs.find((s) => !s.role)?.session ?? '');
-  if (windowId) finish.push(['select-layout', '-t', windowId, grid.layout]);
-  if (first) finish.push(['select-pane', '-t', first]);
-  if (finish.length > 0) await tmux(finish);
+  if (first) finish.push(['select-window', '-t', first], ['select-pane', '-t', first]);
+  await tmux(finish);
   return panes;
+}
+
+/** The windows of the run's tmux session that hold parx panes, in tmux's order. */
+function listWindows(panes: readonly PaneInfo[]): ExistingWindow[] {
+  const windows = new Map<string, ExistingWindow>();
+  for (const pane of panes) {
+    const window = windows.get(pane.windowId) ?? { id: pane.windowId, sessions: [], guard: false };
+    windows.set(pane.windowId, window);
+    if (pane.session) window.sessions.push(pane.session);
+    if (pane.role === 'guard') window.guard = true;
+  }
+  return [...windows.values()].filter((w) => w.guard || w.sessions.length > 0);
 }

@@ -3,7 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { batchCommands } from '../../src/adapters/tmux.js';
+import { batchCommands, batchUnits } from '../../src/adapters/tmux.js';
 import { buildAgentArgv, fitPaneCommand, getAgentProgram, MAX_PANE_COMMAND_BYTES, splitCommandLine } from '../../src/core/agent-command.js';
 
 const nasty = `Fix "it" & don't $(rm -rf /) \`whoami\` $HOME;\nline two\t✓ ünïcode -- --flag`;
@@ -87,5 +87,13 @@ describe('batchCommands', () => {
     const batches = batchCommands([big(600), big(600), ['select-layout', 'tiled'], big(900)], 1500);
     expect(batches.map((b) => b.map((c) => c[0]))).toEqual([['split-window', 'split-window', 'select-layout'], ['split-window']]);
     expect(batchCommands([])).toEqual([]);
+  });
+
+  it('keeps a unit of commands whole in one message (batchUnits)', () => {
+    const big = (n: number) => ['new-window', 'x'.repeat(n)];
+    const setup = ['set-option', '-w', '-t', '=s:{end}', 'remain-on-exit', 'on'];
+    // Command by command, the second unit's setup would fit the first message and be cut from its window.
+    const units = [[big(600), setup], [big(800), setup], [big(100), setup]];
+    expect(batchUnits(units, 1500).map((b) => b.map((c) => c[0]))).toEqual([['new-window', 'set-option'], ['new-window', 'set-option', 'new-window', 'set-option']]);
   });
 });
