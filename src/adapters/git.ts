@@ -309,10 +309,27 @@ export async function removeWorktree(cwd: string, path: string, options: { force
   return result.failed ? (result.stderr.trim() || result.shortMessage) : undefined;
 }
 
-/** `git branch -d` (safe: git refuses a branch not merged into HEAD). Returns git's reason when it refuses. */
-export async function deleteBranch(cwd: string, branch: string): Promise<string | undefined> {
-  const result = await execGit(cwd, ['branch', '-d', '--quiet', branch]);
-  return result.failed ? (result.stderr.trim() || result.shortMessage) : undefined;
+/**
+ * `git branch -d` of several branches in one process (safe: git refuses a branch not merged into
+ * HEAD). Which were refused is read from the refs that are still there, not from git's messages
+ * (which may be translated); returns each refused branch with git's lines that name it.
+ */
+export async function deleteBranches(cwd: string, branches: readonly string[]): Promise<Map<string, string>> {
+  if (branches.length === 0) return new Map();
+  const result = await execGit(cwd, ['branch', '-d', '--quiet', ...branches]);
+  if (!result.failed) return new Map();
+  const left = new Set((await runGit(cwd, ['for-each-ref', '--format=%(refname)', ...branches.map((b) => `refs/heads/${b}`)])).split('\n').filter(Boolean));
+  const lines = (result.stderr || result.shortMessage || '').trim().split('\n');
+  return new Map(
+    branches.filter((b) => left.has(`refs/heads/${b}`)).map((b) => [b, lines.filter((l) => l.includes(`'${b}'`)).join('\n') || lines.join('\n')]),
+  );
+}
+
+/** The sessions whose branch is stored in their own folder (a sandboxed run), in one process. */
+export async function listSandboxedBranches(cwd: string): Promise<Set<string>> {
+  const out = await runGit(cwd, ['for-each-ref', '--format=%(refname)', 'refs/heads/parx-sandbox/']);
+  const prefix = 'refs/heads/parx-sandbox/';
+  return new Set(out.split('\n').filter((r) => r.startsWith(prefix) && r.endsWith('/tip')).map((r) => r.slice(prefix.length, -'/tip'.length)));
 }
 
 /**

@@ -45,11 +45,24 @@ export class RunFiles {
   }
 
   /** Temp file + rename, in a folder of the run: a reader sees the old content or the new, never half. */
-  private async writeAtomically(path: string, text: string): Promise<void> {
-    await this.ensureDir(dirname(path));
-    const temp = `${path}.${process.pid}.tmp`;
-    await writeFile(temp, text);
-    await rename(temp, path);
+  /** Writes under way, per path: each waits for the one before, so the last one called wins. */
+  private readonly writes = new Map<string, Promise<void>>();
+
+  /**
+   * Writes a file whole (temp file, then rename), in call order per path: concurrent callers (the
+   * cleanups `parx down` runs side by side) must neither share a temp file nor let an older
+   * snapshot land after a newer one.
+   */
+  private writeAtomically(path: string, text: string): Promise<void> {
+    const write = async () => {
+      await this.ensureDir(dirname(path));
+      const temp = `${path}.${process.pid}.tmp`;
+      await writeFile(temp, text);
+      await rename(temp, path);
+    };
+    const next = (this.writes.get(path) ?? Promise.resolve()).then(write, write);
+    this.writes.set(path, next);
+    return next;
   }
 
   get statePath(): string {

@@ -2,11 +2,11 @@ import { canWriteDirectory, copyIntoWorktree, excludeFromRepo, isOccupied } from
 import { forgetMissingWorktree, getCommit, getSandboxTipRef, listBranchTips, listWorktrees, populateWorktree, registerSandboxedWorktree, registerWorktree, unregisterWorktree } from '../adapters/git.js';
 import { runHookCommand, type CommandOutcome } from '../adapters/shell-command.js';
 import { mkdir } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
 import { join } from 'node:path';
 import type { SessionConfig } from '../core/config-validate.js';
 import { ToolError, UsageError } from '../core/errors.js';
 import { planWorktrees, type WorktreeAction } from '../core/worktree-plan.js';
+import { DISK_CONCURRENCY, limitConcurrency } from './limit-concurrency.js';
 import type { Project } from './project.js';
 import type { UpProgress } from './up-types.js';
 import { getSetupWrapper, type SessionSandbox } from './sandbox.js';
@@ -43,18 +43,10 @@ export interface UnpreparedWorktree {
 }
 
 /**
- * How many worktrees are filled at once: twice the cores, at most 8. Filling is mostly disk-bound;
- * on 2 cores, 8 worktrees × 5,000 files took about the same wall time 2, 4 or 8 at a time
- * (paired ratios to the sequential loop 0.59, 0.59, 0.57), and fewer at once leave cores free
- * for the setups that start as each worktree is filled.
- */
-export const POPULATE_CONCURRENCY = Math.min(8, Math.max(2, availableParallelism() * 2));
-
-/**
  * Makes the missing worktrees in two halves: registration (`worktree add --no-checkout`) one at a
  * time, since concurrent registrations on one repository can read each other's half-written admin
  * folders; then filling each worktree's files, which touches only its own index, several at once
- * as soon as it is registered. Each session's `copy` and `setup` start as soon as its own worktree
+ * (DISK_CONCURRENCY) as soon as it is registered. Each session's `copy` and `setup` start as soon as its own worktree
  * is filled. A worktree that cannot be filled is removed (with the branch made for it) and
  * reported for its session; the others go on.
  */
@@ -78,7 +70,7 @@ export async function prepareWorktrees(
     if (!commit) throw new UsageError(`base branch ${project.base} does not exist`);
     baseCommit = commit;
   }
-  const fill = limitConcurrency(POPULATE_CONCURRENCY);
+  const fill = limitConcurrency(DISK_CONCURRENCY);
   const outcomes: Array<Promise<PreparedWorktree | UnpreparedWorktree>> = [];
   try {
     for (const action of actions) {
@@ -153,20 +145,4 @@ export async function prepareWorktrees(
     emit({ type: 'setup', session: action.session, status: outcome.ok ? 'ok' : 'failed', outcome });
     return { action, copied, setup: outcome, sandbox };
   }
-}
-
-/** Runs at most `limit` of the given tasks at a time, in the order they were handed in. */
-function limitConcurrency(limit: number): <T>(task: () => Promise<T>) => Promise<T> {
-  let running = 0;
-  const waiting: Array<() => void> = [];
-  return async (task) => {
-    if (running >= limit) await new Promise<void>((resolve) => waiting.push(resolve));
-    running++;
-    try {
-      return await task();
-    } finally {
-      running--;
-      waiting.shift()?.();
-    }
-  };
 }
