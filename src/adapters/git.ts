@@ -5,6 +5,7 @@ import { execa } from 'execa';
 import { realpath, resolveGitDir } from './git-dir.js';
 import { ToolError, UsageError } from '../core/errors.js';
 import type { PathChange } from '../core/changes.js';
+import { readBranchGraph, splitDiffTreeOutput } from '../core/branch-graph.js';
 import { readVersion } from '../core/version.js';
 import type { WorktreeFact } from '../core/worktree-plan.js';
 
@@ -200,6 +201,37 @@ export async function forgetMissingWorktree(cwd: string, path: string): Promise<
 /** Files changed on `branch` since it forked from `base` (`base...branch`), one entry per path. */
 export async function listCommittedChanges(cwd: string, base: string, branch: string): Promise<PathChange[]> {
   return listDiff(cwd, [`${base}...${branch}`]);
+}
+
+export interface BranchWork {
+  /** Commits on the branch that base does not have. */
+  ahead: number;
+  /** Files changed on the branch since it forked from base (`base...tip`), one entry per path. */
+  changes: PathChange[];
+}
+
+/**
+ * What each tip has that base does not, for every session at once: one `rev-list` for the
+ * commits and fork points, one `diff-tree --stdin` for the files (a `git merge-base` more only for
+ * a branch base was merged into). `parx status` of 30 sessions made 60 processes of this before.
+ */
+export async function inspectBranches(cwd: string, base: string, tips: readonly string[]): Promise<BranchWork[]> {
+  if (tips.length === 0) return [];
+  const graph = await runGit(cwd, ['rev-list', '--boundary', '--parents', ...new Set(tips), '--not', base, '--']);
+  const facts = readBranchGraph(graph.split('\n'), tips);
+  const forks = await Promise.all(facts.map(async (f, i) => f.forkPoint ?? (await runGit(cwd, ['merge-base', base, tips[i]!])).trim()));
+  const compared = tips.flatMap((tip, i) => (facts[i]!.ahead > 0 ? [i] : []));
+  const changes: PathChange[][] = tips.map(() => []);
+  if (compared.length > 0) {
+    // "<commit> <parent>" lines: each tip against its fork point; --always answers even an empty one.
+    const input = compared.map((i) => `${tips[i]} ${forks[i]}\n`).join('');
+    const result = await execa('git', ['diff-tree', '--stdin', '--always', '-r', '-z', '--name-status', '--no-renames'], { cwd, reject: false, input });
+    if (result.failed) throw new ToolError(['git', 'diff-tree', '--stdin'], result.exitCode, result.stderr);
+    splitDiffTreeOutput(result.stdout, compared.length).forEach((entries, k) => {
+      changes[compared[k]!] = entries.map(({ status, path }) => ({ path, change: status === 'A' ? 'add' : status === 'D' ? 'unlink' : 'change' }));
+    });
+  }
+  return facts.map((f, i) => ({ ahead: f.ahead, changes: changes[i]! }));
 }
 
 /** Files staged in a worktree's index (what `git commit` would record). */

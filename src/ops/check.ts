@@ -1,4 +1,4 @@
-import { listCommittedChanges, listWorktreeChanges } from '../adapters/git.js';
+import { inspectBranches, listWorktreeChanges, type BranchWork } from '../adapters/git.js';
 import { findCollisions, judgeChange, mergeChanges, type Collision, type PathChange, type Violation } from '../core/changes.js';
 import { createOwnership, type Ownership } from '../core/ownership.js';
 import { loadProject, type Project, type ProjectOptions } from './project.js';
@@ -13,6 +13,8 @@ export interface SessionChanges {
   /** Of those, the ones not committed yet (modified, staged, untracked). */
   uncommitted: PathChange[];
   violations: Violation[];
+  /** Commits on its branch that base does not have (0: no branch, or contained in base). */
+  ahead: number;
 }
 
 export interface CheckResult {
@@ -36,7 +38,11 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckResult>
 /** The changes, violations and collisions of sessions (shared with `guard` and `status`). */
 export async function checkSessions(project: Project, live: readonly LiveSession[]): Promise<Omit<CheckResult, 'project'>> {
   const ownership = createOwnership(project.config.sessions, project.config.shared, project.state?.grants);
-  const sessions = await Promise.all(live.map((s) => getSessionChanges(project, ownership, s)));
+  // Every branch's commits and files in two git processes, each worktree's state in one.
+  const branched = live.filter((s) => s.hasBranch && s.tip);
+  const work = await inspectBranches(project.root, `refs/heads/${project.base}`, branched.map((s) => s.tip!));
+  const workOf = new Map(branched.map((s, i) => [s.name, work[i]!]));
+  const sessions = await Promise.all(live.map((s) => getSessionChanges(project, ownership, s, workOf.get(s.name))));
   const collisions = findCollisions(
     new Map(sessions.map((s) => [s.name, s.changed.map((c) => c.path)])),
     project.config.sessions.map((s) => s.name),
@@ -44,12 +50,9 @@ export async function checkSessions(project: Project, live: readonly LiveSession
   return { sessions, collisions };
 }
 
-async function getSessionChanges(project: Project, ownership: Ownership, session: LiveSession): Promise<SessionChanges> {
-  const [committed, uncommitted] = await Promise.all([
-    session.hasBranch ? listCommittedChanges(project.root, `refs/heads/${project.base}`, `refs/heads/${session.branch}`) : [],
-    session.hasWorktree ? listWorktreeChanges(session.worktree, { untracked: true, excludesFile: project.state?.excludesFile }) : [],
-  ]);
-  const changed = mergeChanges(committed, uncommitted);
+async function getSessionChanges(project: Project, ownership: Ownership, session: LiveSession, work: BranchWork | undefined): Promise<SessionChanges> {
+  const uncommitted = session.hasWorktree ? await listWorktreeChanges(session.worktree, { untracked: true, excludesFile: project.state?.excludesFile }) : [];
+  const changed = mergeChanges(work?.changes ?? [], uncommitted);
   const violations = changed.flatMap((c) => judgeChange(ownership, session.name, c) ?? []);
-  return { name: session.name, branch: session.branch, worktree: session.worktree, changed, uncommitted, violations };
+  return { name: session.name, branch: session.branch, worktree: session.worktree, changed, uncommitted, violations, ahead: work?.ahead ?? 0 };
 }

@@ -1,4 +1,4 @@
-import { countCommitsAhead, getCurrentBranch, getCommit, listWorktreeChanges, listWorktrees, realpath } from '../adapters/git.js';
+import { getCurrentBranch, getCommit, listWorktreeChanges, listWorktrees, realpath } from '../adapters/git.js';
 import { getOperationInProgress } from '../adapters/git-merge.js';
 import type { PathChange, Violation } from '../core/changes.js';
 import type { Refusal } from '../core/merge-queue.js';
@@ -45,12 +45,7 @@ export interface SessionFacts {
 export async function inspectSessions(project: Project, state: RunState | undefined, names: readonly string[]): Promise<Map<string, SessionFacts>> {
   const configs = project.config.sessions.filter((s) => names.includes(s.name));
   const live = await getLiveSessions(project, state, configs);
-  const base = `refs/heads/${project.base}`;
-  const [worktrees, checked, ahead] = await Promise.all([
-    listWorktrees(project.root),
-    checkSessions(project, live),
-    Promise.all(live.map((s) => (s.tip ? countCommitsAhead(project.root, base, s.tip) : 0))),
-  ]);
+  const [worktrees, checked] = await Promise.all([listWorktrees(project.root), checkSessions(project, live)]);
   return new Map(
     live.map((s, i) => {
       const worktree = s.hasWorktree ? worktrees.find((w) => w.path === realpath(s.worktree)) : undefined;
@@ -60,7 +55,7 @@ export async function inspectSessions(project: Project, state: RunState | undefi
         operation: s.hasWorktree ? getOperationInProgress(s.worktree) : undefined,
         uncommitted: checked.sessions[i]!.uncommitted,
         violations: checked.sessions[i]!.violations,
-        ahead: ahead[i]!,
+        ahead: checked.sessions[i]!.ahead,
       };
       return [s.name, facts];
     }),

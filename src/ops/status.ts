@@ -1,4 +1,4 @@
-import { countCommitsAhead, getCommit } from '../adapters/git.js';
+import { getCommit } from '../adapters/git.js';
 import { describeVerdict, getStaleness, type IntegrationRecord, type Verdict } from '../core/integration.js';
 import { predictMerges } from '../adapters/git-merge.js';
 import { isProcessAlive, type RunFiles } from '../adapters/run-files.js';
@@ -87,10 +87,9 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
   const withBranch = live.filter((s) => s.hasBranch);
   const order = getDependencyOrder(project.config.sessions).filter((n) => withBranch.some((s) => s.name === n));
 
-  const [checked, panes, ahead, reported, guard, allRequests, pending, integration, baseTip] = await Promise.all([
+  const [checked, panes, reported, guard, allRequests, pending, integration, baseTip] = await Promise.all([
     checkSessions(project, live),
     state?.tmuxSession && (await hasSession(state.tmuxSession)) ? listPanes(state.tmuxSession) : ([] as PaneInfo[]),
-    Promise.all(live.map((s) => (s.hasBranch ? countCommitsAhead(project.root, base, `refs/heads/${s.branch}`) : 0))),
     Promise.all(live.map((s) => project.files.readAgentState(s.name))),
     getGuardStatus(project.files),
     listRequests(project),
@@ -99,7 +98,7 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
     getCommit(project.root, base),
   ]);
   const requests = allRequests.filter((r) => r.status === 'open');
-  const aheadOf = new Map(live.map((s, i) => [s.name, ahead[i]!]));
+  const aheadOf = new Map(live.map((s, i) => [s.name, checked.sessions[i]!.ahead]));
   // One merge-tree process for every prediction: each branch into base, then each pair.
   const pairs = order.flatMap((a, i) => order.slice(i + 1).map((b) => [a, b] as [string, string])).filter(([a, b]) => aheadOf.get(a)! > 0 && aheadOf.get(b)! > 0);
   const predictions = await predictMerges(project.root, [

@@ -2,22 +2,23 @@
 // repository against a plain shell script doing `git merge --no-ff` + `git worktree remove`
 // + `git branch -d` for each, alternating in one run, each from the same starting point.
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PARX, fmt, git, makeRepo, median, time } from './lib.mjs';
+import { PARX, discard, fmt, git, makeRepo, median, pairedRatio, time } from './lib.mjs';
 
-const SESSIONS = 8;
 const COMMITS = 20;
 const HAND_SCRIPT = `#!/bin/sh
-# What a person would type to land 8 branches and clean up after them.
+# What a person would type to land n branches and clean up after them.
 set -e
-repo=$1; wt=$2
+repo=$1; wt=$2; n=$3
 cd "$repo"
-for i in 0 1 2 3 4 5 6 7; do
+i=0
+while [ $i -lt $n ]; do
   git merge --quiet --no-ff -m "merge s$i" "parx/s$i"
   git worktree remove "$wt/s$i"
   git branch --quiet -d "parx/s$i"
+  i=$((i + 1))
 done
 `;
 
@@ -25,7 +26,7 @@ done
  * The sessions' work, made once with `git fast-import` under refs/bench/: session i changes
  * 20 files of its own module, one commit each. Each run starts from branches at those tips.
  */
-function makeSessionWork(repo) {
+function makeSessionWork(repo, SESSIONS) {
   const main = git(repo, 'rev-parse', 'main').trim();
   let stream = '';
   const data = (text) => `data ${Buffer.byteLength(text)}\n${text}\n`;
@@ -40,7 +41,11 @@ function makeSessionWork(repo) {
   execFileSync('git', ['fast-import', '--quiet'], { cwd: repo, input: stream });
 }
 
-export function benchDown({ runs = 5, files = 5000, dir = tmpdir() } = {}) {
+/**
+ * `sessions` sessions × 20 commits; with `inspect`, `parx status --json` and `parx check` are
+ * also timed on the run before each of parx's `down`s.
+ */
+export function benchDown({ runs = 5, files = 5000, dir = tmpdir(), sessions: SESSIONS = 8, inspect = false } = {}) {
   const base = mkdtempSync(join(dir, 'parx-bench-down-'));
   const env = { ...process.env, TMUX_TMPDIR: base, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@parx.invalid', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@parx.invalid' };
   delete env.TMUX;
@@ -53,20 +58,21 @@ export function benchDown({ runs = 5, files = 5000, dir = tmpdir() } = {}) {
   git(repo, 'add', '-A');
   git(repo, '-c', 'user.name=bench', '-c', 'user.email=bench@parx.invalid', 'commit', '-q', '-m', 'config');
   const start = git(repo, 'rev-parse', 'main').trim();
-  makeSessionWork(repo);
+  makeSessionWork(repo, SESSIONS);
   const script = join(base, 'hand.sh');
   writeFileSync(script, HAND_SCRIPT, { mode: 0o755 });
 
   // Untimed before each run: main back at the start, 8 worktrees on branches with the work.
-  let moved = 0;
   const prepare = () => {
-    if (existsSync(wt)) renameSync(wt, join(base, `trash-${moved++}`)); // a failed run's leftovers
+    if (existsSync(wt)) discard(wt); // a failed run's leftovers
     git(repo, 'worktree', 'prune');
     git(repo, 'reset', '--quiet', '--hard', start);
     const refs = git(repo, 'for-each-ref', '--format=delete %(refname)', 'refs/heads/parx/', 'refs/parx/');
     execFileSync('git', ['update-ref', '--stdin'], { cwd: repo, input: refs });
     rmSync(join(repo, '.git', 'parx'), { recursive: true, force: true });
-    for (let s = 0; s < SESSIONS; s++) git(repo, 'worktree', 'add', '--quiet', '-b', `parx/s${s}`, join(wt, `s${s}`), `refs/bench/s${s}`);
+    // Registered one by one, filled side by side (as parx up does): it is untimed, only slow.
+    for (let s = 0; s < SESSIONS; s++) git(repo, 'worktree', 'add', '--quiet', '--no-checkout', '-b', `parx/s${s}`, join(wt, `s${s}`), `refs/bench/s${s}`);
+    execFileSync('sh', ['-c', `for s in $(seq 0 ${SESSIONS - 1}); do git -C "${wt}/s$s" read-tree -u --reset HEAD & done; wait`]);
     execFileSync('sync');
   };
   const verifyLanded = () => {
@@ -76,23 +82,31 @@ export function benchDown({ runs = 5, files = 5000, dir = tmpdir() } = {}) {
 
   const parxTimes = [];
   const handTimes = [];
+  const statusTimes = [];
+  const checkTimes = [];
   for (let i = 0; i < runs; i++) {
     const order = i % 2 === 0 ? ['parx', 'hand'] : ['hand', 'parx'];
     for (const who of order) {
       prepare();
-      if (who === 'parx') parxTimes.push(time(process.execPath, [PARX, 'down'], { cwd: repo, env }));
-      else handTimes.push(time(script, [repo, wt], { env }));
+      if (who === 'parx') {
+        if (inspect) {
+          statusTimes.push(time(process.execPath, [PARX, 'status', '--json'], { cwd: repo, env }));
+          checkTimes.push(time(process.execPath, [PARX, 'check'], { cwd: repo, env }));
+        }
+        parxTimes.push(time(process.execPath, [PARX, 'down'], { cwd: repo, env }));
+      } else handTimes.push(time(script, [repo, wt, String(SESSIONS)], { env }));
       verifyLanded();
     }
   }
-  rmSync(base, { recursive: true, force: true });
-  const ratio = median(parxTimes.map((t, i) => t / handTimes[i]));
-  return { parx: median(parxTimes), hand: median(handTimes), ratio, parxTimes, handTimes };
+  discard(base);
+  const { ratio, raw } = pairedRatio(parxTimes, handTimes);
+  return { parx: median(parxTimes), hand: median(handTimes), ratio, raw, parxTimes, handTimes, ...(inspect && { status: median(statusTimes), check: median(checkTimes) }) };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [runs = '5', files = '5000', dir = tmpdir()] = process.argv.slice(2);
-  const result = benchDown({ runs: Number(runs), files: Number(files), dir });
+  const [runs = '5', files = '5000', sessions = '8', dir = tmpdir()] = process.argv.slice(2);
+  const result = benchDown({ runs: Number(runs), files: Number(files), sessions: Number(sessions), dir, inspect: true });
+  console.log(`status ${fmt(result.status)}  check ${fmt(result.check)}`);
   console.log(`parx ${fmt(result.parx)}  hand ${fmt(result.hand)}  paired ratio ${result.ratio.toFixed(2)}`);
   console.log(`  parx: ${result.parxTimes.map(fmt).join(', ')}\n  hand: ${result.handTimes.map(fmt).join(', ')}`);
 }

@@ -1,6 +1,7 @@
 // Shared helpers for the benchmarks: fixtures, timing, medians, reporting.
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -58,4 +59,35 @@ export const fmt = (ms) => (ms >= 1000 ? `${(ms / 1000).toFixed(2)} s` : `${ms.t
 export function report(rows) {
   const widths = rows[0].map((_, i) => Math.max(...rows.map((r) => String(r[i]).length)));
   for (const row of rows) console.log(row.map((c, i) => String(c).padEnd(widths[i])).join('   '));
+}
+
+/**
+ * The ratio of two sides measured in alternating pairs (or groups): the median of the per-pair
+ * ratios, since each pair ran back to back and the machine drifts between pairs. `raw` is every
+ * pair as "a/b", for the report.
+ */
+export function pairedRatio(a, b) {
+  if (a.length !== b.length || a.length === 0) throw new Error(`unpaired measurements: ${a.length} against ${b.length}`);
+  const ratios = a.map((x, i) => x / b[i]);
+  return { ratio: median(ratios), raw: a.map((x, i) => `${Math.round(x)}/${Math.round(b[i])}`).join(' ') };
+}
+
+const TRASH = join(tmpdir(), `parx-bench-trash-${process.pid}`);
+
+/**
+ * Moves a finished fixture aside instead of deleting it: mass deletion on this VM's disk (ext4
+ * with discard) slows every write for many seconds afterwards and would swamp the next phase.
+ * emptyTrash() deletes it all once the measuring is over. A folder elsewhere (tmpfs) goes at once.
+ */
+export function discard(path) {
+  mkdirSync(TRASH, { recursive: true });
+  try {
+    renameSync(path, join(TRASH, `${Date.now()}-${Math.random().toString(36).slice(2)}`));
+  } catch {
+    rmSync(path, { recursive: true, force: true });
+  }
+}
+
+export function emptyTrash() {
+  rmSync(TRASH, { recursive: true, force: true });
 }

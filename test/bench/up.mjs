@@ -1,9 +1,9 @@
 // Benchmark: `parx up` of 8 sessions on a 5,000-file repository against a plain shell script
 // doing the same by hand, alternating in one run (worktree creation is I/O-bound and noisy).
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PARX, fmt, git, makeRepo, median, time } from './lib.mjs';
+import { PARX, discard, fmt, git, makeRepo, median, pairedRatio, time } from './lib.mjs';
 
 const SESSIONS = 8;
 const HAND_SCRIPT = `#!/bin/sh
@@ -25,17 +25,20 @@ done
 
 /**
  * `against: 'hand'` (default) times parx against the hand script; `against: 'unsandboxed'`
- * times parx with every pane sandboxed against parx with `guard.sandbox: off`.
+ * times parx with every pane sandboxed against parx with `guard.sandbox: off`. With a
+ * `setupCommand`, `withBare` adds a third side to every group: parx with no setup, from which the
+ * best possible time of that group follows (the last worktree still needs its setup once filled:
+ * bare + the setup's duration), measured in the same group rather than in another phase.
  */
-export function benchUp({ runs = 5, setupCommand = '', files = 5000, dir = tmpdir(), against = 'hand' } = {}) {
+export function benchUp({ runs = 5, setupCommand = '', setupMs = 0, files = 5000, dir = tmpdir(), against = 'hand', withBare = false } = {}) {
   const base = mkdtempSync(join(dir, 'parx-bench-up-'));
   const env = { ...process.env, TMUX_TMPDIR: base };
   delete env.TMUX;
   const repo = join(base, 'repo');
   makeRepo(repo, files, { sessions: SESSIONS });
   const sessions = Object.fromEntries(Array.from({ length: SESSIONS }, (_, i) => [`s${i}`, { owns: [`src/m${i}/**`], task: `task ${i}` }]));
-  const config = { agent: 'tail -f {promptFile}', worktreeDir: join(base, 'wt'), sessions, ...(setupCommand ? { setup: setupCommand } : {}) };
-  const writeConfig = (sandbox) => writeFileSync(join(repo, 'parx.config.json'), JSON.stringify({ ...config, guard: { sandbox } }));
+  const config = { agent: 'tail -f {promptFile}', worktreeDir: join(base, 'wt'), sessions };
+  const writeConfig = (sandbox, setup = setupCommand) => writeFileSync(join(repo, 'parx.config.json'), JSON.stringify({ ...config, ...(setup ? { setup } : {}), guard: { sandbox } }));
   writeConfig(against === 'hand' ? 'auto' : 'on');
   git(repo, 'add', '-A');
   git(repo, '-c', 'user.name=bench', '-c', 'user.email=bench@parx.invalid', 'commit', '-q', '-m', 'config');
@@ -43,52 +46,64 @@ export function benchUp({ runs = 5, setupCommand = '', files = 5000, dir = tmpdi
   writeFileSync(script, HAND_SCRIPT, { mode: 0o755 });
 
   // Untimed between runs: back to a repository with no worktrees, branches, state or tmux.
-  // Worktrees are moved aside, not deleted: mass deletion on this VM's disk (ext4 with
-  // discard) slows every write for many seconds afterwards and would swamp what is measured.
-  let moved = 0;
+  // Worktrees are moved aside, not deleted (see discard in lib.mjs).
   const cleanup = () => {
     try {
       time('tmux', ['kill-server'], { env });
     } catch {
       // no server was running
     }
-    for (const dir of ['wt', 'hand']) {
-      if (existsSync(join(base, dir))) renameSync(join(base, dir), join(base, 'trash', String(moved++)));
-    }
+    for (const dir of ['wt', 'hand']) if (existsSync(join(base, dir))) discard(join(base, dir));
     git(repo, 'worktree', 'prune');
     const refs = git(repo, 'for-each-ref', '--format=%(refname)', 'refs/heads/parx/', 'refs/heads/parx-sandbox/').split('\n').filter(Boolean);
     for (const ref of refs) git(repo, 'update-ref', '--no-deref', '-d', ref);
     rmSync(join(repo, '.git', 'parx'), { recursive: true, force: true });
   };
-  mkdirSync(join(base, 'trash'));
 
-  const parxTimes = [];
-  const handTimes = [];
+  const parxUp = () => time(process.execPath, [PARX, 'up', '--detach'], { cwd: repo, env });
+  const sides = {
+    parx: () => {
+      writeConfig(against === 'hand' ? 'auto' : 'on');
+      return parxUp();
+    },
+    other: () => {
+      if (against === 'hand') return time(script, [repo, join(base, 'hand'), setupCommand], { env });
+      writeConfig('off');
+      return parxUp();
+    },
+    ...(withBare && {
+      bare: () => {
+        writeConfig(against === 'hand' ? 'auto' : 'on', '');
+        return parxUp();
+      },
+    }),
+  };
+  const names = Object.keys(sides);
+  const times = Object.fromEntries(names.map((n) => [n, []]));
   cleanup();
   for (let i = 0; i < runs; i++) {
-    // Alternate which goes first so that cache warmth does not favour one side.
-    const order = i % 2 === 0 ? ['parx', 'hand'] : ['hand', 'parx'];
-    for (const who of order) {
-      if (who === 'parx') {
-        if (against !== 'hand') writeConfig('on');
-        parxTimes.push(time(process.execPath, [PARX, 'up', '--detach'], { cwd: repo, env }));
-      } else if (against === 'hand') handTimes.push(time(script, [repo, join(base, 'hand'), setupCommand], { env }));
-      else {
-        writeConfig('off');
-        handTimes.push(time(process.execPath, [PARX, 'up', '--detach'], { cwd: repo, env }));
-      }
+    // Rotate which goes first so that cache warmth and the disk's drift favour no side.
+    for (let k = 0; k < names.length; k++) {
+      const who = names[(i + k) % names.length];
+      times[who].push(sides[who]());
       cleanup();
     }
   }
-  rmSync(base, { recursive: true, force: true });
-  // The disk drifts during a run (seconds per checkout, up or down by 2x over minutes), so the
-  // ratio is the median of per-pair ratios: each pair ran back to back, in alternating order.
-  const ratio = median(parxTimes.map((t, i) => t / handTimes[i]));
-  return { parx: median(parxTimes), hand: median(handTimes), ratio, parxTimes, handTimes };
+  discard(base);
+  const paired = pairedRatio(times.parx, times.other);
+  const result = { parx: median(times.parx), hand: median(times.other), ratio: paired.ratio, raw: paired.raw, parxTimes: times.parx, handTimes: times.other };
+  if (withBare) {
+    const best = times.bare.map((t) => t + setupMs);
+    const toBest = pairedRatio(times.parx, best);
+    Object.assign(result, { best: median(best), toBest: toBest.ratio, rawBest: toBest.raw });
+  }
+  return result;
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [runs = '5', setupCommand = '', files = '5000', dir = tmpdir()] = process.argv.slice(2);
-  const result = benchUp({ runs: Number(runs), setupCommand, files: Number(files), dir });
-  console.log(`parx ${fmt(result.parx)}  hand ${fmt(result.hand)}  paired ratio ${result.ratio.toFixed(2)}`);
+  const sleep = /^sleep (\d+(?:\.\d+)?)$/.exec(setupCommand);
+  const result = benchUp({ runs: Number(runs), setupCommand, files: Number(files), dir, withBare: Boolean(sleep), setupMs: sleep ? Number(sleep[1]) * 1000 : 0 });
+  if (result.best) console.log(`best possible ${fmt(result.best)}  parx / best ${result.toBest.toFixed(2)}  (groups ms: ${result.rawBest})`);
+  console.log(`parx ${fmt(result.parx)}  hand ${fmt(result.hand)}  paired ratio ${result.ratio.toFixed(2)}  (pairs ms: ${result.raw})`);
 }
