@@ -166,15 +166,21 @@ export async function registerWorktree(cwd: string, path: string, branch: string
 }
 
 /**
- * Fills a registered worktree's index and files from its HEAD, then runs the repository's
- * post-checkout hook as `git worktree add` would (old id all zeros, new id, 1 = branch checkout).
- * `read-tree -u --reset`, not `reset --hard`: it takes no ref lock and writes no reflog entry, so
- * many can run at once, and it honours `checkout.workers`, filters and sparse settings alike.
+ * Fills a registered worktree's index and files from its HEAD (`head`), then, when the
+ * repository has a post-checkout hook, runs it as `git worktree add` would (old id all zeros, new
+ * id, 1 = branch checkout). `read-tree -u --reset`, not `reset --hard`: it takes no ref lock and
+ * writes no reflog entry, so many can run at once, and it honours `checkout.workers`, filters and
+ * sparse settings alike.
  */
-export async function populateWorktree(worktree: string): Promise<void> {
-  await runGit(worktree, ['read-tree', '-u', '--reset', 'HEAD']);
-  const head = (await runGit(worktree, ['rev-parse', 'HEAD'])).trim();
-  await runGit(worktree, ['hook', 'run', '--ignore-missing', 'post-checkout', '--', '0'.repeat(head.length), head, '1']);
+export async function populateWorktree(worktree: string, head: string, postCheckoutHook: boolean): Promise<void> {
+  await runGit(worktree, ['read-tree', '-u', '--reset', head]);
+  if (postCheckoutHook) await runGit(worktree, ['hook', 'run', '--ignore-missing', 'post-checkout', '--', '0'.repeat(head.length), head, '1']);
+}
+
+/** Whether the repository has a post-checkout hook (`core.hooksPath` honoured): one look per `up`. */
+export async function hasPostCheckoutHook(cwd: string): Promise<boolean> {
+  const path = (await runGit(cwd, ['rev-parse', '--path-format=absolute', '--git-path', 'hooks/post-checkout'])).trim();
+  return existsSync(path);
 }
 
 /**

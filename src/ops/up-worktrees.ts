@@ -1,5 +1,5 @@
 import { canWriteDirectory, copyIntoWorktree, excludeFromRepo, isOccupied } from '../adapters/files.js';
-import { forgetMissingWorktree, getCommit, getSandboxTipRef, listBranchTips, listWorktrees, populateWorktree, registerSandboxedWorktree, registerWorktree, unregisterWorktree } from '../adapters/git.js';
+import { forgetMissingWorktree, getCommit, getSandboxTipRef, hasPostCheckoutHook, listBranchTips, listWorktrees, populateWorktree, registerSandboxedWorktree, registerWorktree, unregisterWorktree } from '../adapters/git.js';
 import { runHookCommand, type CommandOutcome } from '../adapters/shell-command.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -64,8 +64,15 @@ export async function prepareWorktrees(
   const dir = project.worktreeDir;
   const creates = actions.some((a) => a.kind !== 'reuse');
   let baseCommit = '';
+  let hook = false;
   if (creates) {
-    const [, , commit] = await Promise.all([mkdir(dir, { recursive: true }), excludeFromRepo(project.root, project.commonDir, dir), getCommit(project.root, `refs/heads/${project.base}`)]);
+    const [, , commit, hasHook] = await Promise.all([
+      mkdir(dir, { recursive: true }),
+      excludeFromRepo(project.root, project.commonDir, dir),
+      getCommit(project.root, `refs/heads/${project.base}`),
+      hasPostCheckoutHook(project.root),
+    ]);
+    hook = hasHook;
     // Resolved once: every new session forks from the same commit even if base moves meanwhile.
     if (!commit) throw new UsageError(`base branch ${project.base} does not exist`);
     baseCommit = commit;
@@ -112,7 +119,10 @@ export async function prepareWorktrees(
   /** Fills a registered worktree; on failure undoes it and returns why. */
   async function populate(action: WorktreeAction, madeBranch: { ref: string; commit: string } | undefined): Promise<string | undefined> {
     try {
-      await populateWorktree(action.path);
+      // A new branch starts at base; an existing one is filled from its own tip.
+      const head = madeBranch?.commit ?? (await getCommit(action.path, 'HEAD'));
+      if (!head) throw new Error(`${action.branch} has no commit`);
+      await populateWorktree(action.path, head, hook);
       return undefined;
     } catch (error) {
       const why = error instanceof ToolError ? error.stderr.trim() || error.message : (error as Error).message;

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { PARX, fmt, git, makeRepo, median, time } from './lib.mjs';
+import { PARX, discard, fmt, git, makeRepo, median, time } from './lib.mjs';
 
 const TREES = 8;
 
@@ -145,6 +145,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   for (const watcher of watchers) console.log(watcher, await benchGuardRun(fixture, { watcher, tag: `${watcher}2` }));
   console.log(benchCheck(fixture));
   console.log(await benchClassify());
-  rmSync(fixture.base, { recursive: true, force: true });
+  discard(fixture.base);
   void fmt;
 }
