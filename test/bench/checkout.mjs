@@ -4,7 +4,7 @@
 import { mkdtempSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { discard, fmt, git, makeIndexOnlyRepo, median, pairedRatio, time } from './lib.mjs';
+import { discard, emptyTrash, fmt, git, makeIndexOnlyRepo, median, pairedRatio, time } from './lib.mjs';
 
 export function benchCheckoutWorkers({ runs = 5, files = 50_000, dir = tmpdir() } = {}) {
   const base = mkdtempSync(join(dir, 'parx-bench-checkout-'));
@@ -37,4 +37,5 @@ export function benchCheckoutWorkers({ runs = 5, files = 50_000, dir = tmpdir() 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const r = benchCheckoutWorkers({ runs: Number(process.argv[2] ?? 5) });
   console.log(`checkout.workers=${r.workers}: ${fmt(r.parallel)}  =1: ${fmt(r.single)}  paired ratio ${r.ratio.toFixed(2)}  (pairs ms: ${r.raw})`);
+  emptyTrash();
 }

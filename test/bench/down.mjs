@@ -5,7 +5,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PARX, discard, fmt, git, makeRepo, median, pairedRatio, time } from './lib.mjs';
+import { PARX, discard, emptyTrash, fmt, git, makeRepo, median, pairedRatio, time } from './lib.mjs';
 
 const COMMITS = 20;
 const HAND_SCRIPT = `#!/bin/sh
@@ -109,4 +109,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(`status ${fmt(result.status)}  check ${fmt(result.check)}`);
   console.log(`parx ${fmt(result.parx)}  hand ${fmt(result.hand)}  paired ratio ${result.ratio.toFixed(2)}`);
   console.log(`  parx: ${result.parxTimes.map(fmt).join(', ')}\n  hand: ${result.handTimes.map(fmt).join(', ')}`);
+  emptyTrash();
 }

@@ -8,7 +8,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { build } from 'esbuild';
-import { PARX, discard, fmt, git, makeRepo, median, time } from './lib.mjs';
+import { PARX, discard, emptyTrash, fmt, git, makeRepo, median, time } from './lib.mjs';
 
 const TREES = 8;
 
@@ -146,5 +146,6 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   console.log(benchCheck(fixture));
   console.log(await benchClassify());
   discard(fixture.base);
+  emptyTrash();
   void fmt;
 }

@@ -6,7 +6,7 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PARX, discard, git, makeRepo, median, pairedRatio, time } from './lib.mjs';
+import { PARX, discard, emptyTrash, git, makeRepo, median, pairedRatio, time } from './lib.mjs';
 
 const SESSIONS = 8;
 const COMMITS = 20;
@@ -99,4 +99,5 @@ export function benchIntegrate({ runs = 5, files = 5000, dir = tmpdir() } = {}) 
 if (import.meta.url === `file://${process.argv[1]}`) {
   const result = benchIntegrate({ runs: Number(process.argv[2] ?? 5) });
   console.log(JSON.stringify(result, null, 2));
+  emptyTrash();
 }

@@ -3,7 +3,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PARX, discard, fmt, git, makeRepo, median, pairedRatio, time } from './lib.mjs';
+import { PARX, discard, emptyTrash, fmt, git, makeRepo, median, pairedRatio, time } from './lib.mjs';
 
 const SESSIONS = 8;
 const HAND_SCRIPT = `#!/bin/sh
@@ -106,4 +106,5 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   const result = benchUp({ runs: Number(runs), setupCommand, files: Number(files), dir, withBare: Boolean(sleep), setupMs: sleep ? Number(sleep[1]) * 1000 : 0 });
   if (result.best) console.log(`best possible ${fmt(result.best)}  parx / best ${result.toBest.toFixed(2)}  (groups ms: ${result.rawBest})`);
   console.log(`parx ${fmt(result.parx)}  hand ${fmt(result.hand)}  paired ratio ${result.ratio.toFixed(2)}  (pairs ms: ${result.raw})`);
+  emptyTrash();
 }
