@@ -133,54 +133,55 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
   if (finished && tmuxSession && !insideRun) await closeRun();
   // Agents that ignore SIGHUP (Gemini CLI) would outlive their panes: end them.
   await endProcessGroups(closed.filter((p): p is number => p !== undefined));
+
   /** One landed session: its pane, teardown, rescues and worktree, in that order. Sets `kept` when something stays. */
   async function cleanUpOne(session: LiveSession): Promise<CleanupResult> {
-      const result: CleanupResult = { session: session.name, removed: [] };
-      const kept = hold.get(session.name);
-      if (kept) {
-        result.kept = kept;
-        return result;
-      }
-      for (const pane of panes.filter((p) => p.session === session.name)) {
-        if (pane.paneId === ownPane) deferred.push(pane.paneId);
-        else closed.push(await killPane(pane.paneId));
-        result.removed.push('pane');
-      }
-      // Commits only the worktree's HEAD reflog or the branch's reflog reach: kept before either goes.
-      const rescued = await rescueReflogCommits(run, session.name, session.hasWorktree ? session.worktree : undefined, session.branch);
-      if (rescued.length > 0) result.rescuedCommits = rescued;
-      const resuming = run.progress.removing?.[session.name] !== undefined;
-      if (session.hasWorktree) {
-        // A removal a stopped run began already ran teardown.
-        const teardownFailure = resuming ? undefined : await runTeardown(run, session.config, session.worktree);
-        if (teardownFailure) {
-          result.kept = teardownFailure;
-          return result;
-        }
-        const ignored = await rescueIgnoredFiles(run, session.name, session.worktree, state.sessions[session.name]?.copied ?? {});
-        if (ignored.saved) result.saved = ignored.saved;
-        if (ignored.dropped.length > 0) result.dropped = ignored.dropped;
-        (run.progress.removing ??= {})[session.name] = session.worktree;
-        await project.files.writeState(state);
-        crashPoint('before-worktree-remove');
-        // Finishing a removal git had begun: findWorkAfterMerge held the session back unless the
-        // worktree differs from its HEAD by deletions alone (the files git had deleted), the only
-        // difference from what parx checked before it started, so git may be told to go on.
-        const failure = ignored.keep ?? (await removeWorktree(project.root, session.worktree, { force: resuming }));
-        if (failure) {
-          result.kept = failure;
-          return result;
-        }
-        result.removed.push('worktree');
-        crashPoint('after-worktree-remove');
-      } else if (resuming && existsSync(session.worktree)) {
-        result.kept = `parx was stopped while git removed its worktree: what is left of it is in ${session.worktree}, without its .git link; check it, delete it, then run \`parx down\` again`;
-        return result;
-      } else {
-        // Its folder was deleted by hand but git still has it registered: forget that one only.
-        await forgetMissingWorktree(project.root, session.worktree).catch(() => {});
-      }
+    const result: CleanupResult = { session: session.name, removed: [] };
+    const kept = hold.get(session.name);
+    if (kept) {
+      result.kept = kept;
       return result;
+    }
+    for (const pane of panes.filter((p) => p.session === session.name)) {
+      if (pane.paneId === ownPane) deferred.push(pane.paneId);
+      else closed.push(await killPane(pane.paneId));
+      result.removed.push('pane');
+    }
+    // Commits only the worktree's HEAD reflog or the branch's reflog reach: kept before either goes.
+    const rescued = await rescueReflogCommits(run, session.name, session.hasWorktree ? session.worktree : undefined, session.branch);
+    if (rescued.length > 0) result.rescuedCommits = rescued;
+    const resuming = run.progress.removing?.[session.name] !== undefined;
+    if (session.hasWorktree) {
+      // A removal a stopped run began already ran teardown.
+      const teardownFailure = resuming ? undefined : await runTeardown(run, session.config, session.worktree);
+      if (teardownFailure) {
+        result.kept = teardownFailure;
+        return result;
+      }
+      const ignored = await rescueIgnoredFiles(run, session.name, session.worktree, state.sessions[session.name]?.copied ?? {});
+      if (ignored.saved) result.saved = ignored.saved;
+      if (ignored.dropped.length > 0) result.dropped = ignored.dropped;
+      (run.progress.removing ??= {})[session.name] = session.worktree;
+      await project.files.writeState(state);
+      crashPoint('before-worktree-remove');
+      // Finishing a removal git had begun: findWorkAfterMerge held the session back unless the
+      // worktree differs from its HEAD by deletions alone (the files git had deleted), the only
+      // difference from what parx checked before it started, so git may be told to go on.
+      const failure = ignored.keep ?? (await removeWorktree(project.root, session.worktree, { force: resuming }));
+      if (failure) {
+        result.kept = failure;
+        return result;
+      }
+      result.removed.push('worktree');
+      crashPoint('after-worktree-remove');
+    } else if (resuming && existsSync(session.worktree)) {
+      result.kept = `parx was stopped while git removed its worktree: what is left of it is in ${session.worktree}, without its .git link; check it, delete it, then run \`parx down\` again`;
+      return result;
+    } else {
+      // Its folder was deleted by hand but git still has it registered: forget that one only.
+      await forgetMissingWorktree(project.root, session.worktree).catch(() => {});
+    }
+    return result;
   }
 
   return {

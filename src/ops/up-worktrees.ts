@@ -46,9 +46,9 @@ export interface UnpreparedWorktree {
  * Makes the missing worktrees in two halves: registration (`worktree add --no-checkout`) one at a
  * time, since concurrent registrations on one repository can read each other's half-written admin
  * folders; then filling each worktree's files, which touches only its own index, several at once
- * (DISK_CONCURRENCY) as soon as it is registered. Each session's `copy` and `setup` start as soon as its own worktree
- * is filled. A worktree that cannot be filled is removed (with the branch made for it) and
- * reported for its session; the others go on.
+ * (DISK_CONCURRENCY) as soon as it is registered. Each session's `copy` and `setup` start as soon
+ * as its own worktree is filled. A worktree that cannot be filled is removed (with the branch
+ * made for it) and reported for its session; the others go on.
  */
 export async function prepareWorktrees(
   project: Project,
