@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { ToolError } from '../core/errors.js';
+import { DETACHED_SIZE } from '../core/pane-layout.js';
 import { realpath } from './git-dir.js';
 import { escapeFormat, tmux, tmuxGroups, tryTmux } from './tmux.js';
 
@@ -50,7 +51,7 @@ export async function startPanes(
       create = false;
       made.push([
         // A detached session is 80x24 by default; make room for the splits to come.
-        ['new-session', '-d', '-s', session, '-n', name, '-x', '240', '-y', '70', '-c', escapeFormat(first.cwd), ...PRINT_NEW_PANE, '--', ...execArgv(first.argv)],
+        ['new-session', '-d', '-s', session, '-n', name, '-x', String(DETACHED_SIZE.columns), '-y', String(DETACHED_SIZE.rows), '-c', escapeFormat(first.cwd), ...PRINT_NEW_PANE, '--', ...execArgv(first.argv)],
         ...options.sessionSetup,
         ...options.windowSetup(`=${session}:`),
       ]);

@@ -54,7 +54,7 @@ export function splitDiffTreeOutput(out: string, inputs: number): Array<Array<{ 
   const fields = out.split('\0');
   const sections: Array<Array<{ status: string; path: string }>> = [];
   for (let i = 0; i < fields.length; i++) {
-    const field = fields[i]!.replace(/^\n/, '');
+    const field = fields[i]!;
     if (/^[0-9a-f]{40}([0-9a-f]{24})?$/.test(field)) sections.push([]);
     else if (field !== '' && sections.length > 0) sections.at(-1)!.push({ status: field, path: fields[++i]! });
   }

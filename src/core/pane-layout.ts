@@ -37,37 +37,40 @@ export interface LayoutRequest {
 /** The windows that gain panes, existing ones first (in their order), then new ones. */
 export function planWindows(request: LayoutRequest): WindowPlan[] {
   const { panesPerWindow: per } = request;
-  const windows = request.existing.map((w) => ({ window: { id: w.id } as WindowPlan['window'], sessions: [...w.sessions], guard: w.guard, add: [] as WindowPlan['add'] }));
-  const fresh = (): (typeof windows)[number] => {
-    const w = { window: { new: true } as const, sessions: [], guard: false, add: [] };
+  interface Draft {
+    window: WindowPlan['window'];
+    sessions: string[];
+    /** The guard's own window, which takes no sessions. */
+    guardOnly: boolean;
+    add: WindowPlan['add'];
+    /** Its name before this `up` (undefined: a new window). */
+    nameBefore: string | undefined;
+  }
+  const windows: Draft[] = request.existing.map((w) => ({ window: { id: w.id }, sessions: [...w.sessions], guardOnly: w.guard && w.sessions.length === 0, add: [], nameBefore: nameWindow(w.sessions) }));
+  const fresh = (): Draft => {
+    const w: Draft = { window: { new: true }, sessions: [], guardOnly: false, add: [], nameBefore: undefined };
     windows.push(w);
     return w;
   };
-  const startsEmpty = request.existing.length === 0;
   // On a first `up` whose sessions all fit one window, the guard joins them; otherwise it gets a
   // window of its own, made first so that it keeps its place as session windows are added.
-  if (request.guardMissing && !(startsEmpty && request.missing.length <= per)) {
+  const guardJoins = request.existing.length === 0 && request.missing.length <= per;
+  if (request.guardMissing && !guardJoins) {
     const w = fresh();
-    w.guard = true;
+    w.guardOnly = true;
     w.add.push({ session: 'guard', guard: true });
   }
   for (const session of request.missing) {
-    // The guard's own window (a guard and no session) takes no sessions.
-    const into = windows.find((w) => !(w.guard && w.sessions.length === 0) && w.sessions.length < per) ?? fresh();
+    const into = windows.find((w) => !w.guardOnly && w.sessions.length < per) ?? fresh();
     into.sessions.push(session);
     into.add.push({ session });
   }
-  if (request.guardMissing && startsEmpty && request.missing.length <= per) {
-    const w = windows[0] ?? fresh();
-    w.guard = true;
-    w.add.push({ session: 'guard', guard: true });
-  }
+  if (request.guardMissing && guardJoins) (windows[0] ?? fresh()).add.push({ session: 'guard', guard: true });
   return windows
     .filter((w) => w.add.length > 0)
     .map((w) => {
-      const before = 'id' in w.window ? request.existing.find((e) => e.id === (w.window as { id: string }).id) : undefined;
       const name = nameWindow(w.sessions);
-      return { window: w.window, name, add: w.add, rename: before !== undefined && nameWindow(before.sessions) !== name };
+      return { window: w.window, name, add: w.add, rename: w.nameBefore !== undefined && w.nameBefore !== name };
     });
 }
 
@@ -76,6 +79,25 @@ export function nameWindow(sessions: readonly string[]): string {
   if (sessions.length === 0) return 'guard';
   const all = sessions.join(',');
   return all.length <= 24 ? all : `${sessions[0]}…${sessions.at(-1)}`;
+}
+
+export interface TerminalSize {
+  columns: number;
+  rows: number;
+}
+
+/** The size of a tmux session made detached (tmux's own default, 80×24, is too small for a grid). */
+export const DETACHED_SIZE: TerminalSize = { columns: 240, rows: 70 };
+
+/**
+ * The `layout` setting (a preset, or `{preset, panesPerWindow}`) with the number of panes per
+ * window filled in: unless the config sets it, from the terminal the user will attach with, or
+ * the detached size when `up` runs in none.
+ */
+export function resolveLayout(layout: string | { preset: string; panesPerWindow?: number | undefined }, terminal: TerminalSize | undefined): { preset: string; panesPerWindow: number } {
+  const { preset, panesPerWindow } = typeof layout === 'string' ? { preset: layout, panesPerWindow: undefined } : layout;
+  const size = terminal ?? DETACHED_SIZE;
+  return { preset, panesPerWindow: panesPerWindow ?? getDefaultPanesPerWindow(size.columns, size.rows) };
 }
 
 /**

@@ -64,10 +64,10 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
   const clean = limitConcurrency(DISK_CONCURRENCY);
   const results = await awaitAll<CleanupResult[]>(sessions.map((session) => clean(() => cleanUpOne(session))));
   const backups: Array<[string, string]> = [];
-  for (const result of results) {
+  for (const [i, result] of results.entries()) {
     if (result.kept) continue;
     // The tip now, not when the queue started: a `--commit-wip` commit moved it since.
-    const tip = tips.get(sessions.find((s) => s.name === result.session)!.branch);
+    const tip = tips.get(sessions[i]!.branch);
     if (tip) {
       result.backupRef = getNextBackupRef(run.backupRefs, result.session);
       run.backupRefs.push(result.backupRef);

@@ -1,5 +1,5 @@
 import { copyIntoWorktree } from '../adapters/files.js';
-import { countCommitsAhead, getCommit, listCommittedChanges, listWorktreeChanges } from '../adapters/git.js';
+import { getCommit, inspectBranches, listCommittedChanges, listWorktreeChanges } from '../adapters/git.js';
 import { commitTree, predictMerge, predictMerges } from '../adapters/git-merge.js';
 import { checkOutScratch, ensureScratchWorktree } from '../adapters/scratch-worktree.js';
 import { runHookCommand, type CommandOutcome } from '../adapters/shell-command.js';
@@ -190,13 +190,14 @@ async function mergeSpeculatively(
 
 /** Per session: commits its branch adds to base, and files changed in its worktree but not committed. */
 async function gatherFacts(root: string, baseTip: string, sessions: readonly LiveSession[]): Promise<Map<string, { ahead: number; uncommitted: number }>> {
-  const facts = await Promise.all(
-    sessions.map(async (s) => ({
-      ahead: s.tip ? await countCommitsAhead(root, baseTip, s.tip) : 0,
-      uncommitted: s.hasWorktree ? (await listWorktreeChanges(s.worktree).catch(() => [])).length : 0,
-    })),
-  );
-  return new Map(sessions.map((s, i) => [s.name, facts[i]!]));
+  const branched = sessions.filter((s) => s.tip);
+  // Every branch's ahead count in one git process (inspectBranches), each worktree's state in one.
+  const [work, uncommitted] = await Promise.all([
+    inspectBranches(root, baseTip, branched.map((s) => s.tip!)),
+    Promise.all(sessions.map(async (s) => (s.hasWorktree ? (await listWorktreeChanges(s.worktree).catch(() => [])).length : 0))),
+  ]);
+  const ahead = new Map(branched.map((s, i) => [s.name, work[i]!.ahead]));
+  return new Map(sessions.map((s, i) => [s.name, { ahead: ahead.get(s.name) ?? 0, uncommitted: uncommitted[i]! }]));
 }
 
 /**

@@ -5,8 +5,8 @@ import { findExecutable } from '../adapters/files.js';
 import { getExcludesFile } from '../adapters/git.js';
 import { getTmuxSocketPath, verifyTmux } from '../adapters/tmux.js';
 import { buildAgentArgv, fitPaneCommand, getAgentProgram, type PromptRef } from '../core/agent-command.js';
-import type { ParxConfig, SessionConfig } from '../core/config-validate.js';
-import { getDefaultPanesPerWindow } from '../core/pane-layout.js';
+import type { SessionConfig } from '../core/config-validate.js';
+import { resolveLayout, type TerminalSize } from '../core/pane-layout.js';
 import { RefusedError, UsageError } from '../core/errors.js';
 import type { DownState, RunState, SessionState } from '../core/run-state.js';
 import { getSessionPort, mergeEnv, wrapWithEnv } from '../core/session-env.js';
@@ -31,6 +31,8 @@ export interface UpOptions extends ProjectOptions {
   sessions?: string[];
   /** Restart panes whose program has exited. */
   respawn?: boolean;
+  /** The terminal the user will attach with, if `up` runs in one: it sizes the default layout. */
+  terminal?: TerminalSize | undefined;
   onProgress?: (event: UpProgress) => void;
 }
 
@@ -176,7 +178,7 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
   const guardArgv = getParxArgv('guard');
   const restarted: string[] = [];
   const panes = await ensurePanes(
-    { tmuxSession, owner: project.commonDir, ...getLayout(config.layout) },
+    { tmuxSession, owner: project.commonDir, ...resolveLayout(config.layout, options.terminal) },
     [
       ...prepared.map(({ action }) => ({ session: action.session, cwd: action.path, argv: state.sessions[action.session]!.command })),
       { session: 'guard', role: 'guard' as const, cwd: project.root, argv: guardArgv },
@@ -206,17 +208,6 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
   };
 }
 
-
-/**
- * The preset and panes per window. Unless the config sets it, the number of panes per window
- * comes from the size of the terminal `up` runs in (what the user will attach with), or the
- * detached session's 240×70 when it runs in none.
- */
-function getLayout(layout: ParxConfig['layout']): { preset: string; panesPerWindow: number } {
-  const { preset, panesPerWindow } = typeof layout === 'string' ? { preset: layout, panesPerWindow: undefined } : layout;
-  const terminal = process.stdout.isTTY ? process.stdout : { columns: 240, rows: 70 };
-  return { preset, panesPerWindow: panesPerWindow ?? getDefaultPanesPerWindow(terminal.columns, terminal.rows) };
-}
 
 async function verifyAgentsExist(project: Project, sessions: readonly SessionConfig[]): Promise<void> {
   for (const agent of new Set(sessions.map((s) => s.agent))) {

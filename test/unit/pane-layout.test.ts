@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { getDefaultPanesPerWindow, nameWindow, planWindows, type ExistingWindow } from '../../src/core/pane-layout.js';
+import { getDefaultPanesPerWindow, nameWindow, planWindows, resolveLayout, type ExistingWindow } from '../../src/core/pane-layout.js';
 
 const names = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `s${from + i}`);
 /** A plan in short: each window as "new:" or "<id>:" then what it gains, then its name. */
@@ -65,5 +65,16 @@ describe('getDefaultPanesPerWindow', () => {
     [20, 10, 2],
   ])('%i×%i → %i', (columns, rows, per) => {
     expect(getDefaultPanesPerWindow(columns, rows)).toBe(per);
+  });
+});
+
+describe('resolveLayout', () => {
+  it.each<[Parameters<typeof resolveLayout>[0], Parameters<typeof resolveLayout>[1], ReturnType<typeof resolveLayout>]>([
+    ['tiled', undefined, { preset: 'tiled', panesPerWindow: 6 }],
+    ['even-vertical', { columns: 80, rows: 24 }, { preset: 'even-vertical', panesPerWindow: 2 }],
+    [{ preset: 'tiled', panesPerWindow: 3 }, { columns: 400, rows: 100 }, { preset: 'tiled', panesPerWindow: 3 }],
+    [{ preset: 'main-vertical' }, { columns: 160, rows: 48 }, { preset: 'main-vertical', panesPerWindow: 4 }],
+  ])('%j on %j', (layout, terminal, expected) => {
+    expect(resolveLayout(layout, terminal)).toEqual(expected);
   });
 });

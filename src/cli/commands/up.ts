@@ -9,7 +9,8 @@ export interface UpCommandOptions extends GlobalOptions {
 }
 
 export async function upCommand(sessions: string[], options: UpCommandOptions): Promise<number> {
-  const result = await runUp({ configPath: options.config, sessions, respawn: options.respawn, onProgress: printProgress });
+  const terminal = process.stdout.isTTY ? { columns: process.stdout.columns, rows: process.stdout.rows } : undefined;
+  const result = await runUp({ configPath: options.config, sessions, respawn: options.respawn, terminal, onProgress: printProgress });
   print();
   print(`${style.green('✓')} ${result.sessions.length} session(s) up in tmux session ${style.bold(result.tmuxSession)} (base ${result.base})`);
   const interactive = process.stdout.isTTY && process.stdin.isTTY;
