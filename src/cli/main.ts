@@ -1,8 +1,6 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, isKnownError, RefusedError } from '../core/errors.js';
-import { PACKAGE_ROOT } from '../package-root.js';
+import { PACKAGE_VERSION } from '../package-root.js';
 import { printError } from './output.js';
 
 /**
@@ -14,12 +12,10 @@ import { printError } from './output.js';
 
 export type { GlobalOptions } from './options.js';
 
-const { version } = JSON.parse(readFileSync(join(PACKAGE_ROOT, 'package.json'), 'utf8')) as { version: string };
-
 function createProgram(): Command {
   const program = new Command('parx')
     .description('Run several AI coding agents in parallel on one repository: one git worktree, tmux pane and scoped prompt per session, with enforced file ownership and a safe ordered merge.')
-    .version(version, '-V, --version', 'print the version')
+    .version(PACKAGE_VERSION, '-V, --version', 'print the version')
     .addOption(new Option('-c, --config <path>', 'use this config file instead of searching for one'))
     .helpOption('-h, --help', 'show help')
     .showHelpAfterError('(run parx --help for usage)')

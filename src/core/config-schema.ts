@@ -11,78 +11,76 @@ import * as z from 'zod/mini';
  * is start-up time for every parx command.
  */
 
+/** A schema with the text editors show for it (it lands in the JSON Schema as `description`). */
+const describe = <T extends z.ZodMiniType>(schema: T, text: string): T => schema.check(z.describe(text)) as T;
+
 const envValue = z.pipe(z.union([z.string(), z.number(), z.boolean()]), z.transform(String));
 const envMap = z.record(z.string(), envValue);
 const command = z.string().check(z.trim(), z.minLength(1));
 const stringList = z.array(z.string());
+const sandboxMode = z.enum(['auto', 'on', 'off']);
+const approveMode = z.enum(['owned', 'ask']);
 
 export const sessionSchema = z.object({
-  owns: z.array(z.string()).check(z.minLength(1)),
-  task: z.optional(z.string()),
-  taskFile: z.optional(z.string().check(z.minLength(1))),
-  after: z._default(stringList, []),
-  agent: z.optional(command),
-  setup: z.optional(command),
-  env: z._default(envMap, {}),
-  /** Overrides `guard.sandbox` for this session. */
-  sandbox: z.optional(z.enum(['auto', 'on', 'off'])),
-  /** Overrides the top-level `approve` for this session. */
-  approve: z.optional(z.enum(['owned', 'ask'])),
+  owns: describe(z.array(z.string()).check(z.minLength(1)), 'Globs of the files this session may change; no two sessions may own one file.'),
+  task: describe(z.optional(z.string()), 'The task, given to the agent in its prompt.'),
+  taskFile: describe(z.optional(z.string().check(z.minLength(1))), 'A file holding the task, relative to the config file (instead of task).'),
+  after: describe(z._default(stringList, []), 'Sessions this one builds on: it merges after them.'),
+  agent: describe(z.optional(command), 'This session\'s agent: a preset (claude, codex, gemini, aider, shell) or a command line.'),
+  setup: describe(z.optional(command), 'Runs in this session\'s new worktree before its agent starts (instead of the top-level setup).'),
+  env: describe(z._default(envMap, {}), 'More environment variables for this session\'s pane.'),
+  sandbox: describe(z.optional(sandboxMode), 'Overrides guard.sandbox for this session.'),
+  approve: describe(z.optional(approveMode), 'Overrides the top-level approve for this session.'),
 });
 
 const portsSchema = z.object({
-  base: z.int().check(z.minimum(1), z.maximum(65535)),
-  step: z._default(z.int().check(z.minimum(1)), 10),
+  base: describe(z.int().check(z.minimum(1), z.maximum(65535)), 'PARX_PORT of the first session.'),
+  step: describe(z._default(z.int().check(z.minimum(1)), 10), 'How far apart the sessions\' ports are.'),
 });
 
 const guardSchema = z.object({
-  onViolation: z._default(z.enum(['warn', 'revert']), 'warn'),
-  commitHook: z._default(z.boolean(), false),
-  /** Run each pane in an OS sandbox where only what the session may change is writable. */
-  sandbox: z._default(z.enum(['auto', 'on', 'off']), 'auto'),
+  onViolation: describe(z._default(z.enum(['warn', 'revert']), 'warn'), 'warn: flag a write outside the session\'s ownership; revert: also undo it.'),
+  commitHook: describe(z._default(z.boolean(), false), 'Install a pre-commit hook in each worktree that refuses commits of files the session does not own.'),
+  sandbox: describe(z._default(sandboxMode, 'auto'), 'Run each pane in an OS sandbox where only what the session may change is writable (auto: where bubblewrap works).'),
+  watcher: describe(
+    z._default(z.enum(['fs', 'poll']), 'fs'),
+    'fs: kernel file events; poll: stat every file each interval, for file systems where events do not arrive (network mounts, WSL\'s /mnt/c, some container mounts).',
+  ),
 });
 
 const integrateSchema = z.object({
-  /** How often the recording guard runs `parx integrate` when session tips changed: `10m`, `90s`, `1h`. */
-  every: z.union([z.string().check(z.minLength(1)), z.number()]),
+  every: describe(z.union([z.string().check(z.minLength(1)), z.number()]), 'How often the guard runs `parx integrate` when session tips changed: 10m, 90s, 1h (a number is seconds).'),
 });
 
 const layoutPreset = z.enum(['tiled', 'even-horizontal', 'even-vertical', 'main-horizontal', 'main-vertical']);
 
 const layoutSchema = z.object({
-  preset: z._default(layoutPreset, 'tiled'),
-  /** Session panes per tmux window (default: from the terminal's size, see core/pane-layout.ts). */
-  panesPerWindow: z.optional(z.int().check(z.minimum(1), z.maximum(50))),
+  preset: describe(z._default(layoutPreset, 'tiled'), 'The tmux layout of each window.'),
+  panesPerWindow: describe(z.optional(z.int().check(z.minimum(1), z.maximum(50))), 'Session panes per tmux window (default: as many as fit the terminal at 79×23 or more each).'),
 });
 
 export const configSchema = z.object({
-  base: z.optional(z.string().check(z.minLength(1))),
-  agent: z._default(command, 'claude'),
-  worktreeDir: z._default(z.string().check(z.minLength(1)), '../{repo}.parx'),
-  setup: z.optional(command),
-  copy: z._default(stringList, []),
-  teardown: z.optional(command),
-  verify: z.optional(command),
-  ports: z._default(portsSchema, { base: 4100, step: 10 }),
-  shared: z._default(stringList, []),
-  env: z._default(envMap, {}),
-  guard: z._default(guardSchema, { onViolation: 'warn', commitHook: false, sandbox: 'auto' }),
-  /** More paths writable inside the sandbox: worktree-relative globs, or absolute / `~/` folders. */
-  writable: z._default(stringList, []),
-  /** `owned`: parx's hook approves edits to owned/shared paths, so agents do not stop to ask them. */
-  approve: z._default(z.enum(['owned', 'ask']), 'owned'),
-  /** A shell command run when a session waits, asks or violates (PARX_EVENT, PARX_SESSION, PARX_MESSAGE in its environment). */
-  notify: z.optional(command),
-  /** The integration radar: `parx integrate` in the background (see ops/integrate-radar.ts). */
-  integrate: z.optional(integrateSchema),
-  /** `auto`: right after `parx down` lands a session, bring its running dependents up to date (`parx sync`). */
-  sync: z._default(z.enum(['manual', 'auto']), 'manual'),
-  /** Extensions beyond the SPEC's example keys (documented in the README). */
-  tmuxSession: z.optional(z.string().check(z.minLength(1))),
-  /** A tmux preset layout, or `{ preset, panesPerWindow }` to spread sessions over several windows. */
-  layout: z._default(z.union([layoutPreset, layoutSchema]), 'tiled'),
-  promptTemplate: z.optional(z.string().check(z.minLength(1))),
-  sessions: z.record(z.string(), sessionSchema),
+  $schema: describe(z.optional(z.string()), 'The JSON Schema of this file, for editors; parx ignores it.'),
+  base: describe(z.optional(z.string().check(z.minLength(1))), 'The branch sessions fork from and merge into (default: the branch checked out).'),
+  agent: describe(z._default(command, 'claude'), 'Every session\'s agent: a preset (claude, codex, gemini, aider, shell) or a command line with {prompt} or {promptFile}.'),
+  worktreeDir: describe(z._default(z.string().check(z.minLength(1)), '../{repo}.parx'), 'Where worktrees go; {repo} is the repository folder\'s name.'),
+  setup: describe(z.optional(command), 'Runs in each new worktree before its agent starts.'),
+  copy: describe(z._default(stringList, []), 'Untracked or ignored files copied from this checkout into each new worktree.'),
+  teardown: describe(z.optional(command), 'Runs in a worktree before `parx down` removes it.'),
+  verify: describe(z.optional(command), 'The build or test command run after each merge by `parx down` (and by `parx integrate` in its scratch worktree).'),
+  ports: describe(z._default(portsSchema, { base: 4100, step: 10 }), 'A port per session, as PARX_PORT.'),
+  shared: describe(z._default(stringList, []), 'Globs any session may change without a violation.'),
+  env: describe(z._default(envMap, {}), 'Environment variables for every pane.'),
+  guard: describe(z._default(guardSchema, { onViolation: 'warn', commitHook: false, sandbox: 'auto', watcher: 'fs' }), 'How ownership is enforced.'),
+  writable: describe(z._default(stringList, []), 'More paths writable inside the sandbox: worktree-relative globs, or absolute or ~/ folders.'),
+  approve: describe(z._default(approveMode, 'owned'), 'owned: parx\'s hook approves edits to owned and shared paths, so agents do not stop to ask.'),
+  notify: describe(z.optional(command), 'A shell command run when a session waits, asks or violates (PARX_EVENT, PARX_SESSION, PARX_MESSAGE in its environment).'),
+  integrate: describe(z.optional(integrateSchema), 'Run `parx integrate` in the background.'),
+  sync: describe(z._default(z.enum(['manual', 'auto']), 'manual'), 'auto: right after `parx down` lands a session, bring its running dependents up to date.'),
+  tmuxSession: describe(z.optional(z.string().check(z.minLength(1))), 'The tmux session\'s name (default: parx-<repo>).'),
+  layout: describe(z._default(z.union([layoutPreset, layoutSchema]), 'tiled'), 'A tmux preset layout, or {preset, panesPerWindow} to spread sessions over several windows.'),
+  promptTemplate: describe(z.optional(z.string().check(z.minLength(1))), 'Your own prompt template file, relative to the config file.'),
+  sessions: describe(z.record(z.string(), sessionSchema), 'One agent session per entry, by name.'),
 });
 
 /** Keys allowed at each level, for "did you mean" hints on unknown keys. */

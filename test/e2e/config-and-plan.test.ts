@@ -125,7 +125,12 @@ describe('parx init', () => {
     expect(first.exitCode).toBe(0);
     const file = join(repo.root, 'parx.config.yaml');
     const text = readFileSync(file, 'utf8');
-    expect(text).toMatch(/^# parx configuration/);
+    const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
+    // Editors find the schema of this very version; the reference is a README that exists.
+    expect(text.split('\n')[0]).toBe(`# yaml-language-server: $schema=https://unpkg.com/parx@${version}/schema/parx.schema.json`);
+    const readme = /README, (\/\S+)$/m.exec(text)?.[1];
+    expect(readme, text.slice(0, 300)).toBeDefined();
+    expect(readFileSync(readme!, 'utf8')).toContain('## Configuration');
     expect((await runParx(['plan'], repo.root)).exitCode).toBe(0);
 
     repo.write('parx.config.yaml', 'mine\n');
