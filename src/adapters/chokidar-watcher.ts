@@ -2,17 +2,24 @@ import { relative, sep } from 'node:path';
 import chokidar from 'chokidar';
 import type { TreeWatcher, TreeWatcherOptions } from './tree-watcher.js';
 
+/** How often the `poll` watcher stats every file of a worktree. */
+export const POLL_INTERVAL_MS = 500;
+
 /**
- * The same watcher contract on chokidar 5, kept to measure the two side by side
- * (`PARX_WATCHER=chokidar`, and `npm run bench`). Tuned as far as it goes: no initial `add`
- * events, ignored directories pruned before they are walked. It still installs a watch and
- * keeps stats per file, which is what makes it slow to start and heavy on large trees.
+ * The watcher contract on chokidar 5. With `poll` it is the guard's `poll` watcher
+ * (`guard.watcher: poll`): a stat of every file each interval, for file systems where kernel
+ * events do not arrive. Without, it watches with events like watchTree but installs a watch
+ * and keeps stats per file (slow to start, heavy on large trees): kept to measure the two side
+ * by side (`PARX_WATCHER=chokidar`, `npm run bench`). Either way no initial `add` events, and
+ * ignored directories are pruned before they are walked.
  */
-export function watchTreeWithChokidar(options: TreeWatcherOptions): TreeWatcher {
+export function watchTreeWithChokidar(options: TreeWatcherOptions, { poll = false }: { poll?: boolean } = {}): TreeWatcher {
   const toRelative = (path: string) => relative(options.root, path).split(sep).join('/');
   const watcher = chokidar.watch(options.root, {
     ignoreInitial: true,
     persistent: true,
+    // A temp file written and renamed away between two polls is never seen: no settling needed.
+    ...(poll && { usePolling: true, interval: POLL_INTERVAL_MS, binaryInterval: POLL_INTERVAL_MS }),
     ignored: (path, stats) => {
       const rel = toRelative(path);
       if (rel === '') return false;

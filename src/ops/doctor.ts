@@ -1,11 +1,13 @@
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { probeBwrap } from '../adapters/bwrap.js';
 import { findExecutable, readProgramOutput } from '../adapters/files.js';
 import { listTreeFiles, MIN_GIT, realpath } from '../adapters/git.js';
 import { findPerl } from '../adapters/sandbox-live.js';
+import { getFileSystemType } from '../adapters/mounts.js';
 import { MIN_TMUX } from '../adapters/tmux.js';
+import { describeEventlessFileSystem } from '../core/file-systems.js';
 import { readVersion } from '../core/version.js';
 import { getAgentProgram } from '../core/agent-command.js';
 import { getSessionAgentKind, isGeminiPathTrusted } from '../core/agent-hooks.js';
@@ -36,6 +38,7 @@ export async function runDoctor(options: { configPath?: string | undefined } = {
     checkTool('tmux', ['-V'], MIN_TMUX, 'apt install tmux (parx needs tmux ≥ 3.2)'),
     checkSandbox(),
     checkInotify(project instanceof Error ? undefined : project),
+    checkFileEvents(project instanceof Error ? undefined : project),
   ]);
   if (project instanceof Error) {
     checks.push({ name: 'config', status: 'note', detail: `no run to check agents for: ${project.message.split('\n')[0]}` });
@@ -80,6 +83,17 @@ async function checkInotify(project: Project | undefined): Promise<DoctorCheck> 
     return { name: 'inotify', status: 'problem', detail: `max_user_watches is ${watches}; this repository needs about ${needed} (${folders} folders × ${project.config.sessions.length} worktrees + the main one, doubled for headroom)`, fix: `sudo sysctl fs.inotify.max_user_watches=${Math.max(524288, needed)} (and in /etc/sysctl.d/ to keep it)` };
   }
   return { name: 'inotify', status: 'ok', detail: `max_user_watches ${watches} (about ${needed} needed)` };
+}
+
+/** Whether the guard's kernel file events arrive where the worktrees are (see core/file-systems.ts). */
+async function checkFileEvents(project: Project | undefined): Promise<DoctorCheck> {
+  const where = project ? dirname(project.worktreeDir) : process.cwd();
+  const fsType = await getFileSystemType(where);
+  const watcher = project?.config.guard.watcher ?? 'fs';
+  const why = fsType ? describeEventlessFileSystem(fsType) : undefined;
+  if (!why) return { name: 'file events', status: 'ok', detail: `${where} is on ${fsType ?? 'a local file system'}: the guard watches with kernel events` };
+  if (watcher === 'poll') return { name: 'file events', status: 'ok', detail: `${where} is on ${fsType}, ${why}: the guard polls (guard.watcher: poll)` };
+  return { name: 'file events', status: 'problem', detail: `${where} is on ${fsType}, ${why}: kernel file events miss changes made from elsewhere`, fix: 'set guard.watcher: poll in the config' };
 }
 
 async function checkAgent(project: Project, agent: string): Promise<DoctorCheck[]> {

@@ -1,6 +1,8 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { watchTreeWithChokidar } from '../adapters/chokidar-watcher.js';
+import { POLL_INTERVAL_MS, watchTreeWithChokidar } from '../adapters/chokidar-watcher.js';
+import { getFileSystemType } from '../adapters/mounts.js';
+import { describeEventlessFileSystem } from '../core/file-systems.js';
 import { getExcludesFile, listTrackedIgnored } from '../adapters/git.js';
 import { GitIgnoreRules } from '../adapters/gitignore.js';
 import { watchTree, type TreeWatcher, type TreeWatcherOptions } from '../adapters/tree-watcher.js';
@@ -26,7 +28,7 @@ export type GuardEvent = RunEvent &
   (
     | ({ type: 'violation'; source: 'git' | 'watch' } & Violation)
     | { type: 'collision'; path: string; sessions: string[]; source: 'git' | 'watch' }
-    | { type: 'ready'; sessions: string[]; directories: number; polled: number; ms: number }
+    | { type: 'ready'; sessions: string[]; directories: number; polled: number; ms: number; watcher: WatcherKind }
     | { type: 'watch'; session: string; state: 'watching' | 'gone' }
     | { type: 'error'; message: string; code?: string }
     | { type: 'notice'; message: string }
@@ -39,12 +41,15 @@ export type GuardEvent = RunEvent &
     | { type: 'integration'; session: string; finding: string }
   );
 
+export type WatcherKind = 'fs' | 'poll' | 'chokidar';
+
 export interface GuardOptions extends ProjectOptions {
   /** Every event, as it happens (the CLI prints it). */
   onEvent(event: GuardEvent): void;
   /** Stops the guard. */
   signal: AbortSignal;
-  watcher?: 'fs' | 'chokidar';
+  /** Overrides the run's `guard.watcher` (`chokidar`: chokidar with events, for the bench). */
+  watcher?: WatcherKind | undefined;
   /** How often to look for worktrees that appeared or came back (ms). */
   pollMs?: number;
 }
@@ -62,6 +67,8 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   const started = performance.now();
   const project = await loadProject(options);
   const { state } = project;
+  // The recorded configuration's choice (see core/file-systems.ts for when to poll).
+  const watcherKind = options.watcher ?? project.config.guard.watcher;
   // Rebuilt when `parx grant` moves a path (state.json changes).
   let ownership = createOwnership(project.config.sessions, project.config.shared, state?.grants);
   const order = project.config.sessions.map((s) => s.name);
@@ -182,13 +189,14 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
       },
     };
     worktreeOf.set(session.name, session.worktree);
-    const watcher = options.watcher === 'chokidar' ? watchTreeWithChokidar(watcherOptions) : watchTree(watcherOptions);
+    const watcher = watcherKind === 'fs' ? watchTree(watcherOptions) : watchTreeWithChokidar(watcherOptions, { poll: watcherKind === 'poll' });
     watchers.set(session.name, watcher);
     return (await watcher.ready).directories;
   };
 
   const all = await getLiveSessions(project, state);
   const live = all.filter((s) => s.hasWorktree);
+  if (watcherKind === 'fs') await adviseOnFileSystems(live, (message) => emit({ type: 'error', code: 'EVENTLESS', message }, 'parx: kernel file events may miss changes here; see the guard pane'));
   // Watch first, then ask git: a file written while the watchers were being installed is
   // listed silently by them (the initial listing announces nothing), so only a reconcile that
   // starts after every directory is watched is sure to see it.
@@ -196,7 +204,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   await reconcile(all);
   // Health first: once `ready` is out, the run's folder may be changed or deleted by others.
   if (recording) await writeHealth();
-  emit({ type: 'ready', sessions: live.map((s) => s.name), directories, polled: polling.length, ms: Math.round(performance.now() - started) });
+  emit({ type: 'ready', sessions: live.map((s) => s.name), directories, polled: polling.length, ms: Math.round(performance.now() - started), watcher: watcherKind });
 
   // The integration radar (`integrate: {every}`): findings are announced like violations.
   const radar = project.config.integrate ? startRadar(project, () => recording, emit, announcer) : undefined;
@@ -319,4 +327,17 @@ function stateMtime(project: Project): number {
 
 function getPanes(state: RunState | undefined): Map<string, string> {
   return new Map(Object.entries(state?.sessions ?? {}).flatMap(([s, st]) => (st.pane ? [[s, st.pane] as const] : [])));
+}
+
+/**
+ * Kernel events miss changes made from the other side of a network or host-shared file system:
+ * say so, once per file system type, with the setting that fixes it.
+ */
+async function adviseOnFileSystems(live: readonly LiveSession[], warn: (message: string) => void): Promise<void> {
+  const types = await Promise.all(live.map(async (s) => ({ session: s.name, fsType: await getFileSystemType(s.worktree) })));
+  const byType = new Map<string, string[]>();
+  for (const { session, fsType } of types) if (fsType && describeEventlessFileSystem(fsType)) byType.set(fsType, [...(byType.get(fsType) ?? []), session]);
+  for (const [fsType, sessions] of byType) {
+    warn(`${sessions.join(', ')}: worktree on ${fsType}, ${describeEventlessFileSystem(fsType)}, where kernel file events miss changes made from elsewhere; set guard.watcher: poll in the config (a stat of every file each ${POLL_INTERVAL_MS} ms) and run parx up again`);
+  }
 }

@@ -41,6 +41,7 @@ describe('parx doctor', () => {
     expect(byName.tmux).toMatchObject({ status: 'ok' });
     expect(byName.sandbox).toMatchObject({ status: 'problem', fix: expect.stringContaining('apt install bubblewrap') });
     expect(byName.inotify?.status).toBe('ok');
+    expect(byName['file events']).toMatchObject({ status: 'ok', detail: expect.stringContaining('kernel events') });
     expect(byName['agent claude (auth)']).toMatchObject({ status: 'ok', detail: expect.stringContaining('2.1.328') });
     expect(byName['agent codex (web)']).toMatchObject({ status: 'ok', detail: expect.stringContaining('0.169.0') });
     // This home's Gemini trusts no folder: its hooks would not load.

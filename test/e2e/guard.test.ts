@@ -12,13 +12,13 @@ afterEach(async () => {
   await killTmuxServer();
 });
 
-async function startedRun(): Promise<RunFixture> {
+async function startedRun(extra: Record<string, unknown> = {}): Promise<RunFixture> {
   const run = createRunFixture(
     {
       auth: { owns: ['src/auth/**'], task: 'Wait.' },
       payments: { owns: ['src/payments/**'], task: 'Wait.' },
     },
-    { shared: ['package-lock.json'] },
+    { shared: ['package-lock.json'], ...extra },
     {
       'README.md': '# shop\n',
       '.gitignore': 'dist/\n*.log\nnode_modules/\n',
@@ -77,6 +77,25 @@ describe('parx guard', () => {
     const recorded = () => run.read('.git/parx/events.jsonl').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'violation').map((e) => `${e.session}:${e.path}`);
     await waitFor('the events to be recorded', () => (recorded().length >= 4 ? true : undefined));
     expect(recorded().sort()).toEqual(['auth:README.md', 'auth:src/payments/refund.ts', 'payments:README.md', 'payments:src/auth/charge.ts']);
+  });
+
+  it('with guard.watcher: poll, finds writes by stat-polling every file (for file systems without kernel events)', async () => {
+    const run = await startedRun({ guard: { watcher: 'poll' } });
+    const guard = await startGuard(run.root);
+    expect(guard.events.find((e) => e.type === 'ready')).toMatchObject({ watcher: 'poll', sessions: ['auth', 'payments'] });
+    write(run, 'auth', 'src/auth/new.ts');
+    write(run, 'auth', 'dist/bundle.js');
+    write(run, 'auth', 'src/payments/refund.ts');
+    expect(await guard.waitForEvent('the trespass', violation('auth', 'src/payments/refund.ts'))).toMatchObject({ kind: 'trespass', owner: 'payments', change: 'add', source: 'watch' });
+    write(run, 'payments', 'README.md', '# changed\n');
+    expect(await guard.waitForEvent('the outside change', violation('payments', 'README.md'))).toMatchObject({ kind: 'outside', change: 'change', source: 'watch' });
+    rmSync(join(run.worktree('payments'), 'src/payments/charge.ts'));
+    write(run, 'auth', 'src/auth/deep/er/file.ts');
+    write(run, 'auth', 'src/payments/deep/other.ts');
+    expect(await guard.waitForEvent('the trespass in a new folder', violation('auth', 'src/payments/deep/other.ts'))).toMatchObject({ kind: 'trespass' });
+    // Owned, ignored and deleted-own files are no violation.
+    expect(guard.events.filter((e) => e.type === 'violation').map((e) => `${e.session}:${e.path}`)).toEqual(['auth:src/payments/refund.ts', 'payments:README.md', 'auth:src/payments/deep/other.ts']);
+    await guard.stop();
   });
 
   it('does not mistake an atomic save (write temp, rename over) for a change to the temp path', async () => {

@@ -23,7 +23,8 @@ export async function guardCommand(options: GlobalOptions & { json?: boolean }):
   const { stoppedBecause } = await runGuard({
     configPath: options.config,
     signal: controller.signal,
-    watcher: process.env.PARX_WATCHER === 'chokidar' ? 'chokidar' : 'fs',
+    // The bench's way to compare watchers; otherwise the run's guard.watcher decides.
+    watcher: (['fs', 'poll', 'chokidar'] as const).find((kind) => kind === process.env.PARX_WATCHER),
     onEvent: options.json ? printJson : printHuman,
   });
   if (stoppedBecause) {
@@ -46,7 +47,7 @@ function printHuman(event: GuardEvent): void {
       print(`${time} ${style.yellow('!')} ${safe(event.path)} changed by ${event.sessions.join(' and ')}: they will conflict when merged`);
       break;
     case 'ready':
-      print(`${time} ${style.green('●')} watching ${event.sessions.length} worktree(s), ${event.directories} directories${event.polled > 0 ? style.yellow(`, polling ${event.polled} folder(s) the kernel would not watch`) : ''}, ready in ${event.ms} ms`);
+      print(`${time} ${style.green('●')} ${event.watcher === 'poll' ? 'polling' : 'watching'} ${event.sessions.length} worktree(s), ${event.directories} directories${event.polled > 0 ? style.yellow(`, polling ${event.polled} folder(s) the kernel would not watch`) : ''}, ready in ${event.ms} ms`);
       break;
     case 'watch':
       print(`${time} ${style.dim('●')} ${event.session}: ${event.state === 'gone' ? 'worktree removed, stopped watching it' : 'watching'}`);
