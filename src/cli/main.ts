@@ -79,7 +79,8 @@ function createProgram(): Command {
     .option('--keep', 'merge, but keep panes, worktrees and branches')
     .option('--commit-wip', 'commit uncommitted work in a session’s worktree as "parx: wip <name>" instead of refusing it')
     .option('--allow-violations', 'merge sessions that changed files outside their ownership')
-    .action(async (sessions: string[], opts: { dryRun?: boolean; keep?: boolean; commitWip?: boolean; allowViolations?: boolean }) =>
+    .option('--json', 'print the outcome as JSON (no progress lines)')
+    .action(async (sessions: string[], opts: { dryRun?: boolean; keep?: boolean; commitWip?: boolean; allowViolations?: boolean; json?: boolean }) =>
       run(() => import('./commands/down.js').then((m) => m.downCommand(sessions, { ...program.opts(), ...opts }))),
     );
 

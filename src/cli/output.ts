@@ -1,6 +1,7 @@
 /**
- * The CLI's only way to the terminal. Colour only on a TTY and never with NO_COLOR
- * (https://no-color.org: any non-empty value).
+ * The CLI's only way to the terminal. Colour only on a TTY (not TERM=dumb), never with
+ * NO_COLOR (https://no-color.org: any non-empty value); FORCE_COLOR overrides both, as in Node
+ * and most CLIs: `0`/`false` turns colour off, any other value on (through a pipe too).
  */
 
 import { escapeControlChars } from '../core/safe-text.js';
@@ -8,7 +9,13 @@ import { escapeControlChars } from '../core/safe-text.js';
 /** File names and agent text, escaped for the terminal (see core/safe-text.ts). */
 export const safe = escapeControlChars;
 
-const useColor = (stream: NodeJS.WriteStream) => Boolean(stream.isTTY) && !process.env.NO_COLOR && process.env.TERM !== 'dumb';
+export function shouldColor(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined) return force !== '0' && force !== 'false';
+  return isTTY && !env.NO_COLOR && env.TERM !== 'dumb';
+}
+
+const useColor = (stream: NodeJS.WriteStream) => shouldColor(process.env, Boolean(stream.isTTY));
 
 const paint = (code: string) => (text: string) => (useColor(process.stdout) ? `\x1b[${code}m${text}\x1b[0m` : text);
 

@@ -80,6 +80,23 @@ describe('parx down', () => {
     expect(result.stdout).toMatch(/✗ api\s+refused: would conflict with base in 1 file\(s\)\n\s+src\/shared\/db.ts/);
     expect(result.stdout).toMatch(/web\s+skipped: it merges after api, which did not land/);
 
+    // --json: the same outcomes as data, and nothing else on stdout.
+    const json = await fx.down('--dry-run', '--commit-wip', '--json');
+    expect(json.exitCode).toBe(1);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      ok: false,
+      base: 'main',
+      dryRun: true,
+      finished: false,
+      sessions: [
+        { name: 'auth', outcome: { kind: 'would-merge', commits: 1 } },
+        { name: 'docs', outcome: { kind: 'would-merge', commits: 1, wip: 1 } },
+        { name: 'api', outcome: { kind: 'refused', refusals: [{ kind: 'conflict', files: ['src/shared/db.ts'] }] } },
+        { name: 'web', outcome: { kind: 'blocked', by: 'api' } },
+      ],
+      dependents: { candidates: [], synced: null, error: null },
+    });
+
     expect(fx.git('for-each-ref')).toBe(before.refs);
     expect(fx.git('worktree', 'list', '--porcelain')).toBe(before.worktrees);
     expect(fx.gitIn('docs', 'status', '--porcelain')).toBe(before.status);

@@ -67,7 +67,8 @@ try {
   check(panes.includes(join(work, 'wt', 'a')) && panes.includes(join(work, 'wt', 'b')), 'up --detach starts a pane in each worktree');
   writeFileSync(join(work, 'wt', 'a', 'src', 'a', 'x.ts'), 'export const x = 2;\n');
   run('git', ['commit', '-q', '-am', 'a: x = 2'], { cwd: join(work, 'wt', 'a') });
-  run(parx, ['down'], { cwd: repo });
+  const down = JSON.parse(run(parx, ['down', '--json'], { cwd: repo }));
+  check(down.ok && down.finished && down.sessions.map((s) => `${s.name}:${s.outcome.kind}`).join(' ') === 'a:merged b:in-base', 'down --json reports a merged and b with nothing to merge');
   check(readFileSync(join(repo, 'src', 'a', 'x.ts'), 'utf8') === 'export const x = 2;\n', "down merges a's commit into main");
   check(run('git', ['worktree', 'list', '--porcelain'], { cwd: repo }).split('\n').filter((l) => l.startsWith('worktree ')).length === 1, 'down removes the worktrees');
 

@@ -1,7 +1,8 @@
 import { isLanded, type Outcome, type Refusal } from '../../core/merge-queue.js';
+import type { CleanupResult } from '../../ops/down-cleanup.js';
 import { runDown, type DownProgress, type DownResult } from '../../ops/down.js';
 import type { GlobalOptions } from '../options.js';
-import { print, printConfigNotice, printError, safe, style } from '../output.js';
+import { print, printConfigNotice, printError, printJson, safe, style } from '../output.js';
 import { describeViolation } from './describe.js';
 import { printSyncOutcomes } from './sync.js';
 
@@ -10,15 +11,34 @@ export interface DownCommandOptions extends GlobalOptions {
   keep?: boolean;
   commitWip?: boolean;
   allowViolations?: boolean;
+  json?: boolean;
 }
 
 export async function downCommand(sessions: string[], options: DownCommandOptions): Promise<number> {
-  const result = await runDown({ configPath: options.config, sessions, ...options, onProgress: printProgress });
-  printSummary(result);
+  // With --json, stdout holds the one JSON document and nothing else: no progress lines.
+  const result = await runDown({ configPath: options.config, sessions, ...options, ...(!options.json && { onProgress: printProgress }) });
+  if (options.json) printJson(toJson(result));
+  else printSummary(result);
   printConfigNotice(result.configNotice);
   await result.closeLast();
   return result.ok ? 0 : 1;
 }
+
+/** `--json`: the result as data (each outcome and cleanup as the merge queue recorded it). */
+function toJson(result: DownResult) {
+  const { ok, base, dryRun, finished, problems, sessions, dependents } = result;
+  return {
+    ok,
+    base,
+    dryRun,
+    finished,
+    problems,
+    sessions: sessions.map(({ name, outcome, cleanup }) => ({ name, outcome, ...(cleanup && { cleanup: withoutSession(cleanup) }) })),
+    dependents: { candidates: dependents.candidates, synced: dependents.synced ?? null, error: dependents.error ?? null },
+  };
+}
+
+const withoutSession = ({ session: _, ...rest }: CleanupResult) => rest;
 
 const short = (commit: string) => commit.slice(0, 9);
 const label = (session: string) => style.bold(session.padEnd(12));
