@@ -12,7 +12,7 @@ import { printError } from './output.js';
 
 export type { GlobalOptions } from './options.js';
 
-function createProgram(): Command {
+export function createProgram(): Command {
   const program = new Command('parx')
     .description('Run several AI coding agents in parallel on one repository: one git worktree, tmux pane and scoped prompt per session, with enforced file ownership and a safe ordered merge.')
     .version(PACKAGE_VERSION, '-V, --version', 'print the version')
@@ -137,6 +137,18 @@ function createProgram(): Command {
     .argument('<session>', 'the session')
     .argument('<text...>', 'the message')
     .action(async (session: string, words: string[]) => run(() => import('./commands/tell.js').then((m) => m.tellCommand(session, words, program.opts()))));
+
+  program
+    .command('completion')
+    .description('print the shell completion script (commands, flags, session names): eval "$(parx completion bash)"')
+    .argument('<shell>', 'bash, zsh or fish')
+    .action(async (shell: string) => run(() => import('./commands/completion.js').then((m) => m.completionCommand(shell))));
+
+  program
+    .command('__complete', { hidden: true })
+    .description('for the completion scripts: the candidates for the last word')
+    .argument('[words...]', 'the words after parx, after --')
+    .action(async (words: string[]) => run(() => import('./commands/completion.js').then((m) => m.completeCommand(program, words))));
 
   program
     .command('ask', { hidden: true })
