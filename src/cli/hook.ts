@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isatty } from 'node:tty';
-import { HOOK_EVENTS, runHook, type HookEvent } from '../ops/hook.js';
+import { HOOK_EVENTS, runHook, type HookEvent } from '../ops/hook/hook.js';
 
 /**
  * Entry point of `parx hook <event>`, bundled on its own (dist/hook.js) and dispatched to by

@@ -37,7 +37,7 @@ export function printError(line: string): void {
   process.stderr.write(`${text}\n`);
 }
 
-/** The note a command prints when the config file changed since `parx up` (see ops/project.ts). */
+/** The note a command prints when the config file changed since `parx up` (see ops/common/project.ts). */
 export function printConfigNotice(notice: string | undefined): void {
   if (notice) process.stderr.write(`parx: note: ${notice}\n`);
 }

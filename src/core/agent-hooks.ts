@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { getAgentProgram } from './agent-command.js';
 
 /**
- * How each agent is told to call `parx hook`, as data. Pure: ops/agent-hooks.ts
+ * How each agent is told to call `parx hook`, as data. Pure: ops/up/agent-hooks.ts
  * writes the files and the pane gets the argv and environment. Nothing is ever written into a
  * worktree, where the agent could commit it:
  *   Claude Code  `--settings <file>`: PreToolUse (writes) denies, UserPromptSubmit and

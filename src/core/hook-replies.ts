@@ -8,7 +8,7 @@ import { isRecord } from './hook-payload.js';
  *   Claude Code  PreToolUse → `hookSpecificOutput.permissionDecision: "allow"` for its file tools
  *                (not Bash: a command line does more than write files). Claude's own deny rules
  *                are still applied after a hook's allow.
- *   Gemini CLI   a hook cannot approve; the session's policy file does (ops/agent-hooks.ts), for
+ *   Gemini CLI   a hook cannot approve; the session's policy file does (ops/up/agent-hooks.ts), for
  *                paths in the worktree. The hook's part is the other half: `decision: "ask"` for
  *                a write parx cannot vouch for (ignored, or outside the repository), so that
  *                the policy's approval never covers it.

@@ -3,7 +3,7 @@ import { getDependencyOrder, type Dependent } from './order.js';
 
 /**
  * The merge queue of `parx down`, as data: which sessions go in what order, why one is refused,
- * and which outcomes let the sessions after it go on. Pure; ops/down.ts runs it.
+ * and which outcomes let the sessions after it go on. Pure; ops/down/down.ts runs it.
  */
 
 /** Why a session is not merged, each with what the human can do about it. */

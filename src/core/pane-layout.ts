@@ -1,5 +1,5 @@
 /**
- * Which tmux window each pane of a run goes in. Pure: ops/up-tmux.ts turns the plan into tmux
+ * Which tmux window each pane of a run goes in. Pure: ops/up/panes.ts turns the plan into tmux
  * commands.
  *
  * Up to `panesPerWindow` session panes share a window, named after the sessions it holds. The

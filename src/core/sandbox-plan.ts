@@ -1,6 +1,6 @@
 /**
  * What a session's OS sandbox makes writable, as an ordered list of mounts (pure: the facts are
- * gathered by ops/sandbox.ts). The file system is read-only; each mount opens or closes one path,
+ * gathered by ops/common/sandbox.ts). The file system is read-only; each mount opens or closes one path,
  * and a deeper path wins over a shallower one, so "the repository is read-only" holds even when
  * it lives under a writable folder like /tmp, and "another session's folder is read-only" holds
  * inside a folder this session opened.

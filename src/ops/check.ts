@@ -1,8 +1,8 @@
 import { inspectBranches, listWorktreeChanges, type BranchWork } from '../adapters/git.js';
 import { findCollisions, judgeChange, mergeChanges, type Collision, type PathChange, type Violation } from '../core/changes.js';
 import { createOwnership, type Ownership } from '../core/ownership.js';
-import { loadProject, type Project, type ProjectOptions } from './project.js';
-import { getLiveSessions, selectSessions, type LiveSession } from './sessions.js';
+import { loadProject, type Project, type ProjectOptions } from './common/project.js';
+import { getLiveSessions, selectSessions, type LiveSession } from './common/sessions.js';
 
 export interface SessionChanges {
   name: string;

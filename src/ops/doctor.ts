@@ -11,7 +11,7 @@ import { describeEventlessFileSystem } from '../core/file-systems.js';
 import { readVersion } from '../core/version.js';
 import { getAgentProgram } from '../core/agent-command.js';
 import { getSessionAgentKind, isGeminiPathTrusted } from '../core/agent-hooks.js';
-import { loadProject, type Project } from './project.js';
+import { loadProject, type Project } from './common/project.js';
 
 /**
  * `parx doctor`: what parx needs from this machine and the agents' set-ups, each with the fix

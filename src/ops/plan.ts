@@ -2,7 +2,7 @@ import { getCommit, listTreeFiles } from '../adapters/git.js';
 import { UsageError } from '../core/errors.js';
 import { getDependencyOrder } from '../core/order.js';
 import { computeOwnershipPlan, type OwnershipPlan } from '../core/plan.js';
-import { loadProject, type Project, type ProjectOptions } from './project.js';
+import { loadProject, type Project, type ProjectOptions } from './common/project.js';
 
 export interface PlanResult {
   project: Project;

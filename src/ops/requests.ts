@@ -6,9 +6,9 @@ import { RefusedError, UsageError } from '../core/errors.js';
 import { createOwnership } from '../core/ownership.js';
 import { foldRequests, getRequestSession, oneLine, type OwnershipRequest } from '../core/requests.js';
 import type { GrantRecord, RunState } from '../core/run-state.js';
-import { loadProject, withRunLock, type Project, type ProjectOptions } from './project.js';
-import { readPromptTemplate, renderSessionPrompt } from './prompts.js';
-import { applyGrantToSandboxes } from './sandbox.js';
+import { loadProject, withRunLock, type Project, type ProjectOptions } from './common/project.js';
+import { readPromptTemplate, renderSessionPrompt } from './common/prompts.js';
+import { applyGrantToSandboxes } from './common/sandbox.js';
 
 /**
  * Ownership requests and messages (`parx requests`, `grant`, `refuse`, `tell`, and `ask`, which

@@ -5,9 +5,9 @@ import { listPanes } from '../adapters/tmux-panes.js';
 import { judgeAgentState } from '../core/agent-state.js';
 import { UsageError } from '../core/errors.js';
 import type { RunState } from '../core/run-state.js';
-import { getStandingRefusals, inspectSessions, type SessionFacts } from './down-inspect.js';
-import { loadProject, withRunLock, type Project, type ProjectOptions } from './project.js';
-import { getLiveSessions, selectSessions } from './sessions.js';
+import { getStandingRefusals, inspectSessions, type SessionFacts } from './down/inspect.js';
+import { loadProject, withRunLock, type Project, type ProjectOptions } from './common/project.js';
+import { getLiveSessions, selectSessions } from './common/sessions.js';
 
 /**
  * `parx sync`: once a session has landed, the sessions that merge after it are building on an

@@ -6,7 +6,7 @@ import { createRunFixture, installFakeAgents } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer } from '../helpers/tmux.js';
 import { RunFiles } from '../../src/adapters/run-files.js';
-import { OwnWrites } from '../../src/ops/guard-own-writes.js';
+import { OwnWrites } from '../../src/ops/guard/own-writes.js';
 
 /**
  * `parx sync`: after a session lands, the sessions that merge after it get the new base merged

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { UsageError } from '../../core/errors.js';
-import { loadProject } from '../../ops/project.js';
+import { loadProject } from '../../ops/common/project.js';
 import { complete, formatCompletion, getCompletionScript, getCompletionSpec, SHELLS, type Shell } from '../completion.js';
 
 /** `parx completion bash|zsh|fish`: the script to source. */

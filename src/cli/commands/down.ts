@@ -1,6 +1,6 @@
 import { isLanded, type Outcome, type Refusal } from '../../core/merge-queue.js';
-import type { CleanupResult } from '../../ops/down-cleanup.js';
-import { runDown, type DownProgress, type DownResult } from '../../ops/down.js';
+import type { CleanupResult } from '../../ops/down/cleanup.js';
+import { runDown, type DownProgress, type DownResult } from '../../ops/down/down.js';
 import type { GlobalOptions } from '../options.js';
 import { print, printConfigNotice, printError, printJson, safe, style } from '../output.js';
 import { describeViolation } from './describe.js';

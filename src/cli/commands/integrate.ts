@@ -1,5 +1,5 @@
 import { describeVerdict } from '../../core/integration.js';
-import { runIntegrate, type IntegrateProgress } from '../../ops/integrate.js';
+import { runIntegrate, type IntegrateProgress } from '../../ops/integrate/integrate.js';
 import type { GlobalOptions } from '../options.js';
 import { print, printConfigNotice, printJson, safe, style } from '../output.js';
 

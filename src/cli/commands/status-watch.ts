@@ -4,7 +4,7 @@ import { focusPane } from '../../adapters/tmux-panes.js';
 import { renderDashboard, type DashboardInput, type Paint } from '../../core/dashboard.js';
 import { runCheck } from '../../ops/check.js';
 import { describeVerdict, type IntegrationRecord } from '../../core/integration.js';
-import { runIntegrate } from '../../ops/integrate.js';
+import { runIntegrate } from '../../ops/integrate/integrate.js';
 import { runGrant, runRefuse } from '../../ops/requests.js';
 import { runStatus, type StatusResult } from '../../ops/status.js';
 import { followRunChanges } from '../../ops/status-watch.js';

@@ -1,5 +1,5 @@
 import { attachOrSwitch } from '../../adapters/tmux.js';
-import { runUp, type UpProgress } from '../../ops/up.js';
+import { runUp, type UpProgress } from '../../ops/up/up.js';
 import type { GlobalOptions } from '../options.js';
 import { print, safe, style } from '../output.js';
 

@@ -3,17 +3,17 @@ import { mkdir, readdir, readFile, readlink, writeFile } from 'node:fs/promises'
 import { homedir, tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { minimatch } from 'minimatch';
-import { probeBwrap, wrapInSandbox, type SandboxProbe } from '../adapters/bwrap.js';
-import { resolveGitDir } from '../adapters/git-dir.js';
-import { getSandboxTipRef, getUserGitDir, linkSessionBranch, realpath, restorePlainBranch, runGit, storeBranchInSessionFolder, tryGit } from '../adapters/git.js';
-import { changeSandbox, findSandboxPid } from '../adapters/sandbox-live.js';
-import { getPanePid } from '../adapters/tmux-panes.js';
-import { getSessionAgentKind } from '../core/agent-hooks.js';
-import type { SessionConfig } from '../core/config-validate.js';
-import { UsageError } from '../core/errors.js';
-import type { OwnershipGrant } from '../core/ownership.js';
-import type { RunState } from '../core/run-state.js';
-import { getGlobPrefix, getGrantedPaths, getLiteralIgnoredFolders, isExactPrefix, isWithin, openFilesByFolder, planLiveGrant, planSandboxMounts, type PathKind, toBwrapArgs, type SandboxFacts, type SandboxMount } from '../core/sandbox-plan.js';
+import { probeBwrap, wrapInSandbox, type SandboxProbe } from '../../adapters/bwrap.js';
+import { resolveGitDir } from '../../adapters/git-dir.js';
+import { getSandboxTipRef, getUserGitDir, linkSessionBranch, realpath, restorePlainBranch, runGit, storeBranchInSessionFolder, tryGit } from '../../adapters/git.js';
+import { changeSandbox, findSandboxPid } from '../../adapters/sandbox-live.js';
+import { getPanePid } from '../../adapters/tmux-panes.js';
+import { getSessionAgentKind } from '../../core/agent-hooks.js';
+import type { SessionConfig } from '../../core/config-validate.js';
+import { UsageError } from '../../core/errors.js';
+import type { OwnershipGrant } from '../../core/ownership.js';
+import type { RunState } from '../../core/run-state.js';
+import { getGlobPrefix, getGrantedPaths, getLiteralIgnoredFolders, isExactPrefix, isWithin, openFilesByFolder, planLiveGrant, planSandboxMounts, type PathKind, toBwrapArgs, type SandboxFacts, type SandboxMount } from '../../core/sandbox-plan.js';
 import type { Project } from './project.js';
 
 /**

@@ -1,8 +1,8 @@
 import { watch, type FSWatcher } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import type { RunFiles } from '../adapters/run-files.js';
-import { listPaneActivity } from '../adapters/tmux-panes.js';
-import type { AgentState, AgentStateRecord } from '../core/run-state.js';
+import type { RunFiles } from '../../adapters/run-files.js';
+import { listPaneActivity } from '../../adapters/tmux-panes.js';
+import type { AgentState, AgentStateRecord } from '../../core/run-state.js';
 
 /**
  * The guard's view of each agent's state (`working | waiting | exited`). Agents with hooks

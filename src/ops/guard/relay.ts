@@ -1,5 +1,5 @@
 import { open, stat } from 'node:fs/promises';
-import type { RunFiles } from '../adapters/run-files.js';
+import type { RunFiles } from '../../adapters/run-files.js';
 
 /**
  * Moves what sandboxed sessions' hooks reported (their outboxes, `agents/<session>/events.jsonl`)

@@ -1,4 +1,4 @@
-import type { CommandOutcome } from '../adapters/shell-command.js';
+import type { CommandOutcome } from '../../adapters/shell-command.js';
 
 /** What `parx up` reports as it goes (the CLI prints it); shared by up.ts and its steps. */
 export type UpProgress =

@@ -1,6 +1,6 @@
-import type { Outcome } from '../core/merge-queue.js';
-import type { DownState, RunState } from '../core/run-state.js';
-import type { Project, ProjectOptions } from './project.js';
+import type { Outcome } from '../../core/merge-queue.js';
+import type { DownState, RunState } from '../../core/run-state.js';
+import type { Project, ProjectOptions } from '../common/project.js';
 
 /** The types every part of `parx down` shares (down.ts runs the queue; down-*.ts do its steps). */
 

@@ -1,9 +1,9 @@
 import { copyFile, lstat, mkdir, readdir } from 'node:fs/promises';
-import { hashFile } from '../adapters/files.js';
+import { hashFile } from '../../adapters/files.js';
 import { basename, dirname, join } from 'node:path';
-import { findUnreachableTips, listIgnoredEntries, listReflogCommits, updateRefs } from '../adapters/git.js';
-import { getNextBackupRef } from '../core/merge-queue.js';
-import type { QueueRun } from './down-types.js';
+import { findUnreachableTips, listIgnoredEntries, listReflogCommits, updateRefs } from '../../adapters/git.js';
+import { getNextBackupRef } from '../../core/merge-queue.js';
+import type { QueueRun } from './types.js';
 
 /**
  * What removing a session's worktree would lose that git itself does not protect, rescued

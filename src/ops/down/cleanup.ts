@@ -1,21 +1,21 @@
-import { removeScratchWorktree } from '../adapters/scratch-worktree.js';
+import { removeScratchWorktree } from '../../adapters/scratch-worktree.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { rm, rmdir } from 'node:fs/promises';
-import { deleteBranches, forgetMissingWorktree, listBranchTips, listSandboxedBranches, listWorktreeChanges, removeWorktree, restorePlainBranch, updateRefs } from '../adapters/git.js';
-import { isAncestor } from '../adapters/git-merge.js';
-import { runHookCommand } from '../adapters/shell-command.js';
-import { hasSession, killSession } from '../adapters/tmux.js';
-import { rescueIgnoredFiles, rescueReflogCommits } from './down-rescue.js';
-import { endProcessGroups, killPane, listPanePids, listPanes } from '../adapters/tmux-panes.js';
-import type { SessionConfig } from '../core/config-validate.js';
-import { getNextBackupRef } from '../core/merge-queue.js';
-import { mergeEnv } from '../core/session-env.js';
-import { crashPoint } from './crash-point.js';
-import { DISK_CONCURRENCY, limitConcurrency } from './limit-concurrency.js';
-import { awaitAll } from './await-all.js';
-import type { QueueRun } from './down-types.js';
-import { getLiveSessions, getSessionVariables, type LiveSession } from './sessions.js';
+import { deleteBranches, forgetMissingWorktree, listBranchTips, listSandboxedBranches, listWorktreeChanges, removeWorktree, restorePlainBranch, updateRefs } from '../../adapters/git.js';
+import { isAncestor } from '../../adapters/git-merge.js';
+import { runHookCommand } from '../../adapters/shell-command.js';
+import { hasSession, killSession } from '../../adapters/tmux.js';
+import { rescueIgnoredFiles, rescueReflogCommits } from './rescue.js';
+import { endProcessGroups, killPane, listPanePids, listPanes } from '../../adapters/tmux-panes.js';
+import type { SessionConfig } from '../../core/config-validate.js';
+import { getNextBackupRef } from '../../core/merge-queue.js';
+import { mergeEnv } from '../../core/session-env.js';
+import { crashPoint } from '../common/crash-point.js';
+import { DISK_CONCURRENCY, limitConcurrency } from '../common/limit-concurrency.js';
+import { awaitAll } from '../common/await-all.js';
+import type { QueueRun } from './types.js';
+import { getLiveSessions, getSessionVariables, type LiveSession } from '../common/sessions.js';
 
 /**
  * Cleanup after the queue, for landed sessions only: close the pane, run `teardown`, remove

@@ -1,4 +1,4 @@
-import { notifyDesktop, ringPaneBell, runNotifyCommand } from '../adapters/notify.js';
+import { notifyDesktop, ringPaneBell, runNotifyCommand } from '../../adapters/notify.js';
 
 /**
  * Brings the human to where they are needed, once: when a session starts waiting, asks for a

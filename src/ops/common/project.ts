@@ -1,11 +1,11 @@
 import { basename, resolve } from 'node:path';
-import { getConfigDigest, readConfigFile, readTaskFile } from '../adapters/config-file.js';
-import { getCurrentBranch, locateRepo, realpath, verifyGitVersion, type RepoLocation } from '../adapters/git.js';
-import { RunFiles } from '../adapters/run-files.js';
-import { toTmuxName } from '../adapters/tmux.js';
-import { validateConfig, type ParxConfig } from '../core/config-validate.js';
-import { ConfigError, RefusedError, UsageError } from '../core/errors.js';
-import type { RunState } from '../core/run-state.js';
+import { getConfigDigest, readConfigFile, readTaskFile } from '../../adapters/config-file.js';
+import { getCurrentBranch, locateRepo, realpath, verifyGitVersion, type RepoLocation } from '../../adapters/git.js';
+import { RunFiles } from '../../adapters/run-files.js';
+import { toTmuxName } from '../../adapters/tmux.js';
+import { validateConfig, type ParxConfig } from '../../core/config-validate.js';
+import { ConfigError, RefusedError, UsageError } from '../../core/errors.js';
+import type { RunState } from '../../core/run-state.js';
 import { awaitAll } from './await-all.js';
 
 /** Everything a command needs to know about the repository and its configuration. */

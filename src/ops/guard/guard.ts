@@ -1,28 +1,28 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { POLL_INTERVAL_MS, watchTreeWithChokidar } from '../adapters/chokidar-watcher.js';
-import { getFileSystemType } from '../adapters/mounts.js';
-import { describeEventlessFileSystem } from '../core/file-systems.js';
-import { getExcludesFile, listTrackedIgnored } from '../adapters/git.js';
-import { GitIgnoreRules } from '../adapters/gitignore.js';
-import { watchTree, type TreeWatcher, type TreeWatcherOptions } from '../adapters/tree-watcher.js';
-import { judgeChange, type PathChange, type Violation } from '../core/changes.js';
-import { createOwnership, isAlwaysIgnored } from '../core/ownership.js';
-import type { RunEvent, RunState } from '../core/run-state.js';
-import { checkSessions } from './check.js';
-import { loadProject, type Project, type ProjectOptions } from './project.js';
-import { GuardAnnouncer } from './guard-announcer.js';
-import { OutboxRelay } from './guard-relay.js';
-import { Reverter, type RevertOutcome } from './guard-revert.js';
-import { AgentStateTracker, getSilenceMs, type StateChange } from './guard-agent-states.js';
-import { getSessionAgentKind, hasHooks } from '../core/agent-hooks.js';
-import { getLiveSessions, type LiveSession } from './sessions.js';
-import { describeWatchFailure } from './guard-health.js';
-import { GuardNotifier } from './guard-notifier.js';
-import { RequestFollower } from './guard-requests.js';
-import { IntegrationRadar } from './integrate-radar.js';
-import { OwnWrites } from './guard-own-writes.js';
-import { describeVerdict, getFlaggedSessions, parseInterval } from '../core/integration.js';
+import { POLL_INTERVAL_MS, watchTreeWithChokidar } from '../../adapters/chokidar-watcher.js';
+import { getFileSystemType } from '../../adapters/mounts.js';
+import { describeEventlessFileSystem } from '../../core/file-systems.js';
+import { getExcludesFile, listTrackedIgnored } from '../../adapters/git.js';
+import { GitIgnoreRules } from '../../adapters/gitignore.js';
+import { watchTree, type TreeWatcher, type TreeWatcherOptions } from '../../adapters/tree-watcher.js';
+import { judgeChange, type PathChange, type Violation } from '../../core/changes.js';
+import { createOwnership, isAlwaysIgnored } from '../../core/ownership.js';
+import type { RunEvent, RunState } from '../../core/run-state.js';
+import { checkSessions } from '../check.js';
+import { loadProject, type Project, type ProjectOptions } from '../common/project.js';
+import { GuardAnnouncer } from './announcer.js';
+import { OutboxRelay } from './relay.js';
+import { Reverter, type RevertOutcome } from './revert.js';
+import { AgentStateTracker, getSilenceMs, type StateChange } from './agent-states.js';
+import { getSessionAgentKind, hasHooks } from '../../core/agent-hooks.js';
+import { getLiveSessions, type LiveSession } from '../common/sessions.js';
+import { describeWatchFailure } from './health.js';
+import { GuardNotifier } from './notifier.js';
+import { RequestFollower } from './requests.js';
+import { IntegrationRadar } from '../integrate/radar.js';
+import { OwnWrites } from './own-writes.js';
+import { describeVerdict, getFlaggedSessions, parseInterval } from '../../core/integration.js';
 
 export type GuardEvent = RunEvent &
   (
@@ -95,7 +95,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     if (recording && ['violation', 'collision', 'state', 'revert'].includes(full.type)) announcer.announce(full, message, session);
     if (recording && full.type === 'state') announcer.setPaneOption(full.session, '@parx_state', full.state);
     if (!recording) return;
-    // The human is told once where they are needed (ops/guard-notifier.ts).
+    // The human is told once where they are needed (ops/guard/notifier.ts).
     if (full.type === 'state') notifier.reset(full.session);
     if (full.type === 'state' && full.state === 'waiting') notifier.notify('waiting', full.session, `${full.session} is waiting for you${full.detail ? `: ${full.detail}` : ''}`);
     if (full.type === 'violation') notifier.notify('violation', full.session, `${full.session} changed ${full.path}${full.owner ? `, owned by ${full.owner}` : ', owned by no session'}`);

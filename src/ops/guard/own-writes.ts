@@ -1,9 +1,9 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { getBlobId } from '../adapters/files.js';
-import { isProcessAlive, type RunFiles, type SyncRecord } from '../adapters/run-files.js';
-import type { PathChange } from '../core/changes.js';
-import type { RunState } from '../core/run-state.js';
+import { getBlobId } from '../../adapters/files.js';
+import { isProcessAlive, type RunFiles, type SyncRecord } from '../../adapters/run-files.js';
+import type { PathChange } from '../../core/changes.js';
+import type { RunState } from '../../core/run-state.js';
 
 /**
  * Writes parx itself makes in a session's worktree, which the guard must not take for the

@@ -1,11 +1,11 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { listBranchTips } from '../adapters/git.js';
-import type { SessionConfig } from '../core/config-validate.js';
-import type { RunState } from '../core/run-state.js';
-import { getSessionBranch } from '../core/worktree-plan.js';
-import { UsageError } from '../core/errors.js';
-import { getSessionEnv, getSessionPort } from '../core/session-env.js';
+import { listBranchTips } from '../../adapters/git.js';
+import type { SessionConfig } from '../../core/config-validate.js';
+import type { RunState } from '../../core/run-state.js';
+import { getSessionBranch } from '../../core/worktree-plan.js';
+import { UsageError } from '../../core/errors.js';
+import { getSessionEnv, getSessionPort } from '../../core/session-env.js';
 import type { Project } from './project.js';
 
 /** A configured session as it is on disk now. */

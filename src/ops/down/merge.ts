@@ -1,13 +1,13 @@
-import { getCommit, listWorktreeChanges, updateRefs } from '../adapters/git.js';
-import { commitPaths, commitTree, fastForward, predictMerge, resetKeep, stashTrackedChanges } from '../adapters/git-merge.js';
-import { runHookCommand } from '../adapters/shell-command.js';
-import type { SessionConfig } from '../core/config-validate.js';
-import { getNextBackupRef, type Outcome } from '../core/merge-queue.js';
-import { mergeEnv } from '../core/session-env.js';
-import type { QueueRun } from './down-types.js';
-import type { SessionFacts } from './down-inspect.js';
-import { crashPoint } from './crash-point.js';
-import { getSessionVariables } from './sessions.js';
+import { getCommit, listWorktreeChanges, updateRefs } from '../../adapters/git.js';
+import { commitPaths, commitTree, fastForward, predictMerge, resetKeep, stashTrackedChanges } from '../../adapters/git-merge.js';
+import { runHookCommand } from '../../adapters/shell-command.js';
+import type { SessionConfig } from '../../core/config-validate.js';
+import { getNextBackupRef, type Outcome } from '../../core/merge-queue.js';
+import { mergeEnv } from '../../core/session-env.js';
+import type { QueueRun } from './types.js';
+import type { SessionFacts } from './inspect.js';
+import { crashPoint } from '../common/crash-point.js';
+import { getSessionVariables } from '../common/sessions.js';
 
 /**
  * Merges one session whose standing checks passed: commits its WIP when asked, predicts the

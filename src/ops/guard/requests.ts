@@ -1,5 +1,5 @@
-import type { RunFiles } from '../adapters/run-files.js';
-import { getRequestSession, type RequestLine } from '../core/requests.js';
+import type { RunFiles } from '../../adapters/run-files.js';
+import { getRequestSession, type RequestLine } from '../../core/requests.js';
 
 /**
  * Follows each session's requests.jsonl (written by its hook, and by `parx ask`) so the guard

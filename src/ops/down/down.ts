@@ -1,19 +1,19 @@
-import { countCommitsAhead, getCommit, listRefs } from '../adapters/git.js';
-import { predictMerge } from '../adapters/git-merge.js';
-import type { SessionConfig } from '../core/config-validate.js';
-import { RefusedError } from '../core/errors.js';
-import { findUnlandedDependency, getMergeQueue, isQueueDone, type MergeQueue, type Outcome } from '../core/merge-queue.js';
-import type { RunState } from '../core/run-state.js';
-import { describeVerdict, getFlaggedSessions, getStaleness } from '../core/integration.js';
-import { cleanUpSessions, type CleanupResult } from './down-cleanup.js';
-import { findMainWorktreeProblems, getStandingRefusals, inspectSessions, type SessionFacts } from './down-inspect.js';
-import { mergeSession, simulateMerge, verifyMerge } from './down-merge.js';
-import { getTmuxSessionName, loadProject, withRunLock, type Project } from './project.js';
-import type { DownOptions, DownProgress, QueueRun } from './down-types.js';
+import { countCommitsAhead, getCommit, listRefs } from '../../adapters/git.js';
+import { predictMerge } from '../../adapters/git-merge.js';
+import type { SessionConfig } from '../../core/config-validate.js';
+import { RefusedError } from '../../core/errors.js';
+import { findUnlandedDependency, getMergeQueue, isQueueDone, type MergeQueue, type Outcome } from '../../core/merge-queue.js';
+import type { RunState } from '../../core/run-state.js';
+import { describeVerdict, getFlaggedSessions, getStaleness } from '../../core/integration.js';
+import { cleanUpSessions, type CleanupResult } from './cleanup.js';
+import { findMainWorktreeProblems, getStandingRefusals, inspectSessions, type SessionFacts } from './inspect.js';
+import { mergeSession, simulateMerge, verifyMerge } from './merge.js';
+import { getTmuxSessionName, loadProject, withRunLock, type Project } from '../common/project.js';
+import type { DownOptions, DownProgress, QueueRun } from './types.js';
 
-export type { DownOptions, DownProgress } from './down-types.js';
-import { selectSessions } from './sessions.js';
-import { findSyncCandidates, syncSessions, type SyncResult } from './sync.js';
+export type { DownOptions, DownProgress } from './types.js';
+import { selectSessions } from '../common/sessions.js';
+import { findSyncCandidates, syncSessions, type SyncResult } from '../sync.js';
 
 export interface DownResult {
   base: string;

@@ -1,10 +1,10 @@
-import { findWorktreeTop, realpath } from '../adapters/git-dir.js';
-import { RunFiles } from '../adapters/run-files.js';
-import { getWriteTargets, isRecord } from '../core/hook-payload.js';
-import { judgeWrites, type HookPolicy } from '../core/hook-policy.js';
-import { getApprovalReply, getMessageReply, type HookReply } from '../core/hook-replies.js';
-import { quoteShellWord } from '../core/agent-hooks.js';
-import type { AgentState } from '../core/run-state.js';
+import { findWorktreeTop, realpath } from '../../adapters/git-dir.js';
+import { RunFiles } from '../../adapters/run-files.js';
+import { getWriteTargets, isRecord } from '../../core/hook-payload.js';
+import { judgeWrites, type HookPolicy } from '../../core/hook-policy.js';
+import { getApprovalReply, getMessageReply, type HookReply } from '../../core/hook-replies.js';
+import { quoteShellWord } from '../../core/agent-hooks.js';
+import type { AgentState } from '../../core/run-state.js';
 import { isAbsolute, resolve } from 'node:path';
 
 /**
@@ -62,7 +62,7 @@ export async function runHook(event: HookEvent, input: HookInput): Promise<HookO
     const top = findWorktreeTop(input.cwd);
     const self = top && policy.sessions.find((s) => s.worktree === realpath(top));
     if (!self) return { exitCode: 0 };
-    const { checkStagedChanges } = await import('./commit-gate.js');
+    const { checkStagedChanges } = await import('../up/commit-gate.js');
     const refusal = await checkStagedChanges(policy, self.name, self.worktree);
     return refusal ? { exitCode: 1, message: refusal } : { exitCode: 0 };
   }
@@ -79,7 +79,7 @@ export async function runHook(event: HookEvent, input: HookInput): Promise<HookO
   const targets = getWriteTargets(input.payload);
   await recordState(files, self.name, 'working', input.payload);
   if (targets?.shell !== undefined) {
-    const { getShellWriteTargets } = await import('../core/shell-targets.js');
+    const { getShellWriteTargets } = await import('../../core/shell-targets.js');
     const shell = getShellWriteTargets(targets.shell);
     // After a `cd`, a relative path means somewhere unknown: judge only the absolute ones.
     const home = process.env.HOME;
@@ -116,8 +116,8 @@ export async function runHook(event: HookEvent, input: HookInput): Promise<HookO
  * folder, the one place of the run its sandbox may write; the guard and `parx requests` read it.
  */
 async function askOwner(files: RunFiles, policy: HookPolicy, session: string, owner: string, path: string, tool: string): Promise<string> {
-  const { findOpenRequest, foldRequests, getNextRequestId } = await import('../core/requests.js');
-  const { createOwnership } = await import('../core/ownership.js');
+  const { findOpenRequest, foldRequests, getNextRequestId } = await import('../../core/requests.js');
+  const { createOwnership } = await import('../../core/ownership.js');
   const lines = await files.readRequestLines(session);
   const decisions = (await files.readState().catch(() => undefined))?.decisions ?? {};
   const requests = foldRequests(session, lines, decisions, createOwnership(policy.sessions, policy.shared, policy.grants));
@@ -158,12 +158,12 @@ async function deliverMessages(files: RunFiles, session: string, agent: string |
  * `up` recorded (the same the guard reads).
  */
 async function isIgnoredUntracked(policy: HookPolicy, worktree: string, path: string): Promise<boolean> {
-  const { GitIgnoreRules } = await import('../adapters/gitignore.js');
+  const { GitIgnoreRules } = await import('../../adapters/gitignore.js');
   const rules = new GitIgnoreRules(policy.commonDir, policy.excludesFile);
   const parts = path.split('/');
   for (let i = 0; i < parts.length; i++) rules.loadGitignore(worktree, parts.slice(0, i).join('/'));
   if (!rules.isIgnored(path, false)) return false;
-  const { isTracked } = await import('../adapters/git.js');
+  const { isTracked } = await import('../../adapters/git.js');
   return !(await isTracked(worktree, path));
 }
 

@@ -1,10 +1,10 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import type { SessionConfig } from '../core/config-validate.js';
-import { UsageError } from '../core/errors.js';
-import type { OwnershipGrant } from '../core/ownership.js';
-import { renderPrompt } from '../core/prompt.js';
-import { TEMPLATES_DIR } from '../package-root.js';
+import type { SessionConfig } from '../../core/config-validate.js';
+import { UsageError } from '../../core/errors.js';
+import type { OwnershipGrant } from '../../core/ownership.js';
+import { renderPrompt } from '../../core/prompt.js';
+import { TEMPLATES_DIR } from '../../package-root.js';
 import type { Project } from './project.js';
 
 /**

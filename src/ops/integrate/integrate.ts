@@ -1,17 +1,17 @@
-import { copyIntoWorktree } from '../adapters/files.js';
-import { getCommit, inspectBranches, listCommittedChanges, listWorktreeChanges } from '../adapters/git.js';
-import { commitTree, predictMerge, predictMerges } from '../adapters/git-merge.js';
-import { checkOutScratch, ensureScratchWorktree } from '../adapters/scratch-worktree.js';
-import { runHookCommand, type CommandOutcome } from '../adapters/shell-command.js';
-import { findFirstFailing } from '../core/bisect.js';
-import type { SessionConfig } from '../core/config-validate.js';
-import { RefusedError, UsageError } from '../core/errors.js';
-import { findFilesNamed, getFailureExcerpt, type BreakingSession, type IntegrationRecord, type Verdict } from '../core/integration.js';
-import { getMergeQueue } from '../core/merge-queue.js';
-import { getWithDependencies } from '../core/order.js';
-import { mergeEnv } from '../core/session-env.js';
-import { loadProject, type Project, type ProjectOptions } from './project.js';
-import { getLiveSessions, getSessionVariables, selectSessions, type LiveSession } from './sessions.js';
+import { copyIntoWorktree } from '../../adapters/files.js';
+import { getCommit, inspectBranches, listCommittedChanges, listWorktreeChanges } from '../../adapters/git.js';
+import { commitTree, predictMerge, predictMerges } from '../../adapters/git-merge.js';
+import { checkOutScratch, ensureScratchWorktree } from '../../adapters/scratch-worktree.js';
+import { runHookCommand, type CommandOutcome } from '../../adapters/shell-command.js';
+import { findFirstFailing } from '../../core/bisect.js';
+import type { SessionConfig } from '../../core/config-validate.js';
+import { RefusedError, UsageError } from '../../core/errors.js';
+import { findFilesNamed, getFailureExcerpt, type BreakingSession, type IntegrationRecord, type Verdict } from '../../core/integration.js';
+import { getMergeQueue } from '../../core/merge-queue.js';
+import { getWithDependencies } from '../../core/order.js';
+import { mergeEnv } from '../../core/session-env.js';
+import { loadProject, type Project, type ProjectOptions } from '../common/project.js';
+import { getLiveSessions, getSessionVariables, selectSessions, type LiveSession } from '../common/sessions.js';
 
 /**
  * `parx integrate`: speculative integration, as a merge queue does it before anything lands.

@@ -1,8 +1,8 @@
-import { escapeFormat, getSessionOption, hasSession, tmux } from '../adapters/tmux.js';
-import { listPanes, respawnPane, startPanes, type PaneInfo } from '../adapters/tmux-panes.js';
-import { UsageError } from '../core/errors.js';
-import { planWindows, type ExistingWindow } from '../core/pane-layout.js';
-import type { UpProgress } from './up-types.js';
+import { escapeFormat, getSessionOption, hasSession, tmux } from '../../adapters/tmux.js';
+import { listPanes, respawnPane, startPanes, type PaneInfo } from '../../adapters/tmux-panes.js';
+import { UsageError } from '../../core/errors.js';
+import { planWindows, type ExistingWindow } from '../../core/pane-layout.js';
+import type { UpProgress } from './types.js';
 
 export interface PaneSpec {
   /** A parx session's name, or `guard` with role `guard`. */

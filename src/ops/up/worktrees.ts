@@ -1,15 +1,15 @@
-import { canWriteDirectory, copyIntoWorktree, excludeFromRepo, isOccupied } from '../adapters/files.js';
-import { forgetMissingWorktree, getCommit, getSandboxTipRef, hasPostCheckoutHook, listBranchTips, listWorktrees, populateWorktree, registerSandboxedWorktree, registerWorktree, unregisterWorktree } from '../adapters/git.js';
-import { runHookCommand, type CommandOutcome } from '../adapters/shell-command.js';
+import { canWriteDirectory, copyIntoWorktree, excludeFromRepo, isOccupied } from '../../adapters/files.js';
+import { forgetMissingWorktree, getCommit, getSandboxTipRef, hasPostCheckoutHook, listBranchTips, listWorktrees, populateWorktree, registerSandboxedWorktree, registerWorktree, unregisterWorktree } from '../../adapters/git.js';
+import { runHookCommand, type CommandOutcome } from '../../adapters/shell-command.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { SessionConfig } from '../core/config-validate.js';
-import { ToolError, UsageError } from '../core/errors.js';
-import { planWorktrees, type WorktreeAction } from '../core/worktree-plan.js';
-import { DISK_CONCURRENCY, limitConcurrency } from './limit-concurrency.js';
-import type { Project } from './project.js';
-import type { UpProgress } from './up-types.js';
-import { getSetupWrapper, type SessionSandbox } from './sandbox.js';
+import type { SessionConfig } from '../../core/config-validate.js';
+import { ToolError, UsageError } from '../../core/errors.js';
+import { planWorktrees, type WorktreeAction } from '../../core/worktree-plan.js';
+import { DISK_CONCURRENCY, limitConcurrency } from '../common/limit-concurrency.js';
+import type { Project } from '../common/project.js';
+import type { UpProgress } from './types.js';
+import { getSetupWrapper, type SessionSandbox } from '../common/sandbox.js';
 
 /** Decides what to do for each session's worktree; throws (exit 2) before anything is made. */
 export async function planSessionWorktrees(project: Project, sessions: readonly SessionConfig[]): Promise<WorktreeAction[]> {

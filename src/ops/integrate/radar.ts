@@ -1,10 +1,10 @@
 import { availableParallelism, loadavg } from 'node:os';
-import { getCommit } from '../adapters/git.js';
-import { runNiced } from '../adapters/shell-command.js';
-import { getNewFindings, getTipsKey, type IntegrationRecord, type Verdict } from '../core/integration.js';
-import { getParxArgv } from '../package-root.js';
-import type { Project } from './project.js';
-import { getLiveSessions } from './sessions.js';
+import { getCommit } from '../../adapters/git.js';
+import { runNiced } from '../../adapters/shell-command.js';
+import { getNewFindings, getTipsKey, type IntegrationRecord, type Verdict } from '../../core/integration.js';
+import { getParxArgv } from '../../package-root.js';
+import type { Project } from '../common/project.js';
+import { getLiveSessions } from '../common/sessions.js';
 
 /**
  * The integration radar (`integrate: {every: 10m}`): the recording guard runs `parx integrate`

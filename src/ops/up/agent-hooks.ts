@@ -1,14 +1,14 @@
 import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
-import { realpath } from '../adapters/git-dir.js';
-import { getUserGitDir } from '../adapters/git.js';
-import { getClaudeSettings, getCodexArgs, getGeminiPolicy, getGeminiSettings, getSessionAgentKind, isGeminiPathTrusted, quoteShellWord, type AgentKind, type HookCommands } from '../core/agent-hooks.js';
-import { isRecord } from '../core/hook-payload.js';
-import type { SessionConfig } from '../core/config-validate.js';
-import type { OwnershipGrant } from '../core/ownership.js';
-import { getParxArgv } from '../package-root.js';
-import type { Project } from './project.js';
+import { realpath } from '../../adapters/git-dir.js';
+import { getUserGitDir } from '../../adapters/git.js';
+import { getClaudeSettings, getCodexArgs, getGeminiPolicy, getGeminiSettings, getSessionAgentKind, isGeminiPathTrusted, quoteShellWord, type AgentKind, type HookCommands } from '../../core/agent-hooks.js';
+import { isRecord } from '../../core/hook-payload.js';
+import type { SessionConfig } from '../../core/config-validate.js';
+import type { OwnershipGrant } from '../../core/ownership.js';
+import { getParxArgv } from '../../package-root.js';
+import type { Project } from '../common/project.js';
 
 /**
  * What `parx up` sets up so that agents call `parx hook`: the policy the hook judges by, and

@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { copyFile, mkdir } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import { readCheckoutContent, restorePath, type CheckoutContent } from '../adapters/git-restore.js';
-import type { RunFiles } from '../adapters/run-files.js';
+import { readCheckoutContent, restorePath, type CheckoutContent } from '../../adapters/git-restore.js';
+import type { RunFiles } from '../../adapters/run-files.js';
 
 export interface RevertOutcome {
   /** Where the written content was saved (absent for a deletion: nothing was written). */

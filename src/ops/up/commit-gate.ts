@@ -1,12 +1,12 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { listStagedChanges, runGit } from '../adapters/git.js';
-import { quoteShellWord } from '../core/agent-hooks.js';
-import { judgeChange } from '../core/changes.js';
-import type { HookPolicy } from '../core/hook-policy.js';
-import { createOwnership } from '../core/ownership.js';
+import { listStagedChanges, runGit } from '../../adapters/git.js';
+import { quoteShellWord } from '../../core/agent-hooks.js';
+import { judgeChange } from '../../core/changes.js';
+import type { HookPolicy } from '../../core/hook-policy.js';
+import { createOwnership } from '../../core/ownership.js';
 import { getHookCommand } from './agent-hooks.js';
-import type { Project } from './project.js';
+import type { Project } from '../common/project.js';
 
 /**
  * `guard.commitHook: true`: a pre-commit gate in every session worktree that refuses a commit

@@ -1,7 +1,7 @@
-import { notifyTmux } from '../adapters/tmux.js';
-import type { RunFiles } from '../adapters/run-files.js';
-import type { RunEvent } from '../core/run-state.js';
-import { escapeControlChars } from '../core/safe-text.js';
+import { notifyTmux } from '../../adapters/tmux.js';
+import type { RunFiles } from '../../adapters/run-files.js';
+import type { RunEvent } from '../../core/run-state.js';
+import { escapeControlChars } from '../../core/safe-text.js';
 
 /**
  * The slow half of announcing a guard event: the `events.jsonl` line, the red violation count

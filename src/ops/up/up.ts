@@ -1,30 +1,30 @@
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { getConfigDigest } from '../adapters/config-file.js';
-import { findExecutable } from '../adapters/files.js';
-import { getExcludesFile } from '../adapters/git.js';
-import { getTmuxSocketPath, verifyTmux } from '../adapters/tmux.js';
-import { buildAgentArgv, fitPaneCommand, getAgentProgram, type PromptRef } from '../core/agent-command.js';
-import type { SessionConfig } from '../core/config-validate.js';
-import { resolveLayout, type TerminalSize } from '../core/pane-layout.js';
-import { RefusedError, UsageError } from '../core/errors.js';
-import type { DownState, RunState, SessionState } from '../core/run-state.js';
-import { getSessionPort, mergeEnv, wrapWithEnv } from '../core/session-env.js';
-import type { WorktreeAction } from '../core/worktree-plan.js';
-import { getParxArgv } from '../package-root.js';
-import { mapOwnership } from './plan.js';
-import { readPromptTemplate, renderSessionPrompt } from './prompts.js';
-import { awaitAll } from './await-all.js';
-import { getTmuxSessionName, loadProject, withRunLock, type Project, type ProjectOptions } from './project.js';
-import { getSessionVariables, selectSessions } from './sessions.js';
-import { ensurePanes } from './up-tmux.js';
-import type { UpProgress } from './up-types.js';
+import { getConfigDigest } from '../../adapters/config-file.js';
+import { findExecutable } from '../../adapters/files.js';
+import { getExcludesFile } from '../../adapters/git.js';
+import { getTmuxSocketPath, verifyTmux } from '../../adapters/tmux.js';
+import { buildAgentArgv, fitPaneCommand, getAgentProgram, type PromptRef } from '../../core/agent-command.js';
+import type { SessionConfig } from '../../core/config-validate.js';
+import { resolveLayout, type TerminalSize } from '../../core/pane-layout.js';
+import { RefusedError, UsageError } from '../../core/errors.js';
+import type { DownState, RunState, SessionState } from '../../core/run-state.js';
+import { getSessionPort, mergeEnv, wrapWithEnv } from '../../core/session-env.js';
+import type { WorktreeAction } from '../../core/worktree-plan.js';
+import { getParxArgv } from '../../package-root.js';
+import { mapOwnership } from '../plan.js';
+import { readPromptTemplate, renderSessionPrompt } from '../common/prompts.js';
+import { awaitAll } from '../common/await-all.js';
+import { getTmuxSessionName, loadProject, withRunLock, type Project, type ProjectOptions } from '../common/project.js';
+import { getSessionVariables, selectSessions } from '../common/sessions.js';
+import { ensurePanes } from './panes.js';
+import type { UpProgress } from './types.js';
 
-export type { UpProgress } from './up-types.js';
+export type { UpProgress } from './types.js';
 import { getGitSources, prepareAgentHooks, writeHookPolicy } from './agent-hooks.js';
 import { installCommitGate } from './commit-gate.js';
-import { planSessionWorktrees, prepareWorktrees } from './up-worktrees.js';
-import { decideSandbox, getSandboxedArgv, prepareSessionSandbox, readIgnoreRules, type SandboxContext } from './sandbox.js';
+import { planSessionWorktrees, prepareWorktrees } from './worktrees.js';
+import { decideSandbox, getSandboxedArgv, prepareSessionSandbox, readIgnoreRules, type SandboxContext } from '../common/sandbox.js';
 
 export interface UpOptions extends ProjectOptions {
   /** Limit to these sessions (default: all). */

@@ -1,11 +1,11 @@
-import { getCurrentBranch, getCommit, listWorktreeChanges, listWorktrees, realpath } from '../adapters/git.js';
-import { getOperationInProgress } from '../adapters/git-merge.js';
-import type { PathChange, Violation } from '../core/changes.js';
-import type { Refusal } from '../core/merge-queue.js';
-import type { RunState } from '../core/run-state.js';
-import { checkSessions } from './check.js';
-import type { Project } from './project.js';
-import { getLiveSessions, type LiveSession } from './sessions.js';
+import { getCurrentBranch, getCommit, listWorktreeChanges, listWorktrees, realpath } from '../../adapters/git.js';
+import { getOperationInProgress } from '../../adapters/git-merge.js';
+import type { PathChange, Violation } from '../../core/changes.js';
+import type { Refusal } from '../../core/merge-queue.js';
+import type { RunState } from '../../core/run-state.js';
+import { checkSessions } from '../check.js';
+import type { Project } from '../common/project.js';
+import { getLiveSessions, type LiveSession } from '../common/sessions.js';
 
 /**
  * What `parx down` must know before it touches anything: whether the main worktree can take
