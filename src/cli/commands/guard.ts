@@ -1,5 +1,6 @@
 import { setPriority } from 'node:os';
-import { runGuard, type GuardEvent } from '../../ops/guard/guard.js';
+import { runGuard } from '../../ops/guard/guard.js';
+import type { GuardEvent } from '../../ops/guard/types.js';
 import type { GlobalOptions } from '../options.js';
 import { print, printJson, safe, style } from '../output.js';
 import { describeViolation } from './describe.js';

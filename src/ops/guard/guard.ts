@@ -6,15 +6,16 @@ import { describeEventlessFileSystem } from '../../core/file-systems.js';
 import { getExcludesFile, listTrackedIgnored } from '../../adapters/git.js';
 import { GitIgnoreRules } from '../../adapters/gitignore.js';
 import { watchTree, type TreeWatcher, type TreeWatcherOptions } from '../../adapters/tree-watcher.js';
-import { judgeChange, type PathChange, type Violation } from '../../core/changes.js';
+import { judgeChange, type PathChange } from '../../core/changes.js';
+import { GuardLedger } from '../../core/guard-ledger.js';
 import { createOwnership, isAlwaysIgnored } from '../../core/ownership.js';
-import type { RunEvent, RunState } from '../../core/run-state.js';
+import type { RunState } from '../../core/run-state.js';
 import { checkSessions } from '../check.js';
-import { loadProject, type Project, type ProjectOptions } from '../common/project.js';
+import { loadProject, type Project } from '../common/project.js';
 import { GuardAnnouncer } from './announcer.js';
 import { OutboxRelay } from './relay.js';
-import { Reverter, type RevertOutcome } from './revert.js';
-import { AgentStateTracker, getSilenceMs, type StateChange } from './agent-states.js';
+import { Reverter } from './revert.js';
+import { AgentStateTracker, getSilenceMs } from './agent-states.js';
 import { getSessionAgentKind, hasHooks } from '../../core/agent-hooks.js';
 import { getLiveSessions, type LiveSession } from '../common/sessions.js';
 import { describeWatchFailure } from './health.js';
@@ -23,41 +24,7 @@ import { RequestFollower } from './requests.js';
 import { IntegrationRadar } from '../integrate/radar.js';
 import { OwnWrites } from './own-writes.js';
 import { describeVerdict, getFlaggedSessions, parseInterval } from '../../core/integration.js';
-
-export type GuardEvent = RunEvent &
-  (
-    | ({ type: 'violation'; source: 'git' | 'watch' } & Violation)
-    | { type: 'collision'; path: string; sessions: string[]; source: 'git' | 'watch' }
-    | { type: 'ready'; sessions: string[]; directories: number; polled: number; ms: number; watcher: WatcherKind }
-    | { type: 'watch'; session: string; state: 'watching' | 'gone' }
-    | { type: 'error'; message: string; code?: string }
-    | { type: 'notice'; message: string }
-    | { type: 'role'; role: 'recorder' | 'observer' }
-    | ({ type: 'state' } & StateChange)
-    | ({ type: 'revert'; session: string; path: string } & RevertOutcome)
-    // Announced only: the hook (or the relay) records the `request` event itself.
-    | { type: 'ask'; session: string; id: string; owner?: string; path?: string; reason?: string }
-    // Announced only: `parx integrate` records its own `integrate` event.
-    | { type: 'integration'; session: string; finding: string }
-  );
-
-export type WatcherKind = 'fs' | 'poll' | 'chokidar';
-
-export interface GuardOptions extends ProjectOptions {
-  /** Every event, as it happens (the CLI prints it). */
-  onEvent(event: GuardEvent): void;
-  /** Stops the guard. */
-  signal: AbortSignal;
-  /** Overrides the run's `guard.watcher` (`chokidar`: chokidar with events, for the bench). */
-  watcher?: WatcherKind | undefined;
-  /** How often to look for worktrees that appeared or came back (ms). */
-  pollMs?: number;
-}
-
-export interface GuardResult {
-  /** Why the guard stopped by itself (its repository or run is gone); undefined when stopped by `signal`. */
-  stoppedBecause: string | undefined;
-}
+import type { GuardEvent, GuardOptions, GuardResult } from './types.js';
 
 /**
  * `parx guard`: watch every worktree, reconcile from git, then follow changes until `signal`
@@ -72,12 +39,10 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   // Rebuilt when `parx grant` moves a path (state.json changes).
   let ownership = createOwnership(project.config.sessions, project.config.shared, state?.grants);
   const order = project.config.sessions.map((s) => s.name);
-  const changed = new Map(order.map((s) => [s, new Set<string>()]));
-  const seenViolations = new Set<string>();
-  const violationCount = new Map(order.map((s) => [s, 0]));
-  const collisionSize = new Map<string, number>();
+  // What is news (a first violation, a collision that starts or grows): core/guard-ledger.ts.
+  const ledger = new GuardLedger(order);
   const tmux = { session: state?.tmuxSession, panes: getPanes(state) };
-  const announcer = new GuardAnnouncer(project.files, tmux, (s) => violationCount.get(s) ?? 0);
+  const announcer = new GuardAnnouncer(project.files, tmux, (s) => ledger.violationCount(s));
   // The ignore sources `up` recorded (the ones the hook reads too), not whatever they are now.
   const excludesFile = state?.excludesFile ?? (await getExcludesFile(project.root));
   const watchers = new Map<string, TreeWatcher>();
@@ -146,19 +111,18 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     const own = source === 'watch' && worktree && (violation || ownership.isShared(change.path)) ? ownWrites.isOwn(session, worktree, change) : 'no';
     if (own === 'wait') return void setTimeout(() => record(session, change, source), 20);
     if (own === 'yes') return;
-    changed.get(session)!.add(change.path);
     if (violation && reverter && recording && source === 'watch') void revert(session, change.path).catch((e: Error) => emit({ type: 'error', message: e.message }));
-    if (violation && !seenViolations.has(`${session}\0${change.path}`)) {
-      seenViolations.add(`${session}\0${change.path}`);
-      violationCount.set(session, violationCount.get(session)! + 1);
-      const owner = violation.owner ? ` (owned by ${violation.owner})` : ' (owned by no session)';
-      emit({ type: 'violation', source, ...violation }, `parx: ${session} changed ${change.path}${owner}`, session);
+    const news = ledger.record(session, change.path, violation);
+    if (news.violation) {
+      const owner = news.violation.owner ? ` (owned by ${news.violation.owner})` : ' (owned by no session)';
+      emit({ type: 'violation', source, ...news.violation }, `parx: ${session} changed ${change.path}${owner}`, session);
     }
-    const by = order.filter((s) => changed.get(s)!.has(change.path));
-    if (by.length > 1 && by.length > (collisionSize.get(change.path) ?? 1)) {
-      collisionSize.set(change.path, by.length);
-      emit({ type: 'collision', path: change.path, sessions: by, source }, `parx: ${by.join(' and ')} both changed ${change.path}`);
-    }
+    if (news.collision) emit({ type: 'collision', path: change.path, sessions: news.collision, source }, `parx: ${news.collision.join(' and ')} both changed ${change.path}`);
+  };
+  const forgetWorktree = (session: string) => {
+    watchers.delete(session);
+    ledger.forget(session);
+    emit({ type: 'watch', session, state: 'gone' });
   };
 
   const reconcile = async (live: readonly LiveSession[]) => {
@@ -176,10 +140,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
         isIgnored: (path, isDirectory) => isAlwaysIgnored(path) || rules.isIgnored(path, isDirectory),
       },
       onChange: (change) => record(session.name, change, 'watch'),
-      onRootGone: () => {
-        watchers.delete(session.name);
-        emit({ type: 'watch', session: session.name, state: 'gone' });
-      },
+      onRootGone: () => forgetWorktree(session.name),
       onError: (error) => emit({ type: 'error', message: `${session.name}: ${error.message}` }),
       onPolling: (dir, error) => {
         // Loud: a folder the kernel will not watch is slower to guard, and the user can fix it.
@@ -240,8 +201,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     for (const [name, watcher] of watchers) {
       if (existsSync(worktreeOf.get(name)!)) continue;
       watcher.close();
-      watchers.delete(name);
-      emit({ type: 'watch', session: name, state: 'gone' });
+      forgetWorktree(name);
     }
     if (sawRun && watchers.size === 0 && !existsSync(project.files.statePath)) stop('its run state is gone');
   }, options.pollMs ?? 1000);
@@ -261,7 +221,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
         ownership = createOwnership(project.config.sessions, project.config.shared, current?.grants);
       }
       project.state = current;
-      announcer.remark(order.filter((s) => violationCount.get(s)! > 0));
+      announcer.remark(ledger.sessionsWithViolations());
     }
     const sessionsLeft = Object.keys(current?.sessions ?? {}).length;
     if (sessionsLeft > 0) sawRun = true;
