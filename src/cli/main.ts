@@ -39,7 +39,9 @@ export function createProgram(): Command {
     .argument('[session...]', 'only these sessions (default: all)')
     .option('-d, --detach', 'do not attach to the tmux session')
     .option('--respawn', 'restart panes whose agent has exited')
-    .action(async (sessions: string[], opts: { detach?: boolean; respawn?: boolean }) =>
+    .option('-n, --dry-run', 'print what would be created and started; change nothing')
+    .option('--json', 'with --dry-run: print the plan as JSON')
+    .action(async (sessions: string[], opts: { detach?: boolean; respawn?: boolean; dryRun?: boolean; json?: boolean }) =>
       run(() => import('./commands/up.js').then((m) => m.upCommand(sessions, { ...program.opts(), ...opts }))),
     );
 

@@ -150,6 +150,29 @@ describe('parx up', () => {
     await waitFor('a second start', () => (run.starts('solo') === 2 ? true : undefined));
   });
 
+  it('--dry-run prints what it would create and start, and creates nothing', async () => {
+    const run = createRunFixture({ auth: { owns: ['src/auth/**'], task: 'Log in.' }, payments: { owns: ['src/payments/**'], task: 'Charge.' } }, { setup: 'npm ci' });
+    const refs = run.git('for-each-ref');
+    const human = await runParx(['up', '--dry-run'], run.root);
+    expect(human.exitCode, human.stderr).toBe(0);
+    expect(human.stdout).toContain('Plan (dry run, nothing changes): tmux session parx-repo, base main');
+    expect(human.stdout).toMatch(/auth\s+new branch and worktree: parx\/auth at \S+\/auth\n\s+setup: npm ci\n\s+sandbox (on|off), PARX_PORT=4100\n\s+agent: /);
+    const json = await runParx(['up', '--dry-run', '--json', 'payments'], run.root);
+    expect(JSON.parse(json.stdout)).toMatchObject({
+      dryRun: true,
+      base: 'main',
+      sessions: [{ name: 'payments', action: 'create-branch', branch: 'parx/payments', setup: 'npm ci', port: 4110, env: { PARX_SESSION: 'payments', PARX_PORT: '4110' }, prompt: expect.stringContaining('Charge.') }],
+    });
+    // Nothing made: no branch, no worktree, no run folder, no tmux server.
+    expect(run.git('for-each-ref')).toBe(refs);
+    expect(run.git('worktree', 'list').trim().split('\n')).toHaveLength(1);
+    expect(existsSync(join(run.root, '.git', 'parx'))).toBe(false);
+    expect(() => tmuxOut('list-sessions')).toThrow();
+    // Refused for what the real run refuses, and --json alone is bad usage.
+    expect(await runParx(['up', '--dry-run', 'nobody'], run.root)).toMatchObject({ exitCode: 2, stderr: expect.stringContaining('unknown session nobody') });
+    expect((await runParx(['up', '--json'], run.root)).exitCode).toBe(2);
+  });
+
   it('refuses to start when two sessions own the same file, creating nothing', async () => {
     const run = createRunFixture({
       a: { owns: ['src/**'], task: 't' },

@@ -1,15 +1,26 @@
 import { attachOrSwitch } from '../../adapters/tmux.js';
-import { runUp, type UpProgress } from '../../ops/up/up.js';
+import { quoteShellWord } from '../../core/agent-hooks.js';
+import { UsageError } from '../../core/errors.js';
+import { planUp, runUp, type UpPlan, type UpProgress } from '../../ops/up/up.js';
 import type { GlobalOptions } from '../options.js';
-import { print, safe, style } from '../output.js';
+import { print, printJson, safe, style } from '../output.js';
 
 export interface UpCommandOptions extends GlobalOptions {
   detach?: boolean;
   respawn?: boolean;
+  dryRun?: boolean;
+  json?: boolean;
 }
 
 export async function upCommand(sessions: string[], options: UpCommandOptions): Promise<number> {
   const terminal = process.stdout.isTTY ? { columns: process.stdout.columns, rows: process.stdout.rows } : undefined;
+  if (options.json && !options.dryRun) throw new UsageError('--json goes with --dry-run (a real `up` reports as it goes; `parx status --json` after)');
+  if (options.dryRun) {
+    const plan = await planUp({ configPath: options.config, sessions, terminal });
+    if (options.json) printJson(planToJson(plan));
+    else printPlan(plan);
+    return 0;
+  }
   const result = await runUp({ configPath: options.config, sessions, respawn: options.respawn, terminal, onProgress: printProgress });
   print();
   print(`${style.green('✓')} ${result.sessions.length} session(s) up in tmux session ${style.bold(result.tmuxSession)} (base ${result.base})`);
@@ -47,4 +58,44 @@ function printProgress(event: UpProgress): void {
       break;
     }
   }
+}
+
+const ACTION_WORDS = { 'create-branch': 'new branch and worktree', 'add-existing-branch': 'worktree for its existing branch', reuse: 'reuse its worktree' } as const;
+
+/** `up --dry-run`: what each session would get, and with what command its agent would start. */
+function printPlan(plan: UpPlan): void {
+  print(`Plan (dry run, nothing changes): tmux session ${style.bold(plan.tmuxSession)}, base ${plan.base}, up to ${plan.layout.panesPerWindow} panes per window (${plan.layout.preset})`);
+  for (const launch of plan.sessions) {
+    const name = style.bold(launch.session.padEnd(12));
+    const pad = ' '.repeat(15);
+    print(`  ${name} ${ACTION_WORDS[launch.action.kind]}: ${launch.action.branch} at ${safe(launch.action.path)}`);
+    if (launch.setup) print(`${pad}setup: ${safe(launch.setup)}`);
+    print(`${pad}sandbox ${launch.sandboxed ? style.green('on') : style.yellow('off')}, PARX_PORT=${launch.port}`);
+    // The prompt can be pages long: shown as its length, in the argument that carries it.
+    const argv = launch.argv.map((arg) => (arg === launch.prompt.text && arg.length > 60 ? `<prompt: ${arg.length} characters>` : quoteShellWord(arg)));
+    print(`${pad}agent: ${safe(argv.join(' '))}`);
+  }
+}
+
+function planToJson(plan: UpPlan) {
+  return {
+    dryRun: true,
+    tmuxSession: plan.tmuxSession,
+    base: plan.base,
+    worktreeDir: plan.worktreeDir,
+    layout: plan.layout,
+    sessions: plan.sessions.map((l) => ({
+      name: l.session,
+      action: l.action.kind,
+      branch: l.action.branch,
+      worktree: l.action.path,
+      setup: l.setup ?? null,
+      sandboxed: l.sandboxed,
+      port: l.port,
+      argv: l.argv,
+      env: l.env,
+      prompt: l.prompt.text,
+      promptFile: l.prompt.file,
+    })),
+  };
 }

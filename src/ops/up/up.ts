@@ -11,6 +11,7 @@ import { RefusedError, UsageError } from '../../core/errors.js';
 import type { DownState, RunState, SessionState } from '../../core/run-state.js';
 import { getSessionPort, mergeEnv, wrapWithEnv } from '../../core/session-env.js';
 import type { WorktreeAction } from '../../core/worktree-plan.js';
+import { planLaunch, type SessionLaunch } from '../../core/launch-plan.js';
 import { getParxArgv } from '../../package-root.js';
 import { mapOwnership } from '../plan.js';
 import { readPromptTemplate, renderSessionPrompt } from '../common/prompts.js';
@@ -48,14 +49,37 @@ export async function runUp(options: UpOptions = {}): Promise<UpResult> {
   // Everything that can refuse does so before anything is created; independent checks at once.
   // `up` is how a changed config is applied: it always reads the main worktree's file.
   const [project] = await awaitAll([loadProject({ ...options, fresh: true }), verifyTmux()] as const);
-  return withRunLock(project, 'up', () => startRun(project, options));
+  return withRunLock(project, 'up', async () => startRun(project, options, await planRun(project, options)));
 }
 
-async function startRun(project: Project, options: UpOptions): Promise<UpResult> {
-  const emit = options.onProgress ?? (() => {});
-  const { config } = project;
-  const selected = selectSessions(config.sessions, options.sessions ?? []);
-  // Read under the lock: another run may have changed it since the project was loaded.
+/** `parx up --dry-run`: what `up` would create and start, refused for the same reasons; nothing changes. */
+export async function planUp(options: UpOptions = {}): Promise<UpPlan> {
+  const [project] = await awaitAll([loadProject({ ...options, fresh: true }), verifyTmux()] as const);
+  const { launches, layout } = await planRun(project, options);
+  return { tmuxSession: getTmuxSessionName(project), base: project.base, worktreeDir: project.worktreeDir, layout, sessions: launches };
+}
+
+export interface UpPlan {
+  tmuxSession: string;
+  base: string;
+  worktreeDir: string;
+  layout: { preset: string; panesPerWindow: number };
+  sessions: SessionLaunch[];
+}
+
+/** The facts `up` gathers and the launch it plans from them; acting on it is startRun's. */
+interface RunPlan {
+  selected: SessionConfig[];
+  previous: RunState | undefined;
+  launches: SessionLaunch[];
+  layout: { preset: string; panesPerWindow: number };
+  excludesFile: string;
+  sandboxes: Awaited<ReturnType<typeof decideSandbox>>;
+}
+
+async function planRun(project: Project, options: UpOptions): Promise<RunPlan> {
+  const selected = selectSessions(project.config.sessions, options.sessions ?? []);
+  // `up` plans under its run lock: no other run changes this before it is acted on.
   const previous = await project.files.readState();
   const [{ plan }, , actions, template, excludesFile, sandboxes] = await awaitAll([
     mapOwnership(project),
@@ -71,19 +95,21 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
       plan.overlaps.slice(0, 20).map((o) => `${o.path}: ${o.sessions.join(', ')}`),
     );
   }
-
-  const sessionOf = (action: WorktreeAction) => selected.find((s) => s.name === action.session)!;
+  const sessionOf = (name: string) => selected.find((s) => s.name === name)!;
   // Every prompt rendered, and every agent command built, before anything is created: a prompt
   // no argument can carry is refused now, not at exec in a pane after the worktrees exist.
-  const prompts = new Map(actions.map((action) => [action.session, renderSessionPrompt(project, template, sessionOf(action), { branch: action.branch, worktree: action.path, sandboxed: sandboxes.enabled.has(action.session) }, previous?.grants)]));
-  for (const action of actions) {
-    const session = sessionOf(action);
-    try {
-      buildAgentArgv(session.agent, { text: prompts.get(session.name)!, file: project.files.promptPath(session.name) });
-    } catch (error) {
-      throw new UsageError(`the agent command of session ${session.name} ${(error as Error).message}`);
-    }
-  }
+  const prompts = new Map(actions.map((action) => [action.session, renderSessionPrompt(project, template, sessionOf(action.session), { branch: action.branch, worktree: action.path, sandboxed: sandboxes.enabled.has(action.session) }, previous?.grants)]));
+  const launches = planLaunch({ sessions: selected, actions, prompts, promptFile: (name) => project.files.promptPath(name), sandboxed: sandboxes.enabled, previous: previous?.sessions, root: project.root, repoName: project.repoName, ports: project.config.ports });
+  return { selected, previous, launches, layout: resolveLayout(project.config.layout, options.terminal), excludesFile, sandboxes };
+}
+
+async function startRun(project: Project, options: UpOptions, run: RunPlan): Promise<UpResult> {
+  const emit = options.onProgress ?? (() => {});
+  const { config } = project;
+  const { selected, previous, launches, excludesFile, sandboxes } = run;
+  const sessionOf = (action: WorktreeAction) => selected.find((s) => s.name === action.session)!;
+  const launchOf = (action: WorktreeAction) => launches.find((l) => l.session === action.session)!;
+  const actions = launches.map((l) => l.action);
   const excludes = await project.files.snapshotExcludesFile(excludesFile);
   const tmuxSession = getTmuxSessionName(project);
   const sandboxContext: SandboxContext = {
@@ -93,18 +119,11 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
     ignoreRules: sandboxes.enabled.size > 0 ? await readIgnoreRules(project, excludes) : [],
     grants: previous?.grants ?? [],
   };
-  const envOf = (session: SessionConfig, worktree: string) => getSessionVariables(project, session, worktree);
-
   const { prepared, unprepared } = await prepareWorktrees(
     project,
     actions,
-    (action) => {
-      // A reused worktree runs setup again only if it never succeeded (or parx has no record).
-      const before = previous?.sessions[action.session]?.setup;
-      const done = action.kind === 'reuse' && (before === 'ok' || before === 'none');
-      return done ? undefined : sessionOf(action).setup;
-    },
-    (action) => mergeEnv(process.env, envOf(sessionOf(action), action.path)),
+    (action) => launchOf(action).setup,
+    (action) => mergeEnv(process.env, launchOf(action).env),
     (action) => prepareSessionSandbox(project, sessionOf(action), action.path, sandboxContext, action.kind === 'create-branch'),
     (action) => sandboxes.enabled.has(action.session),
     emit,
@@ -128,7 +147,8 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
   };
   for (const { action, setup, copied, sandbox } of prepared) {
     const session = sessionOf(action);
-    const text = prompts.get(session.name)!;
+    const launch = launchOf(action);
+    const { text } = launch.prompt;
     const [promptFile, hooks] = await Promise.all([project.files.writePrompt(session.name, text), prepareAgentHooks(project, session, action.path, sandbox.enabled)]);
     if (hooks.notes) emit({ type: 'hooks', session: session.name, notes: hooks.notes });
     const before: SessionState | undefined = previous?.sessions[session.name];
@@ -136,11 +156,11 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
       branch: action.branch,
       worktree: action.path,
       pane: before?.pane,
-      port: getSessionPort(config.ports, session.index),
+      port: launch.port,
       promptFile,
       command: getSandboxedArgv(
         sandbox,
-        wrapWithEnv(fitForTmux(session, buildAgentArgv(session.agent, { text, file: promptFile }, hooks.extraArgs), { text, file: promptFile }), { ...envOf(session, action.path), ...hooks.env }),
+        wrapWithEnv(fitForTmux(session, buildAgentArgv(session.agent, { text, file: promptFile }, hooks.extraArgs), { text, file: promptFile }), { ...launch.env, ...hooks.env }),
       ),
       sandbox: sandbox.enabled ? 'on' : 'off',
       ...(hooks.notes && { hookNotes: hooks.notes }),
@@ -178,7 +198,7 @@ async function startRun(project: Project, options: UpOptions): Promise<UpResult>
   const guardArgv = getParxArgv('guard');
   const restarted: string[] = [];
   const panes = await ensurePanes(
-    { tmuxSession, owner: project.commonDir, ...resolveLayout(config.layout, options.terminal) },
+    { tmuxSession, owner: project.commonDir, ...run.layout },
     [
       ...prepared.map(({ action }) => ({ session: action.session, cwd: action.path, argv: state.sessions[action.session]!.command })),
       { session: 'guard', role: 'guard' as const, cwd: project.root, argv: guardArgv },
