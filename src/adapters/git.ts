@@ -177,6 +177,30 @@ export async function populateWorktree(worktree: string, head: string, postCheck
   if (postCheckoutHook) await runGit(worktree, ['hook', 'run', '--ignore-missing', 'post-checkout', '--', '0'.repeat(head.length), head, '1']);
 }
 
+/** The repository's hooks folder as git resolves it (`core.hooksPath` honoured), absolute. */
+export async function getHooksDir(cwd: string): Promise<string> {
+  return (await runGit(cwd, ['rev-parse', '--path-format=absolute', '--git-path', 'hooks'])).trim();
+}
+
+/**
+ * Points each worktree's hooks at `dir` through its own config (`extensions.worktreeConfig`),
+ * so the main worktree and worktrees of the user's keep their hooks.
+ */
+export async function setWorktreeHooksPath(root: string, worktrees: readonly string[], dir: string): Promise<void> {
+  await runGit(root, ['config', 'extensions.worktreeConfig', 'true']);
+  for (const worktree of worktrees) await runGit(worktree, ['config', '--worktree', 'core.hooksPath', dir]);
+}
+
+/** A file's text as committed on a branch, or undefined when the branch has no such file. */
+export async function readBranchFile(cwd: string, branch: string, path: string): Promise<string | undefined> {
+  return tryGit(cwd, ['show', `refs/heads/${branch}:${path}`]);
+}
+
+/** Tracked files of a worktree, all or under `paths` (pathspecs). */
+export async function listTrackedFiles(worktree: string, paths: readonly string[] = []): Promise<string[]> {
+  return (await runGit(worktree, ['ls-files', '-z', '--', ...paths])).split('\0').filter(Boolean);
+}
+
 /** Whether the repository has a post-checkout hook (`core.hooksPath` honoured): one look per `up`. */
 export async function hasPostCheckoutHook(cwd: string): Promise<boolean> {
   const path = (await runGit(cwd, ['rev-parse', '--path-format=absolute', '--git-path', 'hooks/post-checkout'])).trim();

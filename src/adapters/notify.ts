@@ -1,7 +1,7 @@
 import { appendFile } from 'node:fs/promises';
 import { execa } from 'execa';
 import { findExecutable } from './files.js';
-import { tryTmux } from './tmux.js';
+import { readFormat } from './tmux.js';
 
 /**
  * The ways to reach a human who is not looking at the guard pane. Every one is best effort:
@@ -11,9 +11,9 @@ import { tryTmux } from './tmux.js';
 
 /** A bell in a pane: tmux flags that pane's window (monitor-bell) wherever the human is. */
 export async function ringPaneBell(paneId: string): Promise<void> {
-  const { ok, stdout } = await tryTmux(['display-message', '-p', '-t', paneId, '#{pane_tty}']);
+  const tty = await readFormat(paneId, '#{pane_tty}');
   // Written to the terminal side of the pane (what it shows), not its input: no keystroke.
-  if (ok && stdout.trim().startsWith('/dev/')) await appendFile(stdout.trim(), '\x07').catch(() => {});
+  if (tty?.startsWith('/dev/')) await appendFile(tty, '\x07').catch(() => {});
 }
 
 let desktop: Promise<string[] | undefined> | undefined;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { ToolError } from '../core/errors.js';
 import { DETACHED_SIZE } from '../core/pane-layout.js';
 import { realpath } from './git-dir.js';
-import { escapeFormat, tmux, tmuxGroups, tryTmux } from './tmux.js';
+import { escapeFormat, listSessionPanes, readFormat, tmux, tmuxGroups, tryTmux } from './tmux.js';
 
 /** tmux panes: starting them, listing them, closing them. Targets by id (`%3`) or exact name. */
 
@@ -92,10 +92,37 @@ function parseNewPanes(out: string): Array<NewPane & { startPath: string }> {
     });
 }
 
+/** Panes just started in a window, and what they are (see labelWindows). */
+export interface LabelledWindow {
+  windowId: string;
+  panes: Array<{ paneId: string; session?: string; role?: string }>;
+  /** A new name for the window, when the sessions it holds changed. */
+  name?: string;
+}
+
+/**
+ * Marks each new pane with its parx identity and title, names and lays out its window, and
+ * shows `focus`, in one tmux call. Identity lives in a user option (`@parx_session`,
+ * `@parx_role`): programs overwrite pane titles with escape codes.
+ */
+export async function labelWindows(windows: readonly LabelledWindow[], preset: string, focus: string | undefined): Promise<void> {
+  const commands = windows.flatMap((w): string[][] => [
+    ...w.panes.flatMap((p): string[][] => [
+      p.role ? ['set-option', '-p', '-t', p.paneId, '@parx_role', p.role] : ['set-option', '-p', '-t', p.paneId, '@parx_session', p.session ?? ''],
+      ['select-pane', '-t', p.paneId, '-T', escapeFormat(p.role ?? p.session ?? '')],
+    ]),
+    ...(w.name !== undefined ? [['rename-window', '-t', w.windowId, escapeFormat(w.name)]] : []),
+    ['select-layout', '-t', w.windowId, preset],
+  ]);
+  if (focus) commands.push(['select-window', '-t', focus], ['select-pane', '-t', focus]);
+  await tmux(commands);
+}
+
 export async function respawnPane(paneId: string, cwd: string, argv: string[]): Promise<void> {
   await tmux(['respawn-pane', '-t', paneId, '-c', escapeFormat(cwd), '--', ...execArgv(argv)]);
-  const startPath = await tmux(['display-message', '-p', '-t', paneId, '#{pane_start_path}']);
-  await verifyStartDirectories([{ paneId, startPath: startPath.trim(), cwd }]);
+  const startPath = await readFormat(paneId, '#{pane_start_path}');
+  if (startPath === undefined) throw new ToolError(['tmux', 'respawn-pane'], undefined, `pane ${paneId} is gone`);
+  await verifyStartDirectories([{ paneId, startPath, cwd }]);
 }
 
 /**
@@ -126,17 +153,12 @@ export interface PaneInfo {
   title: string;
 }
 
-const PANE_FORMAT = ['#{pane_id}', '#{window_id}', '#{@parx_session}', '#{@parx_role}', '#{pane_dead}', '#{pane_current_path}', '#{pane_title}'].join('\t');
+const PANE_FIELDS = ['#{pane_id}', '#{window_id}', '#{@parx_session}', '#{@parx_role}', '#{pane_dead}', '#{pane_current_path}', '#{pane_title}'];
 
 export async function listPanes(sessionName: string): Promise<PaneInfo[]> {
-  const out = await tmux(['list-panes', '-s', '-t', `=${sessionName}`, '-F', PANE_FORMAT]);
-  return out
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [paneId, windowId, session, role, dead, currentPath, title] = line.split('\t');
-      return { paneId: paneId!, windowId: windowId!, session: session || undefined, role: role || undefined, dead: dead === '1', currentPath: currentPath ?? '', title: title ?? '' };
-    });
+  const rows = await listSessionPanes(sessionName, PANE_FIELDS);
+  if (!rows) throw new ToolError(['tmux', 'list-panes'], undefined, `no tmux session ${sessionName}`);
+  return rows.map(([paneId, windowId, session, role, dead, currentPath, title]) => ({ paneId: paneId!, windowId: windowId!, session: session || undefined, role: role || undefined, dead: dead === '1', currentPath: currentPath ?? '', title: title ?? '' }));
 }
 
 /**
@@ -152,15 +174,14 @@ export async function killPane(paneId: string): Promise<number | undefined> {
 
 /** The pid of a pane's program (the leader of its process group), when the pane exists. */
 export async function getPanePid(target: string): Promise<number | undefined> {
-  const result = await tryTmux(['display-message', '-p', '-t', target, '#{pane_pid}']);
-  const pid = Number(result.ok ? result.stdout.trim() : NaN);
+  const pid = Number((await readFormat(target, '#{pane_pid}')) ?? NaN);
   return Number.isInteger(pid) && pid > 1 ? pid : undefined;
 }
 
 /** Every pane's pid in a tmux session (before it is killed, see endProcessGroups). */
 export async function listPanePids(tmuxSession: string): Promise<number[]> {
-  const result = await tryTmux(['list-panes', '-s', '-t', `=${tmuxSession}`, '-F', '#{pane_pid}']);
-  return result.ok ? result.stdout.split('\n').map(Number).filter((p) => Number.isInteger(p) && p > 1) : [];
+  const rows = (await listSessionPanes(tmuxSession, ['#{pane_pid}'])) ?? [];
+  return rows.map(([pid]) => Number(pid)).filter((p) => Number.isInteger(p) && p > 1);
 }
 
 /** Whether a process runs: it exists and is not a zombie waiting for its parent to reap it. */
@@ -210,15 +231,8 @@ export interface PaneActivity {
 }
 
 export async function listPaneActivity(sessionName: string): Promise<PaneActivity[]> {
-  const format = ['#{pane_id}', '#{@parx_session}', '#{pane_dead}', '#{history_size}:#{cursor_x}:#{cursor_y}'].join('\t');
-  const result = await tryTmux(['list-panes', '-s', '-t', `=${sessionName}`, '-F', format]);
-  return result.stdout
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => {
-      const [paneId, session, dead, fingerprint] = line.split('\t');
-      return { paneId: paneId!, session: session || undefined, dead: dead === '1', fingerprint: fingerprint ?? '' };
-    });
+  const rows = (await listSessionPanes(sessionName, ['#{pane_id}', '#{@parx_session}', '#{pane_dead}', '#{history_size}:#{cursor_x}:#{cursor_y}'])) ?? [];
+  return rows.map(([paneId, session, dead, fingerprint]) => ({ paneId: paneId!, session: session || undefined, dead: dead === '1', fingerprint: fingerprint ?? '' }));
 }
 
 /** Makes `paneId` the active pane of the active window of its session (what a client shows). */

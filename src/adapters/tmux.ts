@@ -106,6 +106,21 @@ export async function tryTmux(args: string[] | string[][], options: { stdio?: 'i
   return { ok: result.exitCode === 0, stdout: typeof result.stdout === 'string' ? result.stdout : '' };
 }
 
+/** A format expanded for one target (a pane, window or session), or undefined when it is gone. */
+export async function readFormat(target: string, format: string): Promise<string | undefined> {
+  const result = await tryTmux(['display-message', '-p', '-t', target, format]);
+  return result.ok ? result.stdout.trim() : undefined;
+}
+
+/**
+ * A format expanded for every pane of a tmux session (`=`: that exact name, never a prefix
+ * match), one line per pane split on tabs; undefined when the session is gone.
+ */
+export async function listSessionPanes(sessionName: string, fields: readonly string[]): Promise<string[][] | undefined> {
+  const result = await tryTmux(['list-panes', '-s', '-t', `=${sessionName}`, '-F', fields.join('\t')]);
+  return result.ok ? result.stdout.split('\n').filter(Boolean).map((line) => line.split('\t')) : undefined;
+}
+
 export const MIN_TMUX = [3, 2] as const;
 
 export async function verifyTmux(): Promise<void> {

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 
 /**
- * The shape of a parx configuration file (SPEC "Configuration"). An unknown key is an error
+ * The shape of a parx configuration file (README "Configuration"). An unknown key is an error
  * (a misspelt `ownz:` silently ignored would leave a session unguarded), but it is checked in
  * config-validate.ts against `allowedKeys` rather than with zod's strict objects, so that one
  * stray key does not hide every other problem in the file. Rules zod cannot express with a

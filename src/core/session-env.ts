@@ -1,5 +1,5 @@
 /**
- * The environment of a session's pane, `setup`, `teardown` and `verify` (SPEC "Configuration").
+ * The environment of a session's pane, `setup`, `teardown` and `verify` (README "Configuration").
  */
 
 /** Set by agents for their own children; an agent that sees them refuses to start ("nested session"). */

@@ -5,7 +5,7 @@ import { dirname, join, relative } from 'node:path';
 import { minimatch } from 'minimatch';
 import { probeBwrap, wrapInSandbox, type SandboxProbe } from '../../adapters/bwrap.js';
 import { resolveGitDir } from '../../adapters/git-dir.js';
-import { getSandboxTipRef, getUserGitDir, linkSessionBranch, realpath, restorePlainBranch, runGit, storeBranchInSessionFolder, tryGit } from '../../adapters/git.js';
+import { getSandboxTipRef, getUserGitDir, linkSessionBranch, listTrackedFiles, readBranchFile, realpath, restorePlainBranch, storeBranchInSessionFolder } from '../../adapters/git.js';
 import { changeSandbox, findSandboxPid } from '../../adapters/sandbox-live.js';
 import { getPanePid } from '../../adapters/tmux-panes.js';
 import { getSessionAgentKind } from '../../core/agent-hooks.js';
@@ -79,7 +79,7 @@ export interface SandboxContext {
  */
 export async function readIgnoreRules(project: Project, excludesSnapshot: string): Promise<string[]> {
   const [base, exclude, user] = await Promise.all([
-    tryGit(project.root, ['show', `refs/heads/${project.base}:.gitignore`]),
+    readBranchFile(project.root, project.base, '.gitignore'),
     readFile(join(project.commonDir, 'info', 'exclude'), 'utf8').catch(() => ''),
     readFile(excludesSnapshot, 'utf8').catch(() => ''),
   ]);
@@ -146,7 +146,7 @@ export async function prepareSessionSandbox(
   for (const entry of project.config.writable.filter((w) => !w.startsWith('/') && !w.startsWith('~'))) await openPrefix(entry, `writable: ${entry}`);
 
   const others = project.config.sessions.filter((s) => s.name !== session.name).flatMap((s) => s.owns.map((g) => ({ prefix: getGlobPrefix(g), owner: s.name })));
-  const listTracked = async (paths: readonly string[] = []) => (await runGit(realWorktree, ['ls-files', '-z', '--', ...paths])).split('\0').filter(Boolean);
+  const listTracked = (paths: readonly string[] = []) => listTrackedFiles(realWorktree, paths);
   const tracked = project.config.shared.some((g) => !isExactPrefix(g)) ? await listTracked() : [];
   for (const glob of project.config.shared) {
     const prefix = getGlobPrefix(glob);

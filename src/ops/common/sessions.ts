@@ -58,7 +58,7 @@ export function selectSessions(all: readonly SessionConfig[], names: readonly st
   return all.filter((s) => names.includes(s.name));
 }
 
-/** The variables every process of a session gets: its pane, `setup`, `teardown` and `verify` (SPEC "Configuration"). */
+/** The variables every process of a session gets: its pane, `setup`, `teardown` and `verify` (README "Configuration"). */
 export function getSessionVariables(project: Project, session: SessionConfig, worktree: string): Record<string, string> {
   return getSessionEnv({
     session: session.name,

@@ -1,6 +1,6 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { listStagedChanges, runGit } from '../../adapters/git.js';
+import { getHooksDir, listStagedChanges, setWorktreeHooksPath } from '../../adapters/git.js';
 import { quoteShellWord } from '../../core/agent-hooks.js';
 import { judgeChange } from '../../core/changes.js';
 import type { HookPolicy } from '../../core/hook-policy.js';
@@ -24,7 +24,7 @@ const CLIENT_HOOKS = [
 /** Writes the shims (once per `up`) and points each session worktree at them. */
 export async function installCommitGate(project: Project, worktrees: readonly string[]): Promise<void> {
   // The user's hooks folder as git resolves it (core.hooksPath honoured), before parx changes anything.
-  const userHooks = resolve(project.root, (await runGit(project.root, ['rev-parse', '--git-path', 'hooks'])).trim());
+  const userHooks = await getHooksDir(project.root);
   const dir = join(project.files.dir, 'githooks');
   await mkdir(dir, { recursive: true });
   const gate = getHookCommand('pre-commit', project.commonDir);
@@ -36,8 +36,7 @@ export async function installCommitGate(project: Project, worktrees: readonly st
     await writeFile(join(dir, name), lines.join('\n'));
     await chmod(join(dir, name), 0o755);
   }
-  await runGit(project.root, ['config', 'extensions.worktreeConfig', 'true']);
-  for (const worktree of worktrees) await runGit(worktree, ['config', '--worktree', 'core.hooksPath', dir]);
+  await setWorktreeHooksPath(project.root, worktrees, dir);
 }
 
 /**

@@ -1,5 +1,5 @@
-import { escapeFormat, getSessionOption, hasSession, tmux } from '../../adapters/tmux.js';
-import { listPanes, respawnPane, startPanes, type PaneInfo } from '../../adapters/tmux-panes.js';
+import { getSessionOption, hasSession } from '../../adapters/tmux.js';
+import { labelWindows, listPanes, respawnPane, startPanes, type LabelledWindow, type PaneInfo } from '../../adapters/tmux-panes.js';
 import { UsageError } from '../../core/errors.js';
 import { planWindows, type ExistingWindow } from '../../core/pane-layout.js';
 import type { UpProgress } from './types.js';
@@ -85,28 +85,19 @@ export async function ensurePanes(grid: TmuxGrid, specs: readonly PaneSpec[], re
       ],
     },
   );
-  const finish = plan.flatMap((w, i): string[][] => {
-    const windowId = started[i]![0]?.windowId ?? ('id' in w.window ? w.window.id : '');
-    return [
-      ...w.add.flatMap((entry, j): string[][] => {
-        const spec = specOf(entry);
-        const paneId = started[i]![j]!.paneId;
-        panes.set(spec.session, paneId);
-        emit({ type: 'pane', session: spec.session, action: 'started', paneId });
-        return [
-          // Identity lives in a user option: programs overwrite pane titles with escape codes.
-          spec.role ? ['set-option', '-p', '-t', paneId, '@parx_role', spec.role] : ['set-option', '-p', '-t', paneId, '@parx_session', spec.session],
-          ['select-pane', '-t', paneId, '-T', escapeFormat(spec.role ?? spec.session)],
-        ];
-      }),
-      ...(w.rename ? [['rename-window', '-t', windowId, escapeFormat(w.name)]] : []),
-      ['select-layout', '-t', windowId, grid.preset],
-    ];
-  });
+  const windows = plan.map((w, i): LabelledWindow => ({
+    windowId: started[i]![0]?.windowId ?? ('id' in w.window ? w.window.id : ''),
+    panes: w.add.map((entry, j) => {
+      const spec = specOf(entry);
+      const paneId = started[i]![j]!.paneId;
+      panes.set(spec.session, paneId);
+      emit({ type: 'pane', session: spec.session, action: 'started', paneId });
+      return { paneId, ...(spec.role ? { role: spec.role } : { session: spec.session }) };
+    }),
+    ...(w.rename && { name: w.name }),
+  }));
   // Show the first session's pane, as a human reads the grid from the top left of the first window.
-  const first = panes.get(specs.find((s) => !s.role)?.session ?? '');
-  if (first) finish.push(['select-window', '-t', first], ['select-pane', '-t', first]);
-  await tmux(finish);
+  await labelWindows(windows, grid.preset, panes.get(specs.find((s) => !s.role)?.session ?? ''));
   return panes;
 }
 
