@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createDownFixture, type DownFixture } from '../helpers/down-fixture.js';
+import { createDownFixture, type DownFixture } from '../helpers/fixture.js';
 import { PARX_BIN } from '../helpers/parx.js';
 
 /**
@@ -105,7 +105,8 @@ function snapshot(fx: DownFixture): Work {
   return { commits, files, ignored, baseFiles: fx.git('ls-tree', '-r', '--name-only', 'main').trim().split('\n') };
 }
 
-function readEvents(fx: DownFixture): Array<{ type: string; commit?: string }> {
+/** Unlike the fixture's events(), skips a line a kill cut short. */
+function readEventsAfterKills(fx: DownFixture): Array<{ type: string; commit?: string }> {
   const file = join(fx.root, '.git/parx/events.jsonl');
   if (!existsSync(file)) return [];
   // A kill can cut an event line short; parx starts the next on a fresh line. Skip such a line.
@@ -146,7 +147,7 @@ function findLosses(fx: DownFixture, before: Work): string[] {
   // A merge that failed verify is evicted: its files leave base on purpose (its branch and a
   // backup ref keep them). Anything else base had must still be there.
   const baseNow = new Set(fx.git('ls-tree', '-r', '--name-only', 'main').trim().split('\n'));
-  const evicted = new Set(readEvents(fx).filter((e) => e.type === 'evict').flatMap((e) => fx.git('diff', '--name-only', `${e.commit}^1`, String(e.commit)).trim().split('\n')));
+  const evicted = new Set(readEventsAfterKills(fx).filter((e) => e.type === 'evict').flatMap((e) => fx.git('diff', '--name-only', `${e.commit}^1`, String(e.commit)).trim().split('\n')));
   for (const path of before.baseFiles) if (!baseNow.has(path) && !evicted.has(path)) losses.push(`base lost ${path}`);
   return losses;
 }

@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createDownFixture, expectNothingLost, snapshotWork, type DownFixture } from '../helpers/down-fixture.js';
+import { createDownFixture, type DownFixture, expectNothingLost, readEvents, snapshotWork } from '../helpers/fixture.js';
 import { PARX_BIN, runParx } from '../helpers/parx.js';
 
 /**
@@ -108,7 +108,7 @@ describe('parx down never loses work', () => {
     expect(fx.git('stash', 'list')).toContain('parx: changes verify left after merging two');
     expect(fx.git('stash', 'show', '-p', 'stash@{0}')).toContain('+touched');
     expect(fx.git('rev-parse', 'parx/two').trim()).toBe(twoTip);
-    const events = readFileSync(join(fx.root, '.git/parx/events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const events = readEvents(fx.root);
     expect(events.find((e) => e.type === 'evict')).toMatchObject({ session: 'two', commit: evictedMerge, backupRef: 'refs/parx/backup/two/1', exitCode: 3 });
     expectNothingLost(fx, before);
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createDownFixture, type DownFixture } from '../helpers/down-fixture.js';
+import { createDownFixture, type DownFixture, readEvents } from '../helpers/fixture.js';
 import { runParx } from '../helpers/parx.js';
 
 /** auth ← api ← web (each merges after the one before), docs on its own, shared/ for all. */
@@ -53,7 +53,7 @@ describe('parx down', () => {
     expect(fx.read('src/auth/logout.ts')).toBe('logout\n');
     expect(fx.git('status', '--porcelain')).toBe('');
     expect(JSON.parse(readFileSync(join(fx.root, '.git/parx/state.json'), 'utf8')).sessions).toEqual({});
-    const events = readFileSync(join(fx.root, '.git/parx/events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const events = readEvents(fx.root);
     expect(events.filter((e) => e.type === 'merge').map((e) => e.session)).toEqual(['auth', 'docs', 'api', 'web']);
     expect(events.at(-1)).toMatchObject({ type: 'down', outcomes: { auth: 'merged', docs: 'merged', api: 'merged', web: 'merged' } });
 

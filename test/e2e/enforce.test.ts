@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { chmodSync, existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRunFixture, type RunFixture } from '../helpers/fixture.js';
+import { createRunFixture, readEvents, type RunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, listPaneRows, tmuxOut } from '../helpers/tmux.js';
 
@@ -12,7 +12,7 @@ const sessions = {
   auth: { owns: ['src/auth/**'], task: 'Wait.' },
   payments: { owns: ['src/payments/**'], task: 'Wait.' },
 };
-const events = (run: RunFixture) => readFileSync(join(run.root, '.git/parx/events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const events = (run: RunFixture) => readEvents(run.root);
 const guardScreen = () => tmuxOut('capture-pane', '-p', '-J', '-t', listPaneRows('parx-repo').find((p) => p.session === ':guard')!.id);
 const gitIn = (cwd: string, ...args: string[]) => execFileSync('git', args, { cwd, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 

@@ -2,7 +2,7 @@ import { execa } from 'execa';
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRunFixture, type RunFixture } from '../helpers/fixture.js';
+import { createRunFixture, readEvents, type RunFixture } from '../helpers/fixture.js';
 import { killGuards, startGuard, type GuardEventLine } from '../helpers/guard.js';
 import { PARX_BIN, runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
@@ -34,7 +34,7 @@ function write(run: RunFixture, session: string, path: string, text = 'x\n'): vo
   writeFileSync(file, text);
 }
 const violation = (session: string, path: string) => (e: GuardEventLine) => e.type === 'violation' && e.session === session && e.path === path;
-const recorded = (run: RunFixture) => readFileSync(join(run.root, '.git/parx/events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as GuardEventLine);
+const recorded = (run: RunFixture) => readEvents(run.root);
 
 describe('the guard does not go blind', () => {
   it('watches a folder deleted and made again at once under the same name', async () => {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRunFixture, type RunFixture } from '../helpers/fixture.js';
+import { createRunFixture, readEvents, type RunFixture } from '../helpers/fixture.js';
 import { killGuards, startGuard, type GuardEventLine } from '../helpers/guard.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
@@ -74,7 +74,7 @@ describe('parx guard', () => {
     expect(stopped.exitCode).toBe(143);
     // The grid's guard pane is the one that records: each violation once in events.jsonl.
     expect(guard.events[0]).toMatchObject({ type: 'role', role: 'observer' });
-    const recorded = () => run.read('.git/parx/events.jsonl').trim().split('\n').map((l) => JSON.parse(l)).filter((e) => e.type === 'violation').map((e) => `${e.session}:${e.path}`);
+    const recorded = () => readEvents(run.root).filter((e) => e.type === 'violation').map((e) => `${e.session}:${e.path}`);
     await waitFor('the events to be recorded', () => (recorded().length >= 4 ? true : undefined));
     expect(recorded().sort()).toEqual(['auth:README.md', 'auth:src/payments/refund.ts', 'payments:README.md', 'payments:src/auth/charge.ts']);
   });

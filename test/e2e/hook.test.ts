@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readFileSync, realpathSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRunFixture, installFakeAgents, type RunFixture } from '../helpers/fixture.js';
+import { createRunFixture, installFakeAgents, readEvents, type RunFixture } from '../helpers/fixture.js';
 import { PARX_BIN, runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
 
@@ -24,7 +24,7 @@ async function hook(event: string, payload: object, cwd: string, run: { commonDi
   return { exitCode: result.exitCode, stderr: result.stderr };
 }
 
-const events = (run: RunFixture) => readFileSync(join(run.root, '.git/parx/events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+const events = (run: RunFixture) => readEvents(run.root);
 const status = async (run: RunFixture) => JSON.parse((await runParx(['status', '--json'], run.root)).stdout).sessions as Array<{ name: string; state: string; hooks: string }>;
 
 describe('parx hook', () => {

@@ -23,10 +23,7 @@ const sessions = {
   payments: { owns: ['src/payments/**'], task: 'Wait.' },
 };
 
-const events = (run: RunFixture) =>
-  existsSync(join(run.root, '.git/parx/events.jsonl'))
-    ? readFileSync(join(run.root, '.git/parx/events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as { type: string; path?: string })
-    : [];
+const events = (run: RunFixture) => run.events();
 
 function writeIn(run: RunFixture, session: string, path: string): void {
   const file = join(run.worktree(session), path);

@@ -4,7 +4,7 @@ import { getPriority } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { killGuards, startGuard } from '../helpers/guard.js';
-import { createRunFixture } from '../helpers/fixture.js';
+import { createRunFixture, readEvents } from '../helpers/fixture.js';
 import { APP_OLD_CALL, GREET, GREET_TEST, LIB_RENAME, semanticConflict } from '../helpers/integrate-fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
@@ -16,10 +16,7 @@ import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
 
 afterEach(killGuards);
 
-const integrateEvents = (root: string) =>
-  existsSync(join(root, '.git/parx/events.jsonl'))
-    ? readFileSync(join(root, '.git/parx/events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>).filter((e) => e.type === 'integrate')
-    : [];
+const integrateEvents = (root: string) => readEvents(root, 'integrate');
 
 describe('integrate: {every}', () => {
   it('integrates in the background when tips move, niced, skips while down runs, and announces a new breakage', async () => {

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createDownFixture, type DownFixture } from '../helpers/down-fixture.js';
+import { createDownFixture, type DownFixture, readEvents } from '../helpers/fixture.js';
 import { semanticConflict } from '../helpers/integrate-fixture.js';
 import { runParx } from '../helpers/parx.js';
 
@@ -74,9 +74,9 @@ describe('parx integrate', () => {
     const fixed = await integrate(fx);
     expect(fixed.exitCode).toBe(0);
     expect(fixed.stdout).toMatch(/The whole run integrates: 3 session\(s\), verify passed in \d+\.\d s\./);
-    const events = readFileSync(join(fx.root, '.git/parx/events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
-    expect(events.filter((e) => e.type === 'integrate').map((e) => [e.ok, e.breaking?.session ?? null, e.verifyRuns.attribute])).toEqual([[false, 'app', 0], [false, 'app', 1], [true, null, 0]]);
-    expect(events.at(-1).verifyRuns).toEqual({ find: 1, attribute: 0 });
+    const events = readEvents<{ ok: boolean; breaking: { session: string } | null; verifyRuns: { find: number; attribute: number } }>(fx.root, 'integrate');
+    expect(events.map((e) => [e.ok, e.breaking?.session ?? null, e.verifyRuns.attribute])).toEqual([[false, 'app', 0], [false, 'app', 1], [true, null, 0]]);
+    expect(events.at(-1)?.verifyRuns).toEqual({ find: 1, attribute: 0 });
   });
 
   it('finds the breaking session of 8 in ⌈log2 8⌉+1 verify runs, and with --pinpoint what it breaks with in a few more', async () => {

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRunFixture, installFakeAgents, type RunFixture } from '../helpers/fixture.js';
+import { createRunFixture, installFakeAgents, readEvents, type RunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, listPaneRows, tmuxOut } from '../helpers/tmux.js';
 
@@ -15,7 +15,7 @@ import { killTmuxServer, listPaneRows, tmuxOut } from '../helpers/tmux.js';
 
 afterEach(killTmuxServer);
 
-const events = (run: RunFixture) => readFileSync(join(run.root, '.git/parx/events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+const events = (run: RunFixture) => readEvents(run.root);
 const lines = (run: RunFixture, name: string) => (existsSync(join(run.records, name)) ? readFileSync(join(run.records, name), 'utf8').trim().split('\n') : []);
 const json = async (run: RunFixture, args: string[], env?: Record<string, string>) => JSON.parse((await runParx([...args, '--json'], run.root, env)).stdout);
 

@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDownFixture } from '../helpers/down-fixture.js';
+import { createDownFixture } from '../helpers/fixture.js';
 import { createRunFixture, installFakeAgents, STAND_IN } from '../helpers/fixture.js';
 import { createRepo } from '../helpers/repo.js';
 import { runParx, waitFor } from '../helpers/parx.js';

@@ -84,11 +84,10 @@ describe.skipIf(skipSandboxSuite)('the sandbox over a run', () => {
     );
     expect(denied.exitCode).toBe(2);
     expect(denied.stderr).toContain('belongs to session "payments"');
-    const events = () => readFileSync(join(run.root, '.git/parx/events.jsonl'), 'utf8');
-    expect(events()).not.toContain('"denied"');
+    expect(run.events('denied')).toEqual([]);
     const guard = await startGuard(run.root);
-    await waitFor('the denial relayed', () => (events().includes('"type":"denied"') ? true : undefined), 10_000);
-    expect(events()).toContain('"owner":"payments"');
+    const relayed = await waitFor('the denial relayed', () => run.events('denied')[0], 10_000);
+    expect(relayed).toMatchObject({ owner: 'payments' });
     await guard.stop();
 
     const down = await runParx(['down', 'auth'], run.root);

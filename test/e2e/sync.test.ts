@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDownFixture } from '../helpers/down-fixture.js';
+import { createDownFixture, readEvents } from '../helpers/fixture.js';
 import { createRunFixture, installFakeAgents } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer } from '../helpers/tmux.js';
@@ -16,7 +16,7 @@ import { OwnWrites } from '../../src/ops/guard/own-writes.js';
 
 afterEach(killTmuxServer);
 
-const events = (root: string) => readFileSync(join(root, '.git/parx/events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+const events = (root: string) => readEvents(root);
 
 function landedLib(extra: Record<string, unknown> = {}) {
   const fx = createDownFixture({ lib: { owns: ['src/lib/**'] }, app: { owns: ['src/app/**'], after: ['lib'] }, docs: { owns: ['docs/**'] } }, { shared: ['src/shared/**'], ...extra });

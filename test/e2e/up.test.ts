@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, realpathSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createRunFixture, installFakeAgents, STAND_IN } from '../helpers/fixture.js';
+import { createRunFixture, installFakeAgents, readEvents, STAND_IN } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, listPaneRows, listSessionPanes, tmuxOut } from '../helpers/tmux.js';
 
@@ -75,7 +75,7 @@ describe('parx up', () => {
     expect(run.git('log', '-1', '--format=%s', 'main').trim()).toBe('add parx config');
     expect(run.git('status', '--porcelain').trim()).toBe('');
 
-    const events = readFileSync(join(run.root, '.git', 'parx', 'events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const events = readEvents(run.root);
     expect(events).toEqual([expect.objectContaining({ type: 'up', sessions: ['auth', 'payments', 'web'], time: expect.any(String) })]);
 
     // Run from inside a session's worktree, parx finds the same run.

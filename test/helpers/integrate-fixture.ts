@@ -1,4 +1,4 @@
-import { createDownFixture, type DownFixture } from './down-fixture.js';
+import { createDownFixture, type DownFixture } from './fixture.js';
 
 export const GREET = 'export function greet(name) { return `hi ${name}`; }\n';
 export const GREET_TEST = "import { test } from 'node:test';\nimport assert from 'node:assert';\nimport { greet } from './greet.mjs';\ntest('greet', () => assert.equal(greet('x'), 'hi x'));\n";

@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
-import { expectOwnedRun, firstSessionStatus, getOwnedRunScript, makeScreenReader, OWNED_RUN, readEvents, stateHistory, waitUntilWaiting } from './pane.js';
+import { expectOwnedRun, firstSessionStatus, getOwnedRunScript, makeScreenReader, OWNED_RUN, stateHistory, waitUntilWaiting } from './pane.js';
 // @ts-expect-error plain ESM helpers without types
 import { startAnthropicStandIn } from './anthropic-stand-in.mjs';
 // @ts-expect-error plain ESM helpers without types
@@ -110,7 +110,7 @@ describe('the real Claude Code in a parx session', () => {
     expect(standIn.toolResults().join('\n')).toContain('src/payments/charge.ts belongs to session "payments"');
 
     // The guard pane relays the sandboxed hook's denial and records the states as they came.
-    const events = () => readEvents(run);
+    const events = () => run.events();
     await waitFor('the denial in events.jsonl', () => events().find((e) => e.type === 'denied' && e.owner === 'payments'), 15_000);
     await waitUntilWaiting(run, 'auth waiting again');
     const states = stateHistory(run, 'auth');
@@ -181,8 +181,8 @@ describe('the real Claude Code in a parx session', () => {
       expect(readFileSync(join(wt, 'src/payments/charge.ts'), 'utf8'), local.toolResults().at(-1)).toBe('export const charge = { currency: "EUR" };\n');
       expect(readFileSync(join(wt, 'README.md'), 'utf8')).toBe('# shop, with currencies\n');
       // The sandboxed hook's denial reaches events.jsonl through the guard, which relays it.
-      await waitFor('the denial in events.jsonl', () => (readEvents(run).some((e) => e.type === 'denied' && e.session === 'auth') ? true : undefined), 15_000);
-      expect(readEvents(run).filter((e) => e.type === 'denied' && e.session === 'auth')).toHaveLength(1);
+      await waitFor('the denial in events.jsonl', () => (run.events().some((e) => e.type === 'denied' && e.session === 'auth') ? true : undefined), 15_000);
+      expect(run.events().filter((e) => e.type === 'denied' && e.session === 'auth')).toHaveLength(1);
 
       // A message for an idle agent rides the human's next prompt (UserPromptSubmit).
       expect((await runParx(['tell', 'auth', 'keep the old charge export working'], run.root)).exitCode).toBe(0);

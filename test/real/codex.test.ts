@@ -6,7 +6,7 @@ import { createRunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer } from '../helpers/tmux.js';
 import { tmuxOut } from '../helpers/tmux.js';
-import { expectOwnedRun, MESSAGE_RUN, firstSessionStatus, getOwnedRunScript, makeScreenReader, OWNED_RUN, readEvents, stateHistory, waitUntilWaiting } from './pane.js';
+import { expectOwnedRun, MESSAGE_RUN, firstSessionStatus, getOwnedRunScript, makeScreenReader, OWNED_RUN, stateHistory, waitUntilWaiting } from './pane.js';
 // @ts-expect-error plain ESM helpers without types
 import { startOpenAIStandIn } from './openai-stand-in.mjs';
 // @ts-expect-error plain ESM helpers without types
@@ -125,7 +125,7 @@ describe('the real Codex CLI in a parx session', () => {
     expect(configAfter.startsWith(configBefore.trimEnd())).toBe(true);
     expect(configAfter, configAfter).not.toMatch(/hooks|trusted_hash/);
 
-    const events = () => readEvents(run);
+    const events = () => run.events();
     await waitFor('the denial in events.jsonl', () => events().find((e) => e.type === 'denied' && e.owner === 'payments' && e.tool === 'apply_patch'), 15_000);
     await waitUntilWaiting(run, 'auth waiting again');
     expect((await status()).hooks).toBe('active');

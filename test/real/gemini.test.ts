@@ -5,7 +5,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
-import { expectOwnedRun, MESSAGE_RUN, getOwnedRunScript, makeScreenReader, OWNED_RUN, readEvents, stateHistory, waitUntilWaiting } from './pane.js';
+import { expectOwnedRun, MESSAGE_RUN, getOwnedRunScript, makeScreenReader, OWNED_RUN, stateHistory, waitUntilWaiting } from './pane.js';
 // @ts-expect-error plain ESM helpers without types
 import { startGeminiStandIn } from './gemini-stand-in.mjs';
 // @ts-expect-error plain ESM helpers without types
@@ -96,7 +96,7 @@ describe('the real Gemini CLI in a parx session', () => {
     // Nothing of parx's in the user's Gemini settings, nor in /etc.
     expect(readFileSync(join(process.env.HOME!, '.gemini', 'settings.json'), 'utf8')).toBe(userSettings);
 
-    const events = () => readEvents(run);
+    const events = () => run.events();
     await waitFor('the denial in events.jsonl', () => events().find((e) => e.type === 'denied' && e.owner === 'payments' && e.tool === 'write_file'), 15_000);
     await waitUntilWaiting(run, 'auth waiting again');
     const states = stateHistory(run, 'auth');

@@ -26,10 +26,6 @@ export function makeScreenReader(agent: string, screens: Record<string, RegExp>)
   return { screenOf, waitForScreen };
 }
 
-/** The run's events.jsonl, parsed. */
-export function readEvents(run: RunFixture): Array<Record<string, unknown>> {
-  return readFileSync(join(run.root, '.git/parx/events.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
-}
 
 /** `parx status --json`'s first session (the real agent's, in these tests). */
 export async function firstSessionStatus(run: RunFixture): Promise<{ state: string; hooks: string }> {
@@ -43,7 +39,7 @@ export async function waitUntilWaiting(run: RunFixture, what: string): Promise<v
 
 /** The `state` events of one session, in order (`working`, `waiting`…). */
 export function stateHistory(run: RunFixture, session: string): string[] {
-  return readEvents(run).filter((e) => e.type === 'state' && e.session === session).map((e) => String(e.state));
+  return run.events().filter((e) => e.type === 'state' && e.session === session).map((e) => String(e.state));
 }
 
 /** The `approve: owned` run every real agent is measured on: 20 owned files, 2 foreign ones. */
@@ -71,7 +67,7 @@ export async function expectOwnedRun(run: RunFixture, worktree: string): Promise
   expect(readFileSync(join(worktree, 'src/payments/charge.ts'), 'utf8')).toBe('export const charge = 1;\n');
   expect(existsSync(join(worktree, 'src/payments/refund.ts'))).toBe(false);
   const denials = await waitFor('both denials in events.jsonl', () => {
-    const found = readEvents(run).filter((e) => e.type === 'denied' && e.session === 'auth');
+    const found = run.events().filter((e) => e.type === 'denied' && e.session === 'auth');
     return found.length >= 2 ? found : undefined;
   });
   expect(denials.map((e) => e.path)).toEqual(['src/payments/charge.ts', 'src/payments/refund.ts']);

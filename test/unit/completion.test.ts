@@ -22,7 +22,7 @@ describe('shell completion', () => {
     [['down', '--keep', 'a'], 'auth api'],
     [['down', '--'], '--dry-run --keep --commit-wip --allow-violations --json --help'],
     [['down', '--d'], '--dry-run'],
-    [['up', '-'], '-d --detach --respawn -h --help'],
+    [['up', '-'], '-d --detach --respawn -n --dry-run --json -h --help'],
     [['status', '--w'], '--watch'],
     [['plan', ''], ''],
     [['tell', ''], 'auth api web'],

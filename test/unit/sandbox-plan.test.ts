@@ -1,6 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import { getGlobPrefix, getGrantedPaths, getLiteralIgnoredFolders, isExactPrefix, openFilesByFolder, planLiveGrant, planSandboxMounts, toBwrapArgs, toSeatbeltProfile, type SandboxFacts } from '../../src/core/sandbox-plan.js';
-import { getShellWriteTargets } from '../../src/core/shell-targets.js';
+
+const facts = (over: Partial<SandboxFacts> = {}): SandboxFacts => ({
+  worktree: '/tmp/r.parx/a',
+  open: [{ path: 'src', why: 'owned (src/**/*.ts)' }],
+  close: [{ path: '.git', why: 'link' }, { path: 'src/b', why: 'owned by b' }],
+  writableOutside: [{ path: '/tmp', why: 'temp' }, { path: '/home/u/.claude', why: 'agent' }],
+  protect: [{ path: '/tmp/r', why: 'main' }, { path: '/tmp/r.parx', why: 'worktrees' }, { path: '/tmp/r/.git', why: 'git' }],
+  gitWritable: [{ path: '/tmp/r/.git/worktrees/a', why: 'admin' }, { path: '/tmp/r/.git/objects', why: 'objects' }],
+  gitReadOnly: [{ path: '/tmp/r/.git/worktrees/a/commondir', why: 'redirect' }],
+  hide: [{ path: '/tmp/tmux-0', why: 'tmux' }],
+  ...over,
+});
 
 describe('glob prefixes: the folder a sandbox opens for an owned glob', () => {
   it.each([
@@ -30,18 +41,6 @@ describe('literal build folders in ignore rules', () => {
   ])('%j', (lines, expected) => {
     expect(getLiteralIgnoredFolders(lines)).toEqual(expected);
   });
-});
-
-const facts = (over: Partial<SandboxFacts> = {}): SandboxFacts => ({
-  worktree: '/tmp/r.parx/a',
-  open: [{ path: 'src', why: 'owned (src/**/*.ts)' }],
-  close: [{ path: '.git', why: 'link' }, { path: 'src/b', why: 'owned by b' }],
-  writableOutside: [{ path: '/tmp', why: 'temp' }, { path: '/home/u/.claude', why: 'agent' }],
-  protect: [{ path: '/tmp/r', why: 'main' }, { path: '/tmp/r.parx', why: 'worktrees' }, { path: '/tmp/r/.git', why: 'git' }],
-  gitWritable: [{ path: '/tmp/r/.git/worktrees/a', why: 'admin' }, { path: '/tmp/r/.git/objects', why: 'objects' }],
-  gitReadOnly: [{ path: '/tmp/r/.git/worktrees/a/commondir', why: 'redirect' }],
-  hide: [{ path: '/tmp/tmux-0', why: 'tmux' }],
-  ...over,
 });
 
 describe('sandbox mounts: deeper paths win, closing wins a tie, hidden paths last', () => {
@@ -135,38 +134,5 @@ describe('a grant in a running sandbox: the steps', () => {
     ['a file at the root', 'README.md', 'file', true, ['README.md', 'src'], ['pin:src', 'rw:', 'lift:README.md']],
   ] as const)('%s', (_, path, kind, folderExists, siblings, steps) => {
     expect(planLiveGrant(path, kind, folderExists, siblings).map((s) => `${s.op}:${s.path}`)).toEqual(steps);
-  });
-});
-
-describe('the obvious targets of a shell command (Claude’s Bash tool)', () => {
-  it.each([
-    ['echo x > src/b/evil.ts', ['src/b/evil.ts'], false],
-    ['echo x >> a.log 2>&1', ['a.log'], false],
-    ['cat <<EOF > h\nhi\nEOF', ['h'], false],
-    ["sed -i 's/a/b/' f g", ['f', 'g'], false],
-    ['sed -i -e s/a/b/ f', ['f'], false],
-    ["sed 's/a/b/' f", [], false],
-    ['mv a b && cp -r x y', ['a', 'b', 'y'], false],
-    ['cp -t dir a b', ['dir'], false],
-    ['rm -rf -- -odd', ['-odd'], false],
-    ['touch "quoted name.ts"', ['quoted name.ts'], false],
-    ['ln -s ../b/y.ts link.ts', ['link.ts'], false],
-    ['echo $X > "$F"; tee $(pwd)/x', [], false],
-    ['ls 2>&1 >/dev/null', [], false],
-    ['(cd x; rm -rf a) | tee -a out.txt', ['a', 'out.txt'], true],
-    ['for f in a; do echo > z; done', ['z'], false],
-    ['git checkout old -- src/b/y.ts', ['src/b/y.ts'], false],
-    ['git restore --source=old -- src/b/y.ts', ['src/b/y.ts'], false],
-    ['git checkout main', [], false],
-    ['dd if=/dev/zero of=blob bs=1 count=1', ['blob'], false],
-    ['mkdir -p src/b/sub', [], false],
-    ['npm test', [], false],
-    ['echo x >> ~/.gitconfig; echo y > ~other/.bashrc', ['~/.gitconfig'], false],
-  ])('%j → %j', (command, paths, moved) => {
-    expect(getShellWriteTargets(command)).toEqual({ paths, moved });
-  });
-
-  it('gives up on a command line it cannot parse (the sandbox still holds)', () => {
-    expect(getShellWriteTargets('echo "unterminated')?.paths ?? []).toEqual([]);
   });
 });
