@@ -195,7 +195,7 @@ export function watchTree(options: TreeWatcherOptions): TreeWatcher {
    */
   async function startPolling(dir: string, error: NodeJS.ErrnoException, announce: boolean): Promise<void> {
     options.onPolling(dir, error);
-    let poller: { ready: Promise<void>; close(): void } | undefined;
+    let poller: { ready: Promise<void>; close(): void } | undefined = undefined;
     polled.set(dir, { close: () => poller?.close() });
     // Loaded only when needed: chokidar is most of the guard's code otherwise.
     const { pollTree } = await import('./poll-watcher.js');

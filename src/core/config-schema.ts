@@ -12,7 +12,7 @@ import * as z from 'zod/mini';
  */
 
 /** A schema with the text editors show for it (it lands in the JSON Schema as `description`). */
-const describe = <T extends z.ZodMiniType>(schema: T, text: string): T => schema.check(z.describe(text)) as T;
+const describe = <T extends z.ZodMiniType>(schema: T, text: string): T => schema.check(z.describe(text));
 
 const envValue = z.pipe(z.union([z.string(), z.number(), z.boolean()]), z.transform(String));
 const envMap = z.record(z.string(), envValue);

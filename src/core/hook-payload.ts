@@ -32,7 +32,7 @@ export function getWriteTargets(payload: unknown): WriteTargets | undefined {
   const input = isRecord(payload.tool_input) ? payload.tool_input : {};
   const cwd = typeof payload.cwd === 'string' ? payload.cwd : undefined;
   if (!tool) return undefined;
-  let paths: string[] = [];
+  let paths: string[];
   if (FILE_PATH_TOOLS.has(tool)) paths = strings(input.file_path);
   else if (tool === 'NotebookEdit') paths = strings(input.notebook_path ?? input.file_path);
   else if (tool === 'apply_patch') paths = parsePatchTargets(patchText(input));

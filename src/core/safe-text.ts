@@ -5,6 +5,7 @@
  * C1) and the Unicode bidirectional overrides that reorder what a line appears to say are shown
  * as escapes (`\x1b`, `\u202e`); everything else, Unicode included, is kept.
  */
+// eslint-disable-next-line no-control-regex -- control characters are what it finds
 const UNSAFE = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/g;
 
 export function escapeControlChars(text: string): string {

@@ -136,7 +136,7 @@ async function checkGeminiTrust(project: Project): Promise<DoctorCheck> {
 
 async function checkClaudeHooks(): Promise<DoctorCheck> {
   const file = join(process.env.CLAUDE_CONFIG_DIR || join(homedir(), '.claude'), 'settings.json');
-  const settings = await readFile(file, 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>).catch(() => ({}) as Record<string, unknown>);
+  const settings = await readFile(file, 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>).catch((): Record<string, unknown> => ({}));
   if (settings.disableAllHooks === true) {
     return { name: 'claude hooks', status: 'problem', detail: `${file} has "disableAllHooks": true: parx's hooks would not run`, fix: `remove "disableAllHooks" from ${file}` };
   }

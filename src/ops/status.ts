@@ -9,11 +9,10 @@ import { getDependencyOrder } from '../core/order.js';
 import { checkSessions } from './check.js';
 import { loadProject, type ProjectOptions } from './common/project.js';
 import { getLiveSessions } from './common/sessions.js';
-import type { AgentState } from '../core/run-state.js';
+import type { AgentState, GrantRecord } from '../core/run-state.js';
 import { getSessionAgentKind, hasHooks } from '../core/agent-hooks.js';
 import { judgeAgentState } from '../core/agent-state.js';
 import type { OwnershipRequest } from '../core/requests.js';
-import type { GrantRecord } from '../core/run-state.js';
 import { listRequests } from './requests.js';
 
 export interface SessionStatus {
@@ -159,5 +158,5 @@ function describeIntegration(record: IntegrationRecord | undefined, session: str
 async function getGuardStatus(files: RunFiles): Promise<StatusResult['guard']> {
   const [pid, health] = await Promise.all([files.readGuardPid(), files.readGuardHealth()]);
   const running = pid !== undefined && isProcessAlive(pid);
-  return { running, pid: running ? pid! : null, polling: running && health?.pid === pid ? health.polling : [] };
+  return { running, pid: running ? pid : null, polling: running && health?.pid === pid ? health.polling : [] };
 }

@@ -3,8 +3,7 @@ import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSyn
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { commitPaths } from '../../src/adapters/git-merge.js';
-import { createDownFixture, type DownFixture } from '../helpers/fixture.js';
-import { createRunFixture } from '../helpers/fixture.js';
+import { createDownFixture, createRunFixture, type DownFixture } from '../helpers/fixture.js';
 import { createRepo } from '../helpers/repo.js';
 import { runParx } from '../helpers/parx.js';
 import { hasTmuxSession, killTmuxServer, listPaneRows, tmuxOut } from '../helpers/tmux.js';

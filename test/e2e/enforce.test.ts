@@ -42,8 +42,8 @@ describe('guard.onViolation: revert', () => {
     expect(gitIn(wt, 'status', '--porcelain')).toBe('?? src/auth/mine.ts\n'); // the owned write stays, index clean
     const byPath = Object.fromEntries(reverts.map((e) => [e.path, e.quarantined as string]));
     expect(byPath['src/payments/charge.ts']).toMatch(new RegExp(`^${join(run.root, '.git/parx/quarantine/auth/')}.*/src/payments/charge.ts$`));
-    expect(readFileSync(byPath['src/payments/charge.ts']!)).toEqual(bytes);
-    expect(readFileSync(byPath['src/payments/new.ts']!, 'utf8')).toBe('new file by auth\n');
+    expect(readFileSync(byPath['src/payments/charge.ts'])).toEqual(bytes);
+    expect(readFileSync(byPath['src/payments/new.ts'], 'utf8')).toBe('new file by auth\n');
     await waitFor('the guard line saying where it went', () => (guardScreen().includes('what was written is kept in') ? true : undefined));
     // The restore itself is not judged as a new write.
     expect(events(run).filter((e) => e.type === 'revert')).toHaveLength(2);

@@ -32,7 +32,7 @@ describe('integrate: {every}', () => {
     await waitFor('the notification', () => (existsSync(env.NOTIFY_LOG) && readFileSync(env.NOTIFY_LOG, 'utf8').includes('integration app') ? true : undefined));
     expect(readFileSync(env.NOTIFY_LOG, 'utf8')).toContain('integration app integration: app breaks verify at step 2 (after lib)');
     // verify ran 10 steps nicer than the guard (itself a background process, niced).
-    const guardNiceness = getPriority(guard.process.pid!);
+    const guardNiceness = getPriority(guard.process.pid);
     expect(new Set(readFileSync(env.NICE_LOG, 'utf8').trim().split('\n'))).toEqual(new Set([String(Math.min(19, guardNiceness + 10))]));
     expect(Math.min(19, guardNiceness + 10)).toBeGreaterThan(guardNiceness);
     expect(integrateEvents(fx.root)).toHaveLength(1);

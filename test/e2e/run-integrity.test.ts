@@ -2,13 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDownFixture } from '../helpers/fixture.js';
-import { createRunFixture, installFakeAgents, STAND_IN } from '../helpers/fixture.js';
+import { createDownFixture, createRunFixture, installFakeAgents, STAND_IN } from '../helpers/fixture.js';
 import { createRepo } from '../helpers/repo.js';
-import { runParx, waitFor } from '../helpers/parx.js';
+import { PARX_BIN, runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer } from '../helpers/tmux.js';
 import { execa } from 'execa';
-import { PARX_BIN } from '../helpers/parx.js';
 
 /** One run at a time, any ref layout, any repository layout, any prompt: checked before anything is made. */
 

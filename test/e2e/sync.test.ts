@@ -1,8 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDownFixture, readEvents } from '../helpers/fixture.js';
-import { createRunFixture, installFakeAgents } from '../helpers/fixture.js';
+import { createDownFixture, createRunFixture, installFakeAgents, readEvents } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer } from '../helpers/tmux.js';
 import { RunFiles } from '../../src/adapters/run-files.js';

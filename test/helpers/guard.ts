@@ -33,8 +33,8 @@ export async function startGuard(cwd: string, env: Record<string, string> = {}):
   running.add(child);
   const events: GuardEventLine[] = [];
   let rest = '';
-  child.stdout!.setEncoding('utf8');
-  child.stdout!.on('data', (chunk: string) => {
+  child.stdout.setEncoding('utf8');
+  child.stdout.on('data', (chunk: string) => {
     const lines = (rest + chunk).split('\n');
     rest = lines.pop()!;
     for (const line of lines) if (line.trim()) events.push(JSON.parse(line) as GuardEventLine);

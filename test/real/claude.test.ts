@@ -31,7 +31,7 @@ const API_KEY = 'sk-ant-parx-real-agent-0123456789';
 let standIn: Awaited<ReturnType<typeof startAnthropicStandIn>>;
 let claude: string;
 
-beforeAll(async () => {
+beforeAll(() => {
   claude = (installAgents() as Record<string, string>).claude!;
 });
 

@@ -4,9 +4,8 @@ import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
-import { killTmuxServer } from '../helpers/tmux.js';
-import { tmuxOut } from '../helpers/tmux.js';
-import { expectOwnedRun, MESSAGE_RUN, firstSessionStatus, getOwnedRunScript, makeScreenReader, OWNED_RUN, stateHistory, waitUntilWaiting } from './pane.js';
+import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
+import { expectOwnedRun, firstSessionStatus, getOwnedRunScript, makeScreenReader, MESSAGE_RUN, OWNED_RUN, stateHistory, waitUntilWaiting } from './pane.js';
 // @ts-expect-error plain ESM helpers without types
 import { startOpenAIStandIn } from './openai-stand-in.mjs';
 // @ts-expect-error plain ESM helpers without types

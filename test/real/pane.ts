@@ -20,7 +20,7 @@ export function makeScreenReader(agent: string, screens: Record<string, RegExp>)
     try {
       await waitFor(what, () => (screenOf(pane).includes(text) ? true : undefined), 60_000);
     } catch (error) {
-      throw new Error(`${(error as Error).message}; the pane shows:\n${tmuxOut('capture-pane', '-p', '-J', '-t', pane)}`);
+      throw new Error(`${(error as Error).message}; the pane shows:\n${tmuxOut('capture-pane', '-p', '-J', '-t', pane)}`, { cause: error });
     }
   };
   return { screenOf, waitForScreen };

@@ -3,26 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { getAgentKind, getClaudeSettings, getCodexArgs, getCodexHookHash, getGeminiPolicy, getGeminiSettings, isGeminiPathTrusted, quoteShellWord } from '../../src/core/agent-hooks.js';
 import { buildAgentArgv } from '../../src/core/agent-command.js';
 
-// Payload shapes as the agents send them (Claude Code 2.1 payloads captured live).
-const claude = (tool_name: string, tool_input: object) => ({
-  session_id: 's1', transcript_path: '/tmp/t.jsonl', cwd: '/w/auth', prompt_id: 'p1', permission_mode: 'default',
-  hook_event_name: 'PreToolUse', tool_name, tool_input, tool_use_id: 'toolu_1',
-});
 
-const CODEX_PATCH = [
-  '*** Begin Patch',
-  '*** Add File: src/auth/new.ts',
-  '+export const x = 1;',
-  '*** Update File: src/auth/login.ts',
-  '*** Move to: src/payments/login.ts',
-  '@@',
-  '-a',
-  '+b',
-  '*** Delete File: README.md',
-  '*** End Patch',
-].join('\n');
-
-const codex = { session_id: 'c1', cwd: '/w/auth', hook_event_name: 'PreToolUse', tool_name: 'apply_patch', tool_input: { command: CODEX_PATCH }, tool_use_id: 'call_1' };
 
 describe('agent hook settings', () => {
   const commands = { checkWrite: "'/n o/node' /p/parx.js hook check-write", working: 'w', waiting: 'x' };

@@ -3,7 +3,7 @@ import { complete, formatCompletion, getCompletionSpec } from '../../src/cli/com
 import { createProgram } from '../../src/cli/main.js';
 
 const spec = getCompletionSpec(createProgram());
-const sessions = async () => ['auth', 'api', 'web'];
+const sessions = () => Promise.resolve(['auth', 'api', 'web']);
 const values = async (words: string[]) => {
   const result = await complete(spec, words, sessions);
   return result.kind === 'files' ? 'FILES' : result.words.map(([value]) => value).join(' ');
@@ -50,8 +50,8 @@ describe('shell completion', () => {
 
   it('asks for session names only where one may come', async () => {
     let asked = 0;
-    await complete(spec, ['plan', '--'], async () => (asked++, []));
-    await complete(spec, [''], async () => (asked++, []));
+    await complete(spec, ['plan', '--'], () => (asked++, Promise.resolve([])));
+    await complete(spec, [''], () => (asked++, Promise.resolve([])));
     expect(asked).toBe(0);
   });
 });

@@ -126,8 +126,8 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
   const insideRun = ours.includes(ownPane ?? '') || deferred.length > 0;
   const closeRun = async () => {
     if (userPanes.length === 0) {
-      closed.push(...(await listPanePids(tmuxSession!)));
-      await killSession(tmuxSession!);
+      closed.push(...(await listPanePids(tmuxSession)));
+      await killSession(tmuxSession);
     } else for (const pane of ours) closed.push(await killPane(pane));
   };
   if (finished && tmuxSession && !insideRun) await closeRun();
@@ -227,7 +227,7 @@ async function findWorkAfterMerge(run: QueueRun, sessions: readonly LiveSession[
       return undefined;
     }),
   );
-  return new Map(sessions.flatMap((s, i) => (held[i] ? [[s.name, held[i]!] as [string, string]] : [])));
+  return new Map(sessions.flatMap((s, i) => (held[i] ? [[s.name, held[i]] as [string, string]] : [])));
 }
 
 /** `teardown` in the worktree, with the session's environment; returns why it failed. */

@@ -1,5 +1,5 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { getHooksDir, listStagedChanges, setWorktreeHooksPath } from '../../adapters/git.js';
 import { quoteShellWord } from '../../core/agent-hooks.js';
 import { judgeChange } from '../../core/changes.js';

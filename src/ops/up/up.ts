@@ -9,7 +9,7 @@ import type { SessionConfig } from '../../core/config-validate.js';
 import { resolveLayout, type TerminalSize } from '../../core/pane-layout.js';
 import { RefusedError, UsageError } from '../../core/errors.js';
 import type { DownState, RunState, SessionState } from '../../core/run-state.js';
-import { getSessionPort, mergeEnv, wrapWithEnv } from '../../core/session-env.js';
+import { mergeEnv, wrapWithEnv } from '../../core/session-env.js';
 import type { WorktreeAction } from '../../core/worktree-plan.js';
 import { planLaunch, type SessionLaunch } from '../../core/launch-plan.js';
 import { getParxArgv } from '../../package-root.js';
@@ -17,7 +17,7 @@ import { mapOwnership } from '../plan.js';
 import { readPromptTemplate, renderSessionPrompt } from '../common/prompts.js';
 import { awaitAll } from '../common/await-all.js';
 import { getTmuxSessionName, loadProject, withRunLock, type Project, type ProjectOptions } from '../common/project.js';
-import { getSessionVariables, selectSessions } from '../common/sessions.js';
+import { selectSessions } from '../common/sessions.js';
 import { ensurePanes } from './panes.js';
 import type { UpProgress } from './types.js';
 
