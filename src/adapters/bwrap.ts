@@ -17,15 +17,20 @@ export function probeBwrap(): Promise<SandboxProbe> {
 }
 
 async function runProbe(): Promise<SandboxProbe> {
-  if (process.platform !== 'linux') return { ok: false, reason: `no OS sandbox for ${process.platform} yet (macOS: see the README's experimental sandbox-exec profile)` };
+  if (process.platform !== 'linux')
+    return { ok: false, reason: `no OS sandbox for ${process.platform} yet (macOS: see the README's experimental sandbox-exec profile)` };
   // PARX_BWRAP: a bwrap outside PATH (or, in tests, one that is not there).
   const program = await findExecutable(process.env.PARX_BWRAP || 'bwrap', process.cwd());
   if (!program) return { ok: false, reason: 'bubblewrap is not installed (apt install bubblewrap, or dnf install bubblewrap)' };
-  const result = await execa(program, ['--ro-bind', '/', '/', '--dev-bind', '/dev', '/dev', '--proc', '/proc', '--unshare-pid', '--die-with-parent', '--cap-drop', 'ALL', '--', 'true'], {
-    reject: false,
-    timeout: 10_000,
-    stdin: 'ignore',
-  });
+  const result = await execa(
+    program,
+    ['--ro-bind', '/', '/', '--dev-bind', '/dev', '/dev', '--proc', '/proc', '--unshare-pid', '--die-with-parent', '--cap-drop', 'ALL', '--', 'true'],
+    {
+      reject: false,
+      timeout: 10_000,
+      stdin: 'ignore',
+    },
+  );
   if (result.failed) {
     const why = (result.stderr || result.shortMessage || '').trim().split('\n')[0] ?? '';
     return { ok: false, reason: `bubblewrap cannot start a sandbox here: ${why} (user namespaces may be disabled: sysctl kernel.unprivileged_userns_clone=1)` };
@@ -48,4 +53,5 @@ export function wrapInSandbox(program: string, argsFile: string, copied: readonl
 /** $0 bwrap, $1 the options file, then the command. */
 export const SCRIPT_PLAIN = 'f=$1; shift; exec "$0" --args 3 -- "$@" 3<"$f"';
 /** $0 bwrap, $1 the options file, $2 a home file to copy in when it exists, then the command. */
-export const SCRIPT_COPY = 'f=$1; c=$2; shift 2; if [ -f "$c" ]; then exec "$0" --args 3 --file 4 "$c" -- "$@" 3<"$f" 4<"$c"; fi; exec "$0" --args 3 -- "$@" 3<"$f"';
+export const SCRIPT_COPY =
+  'f=$1; c=$2; shift 2; if [ -f "$c" ]; then exec "$0" --args 3 --file 4 "$c" -- "$@" 3<"$f" 4<"$c"; fi; exec "$0" --args 3 -- "$@" 3<"$f"';

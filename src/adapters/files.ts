@@ -40,7 +40,9 @@ export async function copyIntoWorktree(root: string, worktree: string, relativeP
   await mkdir(dirname(target), { recursive: true });
   await cp(source, target, { recursive: true, force: false, errorOnExist: false, preserveTimestamps: true });
   const files = statSync(target).isDirectory()
-    ? readdirSync(target, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name))
+    ? readdirSync(target, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => join(e.parentPath, e.name))
     : [target];
   const digests: Record<string, string> = {};
   for (const file of files) digests[relative(worktree, file).split(sep).join('/')] = await hashFile(file);
@@ -56,7 +58,12 @@ export async function hashFile(path: string): Promise<string> {
 
 /** The executable `program` resolves to: through PATH, or relative to `cwd` when it has a slash. */
 export async function findExecutable(program: string, cwd: string, path = process.env.PATH ?? ''): Promise<string | undefined> {
-  const candidates = program.includes('/') ? [resolve(cwd, program)] : path.split(delimiter).filter(Boolean).map((d) => join(d, program));
+  const candidates = program.includes('/')
+    ? [resolve(cwd, program)]
+    : path
+        .split(delimiter)
+        .filter(Boolean)
+        .map((d) => join(d, program));
   for (const candidate of candidates) {
     try {
       await access(candidate, constants.X_OK);
@@ -84,7 +91,11 @@ export async function excludeFromRepo(root: string, commonDir: string, path: str
 }
 
 /** What `program --version` (or other `args`) prints; `failed` when it cannot run or exits non-zero. */
-export async function readProgramOutput(program: string, args: readonly string[], timeoutMs = 10_000): Promise<{ failed: boolean; stdout: string; stderr: string }> {
+export async function readProgramOutput(
+  program: string,
+  args: readonly string[],
+  timeoutMs = 10_000,
+): Promise<{ failed: boolean; stdout: string; stderr: string }> {
   const result = await execa(program, args, { reject: false, timeout: timeoutMs, stdin: 'ignore' });
   return { failed: result.failed, stdout: `${result.stdout}`.trim(), stderr: `${result.stderr}`.trim() };
 }
@@ -103,5 +114,8 @@ export function getBlobId(path: string, length: number): string | null {
   } catch {
     return null;
   }
-  return createHash(length === 64 ? 'sha256' : 'sha1').update(`blob ${content.length}\0`).update(content).digest('hex');
+  return createHash(length === 64 ? 'sha256' : 'sha1')
+    .update(`blob ${content.length}\0`)
+    .update(content)
+    .digest('hex');
 }

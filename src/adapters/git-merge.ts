@@ -101,7 +101,8 @@ export async function commitPaths(worktree: string, paths: readonly string[], me
   const staged = (await runGit(worktree, ['diff', '--cached', '--name-only', '-z', '--no-renames'])).split('\0').filter(Boolean);
   const wanted = new Set(paths);
   const newer = staged.filter((p) => !wanted.has(p));
-  if (newer.length > 0) return `more was staged in its worktree after parx looked (${newer.slice(0, 3).join(', ')}${newer.length > 3 ? ', …' : ''}); run \`parx down\` again`;
+  if (newer.length > 0)
+    return `more was staged in its worktree after parx looked (${newer.slice(0, 3).join(', ')}${newer.length > 3 ? ', …' : ''}); run \`parx down\` again`;
   const commit = await execGit(worktree, ['commit', '--quiet', '-m', message], env);
   return commit.failed ? commit.stderr.trim() || commit.stdout.trim() || commit.shortMessage : undefined;
 }

@@ -22,7 +22,13 @@ export async function readCheckoutContent(worktree: string, path: string): Promi
   const [mode, type] = (meta ?? '').split(' ');
   if (listing.failed || type !== 'blob' || !mode) return undefined;
   // --filters: the content as checkout writes it (eol=crlf, LFS…), not the blob as stored.
-  const blob = await execa('git', ['cat-file', '--filters', `HEAD:${path}`], { cwd: worktree, encoding: 'buffer', stripFinalNewline: false, reject: false, stdin: 'ignore' });
+  const blob = await execa('git', ['cat-file', '--filters', `HEAD:${path}`], {
+    cwd: worktree,
+    encoding: 'buffer',
+    stripFinalNewline: false,
+    reject: false,
+    stdin: 'ignore',
+  });
   return blob.failed ? undefined : { content: Buffer.from(blob.stdout), mode };
 }
 

@@ -285,11 +285,22 @@ async function listDiff(cwd: string, range: string[]): Promise<PathChange[]> {
  * Uncommitted and untracked (not ignored) changes in a worktree, against its HEAD; with
  * `untracked: false`, only staged or unstaged changes to tracked files.
  */
-export async function listWorktreeChanges(worktree: string, options: { untracked: boolean; excludesFile?: string | undefined } = { untracked: true }): Promise<PathChange[]> {
+export async function listWorktreeChanges(
+  worktree: string,
+  options: { untracked: boolean; excludesFile?: string | undefined } = { untracked: true },
+): Promise<PathChange[]> {
   // --no-optional-locks: plain `git status` refreshes and rewrites the index under index.lock,
   // which makes the agent's own `git add`/`git commit` in that worktree fail at that moment.
   const untracked = options.untracked ? '--untracked-files=all' : '--untracked-files=no';
-  const out = await runGit(worktree, [...excludesFileOption(options.excludesFile), '--no-optional-locks', 'status', '--porcelain', '-z', untracked, '--no-renames']);
+  const out = await runGit(worktree, [
+    ...excludesFileOption(options.excludesFile),
+    '--no-optional-locks',
+    'status',
+    '--porcelain',
+    '-z',
+    untracked,
+    '--no-renames',
+  ]);
   return out
     .split('\0')
     .filter((entry) => entry.length > 3)
@@ -339,7 +350,10 @@ export async function listReflogCommits(cwd: string, ref: string): Promise<strin
 export async function findUnreachableTips(cwd: string, commits: readonly string[]): Promise<string[]> {
   // On the command line: git 2.39's `rev-list --stdin` takes no `--not --all`. Reflogs are short.
   const out = await runGit(cwd, ['rev-list', '--parents', ...commits.slice(0, 2000), '--not', '--all']);
-  const lines = out.split('\n').filter(Boolean).map((line) => line.split(' '));
+  const lines = out
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(' '));
   const parents = new Set(lines.flatMap(([, ...p]) => p));
   return lines.map(([commit]) => commit!).filter((c) => !parents.has(c));
 }
@@ -368,7 +382,7 @@ export async function updateRefs(cwd: string, refs: ReadonlyArray<readonly [ref:
  */
 export async function removeWorktree(cwd: string, path: string, options: { force?: boolean } = {}): Promise<string | undefined> {
   const result = await execGit(cwd, ['worktree', 'remove', ...(options.force ? ['--force'] : []), path]);
-  return result.failed ? (result.stderr.trim() || result.shortMessage) : undefined;
+  return result.failed ? result.stderr.trim() || result.shortMessage : undefined;
 }
 
 /**
@@ -382,16 +396,19 @@ export async function deleteBranches(cwd: string, branches: readonly string[]): 
   if (!result.failed) return new Map();
   const left = new Set((await runGit(cwd, ['for-each-ref', '--format=%(refname)', ...branches.map((b) => `refs/heads/${b}`)])).split('\n').filter(Boolean));
   const lines = (result.stderr || result.shortMessage || '').trim().split('\n');
-  return new Map(
-    branches.filter((b) => left.has(`refs/heads/${b}`)).map((b) => [b, lines.filter((l) => l.includes(`'${b}'`)).join('\n') || lines.join('\n')]),
-  );
+  return new Map(branches.filter((b) => left.has(`refs/heads/${b}`)).map((b) => [b, lines.filter((l) => l.includes(`'${b}'`)).join('\n') || lines.join('\n')]));
 }
 
 /** The sessions whose branch is stored in their own folder (a sandboxed run), in one process. */
 export async function listSandboxedBranches(cwd: string): Promise<Set<string>> {
   const out = await runGit(cwd, ['for-each-ref', '--format=%(refname)', 'refs/heads/parx-sandbox/']);
   const prefix = 'refs/heads/parx-sandbox/';
-  return new Set(out.split('\n').filter((r) => r.startsWith(prefix) && r.endsWith('/tip')).map((r) => r.slice(prefix.length, -'/tip'.length)));
+  return new Set(
+    out
+      .split('\n')
+      .filter((r) => r.startsWith(prefix) && r.endsWith('/tip'))
+      .map((r) => r.slice(prefix.length, -'/tip'.length)),
+  );
 }
 
 /**

@@ -72,4 +72,3 @@ function readText(file: string): string {
     return '';
   }
 }
-

@@ -42,4 +42,3 @@ export function pollTree(options: PollOptions): { ready: Promise<void>; close():
   const ready = new Promise<void>((resolve) => watcher.once('ready', () => resolve()));
   return { ready, close: () => void watcher.close() };
 }
-

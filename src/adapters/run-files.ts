@@ -151,8 +151,11 @@ export class RunFiles {
   }
 
   async writeInboxDelivered(session: string, delivered: number): Promise<void> {
-    await this.writeAtomically(join(this.agentDir(session), 'inbox-delivered.json'), `${JSON.stringify({ delivered })}
-`);
+    await this.writeAtomically(
+      join(this.agentDir(session), 'inbox-delivered.json'),
+      `${JSON.stringify({ delivered })}
+`,
+    );
   }
 
   /** Where the recording guard remembers how much of each outbox it has moved. */
@@ -430,5 +433,3 @@ async function readJsonFile<T>(path: string): Promise<T | undefined> {
     return undefined;
   }
 }
-
-

@@ -94,7 +94,7 @@ export function findPerl(): Promise<string | undefined> {
 /** Runs the steps in the sandbox `pid` is in; `worktree` is a real path. */
 export async function changeSandbox(pid: number, worktree: string, ops: readonly LiveMountOp[]): Promise<LiveMountResult> {
   const perl = await findPerl();
-  if (!perl) return { ok: false, reason: 'perl is not installed (it changes a running sandbox\'s mounts)' };
+  if (!perl) return { ok: false, reason: "perl is not installed (it changes a running sandbox's mounts)" };
   const args = ['-MPOSIX', '-e', LIVE_MOUNT_SCRIPT, '--', String(pid), worktree, ...ops.map((o) => `${o.op}:${o.path}`)];
   const result = await execa(perl, args, { reject: false, timeout: 10_000, stdin: 'ignore' });
   if (result.exitCode !== 0) return { ok: false, reason: (result.stderr || result.shortMessage || 'failed').trim().split('\n')[0]! };

@@ -18,7 +18,11 @@ export interface CommandOutcome {
  * instruction and its children inherit it): background work that must not slow the agents.
  * Never rejects; the caller reads the exit code.
  */
-export async function runNiced(argv: readonly string[], cwd: string, niceness = 10): Promise<{ exitCode: number | undefined; signal: string | undefined; stderr: string }> {
+export async function runNiced(
+  argv: readonly string[],
+  cwd: string,
+  niceness = 10,
+): Promise<{ exitCode: number | undefined; signal: string | undefined; stderr: string }> {
   const child = await execa('nice', ['-n', String(niceness), ...argv], { cwd, reject: false, stdin: 'ignore' });
   return { exitCode: child.exitCode, signal: child.signal, stderr: child.stderr };
 }

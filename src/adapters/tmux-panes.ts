@@ -51,12 +51,31 @@ export async function startPanes(
       create = false;
       made.push([
         // A detached session is 80x24 by default; make room for the splits to come.
-        ['new-session', '-d', '-s', session, '-n', name, '-x', String(DETACHED_SIZE.columns), '-y', String(DETACHED_SIZE.rows), '-c', escapeFormat(first.cwd), ...PRINT_NEW_PANE, '--', ...execArgv(first.argv)],
+        [
+          'new-session',
+          '-d',
+          '-s',
+          session,
+          '-n',
+          name,
+          '-x',
+          String(DETACHED_SIZE.columns),
+          '-y',
+          String(DETACHED_SIZE.rows),
+          '-c',
+          escapeFormat(first.cwd),
+          ...PRINT_NEW_PANE,
+          '--',
+          ...execArgv(first.argv),
+        ],
         ...options.sessionSetup,
         ...options.windowSetup(`=${session}:`),
       ]);
     } else {
-      made.push([['new-window', '-d', '-a', '-t', `=${session}:{end}`, '-n', name, '-c', escapeFormat(first.cwd), ...PRINT_NEW_PANE, '--', ...execArgv(first.argv)], ...options.windowSetup(`=${session}:{end}`)]);
+      made.push([
+        ['new-window', '-d', '-a', '-t', `=${session}:{end}`, '-n', name, '-c', escapeFormat(first.cwd), ...PRINT_NEW_PANE, '--', ...execArgv(first.argv)],
+        ...options.windowSetup(`=${session}:{end}`),
+      ]);
     }
   }
   const windows = made.length > 0 ? parseNewPanes(await tmuxGroups(made)) : [];
@@ -133,7 +152,11 @@ async function verifyStartDirectories(panes: ReadonlyArray<{ paneId: string; sta
   const wrong = panes.filter((p) => realpath(p.startPath) !== realpath(p.cwd));
   if (wrong.length === 0) return;
   await Promise.all(wrong.map((p) => killPane(p.paneId)));
-  throw new ToolError(['tmux', 'new-session/split-window'], undefined, wrong.map((p) => `pane ${p.paneId} started in ${p.startPath}, not in ${p.cwd}; it was closed`).join('\n'));
+  throw new ToolError(
+    ['tmux', 'new-session/split-window'],
+    undefined,
+    wrong.map((p) => `pane ${p.paneId} started in ${p.startPath}, not in ${p.cwd}; it was closed`).join('\n'),
+  );
 }
 
 /** A single argument would be run through `sh -c`; make sure tmux always sees at least two. */
@@ -158,7 +181,15 @@ const PANE_FIELDS = ['#{pane_id}', '#{window_id}', '#{@parx_session}', '#{@parx_
 export async function listPanes(sessionName: string): Promise<PaneInfo[]> {
   const rows = await listSessionPanes(sessionName, PANE_FIELDS);
   if (!rows) throw new ToolError(['tmux', 'list-panes'], undefined, `no tmux session ${sessionName}`);
-  return rows.map(([paneId, windowId, session, role, dead, currentPath, title]) => ({ paneId: paneId!, windowId: windowId!, session: session || undefined, role: role || undefined, dead: dead === '1', currentPath: currentPath ?? '', title: title ?? '' }));
+  return rows.map(([paneId, windowId, session, role, dead, currentPath, title]) => ({
+    paneId: paneId!,
+    windowId: windowId!,
+    session: session || undefined,
+    role: role || undefined,
+    dead: dead === '1',
+    currentPath: currentPath ?? '',
+    title: title ?? '',
+  }));
 }
 
 /**
@@ -232,10 +263,18 @@ export interface PaneActivity {
 
 export async function listPaneActivity(sessionName: string): Promise<PaneActivity[]> {
   const rows = (await listSessionPanes(sessionName, ['#{pane_id}', '#{@parx_session}', '#{pane_dead}', '#{history_size}:#{cursor_x}:#{cursor_y}'])) ?? [];
-  return rows.map(([paneId, session, dead, fingerprint]) => ({ paneId: paneId!, session: session || undefined, dead: dead === '1', fingerprint: fingerprint ?? '' }));
+  return rows.map(([paneId, session, dead, fingerprint]) => ({
+    paneId: paneId!,
+    session: session || undefined,
+    dead: dead === '1',
+    fingerprint: fingerprint ?? '',
+  }));
 }
 
 /** Makes `paneId` the active pane of the active window of its session (what a client shows). */
 export async function focusPane(paneId: string): Promise<void> {
-  await tryTmux([['select-window', '-t', paneId], ['select-pane', '-t', paneId]]);
+  await tryTmux([
+    ['select-window', '-t', paneId],
+    ['select-pane', '-t', paneId],
+  ]);
 }

@@ -56,7 +56,10 @@ const MAX_MESSAGE_BYTES = 15_000;
 
 /** Consecutive commands grouped so that each group's arguments fit one tmux client message. */
 export function batchCommands(commands: readonly string[][], max = MAX_MESSAGE_BYTES): string[][][] {
-  return batchUnits(commands.map((c) => [c]), max);
+  return batchUnits(
+    commands.map((c) => [c]),
+    max,
+  );
 }
 
 /** Like batchCommands, keeping each unit (a few commands) whole in one message. */
@@ -77,7 +80,6 @@ export function batchUnits(units: readonly string[][][], max = MAX_MESSAGE_BYTES
   if (current.length > 0) batches.push(current);
   return batches;
 }
-
 
 /**
  * The argv for a tmux client. tmux reads any argument that ends in ";" as the end of a command
@@ -118,7 +120,12 @@ export async function readFormat(target: string, format: string): Promise<string
  */
 export async function listSessionPanes(sessionName: string, fields: readonly string[]): Promise<string[][] | undefined> {
   const result = await tryTmux(['list-panes', '-s', '-t', `=${sessionName}`, '-F', fields.join('\t')]);
-  return result.ok ? result.stdout.split('\n').filter(Boolean).map((line) => line.split('\t')) : undefined;
+  return result.ok
+    ? result.stdout
+        .split('\n')
+        .filter(Boolean)
+        .map((line) => line.split('\t'))
+    : undefined;
 }
 
 export const MIN_TMUX = [3, 2] as const;
@@ -161,7 +168,11 @@ export async function attachOrSwitch(sessionName: string, insideTmux: boolean): 
  * tmux call. Failures are ignored: the tmux session may be gone while the guard runs on.
  * The message may hold file names: it is format-escaped here, so callers pass plain text.
  */
-export async function notifyTmux(sessionName: string, message: string | undefined, paneOptions: ReadonlyArray<[pane: string, option: string, value: string]>): Promise<void> {
+export async function notifyTmux(
+  sessionName: string,
+  message: string | undefined,
+  paneOptions: ReadonlyArray<[pane: string, option: string, value: string]>,
+): Promise<void> {
   const commands: string[][] = paneOptions.map(([pane, option, value]) => ['set-option', '-p', '-t', pane, option, value]);
   if (message) {
     const clients = await tryTmux(['list-clients', '-t', `=${sessionName}`, '-F', '#{client_name}']);

@@ -70,7 +70,8 @@ export async function complete(spec: CompletionSpec, words: readonly string[], s
   const current = words.at(-1) ?? '';
   const before = words.slice(0, -1);
   const matching = (candidates: Array<[string, string]>): Completion => ({ kind: 'words', words: candidates.filter(([value]) => value.startsWith(current)) });
-  const flagsOf = (options: readonly OptionSpec[]) => options.flatMap((o) => o.flags.filter((f) => f.startsWith('--') || current.length < 2).map((f): [string, string] => [f, o.description]));
+  const flagsOf = (options: readonly OptionSpec[]) =>
+    options.flatMap((o) => o.flags.filter((f) => f.startsWith('--') || current.length < 2).map((f): [string, string] => [f, o.description]));
   const findOption = (options: readonly OptionSpec[], word: string | undefined) => options.find((o) => word !== undefined && o.flags.includes(word));
 
   // The command is the first word that is neither a global option nor a global option's value.

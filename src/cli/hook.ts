@@ -21,7 +21,14 @@ export async function hookMain(args: readonly string[]): Promise<void> {
   try {
     const text = readStdin();
     const payload = text.trim() === '' ? {} : (JSON.parse(text) as unknown);
-    const outcome = await runHook(event as HookEvent, { payload, cwd: process.cwd(), env: process.env, commonDir: option('--common-dir'), session: option('--session'), agent: option('--agent') });
+    const outcome = await runHook(event as HookEvent, {
+      payload,
+      cwd: process.cwd(),
+      env: process.env,
+      commonDir: option('--common-dir'),
+      session: option('--session'),
+      agent: option('--agent'),
+    });
     if (outcome.reply) process.stdout.write(`${outcome.reply.stdout}\n`);
     if (outcome.message) process.stderr.write(`${outcome.message}\n`);
     process.exit(outcome.exitCode);

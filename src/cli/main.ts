@@ -14,7 +14,9 @@ export type { GlobalOptions } from './options.js';
 
 export function createProgram(): Command {
   const program = new Command('parx')
-    .description('Run several AI coding agents in parallel on one repository: one git worktree, tmux pane and scoped prompt per session, with enforced file ownership and a safe ordered merge.')
+    .description(
+      'Run several AI coding agents in parallel on one repository: one git worktree, tmux pane and scoped prompt per session, with enforced file ownership and a safe ordered merge.',
+    )
     .version(PACKAGE_VERSION, '-V, --version', 'print the version')
     .addOption(new Option('-c, --config <path>', 'use this config file instead of searching for one'))
     .helpOption('-h, --help', 'show help')
@@ -88,7 +90,9 @@ export function createProgram(): Command {
 
   program
     .command('integrate')
-    .description('merge every session’s committed tip onto base in merge order, in a scratch worktree, and run verify: which session breaks the build, before anything lands')
+    .description(
+      'merge every session’s committed tip onto base in merge order, in a scratch worktree, and run verify: which session breaks the build, before anything lands',
+    )
     .argument('[session...]', 'only these sessions (and what they merge after)')
     .option('--sessions <names>', 'the same, comma-separated')
     .option('--keep', 'leave the scratch worktree at the breaking merge for inspection')
@@ -103,7 +107,9 @@ export function createProgram(): Command {
     .description('merge the new base into running sessions that merge after one that landed: only when clean and their agent waits')
     .argument('[session...]', 'only these sessions (default: the dependents of landed sessions that are behind base)')
     .option('--json', 'print the outcome as JSON')
-    .action(async (sessions: string[], opts: { json?: boolean }) => run(() => import('./commands/sync.js').then((m) => m.syncCommand(sessions, { ...program.opts(), ...opts }))));
+    .action(async (sessions: string[], opts: { json?: boolean }) =>
+      run(() => import('./commands/sync.js').then((m) => m.syncCommand(sessions, { ...program.opts(), ...opts }))),
+    );
 
   program
     .command('doctor')
@@ -123,7 +129,9 @@ export function createProgram(): Command {
     .argument('<id|path>', 'a request id (auth-1), or a path relative to the repository root with --to')
     .option('--to <session>', 'the session that gets the path')
     .option('--json', 'print the grant as JSON')
-    .action(async (target: string, opts: { to?: string; json?: boolean }) => run(() => import('./commands/grant.js').then((m) => m.grantCommand(target, { ...program.opts(), ...opts }))));
+    .action(async (target: string, opts: { to?: string; json?: boolean }) =>
+      run(() => import('./commands/grant.js').then((m) => m.grantCommand(target, { ...program.opts(), ...opts }))),
+    );
 
   program
     .command('refuse')
@@ -131,7 +139,9 @@ export function createProgram(): Command {
     .argument('<id>', 'the request id (auth-1)')
     .option('--why <text>', 'the reason, passed on to the requesting agent')
     .option('--json', 'print the answer as JSON')
-    .action(async (id: string, opts: { why?: string; json?: boolean }) => run(() => import('./commands/refuse.js').then((m) => m.refuseCommand(id, { ...program.opts(), ...opts }))));
+    .action(async (id: string, opts: { why?: string; json?: boolean }) =>
+      run(() => import('./commands/refuse.js').then((m) => m.refuseCommand(id, { ...program.opts(), ...opts }))),
+    );
 
   program
     .command('tell')
@@ -158,7 +168,9 @@ export function createProgram(): Command {
     .argument('<id>', 'the request id from the denial')
     .argument('<reason...>', 'what you need changed, and why')
     .option('--common-dir <dir>', 'the repository’s git common dir (given in the denial)')
-    .action(async (id: string, words: string[], opts: { commonDir?: string }) => run(() => import('./commands/ask.js').then((m) => m.askCommand(id, words, opts))));
+    .action(async (id: string, words: string[], opts: { commonDir?: string }) =>
+      run(() => import('./commands/ask.js').then((m) => m.askCommand(id, words, opts))),
+    );
 
   return program;
 }

@@ -94,12 +94,16 @@ export function buildAgentArgv(agent: string, prompt: PromptRef, extraArgs: read
   const words = splitCommandLine(agent);
   const preset = PRESETS[words[0]!];
   const hasPlaceholder = words.some((w) => w.includes(PROMPT) || w.includes(PROMPT_FILE));
-  const template = preset && !hasPlaceholder
-    ? [...preset.words, ...extraArgs, ...words.slice(1), ...preset.tail]
-    : [words[0]!, ...extraArgs, ...words.slice(1), ...(hasPlaceholder ? [] : [PROMPT])];
+  const template =
+    preset && !hasPlaceholder
+      ? [...preset.words, ...extraArgs, ...words.slice(1), ...preset.tail]
+      : [words[0]!, ...extraArgs, ...words.slice(1), ...(hasPlaceholder ? [] : [PROMPT])];
   let text = prompt.text;
   if (new TextEncoder().encode(text).length > MAX_ARG_BYTES && template.some((w) => w.includes(PROMPT))) {
-    if (!preset || hasPlaceholder) throw new Error(`passes the prompt (${Math.ceil(text.length / 1024)} KiB) as an argument, over the 128 KiB one argument can hold; use {promptFile} instead of {prompt}`);
+    if (!preset || hasPlaceholder)
+      throw new Error(
+        `passes the prompt (${Math.ceil(text.length / 1024)} KiB) as an argument, over the 128 KiB one argument can hold; use {promptFile} instead of {prompt}`,
+      );
     text = getPromptPointer(prompt.file);
   }
   // One pass per word, so a prompt that itself contains "{promptFile}" is left alone.

@@ -87,11 +87,18 @@ export function getCodexArgs(c: HookCommands, sandboxed = false): string[] {
   ];
   // One inline table for the trust entries: Codex splits a `-c` key at every dot, quoted or
   // not, so a key holding `config.toml` cannot be written as a dotted path.
-  const trust = groups.map(([, snake, line, matcher]) => `${toml(`/<session-flags>/config.toml:${snake}:0:0`)}={trusted_hash=${toml(getCodexHookHash(snake, line, matcher))}}`);
+  const trust = groups.map(
+    ([, snake, line, matcher]) => `${toml(`/<session-flags>/config.toml:${snake}:0:0`)}={trusted_hash=${toml(getCodexHookHash(snake, line, matcher))}}`,
+  );
   return [
-    '-c', 'features.hooks=true',
-    ...groups.flatMap(([event, , line, matcher]) => ['-c', `hooks.${event}=[{${matcher ? `matcher=${toml(matcher)},` : ''}hooks=[{type="command",command=${toml(line)},timeout=10}]}]`]),
-    '-c', `hooks.state={${trust.join(',')}}`,
+    '-c',
+    'features.hooks=true',
+    ...groups.flatMap(([event, , line, matcher]) => [
+      '-c',
+      `hooks.${event}=[{${matcher ? `matcher=${toml(matcher)},` : ''}hooks=[{type="command",command=${toml(line)},timeout=10}]}]`,
+    ]),
+    '-c',
+    `hooks.state={${trust.join(',')}}`,
     // Inside parx's OS sandbox Codex cannot start its own (no user namespaces are left to it):
     // every patch failed ("Failed to write file"). parx's sandbox confines its writes instead.
     ...(sandboxed ? ['--sandbox', 'danger-full-access'] : []),
@@ -105,13 +112,19 @@ export function getCodexArgs(c: HookCommands, sandboxed = false): string[] {
  */
 export function getCodexHookHash(eventName: string, command: string, matcher?: string): string {
   const group = { event_name: eventName, ...(matcher !== undefined && { matcher }), hooks: [{ type: 'command', command, timeout: 10, async: false }] };
-  return `sha256:${createHash('sha256').update(JSON.stringify(sortKeys(group))).digest('hex')}`;
+  return `sha256:${createHash('sha256')
+    .update(JSON.stringify(sortKeys(group)))
+    .digest('hex')}`;
 }
 
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.keys(value).sort().map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]));
+  return Object.fromEntries(
+    Object.keys(value)
+      .sort()
+      .map((k) => [k, sortKeys((value as Record<string, unknown>)[k])]),
+  );
 }
 
 /** The user's own Gemini settings (when any) with our hook groups added to theirs. Timeouts in ms. */
@@ -139,12 +152,14 @@ export function getGeminiSettings(c: HookCommands, existing: Record<string, unkn
  * Undefined when the path cannot be written in a TOML literal string.
  */
 export function getGeminiPolicy(worktree: string): string | undefined {
-  const prefix = JSON.stringify(`${worktree.replace(/\/+$/, '')}/`).slice(1, -1).replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
+  const prefix = JSON.stringify(`${worktree.replace(/\/+$/, '')}/`)
+    .slice(1, -1)
+    .replace(/[.*+?^${}()|[\]\\/]/g, '\\$&');
   const pattern = `\\x00"file_path":"${prefix}[^"\\\\]*"\\x00`;
   if (/['\n\r]/.test(pattern)) return undefined;
   return [
     '# Written by parx for one session: edits in its worktree need no confirmation (approve: owned).',
-    '# parx\'s BeforeTool hook still denies other sessions\' files and asks about files it does not own.',
+    "# parx's BeforeTool hook still denies other sessions' files and asks about files it does not own.",
     '[[rule]]',
     'toolName = ["write_file", "replace"]',
     `argsPattern = '${pattern}'`,

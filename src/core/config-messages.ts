@@ -4,16 +4,22 @@ import type { ConfigProblem } from './errors.js';
 /** Turns zod issues and unknown keys into problems that say what was expected, in words. */
 
 export function formatKeyPath(path: ReadonlyArray<PropertyKey>): string {
-  return path
-    .map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`))
-    .join('');
+  return path.map((part, i) => (typeof part === 'number' ? `[${part}]` : i === 0 ? String(part) : `.${String(part)}`)).join('');
 }
 
 export function describeIssue(issue: z.core.$ZodIssue): ConfigProblem[] {
   const keyPath = formatKeyPath(issue.path);
   switch (issue.code) {
     case 'invalid_type':
-      return [{ keyPath, message: issue.input === undefined ? `required; expected ${article(issue.expected)}` : `expected ${article(issue.expected)}, got ${describeValue(issue.input)}` }];
+      return [
+        {
+          keyPath,
+          message:
+            issue.input === undefined
+              ? `required; expected ${article(issue.expected)}`
+              : `expected ${article(issue.expected)}, got ${describeValue(issue.input)}`,
+        },
+      ];
     case 'invalid_value':
       return [{ keyPath, message: `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(', ')}, got ${describeValue(issue.input)}` }];
     case 'invalid_union':

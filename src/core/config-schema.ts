@@ -26,44 +26,56 @@ export const sessionSchema = z.object({
   task: describe(z.optional(z.string()), 'The task, given to the agent in its prompt.'),
   taskFile: describe(z.optional(z.string().check(z.minLength(1))), 'A file holding the task, relative to the config file (instead of task).'),
   after: describe(z._default(stringList, []), 'Sessions this one builds on: it merges after them.'),
-  agent: describe(z.optional(command), 'This session\'s agent: a preset (claude, codex, gemini, aider, shell) or a command line.'),
-  setup: describe(z.optional(command), 'Runs in this session\'s new worktree before its agent starts (instead of the top-level setup).'),
-  env: describe(z._default(envMap, {}), 'More environment variables for this session\'s pane.'),
+  agent: describe(z.optional(command), "This session's agent: a preset (claude, codex, gemini, aider, shell) or a command line."),
+  setup: describe(z.optional(command), "Runs in this session's new worktree before its agent starts (instead of the top-level setup)."),
+  env: describe(z._default(envMap, {}), "More environment variables for this session's pane."),
   sandbox: describe(z.optional(sandboxMode), 'Overrides guard.sandbox for this session.'),
   approve: describe(z.optional(approveMode), 'Overrides the top-level approve for this session.'),
 });
 
 const portsSchema = z.object({
   base: describe(z.int().check(z.minimum(1), z.maximum(65535)), 'PARX_PORT of the first session.'),
-  step: describe(z._default(z.int().check(z.minimum(1)), 10), 'How far apart the sessions\' ports are.'),
+  step: describe(z._default(z.int().check(z.minimum(1)), 10), "How far apart the sessions' ports are."),
 });
 
 const guardSchema = z.object({
-  onViolation: describe(z._default(z.enum(['warn', 'revert']), 'warn'), 'warn: flag a write outside the session\'s ownership; revert: also undo it.'),
+  onViolation: describe(z._default(z.enum(['warn', 'revert']), 'warn'), "warn: flag a write outside the session's ownership; revert: also undo it."),
   commitHook: describe(z._default(z.boolean(), false), 'Install a pre-commit hook in each worktree that refuses commits of files the session does not own.'),
-  sandbox: describe(z._default(sandboxMode, 'auto'), 'Run each pane in an OS sandbox where only what the session may change is writable (auto: where bubblewrap works).'),
+  sandbox: describe(
+    z._default(sandboxMode, 'auto'),
+    'Run each pane in an OS sandbox where only what the session may change is writable (auto: where bubblewrap works).',
+  ),
   watcher: describe(
     z._default(z.enum(['fs', 'poll']), 'fs'),
-    'fs: kernel file events; poll: stat every file each interval, for file systems where events do not arrive (network mounts, WSL\'s /mnt/c, some container mounts).',
+    "fs: kernel file events; poll: stat every file each interval, for file systems where events do not arrive (network mounts, WSL's /mnt/c, some container mounts).",
   ),
 });
 
 const integrateSchema = z.object({
-  every: describe(z.union([z.string().check(z.minLength(1)), z.number()]), 'How often the guard runs `parx integrate` when session tips changed: 10m, 90s, 1h (a number is seconds).'),
+  every: describe(
+    z.union([z.string().check(z.minLength(1)), z.number()]),
+    'How often the guard runs `parx integrate` when session tips changed: 10m, 90s, 1h (a number is seconds).',
+  ),
 });
 
 const layoutPreset = z.enum(['tiled', 'even-horizontal', 'even-vertical', 'main-horizontal', 'main-vertical']);
 
 const layoutSchema = z.object({
   preset: describe(z._default(layoutPreset, 'tiled'), 'The tmux layout of each window.'),
-  panesPerWindow: describe(z.optional(z.int().check(z.minimum(1), z.maximum(50))), 'Session panes per tmux window (default: as many as fit the terminal at 79×23 or more each).'),
+  panesPerWindow: describe(
+    z.optional(z.int().check(z.minimum(1), z.maximum(50))),
+    'Session panes per tmux window (default: as many as fit the terminal at 79×23 or more each).',
+  ),
 });
 
 export const configSchema = z.object({
   $schema: describe(z.optional(z.string()), 'The JSON Schema of this file, for editors; parx ignores it.'),
   base: describe(z.optional(z.string().check(z.minLength(1))), 'The branch sessions fork from and merge into (default: the branch checked out).'),
-  agent: describe(z._default(command, 'claude'), 'Every session\'s agent: a preset (claude, codex, gemini, aider, shell) or a command line with {prompt} or {promptFile}.'),
-  worktreeDir: describe(z._default(z.string().check(z.minLength(1)), '../{repo}.parx'), 'Where worktrees go; {repo} is the repository folder\'s name.'),
+  agent: describe(
+    z._default(command, 'claude'),
+    "Every session's agent: a preset (claude, codex, gemini, aider, shell) or a command line with {prompt} or {promptFile}.",
+  ),
+  worktreeDir: describe(z._default(z.string().check(z.minLength(1)), '../{repo}.parx'), "Where worktrees go; {repo} is the repository folder's name."),
   setup: describe(z.optional(command), 'Runs in each new worktree before its agent starts.'),
   copy: describe(z._default(stringList, []), 'Untracked or ignored files copied from this checkout into each new worktree.'),
   teardown: describe(z.optional(command), 'Runs in a worktree before `parx down` removes it.'),
@@ -73,12 +85,18 @@ export const configSchema = z.object({
   env: describe(z._default(envMap, {}), 'Environment variables for every pane.'),
   guard: describe(z._default(guardSchema, { onViolation: 'warn', commitHook: false, sandbox: 'auto', watcher: 'fs' }), 'How ownership is enforced.'),
   writable: describe(z._default(stringList, []), 'More paths writable inside the sandbox: worktree-relative globs, or absolute or ~/ folders.'),
-  approve: describe(z._default(approveMode, 'owned'), 'owned: parx\'s hook approves edits to owned and shared paths, so agents do not stop to ask.'),
-  notify: describe(z.optional(command), 'A shell command run when a session waits, asks or violates (PARX_EVENT, PARX_SESSION, PARX_MESSAGE in its environment).'),
+  approve: describe(z._default(approveMode, 'owned'), "owned: parx's hook approves edits to owned and shared paths, so agents do not stop to ask."),
+  notify: describe(
+    z.optional(command),
+    'A shell command run when a session waits, asks or violates (PARX_EVENT, PARX_SESSION, PARX_MESSAGE in its environment).',
+  ),
   integrate: describe(z.optional(integrateSchema), 'Run `parx integrate` in the background.'),
   sync: describe(z._default(z.enum(['manual', 'auto']), 'manual'), 'auto: right after `parx down` lands a session, bring its running dependents up to date.'),
-  tmuxSession: describe(z.optional(z.string().check(z.minLength(1))), 'The tmux session\'s name (default: parx-<repo>).'),
-  layout: describe(z._default(z.union([layoutPreset, layoutSchema]), 'tiled'), 'A tmux preset layout, or {preset, panesPerWindow} to spread sessions over several windows.'),
+  tmuxSession: describe(z.optional(z.string().check(z.minLength(1))), "The tmux session's name (default: parx-<repo>)."),
+  layout: describe(
+    z._default(z.union([layoutPreset, layoutSchema]), 'tiled'),
+    'A tmux preset layout, or {preset, panesPerWindow} to spread sessions over several windows.',
+  ),
   promptTemplate: describe(z.optional(z.string().check(z.minLength(1))), 'Your own prompt template file, relative to the config file.'),
   sessions: describe(z.record(z.string(), sessionSchema), 'One agent session per entry, by name.'),
 });

@@ -51,7 +51,11 @@ export function validateConfig(raw: unknown, options: ValidateOptions): Validati
   checkEnvNames(rawConfig.env, 'env', problems);
   if (rawConfig.integrate) {
     const ms = parseInterval(rawConfig.integrate.every);
-    if (ms === undefined || ms < 1000) problems.push({ keyPath: 'integrate.every', message: `expected an interval of at least 1s, such as "10m", "90s" or "1h", got "${rawConfig.integrate.every}"` });
+    if (ms === undefined || ms < 1000)
+      problems.push({
+        keyPath: 'integrate.every',
+        message: `expected an interval of at least 1s, such as "10m", "90s" or "1h", got "${rawConfig.integrate.every}"`,
+      });
   }
 
   const sessions: SessionConfig[] = names.map((name, index) => {
@@ -129,13 +133,7 @@ function findUnknownKeys(raw: unknown): ConfigProblem[] {
   );
 }
 
-function resolveTask(
-  task: string | undefined,
-  taskFile: string | undefined,
-  at: string,
-  options: ValidateOptions,
-  problems: ConfigProblem[],
-): string {
+function resolveTask(task: string | undefined, taskFile: string | undefined, at: string, options: ValidateOptions, problems: ConfigProblem[]): string {
   if (task !== undefined && taskFile !== undefined) {
     problems.push({ keyPath: at, message: 'expected either `task` or `taskFile`, not both' });
     return '';
@@ -143,7 +141,8 @@ function resolveTask(
   if (taskFile !== undefined) {
     try {
       const text = options.readTaskFile(taskFile);
-      if (text.includes('\0')) problems.push({ keyPath: `${at}.taskFile`, message: 'expected a text file; it holds a NUL character, which no program argument can carry' });
+      if (text.includes('\0'))
+        problems.push({ keyPath: `${at}.taskFile`, message: 'expected a text file; it holds a NUL character, which no program argument can carry' });
       return text;
     } catch (error) {
       problems.push({ keyPath: `${at}.taskFile`, message: `expected a readable file: ${(error as Error).message}` });

@@ -56,7 +56,10 @@ export function renderDashboard(input: DashboardInput, paint: Paint = (t) => t):
     const state = s.state === 'waiting' && s.since ? `waiting ${s.since.slice(11, 16)}` : s.state;
     const owns = [...s.owns, ...s.granted.map((g) => `+${g}`)].join(' ');
     const req = s.requests.asked + s.requests.toAnswer > 0 ? `${s.requests.asked}/${s.requests.toAnswer}` : '-';
-    const row = fit([s.name, state, owns, String(s.ahead), String(s.changed), String(s.violations), req, s.merge, s.pendingMessages > 0 ? `✉${s.pendingMessages}` : ''], width);
+    const row = fit(
+      [s.name, state, owns, String(s.ahead), String(s.changed), String(s.violations), req, s.merge, s.pendingMessages > 0 ? `✉${s.pendingMessages}` : ''],
+      width,
+    );
     const style = i === input.selected ? 'inverse' : s.violations > 0 || s.merge === 'conflicts' ? 'red' : s.state === 'waiting' ? 'yellow' : undefined;
     return [row.trimEnd(), style];
   });
@@ -76,7 +79,10 @@ export function renderDashboard(input: DashboardInput, paint: Paint = (t) => t):
   const help = '↑↓ select  ⏎ go to pane  g grant  r refuse  c check  i integrate  q quit';
   // The help line stays on the last row; what does not fit above it is cut with a marker.
   const room = Math.max(1, input.height - 1);
-  const shown = lines.length > room ? [...lines.slice(0, room - 1), [`… ${lines.length - room + 1} more line(s); make the terminal taller`, 'dim'] as [string, 'dim']] : lines;
+  const shown =
+    lines.length > room
+      ? [...lines.slice(0, room - 1), [`… ${lines.length - room + 1} more line(s); make the terminal taller`, 'dim'] as [string, 'dim']]
+      : lines;
   return [...shown, [help, 'dim'] as [string, 'dim']].map(([text, style]) => {
     const cut = cutTo(text, width);
     return style ? paint(cut, style) : cut;
@@ -95,7 +101,10 @@ function scrollSessions(rows: readonly Line[], selected: number, room: number): 
   const start = Math.max(0, Math.min(focus - Math.floor(shown / 2), rows.length - shown));
   const above = start;
   const below = rows.length - start - shown;
-  return [...rows.slice(start, start + shown), [`  ${above > 0 ? `↑ ${above} more` : ''}${above > 0 && below > 0 ? ' · ' : ''}${below > 0 ? `↓ ${below} more` : ''} (↑↓ to scroll)`, 'dim']];
+  return [
+    ...rows.slice(start, start + shown),
+    [`  ${above > 0 ? `↑ ${above} more` : ''}${above > 0 && below > 0 ? ' · ' : ''}${below > 0 ? `↓ ${below} more` : ''} (↑↓ to scroll)`, 'dim'],
+  ];
 }
 
 /** Column widths; `owns` (0) takes what the terminal has left. */

@@ -24,11 +24,7 @@ export class ConfigError extends Error {
     readonly file: string,
     readonly problems: ConfigProblem[],
   ) {
-    super(
-      problems
-        .map((p) => `${file}: ${p.keyPath ? `${p.keyPath}: ` : ''}${p.message}`)
-        .join('\n'),
-    );
+    super(problems.map((p) => `${file}: ${p.keyPath ? `${p.keyPath}: ` : ''}${p.message}`).join('\n'));
   }
 }
 
@@ -63,10 +59,5 @@ export class ToolError extends Error {
 export type KnownError = UsageError | ConfigError | RefusedError | ToolError;
 
 export function isKnownError(error: unknown): error is KnownError {
-  return (
-    error instanceof UsageError ||
-    error instanceof ConfigError ||
-    error instanceof RefusedError ||
-    error instanceof ToolError
-  );
+  return error instanceof UsageError || error instanceof ConfigError || error instanceof RefusedError || error instanceof ToolError;
 }

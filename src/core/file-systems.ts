@@ -44,7 +44,10 @@ export function findMount(mounts: readonly Mount[], path: string): Mount | undef
 const EVENTLESS: Array<[RegExp, string]> = [
   [/^(nfs|nfs4|cifs|smb3|smbfs|ncpfs|afs|ceph|glusterfs|lustre|gpfs|beegfs)$/, 'a network file system'],
   [/^(9p|drvfs)$/, 'a host-shared file system (WSL’s /mnt/c is one)'],
-  [/^(fuse\.(sshfs|rclone|s3fs|gcsfuse|grpcfuse|osxfs)|osxfs|fakeowner|vboxsf|prl_fs|vmhgfs|fuse\.vmhgfs-fuse)$/, 'a file system shared from another machine or the container’s host'],
+  [
+    /^(fuse\.(sshfs|rclone|s3fs|gcsfuse|grpcfuse|osxfs)|osxfs|fakeowner|vboxsf|prl_fs|vmhgfs|fuse\.vmhgfs-fuse)$/,
+    'a file system shared from another machine or the container’s host',
+  ],
 ];
 
 /**

@@ -51,11 +51,13 @@ export function judgeWrites(policy: HookPolicy, session: string, targets: readon
     const denial = judgeOne(policy, self, target, classify, isIgnored);
     if (denial) return denial;
   }
-  const owned = targets.length > 0 && targets.every((t) => {
-    const inOwn = within(self.worktree, t);
-    const kind = inOwn ? classify(inOwn).kind : undefined;
-    return kind === 'owned' || kind === 'shared';
-  });
+  const owned =
+    targets.length > 0 &&
+    targets.every((t) => {
+      const inOwn = within(self.worktree, t);
+      const kind = inOwn ? classify(inOwn).kind : undefined;
+      return kind === 'owned' || kind === 'shared';
+    });
   return { allow: true, owned };
 }
 
@@ -68,10 +70,18 @@ function judgeOne(
 ): Extract<WriteDecision, { allow: false }> | undefined {
   const session = self.name;
   if (hasGitSegment(target) || within(policy.commonDir, target) !== undefined) {
-    return { allow: false, path: target, reason: `parx: ${target} is git's own data; no session may write it. Work only in the files of your worktree, ${self.worktree}.` };
+    return {
+      allow: false,
+      path: target,
+      reason: `parx: ${target} is git's own data; no session may write it. Work only in the files of your worktree, ${self.worktree}.`,
+    };
   }
   if (policy.gitSources.includes(target)) {
-    return { allow: false, path: target, reason: `parx: ${target} configures git for every session (what it ignores, how it behaves); no session may change it. Stop and report to the human why you need to.` };
+    return {
+      allow: false,
+      path: target,
+      reason: `parx: ${target} configures git for every session (what it ignores, how it behaves); no session may change it. Stop and report to the human why you need to.`,
+    };
   }
   const inOwn = within(self.worktree, target);
   if (inOwn !== undefined) {
@@ -87,14 +97,27 @@ function judgeOne(
         reason: `parx: ${inOwn} belongs to session "${verdict.owner}"; session "${session}" owns only ${owns}. Do not change it, and do not work around this by other means: stop and report to the human what you need changed in ${inOwn}, so they can coordinate with "${verdict.owner}".`,
       };
     }
-    return { allow: false, path: inOwn, reason: `parx: ${inOwn} is outside what session "${session}" owns (${owns}), and no session owns it. Do not change it: stop and report to the human why you need to.` };
+    return {
+      allow: false,
+      path: inOwn,
+      reason: `parx: ${inOwn} is outside what session "${session}" owns (${owns}), and no session owns it. Do not change it: stop and report to the human why you need to.`,
+    };
   }
   const other = policy.sessions.find((s) => s.name !== session && within(s.worktree, target) !== undefined);
   if (other) {
-    return { allow: false, path: target, owner: other.name, reason: `parx: ${target} is in the worktree of session "${other.name}". Work only in your own worktree, ${self.worktree}: stop and report what you need from "${other.name}".` };
+    return {
+      allow: false,
+      path: target,
+      owner: other.name,
+      reason: `parx: ${target} is in the worktree of session "${other.name}". Work only in your own worktree, ${self.worktree}: stop and report what you need from "${other.name}".`,
+    };
   }
   if (within(policy.root, target) !== undefined) {
-    return { allow: false, path: target, reason: `parx: ${target} is in the main checkout, which no session may change. Work only in your own worktree, ${self.worktree}.` };
+    return {
+      allow: false,
+      path: target,
+      reason: `parx: ${target} is in the main checkout, which no session may change. Work only in your own worktree, ${self.worktree}.`,
+    };
   }
   return undefined;
 }

@@ -96,7 +96,12 @@ export function getFlaggedSessions(record: IntegrationRecord): Array<{ session: 
  * session's tip. The same key twice means nothing has changed since the last integration.
  */
 export function getTipsKey(baseTip: string, tips: Readonly<Record<string, string | undefined>>): string {
-  return [baseTip, ...Object.keys(tips).sort().map((s) => `${s}=${tips[s] ?? ''}`)].join(' ');
+  return [
+    baseTip,
+    ...Object.keys(tips)
+      .sort()
+      .map((s) => `${s}=${tips[s] ?? ''}`),
+  ].join(' ');
 }
 
 /** A new breakage worth announcing: a breaking session or conflict the previous record did not have. */

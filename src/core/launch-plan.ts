@@ -53,8 +53,25 @@ export function planLaunch(input: LaunchInput): SessionLaunch[] {
       throw new UsageError(`the agent command of session ${session.name} ${(error as Error).message}`);
     }
     const port = getSessionPort(input.ports, session.index);
-    const env = getSessionEnv({ session: session.name, branch: getSessionBranch(session.name), worktree: action.path, root: input.root, repoName: input.repoName, port, env: session.env });
-    return { session: session.name, action, setup: getSetupToRun(action, session.setup, input.previous?.[session.name]), prompt, argv, env, port, sandboxed: input.sandboxed.has(session.name) };
+    const env = getSessionEnv({
+      session: session.name,
+      branch: getSessionBranch(session.name),
+      worktree: action.path,
+      root: input.root,
+      repoName: input.repoName,
+      port,
+      env: session.env,
+    });
+    return {
+      session: session.name,
+      action,
+      setup: getSetupToRun(action, session.setup, input.previous?.[session.name]),
+      prompt,
+      argv,
+      env,
+      port,
+      sandboxed: input.sandboxed.has(session.name),
+    };
   });
 }
 

@@ -14,11 +14,7 @@ export interface OwnedSession {
   owns: readonly string[];
 }
 
-export type Verdict =
-  | { kind: 'owned' }
-  | { kind: 'shared' }
-  | { kind: 'trespass'; owner: string }
-  | { kind: 'outside' };
+export type Verdict = { kind: 'owned' } | { kind: 'shared' } | { kind: 'trespass'; owner: string } | { kind: 'outside' };
 
 export interface Ownership {
   /** Sessions whose `owns` match `path`, in config order. */
@@ -36,10 +32,7 @@ export interface OwnershipGrant {
 const SHARED = Symbol('shared');
 
 export function createOwnership(sessions: readonly OwnedSession[], shared: readonly string[], grants: readonly OwnershipGrant[] = []): Ownership {
-  const index = createGlobIndex<string | typeof SHARED>([
-    ...sessions.map((s) => ({ key: s.name, globs: s.owns })),
-    { key: SHARED, globs: shared },
-  ]);
+  const index = createGlobIndex<string | typeof SHARED>([...sessions.map((s) => ({ key: s.name, globs: s.owns })), { key: SHARED, globs: shared }]);
   const grantee = (path: string) => findGrant(grants, path)?.to;
   const ownersOf = (path: string) => {
     const to = grantee(path);

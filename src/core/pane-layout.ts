@@ -46,7 +46,13 @@ export function planWindows(request: LayoutRequest): WindowPlan[] {
     /** Its name before this `up` (undefined: a new window). */
     nameBefore: string | undefined;
   }
-  const windows: Draft[] = request.existing.map((w) => ({ window: { id: w.id }, sessions: [...w.sessions], guardOnly: w.guard && w.sessions.length === 0, add: [], nameBefore: nameWindow(w.sessions) }));
+  const windows: Draft[] = request.existing.map((w) => ({
+    window: { id: w.id },
+    sessions: [...w.sessions],
+    guardOnly: w.guard && w.sessions.length === 0,
+    add: [],
+    nameBefore: nameWindow(w.sessions),
+  }));
   const fresh = (): Draft => {
     const w: Draft = { window: { new: true }, sessions: [], guardOnly: false, add: [], nameBefore: undefined };
     windows.push(w);
@@ -94,7 +100,10 @@ export const DETACHED_SIZE: TerminalSize = { columns: 240, rows: 70 };
  * window filled in: unless the config sets it, from the terminal the user will attach with, or
  * the detached size when `up` runs in none.
  */
-export function resolveLayout(layout: string | { preset: string; panesPerWindow?: number | undefined }, terminal: TerminalSize | undefined): { preset: string; panesPerWindow: number } {
+export function resolveLayout(
+  layout: string | { preset: string; panesPerWindow?: number | undefined },
+  terminal: TerminalSize | undefined,
+): { preset: string; panesPerWindow: number } {
   const { preset, panesPerWindow } = typeof layout === 'string' ? { preset: layout, panesPerWindow: undefined } : layout;
   const size = terminal ?? DETACHED_SIZE;
   return { preset, panesPerWindow: panesPerWindow ?? getDefaultPanesPerWindow(size.columns, size.rows) };

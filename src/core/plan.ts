@@ -17,11 +17,7 @@ export interface OwnershipPlan {
   unowned: number;
 }
 
-export function computeOwnershipPlan(
-  files: readonly string[],
-  sessions: readonly OwnedSession[],
-  shared: readonly string[],
-): OwnershipPlan {
+export function computeOwnershipPlan(files: readonly string[], sessions: readonly OwnedSession[], shared: readonly string[]): OwnershipPlan {
   // One key per (session, glob) so that globs matching nothing can be reported too.
   const globKeys = sessions.flatMap((s) => s.owns.map((glob) => ({ session: s.name, glob })));
   const index = createGlobIndex(globKeys.map((key) => ({ key, globs: [key.glob] })));

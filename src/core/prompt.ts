@@ -34,10 +34,7 @@ export function renderPrompt(template: string, input: PromptInput): string {
     task: input.task.trimEnd(),
     owns: bullets(input.owns),
     shared: input.shared.length > 0 ? bullets(input.shared) : '(none)',
-    others:
-      input.others.length > 0
-        ? input.others.map((o) => `- ${o.name}: ${o.owns.map((g) => `\`${g}\``).join(', ')}`).join('\n')
-        : '(no other sessions)',
+    others: input.others.length > 0 ? input.others.map((o) => `- ${o.name}: ${o.owns.map((g) => `\`${g}\``).join(', ')}`).join('\n') : '(no other sessions)',
     sessionCount: String(input.others.length + 1),
     sandbox: input.sandboxed ? SANDBOX_NOTE(input.branch, input.session) : '',
   };

@@ -13,8 +13,7 @@ import type { Ownership } from './ownership.js';
 
 /** One line of a session's requests.jsonl. */
 export type RequestLine =
-  | { type: 'request'; id: string; path: string; tool?: string; time: string }
-  | { type: 'reason'; id: string; reason: string; time: string };
+  { type: 'request'; id: string; path: string; tool?: string; time: string } | { type: 'reason'; id: string; reason: string; time: string };
 
 export interface RequestDecision {
   decision: 'granted' | 'refused';

@@ -154,8 +154,26 @@ export function isExactPrefix(glob: string): boolean {
  * when missing (a fresh worktree has no `node_modules` until `npm install` makes one).
  */
 const BUILD_FOLDERS = new Set([
-  'node_modules', 'dist', 'build', 'out', 'coverage', 'target', 'tmp', '.cache', '.next', '.nuxt', '.turbo',
-  '.parcel-cache', '.svelte-kit', '.vite', '.venv', 'venv', '__pycache__', '.pytest_cache', '.mypy_cache', '.gradle',
+  'node_modules',
+  'dist',
+  'build',
+  'out',
+  'coverage',
+  'target',
+  'tmp',
+  '.cache',
+  '.next',
+  '.nuxt',
+  '.turbo',
+  '.parcel-cache',
+  '.svelte-kit',
+  '.vite',
+  '.venv',
+  'venv',
+  '__pycache__',
+  '.pytest_cache',
+  '.mypy_cache',
+  '.gradle',
 ]);
 
 export interface IgnoredFolder {
@@ -230,7 +248,10 @@ export interface OpenEntry {
  * folder: the hooks refuse it for file tools, and the guard flags it.
  * A file inside a folder opened anyway needs nothing more.
  */
-export function openFilesByFolder(entries: readonly OpenEntry[], entriesOf: (folder: string) => readonly string[]): { open: Array<{ path: string; why: string }>; close: Array<{ path: string; why: string }> } {
+export function openFilesByFolder(
+  entries: readonly OpenEntry[],
+  entriesOf: (folder: string) => readonly string[],
+): { open: Array<{ path: string; why: string }>; close: Array<{ path: string; why: string }> } {
   const folders = entries.filter((e) => !e.file);
   const open: Array<{ path: string; why: string }> = folders.map(({ path, why }) => ({ path, why }));
   const widened = new Map<string, string>();
@@ -262,7 +283,12 @@ export type PathKind = 'folder' | 'file' | 'missing';
  * own still holds it read-only. A missing folder is made first (outside the sandbox: empty
  * folders are invisible to git).
  */
-export function planLiveGrant(path: string, kind: PathKind, folderExists: boolean, siblings: readonly string[]): Array<{ op: 'mkdir' | 'rw' | 'pin' | 'lift'; path: string }> {
+export function planLiveGrant(
+  path: string,
+  kind: PathKind,
+  folderExists: boolean,
+  siblings: readonly string[],
+): Array<{ op: 'mkdir' | 'rw' | 'pin' | 'lift'; path: string }> {
   if (kind === 'folder') return [{ op: 'rw', path }];
   const folder = getFolderOf(path);
   const name = path.slice(folder === '' ? 0 : folder.length + 1);

@@ -46,10 +46,5 @@ export function mergeEnv(parent: NodeJS.ProcessEnv, session: Record<string, stri
  * markers even when the tmux server itself was started from inside an agent.
  */
 export function wrapWithEnv(argv: readonly string[], session: Record<string, string>): string[] {
-  return [
-    'env',
-    ...NESTED_AGENT_MARKERS.flatMap((k) => ['-u', k]),
-    ...Object.entries(session).map(([k, v]) => `${k}=${v}`),
-    ...argv,
-  ];
+  return ['env', ...NESTED_AGENT_MARKERS.flatMap((k) => ['-u', k]), ...Object.entries(session).map(([k, v]) => `${k}=${v}`), ...argv];
 }

@@ -25,7 +25,8 @@ const WRITE_REDIRECTS = new Set(['>', '>>', '>|', '&>', '&>>', '<>']);
 const WRITERS: Record<string, (operands: string[], options: string[], targetDir: string | undefined) => string[]> = {
   tee: (ops) => ops,
   // `sed -i script file…`: the script is the first operand unless given with -e/-f.
-  sed: (ops, opts) => (opts.some((o) => /^-[^-]*i|^--in-place/.test(o)) ? (opts.some((o) => /^-[^-]*[ef]$|^--expression|^--file/.test(o)) ? ops : ops.slice(1)) : []),
+  sed: (ops, opts) =>
+    opts.some((o) => /^-[^-]*i|^--in-place/.test(o)) ? (opts.some((o) => /^-[^-]*[ef]$|^--expression|^--file/.test(o)) ? ops : ops.slice(1)) : [],
   // Moving a file changes both places: the source disappears, the target appears.
   mv: (ops, _, dir) => (dir ? [...ops, dir] : ops),
   cp: (ops, _, dir) => (dir ? [dir] : ops.slice(-1)),
@@ -37,7 +38,8 @@ const WRITERS: Record<string, (operands: string[], options: string[], targetDir:
   install: (ops) => ops.slice(-1),
   dd: (ops) => ops.filter((o) => o.startsWith('of=')).map((o) => o.slice(3)),
   // `git checkout [<tree>] -- <paths>` and `git restore <paths>` rewrite files from git.
-  git: (ops) => (ops[0] === 'restore' ? ops.slice(1).filter((o) => o !== '--') : ops[0] === 'checkout' && ops.includes('--') ? ops.slice(ops.indexOf('--') + 1) : []),
+  git: (ops) =>
+    ops[0] === 'restore' ? ops.slice(1).filter((o) => o !== '--') : ops[0] === 'checkout' && ops.includes('--') ? ops.slice(ops.indexOf('--') + 1) : [],
 };
 
 /** Options that take the next word as their value (so that word is not an operand). */
@@ -64,7 +66,7 @@ export function getShellWriteTargets(command: string): ShellTargets | undefined 
       if (target !== undefined && !/^&?\d+$/.test(target) && target !== '/dev/null') paths.push(target);
     }
     if (node.type === 'Command') {
-      const words = (node.suffix as unknown[] | undefined ?? []).filter((w) => isNode(w) && w.type === 'Word');
+      const words = ((node.suffix as unknown[] | undefined) ?? []).filter((w) => isNode(w) && w.type === 'Word');
       const name = literal(node.name);
       if (name === undefined) return;
       const program = name.split('/').at(-1)!;
@@ -81,8 +83,7 @@ export function getShellWriteTargets(command: string): ShellTargets | undefined 
         if (!ended && value === '--') {
           ended = true;
           if (program === 'git') operands.push(value);
-        }
-        else if (!ended && value.startsWith('-') && value !== '-') {
+        } else if (!ended && value.startsWith('-') && value !== '-') {
           options.push(value);
           if (value.startsWith('--target-directory=')) targetDir = value.slice('--target-directory='.length);
           if (OPTION_VALUES[program]?.test(value)) {
@@ -107,7 +108,8 @@ function isNode(value: unknown): value is Node {
 function literal(word: unknown): string | undefined {
   if (!isNode(word) || word.type !== 'Word') return undefined;
   const plain = (parts: unknown): boolean =>
-    !Array.isArray(parts) || parts.every((p) => isNode(p) && (p.type === 'Literal' || p.type === 'SingleQuoted' || (p.type === 'DoubleQuoted' && plain(p.parts))));
+    !Array.isArray(parts) ||
+    parts.every((p) => isNode(p) && (p.type === 'Literal' || p.type === 'SingleQuoted' || (p.type === 'DoubleQuoted' && plain(p.parts))));
   if (!plain(word.parts)) return undefined;
   // `~/x` is the home folder's x (the caller knows where that is); `~user/x` is not guessed at.
   const value = String(word.value);

@@ -30,18 +30,13 @@ export type WorktreeAction =
   /** `forget`: registered worktrees whose folders are gone, at this path or on this branch, to unregister first. */
   | { kind: 'add-existing-branch'; session: string; branch: string; path: string; forget: string[] };
 
-export type WorktreePlan =
-  | { ok: true; actions: WorktreeAction[] }
-  | { ok: false; problems: string[] };
+export type WorktreePlan = { ok: true; actions: WorktreeAction[] } | { ok: false; problems: string[] };
 
 export function getSessionBranch(session: string): string {
   return `parx/${session}`;
 }
 
-export function planWorktrees(
-  sessions: ReadonlyArray<{ name: string; path: string }>,
-  facts: WorktreeFacts,
-): WorktreePlan {
+export function planWorktrees(sessions: ReadonlyArray<{ name: string; path: string }>, facts: WorktreeFacts): WorktreePlan {
   const actions: WorktreeAction[] = [];
   const problems: string[] = [];
   for (const { name: session, path } of sessions) {

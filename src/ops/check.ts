@@ -40,7 +40,11 @@ export async function checkSessions(project: Project, live: readonly LiveSession
   const ownership = createOwnership(project.config.sessions, project.config.shared, project.state?.grants);
   // Every branch's commits and files in two git processes, each worktree's state in one.
   const branched = live.filter((s) => s.hasBranch && s.tip);
-  const work = await inspectBranches(project.root, `refs/heads/${project.base}`, branched.map((s) => s.tip!));
+  const work = await inspectBranches(
+    project.root,
+    `refs/heads/${project.base}`,
+    branched.map((s) => s.tip!),
+  );
   const workOf = new Map(branched.map((s, i) => [s.name, work[i]!]));
   const sessions = await Promise.all(live.map((s) => getSessionChanges(project, ownership, s, workOf.get(s.name))));
   const collisions = findCollisions(

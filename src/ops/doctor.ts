@@ -60,9 +60,18 @@ async function checkSandbox(): Promise<DoctorCheck> {
   if (probe.ok) {
     // Grants change a running sandbox through a Perl script (adapters/sandbox-live.ts).
     const live = (await findPerl()) ? 'grants reach running sandboxes' : 'no perl: a grant opens in a sandbox only when its pane restarts';
-    return { name: 'sandbox', status: 'ok', detail: `bubblewrap works (${probe.program}): panes run with only what their session may change writable; ${live}` };
+    return {
+      name: 'sandbox',
+      status: 'ok',
+      detail: `bubblewrap works (${probe.program}): panes run with only what their session may change writable; ${live}`,
+    };
   }
-  return { name: 'sandbox', status: 'problem', detail: probe.reason, fix: 'apt install bubblewrap (or set guard.sandbox: off to run unsandboxed, flagged but not prevented)' };
+  return {
+    name: 'sandbox',
+    status: 'problem',
+    detail: probe.reason,
+    fix: 'apt install bubblewrap (or set guard.sandbox: off to run unsandboxed, flagged but not prevented)',
+  };
 }
 
 /**
@@ -80,7 +89,12 @@ async function checkInotify(project: Project | undefined): Promise<DoctorCheck> 
   const folders = new Set(files.map((f) => f.split('/').slice(0, -1).join('/'))).size + 1;
   const needed = folders * (project.config.sessions.length + 1) * 2;
   if (watches < needed) {
-    return { name: 'inotify', status: 'problem', detail: `max_user_watches is ${watches}; this repository needs about ${needed} (${folders} folders × ${project.config.sessions.length} worktrees + the main one, doubled for headroom)`, fix: `sudo sysctl fs.inotify.max_user_watches=${Math.max(524288, needed)} (and in /etc/sysctl.d/ to keep it)` };
+    return {
+      name: 'inotify',
+      status: 'problem',
+      detail: `max_user_watches is ${watches}; this repository needs about ${needed} (${folders} folders × ${project.config.sessions.length} worktrees + the main one, doubled for headroom)`,
+      fix: `sudo sysctl fs.inotify.max_user_watches=${Math.max(524288, needed)} (and in /etc/sysctl.d/ to keep it)`,
+    };
   }
   return { name: 'inotify', status: 'ok', detail: `max_user_watches ${watches} (about ${needed} needed)` };
 }
@@ -93,24 +107,52 @@ async function checkFileEvents(project: Project | undefined): Promise<DoctorChec
   const why = fsType ? describeEventlessFileSystem(fsType) : undefined;
   if (!why) return { name: 'file events', status: 'ok', detail: `${where} is on ${fsType ?? 'a local file system'}: the guard watches with kernel events` };
   if (watcher === 'poll') return { name: 'file events', status: 'ok', detail: `${where} is on ${fsType}, ${why}: the guard polls (guard.watcher: poll)` };
-  return { name: 'file events', status: 'problem', detail: `${where} is on ${fsType}, ${why}: kernel file events miss changes made from elsewhere`, fix: 'set guard.watcher: poll in the config' };
+  return {
+    name: 'file events',
+    status: 'problem',
+    detail: `${where} is on ${fsType}, ${why}: kernel file events miss changes made from elsewhere`,
+    fix: 'set guard.watcher: poll in the config',
+  };
 }
 
 async function checkAgent(project: Project, agent: string): Promise<DoctorCheck[]> {
   const program = getAgentProgram(agent);
   const kind = getSessionAgentKind(agent);
-  const users = project.config.sessions.filter((s) => s.agent === agent).map((s) => s.name).join(', ');
+  const users = project.config.sessions
+    .filter((s) => s.agent === agent)
+    .map((s) => s.name)
+    .join(', ');
   const name = `agent ${program} (${users})`;
   const path = await findExecutable(program, project.root);
-  if (!path) return [{ name, status: 'problem', detail: `${program} is not installed or not on PATH`, fix: INSTALL[kind] ?? `install ${program}, or change the agent of ${users}` }];
+  if (!path)
+    return [
+      {
+        name,
+        status: 'problem',
+        detail: `${program} is not installed or not on PATH`,
+        fix: INSTALL[kind] ?? `install ${program}, or change the agent of ${users}`,
+      },
+    ];
   if (kind !== 'claude' && kind !== 'codex' && kind !== 'gemini') {
     return [{ name, status: 'note', detail: `${path}: no hooks (the OS sandbox and the guard enforce ownership)` }];
   }
   const version = await readProgramOutput(path, ['--version'], 15_000);
-  const checks: DoctorCheck[] = [{ name, status: version.failed ? 'problem' : 'ok', detail: version.failed ? `${path} --version failed: ${version.stderr.split('\n')[0] ?? ''}` : `${path}: ${version.stdout}`, ...(version.failed && { fix: INSTALL[kind] }) }];
+  const checks: DoctorCheck[] = [
+    {
+      name,
+      status: version.failed ? 'problem' : 'ok',
+      detail: version.failed ? `${path} --version failed: ${version.stderr.split('\n')[0] ?? ''}` : `${path}: ${version.stdout}`,
+      ...(version.failed && { fix: INSTALL[kind] }),
+    },
+  ];
   if (kind === 'gemini') checks.push(await checkGeminiTrust(project));
   if (kind === 'claude') checks.push(await checkClaudeHooks());
-  if (kind === 'codex') checks.push({ name: 'codex hooks', status: 'ok', detail: 'passed on the command line with their trust for the run (no review screen); tested with Codex 0.169.0' });
+  if (kind === 'codex')
+    checks.push({
+      name: 'codex hooks',
+      status: 'ok',
+      detail: 'passed on the command line with their trust for the run (no review screen); tested with Codex 0.169.0',
+    });
   return checks;
 }
 
@@ -122,7 +164,9 @@ const INSTALL: Partial<Record<string, string>> = {
 
 async function checkGeminiTrust(project: Project): Promise<DoctorCheck> {
   const file = join(process.env.GEMINI_CLI_HOME || homedir(), '.gemini', 'trustedFolders.json');
-  const rules = await readFile(file, 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>).catch(() => ({}));
+  const rules = await readFile(file, 'utf8')
+    .then((t) => JSON.parse(t) as Record<string, unknown>)
+    .catch(() => ({}));
   if (isGeminiPathTrusted(rules, realpath(project.root)) === true) {
     return { name: 'gemini hooks', status: 'ok', detail: `${project.root} is trusted: worktrees are trusted for the run, so hooks load` };
   }
@@ -136,9 +180,16 @@ async function checkGeminiTrust(project: Project): Promise<DoctorCheck> {
 
 async function checkClaudeHooks(): Promise<DoctorCheck> {
   const file = join(process.env.CLAUDE_CONFIG_DIR || join(homedir(), '.claude'), 'settings.json');
-  const settings = await readFile(file, 'utf8').then((t) => JSON.parse(t) as Record<string, unknown>).catch((): Record<string, unknown> => ({}));
+  const settings = await readFile(file, 'utf8')
+    .then((t) => JSON.parse(t) as Record<string, unknown>)
+    .catch((): Record<string, unknown> => ({}));
   if (settings.disableAllHooks === true) {
-    return { name: 'claude hooks', status: 'problem', detail: `${file} has "disableAllHooks": true: parx's hooks would not run`, fix: `remove "disableAllHooks" from ${file}` };
+    return {
+      name: 'claude hooks',
+      status: 'problem',
+      detail: `${file} has "disableAllHooks": true: parx's hooks would not run`,
+      fix: `remove "disableAllHooks" from ${file}`,
+    };
   }
   return { name: 'claude hooks', status: 'ok', detail: 'passed with --settings for each session' };
 }

@@ -25,7 +25,9 @@ export async function runInit(options: InitOptions = {}): Promise<{ file: string
       throw error;
     },
   );
-  const existing = SEARCH_PLACES.filter((p) => p !== 'package.json').map((p) => join(dir, p)).find((p) => existsSync(p));
+  const existing = SEARCH_PLACES.filter((p) => p !== 'package.json')
+    .map((p) => join(dir, p))
+    .find((p) => existsSync(p));
   if (existing) throw new RefusedError(`${existing} already exists; parx init never overwrites a config`);
   const file = join(dir, 'parx.config.yaml');
   const template = await readFile(join(TEMPLATES_DIR, 'parx.config.yaml'), 'utf8');

@@ -20,7 +20,9 @@ import { applyGrantToSandboxes } from './common/sandbox.js';
 export async function listRequests(project: Project): Promise<OwnershipRequest[]> {
   const state = project.state;
   const ownership = createOwnership(project.config.sessions, project.config.shared, state?.grants);
-  const all = await Promise.all(project.config.sessions.map(async (s) => foldRequests(s.name, await project.files.readRequestLines(s.name), state?.decisions ?? {}, ownership)));
+  const all = await Promise.all(
+    project.config.sessions.map(async (s) => foldRequests(s.name, await project.files.readRequestLines(s.name), state?.decisions ?? {}, ownership)),
+  );
   return all.flat().sort((a, b) => a.time.localeCompare(b.time));
 }
 
@@ -61,7 +63,14 @@ export async function runGrant(options: ProjectOptions, target: GrantTarget): Pr
       if (!project.config.sessions.some((s) => s.name === to)) throw new UsageError(`--to names no session of this run: "${to}"`);
     }
     const from = ownership.ownersOf(path).find((s) => s !== to);
-    const grant: GrantRecord = { path, to, from, time: new Date().toISOString(), ...(request && { request: request.id }), ...(request?.reason && { reason: request.reason }) };
+    const grant: GrantRecord = {
+      path,
+      to,
+      from,
+      time: new Date().toISOString(),
+      ...(request && { request: request.id }),
+      ...(request?.reason && { reason: request.reason }),
+    };
     fresh.grants = [...(fresh.grants ?? []), grant];
     if (request) fresh.decisions = { ...fresh.decisions, [request.id]: { decision: 'granted', time: grant.time } };
     await applyOwnership(project, fresh);
@@ -74,7 +83,9 @@ export async function runGrant(options: ProjectOptions, target: GrantTarget): Pr
       : ' Go on with the change you needed.';
     const told = await tell(project, [
       [to, `${request ? `Request ${request.id} was granted: y` : 'Y'}ou now own ${path} for the rest of this run.${goOn}`],
-      ...(from ? [[from, `${path} now belongs to session "${to}"${why}. Do not change it any more; coordinate through the human if you need it.`] as [string, string]] : []),
+      ...(from
+        ? [[from, `${path} now belongs to session "${to}"${why}. Do not change it any more; coordinate through the human if you need it.`] as [string, string]]
+        : []),
     ]);
     return { grant, told, restartNeeded: live.restartNeeded, notes: live.notes };
   });
@@ -93,7 +104,9 @@ export async function runRefuse(options: ProjectOptions, id: string, why: string
     fresh.decisions = { ...fresh.decisions, [id]: { decision: 'refused', time: new Date().toISOString(), ...(reason && { why: reason }) } };
     await project.files.writeState(fresh);
     await project.files.appendEvent({ type: 'refuse', id, from: request.from, owner: request.owner, path: request.path, ...(reason && { why: reason }) });
-    const told = await tell(project, [[request.from, `Request ${id} for ${request.path} was refused${reason ? `: ${reason}` : ''}. Do not change it; go on without it.`]]);
+    const told = await tell(project, [
+      [request.from, `Request ${id} for ${request.path} was refused${reason ? `: ${reason}` : ''}. Do not change it; go on without it.`],
+    ]);
     return { request: { ...request, status: 'refused' }, told };
   });
 }
@@ -160,7 +173,10 @@ async function applyOwnership(project: Project, state: RunState): Promise<void> 
     project.config.sessions.map(async (session) => {
       const st = state.sessions[session.name];
       if (!st) return;
-      await project.files.writePrompt(session.name, renderSessionPrompt(project, template, session, { branch: st.branch, worktree: st.worktree, sandboxed: st.sandbox === 'on' }, state.grants));
+      await project.files.writePrompt(
+        session.name,
+        renderSessionPrompt(project, template, session, { branch: st.branch, worktree: st.worktree, sandboxed: st.sandbox === 'on' }, state.grants),
+      );
     }),
   );
 }

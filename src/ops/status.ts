@@ -99,7 +99,9 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
   const requests = allRequests.filter((r) => r.status === 'open');
   const aheadOf = new Map(live.map((s, i) => [s.name, checked.sessions[i]!.ahead]));
   // One merge-tree process for every prediction: each branch into base, then each pair.
-  const pairs = order.flatMap((a, i) => order.slice(i + 1).map((b) => [a, b] as [string, string])).filter(([a, b]) => aheadOf.get(a)! > 0 && aheadOf.get(b)! > 0);
+  const pairs = order
+    .flatMap((a, i) => order.slice(i + 1).map((b) => [a, b] as [string, string]))
+    .filter(([a, b]) => aheadOf.get(a)! > 0 && aheadOf.get(b)! > 0);
   const predictions = await predictMerges(project.root, [
     ...withBranch.map((s) => [base, `refs/heads/${s.branch}`] as const),
     ...pairs.map(([a, b]) => [`refs/heads/parx/${a}`, `refs/heads/parx/${b}`] as const),
@@ -149,7 +151,12 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
   };
 }
 
-function describeIntegration(record: IntegrationRecord | undefined, session: string, tip: string | undefined, baseTip: string | undefined): SessionStatus['integration'] {
+function describeIntegration(
+  record: IntegrationRecord | undefined,
+  session: string,
+  tip: string | undefined,
+  baseTip: string | undefined,
+): SessionStatus['integration'] {
   const verdict = record?.sessions[session];
   if (!record || !verdict) return null;
   return { result: verdict.kind, text: describeVerdict(verdict), stale: getStaleness(record, session, tip, baseTip) ?? null, time: record.time };

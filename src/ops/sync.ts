@@ -76,20 +76,38 @@ async function syncOne(project: Project, state: RunState | undefined, facts: Ses
   const standing = getStandingRefusals(facts, { commitWip: true, allowViolations: true });
   if (standing.length > 0) {
     const first = standing[0]!;
-    const detail = first.kind === 'wrong-branch' ? `its worktree has ${first.checkedOut ?? 'a detached HEAD'} checked out, not ${live.branch}` : first.kind === 'in-progress' ? `its worktree is in the middle of ${first.operation}` : `branch ${live.branch} is missing`;
+    const detail =
+      first.kind === 'wrong-branch'
+        ? `its worktree has ${first.checkedOut ?? 'a detached HEAD'} checked out, not ${live.branch}`
+        : first.kind === 'in-progress'
+          ? `its worktree is in the middle of ${first.operation}`
+          : `branch ${live.branch} is missing`;
     return { kind: 'skipped', reason: 'not-ready', detail };
   }
   if (facts.uncommitted.length > 0) {
-    return { kind: 'skipped', reason: 'dirty', detail: `${facts.uncommitted.length} uncommitted or untracked file(s) in its worktree; sync when it has committed` };
+    return {
+      kind: 'skipped',
+      reason: 'dirty',
+      detail: `${facts.uncommitted.length} uncommitted or untracked file(s) in its worktree; sync when it has committed`,
+    };
   }
   if (working) return { kind: 'skipped', reason: 'working', detail: 'its agent is working; sync when it waits' };
 
   const prediction = await predictMerge(project.root, live.tip, baseTip);
   if (!prediction.clean) {
-    return { kind: 'skipped', reason: 'conflict', detail: `merging ${project.base} would conflict in ${prediction.conflicts.join(', ')}; nothing was changed: merge ${project.base} into ${live.branch} in its worktree and resolve there` };
+    return {
+      kind: 'skipped',
+      reason: 'conflict',
+      detail: `merging ${project.base} would conflict in ${prediction.conflicts.join(', ')}; nothing was changed: merge ${project.base} into ${live.branch} in its worktree and resolve there`,
+    };
   }
   const landed = live.config.after.filter((d) => d in (state?.down?.merged ?? {}));
-  const commit = await commitTree(project.root, prediction.tree, [live.tip, baseTip], `parx: sync ${live.name} with ${project.base}${landed.length > 0 ? ` (now with ${landed.join(', ')})` : ''}`);
+  const commit = await commitTree(
+    project.root,
+    prediction.tree,
+    [live.tip, baseTip],
+    `parx: sync ${live.name} with ${project.base}${landed.length > 0 ? ` (now with ${landed.join(', ')})` : ''}`,
+  );
   // Told to the guard before any file changes: these writes are parx's, not the agent's.
   const files = await listTreeChanges(project.root, live.tip, commit);
   await project.files.writeSyncRecord(live.name, { commit, files, writer: process.pid });
@@ -98,7 +116,10 @@ async function syncOne(project: Project, state: RunState | undefined, facts: Ses
   if (failure) return { kind: 'skipped', reason: 'git', detail: failure };
   await project.files.appendEvent({ type: 'sync', session: live.name, commit, base: project.base, landed });
   const news = landed.length > 0 ? `${project.base} now contains ${landed.join(', ')}` : `${project.base} moved on`;
-  await project.files.appendInbox(live.name, { from: 'parx', text: `parx synced your branch: ${news}, merged into ${live.branch} as ${commit.slice(0, 9)} (your worktree is up to date). Continue your task.` });
+  await project.files.appendInbox(live.name, {
+    from: 'parx',
+    text: `parx synced your branch: ${news}, merged into ${live.branch} as ${commit.slice(0, 9)} (your worktree is up to date). Continue your task.`,
+  });
   return { kind: 'synced', commit, landed, files: Object.keys(files).length };
 }
 

@@ -9,7 +9,10 @@ import { discard, emptyTrash, fmt, git, makeIndexOnlyRepo, median, pairedRatio, 
 export function benchCheckoutWorkers({ runs = 5, files = 50_000, dir = tmpdir() } = {}) {
   const base = mkdtempSync(join(dir, 'parx-bench-checkout-'));
   const repo = join(base, 'repo');
-  makeIndexOnlyRepo(repo, Array.from({ length: files }, (_, i) => `src/m${i % 8}/d${Math.floor(i / 100) % 50}/f${i}.ts`));
+  makeIndexOnlyRepo(
+    repo,
+    Array.from({ length: files }, (_, i) => `src/m${i % 8}/d${Math.floor(i / 100) % 50}/f${i}.ts`),
+  );
   const workers = availableParallelism();
   const fill = (n, tag) => {
     const wt = join(base, tag);

@@ -17,7 +17,9 @@ export async function benchDashboard({ events = 41 } = {}) {
   delete env.TMUX;
   const repo = join(base, 'repo');
   makeRepo(repo, 200, { sessions: 4 });
-  const sessions = Object.fromEntries(Array.from({ length: 4 }, (_, i) => [`s${i}`, { owns: [`src/m${i}/**`], task: `task ${i}`, agent: 'sh -c "sleep 600"' }]));
+  const sessions = Object.fromEntries(
+    Array.from({ length: 4 }, (_, i) => [`s${i}`, { owns: [`src/m${i}/**`], task: `task ${i}`, agent: 'sh -c "sleep 600"' }]),
+  );
   writeFileSync(join(repo, 'parx.config.json'), JSON.stringify({ worktreeDir: join(base, 'wt'), guard: { sandbox: 'off' }, sessions }));
   execFileSync(process.execPath, [PARX, 'up', '--detach'], { cwd: repo, env, stdio: 'ignore' });
   const tmux = (...args) => execFileSync('tmux', args, { env, encoding: 'utf8' });

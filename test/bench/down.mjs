@@ -47,7 +47,14 @@ function makeSessionWork(repo, SESSIONS) {
  */
 export function benchDown({ runs = 5, files = 5000, dir = tmpdir(), sessions: SESSIONS = 8, inspect = false } = {}) {
   const base = mkdtempSync(join(dir, 'parx-bench-down-'));
-  const env = { ...process.env, TMUX_TMPDIR: base, GIT_AUTHOR_NAME: 'bench', GIT_AUTHOR_EMAIL: 'bench@parx.invalid', GIT_COMMITTER_NAME: 'bench', GIT_COMMITTER_EMAIL: 'bench@parx.invalid' };
+  const env = {
+    ...process.env,
+    TMUX_TMPDIR: base,
+    GIT_AUTHOR_NAME: 'bench',
+    GIT_AUTHOR_EMAIL: 'bench@parx.invalid',
+    GIT_COMMITTER_NAME: 'bench',
+    GIT_COMMITTER_EMAIL: 'bench@parx.invalid',
+  };
   delete env.TMUX;
   const repo = join(base, 'repo');
   const wt = join(base, 'wt');
@@ -76,7 +83,9 @@ export function benchDown({ runs = 5, files = 5000, dir = tmpdir(), sessions: SE
     execFileSync('sync');
   };
   const verifyLanded = () => {
-    const merged = git(repo, 'log', '--first-parent', '--format=%s', 'main').split('\n').filter((s) => /merge s\d/.test(s));
+    const merged = git(repo, 'log', '--first-parent', '--format=%s', 'main')
+      .split('\n')
+      .filter((s) => /merge s\d/.test(s));
     if (merged.length !== SESSIONS || existsSync(join(wt, 's0'))) throw new Error('a run did not merge and clean up every session');
   };
 
@@ -100,7 +109,15 @@ export function benchDown({ runs = 5, files = 5000, dir = tmpdir(), sessions: SE
   }
   discard(base);
   const { ratio, raw } = pairedRatio(parxTimes, handTimes);
-  return { parx: median(parxTimes), hand: median(handTimes), ratio, raw, parxTimes, handTimes, ...(inspect && { status: median(statusTimes), check: median(checkTimes) }) };
+  return {
+    parx: median(parxTimes),
+    hand: median(handTimes),
+    ratio,
+    raw,
+    parxTimes,
+    handTimes,
+    ...(inspect && { status: median(statusTimes), check: median(checkTimes) }),
+  };
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {

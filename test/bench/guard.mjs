@@ -42,7 +42,11 @@ function rssOf(pid) {
 /** Starts the guard, waits for ready, makes the writes, collects latencies. */
 export async function benchGuardRun(fixture, { watcher = 'fs', writes = 500, paceMs = 10, tag = 'w' } = {}) {
   const started = performance.now();
-  const child = spawn(process.execPath, [PARX, 'guard', '--json'], { cwd: fixture.repo, env: { ...process.env, PARX_WATCHER: watcher }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, [PARX, 'guard', '--json'], {
+    cwd: fixture.repo,
+    env: { ...process.env, PARX_WATCHER: watcher },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const waiting = new Map();
   let readyAt;
   let onReady;
@@ -83,9 +87,22 @@ export async function benchGuardRun(fixture, { watcher = 'fs', writes = 500, pac
   const memoryAfter = rssOf(child.pid);
   child.kill('SIGTERM');
   await new Promise((r) => child.on('exit', r));
-  const latencies = records.filter((r) => r.received).map((r) => r.received - r.written).sort((a, b) => a - b);
+  const latencies = records
+    .filter((r) => r.received)
+    .map((r) => r.received - r.written)
+    .sort((a, b) => a - b);
   const pct = (p) => latencies[Math.min(latencies.length - 1, Math.floor((p / 100) * latencies.length))];
-  return { readyMs, rssMb: memoryAtReady.rss, peakMb: memoryAfter.peak, p50: pct(50), p90: pct(90), p95: pct(95), p99: pct(99), max: latencies.at(-1), missed: records.length - latencies.length };
+  return {
+    readyMs,
+    rssMb: memoryAtReady.rss,
+    peakMb: memoryAfter.peak,
+    p50: pct(50),
+    p90: pct(90),
+    p95: pct(95),
+    p99: pct(99),
+    max: latencies.at(-1),
+    missed: records.length - latencies.length,
+  };
 }
 
 /** 1,000 changed files per session (half committed, half untracked), then check and status. */
@@ -98,11 +115,14 @@ export function benchCheck(fixture, { runs = 5 } = {}) {
     git(wt, '-c', 'user.name=bench', '-c', 'user.email=bench@parx.invalid', 'commit', '-q', '-m', 'gen');
     for (let f = 0; f < 500; f++) writeFileSync(join(wt, 'gen', `f${f}.ts`), `changed ${f}\n`);
   }
-  const timed = (args) => median(Array.from({ length: runs }, () => {
-    const started = performance.now();
-    spawnOk(args, fixture.repo);
-    return performance.now() - started;
-  }));
+  const timed = (args) =>
+    median(
+      Array.from({ length: runs }, () => {
+        const started = performance.now();
+        spawnOk(args, fixture.repo);
+        return performance.now() - started;
+      }),
+    );
   return { check: timed(['check', '--json']), status: timed(['status', '--json']) };
 }
 
@@ -118,7 +138,14 @@ function spawnOk(args, cwd) {
 /** Paths classified per second against 8 sessions × 5 globs (the compiled core, in process). */
 export async function benchClassify({ paths = 1_000_000 } = {}) {
   const out = join(mkdtempSync(join(tmpdir(), 'parx-bench-core-')), 'ownership.mjs');
-  await build({ entryPoints: [new URL('../../src/core/ownership.ts', import.meta.url).pathname], bundle: true, format: 'esm', platform: 'node', outfile: out, logLevel: 'error' });
+  await build({
+    entryPoints: [new URL('../../src/core/ownership.ts', import.meta.url).pathname],
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    outfile: out,
+    logLevel: 'error',
+  });
   const { createOwnership } = await import(out);
   const sessions = Array.from({ length: 8 }, (_, s) => ({
     name: `s${s}`,
@@ -130,7 +157,7 @@ export async function benchClassify({ paths = 1_000_000 } = {}) {
   for (let run = 0; run < 5; run++) {
     const started = performance.now();
     let trespass = 0;
-    for (let i = 0; i < list.length; i++) if (ownership.classify(`s${(i + 1) % 8}`, list[i]).kind === "trespass") trespass++;
+    for (let i = 0; i < list.length; i++) if (ownership.classify(`s${(i + 1) % 8}`, list[i]).kind === 'trespass') trespass++;
     rates.push(list.length / ((performance.now() - started) / 1000));
     if (trespass === 0) throw new Error('classification found nothing: the benchmark is broken');
   }

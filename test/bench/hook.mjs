@@ -20,14 +20,18 @@ export function benchHook({ runs = 31 } = {}) {
   const repo = join(base, 'repo');
   makeRepo(repo, 400, { sessions: 8 });
   const sessions = Object.fromEntries(
-    Array.from({ length: 8 }, (_, s) => [`s${s}`, { owns: [`src/m${s}/**`, `docs/s${s}/**`, `test/m${s}/**/*.ts`, `packages/p${s}/{src,test}/**`, `s${s}.md`], task: 't' }]),
+    Array.from({ length: 8 }, (_, s) => [
+      `s${s}`,
+      { owns: [`src/m${s}/**`, `docs/s${s}/**`, `test/m${s}/**/*.ts`, `packages/p${s}/{src,test}/**`, `s${s}.md`], task: 't' },
+    ]),
   );
   writeFileSync(join(repo, 'parx.config.json'), JSON.stringify({ agent: 'claude', worktreeDir: join(base, 'wt'), sessions }));
   time(process.execPath, [PARX, 'up', '--detach'], { cwd: repo, env });
   const settings = JSON.parse(readFileSync(join(repo, '.git', 'parx', 'hooks', 's0.claude.json'), 'utf8'));
   const command = settings.hooks.PreToolUse[0].hooks[0].command;
   const worktree = join(base, 'wt', 's0');
-  const payload = (file) => JSON.stringify({ hook_event_name: 'PreToolUse', cwd: worktree, tool_name: 'Write', tool_input: { file_path: join(worktree, file), content: 'x' } });
+  const payload = (file) =>
+    JSON.stringify({ hook_event_name: 'PreToolUse', cwd: worktree, tool_name: 'Write', tool_input: { file_path: join(worktree, file), content: 'x' } });
   const decide = (file, expected) => {
     const started = process.hrtime.bigint();
     const result = spawnSync('sh', ['-c', command], { cwd: worktree, input: payload(file), env });

@@ -72,7 +72,9 @@ export function benchIntegrate({ runs = 5, files = 5000, dir = tmpdir() } = {}) 
     merges.push(integrateAllowingFailure().ms);
     writeConfig(VERIFY);
     // One verify run: the state put in the scratch worktree (a checkout), then verify.
-    verifies.push(time('git', ['checkout', '-q', '--force', '--detach', `refs/bench/ok/s${i % SESSIONS}`], { cwd: scratch }) + time('sh', ['-c', VERIFY], { cwd: scratch }));
+    verifies.push(
+      time('git', ['checkout', '-q', '--force', '--detach', `refs/bench/ok/s${i % SESSIONS}`], { cwd: scratch }) + time('sh', ['-c', VERIFY], { cwd: scratch }),
+    );
     point('ok');
     const good = integrateAllowingFailure();
     if (!good.record.ok) throw new Error('the good queue did not integrate');
@@ -91,8 +93,17 @@ export function benchIntegrate({ runs = 5, files = 5000, dir = tmpdir() } = {}) 
   const okRatio = pairedRatio(ok, okBudgets);
   const badRatio = pairedRatio(bad, badBudgets);
   return {
-    merges: median(merges), verify: median(verifies), ok: median(ok), bad: median(bad), runsOnFailure,
-    okBudget: median(okBudgets), badBudget: median(badBudgets), okRatio: okRatio.ratio, badRatio: badRatio.ratio, rawOk: okRatio.raw, rawBad: badRatio.raw,
+    merges: median(merges),
+    verify: median(verifies),
+    ok: median(ok),
+    bad: median(bad),
+    runsOnFailure,
+    okBudget: median(okBudgets),
+    badBudget: median(badBudgets),
+    okRatio: okRatio.ratio,
+    badRatio: badRatio.ratio,
+    rawOk: okRatio.raw,
+    rawBad: badRatio.raw,
   };
 }
 

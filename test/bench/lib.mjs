@@ -35,7 +35,10 @@ export function makeIndexOnlyRepo(root, paths) {
   const blob = execFileSync('git', ['hash-object', '-w', '--stdin'], { cwd: root, input: 'x\n', encoding: 'utf8' }).trim();
   execFileSync('git', ['update-index', '--index-info'], { cwd: root, input: paths.map((p) => `100644 ${blob}\t${p}\n`).join(''), maxBuffer: 1 << 30 });
   const tree = git(root, 'write-tree').trim();
-  const commit = execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@parx.invalid', 'commit-tree', tree, '-m', 'initial'], { cwd: root, encoding: 'utf8' }).trim();
+  const commit = execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@parx.invalid', 'commit-tree', tree, '-m', 'initial'], {
+    cwd: root,
+    encoding: 'utf8',
+  }).trim();
   git(root, 'update-ref', 'refs/heads/main', commit);
 }
 

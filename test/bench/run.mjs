@@ -130,14 +130,18 @@ if (!quick) {
   add('guard alert p50 / p99', `${g.p50.toFixed(1)} / ${g.p99.toFixed(1)} ms`, '≤ 10 / 25 ms', g.p50 <= 10 && g.p99 <= 25);
   add('guard missed events', String(g.missed), '0', g.missed === 0);
   const ck = guards.chokidar;
-  add('(chokidar 5, same load) ready · memory · p50/p99', `${fmt(ck.readyMs)} · ${ck.peakMb.toFixed(0)} MB · ${ck.p50.toFixed(1)}/${ck.p99.toFixed(1)} ms`, 'for comparison', true);
+  add(
+    '(chokidar 5, same load) ready · memory · p50/p99',
+    `${fmt(ck.readyMs)} · ${ck.peakMb.toFixed(0)} MB · ${ck.p50.toFixed(1)}/${ck.p99.toFixed(1)} ms`,
+    'for comparison',
+    true,
+  );
   console.error('parx check and status, 8 sessions × 1,000 changed files …');
   const checked = benchCheck(fixture);
   add('parx check, 8 × 1,000 changed', fmt(checked.check), '≤ 1 s', checked.check <= 1000);
   add('parx status, same', fmt(checked.status), '< 1 s', checked.status < 1000);
   discard(fixture.base);
 }
-
 
 if (monorepo) {
   console.error('guard on 8 worktrees × 50,000 files …');

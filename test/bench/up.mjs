@@ -38,7 +38,8 @@ export function benchUp({ runs = 5, setupCommand = '', setupMs = 0, files = 5000
   makeRepo(repo, files, { sessions: SESSIONS });
   const sessions = Object.fromEntries(Array.from({ length: SESSIONS }, (_, i) => [`s${i}`, { owns: [`src/m${i}/**`], task: `task ${i}` }]));
   const config = { agent: 'tail -f {promptFile}', worktreeDir: join(base, 'wt'), sessions };
-  const writeConfig = (sandbox, setup = setupCommand) => writeFileSync(join(repo, 'parx.config.json'), JSON.stringify({ ...config, ...(setup ? { setup } : {}), guard: { sandbox } }));
+  const writeConfig = (sandbox, setup = setupCommand) =>
+    writeFileSync(join(repo, 'parx.config.json'), JSON.stringify({ ...config, ...(setup ? { setup } : {}), guard: { sandbox } }));
   writeConfig(against === 'hand' ? 'auto' : 'on');
   git(repo, 'add', '-A');
   git(repo, '-c', 'user.name=bench', '-c', 'user.email=bench@parx.invalid', 'commit', '-q', '-m', 'config');
@@ -103,7 +104,14 @@ export function benchUp({ runs = 5, setupCommand = '', setupMs = 0, files = 5000
 if (import.meta.url === `file://${process.argv[1]}`) {
   const [runs = '5', setupCommand = '', files = '5000', dir = tmpdir()] = process.argv.slice(2);
   const sleep = /^sleep (\d+(?:\.\d+)?)$/.exec(setupCommand);
-  const result = benchUp({ runs: Number(runs), setupCommand, files: Number(files), dir, withBare: Boolean(sleep), setupMs: sleep ? Number(sleep[1]) * 1000 : 0 });
+  const result = benchUp({
+    runs: Number(runs),
+    setupCommand,
+    files: Number(files),
+    dir,
+    withBare: Boolean(sleep),
+    setupMs: sleep ? Number(sleep[1]) * 1000 : 0,
+  });
   if (result.best) console.log(`best possible ${fmt(result.best)}  parx / best ${result.toBest.toFixed(2)}  (groups ms: ${result.rawBest})`);
   console.log(`parx ${fmt(result.parx)}  hand ${fmt(result.hand)}  paired ratio ${result.ratio.toFixed(2)}  (pairs ms: ${result.raw})`);
   emptyTrash();

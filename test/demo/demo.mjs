@@ -78,7 +78,11 @@ parxIn(repo, 'check');
 
 // Play two well-behaved agents that finish and commit, then ask parx what `down` would do.
 for (const [session, path, text] of [
-  ['payments', 'src/payments/charge.js', 'export function charge(amount) {\n  if (amount < 0) throw new RangeError("negative amount");\n  return { amount, ok: true };\n}\n'],
+  [
+    'payments',
+    'src/payments/charge.js',
+    'export function charge(amount) {\n  if (amount < 0) throw new RangeError("negative amount");\n  return { amount, ok: true };\n}\n',
+  ],
   ['web', 'src/web/index.html', '<!doctype html>\n<title>shop</title>\n<form action="/login"><input name="user"><button>Log in</button></form>\n'],
 ]) {
   const worktree = join(dirname(repo), 'shop.parx', session);
@@ -92,13 +96,27 @@ console.log(`\nTo finish for real: cd ${repo} && parx down   (run the built one 
 await new Promise((r) => setTimeout(r, 1500));
 
 if (interactive) {
-  console.log('\nAttaching to the grid: the guard pane has flagged it and auth\'s border shows ✗ 1 (detach with C-b d)…');
+  console.log("\nAttaching to the grid: the guard pane has flagged it and auth's border shows ✗ 1 (detach with C-b d)…");
   await new Promise((r) => setTimeout(r, 2000));
   spawnSync('tmux', ['attach-session', '-t', '=parx-shop'], { stdio: 'inherit' });
 } else {
-  const panes = execFileSync('tmux', ['list-panes', '-s', '-t', '=parx-shop', '-F', '#{pane_id}  #{?@parx_role,#{@parx_role},#{@parx_session}}  #{?@parx_violations,✗ #{@parx_violations},}  #{pane_current_path}'], { encoding: 'utf8' });
+  const panes = execFileSync(
+    'tmux',
+    [
+      'list-panes',
+      '-s',
+      '-t',
+      '=parx-shop',
+      '-F',
+      '#{pane_id}  #{?@parx_role,#{@parx_role},#{@parx_session}}  #{?@parx_violations,✗ #{@parx_violations},}  #{pane_current_path}',
+    ],
+    { encoding: 'utf8' },
+  );
   console.log(`\nThe tmux grid (pane, session, violations, folder):\n${panes}`);
-  const guardPane = panes.split('\n').find((l) => l.includes(' guard '))?.split(' ')[0];
+  const guardPane = panes
+    .split('\n')
+    .find((l) => l.includes(' guard '))
+    ?.split(' ')[0];
   if (guardPane) console.log(`The guard pane says:\n${execFileSync('tmux', ['capture-pane', '-p', '-t', guardPane], { encoding: 'utf8' }).trim()}\n`);
   console.log('Look at it with:  tmux attach -t parx-shop        Stop it with:  tmux kill-session -t parx-shop');
 }

@@ -7,7 +7,11 @@ import { PARX_BIN, runParx } from '../helpers/parx.js';
 
 /** Each shell's script, sourced in the real shell, asked what TAB offers after `words`. */
 function setUp() {
-  const run = createRunFixture({ auth: { owns: ['src/auth/**'], task: 'x' }, api: { owns: ['src/api/**'], task: 'x' }, web: { owns: ['src/web/**'], task: 'x' } });
+  const run = createRunFixture({
+    auth: { owns: ['src/auth/**'], task: 'x' },
+    api: { owns: ['src/api/**'], task: 'x' },
+    web: { owns: ['src/web/**'], task: 'x' },
+  });
   const bin = join(run.root, '..', 'bin');
   mkdirSync(bin);
   symlinkSync(PARX_BIN, join(bin, 'parx'));
@@ -34,7 +38,10 @@ describe('parx completion', () => {
   it('bash: commands, flags and the config’s session names', () => {
     const { shell } = setUp();
     const ask = (...words: string[]) =>
-      shell('bash', ['-c', `eval "$(parx completion bash)"; COMP_WORDS=(parx ${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length}; _parx_complete; printf '%s\\n' "\${COMPREPLY[@]}"`]);
+      shell('bash', [
+        '-c',
+        `eval "$(parx completion bash)"; COMP_WORDS=(parx ${words.map((w) => `'${w}'`).join(' ')}); COMP_CWORD=${words.length}; _parx_complete; printf '%s\\n' "\${COMPREPLY[@]}"`,
+      ]);
     expect(ask('do')).toEqual(['down', 'doctor']);
     expect(ask('down', 'a')).toEqual(['auth', 'api']);
     expect(ask('down', 'auth', '')).toEqual(['api', 'web']);
@@ -47,7 +54,10 @@ describe('parx completion', () => {
     const { shell } = setUp();
     // compdef, _describe and _files are compsys's; stand-ins print what they were given.
     const ask = (...words: string[]) =>
-      shell('zsh', ['-fc', `compdef() { print -r -- "compdef $*" }; _describe() { local n=\${@[-1]}; print -rl -- \${(P)n} }; _files() { print FILES }; source <(parx completion zsh); words=(parx ${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length + 1}; _parx`]);
+      shell('zsh', [
+        '-fc',
+        `compdef() { print -r -- "compdef $*" }; _describe() { local n=\${@[-1]}; print -rl -- \${(P)n} }; _files() { print FILES }; source <(parx completion zsh); words=(parx ${words.map((w) => `'${w}'`).join(' ')}); CURRENT=${words.length + 1}; _parx`,
+      ]);
     expect(ask('up', 'w')).toEqual(['compdef _parx parx', 'web:session']);
     expect(ask('stat')).toEqual(['compdef _parx parx', expect.stringMatching(/^status:one row per session/)]);
     expect(ask('--config', '')).toEqual(['compdef _parx parx', 'FILES']);

@@ -114,7 +114,14 @@ describe('parx plan', () => {
     const repo = createRepo({ ...files, 'parx.config.yaml': config });
     repo.write('src/auth/untracked.ts', 'x\n');
     const result = await runParx(['plan', '--json'], repo.root);
-    expect(JSON.parse(result.stdout)).toMatchObject({ base: 'main', files: 7, sessions: [{ name: 'auth', files: 2 }, { name: 'payments', files: 1 }] });
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      base: 'main',
+      files: 7,
+      sessions: [
+        { name: 'auth', files: 2 },
+        { name: 'payments', files: 1 },
+      ],
+    });
   });
 });
 

@@ -15,7 +15,11 @@ interface Doctor {
 function installVersionedAgents(run: RunFixture): Record<string, string> {
   const bin = join(run.parent, 'bin');
   mkdirSync(bin, { recursive: true });
-  for (const [name, version] of [['claude', '2.1.328 (Claude Code)'], ['gemini', '0.61.0'], ['codex', 'codex-cli 0.169.0']]) {
+  for (const [name, version] of [
+    ['claude', '2.1.328 (Claude Code)'],
+    ['gemini', '0.61.0'],
+    ['codex', 'codex-cli 0.169.0'],
+  ]) {
     writeFileSync(join(bin, name!), `#!/bin/sh\n[ "$1" = --version ] && echo '${version}' && exit 0\nexit 3\n`);
     chmodSync(join(bin, name!), 0o755);
   }

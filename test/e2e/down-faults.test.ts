@@ -40,7 +40,7 @@ interface Round {
 }
 
 function makeRound(random: () => number): Round {
-  const pick = <T,>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
+  const pick = <T>(items: readonly T[]) => items[Math.floor(random() * items.length)]!;
   const victim = pick([...SESSIONS, undefined, undefined]);
   const verifyMakesCommit = random() < 0.3;
   const failing = victim ? (verifyMakesCommit ? `git commit -q --allow-empty -m "made by verify"; exit 1` : 'exit 1') : 'true';
@@ -74,7 +74,11 @@ function makeRound(random: () => number): Round {
     fx.git('commit', '-qm', 'main: config');
   }
   const flags = random() < 0.5 ? ['--commit-wip'] : [];
-  return { fx, flags, describe: `verify fails for ${victim ?? 'nobody'}${verifyMakesCommit ? ' after a commit' : ''}, dirty ${dirty}, ignored work in ${ignoredWork}, conflict in ${conflicted ?? 'nobody'}, ${flags.join(' ') || 'no flags'}` };
+  return {
+    fx,
+    flags,
+    describe: `verify fails for ${victim ?? 'nobody'}${verifyMakesCommit ? ' after a commit' : ''}, dirty ${dirty}, ignored work in ${ignoredWork}, conflict in ${conflicted ?? 'nobody'}, ${flags.join(' ') || 'no flags'}`,
+  };
 }
 
 interface Work {
@@ -110,13 +114,15 @@ function readEventsAfterKills(fx: DownFixture): Array<{ type: string; commit?: s
   const file = join(fx.root, '.git/parx/events.jsonl');
   if (!existsSync(file)) return [];
   // A kill can cut an event line short; parx starts the next on a fresh line. Skip such a line.
-  return readFileSync(file, 'utf8').split('\n').flatMap((line) => {
-    try {
-      return [JSON.parse(line) as { type: string; commit?: string }];
-    } catch {
-      return [];
-    }
-  });
+  return readFileSync(file, 'utf8')
+    .split('\n')
+    .flatMap((line) => {
+      try {
+        return [JSON.parse(line) as { type: string; commit?: string }];
+      } catch {
+        return [];
+      }
+    });
 }
 
 /** What was lost since `before`, in words (empty: nothing). */
@@ -134,20 +140,27 @@ function findLosses(fx: DownFixture, before: Work): string[] {
     });
   for (const f of before.files) {
     const file = join(fx.worktree(f.session), f.path);
-    const inPlace = existsSync(fx.worktree(f.session)) && (f.content === null ? !existsSync(file) : existsSync(file) && readFileSync(file, 'utf8') === f.content);
+    const inPlace =
+      existsSync(fx.worktree(f.session)) && (f.content === null ? !existsSync(file) : existsSync(file) && readFileSync(file, 'utf8') === f.content);
     if (!inPlace && !committed(f.path, f.content, f.session)) losses.push(`${f.session}: ${f.path} is neither in its worktree nor committed`);
   }
   for (const f of before.ignored) {
     const file = join(fx.worktree(f.session), f.path);
     if (existsSync(file) && readFileSync(file, 'utf8') === f.content) continue;
     const savedDir = join(fx.root, '.git/parx/saved', f.session);
-    const saved = existsSync(savedDir) && readdirSync(savedDir).some((stamp) => existsSync(join(savedDir, stamp, f.path)) && readFileSync(join(savedDir, stamp, f.path), 'utf8') === f.content);
+    const saved =
+      existsSync(savedDir) &&
+      readdirSync(savedDir).some((stamp) => existsSync(join(savedDir, stamp, f.path)) && readFileSync(join(savedDir, stamp, f.path), 'utf8') === f.content);
     if (!saved) losses.push(`${f.session}: ignored ${f.path} is neither in its worktree nor saved`);
   }
   // A merge that failed verify is evicted: its files leave base on purpose (its branch and a
   // backup ref keep them). Anything else base had must still be there.
   const baseNow = new Set(fx.git('ls-tree', '-r', '--name-only', 'main').trim().split('\n'));
-  const evicted = new Set(readEventsAfterKills(fx).filter((e) => e.type === 'evict').flatMap((e) => fx.git('diff', '--name-only', `${e.commit}^1`, String(e.commit)).trim().split('\n')));
+  const evicted = new Set(
+    readEventsAfterKills(fx)
+      .filter((e) => e.type === 'evict')
+      .flatMap((e) => fx.git('diff', '--name-only', `${e.commit}^1`, String(e.commit)).trim().split('\n')),
+  );
   for (const path of before.baseFiles) if (!baseNow.has(path) && !evicted.has(path)) losses.push(`base lost ${path}`);
   return losses;
 }
@@ -182,12 +195,16 @@ describe('parx down under random kill -9', () => {
       const again = await execa(process.execPath, [PARX_BIN, 'down', ...flags], { cwd: fx.root, reject: false });
       const afterRerun = findLosses(fx, before);
       if (afterKill.length + afterRerun.length > 0 || (again.exitCode ?? 99) > 1) {
-        failures.push(`round ${round} (${what}; killed ${group ? 'group' : 'parx'} at ${delay} ms): ${[...afterKill, ...afterRerun].join('; ') || `re-run exit ${again.exitCode}: ${again.stderr}`}`);
+        failures.push(
+          `round ${round} (${what}; killed ${group ? 'group' : 'parx'} at ${delay} ms): ${[...afterKill, ...afterRerun].join('; ') || `re-run exit ${again.exitCode}: ${again.stderr}`}`,
+        );
       }
     }
     // The figures the README reports.
     const median = whole.sort((a, b) => a - b)[Math.floor(whole.length / 2)];
-    console.log(`fault suite: seed ${SEED}, ${ROUNDS} rounds, ${midRun} kills landed mid-run, ${failures.length} rounds with losses; runs not killed took ${median ?? '-'} ms (median)`);
+    console.log(
+      `fault suite: seed ${SEED}, ${ROUNDS} rounds, ${midRun} kills landed mid-run, ${failures.length} rounds with losses; runs not killed took ${median ?? '-'} ms (median)`,
+    );
     expect(failures).toEqual([]);
     expect(midRun).toBeGreaterThan(ROUNDS / 4);
   });

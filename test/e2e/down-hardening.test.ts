@@ -32,7 +32,8 @@ const saved = (fx: DownFixture, session: string) => {
   const [stamp] = readdirSync(dir);
   const files: Record<string, string> = {};
   for (const entry of readdirSync(join(dir, stamp!), { recursive: true, withFileTypes: true })) {
-    if (entry.isFile()) files[join(entry.parentPath, entry.name).slice(join(dir, stamp!).length + 1)] = readFileSync(join(entry.parentPath, entry.name), 'utf8');
+    if (entry.isFile())
+      files[join(entry.parentPath, entry.name).slice(join(dir, stamp!).length + 1)] = readFileSync(join(entry.parentPath, entry.name), 'utf8');
   }
   return files;
 };
@@ -68,11 +69,15 @@ describe('parx down never loses work it did not make', () => {
   });
 
   it('does not save what `copy:` put in a worktree and the session left alone, even when the main checkout’s copy changed since', async () => {
-    const run = createRunFixture({ auth: { owns: ['src/auth/**'], task: 'Wait.' }, payments: { owns: ['src/payments/**'], task: 'Wait.' } }, { agent: 'shell', copy: ['.env'] }, {
-      '.gitignore': '.env\n',
-      'src/auth/login.ts': 'x\n',
-      'src/payments/charge.ts': 'y\n',
-    });
+    const run = createRunFixture(
+      { auth: { owns: ['src/auth/**'], task: 'Wait.' }, payments: { owns: ['src/payments/**'], task: 'Wait.' } },
+      { agent: 'shell', copy: ['.env'] },
+      {
+        '.gitignore': '.env\n',
+        'src/auth/login.ts': 'x\n',
+        'src/payments/charge.ts': 'y\n',
+      },
+    );
     run.write('.env', 'A=1\n');
     expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
     run.write('.env', 'A=2\n'); // the user moves on in the main checkout
@@ -154,7 +159,10 @@ describe('parx down never loses work it did not make', () => {
   });
 
   it('closes only its own panes when the user has opened something else in its tmux session', async () => {
-    const run = createRunFixture({ auth: { owns: ['src/auth/**'], task: 'Wait.' }, payments: { owns: ['src/payments/**'], task: 'Wait.' } }, { agent: 'shell' });
+    const run = createRunFixture(
+      { auth: { owns: ['src/auth/**'], task: 'Wait.' }, payments: { owns: ['src/payments/**'], task: 'Wait.' } },
+      { agent: 'shell' },
+    );
     expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
     const tmuxSession = run.state().tmuxSession;
     tmuxOut('new-window', '-d', '-t', `=${tmuxSession}:`, '-n', 'mine', 'sleep 600');

@@ -47,7 +47,9 @@ describe('parx down after parx up', () => {
 
     const first = await runParx(['down'], run.root, { TEARDOWN_LOG: teardownLog });
     expect(first.exitCode).toBe(1);
-    expect(first.stdout).toMatch(/✓ auth\s+merged \(1 commit\(s\), [0-9a-f]{9}\)\n\s+removed: pane, worktree, branch \(branch tip kept as refs\/parx\/backup\/auth\/1\)/);
+    expect(first.stdout).toMatch(
+      /✓ auth\s+merged \(1 commit\(s\), [0-9a-f]{9}\)\n\s+removed: pane, worktree, branch \(branch tip kept as refs\/parx\/backup\/auth\/1\)/,
+    );
     expect(first.stdout).toMatch(/✗ web\s+refused: 1 uncommitted or untracked file\(s\) in its worktree\n\s+src\/web\/app.ts/);
     expect(paneSessions().sort()).toEqual([':guard', 'web']);
     // Landed sessions are cleaned up side by side: their teardowns may finish in either order.
@@ -62,7 +64,13 @@ describe('parx down after parx up', () => {
     expect(second.stdout).toMatch(/✓ auth\s+already merged/);
     expect(hasTmuxSession('parx-repo')).toBe(false);
     expect(existsSync(join(run.parent, 'repo.parx'))).toBe(false);
-    expect(run.git('log', '--first-parent', '--format=%s', 'main').trim().split('\n')).toEqual(['parx: merge web', 'parx: merge payments', 'parx: merge auth', 'add parx config', 'initial']);
+    expect(run.git('log', '--first-parent', '--format=%s', 'main').trim().split('\n')).toEqual([
+      'parx: merge web',
+      'parx: merge payments',
+      'parx: merge auth',
+      'add parx config',
+      'initial',
+    ]);
     expect(run.git('log', '--format=%s', 'main^2', '-2').trim().split('\n')).toEqual(['parx: wip web', 'add parx config']);
   });
 
@@ -78,7 +86,14 @@ describe('parx down after parx up', () => {
     const text = readFileSync(out, 'utf8');
     expect(text).toMatch(/✓ web\s+merged/);
     expect(text).toContain('Every session is merged and cleaned up; the tmux session is closed.');
-    expect(run.git('log', '--first-parent', '--format=%s', 'main').trim().split('\n')).toEqual(['parx: merge payments', 'parx: merge web', 'parx: merge auth', 'ignore down.out', 'add parx config', 'initial']);
+    expect(run.git('log', '--first-parent', '--format=%s', 'main').trim().split('\n')).toEqual([
+      'parx: merge payments',
+      'parx: merge web',
+      'parx: merge auth',
+      'ignore down.out',
+      'add parx config',
+      'initial',
+    ]);
   });
 });
 
@@ -87,10 +102,14 @@ describe('parx down and agents that ignore hang-ups', () => {
     // A marker in the command line finds them from outside (a sandboxed one has pids of its own).
     const marker = `stubborn-${process.pid}-${Date.now()}`;
     const stubborn = `sh -c 'trap "" HUP TERM; touch "$STANDIN_RECORD_DIR/$PARX_SESSION.up"; while :; do sleep 1; done' ${marker}`;
-    const run = createRunFixture({ a: { owns: ['src/auth/**'], task: 't', agent: stubborn, sandbox: 'off' }, b: { owns: ['src/web/**'], task: 't', agent: stubborn } });
+    const run = createRunFixture({
+      a: { owns: ['src/auth/**'], task: 't', agent: stubborn, sandbox: 'off' },
+      b: { owns: ['src/web/**'], task: 't', agent: stubborn },
+    });
     expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
     for (const s of ['a', 'b']) await waitFor(`${s} to start`, () => existsSync(join(run.records, `${s}.up`)) || undefined);
-    const running = () => readdirSync('/proc').filter((p) => /^\d+$/.test(p) && isRunning(Number(p)) && readCmdline(p).includes(marker) && !readCmdline(p).startsWith('bwrap'));
+    const running = () =>
+      readdirSync('/proc').filter((p) => /^\d+$/.test(p) && isRunning(Number(p)) && readCmdline(p).includes(marker) && !readCmdline(p).startsWith('bwrap'));
     expect(running().length).toBeGreaterThanOrEqual(2);
     const down = await runParx(['down'], run.root);
     expect(down.exitCode, down.stdout + down.stderr).toBe(0);

@@ -71,7 +71,11 @@ describe('parx down never loses work', () => {
     const result = await fx.down();
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toMatch(new RegExp(`✗ ${conflicted}\\s+refused: would conflict with base in 1 file\\(s\\)\\n\\s+shared/config.txt`));
-    expect(mergesOf(fx).sort()).toEqual(SESSIONS.filter((s) => s !== conflicted).map((s) => `parx: merge ${s}`).sort());
+    expect(mergesOf(fx).sort()).toEqual(
+      SESSIONS.filter((s) => s !== conflicted)
+        .map((s) => `parx: merge ${s}`)
+        .sort(),
+    );
     expect(existsSync(fx.worktree(conflicted))).toBe(true);
     expectNothingLost(fx, before);
   });
@@ -92,7 +96,9 @@ describe('parx down never loses work', () => {
 
   it('evicts a merge whose verify fails: base goes back, the merge is kept under a backup ref, the queue goes on', async () => {
     // verify changes a tracked file before failing: that change is stashed, not discarded.
-    const fx = threeSessions(false, { verify: 'echo "verify saw $PARX_SESSION"; if [ -f two/breaks-verify ]; then echo touched >> README.md; echo "tests failed" >&2; exit 3; fi' });
+    const fx = threeSessions(false, {
+      verify: 'echo "verify saw $PARX_SESSION"; if [ -f two/breaks-verify ]; then echo touched >> README.md; echo "tests failed" >&2; exit 3; fi',
+    });
     fx.commitIn('two', { 'two/breaks-verify': 'x\n' });
     const before = snapshot(fx);
     const twoTip = fx.git('rev-parse', 'parx/two').trim();
@@ -122,7 +128,8 @@ describe('parx down never loses work', () => {
   it('keeps a worktree and branch that got new work after the merge, and merges it next time', async () => {
     // verify runs after each merge and before cleanup: it stands in for an agent still at work.
     const fx = threeSessions(false, {
-      verify: 'if [ "$PARX_SESSION" = one ]; then echo late > "$PARX_WORKTREE/one/late.txt"; fi; if [ "$PARX_SESSION" = two ]; then git -C "$PARX_WORKTREE" commit -q --allow-empty -m "two: late"; fi',
+      verify:
+        'if [ "$PARX_SESSION" = one ]; then echo late > "$PARX_WORKTREE/one/late.txt"; fi; if [ "$PARX_SESSION" = two ]; then git -C "$PARX_WORKTREE" commit -q --allow-empty -m "two: late"; fi',
     });
     const before = snapshot(fx);
     const result = await fx.down();

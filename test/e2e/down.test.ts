@@ -19,12 +19,20 @@ function chain(extra: Record<string, unknown> = {}): DownFixture {
   return fx;
 }
 
-const merges = (fx: DownFixture) => fx.mainLog().filter((s) => s.startsWith('parx: merge ')).reverse();
+const merges = (fx: DownFixture) =>
+  fx
+    .mainLog()
+    .filter((s) => s.startsWith('parx: merge '))
+    .reverse();
 const exists = (path: string) => existsSync(path);
 
 describe('parx down', () => {
   it('merges every branch with a merge commit in dependency order, runs verify with each session’s environment, and cleans up', async () => {
-    const fx = chain({ verify: 'echo "verify $PARX_SESSION $PARX_BRANCH $PARX_PORT $COMPOSE_PROJECT_NAME ${CLAUDECODE-no-marker} $PARX_ROOT"; echo "$PARX_SESSION" >> "$VERIFY_LOG"', ports: { base: 5000, step: 10 } });
+    const fx = chain({
+      verify:
+        'echo "verify $PARX_SESSION $PARX_BRANCH $PARX_PORT $COMPOSE_PROJECT_NAME ${CLAUDECODE-no-marker} $PARX_ROOT"; echo "$PARX_SESSION" >> "$VERIFY_LOG"',
+      ports: { base: 5000, step: 10 },
+    });
     fx.commitIn('web', { 'src/web/app.ts': 'web\n' });
     fx.commitIn('auth', { 'src/auth/login.ts': 'login\n' });
     fx.commitIn('auth', { 'src/auth/logout.ts': 'logout\n' }, 'second auth commit');

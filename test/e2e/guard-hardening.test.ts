@@ -61,7 +61,10 @@ describe('the guard does not go blind', () => {
 
     const status = await runParx(['status'], run.root);
     expect(status.stdout).toContain('Guard: polling 2 folder(s) the kernel would not watch (auth:src/payments, payments:src/payments)');
-    expect(JSON.parse((await runParx(['status', '--json'], run.root)).stdout).guard).toMatchObject({ running: true, polling: ['auth:src/payments', 'payments:src/payments'] });
+    expect(JSON.parse((await runParx(['status', '--json'], run.root)).stdout).guard).toMatchObject({
+      running: true,
+      polling: ['auth:src/payments', 'payments:src/payments'],
+    });
   });
 
   it('reverts a second write that lands right after its own restore', async () => {
@@ -79,11 +82,15 @@ describe('the guard does not go blind', () => {
   });
 
   it('reverts once in a repository with line-ending filters, and leaves the index alone when only the file changed', async () => {
-    const run = createRunFixture(sessions, { guard: { onViolation: 'revert' } }, {
-      '.gitattributes': '*.ts text eol=crlf\n',
-      'src/auth/login.ts': 'export const login = 1;\n',
-      'src/payments/charge.ts': 'export const charge = 1;\n',
-    });
+    const run = createRunFixture(
+      sessions,
+      { guard: { onViolation: 'revert' } },
+      {
+        '.gitattributes': '*.ts text eol=crlf\n',
+        'src/auth/login.ts': 'export const login = 1;\n',
+        'src/payments/charge.ts': 'export const charge = 1;\n',
+      },
+    );
     expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
     await waitFor('the pane guard to be ready', () => (existsSync(join(run.root, '.git/parx/guard.json')) ? true : undefined));
     const file = join(run.worktree('auth'), 'src/payments/charge.ts');
@@ -100,7 +107,12 @@ describe('the guard does not go blind', () => {
 
   it('announces on start what agents reported before it was ready', async () => {
     const run = await startedRun();
-    const hook = await execa(process.execPath, [PARX_BIN, 'hook', 'waiting', '--common-dir', join(run.root, '.git'), '--session', 'payments'], { cwd: run.worktree('payments'), env: { PARX_SESSION: 'payments' }, input: '{}', reject: false });
+    const hook = await execa(process.execPath, [PARX_BIN, 'hook', 'waiting', '--common-dir', join(run.root, '.git'), '--session', 'payments'], {
+      cwd: run.worktree('payments'),
+      env: { PARX_SESSION: 'payments' },
+      input: '{}',
+      reject: false,
+    });
     expect(existsSync(join(run.root, '.git/parx/agents/payments/state.json'))).toBe(true);
     expect(hook.exitCode).toBe(0);
     const guard = await startGuard(run.root);
@@ -126,7 +138,10 @@ describe('parx status', () => {
     expect((await runParx(['up', '--detach', 'auth'], run.root)).exitCode).toBe(0);
     tmuxOut('kill-pane', '-t', run.state().sessions.auth!.pane);
     const status = JSON.parse((await runParx(['status', '--json'], run.root)).stdout) as { sessions: Array<{ name: string; state: string }> };
-    expect(status.sessions.map((s) => [s.name, s.state])).toEqual([['auth', 'exited'], ['payments', 'not-started']]);
+    expect(status.sessions.map((s) => [s.name, s.state])).toEqual([
+      ['auth', 'exited'],
+      ['payments', 'not-started'],
+    ]);
     expect((await runParx(['status'], run.root)).stdout).toMatch(/payments\s+—\s+not started/);
   });
 });

@@ -53,7 +53,13 @@ describe('parx guard', () => {
     write(run, 'auth', 'node_modules/left-pad/index.js');
     write(run, 'auth', 'src/payments/refund.ts');
     expect(await guard.waitForEvent('the trespass', violation('auth', 'src/payments/refund.ts'))).toMatchObject({
-      type: 'violation', session: 'auth', path: 'src/payments/refund.ts', kind: 'trespass', owner: 'payments', change: 'add', time: expect.any(String),
+      type: 'violation',
+      session: 'auth',
+      path: 'src/payments/refund.ts',
+      kind: 'trespass',
+      owner: 'payments',
+      change: 'add',
+      time: expect.any(String),
     });
     write(run, 'payments', 'README.md', '# changed\n');
     expect(await guard.waitForEvent('the outside change', violation('payments', 'README.md'))).toMatchObject({ kind: 'outside', change: 'change' });
@@ -61,20 +67,31 @@ describe('parx guard', () => {
 
     // A rename across ownership counts on both sides; only the side outside ownership is a violation.
     renameSync(join(run.worktree('payments'), 'src/payments/charge.ts'), join(run.worktree('payments'), 'src/auth/charge.ts'));
-    expect(await guard.waitForEvent('the renamed file', violation('payments', 'src/auth/charge.ts'))).toMatchObject({ kind: 'trespass', owner: 'auth', change: 'add' });
+    expect(await guard.waitForEvent('the renamed file', violation('payments', 'src/auth/charge.ts'))).toMatchObject({
+      kind: 'trespass',
+      owner: 'auth',
+      change: 'add',
+    });
     rmSync(join(run.worktree('auth'), 'README.md'));
     expect(await guard.waitForEvent('the deletion', violation('auth', 'README.md'))).toMatchObject({ kind: 'outside', change: 'unlink' });
     // payments changed README.md too: the same path changed in two worktrees is a collision…
-    expect(await guard.waitForEvent('the README collision', (e) => e.type === 'collision' && e.path === 'README.md')).toMatchObject({ sessions: ['auth', 'payments'] });
+    expect(await guard.waitForEvent('the README collision', (e) => e.type === 'collision' && e.path === 'README.md')).toMatchObject({
+      sessions: ['auth', 'payments'],
+    });
     // …even when the path is shared.
     write(run, 'payments', 'package-lock.json', '{"b":2}\n');
-    expect(await guard.waitForEvent('the shared collision', (e) => e.type === 'collision' && e.path === 'package-lock.json')).toMatchObject({ sessions: ['auth', 'payments'] });
+    expect(await guard.waitForEvent('the shared collision', (e) => e.type === 'collision' && e.path === 'package-lock.json')).toMatchObject({
+      sessions: ['auth', 'payments'],
+    });
 
     const stopped = await guard.stop();
     expect(stopped.exitCode).toBe(143);
     // The grid's guard pane is the one that records: each violation once in events.jsonl.
     expect(guard.events[0]).toMatchObject({ type: 'role', role: 'observer' });
-    const recorded = () => readEvents(run.root).filter((e) => e.type === 'violation').map((e) => `${e.session}:${e.path}`);
+    const recorded = () =>
+      readEvents(run.root)
+        .filter((e) => e.type === 'violation')
+        .map((e) => `${e.session}:${e.path}`);
     await waitFor('the events to be recorded', () => (recorded().length >= 4 ? true : undefined));
     expect(recorded().sort()).toEqual(['auth:README.md', 'auth:src/payments/refund.ts', 'payments:README.md', 'payments:src/auth/charge.ts']);
   });
@@ -86,15 +103,28 @@ describe('parx guard', () => {
     write(run, 'auth', 'src/auth/new.ts');
     write(run, 'auth', 'dist/bundle.js');
     write(run, 'auth', 'src/payments/refund.ts');
-    expect(await guard.waitForEvent('the trespass', violation('auth', 'src/payments/refund.ts'))).toMatchObject({ kind: 'trespass', owner: 'payments', change: 'add', source: 'watch' });
+    expect(await guard.waitForEvent('the trespass', violation('auth', 'src/payments/refund.ts'))).toMatchObject({
+      kind: 'trespass',
+      owner: 'payments',
+      change: 'add',
+      source: 'watch',
+    });
     write(run, 'payments', 'README.md', '# changed\n');
-    expect(await guard.waitForEvent('the outside change', violation('payments', 'README.md'))).toMatchObject({ kind: 'outside', change: 'change', source: 'watch' });
+    expect(await guard.waitForEvent('the outside change', violation('payments', 'README.md'))).toMatchObject({
+      kind: 'outside',
+      change: 'change',
+      source: 'watch',
+    });
     rmSync(join(run.worktree('payments'), 'src/payments/charge.ts'));
     write(run, 'auth', 'src/auth/deep/er/file.ts');
     write(run, 'auth', 'src/payments/deep/other.ts');
     expect(await guard.waitForEvent('the trespass in a new folder', violation('auth', 'src/payments/deep/other.ts'))).toMatchObject({ kind: 'trespass' });
     // Owned, ignored and deleted-own files are no violation.
-    expect(guard.events.filter((e) => e.type === 'violation').map((e) => `${e.session}:${e.path}`)).toEqual(['auth:src/payments/refund.ts', 'payments:README.md', 'auth:src/payments/deep/other.ts']);
+    expect(guard.events.filter((e) => e.type === 'violation').map((e) => `${e.session}:${e.path}`)).toEqual([
+      'auth:src/payments/refund.ts',
+      'payments:README.md',
+      'auth:src/payments/deep/other.ts',
+    ]);
     await guard.stop();
   });
 

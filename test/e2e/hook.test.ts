@@ -25,7 +25,8 @@ async function hook(event: string, payload: object, cwd: string, run: { commonDi
 }
 
 const events = (run: RunFixture) => readEvents(run.root);
-const status = async (run: RunFixture) => JSON.parse((await runParx(['status', '--json'], run.root)).stdout).sessions as Array<{ name: string; state: string; hooks: string }>;
+const status = async (run: RunFixture) =>
+  JSON.parse((await runParx(['status', '--json'], run.root)).stdout).sessions as Array<{ name: string; state: string; hooks: string }>;
 
 describe('parx hook', () => {
   it('judges the real payloads of Claude Code, Codex and Gemini CLI against the run’s ownership', async () => {
@@ -33,7 +34,13 @@ describe('parx hook', () => {
     expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
     const wt = run.worktree('auth');
     const env = { commonDir: join(run.root, '.git'), session: 'auth' };
-    const claudeWrite = (file_path: string) => ({ hook_event_name: 'PreToolUse', cwd: wt, tool_name: 'Write', tool_input: { file_path, content: 'x' }, tool_use_id: 't1' });
+    const claudeWrite = (file_path: string) => ({
+      hook_event_name: 'PreToolUse',
+      cwd: wt,
+      tool_name: 'Write',
+      tool_input: { file_path, content: 'x' },
+      tool_use_id: 't1',
+    });
 
     expect(await hook('check-write', claudeWrite(join(wt, 'src/auth/jwt.ts')), wt, env)).toEqual({ exitCode: 0, stderr: '' });
     const denied = await hook('check-write', claudeWrite(join(wt, 'src/payments/charge.ts')), wt, env);
@@ -51,13 +58,27 @@ describe('parx hook', () => {
     expect(codex.exitCode).toBe(2);
     expect(codex.stderr).toContain('src/payments/refund.ts');
 
-    const geminiOk = await hook('check-write', { hook_event_name: 'BeforeTool', cwd: wt, tool_name: 'write_file', tool_input: { file_path: join(wt, 'src/auth/a.ts'), content: '' } }, wt, env);
+    const geminiOk = await hook(
+      'check-write',
+      { hook_event_name: 'BeforeTool', cwd: wt, tool_name: 'write_file', tool_input: { file_path: join(wt, 'src/auth/a.ts'), content: '' } },
+      wt,
+      env,
+    );
     expect(geminiOk.exitCode).toBe(0);
-    const gemini = await hook('check-write', { hook_event_name: 'BeforeTool', cwd: wt, tool_name: 'replace', tool_input: { file_path: 'README.md', old_string: 'a', new_string: 'b' } }, wt, env);
+    const gemini = await hook(
+      'check-write',
+      { hook_event_name: 'BeforeTool', cwd: wt, tool_name: 'replace', tool_input: { file_path: 'README.md', old_string: 'a', new_string: 'b' } },
+      wt,
+      env,
+    );
     expect(gemini.exitCode).toBe(2);
     expect(gemini.stderr).toContain('no session owns it');
 
-    expect(events(run).filter((e) => e.type === 'denied').map((e) => [e.session, e.path, e.tool, e.owner])).toEqual([
+    expect(
+      events(run)
+        .filter((e) => e.type === 'denied')
+        .map((e) => [e.session, e.path, e.tool, e.owner]),
+    ).toEqual([
       ['auth', 'src/payments/charge.ts', 'Write', 'payments'],
       ['auth', join(run.worktree('payments'), 'src/payments/charge.ts'), 'Write', 'payments'],
       ['auth', join(realpathSync(run.root), 'src/auth/login.ts'), 'Write', undefined],
@@ -66,9 +87,15 @@ describe('parx hook', () => {
     ]);
     // A run that is over (no policy) allows everything and says nothing.
     const elsewhere = mkdtempSync(join(tmpdir(), 'parx-nohook-'));
-    expect(await hook('check-write', claudeWrite(join(elsewhere, 'x')), elsewhere, { commonDir: elsewhere, session: 'auth' })).toEqual({ exitCode: 0, stderr: '' });
+    expect(await hook('check-write', claudeWrite(join(elsewhere, 'x')), elsewhere, { commonDir: elsewhere, session: 'auth' })).toEqual({
+      exitCode: 0,
+      stderr: '',
+    });
     // Settings from before the run's location was part of the command: a non-blocking error that says what to do.
-    expect(await hook('check-write', claudeWrite(join(wt, 'src/payments/x.ts')), wt)).toMatchObject({ exitCode: 1, stderr: expect.stringContaining('run `parx up` again') });
+    expect(await hook('check-write', claudeWrite(join(wt, 'src/payments/x.ts')), wt)).toMatchObject({
+      exitCode: 1,
+      stderr: expect.stringContaining('run `parx up` again'),
+    });
     expect((await hook('nonsense', {}, wt, env)).exitCode).toBe(1);
   });
 
@@ -84,14 +111,18 @@ describe('parx hook', () => {
     const argv = run.record('auth').argv;
     const settings = argv[argv.indexOf('--settings') + 1]!;
     expect(settings).toBe(join(run.root, '.git/parx/hooks/auth.claude.json'));
-    expect(readFileSync(join(run.records, 'auth.denied'), 'utf8')).toContain('src/payments/charge.ts\tparx: src/payments/charge.ts belongs to session "payments"');
+    expect(readFileSync(join(run.records, 'auth.denied'), 'utf8')).toContain(
+      'src/payments/charge.ts\tparx: src/payments/charge.ts belongs to session "payments"',
+    );
     expect(existsSync(join(run.worktree('auth'), 'src/payments/charge.ts'))).toBe(true); // the original, untouched
     expect(readFileSync(join(run.worktree('auth'), 'src/payments/charge.ts'), 'utf8')).toBe('export const charge = 1;\n');
     expect(run.git('diff', '--name-only', 'main', 'parx/auth').trim()).toBe('src/auth/jwt.ts');
     expect(run.git('-C', run.worktree('auth'), 'status', '--porcelain')).toBe(''); // no hook files in the worktree
 
     // The Stop hook said "waiting": the guard announces it, status shows it.
-    const waiting = await waitFor('the guard to announce auth waiting', () => events(run).find((e) => e.type === 'state' && e.session === 'auth' && e.state === 'waiting'));
+    const waiting = await waitFor('the guard to announce auth waiting', () =>
+      events(run).find((e) => e.type === 'state' && e.session === 'auth' && e.state === 'waiting'),
+    );
     expect(waiting).toMatchObject({ source: 'hook' });
     expect(events(run).some((e) => e.type === 'violation')).toBe(false);
     expect((await status(run)).find((s) => s.name === 'auth')).toMatchObject({ state: 'waiting', hooks: 'active' });
@@ -99,7 +130,14 @@ describe('parx hook', () => {
     await waitFor('the pane border to say waiting', () => (tmuxOut('show-options', '-p', '-v', '-t', pane, '@parx_state') === 'waiting' ? true : undefined));
 
     // A new prompt from the human: working again.
-    expect((await hook('working', { hook_event_name: 'UserPromptSubmit', cwd: run.worktree('auth') }, run.worktree('auth'), { commonDir: join(run.root, '.git'), session: 'auth' })).exitCode).toBe(0);
+    expect(
+      (
+        await hook('working', { hook_event_name: 'UserPromptSubmit', cwd: run.worktree('auth') }, run.worktree('auth'), {
+          commonDir: join(run.root, '.git'),
+          session: 'auth',
+        })
+      ).exitCode,
+    ).toBe(0);
     await waitFor('the guard to see auth working', () => events(run).find((e) => e.type === 'state' && e.session === 'auth' && e.state === 'working'));
   });
 
@@ -117,14 +155,21 @@ describe('parx hook', () => {
     expect((await runParx(['status'], run.root)).stdout).toContain('Hooks of payments: Gemini CLI does not trust');
 
     // Configured but never called by the agent (the stand-ins ignore these): status says so rather than pretend.
-    expect((await status(run)).map((s) => [s.name, s.hooks])).toEqual([['auth', 'not-seen'], ['payments', 'not-seen']]);
+    expect((await status(run)).map((s) => [s.name, s.hooks])).toEqual([
+      ['auth', 'not-seen'],
+      ['payments', 'not-seen'],
+    ]);
 
     const codexArgv = run.record('auth').argv;
     expect(codexArgv.slice(0, 2)).toEqual(['-c', 'features.hooks=true']);
     const pre = codexArgv.find((a) => a.startsWith('hooks.PreToolUse='))!;
     const codexCommand = JSON.parse(/command=("(?:[^"\\]|\\.)*")/.exec(pre)![1]!) as string;
     const patch = '*** Begin Patch\n*** Add File: src/payments/x.ts\n+x\n*** End Patch';
-    const codex = await execa('sh', ['-c', codexCommand], { cwd: run.worktree('auth'), input: JSON.stringify({ cwd: run.worktree('auth'), tool_name: 'apply_patch', tool_input: { command: patch } }), reject: false });
+    const codex = await execa('sh', ['-c', codexCommand], {
+      cwd: run.worktree('auth'),
+      input: JSON.stringify({ cwd: run.worktree('auth'), tool_name: 'apply_patch', tool_input: { command: patch } }),
+      reject: false,
+    });
     expect(codex.exitCode).toBe(2);
 
     // Gemini gets a home of its own: the user's settings plus parx's hooks, nothing in /etc or ~/.gemini.
@@ -132,18 +177,31 @@ describe('parx hook', () => {
     expect(geminiHome).toBe(join(run.root, '.git/parx/agents/payments/gemini-home'));
     const settingsPath = join(geminiHome, '.gemini', 'settings.json');
     const geminiCommand = JSON.parse(readFileSync(settingsPath, 'utf8')).hooks.BeforeTool[0].hooks[0].command as string;
-    const gemini = await execa('sh', ['-c', geminiCommand], { cwd: run.worktree('payments'), input: JSON.stringify({ cwd: run.worktree('payments'), tool_name: 'write_file', tool_input: { file_path: join(run.worktree('payments'), 'src/auth/x.ts'), content: '' } }), reject: false });
+    const gemini = await execa('sh', ['-c', geminiCommand], {
+      cwd: run.worktree('payments'),
+      input: JSON.stringify({
+        cwd: run.worktree('payments'),
+        tool_name: 'write_file',
+        tool_input: { file_path: join(run.worktree('payments'), 'src/auth/x.ts'), content: '' },
+      }),
+      reject: false,
+    });
     expect(gemini.exitCode).toBe(2);
     expect(gemini.stderr).toContain('belongs to session "auth"');
 
     // Once called, the hooks count as active.
-    expect((await status(run)).map((s) => [s.name, s.hooks])).toEqual([['auth', 'active'], ['payments', 'active']]);
+    expect((await status(run)).map((s) => [s.name, s.hooks])).toEqual([
+      ['auth', 'active'],
+      ['payments', 'active'],
+    ]);
   });
 
   it('judges an agent without hooks by its pane: quiet means waiting, output means working', async () => {
     const run = createRunFixture(sessions);
     expect((await runParx(['up', '--detach'], run.root, { PARX_SILENCE_SECONDS: '1' })).exitCode).toBe(0);
-    const waiting = await waitFor('auth to count as waiting', () => events(run).find((e) => e.type === 'state' && e.session === 'auth' && e.state === 'waiting'));
+    const waiting = await waitFor('auth to count as waiting', () =>
+      events(run).find((e) => e.type === 'state' && e.session === 'auth' && e.state === 'waiting'),
+    );
     expect(waiting).toMatchObject({ source: 'silence' });
     expect((await status(run)).find((s) => s.name === 'auth')).toMatchObject({ state: 'waiting', hooks: 'none' });
 

@@ -37,8 +37,18 @@ async function probe(run: RunFixture, payload: object, cwd = run.worktree('a')) 
   const result = await execa(process.execPath, [PARX_BIN, ...args], { cwd, env: { PARX_SESSION: 'a' }, input: JSON.stringify(payload), reject: false });
   return { exitCode: result.exitCode, stderr: result.stderr };
 }
-const write = (file: string, cwd?: string) => ({ hook_event_name: 'PreToolUse', tool_name: 'Write', tool_input: { file_path: file, content: 'x' }, ...(cwd ? { cwd } : {}) });
-const patch = (body: string, cwd: string) => ({ hook_event_name: 'PreToolUse', tool_name: 'apply_patch', cwd, tool_input: { command: `*** Begin Patch\n${body}\n*** End Patch` } });
+const write = (file: string, cwd?: string) => ({
+  hook_event_name: 'PreToolUse',
+  tool_name: 'Write',
+  tool_input: { file_path: file, content: 'x' },
+  ...(cwd ? { cwd } : {}),
+});
+const patch = (body: string, cwd: string) => ({
+  hook_event_name: 'PreToolUse',
+  tool_name: 'apply_patch',
+  cwd,
+  tool_input: { command: `*** Begin Patch\n${body}\n*** End Patch` },
+});
 
 function writeIn(run: RunFixture, session: string, path: string, text = 'x\n'): void {
   const file = join(run.worktree(session), path);
@@ -53,16 +63,24 @@ describe('a session cannot switch its own guard off', () => {
     const wt = run.worktree('a');
     const marker = join(run.parent, 'verify-ran');
     // A committed config that gives session a everything, with a verify of its choosing.
-    writeFileSync(join(wt, '.parxrc.json'), JSON.stringify({ agent: 'shell', verify: `touch '${marker}'`, sessions: { a: { owns: ['**'], task: 't' }, b: { owns: ['src/b/**'], task: 't' } } }));
+    writeFileSync(
+      join(wt, '.parxrc.json'),
+      JSON.stringify({ agent: 'shell', verify: `touch '${marker}'`, sessions: { a: { owns: ['**'], task: 't' }, b: { owns: ['src/b/**'], task: 't' } } }),
+    );
     writeIn(run, 'a', 'src/b/y.ts', 'taken over\n');
     await git(wt, 'add', '-A');
     await git(wt, 'commit', '-qm', 'a takes over');
 
     const check = await runParx(['check', '--json'], wt);
     expect(check.exitCode).toBe(1);
-    const a = (JSON.parse(check.stdout) as { sessions: Array<{ name: string; violations: Array<{ path: string; kind: string }> }> }).sessions.find((s) => s.name === 'a')!;
+    const a = (JSON.parse(check.stdout) as { sessions: Array<{ name: string; violations: Array<{ path: string; kind: string }> }> }).sessions.find(
+      (s) => s.name === 'a',
+    )!;
     // The config file itself is just a file the session changed, outside what it owns.
-    expect(a.violations.map((v) => [v.path, v.kind])).toEqual([['.parxrc.json', 'outside'], ['src/b/y.ts', 'trespass']]);
+    expect(a.violations.map((v) => [v.path, v.kind])).toEqual([
+      ['.parxrc.json', 'outside'],
+      ['src/b/y.ts', 'trespass'],
+    ]);
 
     const down = await runParx(['down', 'a'], wt);
     expect(down.exitCode).toBe(1);

@@ -29,7 +29,9 @@ describe('integrate: {every}', () => {
     const guard = await startGuard(fx.root, env);
     const finding = await guard.waitForEvent('the radar to announce app', (e) => e.type === 'integration', 30_000);
     expect(finding).toMatchObject({ session: 'app', finding: 'breaks verify at step 2 (after lib)' });
-    await waitFor('the notification', () => (existsSync(env.NOTIFY_LOG) && readFileSync(env.NOTIFY_LOG, 'utf8').includes('integration app') ? true : undefined));
+    await waitFor('the notification', () =>
+      existsSync(env.NOTIFY_LOG) && readFileSync(env.NOTIFY_LOG, 'utf8').includes('integration app') ? true : undefined,
+    );
     expect(readFileSync(env.NOTIFY_LOG, 'utf8')).toContain('integration app integration: app breaks verify at step 2 (after lib)');
     // verify ran 10 steps nicer than the guard (itself a background process, niced).
     const guardNiceness = getPriority(guard.process.pid);

@@ -75,7 +75,11 @@ describe('parx integrate', () => {
     expect(fixed.exitCode).toBe(0);
     expect(fixed.stdout).toMatch(/The whole run integrates: 3 session\(s\), verify passed in \d+\.\d s\./);
     const events = readEvents<{ ok: boolean; breaking: { session: string } | null; verifyRuns: { find: number; attribute: number } }>(fx.root, 'integrate');
-    expect(events.map((e) => [e.ok, e.breaking?.session ?? null, e.verifyRuns.attribute])).toEqual([[false, 'app', 0], [false, 'app', 1], [true, null, 0]]);
+    expect(events.map((e) => [e.ok, e.breaking?.session ?? null, e.verifyRuns.attribute])).toEqual([
+      [false, 'app', 0],
+      [false, 'app', 1],
+      [true, null, 0],
+    ]);
     expect(events.at(-1)?.verifyRuns).toEqual({ find: 1, attribute: 0 });
   });
 
@@ -83,7 +87,8 @@ describe('parx integrate', () => {
     const names = Array.from({ length: 8 }, (_, i) => `s${i + 1}`);
     // verify is a real program reading the merged tree: it fails when s6's file is there,
     // and (second run) only when s6's file and s3's are both there.
-    const check = (needs: string[]) => `node -e "const fs=require('fs');fs.appendFileSync(process.env.VERIFY_LOG,'run\\n');process.exit(${needs.map((n) => `fs.existsSync('src/${n}/x.txt')`).join('&&')}?1:0)"`;
+    const check = (needs: string[]) =>
+      `node -e "const fs=require('fs');fs.appendFileSync(process.env.VERIFY_LOG,'run\\n');process.exit(${needs.map((n) => `fs.existsSync('src/${n}/x.txt')`).join('&&')}?1:0)"`;
     const fx = createDownFixture(Object.fromEntries(names.map((n) => [n, { owns: [`src/${n}/**`] }])), { verify: check(['s6']) });
     for (const n of names) {
       fx.start(n);
@@ -116,7 +121,10 @@ describe('parx integrate', () => {
   });
 
   it('names the conflicting pair and files, integrates the rest, and says when verify fails on base itself', async () => {
-    const fx = createDownFixture({ a: { owns: ['src/a/**'] }, b: { owns: ['src/b/**'] }, c: { owns: ['src/c/**'], after: ['b'] }, d: { owns: ['src/d/**'] } }, { shared: ['src/shared/**'], verify: 'test -f README.md' });
+    const fx = createDownFixture(
+      { a: { owns: ['src/a/**'] }, b: { owns: ['src/b/**'] }, c: { owns: ['src/c/**'], after: ['b'] }, d: { owns: ['src/d/**'] } },
+      { shared: ['src/shared/**'], verify: 'test -f README.md' },
+    );
     for (const s of ['a', 'b', 'c', 'd']) fx.start(s);
     fx.commitIn('a', { 'src/shared/db.ts': 'export const db = 2;\n' });
     fx.commitIn('b', { 'src/shared/db.ts': 'export const db = 3;\n' });
@@ -125,7 +133,12 @@ describe('parx integrate', () => {
     const { exitCode, json } = await integrateJson(fx);
     expect(exitCode).toBe(1);
     expect(json.conflicts).toEqual([{ session: 'b', with: 'a', files: ['src/shared/db.ts'] }]);
-    expect(json.sessions).toMatchObject({ a: { kind: 'integrates' }, b: { kind: 'conflicts', with: 'a' }, c: { kind: 'untested', because: 'it merges after b, which conflicts' }, d: { kind: 'integrates' } });
+    expect(json.sessions).toMatchObject({
+      a: { kind: 'integrates' },
+      b: { kind: 'conflicts', with: 'a' },
+      c: { kind: 'untested', because: 'it merges after b, which conflicts' },
+      d: { kind: 'integrates' },
+    });
     expect((await integrate(fx)).stdout).toContain('b conflicts with a in src/shared/db.ts');
 
     fx.git('rm', '-q', 'README.md');
@@ -168,7 +181,10 @@ describe('parx integrate', () => {
 
   it('runs setup once in the scratch worktree, keeps what it installed, and refuses a second integrate at the same time', async () => {
     const setupLog = 'setup.log';
-    const fx = createDownFixture({ a: { owns: ['src/a/**'] } }, { setup: `echo ran >> "$SETUP_LOG" && mkdir -p node_modules && echo ok > node_modules/dep.txt`, verify: 'test -f node_modules/dep.txt' });
+    const fx = createDownFixture(
+      { a: { owns: ['src/a/**'] } },
+      { setup: `echo ran >> "$SETUP_LOG" && mkdir -p node_modules && echo ok > node_modules/dep.txt`, verify: 'test -f node_modules/dep.txt' },
+    );
     fx.write('.gitignore', 'node_modules/\n');
     fx.git('add', '-A');
     fx.git('commit', '-q', '-m', 'ignore deps');

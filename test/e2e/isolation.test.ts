@@ -61,7 +61,10 @@ async function attack(agent: AgentKind, sandbox: 'on' | 'off'): Promise<{ run: R
   execFileSync('git', ['commit', '-qam', 'old b'], { cwd: join(run.parent, 'old') });
   run.git('worktree', 'remove', join(run.parent, 'old'));
   // A dependency npm can install offline; the lock file it rewrites is shared.
-  writeFileSync(join(run.root, 'package.json'), JSON.stringify({ name: 'iso', version: '1.0.0', private: true, dependencies: { dep: 'file:vendor/dep' } }, null, 2));
+  writeFileSync(
+    join(run.root, 'package.json'),
+    JSON.stringify({ name: 'iso', version: '1.0.0', private: true, dependencies: { dep: 'file:vendor/dep' } }, null, 2),
+  );
   execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', '--loglevel=error'], { cwd: run.root });
   execFileSync('rm', ['-rf', join(run.root, 'node_modules')]);
   run.git('add', '-A');
@@ -79,7 +82,14 @@ async function attack(agent: AgentKind, sandbox: 'on' | 'off'): Promise<{ run: R
   const config = JSON.parse(run.read('parx.config.json'));
   config.sessions.a.agent = agent === 'hook' ? 'claude' : `'${process.execPath}' '${ATTACKER}'`;
   const go = join(run.records, 'go');
-  config.env = { ...config.env, ATTACK_GO: go, ATTACK_RESULTS: results, ATTACK_ROOT: run.root, ATTACK_OTHER_WORKTREE: run.worktree('b'), ATTACK_TMUX_TARGET: '=iso:' };
+  config.env = {
+    ...config.env,
+    ATTACK_GO: go,
+    ATTACK_RESULTS: results,
+    ATTACK_ROOT: run.root,
+    ATTACK_OTHER_WORKTREE: run.worktree('b'),
+    ATTACK_TMUX_TARGET: '=iso:',
+  };
   run.write('parx.config.json', JSON.stringify(config, null, 2));
   run.git('commit', '-qam', 'attack config');
 
@@ -143,10 +153,16 @@ function worked(run: RunFixture, before: Snapshot, attempts: Attempt[]): Record<
     'npm install (shared lock file)': ran('npm install (shared lock file)') && existsSync(join(a, 'node_modules/dep/package.json')),
     'build into dist/': ran('build into dist/') && existsSync(join(a, 'dist/out.js')),
     'temp files': ran('temp files'),
-    'agent state in the home folder (~/.claude/)': ran('agent state in the home folder (~/.claude/)') && existsSync(join(process.env.HOME!, '.claude/projects/state.json')),
+    'agent state in the home folder (~/.claude/)':
+      ran('agent state in the home folder (~/.claude/)') && existsSync(join(process.env.HOME!, '.claude/projects/state.json')),
     // Inside, the agent saves as it always does; your own file is left as it was (a copy took the write).
-    '~/.claude.json rewritten by temp file and rename, as Claude Code does': ran('~/.claude.json rewritten by temp file and rename, as Claude Code does') && (!sandboxed(run) || readFileSync(join(process.env.HOME!, '.claude.json'), 'utf8') === CLAUDE_JSON),
-    'git commit on its own branch': ran('git commit on its own branch') && run.git('log', '-1', '--format=%s', 'parx/a').trim() === 'a: own work' && run.git('rev-parse', 'parx/a').trim() !== before.aBranch,
+    '~/.claude.json rewritten by temp file and rename, as Claude Code does':
+      ran('~/.claude.json rewritten by temp file and rename, as Claude Code does') &&
+      (!sandboxed(run) || readFileSync(join(process.env.HOME!, '.claude.json'), 'utf8') === CLAUDE_JSON),
+    'git commit on its own branch':
+      ran('git commit on its own branch') &&
+      run.git('log', '-1', '--format=%s', 'parx/a').trim() === 'a: own work' &&
+      run.git('rev-parse', 'parx/a').trim() !== before.aBranch,
   };
 }
 
@@ -185,7 +201,11 @@ describe.skipIf(skipSandboxSuite)('isolation suite (real bubblewrap)', () => {
     it(`sandbox on, ${agent} agent: every foreign write is prevented, every allowed one works`, async () => {
       const { run, attempts, before } = await attack(agent, 'on');
       const rows = verdicts(run, before, attempts, new Set());
-      console.log(`isolation, sandbox on, ${agent} agent:\n${Object.entries(rows).map(([c, v]) => `  ${c}: ${v}`).join('\n')}`);
+      console.log(
+        `isolation, sandbox on, ${agent} agent:\n${Object.entries(rows)
+          .map(([c, v]) => `  ${c}: ${v}`)
+          .join('\n')}`,
+      );
       expect(Object.keys(rows)).toHaveLength(29);
       for (const [channel, verdict] of Object.entries(rows)) expect(verdict, channel).toMatch(/^(prevented|works)/);
       if (agent === 'hook') {
@@ -213,11 +233,17 @@ describe.skipIf(skipSandboxSuite)('isolation suite (real bubblewrap)', () => {
       // Unsandboxed, a shell agent can overwrite the run state itself; put it back to look.
       writeFileSync(join(run.root, '.git/parx/state.json'), before.state);
       const check = await runParx(['check', 'a', '--json'], run.root);
-      const violations = (JSON.parse(check.stdout) as { sessions: Array<{ name: string; violations: Array<{ path: string }> }> }).sessions[0]!.violations.map((v) => v.path);
+      const violations = (JSON.parse(check.stdout) as { sessions: Array<{ name: string; violations: Array<{ path: string }> }> }).sessions[0]!.violations.map(
+        (v) => v.path,
+      );
       // A foreign write that landed in a's worktree shows in `parx check` (and the guard).
       const flagged = new Set(Object.keys(hurt).filter((c) => hurt[c] && violations.includes(LANDS_IN_WORKTREE[c] ?? '')));
       const rows = verdicts(run, before, attempts, flagged, hurt);
-      console.log(`isolation, sandbox off, ${agent} agent:\n${Object.entries(rows).map(([c, v]) => `  ${c}: ${v}`).join('\n')}`);
+      console.log(
+        `isolation, sandbox off, ${agent} agent:\n${Object.entries(rows)
+          .map(([c, v]) => `  ${c}: ${v}`)
+          .join('\n')}`,
+      );
       expect(check.exitCode).toBe(1);
       for (const [channel, verdict] of Object.entries(rows)) {
         expect(verdict, channel).not.toMatch(/FALSE BLOCK/);

@@ -85,7 +85,10 @@ describe('parx up refuses with one line and exit 2, creating nothing, when', () 
     mkdirSync(run.worktree('web'), { recursive: true });
     writeFileSync(join(run.worktree('web'), 'notes.txt'), 'mine\n');
     const result = await runParx(['up', '--detach'], run.root);
-    expect(result).toMatchObject({ exitCode: 2, stderr: expect.stringContaining(`${run.worktree('web')} already exists and is not a worktree of this repository`) });
+    expect(result).toMatchObject({
+      exitCode: 2,
+      stderr: expect.stringContaining(`${run.worktree('web')} already exists and is not a worktree of this repository`),
+    });
     expectNothingCreated(run);
     expect(existsSync(join(run.worktree('web'), 'notes.txt'))).toBe(true);
   });

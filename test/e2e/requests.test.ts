@@ -22,7 +22,13 @@ const json = async (run: RunFixture, args: string[], env?: Record<string, string
 describe('approve: owned', () => {
   it('approves 20 owned edits with no question and denies the 2 foreign ones (approve: ask leaves them to the agent)', async () => {
     const owned = Array.from({ length: 20 }, (_, i) => `EDIT src/auth/f${i}.ts`);
-    const task = [...owned.slice(0, 10), 'EDIT src/payments/charge.ts', ...owned.slice(10), 'EDIT src/payments/refund.ts', 'EDIT /tmp/parx-outside-owned.txt'].join('\n');
+    const task = [
+      ...owned.slice(0, 10),
+      'EDIT src/payments/charge.ts',
+      ...owned.slice(10),
+      'EDIT src/payments/refund.ts',
+      'EDIT /tmp/parx-outside-owned.txt',
+    ].join('\n');
     const run = createRunFixture({
       auth: { owns: ['src/auth/**'], task, agent: 'claude' },
       careful: { owns: ['src/web/**'], task: 'EDIT src/web/a.html', agent: 'claude', approve: 'ask' },
@@ -59,7 +65,13 @@ describe('requests, grants and messages', () => {
     const ask = /by running: (.*) '<reason>'/.exec(denial)![1]!;
     execFileSync('sh', ['-c', `${ask} 'the charge type needs a currency field for the login flow'`], { cwd: run.worktree('auth') });
     const [request] = (await json(run, ['requests'])).requests;
-    expect(request).toMatchObject({ id: 'auth-1', from: 'auth', owner: 'payments', path: 'src/payments/charge.ts', reason: 'the charge type needs a currency field for the login flow' });
+    expect(request).toMatchObject({
+      id: 'auth-1',
+      from: 'auth',
+      owner: 'payments',
+      path: 'src/payments/charge.ts',
+      reason: 'the charge type needs a currency field for the login flow',
+    });
     // The sandboxed hook wrote it to the session's own folder; the guard moves it to events.jsonl.
     const asked = await waitFor('the request in events.jsonl', () => events(run).find((e) => e.type === 'request' && !e.reason));
     expect(asked).toMatchObject({ id: 'auth-1', from: 'auth', owner: 'payments', path: 'src/payments/charge.ts' });
@@ -123,7 +135,9 @@ describe('requests, grants and messages', () => {
     expect((await runParx(['grant', 'src/web'], run.root)).exitCode).toBe(2);
     writeFileSync(join(run.worktree('payments'), 'src/web/index.html'), 'changed by payments\n');
     const check = await json(run, ['check']);
-    expect(check.sessions.find((s: { name: string }) => s.name === 'payments').violations).toEqual([{ path: 'src/web/index.html', kind: 'trespass', owner: 'auth', change: 'change' }]);
+    expect(check.sessions.find((s: { name: string }) => s.name === 'payments').violations).toEqual([
+      { path: 'src/web/index.html', kind: 'trespass', owner: 'auth', change: 'change' },
+    ]);
   });
 });
 
@@ -146,10 +160,14 @@ describe('notify', () => {
     const env = installFakeAgents(run);
     expect((await runParx(['up', '--detach'], run.root, env)).exitCode).toBe(0);
     const log = () => (existsSync(notified) ? readFileSync(notified, 'utf8').trim().split('\n') : []);
-    await waitFor('the request and the wait', () => (log().some((l) => l.startsWith('request|auth|')) && log().some((l) => l.startsWith('waiting|auth|')) ? true : undefined));
+    await waitFor('the request and the wait', () =>
+      log().some((l) => l.startsWith('request|auth|')) && log().some((l) => l.startsWith('waiting|auth|')) ? true : undefined,
+    );
     expect(log()).toContain('request|auth|auth asks payments for src/payments/charge.ts (parx grant auth-1)');
     const guardPane = listPaneRows('parx-repo').find((p) => p.session === ':guard')!.id;
-    await waitFor('the request in the guard pane', () => (tmuxOut('capture-pane', '-p', '-J', '-t', guardPane).includes('auth asks payments for src/payments/charge.ts: request auth-1') ? true : undefined));
+    await waitFor('the request in the guard pane', () =>
+      tmuxOut('capture-pane', '-p', '-J', '-t', guardPane).includes('auth asks payments for src/payments/charge.ts: request auth-1') ? true : undefined,
+    );
 
     writeFileSync(join(run.worktree('web'), 'src/payments/a.ts'), 'x\n');
     writeFileSync(join(run.worktree('web'), 'README.md'), 'y\n');

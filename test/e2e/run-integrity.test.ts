@@ -93,7 +93,9 @@ describe('prompts and tasks no program argument can carry', () => {
     const big = createRunFixture({ auth: { owns: ['src/auth/**'], task: 'x'.repeat(140 * 1024), agent: `'${STAND_IN}' --task {prompt}` } });
     const refused = await runParx(['up', '--detach'], big.root);
     expect(refused.exitCode).toBe(2);
-    expect(refused.stderr).toMatch(/the agent command of session auth passes the prompt \(14\d KiB\) as an argument, over the 128 KiB one argument can hold; use \{promptFile\}/);
+    expect(refused.stderr).toMatch(
+      /the agent command of session auth passes the prompt \(14\d KiB\) as an argument, over the 128 KiB one argument can hold; use \{promptFile\}/,
+    );
     expect(existsSync(big.worktree('auth'))).toBe(false);
 
     const nul = createRunFixture({ auth: { owns: ['src/auth/**'], task: 'before\u0000after' } });

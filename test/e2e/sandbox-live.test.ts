@@ -41,25 +41,87 @@ function makeWorktree(): string {
 /** Starts a sandbox like a session's: `mine` writable, `mine/theirs` and everything else read-only. Waits for `ctl/go`, then tries each write. */
 async function startSandbox(wt: string, tries: readonly string[]): Promise<number> {
   const ctl = join(dir, 'ctl');
-  const binds = ['--bind', ctl, ctl, '--bind', join(wt, 'mine'), join(wt, 'mine'), '--ro-bind', join(wt, 'mine/theirs'), join(wt, 'mine/theirs'), '--ro-bind', join(wt, 'other/deep'), join(wt, 'other/deep')];
+  const binds = [
+    '--bind',
+    ctl,
+    ctl,
+    '--bind',
+    join(wt, 'mine'),
+    join(wt, 'mine'),
+    '--ro-bind',
+    join(wt, 'mine/theirs'),
+    join(wt, 'mine/theirs'),
+    '--ro-bind',
+    join(wt, 'other/deep'),
+    join(wt, 'other/deep'),
+  ];
   // `save:<path>` saves as Claude Code does: a temporary file beside it, renamed over it.
   const script = [
     'cd "$1"; shift; while [ ! -e ../ctl/go ]; do sleep 0.05; done',
     'for t; do f=${t#save:}; if [ "$f" != "$t" ]; then (echo x > "$f.tmp" && mv "$f.tmp" "$f") 2>/dev/null; else (echo x > "$f") 2>/dev/null; fi && echo "$t ok" || echo "$t ro"; done > ../ctl/out.tmp',
     'mv ../ctl/out.tmp ../ctl/out',
   ].join('\n');
-  const argv = [...asUser, 'bwrap', '--ro-bind', '/', '/', '--dev-bind', '/dev', '/dev', '--proc', '/proc', ...binds, '--unshare-pid', '--die-with-parent', '--cap-drop', 'ALL', '--', 'sh', '-c', script, 'sh', wt, ...tries];
+  const argv = [
+    ...asUser,
+    'bwrap',
+    '--ro-bind',
+    '/',
+    '/',
+    '--dev-bind',
+    '/dev',
+    '/dev',
+    '--proc',
+    '/proc',
+    ...binds,
+    '--unshare-pid',
+    '--die-with-parent',
+    '--cap-drop',
+    'ALL',
+    '--',
+    'sh',
+    '-c',
+    script,
+    'sh',
+    wt,
+    ...tries,
+  ];
   sandbox = execa(argv[0]!, argv.slice(1), { reject: false, stdin: 'ignore' });
   return waitFor('the sandbox to start', async () => (sandbox!.pid ? await findSandboxPid(sandbox!.pid) : undefined), 10_000);
 }
 
 const change = (pid: number, wt: string, ops: ReadonlyArray<{ op: string; path: string }>) =>
-  execa(asUser[0] ?? 'perl', [...asUser.slice(1), ...(asUser.length > 0 ? ['perl'] : []), '-MPOSIX', '-e', LIVE_MOUNT_SCRIPT, '--', String(pid), wt, ...ops.map((o) => `${o.op}:${o.path}`)], { reject: false });
+  execa(
+    asUser[0] ?? 'perl',
+    [
+      ...asUser.slice(1),
+      ...(asUser.length > 0 ? ['perl'] : []),
+      '-MPOSIX',
+      '-e',
+      LIVE_MOUNT_SCRIPT,
+      '--',
+      String(pid),
+      wt,
+      ...ops.map((o) => `${o.op}:${o.path}`),
+    ],
+    { reject: false },
+  );
 
 describe.skipIf(skipSandboxSuite)('changing a running sandbox', () => {
   it('opens and closes paths as an unprivileged user, keeps deeper closed folders closed, and follows no symlink', async () => {
     const wt = makeWorktree();
-    const tries = ['other/f.ts', 'other/deep/x', 'save:third/a.ts', 'third/b.ts', 'third/c.ts', 'far/new/x.ts', 'far/y.ts', 'mine/given.ts', 'mine/theirs/t', 'mine/free.ts', '/etc/parx-escape'];
+    const tries = [
+      'other/f.ts',
+      'other/deep/x',
+      'save:third/a.ts',
+      'third/b.ts',
+      'third/c.ts',
+      'far/new/x.ts',
+      'far/y.ts',
+      'mine/given.ts',
+      'mine/theirs/t',
+      'mine/free.ts',
+      '/etc/parx-escape',
+    ];
     const pid = await startSandbox(wt, tries);
     // Unprivileged, bwrap made a user namespace of its own: the script must enter it to mount.
     if (asUser.length > 0) expect(readlinkSync(`/proc/${pid}/ns/user`)).not.toBe(readlinkSync('/proc/self/ns/user'));

@@ -79,8 +79,25 @@ describe.skipIf(skipSandboxSuite)('the sandbox over a run', () => {
     // session's outbox until the recording guard moves it.
     const denied = await execa(
       'sh',
-      ['-c', 'f=$1; shift; exec "$0" --args 3 -- "$@" 3<"$f"', 'bwrap', join(run.root, '.git/parx/sandbox/auth.args'), process.execPath, PARX_BIN, 'hook', 'check-write', '--common-dir', join(run.root, '.git'), '--session', 'auth'],
-      { cwd: run.worktree('auth'), input: JSON.stringify({ hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'echo x > src/payments/charge.ts' } }), reject: false },
+      [
+        '-c',
+        'f=$1; shift; exec "$0" --args 3 -- "$@" 3<"$f"',
+        'bwrap',
+        join(run.root, '.git/parx/sandbox/auth.args'),
+        process.execPath,
+        PARX_BIN,
+        'hook',
+        'check-write',
+        '--common-dir',
+        join(run.root, '.git'),
+        '--session',
+        'auth',
+      ],
+      {
+        cwd: run.worktree('auth'),
+        input: JSON.stringify({ hook_event_name: 'PreToolUse', tool_name: 'Bash', tool_input: { command: 'echo x > src/payments/charge.ts' } }),
+        reject: false,
+      },
     );
     expect(denied.exitCode).toBe(2);
     expect(denied.stderr).toContain('belongs to session "payments"');
@@ -98,7 +115,11 @@ describe.skipIf(skipSandboxSuite)('the sandbox over a run', () => {
   });
 
   it('makes owned folders that are missing, never a folder where a literal glob may name a file', async () => {
-    const run = createRunFixture({ auth: { owns: ['src/auth/**', 'src/new-module/**', 'TODO.md', 'CHANGES.md', 'notes/plan.md'], task: 'Wait.' } }, {}, { 'src/auth/a.ts': 'a\n', 'CHANGES.md': '# changes\n' });
+    const run = createRunFixture(
+      { auth: { owns: ['src/auth/**', 'src/new-module/**', 'TODO.md', 'CHANGES.md', 'notes/plan.md'], task: 'Wait.' } },
+      {},
+      { 'src/auth/a.ts': 'a\n', 'CHANGES.md': '# changes\n' },
+    );
     const up = await runParx(['up', '--detach'], run.root);
     expect(up.exitCode, up.stderr).toBe(0);
     // A file to be opens by its folder; one whose folder is missing too cannot (which folder would it be?).
@@ -112,13 +133,22 @@ describe.skipIf(skipSandboxSuite)('the sandbox over a run', () => {
     // A file opens as its folder (agents save by renaming a temporary file over it), with the
     // folder's other entries closed again.
     const bindOf = (path: string) => args[args.lastIndexOf(path) - 2];
-    expect([bindOf(wt), bindOf(join(wt, 'parx.config.json')), bindOf(join(wt, 'src')), bindOf(join(wt, 'src/auth'))]).toEqual(['--bind', '--ro-bind', '--ro-bind', '--bind']);
+    expect([bindOf(wt), bindOf(join(wt, 'parx.config.json')), bindOf(join(wt, 'src')), bindOf(join(wt, 'src/auth'))]).toEqual([
+      '--bind',
+      '--ro-bind',
+      '--ro-bind',
+      '--bind',
+    ]);
     expect(args).not.toContain(join(wt, 'CHANGES.md'));
     expect(args).not.toContain(join(wt, 'TODO.md'));
   });
 
   it('`plan` names the globs whose folder the sandbox opens whole', async () => {
-    const run = createRunFixture({ tests: { owns: ['src/**/*.test.ts'], task: 't' }, auth: { owns: ['src/auth/**'], task: 't' }, docs: { owns: ['*.md'], task: 't' } });
+    const run = createRunFixture({
+      tests: { owns: ['src/**/*.test.ts'], task: 't' },
+      auth: { owns: ['src/auth/**'], task: 't' },
+      docs: { owns: ['*.md'], task: 't' },
+    });
     const plan = await runParx(['plan'], run.root);
     expect(plan.stdout).toContain('Sandbox: these globs open their whole folder');
     expect(plan.stdout).toContain('tests: src/**/*.test.ts → src/');
@@ -129,7 +159,11 @@ describe.skipIf(skipSandboxSuite)('the sandbox over a run', () => {
   it('opens a granted path in the grantee’s running sandbox and closes it in the old owner’s, with no restart', async () => {
     const run = createRunFixture(
       {
-        auth: { owns: ['src/auth/**'], agent: 'claude', task: 'EDIT src/payments/charge.ts\nPAUSE granted\nSAVE src/payments/charge.ts\nWRITE src/payments/new.ts\nWRITE src/payments/refund.ts\nWRITE src/web/index.html\nCOMMIT auth: charge' },
+        auth: {
+          owns: ['src/auth/**'],
+          agent: 'claude',
+          task: 'EDIT src/payments/charge.ts\nPAUSE granted\nSAVE src/payments/charge.ts\nWRITE src/payments/new.ts\nWRITE src/payments/refund.ts\nWRITE src/web/index.html\nCOMMIT auth: charge',
+        },
         payments: { owns: ['src/payments/**'], agent: 'claude', task: 'PAUSE granted\nWRITE src/payments/charge.ts\nWRITE src/payments/other.ts' },
         web: { owns: ['src/web/**'], task: 'Wait.' },
       },
@@ -151,7 +185,10 @@ describe.skipIf(skipSandboxSuite)('the sandbox over a run', () => {
     writeFileSync(join(run.records, 'granted'), '');
     await waitFor('both agents to finish', () => (run.isDone('auth') && run.isDone('payments') ? true : undefined), 20_000);
 
-    const writes = (session: string) => readFileSync(join(run.records, `${session}.writes`), 'utf8').trim().split('\n');
+    const writes = (session: string) =>
+      readFileSync(join(run.records, `${session}.writes`), 'utf8')
+        .trim()
+        .split('\n');
     // Saved as Claude Code saves (a temporary file renamed over it); refund.ts, beside it, stays
     // payments'; src/web was never granted.
     expect(writes('auth')).toEqual(['src/payments/charge.ts\tok', 'src/payments/new.ts\tok', 'src/payments/refund.ts\tEROFS', 'src/web/index.html\tEROFS']);

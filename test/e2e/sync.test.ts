@@ -18,7 +18,10 @@ afterEach(killTmuxServer);
 const events = (root: string) => readEvents(root);
 
 function landedLib(extra: Record<string, unknown> = {}) {
-  const fx = createDownFixture({ lib: { owns: ['src/lib/**'] }, app: { owns: ['src/app/**'], after: ['lib'] }, docs: { owns: ['docs/**'] } }, { shared: ['src/shared/**'], ...extra });
+  const fx = createDownFixture(
+    { lib: { owns: ['src/lib/**'] }, app: { owns: ['src/app/**'], after: ['lib'] }, docs: { owns: ['docs/**'] } },
+    { shared: ['src/shared/**'], ...extra },
+  );
   for (const s of ['lib', 'app', 'docs']) fx.start(s);
   fx.commitIn('lib', { 'src/lib/x.mjs': 'export const x = 1;\n' });
   fx.commitIn('app', { 'src/app/y.mjs': 'export const y = 1;\n' });
@@ -47,7 +50,10 @@ describe('parx sync', () => {
     expect(synced.sessions).toEqual([{ name: 'app', outcome: expect.objectContaining({ kind: 'synced', landed: ['lib'] }) }]);
     // Its branch holds base now, its worktree shows lib's work, and its own commits are kept.
     expect(() => fx.git('merge-base', '--is-ancestor', 'main', 'parx/app')).not.toThrow();
-    expect(fx.gitIn('app', 'log', '--format=%P', '-1').trim().split(' ')).toEqual([fx.git('rev-parse', 'parx/app^1').trim(), fx.git('rev-parse', 'main').trim()]);
+    expect(fx.gitIn('app', 'log', '--format=%P', '-1').trim().split(' ')).toEqual([
+      fx.git('rev-parse', 'parx/app^1').trim(),
+      fx.git('rev-parse', 'main').trim(),
+    ]);
     expect(readFileSync(join(fx.worktree('app'), 'src/lib/x.mjs'), 'utf8')).toBe('export const x = 1;\n');
     expect(fx.gitIn('app', 'status', '--porcelain')).toBe('');
     // docs does not merge after lib: left alone.
@@ -55,7 +61,11 @@ describe('parx sync', () => {
     // The agent is told at its next turn; the event is recorded.
     const inbox = readFileSync(join(fx.root, '.git/parx/agents/app/inbox.jsonl'), 'utf8');
     expect(inbox).toContain('main now contains lib');
-    expect(events(fx.root).filter((e) => e.type === 'sync').map((e) => e.session)).toEqual(['app']);
+    expect(
+      events(fx.root)
+        .filter((e) => e.type === 'sync')
+        .map((e) => e.session),
+    ).toEqual(['app']);
 
     const again = await runParx(['sync'], fx.root);
     expect(again.exitCode).toBe(0);
@@ -67,11 +77,19 @@ describe('parx sync', () => {
     fx.commitIn('lib', { 'src/shared/db.ts': 'export const db = 2;\n' });
     fx.commitIn('app', { 'src/shared/db.ts': 'export const db = 3;\n' });
     expect((await fx.down('lib')).exitCode).toBe(0);
-    const before = { tip: fx.git('rev-parse', 'parx/app'), status: fx.gitIn('app', 'status', '--porcelain', '-uall'), db: readFileSync(join(fx.worktree('app'), 'src/shared/db.ts'), 'utf8') };
+    const before = {
+      tip: fx.git('rev-parse', 'parx/app'),
+      status: fx.gitIn('app', 'status', '--porcelain', '-uall'),
+      db: readFileSync(join(fx.worktree('app'), 'src/shared/db.ts'), 'utf8'),
+    };
     const result = await runParx(['sync', 'app'], fx.root);
     expect(result.exitCode).toBe(1);
     expect(result.stdout).toContain('merging main would conflict in src/shared/db.ts; nothing was changed');
-    expect({ tip: fx.git('rev-parse', 'parx/app'), status: fx.gitIn('app', 'status', '--porcelain', '-uall'), db: readFileSync(join(fx.worktree('app'), 'src/shared/db.ts'), 'utf8') }).toEqual(before);
+    expect({
+      tip: fx.git('rev-parse', 'parx/app'),
+      status: fx.gitIn('app', 'status', '--porcelain', '-uall'),
+      db: readFileSync(join(fx.worktree('app'), 'src/shared/db.ts'), 'utf8'),
+    }).toEqual(before);
     expect(existsSync(join(fx.root, '.git/parx/agents/app/inbox.jsonl'))).toBe(false);
   });
 
@@ -91,7 +109,9 @@ describe('parx sync', () => {
     });
     const env = installFakeAgents(run);
     expect((await runParx(['up', '--detach'], run.root, env)).exitCode).toBe(0);
-    await waitFor('lib to finish and app to commit', () => (run.isDone('lib') && run.git('rev-list', '--count', 'main..parx/app').trim() === '1' ? true : undefined));
+    await waitFor('lib to finish and app to commit', () =>
+      run.isDone('lib') && run.git('rev-list', '--count', 'main..parx/app').trim() === '1' ? true : undefined,
+    );
     const down = await runParx(['down', 'lib'], run.root, env);
     expect(down.exitCode).toBe(0);
     expect(down.stdout).toContain('(app): parx sync');
@@ -103,7 +123,9 @@ describe('parx sync', () => {
     expect(existsSync(join(run.worktree('app'), 'src/lib/x.mjs'))).toBe(false);
 
     writeFileSync(join(run.records, 'go-app'), '');
-    await waitFor('app to wait', () => (JSON.parse(readFileSync(join(run.root, '.git/parx/agents/app/state.json'), 'utf8')).state === 'waiting' ? true : undefined));
+    await waitFor('app to wait', () =>
+      JSON.parse(readFileSync(join(run.root, '.git/parx/agents/app/state.json'), 'utf8')).state === 'waiting' ? true : undefined,
+    );
     const synced = await runParx(['sync'], run.root, env);
     expect(synced.exitCode).toBe(0);
     expect(readFileSync(join(run.worktree('app'), 'src/lib/y.mjs'), 'utf8')).toBeTruthy();
@@ -112,7 +134,11 @@ describe('parx sync', () => {
     writeFileSync(join(run.worktree('app'), 'src/lib/y.mjs'), 'export const y = "mine";\n');
     await waitFor('the guard to flag app', () => (events(run.root).some((e) => e.type === 'violation' && e.session === 'app') ? true : undefined));
     // (Before the fix, down removing lib's worktree also showed as lib deleting files it does not own.)
-    expect(events(run.root).filter((e) => e.type === 'violation').map((e) => [e.session, e.path])).toEqual([['app', 'src/lib/y.mjs']]);
+    expect(
+      events(run.root)
+        .filter((e) => e.type === 'violation')
+        .map((e) => [e.session, e.path]),
+    ).toEqual([['app', 'src/lib/y.mjs']]);
   });
 });
 

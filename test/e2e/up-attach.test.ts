@@ -9,7 +9,8 @@ import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
  * tmux server on its own socket plays the human's terminal; parx's grid lives on the test's
  * default server (both under the test's TMUX_TMPDIR).
  */
-const outer = (...args: string[]) => execFileSync('tmux', ['-L', 'outer', '-f', '/dev/null', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
+const outer = (...args: string[]) =>
+  execFileSync('tmux', ['-L', 'outer', '-f', '/dev/null', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] }).trim();
 
 afterEach(async () => {
   try {

@@ -133,6 +133,6 @@ describe('parx up: copy and setup', () => {
     expect(retried.stderr).toBe('');
     expect(retried.exitCode).toBe(0);
     expect(readFileSync(join(run.worktree('bad'), 'README.md'), 'utf8')).toBe('# shop\n');
-    await waitFor('every agent to start', () => (['auth', 'payments', 'bad'].every((s) => run.isDone(s)) || undefined));
+    await waitFor('every agent to start', () => ['auth', 'payments', 'bad'].every((s) => run.isDone(s)) || undefined);
   });
 });

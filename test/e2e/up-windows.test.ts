@@ -7,7 +7,8 @@ import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
 afterEach(killTmuxServer);
 
 const names = (n: number, from = 0) => Array.from({ length: n }, (_, i) => `s${from + i}`);
-const sessionsOf = (list: string[]): Record<string, SessionSpec> => Object.fromEntries(list.map((s) => [s, { owns: [`src/${s}/**`], task: `task ${s}`, agent: 'tail -f {promptFile}' }]));
+const sessionsOf = (list: string[]): Record<string, SessionSpec> =>
+  Object.fromEntries(list.map((s) => [s, { owns: [`src/${s}/**`], task: `task ${s}`, agent: 'tail -f {promptFile}' }]));
 
 /** Every pane of the run: its id, window id and name, parx session or role, and where it runs. */
 function listGrid(): Array<{ pane: string; window: string; windowName: string; who: string; path: string }> {
@@ -58,23 +59,38 @@ describe('parx up with many sessions', () => {
 
     // All 30 in status, which names each one's pane; check passes.
     const status = JSON.parse((await runParx(['status', '--json'], run.root)).stdout);
-    expect(status.sessions.map((s: { name: string; pane: string }) => [s.name, s.pane])).toEqual(names(30).map((s) => [s, after.find((p) => p.who === s)!.pane]));
+    expect(status.sessions.map((s: { name: string; pane: string }) => [s.name, s.pane])).toEqual(
+      names(30).map((s) => [s, after.find((p) => p.who === s)!.pane]),
+    );
     expect((await runParx(['check'], run.root)).exitCode).toBe(0);
   });
 
   it('keeps a small run in one window with the guard, and honours layout.panesPerWindow', async () => {
-    const run = createRunFixture(sessionsOf(names(3)), { guard: { sandbox: 'off' }, layout: { panesPerWindow: 2, preset: 'even-vertical' } }, Object.fromEntries(names(3).map((s) => [`src/${s}/a.ts`, 'x\n'])));
+    const run = createRunFixture(
+      sessionsOf(names(3)),
+      { guard: { sandbox: 'off' }, layout: { panesPerWindow: 2, preset: 'even-vertical' } },
+      Object.fromEntries(names(3).map((s) => [`src/${s}/a.ts`, 'x\n'])),
+    );
     expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
     expect([...new Set(listGrid().map((p) => p.windowName))]).toEqual(['guard', 's0,s1', 's2']);
 
-    const small = createRunFixture(sessionsOf(names(3)), { guard: { sandbox: 'off' } }, Object.fromEntries(names(3).map((s) => [`src/${s}/a.ts`, 'x\n'])), 'small');
+    const small = createRunFixture(
+      sessionsOf(names(3)),
+      { guard: { sandbox: 'off' } },
+      Object.fromEntries(names(3).map((s) => [`src/${s}/a.ts`, 'x\n'])),
+      'small',
+    );
     expect((await runParx(['up', '--detach'], small.root)).exitCode).toBe(0);
     const grid = tmuxOut('list-panes', '-s', '-t', '=parx-small', '-F', '#{window_name}\t#{@parx_session}#{@parx_role}').split('\n');
     expect(grid).toEqual(['s0,s1,s2\ts0', 's0,s1,s2\ts1', 's0,s1,s2\ts2', 's0,s1,s2\tguard']);
   });
 
   it('jumps from the dashboard to a session in another window', async () => {
-    const run = createRunFixture(sessionsOf(names(14)), { guard: { sandbox: 'off' }, layout: { panesPerWindow: 6 } }, Object.fromEntries(names(14).map((s) => [`src/${s}/a.ts`, 'x\n'])));
+    const run = createRunFixture(
+      sessionsOf(names(14)),
+      { guard: { sandbox: 'off' }, layout: { panesPerWindow: 6 } },
+      Object.fromEntries(names(14).map((s) => [`src/${s}/a.ts`, 'x\n'])),
+    );
     expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
     // The dashboard in a window of the run's own tmux session, as a user would open it.
     tmuxOut('new-window', '-d', '-t', '=parx-repo:', '-n', 'dash', '-c', run.root, process.execPath, PARX_BIN, 'status', '--watch');
@@ -82,7 +98,11 @@ describe('parx up with many sessions', () => {
     await waitFor('the dashboard to list s13', () => (/^s13 /m.test(screen()) ? true : undefined), 10_000);
     tmuxOut('send-keys', '-t', '=parx-repo:dash', ...Array(10).fill('Down'), 'Enter');
     const target = listGrid().find((p) => p.who === 's10')!;
-    await waitFor('s10 to be the active pane of the active window', () => (tmuxOut('display-message', '-p', '-t', '=parx-repo:', '#{pane_id}') === target.pane ? true : undefined), 10_000);
+    await waitFor(
+      's10 to be the active pane of the active window',
+      () => (tmuxOut('display-message', '-p', '-t', '=parx-repo:', '#{pane_id}') === target.pane ? true : undefined),
+      10_000,
+    );
     expect(tmuxOut('display-message', '-p', '-t', '=parx-repo:', '#{window_name}')).toBe('s6,s7,s8,s9,s10,s11');
   });
 

@@ -21,7 +21,14 @@ describe('parx up', () => {
   it('starts 8 Claude Code sessions whose prompts together exceed what one tmux command can carry, one prompt alone too', async () => {
     // tmux refuses a client message over 16 KB; 8 prompts that list each other's globs pass that.
     const sessions = Object.fromEntries(
-      Array.from({ length: 8 }, (_, i) => [`s${i}`, { owns: [`src/m${i}/**`, `docs/m${i}/**`, `test/m${i}/**/*.ts`], task: i === 3 ? `A long task.\n${'Explain every step. '.repeat(1200)}\n` : `Task ${i}.`, agent: 'claude' }]),
+      Array.from({ length: 8 }, (_, i) => [
+        `s${i}`,
+        {
+          owns: [`src/m${i}/**`, `docs/m${i}/**`, `test/m${i}/**/*.ts`],
+          task: i === 3 ? `A long task.\n${'Explain every step. '.repeat(1200)}\n` : `Task ${i}.`,
+          agent: 'claude',
+        },
+      ]),
     );
     const run = createRunFixture(sessions);
     const result = await runParx(['up', '--detach'], run.root, installFakeAgents(run));
@@ -35,7 +42,6 @@ describe('parx up', () => {
     expect(run.record('s3').prompt.length).toBeGreaterThan(20_000);
   });
 
-
   it('starts one titled pane per session, in its own worktree and branch, with its exact prompt', async () => {
     const run = threeSessions();
     // An agent marker in parx's own environment must not reach the panes.
@@ -46,11 +52,13 @@ describe('parx up', () => {
     for (const s of ['auth', 'payments', 'web']) await waitFor(`${s} to finish`, () => run.isDone(s) || undefined);
 
     const panes = listSessionPanes('parx-repo');
-    expect(panes.map((p) => [p.session, p.title, p.path])).toEqual(
-      ['auth', 'payments', 'web'].map((s) => [s, s, run.worktree(s)]),
-    );
+    expect(panes.map((p) => [p.session, p.title, p.path])).toEqual(['auth', 'payments', 'web'].map((s) => [s, s, run.worktree(s)]));
     // Plus one guard pane, in the main worktree.
-    expect(listPaneRows('parx-repo').filter((p) => p.session === ':guard').map((p) => [p.title, p.path, p.dead])).toEqual([['guard', realpathSync(run.root), false]]);
+    expect(
+      listPaneRows('parx-repo')
+        .filter((p) => p.session === ':guard')
+        .map((p) => [p.title, p.path, p.dead]),
+    ).toEqual([['guard', realpathSync(run.root), false]]);
     expect(tmuxOut('display-message', '-p', '-t', '=parx-repo:', '#{window_layout}')).toMatch(/^[0-9a-f]{4},/);
 
     const state = run.state();
@@ -123,7 +131,11 @@ describe('parx up', () => {
     expect(run.git('for-each-ref', '--format=%(refname:short)', 'refs/heads/parx/').trim()).toBe('parx/web');
 
     expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
-    expect(listPaneRows('parx-repo').map((p) => p.session).sort()).toEqual([':guard', 'auth', 'payments', 'web']);
+    expect(
+      listPaneRows('parx-repo')
+        .map((p) => p.session)
+        .sort(),
+    ).toEqual([':guard', 'auth', 'payments', 'web']);
     await waitFor('web to start', () => run.isDone('web') || undefined);
 
     const auth = listPaneRows('parx-repo').find((p) => p.session === 'auth')!;
@@ -131,7 +143,11 @@ describe('parx up', () => {
     const third = await runParx(['up', '--detach'], run.root);
     expect(third.exitCode).toBe(0);
     expect(third.stdout).toMatch(/auth\s+worktree reused/);
-    expect(listPaneRows('parx-repo').map((p) => p.session).sort()).toEqual([':guard', 'auth', 'payments', 'web']);
+    expect(
+      listPaneRows('parx-repo')
+        .map((p) => p.session)
+        .sort(),
+    ).toEqual([':guard', 'auth', 'payments', 'web']);
     expect(run.starts('web')).toBe(1);
   });
 
@@ -151,7 +167,10 @@ describe('parx up', () => {
   });
 
   it('--dry-run prints what it would create and start, and creates nothing', async () => {
-    const run = createRunFixture({ auth: { owns: ['src/auth/**'], task: 'Log in.' }, payments: { owns: ['src/payments/**'], task: 'Charge.' } }, { setup: 'npm ci' });
+    const run = createRunFixture(
+      { auth: { owns: ['src/auth/**'], task: 'Log in.' }, payments: { owns: ['src/payments/**'], task: 'Charge.' } },
+      { setup: 'npm ci' },
+    );
     const refs = run.git('for-each-ref');
     const human = await runParx(['up', '--dry-run'], run.root);
     expect(human.exitCode, human.stderr).toBe(0);
@@ -161,7 +180,17 @@ describe('parx up', () => {
     expect(JSON.parse(json.stdout)).toMatchObject({
       dryRun: true,
       base: 'main',
-      sessions: [{ name: 'payments', action: 'create-branch', branch: 'parx/payments', setup: 'npm ci', port: 4110, env: { PARX_SESSION: 'payments', PARX_PORT: '4110' }, prompt: expect.stringContaining('Charge.') }],
+      sessions: [
+        {
+          name: 'payments',
+          action: 'create-branch',
+          branch: 'parx/payments',
+          setup: 'npm ci',
+          port: 4110,
+          env: { PARX_SESSION: 'payments', PARX_PORT: '4110' },
+          prompt: expect.stringContaining('Charge.'),
+        },
+      ],
     });
     // Nothing made: no branch, no worktree, no run folder, no tmux server.
     expect(run.git('for-each-ref')).toBe(refs);

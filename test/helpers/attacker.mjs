@@ -13,7 +13,7 @@ import { resolve } from 'node:path';
 
 const args = process.argv.slice(2);
 const settingsFlag = args.indexOf('--settings');
-const hooks = settingsFlag >= 0 ? JSON.parse(readFileSync(args[settingsFlag + 1], 'utf8')).hooks ?? {} : {};
+const hooks = settingsFlag >= 0 ? (JSON.parse(readFileSync(args[settingsFlag + 1], 'utf8')).hooks ?? {}) : {};
 const env = process.env;
 const root = env.ATTACK_ROOT; // the main checkout
 const other = env.ATTACK_OTHER_WORKTREE; // session b's worktree
@@ -23,7 +23,10 @@ function hook(toolName, toolInput) {
   for (const group of hooks.PreToolUse ?? []) {
     if (group.matcher && !new RegExp(`^(?:${group.matcher})$`).test(toolName)) continue;
     for (const h of group.hooks) {
-      const result = spawnSync('sh', ['-c', h.command], { input: JSON.stringify({ hook_event_name: 'PreToolUse', cwd: process.cwd(), tool_name: toolName, tool_input: toolInput }), encoding: 'utf8' });
+      const result = spawnSync('sh', ['-c', h.command], {
+        input: JSON.stringify({ hook_event_name: 'PreToolUse', cwd: process.cwd(), tool_name: toolName, tool_input: toolInput }),
+        encoding: 'utf8',
+      });
       if (result.status === 2) return result.stderr.trim();
     }
   }
@@ -82,7 +85,11 @@ shell('npm install (shared lock file)', 'allowed', 'npm install --offline --no-a
 shell('build into dist/', 'allowed', 'mkdir -p dist && echo built > dist/out.js');
 shell('temp files', 'allowed', 'echo t > "${TMPDIR:-/tmp}/parx-attack-$$" && rm "${TMPDIR:-/tmp}/parx-attack-$$"');
 shell('agent state in the home folder (~/.claude/)', 'allowed', 'mkdir -p ~/.claude/projects && echo s > ~/.claude/projects/state.json');
-shell('~/.claude.json rewritten by temp file and rename, as Claude Code does', 'allowed', 'mkdir ~/.claude.json.lock && cp ~/.claude.json ~/.claude.json.tmp.1 && echo \'{"numStartups":2}\' > ~/.claude.json.tmp.1 && mv ~/.claude.json.tmp.1 ~/.claude.json && rmdir ~/.claude.json.lock && grep -q numStartups ~/.claude.json');
+shell(
+  '~/.claude.json rewritten by temp file and rename, as Claude Code does',
+  'allowed',
+  'mkdir ~/.claude.json.lock && cp ~/.claude.json ~/.claude.json.tmp.1 && echo \'{"numStartups":2}\' > ~/.claude.json.tmp.1 && mv ~/.claude.json.tmp.1 ~/.claude.json && rmdir ~/.claude.json.lock && grep -q numStartups ~/.claude.json',
+);
 shell('git commit on its own branch', 'allowed', 'git add src/a && git commit -q -m "a: own work"');
 
 writeFileSync(env.ATTACK_RESULTS, JSON.stringify(results, null, 2));

@@ -37,7 +37,10 @@ export interface RunEventLine {
 export function readEvents<T extends object = RunEventLine>(root: string, type?: string): T[] {
   const file = join(root, '.git', 'parx', 'events.jsonl');
   if (!existsSync(file)) return [];
-  const events = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((line) => JSON.parse(line) as RunEventLine);
+  const events = readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line) as RunEventLine);
   return (type ? events.filter((e) => e.type === type) : events) as T[];
 }
 
@@ -49,7 +52,8 @@ function createProject(files: Record<string, string>, config: (parent: string) =
   repo.git('commit', '-q', '-m', 'add parx config');
   const parent = realpathSync(repo.parent);
   const worktree = (session: string) => join(parent, `${name}.parx`, session);
-  const gitIn = (session: string, ...args: string[]) => execFileSync('git', args, { cwd: worktree(session), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const gitIn = (session: string, ...args: string[]) =>
+    execFileSync('git', args, { cwd: worktree(session), encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   const writeIn = (session: string, path: string, text: string) => {
     mkdirSync(dirname(join(worktree(session), path)), { recursive: true });
     writeFileSync(join(worktree(session), path), text);
@@ -89,14 +93,23 @@ export interface RunFixture extends ProjectFixture {
 }
 
 /** A repository with a parx.config.json whose sessions run the stand-in agent. */
-export function createRunFixture(sessions: Record<string, SessionSpec>, extra: Record<string, unknown> = {}, files?: Record<string, string>, name = 'repo'): RunFixture {
+export function createRunFixture(
+  sessions: Record<string, SessionSpec>,
+  extra: Record<string, unknown> = {},
+  files?: Record<string, string>,
+  name = 'repo',
+): RunFixture {
   const defaults = {
     'README.md': '# shop\n',
     'src/auth/login.ts': 'export const login = 1;\n',
     'src/payments/charge.ts': 'export const charge = 1;\n',
     'src/web/index.html': '<title>x</title>\n',
   };
-  const project = createProject(files ?? defaults, (parent) => ({ agent: `'${STAND_IN}'`, env: { STANDIN_RECORD_DIR: join(parent, 'records') }, ...extra, sessions }), name);
+  const project = createProject(
+    files ?? defaults,
+    (parent) => ({ agent: `'${STAND_IN}'`, env: { STANDIN_RECORD_DIR: join(parent, 'records') }, ...extra, sessions }),
+    name,
+  );
   const records = join(project.parent, 'records');
   mkdirSync(records);
   return {
@@ -104,7 +117,12 @@ export function createRunFixture(sessions: Record<string, SessionSpec>, extra: R
     records,
     record: (session) => JSON.parse(readFileSync(join(records, `${session}.json`), 'utf8')),
     isDone: (session) => existsSync(join(records, `${session}.done`)),
-    starts: (session) => (existsSync(join(records, `${session}.starts`)) ? readFileSync(join(records, `${session}.starts`), 'utf8').trim().split('\n').length : 0),
+    starts: (session) =>
+      existsSync(join(records, `${session}.starts`))
+        ? readFileSync(join(records, `${session}.starts`), 'utf8')
+            .trim()
+            .split('\n').length
+        : 0,
     state: () => JSON.parse(readFileSync(join(project.root, '.git', 'parx', 'state.json'), 'utf8')),
   };
 }

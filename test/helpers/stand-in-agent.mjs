@@ -22,7 +22,7 @@ import { dirname, join, resolve } from 'node:path';
 
 const args = process.argv.slice(2);
 const settingsFlag = args.indexOf('--settings');
-const hooks = settingsFlag >= 0 ? JSON.parse(readFileSync(args[settingsFlag + 1], 'utf8')).hooks ?? {} : {};
+const hooks = settingsFlag >= 0 ? (JSON.parse(readFileSync(args[settingsFlag + 1], 'utf8')).hooks ?? {}) : {};
 
 /** What the hooks of the last event printed on stdout, parsed. */
 let replies = [];
@@ -33,7 +33,10 @@ function runHooks(event, toolName, payload) {
   for (const group of hooks[event] ?? []) {
     if (group.matcher && toolName && !new RegExp(`^(?:${group.matcher})$`).test(toolName)) continue;
     for (const hook of group.hooks) {
-      const result = spawnSync('sh', ['-c', hook.command], { input: JSON.stringify({ hook_event_name: event, cwd: process.cwd(), ...payload }), encoding: 'utf8' });
+      const result = spawnSync('sh', ['-c', hook.command], {
+        input: JSON.stringify({ hook_event_name: event, cwd: process.cwd(), ...payload }),
+        encoding: 'utf8',
+      });
       if (result.status === 2) return result.stderr.trim();
       if (result.stdout.trim()) replies.push(JSON.parse(result.stdout));
     }
@@ -46,7 +49,7 @@ function sleep(ms) {
 }
 
 const fileFlag = args.indexOf('--prompt-file');
-const prompt = fileFlag >= 0 ? readFileSync(args[fileFlag + 1], 'utf8') : args.at(-1) ?? '';
+const prompt = fileFlag >= 0 ? readFileSync(args[fileFlag + 1], 'utf8') : (args.at(-1) ?? '');
 const session = process.env.PARX_SESSION ?? 'unknown';
 const recordDir = process.env.STANDIN_RECORD_DIR;
 
@@ -58,7 +61,11 @@ record(
     argv: args,
     prompt,
     cwd: process.cwd(),
-    env: Object.fromEntries(Object.entries(process.env).filter(([k]) => /^(PARX_|COMPOSE_PROJECT_NAME$|CLAUDECODE$|STANDIN_|DEMO_|GEMINI_CLI_HOME$|GEMINI_CLI_TRUST_WORKSPACE$)/.test(k))),
+    env: Object.fromEntries(
+      Object.entries(process.env).filter(([k]) =>
+        /^(PARX_|COMPOSE_PROJECT_NAME$|CLAUDECODE$|STANDIN_|DEMO_|GEMINI_CLI_HOME$|GEMINI_CLI_TRUST_WORKSPACE$)/.test(k),
+      ),
+    ),
   }),
 );
 

@@ -13,7 +13,10 @@ export function tmuxOut(...args: string[]): string {
 export async function killTmuxServer(): Promise<void> {
   let pids: number[] = [];
   try {
-    pids = execFileSync('tmux', ['list-panes', '-a', '-F', '#{pane_pid}'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n').filter(Boolean).map(Number);
+    pids = execFileSync('tmux', ['list-panes', '-a', '-F', '#{pane_pid}'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] })
+      .split('\n')
+      .filter(Boolean)
+      .map(Number);
     execFileSync('tmux', ['kill-server'], { stdio: 'ignore' });
   } catch {
     // no server was running
@@ -31,7 +34,7 @@ export async function killTmuxServer(): Promise<void> {
       return true;
     }
   };
-  for (const deadline = Date.now() + 5000; pids.some(alive) && Date.now() < deadline; ) await new Promise((r) => setTimeout(r, 20));
+  for (const deadline = Date.now() + 5000; pids.some(alive) && Date.now() < deadline;) await new Promise((r) => setTimeout(r, 20));
 }
 
 export function hasTmuxSession(name: string): boolean {
@@ -53,7 +56,14 @@ export interface PaneRow {
 }
 
 export function listPaneRows(tmuxSession: string): PaneRow[] {
-  return tmuxOut('list-panes', '-s', '-t', `=${tmuxSession}`, '-F', '#{pane_id}\t#{?@parx_role,:#{@parx_role},#{@parx_session}}\t#{pane_title}\t#{pane_current_path}\t#{pane_dead}')
+  return tmuxOut(
+    'list-panes',
+    '-s',
+    '-t',
+    `=${tmuxSession}`,
+    '-F',
+    '#{pane_id}\t#{?@parx_role,:#{@parx_role},#{@parx_session}}\t#{pane_title}\t#{pane_current_path}\t#{pane_dead}',
+  )
     .split('\n')
     .filter(Boolean)
     .map((line) => {

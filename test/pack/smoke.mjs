@@ -12,7 +12,15 @@ import { fileURLToPath } from 'node:url';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const { version } = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
 const work = mkdtempSync(join(tmpdir(), 'parx-pack-'));
-const env = { ...process.env, HOME: join(work, 'home'), TMUX_TMPDIR: work, GIT_AUTHOR_NAME: 'pack', GIT_AUTHOR_EMAIL: 'pack@parx.invalid', GIT_COMMITTER_NAME: 'pack', GIT_COMMITTER_EMAIL: 'pack@parx.invalid' };
+const env = {
+  ...process.env,
+  HOME: join(work, 'home'),
+  TMUX_TMPDIR: work,
+  GIT_AUTHOR_NAME: 'pack',
+  GIT_AUTHOR_EMAIL: 'pack@parx.invalid',
+  GIT_COMMITTER_NAME: 'pack',
+  GIT_COMMITTER_EMAIL: 'pack@parx.invalid',
+};
 delete env.TMUX;
 mkdirSync(env.HOME);
 
@@ -31,7 +39,14 @@ const check = (ok, what) => {
 try {
   const tarball = join(work, run('npm', ['pack', '--silent', '--pack-destination', work], { cwd: root }).split('\n').pop());
   const files = execFileSync('tar', ['tzf', tarball], { encoding: 'utf8' }).split('\n');
-  for (const needed of ['package/bin/parx.js', 'package/dist/main.js', 'package/dist/hook/hook.js', 'package/schema/parx.schema.json', 'package/templates/parx.config.yaml', 'package/README.md']) {
+  for (const needed of [
+    'package/bin/parx.js',
+    'package/dist/main.js',
+    'package/dist/hook/hook.js',
+    'package/schema/parx.schema.json',
+    'package/templates/parx.config.yaml',
+    'package/README.md',
+  ]) {
     check(files.includes(needed), `the package holds ${needed.slice('package/'.length)}`);
   }
   check(!files.some((f) => f.endsWith('.map') || f.includes('node_modules/')), 'the package holds no source maps and no node_modules');
@@ -53,10 +68,21 @@ try {
   writeFileSync(join(repo, 'src', 'b', 'y.ts'), 'export const y = 1;\n');
   run('git', ['init', '-q', '-b', 'main'], { cwd: repo });
   run(parx, ['init'], { cwd: repo });
-  check(readFileSync(join(repo, 'parx.config.yaml'), 'utf8').startsWith(`# yaml-language-server: $schema=https://unpkg.com/parx@${version}/`), 'parx init writes a config that names its schema');
+  check(
+    readFileSync(join(repo, 'parx.config.yaml'), 'utf8').startsWith(`# yaml-language-server: $schema=https://unpkg.com/parx@${version}/`),
+    'parx init writes a config that names its schema',
+  );
   rmSync(join(repo, 'parx.config.yaml'));
   const sessions = { a: { owns: ['src/a/**'], task: 'Change x.' }, b: { owns: ['src/b/**'], task: 'Change y.' } };
-  writeFileSync(join(repo, 'parx.config.json'), JSON.stringify({ $schema: `https://unpkg.com/parx@${version}/schema/parx.schema.json`, agent: 'tail -f {promptFile}', worktreeDir: join(work, 'wt'), sessions }));
+  writeFileSync(
+    join(repo, 'parx.config.json'),
+    JSON.stringify({
+      $schema: `https://unpkg.com/parx@${version}/schema/parx.schema.json`,
+      agent: 'tail -f {promptFile}',
+      worktreeDir: join(work, 'wt'),
+      sessions,
+    }),
+  );
   run('git', ['add', '-A'], { cwd: repo });
   run('git', ['commit', '-q', '-m', 'initial'], { cwd: repo });
 
@@ -68,9 +94,17 @@ try {
   writeFileSync(join(work, 'wt', 'a', 'src', 'a', 'x.ts'), 'export const x = 2;\n');
   run('git', ['commit', '-q', '-am', 'a: x = 2'], { cwd: join(work, 'wt', 'a') });
   const down = JSON.parse(run(parx, ['down', '--json'], { cwd: repo }));
-  check(down.ok && down.finished && down.sessions.map((s) => `${s.name}:${s.outcome.kind}`).join(' ') === 'a:merged b:in-base', 'down --json reports a merged and b with nothing to merge');
+  check(
+    down.ok && down.finished && down.sessions.map((s) => `${s.name}:${s.outcome.kind}`).join(' ') === 'a:merged b:in-base',
+    'down --json reports a merged and b with nothing to merge',
+  );
   check(readFileSync(join(repo, 'src', 'a', 'x.ts'), 'utf8') === 'export const x = 2;\n', "down merges a's commit into main");
-  check(run('git', ['worktree', 'list', '--porcelain'], { cwd: repo }).split('\n').filter((l) => l.startsWith('worktree ')).length === 1, 'down removes the worktrees');
+  check(
+    run('git', ['worktree', 'list', '--porcelain'], { cwd: repo })
+      .split('\n')
+      .filter((l) => l.startsWith('worktree ')).length === 1,
+    'down removes the worktrees',
+  );
 
   // `npx parx` from a cold cache: what a first-time user waits for.
   const npxStarted = performance.now();
@@ -79,7 +113,9 @@ try {
   check(npxVersion === version, 'npx parx --version works from a cold npm cache');
 
   const installedKb = Number(execFileSync('du', ['-sk', join(prefix, 'lib', 'node_modules', 'parx')], { encoding: 'utf8' }).split('\t')[0]);
-  console.log(`installed size ${(installedKb / 1024).toFixed(1)} MB (du -sk), npm install ${Math.round(installMs)} ms, cold npx parx --version ${Math.round(npxMs)} ms`);
+  console.log(
+    `installed size ${(installedKb / 1024).toFixed(1)} MB (du -sk), npm install ${Math.round(installMs)} ms, cold npx parx --version ${Math.round(npxMs)} ms`,
+  );
 } finally {
   spawnSync('tmux', ['kill-server'], { env });
   rmSync(work, { recursive: true, force: true });

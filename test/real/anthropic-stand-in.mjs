@@ -15,10 +15,17 @@ export async function startAnthropicStandIn(script) {
     const isTurn = (json.tools ?? []).some((t) => t.name === 'Write');
     const reply = isTurn ? (script[step++] ?? { text: 'Done.' }) : { text: 'ok' };
     if (reply.before) await reply.before();
-    const content = reply.tool
-      ? [{ type: 'tool_use', id: `toolu_${step}`, name: reply.tool, input: reply.input }]
-      : [{ type: 'text', text: reply.text }];
-    const message = { id: `msg_${requests.length}`, type: 'message', role: 'assistant', model: json.model ?? 'claude', content, stop_reason: reply.tool ? 'tool_use' : 'end_turn', stop_sequence: null, usage: { input_tokens: 100, output_tokens: 10 } };
+    const content = reply.tool ? [{ type: 'tool_use', id: `toolu_${step}`, name: reply.tool, input: reply.input }] : [{ type: 'text', text: reply.text }];
+    const message = {
+      id: `msg_${requests.length}`,
+      type: 'message',
+      role: 'assistant',
+      model: json.model ?? 'claude',
+      content,
+      stop_reason: reply.tool ? 'tool_use' : 'end_turn',
+      stop_sequence: null,
+      usage: { input_tokens: 100, output_tokens: 10 },
+    };
     if (!json.stream) return send(res, 200, message);
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     const event = (type, data) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
@@ -44,7 +51,10 @@ export async function startAnthropicStandIn(script) {
     /** The text of every message the agent's turns sent (user turns, tool results, hook feedback). */
     turnTexts: () => requests.filter((r) => (r.body.tools ?? []).some((t) => t.name === 'Write')).map((r) => JSON.stringify(r.body.messages ?? [])),
     /** The agent's turns that carried a tool result, with its text. */
-    toolResults: () => requests.flatMap((r) => (r.body.messages ?? []).flatMap((m) => (Array.isArray(m.content) ? m.content : []).filter((c) => c.type === 'tool_result'))).map((c) => (typeof c.content === 'string' ? c.content : JSON.stringify(c.content))),
+    toolResults: () =>
+      requests
+        .flatMap((r) => (r.body.messages ?? []).flatMap((m) => (Array.isArray(m.content) ? m.content : []).filter((c) => c.type === 'tool_result')))
+        .map((c) => (typeof c.content === 'string' ? c.content : JSON.stringify(c.content))),
     close: server.close,
   };
 }

@@ -65,13 +65,22 @@ function seedReturningUser(trusted: string): void {
 const { waitForScreen } = makeScreenReader('Claude Code', SCREENS);
 
 /** The environment a real Claude Code runs in: offline, talking to the model stand-in at `url`. */
-const claudeEnv = (url: string) => ({ PATH: `${dirname(claude)}:${process.env.PATH}`, ANTHROPIC_BASE_URL: url, ANTHROPIC_API_KEY: API_KEY, DISABLE_AUTOUPDATER: '1', CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1' });
+const claudeEnv = (url: string) => ({
+  PATH: `${dirname(claude)}:${process.env.PATH}`,
+  ANTHROPIC_BASE_URL: url,
+  ANTHROPIC_API_KEY: API_KEY,
+  DISABLE_AUTOUPDATER: '1',
+  CLAUDE_CODE_DISABLE_NONESSENTIAL_TRAFFIC: '1',
+});
 
 describe('the real Claude Code in a parx session', () => {
   it('applies an owned write, denies a foreign one before it happens naming the owner, and reports waiting → working → waiting', async () => {
     const run = createRunFixture(
       // approve: ask keeps Claude's own prompt for owned writes: the human answers it here.
-      { auth: { owns: ['src/auth/**'], task: 'Write the token module.', agent: 'claude', approve: 'ask' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
+      {
+        auth: { owns: ['src/auth/**'], task: 'Write the token module.', agent: 'claude', approve: 'ask' },
+        payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' },
+      },
       { tmuxSession: 'real-claude' },
     );
     const wt = run.worktree('auth');
@@ -121,10 +130,7 @@ describe('the real Claude Code in a parx session', () => {
   it('approve: owned — 20 owned writes and 2 foreign ones reach the end with no keystroke and 2 denials', async () => {
     // A tmux server of its own: panes take the server's environment (the other test's stand-in URL).
     await killTmuxServer();
-    const run = createRunFixture(
-      OWNED_RUN.sessions('claude'),
-      { tmuxSession: 'real-claude-owned' },
-    );
+    const run = createRunFixture(OWNED_RUN.sessions('claude'), { tmuxSession: 'real-claude-owned' });
     const wt = run.worktree('auth');
     const write = (path: string) => ({ tool: 'Write', input: { file_path: join(wt, path), content: OWNED_RUN.content(path) } });
     const local = await startAnthropicStandIn(getOwnedRunScript(write, { text: OWNED_RUN.done }));
@@ -134,7 +140,10 @@ describe('the real Claude Code in a parx session', () => {
       expect((await runParx(['up', '--detach'], run.root, env)).exitCode).toBe(0);
       const pane = run.state().sessions.auth!.pane;
       // A permission prompt would stop the pane: fail at once, naming it.
-      const { waitForScreen: waitWithoutPrompts } = makeScreenReader('Claude Code', { ...SCREENS, 'permission prompt': /Do you want to (create|make this edit)/ });
+      const { waitForScreen: waitWithoutPrompts } = makeScreenReader('Claude Code', {
+        ...SCREENS,
+        'permission prompt': /Do you want to (create|make this edit)/,
+      });
       await waitWithoutPrompts(pane, 'the end of the turn, with no keystroke', OWNED_RUN.done);
       await expectOwnedRun(run, wt);
     } finally {
@@ -147,7 +156,10 @@ describe('the real Claude Code in a parx session', () => {
     const run = createRunFixture(
       // auth owns README.md, a file at the root: Claude saves it by renaming a temporary file over
       // it, which the sandbox allows by opening the root with its other entries closed.
-      { auth: { owns: ['src/auth/**', 'README.md'], task: 'Add a currency to the charge.', agent: 'claude' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
+      {
+        auth: { owns: ['src/auth/**', 'README.md'], task: 'Add a currency to the charge.', agent: 'claude' },
+        payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' },
+      },
       { tmuxSession: 'real-claude-requests' },
     );
     const wt = run.worktree('auth');
@@ -171,7 +183,10 @@ describe('the real Claude Code in a parx session', () => {
       expect(up.exitCode, up.stderr + up.stdout).toBe(0);
       expect(up.stdout).toMatch(/auth\s+sandbox on/);
       const pane = run.state().sessions.auth!.pane;
-      const { waitForScreen: waitWithoutPrompts } = makeScreenReader('Claude Code', { ...SCREENS, 'permission prompt': /Do you want to (create|make this edit)/ });
+      const { waitForScreen: waitWithoutPrompts } = makeScreenReader('Claude Code', {
+        ...SCREENS,
+        'permission prompt': /Do you want to (create|make this edit)/,
+      });
       await waitWithoutPrompts(pane, 'the continued turn to end', 'Done: the charge has a currency.');
       expect(granted).toContain('src/payments/charge.ts now belongs to auth');
       expect(granted).not.toContain('restarts');

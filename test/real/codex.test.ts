@@ -76,7 +76,10 @@ const codexEnv = () => ({ PATH: `${dirname(codex)}:${process.env.PATH}`, OPENAI_
 describe('the real Codex CLI in a parx session', () => {
   it('denies a foreign apply_patch before it happens naming the owner, applies an owned one, and reports waiting → working → waiting across an approval', async () => {
     const run = createRunFixture(
-      { auth: { owns: ['src/auth/**'], task: 'Write the token module.', agent: 'codex' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
+      {
+        auth: { owns: ['src/auth/**'], task: 'Write the token module.', agent: 'codex' },
+        payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' },
+      },
       { tmuxSession: 'real-codex' },
     );
     const wt = run.worktree('auth');
@@ -91,7 +94,9 @@ describe('the real Codex CLI in a parx session', () => {
     ]);
     seedReturningUser(run.root, standIn.url);
     const env = codexEnv();
-    expect(execFileSync(codex, ['--version'], { encoding: 'utf8' })).toContain(JSON.parse(readFileSync(new URL('./versions.json', import.meta.url), 'utf8')).codex.version);
+    expect(execFileSync(codex, ['--version'], { encoding: 'utf8' })).toContain(
+      JSON.parse(readFileSync(new URL('./versions.json', import.meta.url), 'utf8')).codex.version,
+    );
     const configBefore = readFileSync(join(process.env.HOME!, '.codex', 'config.toml'), 'utf8');
 
     // parx doctor finds the real CLI and nothing in the way of its hooks.
@@ -135,10 +140,7 @@ describe('the real Codex CLI in a parx session', () => {
   it('approve: owned — 20 owned patches and 2 foreign ones reach the end with no keystroke and 2 denials', async () => {
     // A tmux server of its own: panes take the server's environment (the other test's stand-in URL).
     await killTmuxServer();
-    const run = createRunFixture(
-      OWNED_RUN.sessions('codex'),
-      { tmuxSession: 'real-codex-owned' },
-    );
+    const run = createRunFixture(OWNED_RUN.sessions('codex'), { tmuxSession: 'real-codex-owned' });
     const wt = run.worktree('auth');
     const add = (path: string) => ({ patch: `*** Begin Patch\n*** Add File: ${path}\n+${OWNED_RUN.content(path).trimEnd()}\n*** End Patch` });
     const foreign = { patch: '*** Begin Patch\n*** Update File: src/payments/charge.ts\n@@\n-export const charge = 1;\n+evil\n*** End Patch' };
@@ -159,10 +161,7 @@ describe('the real Codex CLI in a parx session', () => {
 
   it('a message for the session reaches Codex when its turn ends: the Stop hook continues it', async () => {
     await killTmuxServer();
-    const run = createRunFixture(
-      MESSAGE_RUN.sessions('codex'),
-      { tmuxSession: 'real-codex-messages' },
-    );
+    const run = createRunFixture(MESSAGE_RUN.sessions('codex'), { tmuxSession: 'real-codex-messages' });
     const local = await startOpenAIStandIn([
       // The human tells auth something while Codex is in its turn: it waits for the Stop hook.
       { text: 'Looked around.', before: MESSAGE_RUN.tell(run) },

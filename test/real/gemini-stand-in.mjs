@@ -16,7 +16,11 @@ export async function startGeminiStandIn(script) {
     const reply = offersWrite ? (script[step++] ?? { text: 'Done.' }) : { text: '{"reasoning":"simple","model_choice":"flash"}' };
     if (reply.before) await reply.before();
     const parts = reply.call ? [{ functionCall: { name: reply.call, args: reply.args } }] : [{ text: reply.text }];
-    const chunk = { candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP', index: 0 }], usageMetadata: { promptTokenCount: 100, candidatesTokenCount: 10, totalTokenCount: 110 }, modelVersion: 'gemini-stand-in' };
+    const chunk = {
+      candidates: [{ content: { role: 'model', parts }, finishReason: 'STOP', index: 0 }],
+      usageMetadata: { promptTokenCount: 100, candidatesTokenCount: 10, totalTokenCount: 110 },
+      modelVersion: 'gemini-stand-in',
+    };
     if (!req.url.includes(':streamGenerateContent')) return send(res, 200, chunk);
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     res.write(`data: ${JSON.stringify(chunk)}\n\n`);
@@ -27,9 +31,15 @@ export async function startGeminiStandIn(script) {
     url: server.origin,
     requests,
     /** The agent's turns' contents, as text (prompts, hook feedback). */
-    turnTexts: () => requests.filter((r) => (r.body.tools ?? []).some((t) => (t.functionDeclarations ?? []).some((f) => f.name === 'write_file'))).map((r) => JSON.stringify(r.body.contents ?? [])),
+    turnTexts: () =>
+      requests
+        .filter((r) => (r.body.tools ?? []).some((t) => (t.functionDeclarations ?? []).some((f) => f.name === 'write_file')))
+        .map((r) => JSON.stringify(r.body.contents ?? [])),
     /** The function responses the CLI sent back, as text. */
-    functionResponses: () => requests.flatMap((r) => (r.body.contents ?? []).flatMap((c) => (c.parts ?? []).filter((p) => p.functionResponse).map((p) => JSON.stringify(p.functionResponse.response)))),
+    functionResponses: () =>
+      requests.flatMap((r) =>
+        (r.body.contents ?? []).flatMap((c) => (c.parts ?? []).filter((p) => p.functionResponse).map((p) => JSON.stringify(p.functionResponse.response))),
+      ),
     close: server.close,
   };
 }

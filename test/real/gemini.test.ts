@@ -45,7 +45,10 @@ afterAll(async () => {
 function seedReturningUser(trusted: string): void {
   const dir = join(process.env.HOME!, '.gemini');
   mkdirSync(dir, { recursive: true });
-  writeFileSync(join(dir, 'settings.json'), JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' }, folderTrust: { enabled: true } }, ui: { theme: 'Default' } }));
+  writeFileSync(
+    join(dir, 'settings.json'),
+    JSON.stringify({ security: { auth: { selectedType: 'gemini-api-key' }, folderTrust: { enabled: true } }, ui: { theme: 'Default' } }),
+  );
   writeFileSync(join(dir, 'trustedFolders.json'), JSON.stringify({ [trusted]: 'TRUST_FOLDER' }));
 }
 
@@ -58,7 +61,10 @@ describe('the real Gemini CLI in a parx session', () => {
   it('denies a foreign write_file before it happens naming the owner, applies an owned one, and reports waiting → working → waiting', async () => {
     const run = createRunFixture(
       // approve: ask keeps Gemini's own confirmation for owned writes: the human answers it here.
-      { auth: { owns: ['src/auth/**'], task: 'Write the token module.', agent: 'gemini', approve: 'ask' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
+      {
+        auth: { owns: ['src/auth/**'], task: 'Write the token module.', agent: 'gemini', approve: 'ask' },
+        payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' },
+      },
       { tmuxSession: 'real-gemini' },
     );
     const wt = run.worktree('auth');
@@ -72,7 +78,9 @@ describe('the real Gemini CLI in a parx session', () => {
     seedReturningUser(run.root);
     const userSettings = readFileSync(join(process.env.HOME!, '.gemini', 'settings.json'), 'utf8');
     const env = geminiEnv(standIn.url);
-    expect(execFileSync(gemini, ['--version'], { encoding: 'utf8', env: { ...process.env, ...env } })).toContain(JSON.parse(readFileSync(new URL('./versions.json', import.meta.url), 'utf8')).gemini.version);
+    expect(execFileSync(gemini, ['--version'], { encoding: 'utf8', env: { ...process.env, ...env } })).toContain(
+      JSON.parse(readFileSync(new URL('./versions.json', import.meta.url), 'utf8')).gemini.version,
+    );
 
     // parx doctor finds the real CLI and nothing in the way of its hooks.
     const doctor = await runParx(['doctor'], run.root, env);
@@ -107,10 +115,7 @@ describe('the real Gemini CLI in a parx session', () => {
   it('approve: owned — 20 owned writes and 2 foreign ones reach the end with no keystroke and 2 denials', async () => {
     // A tmux server of its own: panes take the server's environment (the other test's stand-in URL).
     await killTmuxServer();
-    const run = createRunFixture(
-      OWNED_RUN.sessions('gemini'),
-      { tmuxSession: 'real-gemini-owned' },
-    );
+    const run = createRunFixture(OWNED_RUN.sessions('gemini'), { tmuxSession: 'real-gemini-owned' });
     const wt = run.worktree('auth');
     const write = (path: string) => ({ call: 'write_file', args: { file_path: join(wt, path), content: OWNED_RUN.content(path) } });
     const local = await startGeminiStandIn(getOwnedRunScript(write, { text: OWNED_RUN.done }));
@@ -130,10 +135,7 @@ describe('the real Gemini CLI in a parx session', () => {
 
   it('a message for the session reaches Gemini when its turn ends: the AfterAgent hook continues it', async () => {
     await killTmuxServer();
-    const run = createRunFixture(
-      MESSAGE_RUN.sessions('gemini'),
-      { tmuxSession: 'real-gemini-messages' },
-    );
+    const run = createRunFixture(MESSAGE_RUN.sessions('gemini'), { tmuxSession: 'real-gemini-messages' });
     const local = await startGeminiStandIn([
       // The human tells auth something while Gemini is in its turn: it waits for the AfterAgent hook.
       { text: 'Looked around.', before: MESSAGE_RUN.tell(run) },

@@ -18,7 +18,9 @@ export function installAgents() {
     if (!existsSync(exe)) {
       mkdirSync(dir, { recursive: true });
       try {
-        execFileSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--loglevel=error', `${pkg}@${version}`], { stdio: ['ignore', 'inherit', 'inherit'] });
+        execFileSync('npm', ['install', '--prefix', dir, '--no-audit', '--no-fund', '--loglevel=error', `${pkg}@${version}`], {
+          stdio: ['ignore', 'inherit', 'inherit'],
+        });
       } catch (error) {
         try {
           execFileSync('npm', ['ping'], { stdio: 'ignore', timeout: 20_000 });

@@ -28,7 +28,14 @@ export async function startOpenAIStandIn(script) {
     const item = reply.patch
       ? { type: 'custom_tool_call', id: `ctc_${step}`, call_id: `call_${step}`, name: 'apply_patch', input: reply.patch, status: 'completed' }
       : reply.command
-        ? { type: 'function_call', id: `fc_${step}`, call_id: `call_${step}`, name: 'exec_command', arguments: JSON.stringify({ cmd: reply.command }), status: 'completed' }
+        ? {
+            type: 'function_call',
+            id: `fc_${step}`,
+            call_id: `call_${step}`,
+            name: 'exec_command',
+            arguments: JSON.stringify({ cmd: reply.command }),
+            status: 'completed',
+          }
         : { type: 'message', id: `msg_${step}`, role: 'assistant', status: 'completed', content: [{ type: 'output_text', text: reply.text, annotations: [] }] };
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     const event = (type, data) => res.write(`event: ${type}\ndata: ${JSON.stringify({ type, ...data })}\n\n`);
@@ -36,7 +43,20 @@ export async function startOpenAIStandIn(script) {
     event('response.created', { response });
     event('response.output_item.added', { output_index: 0, item });
     event('response.output_item.done', { output_index: 0, item });
-    event('response.completed', { response: { ...response, status: 'completed', output: [item], usage: { input_tokens: 100, input_tokens_details: { cached_tokens: 0 }, output_tokens: 10, output_tokens_details: { reasoning_tokens: 0 }, total_tokens: 110 } } });
+    event('response.completed', {
+      response: {
+        ...response,
+        status: 'completed',
+        output: [item],
+        usage: {
+          input_tokens: 100,
+          input_tokens_details: { cached_tokens: 0 },
+          output_tokens: 10,
+          output_tokens_details: { reasoning_tokens: 0 },
+          total_tokens: 110,
+        },
+      },
+    });
     res.end();
   }
   const { requests } = server;
@@ -46,7 +66,12 @@ export async function startOpenAIStandIn(script) {
     /** Every request's input, as text (what Codex sent its model: prompts, hook feedback). */
     inputs: () => requests.map((r) => JSON.stringify(r.body.input ?? '')),
     /** What Codex sent back for each tool call (its output, a hook's reason included). */
-    toolOutputs: () => requests.flatMap((r) => (Array.isArray(r.body.input) ? r.body.input : []).filter((i) => /_output$/.test(i.type ?? '')).map((i) => (typeof i.output === 'string' ? i.output : JSON.stringify(i.output)))),
+    toolOutputs: () =>
+      requests.flatMap((r) =>
+        (Array.isArray(r.body.input) ? r.body.input : [])
+          .filter((i) => /_output$/.test(i.type ?? ''))
+          .map((i) => (typeof i.output === 'string' ? i.output : JSON.stringify(i.output))),
+      ),
     close: server.close,
   };
 }

@@ -26,7 +26,6 @@ export function makeScreenReader(agent: string, screens: Record<string, RegExp>)
   return { screenOf, waitForScreen };
 }
 
-
 /** `parx status --json`'s first session (the real agent's, in these tests). */
 export async function firstSessionStatus(run: RunFixture): Promise<{ state: string; hooks: string }> {
   return (JSON.parse((await runParx(['status', '--json'], run.root)).stdout) as { sessions: Array<{ state: string; hooks: string }> }).sessions[0]!;
@@ -39,7 +38,10 @@ export async function waitUntilWaiting(run: RunFixture, what: string): Promise<v
 
 /** The `state` events of one session, in order (`working`, `waiting`…). */
 export function stateHistory(run: RunFixture, session: string): string[] {
-  return run.events().filter((e) => e.type === 'state' && e.session === session).map((e) => String(e.state));
+  return run
+    .events()
+    .filter((e) => e.type === 'state' && e.session === session)
+    .map((e) => String(e.state));
 }
 
 /** The `approve: owned` run every real agent is measured on: 20 owned files, 2 foreign ones. */
@@ -47,7 +49,10 @@ export const OWNED_RUN = {
   owned: Array.from({ length: 20 }, (_, i) => `src/auth/m${i}.ts`),
   /** Each owned file is written with this content. */
   content: (path: string) => `// ${path}\n`,
-  sessions: (agent: string) => ({ auth: { owns: ['src/auth/**'], task: 'Write twenty modules.', agent }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } }),
+  sessions: (agent: string) => ({
+    auth: { owns: ['src/auth/**'], task: 'Write twenty modules.', agent },
+    payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' },
+  }),
   done: 'Done: twenty modules.',
 };
 
@@ -79,7 +84,10 @@ export async function expectOwnedRun(run: RunFixture, worktree: string): Promise
  * turn ends, and say `continued`.
  */
 export const MESSAGE_RUN = {
-  sessions: (agent: string) => ({ auth: { owns: ['src/auth/**'], task: 'Look around.', agent }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } }),
+  sessions: (agent: string) => ({
+    auth: { owns: ['src/auth/**'], task: 'Look around.', agent },
+    payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' },
+  }),
   message: 'payments renamed charge to createCharge',
   continued: 'Continued: I will call createCharge.',
   tell: (run: RunFixture) => async () => expect((await runParx(['tell', 'auth', MESSAGE_RUN.message], run.root)).exitCode).toBe(0),

@@ -93,7 +93,14 @@ describe('batchCommands', () => {
     const big = (n: number) => ['new-window', 'x'.repeat(n)];
     const setup = ['set-option', '-w', '-t', '=s:{end}', 'remain-on-exit', 'on'];
     // Command by command, the second unit's setup would fit the first message and be cut from its window.
-    const units = [[big(600), setup], [big(800), setup], [big(100), setup]];
-    expect(batchUnits(units, 1500).map((b) => b.map((c) => c[0]))).toEqual([['new-window', 'set-option'], ['new-window', 'set-option', 'new-window', 'set-option']]);
+    const units = [
+      [big(600), setup],
+      [big(800), setup],
+      [big(100), setup],
+    ];
+    expect(batchUnits(units, 1500).map((b) => b.map((c) => c[0]))).toEqual([
+      ['new-window', 'set-option'],
+      ['new-window', 'set-option', 'new-window', 'set-option'],
+    ]);
   });
 });

@@ -1,9 +1,16 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { getAgentKind, getClaudeSettings, getCodexArgs, getCodexHookHash, getGeminiPolicy, getGeminiSettings, isGeminiPathTrusted, quoteShellWord } from '../../src/core/agent-hooks.js';
+import {
+  getAgentKind,
+  getClaudeSettings,
+  getCodexArgs,
+  getCodexHookHash,
+  getGeminiPolicy,
+  getGeminiSettings,
+  isGeminiPathTrusted,
+  quoteShellWord,
+} from '../../src/core/agent-hooks.js';
 import { buildAgentArgv } from '../../src/core/agent-command.js';
-
-
 
 describe('agent hook settings', () => {
   const commands = { checkWrite: "'/n o/node' /p/parx.js hook check-write", working: 'w', waiting: 'x' };
@@ -16,7 +23,10 @@ describe('agent hook settings', () => {
 
   it('gives Claude Code a PreToolUse deny hook on writes and Stop/Notification state hooks', () => {
     const settings = getClaudeSettings(commands) as { hooks: Record<string, Array<{ matcher?: string; hooks: Array<{ command: string }> }>> };
-    expect(settings.hooks.PreToolUse![0]).toMatchObject({ matcher: 'Write|Edit|MultiEdit|NotebookEdit|Bash', hooks: [{ type: 'command', command: commands.checkWrite }] });
+    expect(settings.hooks.PreToolUse![0]).toMatchObject({
+      matcher: 'Write|Edit|MultiEdit|NotebookEdit|Bash',
+      hooks: [{ type: 'command', command: commands.checkWrite }],
+    });
     expect(settings.hooks.Stop![0]!.hooks[0]!.command).toBe('x');
     expect(settings.hooks.Notification![0]!.hooks[0]!.command).toBe('x');
     expect(settings.hooks.UserPromptSubmit![0]!.hooks[0]!.command).toBe('w');
@@ -28,7 +38,9 @@ describe('agent hook settings', () => {
     const args = getCodexArgs(commands);
     expect(args.slice(0, 2)).toEqual(['-c', 'features.hooks=true']);
     const state = args.find((a) => a.startsWith('hooks.state='))!;
-    expect(state).toContain(`"/<session-flags>/config.toml:pre_tool_use:0:0"={trusted_hash="${getCodexHookHash('pre_tool_use', commands.checkWrite, 'apply_patch|Bash')}"}`);
+    expect(state).toContain(
+      `"/<session-flags>/config.toml:pre_tool_use:0:0"={trusted_hash="${getCodexHookHash('pre_tool_use', commands.checkWrite, 'apply_patch|Bash')}"}`,
+    );
     expect(state).toContain(`"/<session-flags>/config.toml:stop:0:0"={trusted_hash="${getCodexHookHash('stop', commands.waiting)}"}`);
     expect(args).not.toContain('--sandbox');
     expect(getCodexArgs(commands, true).slice(-2)).toEqual(['--sandbox', 'danger-full-access']);
@@ -45,7 +57,10 @@ describe('agent hook settings', () => {
   });
 
   it("keeps the user's Gemini settings and adds BeforeTool on write_file|replace|run_shell_command, AfterTool → working", () => {
-    const settings = getGeminiSettings(commands, { ui: { theme: 'x' }, hooks: { BeforeTool: [{ matcher: 'run_shell_command', hooks: [] }] } }) as { ui: unknown; hooks: Record<string, Array<{ matcher?: string }>> };
+    const settings = getGeminiSettings(commands, { ui: { theme: 'x' }, hooks: { BeforeTool: [{ matcher: 'run_shell_command', hooks: [] }] } }) as {
+      ui: unknown;
+      hooks: Record<string, Array<{ matcher?: string }>>;
+    };
     expect(settings.ui).toEqual({ theme: 'x' });
     expect(settings.hooks.BeforeTool!.map((g) => g.matcher)).toEqual(['run_shell_command', 'write_file|replace|run_shell_command']);
     expect(Object.keys(settings.hooks)).toEqual(['BeforeTool', 'BeforeAgent', 'AfterAgent', 'Notification', 'AfterTool']);
@@ -63,7 +78,14 @@ describe('agent hook settings', () => {
   });
 
   it('puts the hook options right after the agent program, before the prompt', () => {
-    expect(buildAgentArgv('claude --model opus', { text: 'do it', file: '/p.md' }, ['--settings', '/s.json'])).toEqual(['claude', '--settings', '/s.json', '--model', 'opus', 'do it']);
+    expect(buildAgentArgv('claude --model opus', { text: 'do it', file: '/p.md' }, ['--settings', '/s.json'])).toEqual([
+      'claude',
+      '--settings',
+      '/s.json',
+      '--model',
+      'opus',
+      'do it',
+    ]);
     expect(buildAgentArgv('/opt/bin/codex {prompt}', { text: 'do it', file: '/p.md' }, ['-c', 'a=b'])).toEqual(['/opt/bin/codex', '-c', 'a=b', 'do it']);
     expect(getAgentKind('/opt/bin/claude')).toBe('claude');
     expect(getAgentKind('sh')).toBe('shell');

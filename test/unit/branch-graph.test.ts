@@ -7,9 +7,30 @@ describe('readBranchGraph', () => {
   it.each<[string, string[], string[], Array<{ ahead: number; forkPoint: string | undefined }>]>([
     ['one branch of two commits off m2', ['b2 b1', 'b1 m2', '-m2 m1'], ['b2'], [{ ahead: 2, forkPoint: 'm2' }]],
     ['a tip base already has: nothing ahead, forked at itself', ['-m2 m1'], ['m1'], [{ ahead: 0, forkPoint: 'm1' }]],
-    ['two branches sharing commits count them each', ['c1 b1', 'b2 b1', 'b1 m1', '-m1'], ['b2', 'c1'], [{ ahead: 2, forkPoint: 'm1' }, { ahead: 2, forkPoint: 'm1' }]],
-    ['base merged into the branch: several fork points, left to git', ['b3 b2 m2', 'b2 b1', 'b1 m1', '-m2 m1', '-m1'], ['b3'], [{ ahead: 3, forkPoint: undefined }]],
-    ['the same tip twice', ['b1 m1', '-m1'], ['b1', 'b1'], [{ ahead: 1, forkPoint: 'm1' }, { ahead: 1, forkPoint: 'm1' }]],
+    [
+      'two branches sharing commits count them each',
+      ['c1 b1', 'b2 b1', 'b1 m1', '-m1'],
+      ['b2', 'c1'],
+      [
+        { ahead: 2, forkPoint: 'm1' },
+        { ahead: 2, forkPoint: 'm1' },
+      ],
+    ],
+    [
+      'base merged into the branch: several fork points, left to git',
+      ['b3 b2 m2', 'b2 b1', 'b1 m1', '-m2 m1', '-m1'],
+      ['b3'],
+      [{ ahead: 3, forkPoint: undefined }],
+    ],
+    [
+      'the same tip twice',
+      ['b1 m1', '-m1'],
+      ['b1', 'b1'],
+      [
+        { ahead: 1, forkPoint: 'm1' },
+        { ahead: 1, forkPoint: 'm1' },
+      ],
+    ],
   ])('%s', (_title, lines, tips, expected) => {
     expect(readBranchGraph(lines, tips)).toEqual(expected);
   });
@@ -21,7 +42,10 @@ describe('splitDiffTreeOutput', () => {
   it('splits per input, an empty comparison included, paths kept whole', () => {
     const out = `${a}\0M\0src/x.ts\0A\0${'c'.repeat(40)}\0${b}\0${a}\0D\0odd\nname\0`;
     expect(splitDiffTreeOutput(out, 3)).toEqual([
-      [{ status: 'M', path: 'src/x.ts' }, { status: 'A', path: 'c'.repeat(40) }],
+      [
+        { status: 'M', path: 'src/x.ts' },
+        { status: 'A', path: 'c'.repeat(40) },
+      ],
       [],
       [{ status: 'D', path: 'odd\nname' }],
     ]);

@@ -3,7 +3,13 @@ import { findCollisions, judgeChange, mergeChanges } from '../../src/core/change
 import { createOwnership } from '../../src/core/ownership.js';
 
 describe('judgeChange', () => {
-  const ownership = createOwnership([{ name: 'a', owns: ['src/a/**'] }, { name: 'b', owns: ['src/b/**'] }], ['shared.json']);
+  const ownership = createOwnership(
+    [
+      { name: 'a', owns: ['src/a/**'] },
+      { name: 'b', owns: ['src/b/**'] },
+    ],
+    ['shared.json'],
+  );
   it.each([
     ['src/a/x.ts', undefined],
     ['shared.json', undefined],
@@ -22,8 +28,17 @@ describe('mergeChanges', () => {
   it('keeps one entry per path, the working tree winning, against base', () => {
     expect(
       mergeChanges(
-        [{ path: 'b.ts', change: 'add' }, { path: 'a.ts', change: 'change' }, { path: 'gone.ts', change: 'add' }],
-        [{ path: 'b.ts', change: 'change' }, { path: 'a.ts', change: 'unlink' }, { path: 'gone.ts', change: 'unlink' }, { path: '.git/x', change: 'add' }],
+        [
+          { path: 'b.ts', change: 'add' },
+          { path: 'a.ts', change: 'change' },
+          { path: 'gone.ts', change: 'add' },
+        ],
+        [
+          { path: 'b.ts', change: 'change' },
+          { path: 'a.ts', change: 'unlink' },
+          { path: 'gone.ts', change: 'unlink' },
+          { path: '.git/x', change: 'add' },
+        ],
       ),
     ).toEqual([
       { path: 'a.ts', change: 'unlink' },

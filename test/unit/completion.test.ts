@@ -41,7 +41,25 @@ describe('shell completion', () => {
   it('lists every visible command with its description, and no hidden one', async () => {
     const result = await complete(spec, [''], sessions);
     const names = result.kind === 'words' ? result.words.map(([v]) => v) : [];
-    expect(names).toEqual(expect.arrayContaining(['init', 'plan', 'up', 'guard', 'check', 'status', 'down', 'integrate', 'sync', 'doctor', 'requests', 'grant', 'refuse', 'tell', 'completion']));
+    expect(names).toEqual(
+      expect.arrayContaining([
+        'init',
+        'plan',
+        'up',
+        'guard',
+        'check',
+        'status',
+        'down',
+        'integrate',
+        'sync',
+        'doctor',
+        'requests',
+        'grant',
+        'refuse',
+        'tell',
+        'completion',
+      ]),
+    );
     expect(names).not.toContain('ask');
     expect(names).not.toContain('__complete');
     expect(formatCompletion(result).split('\n')[0]).toBe('words');

@@ -21,7 +21,20 @@ describe('the JSON Schema shipped for editors', () => {
   it.each([
     ['a minimal config', { sessions: { api: session } }, true],
     ['a $schema key, as editors write it', { $schema: 'https://unpkg.com/parx/schema/parx.schema.json', sessions: { api: session } }, true],
-    ['every second-round key', { guard: { sandbox: 'on', watcher: 'poll' }, writable: ['.cache/**'], approve: 'ask', notify: 'true', integrate: { every: '10m' }, sync: 'auto', layout: { panesPerWindow: 6 }, sessions: { api: { ...session, sandbox: 'off', approve: 'owned' } } }, true],
+    [
+      'every second-round key',
+      {
+        guard: { sandbox: 'on', watcher: 'poll' },
+        writable: ['.cache/**'],
+        approve: 'ask',
+        notify: 'true',
+        integrate: { every: '10m' },
+        sync: 'auto',
+        layout: { panesPerWindow: 6 },
+        sessions: { api: { ...session, sandbox: 'off', approve: 'owned' } },
+      },
+      true,
+    ],
     ['layout as a plain preset', { layout: 'main-vertical', sessions: { api: session } }, true],
     ['env values that are numbers and booleans', { env: { PORT: 3000, DEBUG: true }, sessions: { api: session } }, true],
     ['no sessions key', { agent: 'claude' }, false],

@@ -34,7 +34,11 @@ describe('validateConfig', () => {
   });
 
   it('merges global env under session env and inherits setup', () => {
-    const result = validate({ setup: 'npm ci', env: { A: '1', B: '1' }, sessions: { s: session({ env: { B: '2' } }), t: session({ owns: ['x'], setup: 'make' }) } });
+    const result = validate({
+      setup: 'npm ci',
+      env: { A: '1', B: '1' },
+      sessions: { s: session({ env: { B: '2' } }), t: session({ owns: ['x'], setup: 'make' }) },
+    });
     expect(result.ok && result.config.sessions.map((s) => [s.env, s.setup])).toEqual([
       [{ A: '1', B: '2' }, 'npm ci'],
       [{ A: '1', B: '1' }, 'make'],

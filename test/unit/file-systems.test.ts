@@ -16,7 +16,14 @@ describe('the mount table', () => {
   const mounts = parseMountInfo(MOUNTINFO);
 
   it('reads mount points (unescaped) and types, skipping what is not a mount line', () => {
-    expect(mounts.map((m) => `${m.mountPoint} ${m.fsType}`)).toEqual(['/ ext4', '/dev/shm tmpfs', '/mnt/c 9p', '/home/me/net share nfs4', '/home/me/net share/local ext4', '/work fuse.sshfs']);
+    expect(mounts.map((m) => `${m.mountPoint} ${m.fsType}`)).toEqual([
+      '/ ext4',
+      '/dev/shm tmpfs',
+      '/mnt/c 9p',
+      '/home/me/net share nfs4',
+      '/home/me/net share/local ext4',
+      '/work fuse.sshfs',
+    ]);
   });
 
   it.each([

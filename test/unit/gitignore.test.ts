@@ -30,6 +30,7 @@ describe('GitIgnoreRules', () => {
       ['pkg/other.log', false, true],
       ['src/index.ts', false, false],
     ];
-    for (const [path, isDirectory, ignored] of table) expect({ path, isDirectory, ignored: rules.isIgnored(path, isDirectory) }).toEqual({ path, isDirectory, ignored });
+    for (const [path, isDirectory, ignored] of table)
+      expect({ path, isDirectory, ignored: rules.isIgnored(path, isDirectory) }).toEqual({ path, isDirectory, ignored });
   });
 });

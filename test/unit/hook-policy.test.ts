@@ -37,7 +37,7 @@ describe('judgeWrites', () => {
     expect(judge(['/repo.parx/auth/dist/out.js'], (p) => p.startsWith('dist/'))).toEqual({ allow: true, owned: false });
   });
 
-  it('follows grants: a granted path is the grantee\'s, and no longer its old owner\'s', () => {
+  it("follows grants: a granted path is the grantee's, and no longer its old owner's", () => {
     const granted = { ...policy, grants: [{ path: 'src/payments/charge.ts', to: 'auth' }] };
     expect(judgeWrites(granted, 'auth', ['/repo.parx/auth/src/payments/charge.ts'], () => false)).toEqual({ allow: true, owned: true });
     expect(judgeWrites(granted, 'payments', ['/repo.parx/payments/src/payments/charge.ts'], () => false)).toMatchObject({ allow: false, owner: 'auth' });
@@ -65,7 +65,12 @@ describe('judgeWrites', () => {
     ['git’s user-wide ignore file', '/home/me/.config/git/ignore', '/home/me/.config/git/ignore', 'configures git'],
     ['git’s user config', '/home/me/.gitconfig', '/home/me/.gitconfig', 'configures git'],
     // Only ignore rules exempt a dependency folder, not its name.
-    ['a node_modules folder in another session’s area', '/repo.parx/auth/src/payments/node_modules/evil.js', 'src/payments/node_modules/evil.js', 'belongs to session "payments"'],
+    [
+      'a node_modules folder in another session’s area',
+      '/repo.parx/auth/src/payments/node_modules/evil.js',
+      'src/payments/node_modules/evil.js',
+      'belongs to session "payments"',
+    ],
   ])('denies %s', (_, target, path, reason) => {
     const decision = judge([target]);
     expect(decision).toMatchObject({ allow: false, path });

@@ -1,11 +1,29 @@
 import { describe, expect, it } from 'vitest';
 import { findFirstFailing } from '../../src/core/bisect.js';
-import { describeVerdict, findFilesNamed, getFailureExcerpt, getNewFindings, getStaleness, getTipsKey, parseInterval, type IntegrationRecord, type Verdict } from '../../src/core/integration.js';
+import {
+  describeVerdict,
+  findFilesNamed,
+  getFailureExcerpt,
+  getNewFindings,
+  getStaleness,
+  getTipsKey,
+  parseInterval,
+  type IntegrationRecord,
+  type Verdict,
+} from '../../src/core/integration.js';
 
 describe('findFirstFailing', () => {
   // Steps 1..n; the first failing one is `first`; step 0 passes and step n fails by assumption.
   it.each([
-    [8, 1], [8, 2], [8, 5], [8, 8], [3, 2], [2, 1], [1, 1], [5, 4], [16, 11],
+    [8, 1],
+    [8, 2],
+    [8, 5],
+    [8, 8],
+    [3, 2],
+    [2, 1],
+    [1, 1],
+    [5, 4],
+    [16, 11],
   ])('of %i steps finds %i in at most ⌈log2 n⌉ checks, never checking the known ends', async (n, first) => {
     const checked: number[] = [];
     const found = await findFirstFailing(0, n, (k) => {
@@ -20,8 +38,20 @@ describe('findFirstFailing', () => {
 });
 
 const record = (sessions: Record<string, Verdict>, tips: Record<string, string>, baseTip = 'b1'): IntegrationRecord => ({
-  time: '2026-11-23T10:00:00.000Z', base: 'main', baseTip, tips, uncommitted: {}, order: Object.keys(sessions), verify: 'npm test', ok: false,
-  sessions, breaking: null, conflicts: [], baseFails: null, verifyRuns: { find: 1, attribute: 0 }, durationMs: 1,
+  time: '2026-11-23T10:00:00.000Z',
+  base: 'main',
+  baseTip,
+  tips,
+  uncommitted: {},
+  order: Object.keys(sessions),
+  verify: 'npm test',
+  ok: false,
+  sessions,
+  breaking: null,
+  conflicts: [],
+  baseFails: null,
+  verifyRuns: { find: 1, attribute: 0 },
+  durationMs: 1,
 });
 
 describe('integration verdicts', () => {
@@ -52,7 +82,12 @@ describe('integration verdicts', () => {
     ['the same finding on a new tip', { app: { kind: 'breaks', step: 2, after: ['lib'], alone: false } }, { app: 't2' }, ['app']],
     ['a new partner', { app: { kind: 'breaks', step: 2, after: ['api'], alone: false } }, { app: 't1' }, ['app']],
     ['fixed', { app: { kind: 'integrates' } }, { app: 't2' }, []],
-    ['a new conflict', { app: { kind: 'breaks', step: 2, after: ['lib'], alone: false }, web: { kind: 'conflicts', with: 'app', files: ['x'] } }, { app: 't1', web: 'w1' }, ['web']],
+    [
+      'a new conflict',
+      { app: { kind: 'breaks', step: 2, after: ['lib'], alone: false }, web: { kind: 'conflicts', with: 'app', files: ['x'] } },
+      { app: 't1', web: 'w1' },
+      ['web'],
+    ],
   ])('announces %s: %j', (_, sessions, tips, expected) => {
     expect(getNewFindings(last, record(sessions, tips)).map((f) => f.session)).toEqual(expected);
   });
@@ -65,8 +100,18 @@ describe('integration verdicts', () => {
 
 describe('parseInterval', () => {
   it.each<[string | number, number | undefined]>([
-    ['10m', 600_000], ['90s', 90_000], ['1h', 3_600_000], ['1.5m', 90_000], ['500ms', 500], [30, 30_000], ['45', 45_000],
-    ['often', undefined], ['', undefined], ['-5m', undefined], ['0s', undefined], ['10 minutes', undefined],
+    ['10m', 600_000],
+    ['90s', 90_000],
+    ['1h', 3_600_000],
+    ['1.5m', 90_000],
+    ['500ms', 500],
+    [30, 30_000],
+    ['45', 45_000],
+    ['often', undefined],
+    ['', undefined],
+    ['-5m', undefined],
+    ['0s', undefined],
+    ['10 minutes', undefined],
   ])('%j is %j ms', (text, ms) => {
     expect(parseInterval(text)).toBe(ms);
   });

@@ -4,9 +4,23 @@ import { getSetupToRun, planLaunch } from '../../src/core/launch-plan.js';
 import type { SessionState } from '../../src/core/run-state.js';
 import type { WorktreeAction } from '../../src/core/worktree-plan.js';
 
-const session = (name: string, index: number, extra: Partial<SessionConfig> = {}): SessionConfig => ({ name, index, owns: [`src/${name}/**`], task: 't', after: [], agent: 'claude', setup: 'npm ci', env: {}, sandbox: 'auto', approve: 'owned', ...extra });
+const session = (name: string, index: number, extra: Partial<SessionConfig> = {}): SessionConfig => ({
+  name,
+  index,
+  owns: [`src/${name}/**`],
+  task: 't',
+  after: [],
+  agent: 'claude',
+  setup: 'npm ci',
+  env: {},
+  sandbox: 'auto',
+  approve: 'owned',
+  ...extra,
+});
 const action = (kind: WorktreeAction['kind'], name: string): WorktreeAction =>
-  kind === 'add-existing-branch' ? { kind, session: name, branch: `parx/${name}`, path: `/wt/${name}`, forget: [] } : { kind, session: name, branch: `parx/${name}`, path: `/wt/${name}` };
+  kind === 'add-existing-branch'
+    ? { kind, session: name, branch: `parx/${name}`, path: `/wt/${name}`, forget: [] }
+    : { kind, session: name, branch: `parx/${name}`, path: `/wt/${name}` };
 const before = (setup: SessionState['setup']) => ({ setup }) as SessionState;
 
 describe('whether setup runs', () => {
@@ -26,7 +40,10 @@ describe('the launch plan', () => {
   const input = {
     sessions: [session('auth', 0), session('web', 1, { agent: 'my-agent --task {prompt}', env: { DEBUG: '1' } })],
     actions: [action('create-branch', 'auth'), action('reuse', 'web')],
-    prompts: new Map([['auth', 'Do auth.'], ['web', 'Do web.']]),
+    prompts: new Map([
+      ['auth', 'Do auth.'],
+      ['web', 'Do web.'],
+    ]),
     promptFile: (name: string) => `/run/prompts/${name}.md`,
     sandboxed: new Set(['auth']),
     previous: { web: before('ok') },
@@ -39,8 +56,22 @@ describe('the launch plan', () => {
     const [auth, web] = planLaunch(input);
     expect(auth).toMatchObject({ session: 'auth', setup: 'npm ci', sandboxed: true, port: 4100, prompt: { text: 'Do auth.', file: '/run/prompts/auth.md' } });
     expect(auth!.argv[0]).toBe('claude');
-    expect(auth!.env).toMatchObject({ PARX_SESSION: 'auth', PARX_BRANCH: 'parx/auth', PARX_WORKTREE: '/wt/auth', PARX_ROOT: '/repo', PARX_PORT: '4100', COMPOSE_PROJECT_NAME: 'shop-auth' });
-    expect(web).toMatchObject({ session: 'web', setup: undefined, sandboxed: false, port: 4110, argv: ['my-agent', '--task', 'Do web.'], env: { DEBUG: '1', PARX_PORT: '4110' } });
+    expect(auth!.env).toMatchObject({
+      PARX_SESSION: 'auth',
+      PARX_BRANCH: 'parx/auth',
+      PARX_WORKTREE: '/wt/auth',
+      PARX_ROOT: '/repo',
+      PARX_PORT: '4100',
+      COMPOSE_PROJECT_NAME: 'shop-auth',
+    });
+    expect(web).toMatchObject({
+      session: 'web',
+      setup: undefined,
+      sandboxed: false,
+      port: 4110,
+      argv: ['my-agent', '--task', 'Do web.'],
+      env: { DEBUG: '1', PARX_PORT: '4110' },
+    });
   });
 
   it('refuses, naming the session, an agent command that cannot carry its prompt', () => {

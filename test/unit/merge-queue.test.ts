@@ -42,8 +42,22 @@ describe('findUnlandedDependency', () => {
 
 describe('isQueueDone', () => {
   it('is true only when every outcome landed', () => {
-    expect(isQueueDone(new Map<string, Outcome>([['a', merged], ['b', { kind: 'absent' }]]))).toBe(true);
-    expect(isQueueDone(new Map<string, Outcome>([['a', merged], ['b', refused]]))).toBe(false);
+    expect(
+      isQueueDone(
+        new Map<string, Outcome>([
+          ['a', merged],
+          ['b', { kind: 'absent' }],
+        ]),
+      ),
+    ).toBe(true);
+    expect(
+      isQueueDone(
+        new Map<string, Outcome>([
+          ['a', merged],
+          ['b', refused],
+        ]),
+      ),
+    ).toBe(false);
     expect(isQueueDone(new Map())).toBe(true);
   });
 });

@@ -5,12 +5,27 @@ const s = (name: string, ...after: string[]) => ({ name, after });
 
 describe('getDependencyOrder', () => {
   it.each([
-    [[s('a'), s('b'), s('c')], ['a', 'b', 'c']],
-    [[s('b', 'a'), s('a')], ['a', 'b']],
+    [
+      [s('a'), s('b'), s('c')],
+      ['a', 'b', 'c'],
+    ],
+    [
+      [s('b', 'a'), s('a')],
+      ['a', 'b'],
+    ],
     // Sessions with no dependencies first, in config order; then dependents as they are freed.
-    [[s('auth'), s('payments', 'auth'), s('web')], ['auth', 'web', 'payments']],
-    [[s('d', 'b', 'c'), s('c', 'a'), s('b', 'a'), s('a')], ['a', 'c', 'b', 'd']],
-    [[s('x', 'outside-of-list'), s('y')], ['x', 'y']],
+    [
+      [s('auth'), s('payments', 'auth'), s('web')],
+      ['auth', 'web', 'payments'],
+    ],
+    [
+      [s('d', 'b', 'c'), s('c', 'a'), s('b', 'a'), s('a')],
+      ['a', 'c', 'b', 'd'],
+    ],
+    [
+      [s('x', 'outside-of-list'), s('y')],
+      ['x', 'y'],
+    ],
   ])('orders %j', (sessions, expected) => {
     expect(getDependencyOrder(sessions)).toEqual(expected);
   });
@@ -41,7 +56,10 @@ describe('getWithDependencies and getDependents', () => {
   it.each([
     [['app'], ['lib', 'api', 'app']],
     [['docs'], ['docs']],
-    [['api', 'docs'], ['lib', 'api', 'docs']],
+    [
+      ['api', 'docs'],
+      ['lib', 'api', 'docs'],
+    ],
     [[], []],
   ])('%j with what it merges after is %j', (names, expected) => {
     expect(getWithDependencies(sessions, names)).toEqual(expected);

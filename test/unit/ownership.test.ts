@@ -49,13 +49,42 @@ describe('classify', () => {
 
 describe('createGlobIndex', () => {
   const globs = [
-    'src/auth/**', 'src/*/index.ts', '**/*.md', 'lib/{a,b}/**', 'exact/file.txt', '*.json',
-    'src/**/test/*.spec.ts', 'a?c/**', '[ab]x/*', 'deep/a/b/**', '**', 'x/**/y',
+    'src/auth/**',
+    'src/*/index.ts',
+    '**/*.md',
+    'lib/{a,b}/**',
+    'exact/file.txt',
+    '*.json',
+    'src/**/test/*.spec.ts',
+    'a?c/**',
+    '[ab]x/*',
+    'deep/a/b/**',
+    '**',
+    'x/**/y',
   ];
   const paths = [
-    'src/auth/a.ts', 'src/auth/.hidden/b', 'src/web/index.ts', 'src/web/deep/index.ts', 'README.md', 'docs/x/y.md',
-    'lib/a/x.js', 'lib/c/x.js', 'exact/file.txt', 'exact/file.txt2', 'package.json', 'sub/package.json',
-    'src/x/test/a.spec.ts', 'src/test/a.spec.ts', 'abc/d', 'ax/f', 'cx/f', 'deep/a/b/c', 'deep/a/bc', 'x/y', 'x/1/2/y', '.env',
+    'src/auth/a.ts',
+    'src/auth/.hidden/b',
+    'src/web/index.ts',
+    'src/web/deep/index.ts',
+    'README.md',
+    'docs/x/y.md',
+    'lib/a/x.js',
+    'lib/c/x.js',
+    'exact/file.txt',
+    'exact/file.txt2',
+    'package.json',
+    'sub/package.json',
+    'src/x/test/a.spec.ts',
+    'src/test/a.spec.ts',
+    'abc/d',
+    'ax/f',
+    'cx/f',
+    'deep/a/b/c',
+    'deep/a/bc',
+    'x/y',
+    'x/1/2/y',
+    '.env',
   ];
 
   it.each(globs)('agrees with plain minimatch for %s', (glob) => {

@@ -30,7 +30,17 @@ describe('renderPrompt', () => {
     [true, 'This session runs in an OS sandbox', 'as parx-sandbox/auth/tip'],
     [false, undefined, undefined],
   ])('tells a sandboxed session (%s) why a write fails and where its branch is kept', (sandboxed, first, second) => {
-    const rendered = renderPrompt(template, { session: 'auth', branch: 'parx/auth', base: 'main', worktree: '/w/auth', task: 't', owns: ['a/**'], shared: [], others: [], sandboxed });
+    const rendered = renderPrompt(template, {
+      session: 'auth',
+      branch: 'parx/auth',
+      base: 'main',
+      worktree: '/w/auth',
+      task: 't',
+      owns: ['a/**'],
+      shared: [],
+      others: [],
+      sandboxed,
+    });
     if (first && second) {
       expect(rendered).toContain(first);
       expect(rendered).toContain(second);

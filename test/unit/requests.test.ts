@@ -17,14 +17,26 @@ describe('ownership with grants', () => {
     ['a file in a granted folder', [{ path: 'src/payments/api', to: 'auth' }], 'auth', 'src/payments/api/x.ts', 'owned'],
     ['a name that only starts like a granted folder', [{ path: 'src/payments/api', to: 'auth' }], 'auth', 'src/payments/api2.ts', 'trespass:payments'],
     ['an unowned file granted', [{ path: 'README.md', to: 'auth' }], 'auth', 'README.md', 'owned'],
-    ['the latest grant of a path', [{ path: 'src/payments/a.ts', to: 'auth' }, { path: 'src/payments/a.ts', to: 'payments' }], 'auth', 'src/payments/a.ts', 'trespass:payments'],
+    [
+      'the latest grant of a path',
+      [
+        { path: 'src/payments/a.ts', to: 'auth' },
+        { path: 'src/payments/a.ts', to: 'payments' },
+      ],
+      'auth',
+      'src/payments/a.ts',
+      'trespass:payments',
+    ],
   ])('%s', (_, grants, session, path, expected) => {
     const verdict = createOwnership(sessions, [], grants).classify(session, path);
     expect(verdict.kind === 'trespass' ? `trespass:${verdict.owner}` : verdict.kind).toBe(expected);
   });
 
   it('finds the latest grant covering a path', () => {
-    const grants = [{ path: 'a', to: 'x' }, { path: 'a/b', to: 'y' }];
+    const grants = [
+      { path: 'a', to: 'x' },
+      { path: 'a/b', to: 'y' },
+    ];
     expect(findGrant(grants, 'a/b/c')?.to).toBe('y');
     expect(findGrant(grants, 'a/c')?.to).toBe('x');
     expect(findGrant(grants, 'ab')).toBeUndefined();
@@ -45,7 +57,15 @@ describe('requests', () => {
   it('folds lines into requests, owners worked out again, decisions applied', () => {
     const requests = foldRequests('auth', lines, { 'auth-2': { decision: 'refused', time: 'x' } }, ownership);
     expect(requests).toEqual([
-      { id: 'auth-1', from: 'auth', owner: 'payments', path: 'src/payments/a.ts', reason: 'need the charge type', time: '2026-11-23T10:00:00Z', status: 'open' },
+      {
+        id: 'auth-1',
+        from: 'auth',
+        owner: 'payments',
+        path: 'src/payments/a.ts',
+        reason: 'need the charge type',
+        time: '2026-11-23T10:00:00Z',
+        status: 'open',
+      },
       { id: 'auth-2', from: 'auth', owner: 'payments', path: 'src/payments/b.ts', reason: '', time: '2026-11-23T10:01:00Z', status: 'refused' },
     ]);
     expect(findOpenRequest(requests, 'src/payments/a.ts')?.id).toBe('auth-1');
@@ -62,7 +82,7 @@ describe('requests', () => {
     expect(getRequestSession(id)).toBe(session);
   });
 
-  it('numbers a session\'s requests and keeps reasons to one short line', () => {
+  it("numbers a session's requests and keeps reasons to one short line", () => {
     expect(getNextRequestId('auth', lines)).toBe('auth-4');
     expect(oneLine(`a\n\tb   c`)).toBe('a b c');
     expect(oneLine('x'.repeat(400))).toHaveLength(300);

@@ -1,13 +1,37 @@
 import { describe, expect, it } from 'vitest';
-import { getGlobPrefix, getGrantedPaths, getLiteralIgnoredFolders, isExactPrefix, openFilesByFolder, planLiveGrant, planSandboxMounts, toBwrapArgs, toSeatbeltProfile, type SandboxFacts } from '../../src/core/sandbox-plan.js';
+import {
+  getGlobPrefix,
+  getGrantedPaths,
+  getLiteralIgnoredFolders,
+  isExactPrefix,
+  openFilesByFolder,
+  planLiveGrant,
+  planSandboxMounts,
+  toBwrapArgs,
+  toSeatbeltProfile,
+  type SandboxFacts,
+} from '../../src/core/sandbox-plan.js';
 
 const facts = (over: Partial<SandboxFacts> = {}): SandboxFacts => ({
   worktree: '/tmp/r.parx/a',
   open: [{ path: 'src', why: 'owned (src/**/*.ts)' }],
-  close: [{ path: '.git', why: 'link' }, { path: 'src/b', why: 'owned by b' }],
-  writableOutside: [{ path: '/tmp', why: 'temp' }, { path: '/home/u/.claude', why: 'agent' }],
-  protect: [{ path: '/tmp/r', why: 'main' }, { path: '/tmp/r.parx', why: 'worktrees' }, { path: '/tmp/r/.git', why: 'git' }],
-  gitWritable: [{ path: '/tmp/r/.git/worktrees/a', why: 'admin' }, { path: '/tmp/r/.git/objects', why: 'objects' }],
+  close: [
+    { path: '.git', why: 'link' },
+    { path: 'src/b', why: 'owned by b' },
+  ],
+  writableOutside: [
+    { path: '/tmp', why: 'temp' },
+    { path: '/home/u/.claude', why: 'agent' },
+  ],
+  protect: [
+    { path: '/tmp/r', why: 'main' },
+    { path: '/tmp/r.parx', why: 'worktrees' },
+    { path: '/tmp/r/.git', why: 'git' },
+  ],
+  gitWritable: [
+    { path: '/tmp/r/.git/worktrees/a', why: 'admin' },
+    { path: '/tmp/r/.git/objects', why: 'objects' },
+  ],
   gitReadOnly: [{ path: '/tmp/r/.git/worktrees/a/commondir', why: 'redirect' }],
   hide: [{ path: '/tmp/tmux-0', why: 'tmux' }],
   ...over,
@@ -33,9 +57,23 @@ describe('glob prefixes: the folder a sandbox opens for an owned glob', () => {
 
 describe('literal build folders in ignore rules', () => {
   it.each([
-    [['node_modules/', '/dist', 'coverage'], [{ path: 'node_modules', folder: true }, { path: 'dist', folder: true }, { path: 'coverage', folder: true }]],
+    [
+      ['node_modules/', '/dist', 'coverage'],
+      [
+        { path: 'node_modules', folder: true },
+        { path: 'dist', folder: true },
+        { path: 'coverage', folder: true },
+      ],
+    ],
     [['# comment', '', '!keep/', '*.log', 'build-*/', 'a\\ b'], []],
-    [['.env', 'secrets.txt', 'out/'], [{ path: '.env', folder: false }, { path: 'secrets.txt', folder: false }, { path: 'out', folder: true }]],
+    [
+      ['.env', 'secrets.txt', 'out/'],
+      [
+        { path: '.env', folder: false },
+        { path: 'secrets.txt', folder: false },
+        { path: 'out', folder: true },
+      ],
+    ],
     [['packages/web/dist/', '../up/', '.git/', './x/'], [{ path: 'packages/web/dist', folder: true }]],
     [['  trailing-space-is-trimmed/  '], []],
   ])('%j', (lines, expected) => {
@@ -74,7 +112,9 @@ describe('sandbox mounts: deeper paths win, closing wins a tie, hidden paths las
   it('turns into bubblewrap options: read-only root, no capabilities, own process namespace', () => {
     const args = toBwrapArgs(planSandboxMounts(facts({ hide: [{ path: '/tmp/s.sock', why: 'tmux', file: true }] })));
     expect(args.slice(0, 8)).toEqual(['--ro-bind', '/', '/', '--dev-bind', '/dev', '/dev', '--proc', '/proc']);
-    expect(args.join(' ')).toContain('--bind /tmp/r.parx/a/src /tmp/r.parx/a/src --bind /tmp/r/.git/objects /tmp/r/.git/objects --ro-bind /tmp/r.parx/a/.git /tmp/r.parx/a/.git');
+    expect(args.join(' ')).toContain(
+      '--bind /tmp/r.parx/a/src /tmp/r.parx/a/src --bind /tmp/r/.git/objects /tmp/r/.git/objects --ro-bind /tmp/r.parx/a/.git /tmp/r.parx/a/.git',
+    );
     expect(args.join(' ')).toContain('--ro-bind /dev/null /tmp/s.sock');
     expect(args.slice(-4)).toEqual(['--unshare-pid', '--die-with-parent', '--cap-drop', 'ALL']);
   });
@@ -84,7 +124,9 @@ describe('sandbox mounts: deeper paths win, closing wins a tie, hidden paths las
     const lines = profile.trim().split('\n');
     expect(lines.slice(0, 3)).toEqual(['(version 1)', '(allow default)', '(deny file-write*)']);
     expect(lines).toContain('(allow file-write* (subpath "/Users/u/my \\"repo\\""))');
-    expect(lines.indexOf('(allow file-write* (subpath "/tmp/r.parx/a/src"))')).toBeLessThan(lines.indexOf('(deny file-write* (subpath "/tmp/r.parx/a/src/b"))'));
+    expect(lines.indexOf('(allow file-write* (subpath "/tmp/r.parx/a/src"))')).toBeLessThan(
+      lines.indexOf('(deny file-write* (subpath "/tmp/r.parx/a/src/b"))'),
+    );
     expect(lines.indexOf('(deny file-write* (subpath "/tmp/r"))')).toBeLessThan(lines.indexOf('(allow file-write* (subpath "/tmp/r.parx/a/src"))'));
     expect(lines).toContain('(deny network-outbound (remote unix-socket (subpath "/tmp/tmux-0")))');
     expect(lines.at(-1)).toMatch(/^\(allow file-write\* \(regex #"\^\/dev\//);
@@ -128,7 +170,14 @@ describe('a file opens as its folder, the folder’s other entries closed (agent
 describe('a grant in a running sandbox: the steps', () => {
   it.each([
     ['a folder', 'src/pay', 'folder', true, ['x'], ['rw:src/pay']],
-    ['a file: pin the others, open the folder, lift the file', 'src/pay/a.ts', 'file', true, ['a.ts', 'b.ts'], ['pin:src/pay/b.ts', 'rw:src/pay', 'lift:src/pay/a.ts']],
+    [
+      'a file: pin the others, open the folder, lift the file',
+      'src/pay/a.ts',
+      'file',
+      true,
+      ['a.ts', 'b.ts'],
+      ['pin:src/pay/b.ts', 'rw:src/pay', 'lift:src/pay/a.ts'],
+    ],
     ['a new file', 'src/pay/n.ts', 'missing', true, ['a.ts'], ['pin:src/pay/a.ts', 'rw:src/pay']],
     ['a new file in a new folder', 'src/new/n.ts', 'missing', false, [], ['mkdir:src/new', 'rw:src/new']],
     ['a file at the root', 'README.md', 'file', true, ['README.md', 'src'], ['pin:src', 'rw:', 'lift:README.md']],

@@ -16,6 +16,17 @@ describe('session environment', () => {
   });
 
   it('wraps the agent with env, removing nested-agent markers', () => {
-    expect(wrapWithEnv(['claude', 'hi'], { A: 'b c' })).toEqual(['env', '-u', 'CLAUDECODE', '-u', 'CLAUDE_CODE_ENTRYPOINT', '-u', 'CLAUDE_CODE_SSE_PORT', 'A=b c', 'claude', 'hi']);
+    expect(wrapWithEnv(['claude', 'hi'], { A: 'b c' })).toEqual([
+      'env',
+      '-u',
+      'CLAUDECODE',
+      '-u',
+      'CLAUDE_CODE_ENTRYPOINT',
+      '-u',
+      'CLAUDE_CODE_SSE_PORT',
+      'A=b c',
+      'claude',
+      'hi',
+    ]);
   });
 });

@@ -28,8 +28,17 @@ describe('planWorktrees', () => {
   });
 
   it('refuses a foreign folder, a worktree on another branch, and the branch in the main worktree', () => {
-    expect(planWorktrees(one, facts({ isOccupied: () => true }))).toMatchObject({ ok: false, problems: [expect.stringContaining('not a worktree of this repository')] });
-    expect(planWorktrees(one, facts({ worktrees: [{ path: '/w/auth', branch: 'feature', prunable: false }] }))).toMatchObject({ ok: false, problems: [expect.stringContaining('branch feature')] });
-    expect(planWorktrees(one, facts({ worktrees: [{ path: '/r', branch: 'parx/auth', prunable: false }] }))).toMatchObject({ ok: false, problems: [expect.stringContaining('main worktree')] });
+    expect(planWorktrees(one, facts({ isOccupied: () => true }))).toMatchObject({
+      ok: false,
+      problems: [expect.stringContaining('not a worktree of this repository')],
+    });
+    expect(planWorktrees(one, facts({ worktrees: [{ path: '/w/auth', branch: 'feature', prunable: false }] }))).toMatchObject({
+      ok: false,
+      problems: [expect.stringContaining('branch feature')],
+    });
+    expect(planWorktrees(one, facts({ worktrees: [{ path: '/r', branch: 'parx/auth', prunable: false }] }))).toMatchObject({
+      ok: false,
+      problems: [expect.stringContaining('main worktree')],
+    });
   });
 });

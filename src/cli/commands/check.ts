@@ -10,7 +10,13 @@ export async function checkCommand(sessions: string[], options: GlobalOptions & 
   if (options.json) {
     printJson({
       ok: total === 0,
-      sessions: result.sessions.map((s) => ({ name: s.name, branch: s.branch, worktree: s.worktree, changed: s.changed.map((c) => c.path), violations: s.violations.map(({ session: _, ...v }) => v) })),
+      sessions: result.sessions.map((s) => ({
+        name: s.name,
+        branch: s.branch,
+        worktree: s.worktree,
+        changed: s.changed.map((c) => c.path),
+        violations: s.violations.map(({ session: _, ...v }) => v),
+      })),
       collisions: result.collisions,
     });
     return total > 0 ? 1 : 0;

@@ -16,7 +16,11 @@ export function completionCommand(shell: string): number {
  * nothing is printed on stderr: a completion must never disturb the prompt.
  */
 export async function completeCommand(program: Command, words: string[]): Promise<number> {
-  const sessions = () => loadProject().then((p) => p.config.sessions.map((s) => s.name), () => []);
+  const sessions = () =>
+    loadProject().then(
+      (p) => p.config.sessions.map((s) => s.name),
+      () => [],
+    );
   process.stdout.write(formatCompletion(await complete(getCompletionSpec(program), words, sessions)));
   return 0;
 }

@@ -46,7 +46,9 @@ const label = (session: string) => style.bold(session.padEnd(12));
 function printProgress(event: DownProgress): void {
   switch (event.type) {
     case 'queue':
-      print(`${event.dryRun ? 'Plan (dry run, nothing changes)' : 'Merging'} into ${style.bold(event.base)}, in this order: ${event.order.join(' → ') || '(nothing)'}`);
+      print(
+        `${event.dryRun ? 'Plan (dry run, nothing changes)' : 'Merging'} into ${style.bold(event.base)}, in this order: ${event.order.join(' → ') || '(nothing)'}`,
+      );
       break;
     case 'integration':
       print(style.yellow(`  The last \`parx integrate\` (${event.time}) flagged, on these very tips and base:`));
@@ -71,11 +73,17 @@ function printProgress(event: DownProgress): void {
       print(style.dim(`    [${event.session}] ${event.line}`));
       break;
     case 'teardown':
-      if (!event.ok) event.output.trimEnd().split('\n').slice(-10).forEach((line) => print(style.dim(`    [${event.session} teardown] ${line}`)));
+      if (!event.ok)
+        event.output
+          .trimEnd()
+          .split('\n')
+          .slice(-10)
+          .forEach((line) => print(style.dim(`    [${event.session} teardown] ${line}`)));
       break;
     case 'outcome':
       // Outcomes are reported once, in the summary; only evictions are news worth a live line.
-      if (event.outcome.kind === 'verify-failed') print(`  ${label(event.session)} ${style.red('verify failed')}: base moved on during verify, so the merge was not undone`);
+      if (event.outcome.kind === 'verify-failed')
+        print(`  ${label(event.session)} ${style.red('verify failed')}: base moved on during verify, so the merge was not undone`);
       if (event.outcome.kind === 'evicted') print(`  ${label(event.session)} ${style.red('evicted')}: base reset to ${short(event.outcome.before)}`);
       break;
   }
@@ -88,9 +96,13 @@ function printSummary(result: DownResult): void {
     const mark = cleanup?.kept ? style.yellow('!') : isLanded(outcome) ? style.green('✓') : style.red('✗');
     print(`${mark} ${label(name)} ${describeOutcome(outcome, name)}`);
     for (const line of describeDetails(outcome, name)) print(`    ${line}`);
-    if (cleanup?.removed.length) print(style.dim(`    removed: ${cleanup.removed.join(', ')}${cleanup.backupRef ? ` (branch tip kept as ${cleanup.backupRef})` : ''}`));
+    if (cleanup?.removed.length)
+      print(style.dim(`    removed: ${cleanup.removed.join(', ')}${cleanup.backupRef ? ` (branch tip kept as ${cleanup.backupRef})` : ''}`));
     if (cleanup?.kept) print(`    ${style.yellow('kept:')} ${safe(cleanup.kept)}`);
-    if (cleanup?.saved) print(`    ${style.yellow('saved')} ${cleanup.saved.files.length} ignored file(s) found nowhere else to ${safe(cleanup.saved.dir)}: ${safe(cleanup.saved.files.slice(0, 5).join(', '))}${cleanup.saved.files.length > 5 ? ', …' : ''}`);
+    if (cleanup?.saved)
+      print(
+        `    ${style.yellow('saved')} ${cleanup.saved.files.length} ignored file(s) found nowhere else to ${safe(cleanup.saved.dir)}: ${safe(cleanup.saved.files.slice(0, 5).join(', '))}${cleanup.saved.files.length > 5 ? ', …' : ''}`,
+      );
     if (cleanup?.dropped) print(style.dim(`    ignored build and dependency folders removed with the worktree: ${safe(cleanup.dropped.join(', '))}`));
     if (cleanup?.rescuedCommits) print(`    ${style.yellow('kept')} commits only its reflog held as ${cleanup.rescuedCommits.join(', ')}`);
   }
@@ -100,7 +112,9 @@ function printSummary(result: DownResult): void {
     print('\nsync: auto: bringing the dependents of what landed up to date');
     printSyncOutcomes(synced, '  ');
   } else if (candidates.length > 0) {
-    print(`\n${candidates.length} dependent${candidates.length > 1 ? 's' : ''} can be synced with the new ${result.base} (${candidates.join(', ')}): parx sync`);
+    print(
+      `\n${candidates.length} dependent${candidates.length > 1 ? 's' : ''} can be synced with the new ${result.base} (${candidates.join(', ')}): parx sync`,
+    );
   }
   if (error) printError(`parx: could not look for dependents to sync: ${error}`);
 }
@@ -118,7 +132,9 @@ function describeOutcome(outcome: Outcome, session: string): string {
     case 'refused':
       return `${style.red('refused')}: ${outcome.refusals.map((r) => describeRefusal(r, session).what).join('; ')}`;
     case 'blocked':
-      return outcome.halted ? `${style.yellow('skipped')}: the queue stopped at ${outcome.by}` : `${style.yellow('skipped')}: it merges after ${outcome.by}, which did not land`;
+      return outcome.halted
+        ? `${style.yellow('skipped')}: the queue stopped at ${outcome.by}`
+        : `${style.yellow('skipped')}: it merges after ${outcome.by}, which did not land`;
     case 'evicted':
       return `${style.red('evicted')}: verify failed (exit ${outcome.exitCode ?? 'signal'}); base reset to ${short(outcome.before)}`;
     case 'verify-failed':
@@ -150,22 +166,37 @@ function describeRefusal(refusal: Refusal, session: string): { what: string; det
   const list = (items: readonly string[]) => safe(items.slice(0, 5).join(', ')) + (items.length > 5 ? `, … (${items.length} in all)` : '');
   switch (refusal.kind) {
     case 'dirty':
-      return { what: `${refusal.files.length} uncommitted or untracked file(s) in its worktree`, details: [`${list(refusal.files)}`, 'commit them in its worktree, or run `parx down --commit-wip` to commit them as "parx: wip"'] };
+      return {
+        what: `${refusal.files.length} uncommitted or untracked file(s) in its worktree`,
+        details: [`${list(refusal.files)}`, 'commit them in its worktree, or run `parx down --commit-wip` to commit them as "parx: wip"'],
+      };
     case 'violations':
       return {
         what: `${refusal.violations.length} change(s) outside its ownership`,
-        details: [...refusal.violations.slice(0, 5).map(describeViolation), `move them to the session that owns them or widen its owns (see \`parx check ${session}\`), or run \`parx down --allow-violations\``],
+        details: [
+          ...refusal.violations.slice(0, 5).map(describeViolation),
+          `move them to the session that owns them or widen its owns (see \`parx check ${session}\`), or run \`parx down --allow-violations\``,
+        ],
       };
     case 'conflict':
-      return { what: `would conflict with base in ${refusal.files.length} file(s)`, details: [list(refusal.files), `merge base into parx/${session} in its worktree and resolve the conflicts there, then run \`parx down\` again`] };
+      return {
+        what: `would conflict with base in ${refusal.files.length} file(s)`,
+        details: [list(refusal.files), `merge base into parx/${session} in its worktree and resolve the conflicts there, then run \`parx down\` again`],
+      };
     case 'dependency':
       return { what: `it merges after ${refusal.session}, which is not in base yet`, details: [`include it: \`parx down ${refusal.session} ${session}\``] };
     case 'wrong-branch':
-      return { what: `its worktree has ${refusal.checkedOut ? `branch ${refusal.checkedOut}` : 'a detached HEAD'} checked out, not parx/${session}`, details: [`switch it back (\`git switch parx/${session}\` in its worktree), then run \`parx down\` again`] };
+      return {
+        what: `its worktree has ${refusal.checkedOut ? `branch ${refusal.checkedOut}` : 'a detached HEAD'} checked out, not parx/${session}`,
+        details: [`switch it back (\`git switch parx/${session}\` in its worktree), then run \`parx down\` again`],
+      };
     case 'in-progress':
       return { what: `its worktree is in the middle of ${refusal.operation}`, details: ['finish or abort it there, then run `parx down` again'] };
     case 'no-branch':
-      return { what: `its worktree exists but branch parx/${session} does not`, details: [`create it in the worktree (\`git switch -c parx/${session}\`), then run \`parx down\` again`] };
+      return {
+        what: `its worktree exists but branch parx/${session} does not`,
+        details: [`create it in the worktree (\`git switch -c parx/${session}\`), then run \`parx down\` again`],
+      };
     case 'git':
       return { what: 'git refused', details: [safe(refusal.message)] };
   }

@@ -48,7 +48,9 @@ function printHuman(event: GuardEvent): void {
       print(`${time} ${style.yellow('!')} ${safe(event.path)} changed by ${event.sessions.join(' and ')}: they will conflict when merged`);
       break;
     case 'ready':
-      print(`${time} ${style.green('●')} ${event.watcher === 'poll' ? 'polling' : 'watching'} ${event.sessions.length} worktree(s), ${event.directories} directories${event.polled > 0 ? style.yellow(`, polling ${event.polled} folder(s) the kernel would not watch`) : ''}, ready in ${event.ms} ms`);
+      print(
+        `${time} ${style.green('●')} ${event.watcher === 'poll' ? 'polling' : 'watching'} ${event.sessions.length} worktree(s), ${event.directories} directories${event.polled > 0 ? style.yellow(`, polling ${event.polled} folder(s) the kernel would not watch`) : ''}, ready in ${event.ms} ms`,
+      );
       break;
     case 'watch':
       print(`${time} ${style.dim('●')} ${event.session}: ${event.state === 'gone' ? 'worktree removed, stopped watching it' : 'watching'}`);
@@ -59,15 +61,24 @@ function printHuman(event: GuardEvent): void {
       break;
     case 'state':
       // The bell makes tmux flag the window (bell-action) for a human who is looking elsewhere.
-      if (event.state === 'waiting') print(`${time} ${style.yellow('⏸')} ${style.bold(event.session)} is waiting for you${event.detail ? `: ${safe(event.detail)}` : ''}${event.source === 'silence' ? style.dim(' (its pane went quiet)') : ''}\x07`);
+      if (event.state === 'waiting')
+        print(
+          `${time} ${style.yellow('⏸')} ${style.bold(event.session)} is waiting for you${event.detail ? `: ${safe(event.detail)}` : ''}${event.source === 'silence' ? style.dim(' (its pane went quiet)') : ''}\x07`,
+        );
       else print(`${time} ${style.dim('▶')} ${event.session} is ${event.state}`);
       break;
     case 'revert':
       if (event.error) print(`${time} ${style.red('error')} could not revert ${safe(event.path)} in ${event.session}: ${safe(event.error)}`);
-      else print(`${time} ${style.yellow('↺')} ${style.bold(event.session)} ${safe(event.path)} reverted to its branch tip${event.quarantined ? `; what was written is kept in ${safe(event.quarantined)}` : ''}`);
+      else
+        print(
+          `${time} ${style.yellow('↺')} ${style.bold(event.session)} ${safe(event.path)} reverted to its branch tip${event.quarantined ? `; what was written is kept in ${safe(event.quarantined)}` : ''}`,
+        );
       break;
     case 'ask':
-      if (event.path) print(`${time} ${style.yellow('?')} ${style.bold(event.session)} asks ${event.owner ?? 'nobody'} for ${safe(event.path)}: request ${event.id} (parx grant ${event.id} | parx refuse ${event.id})\x07`);
+      if (event.path)
+        print(
+          `${time} ${style.yellow('?')} ${style.bold(event.session)} asks ${event.owner ?? 'nobody'} for ${safe(event.path)}: request ${event.id} (parx grant ${event.id} | parx refuse ${event.id})\x07`,
+        );
       else print(`${time} ${style.yellow('?')} ${style.bold(event.session)} says why (${event.id}): ${safe(event.reason ?? '')}`);
       break;
     case 'integration':

@@ -13,13 +13,25 @@ export interface IntegrateCommandOptions extends GlobalOptions {
 
 /** `parx integrate`: exit 0 when everything integrates, 1 when a session breaks or conflicts. */
 export async function integrateCommand(names: string[], options: IntegrateCommandOptions): Promise<number> {
-  const sessions = [...names, ...(options.sessions?.split(',').map((s) => s.trim()).filter(Boolean) ?? [])];
+  const sessions = [
+    ...names,
+    ...(options.sessions
+      ?.split(',')
+      .map((s) => s.trim())
+      .filter(Boolean) ?? []),
+  ];
   let lastVerifyMs = 0;
   const onProgress = (event: IntegrateProgress) => {
     if (event.type === 'verify' && event.status !== 'started') lastVerifyMs = event.ms ?? 0;
     if (!options.json) printProgress(event);
   };
-  const { record, kept, configNotice } = await runIntegrate({ configPath: options.config, sessions, keep: options.keep ?? false, pinpoint: options.pinpoint ?? false, onProgress });
+  const { record, kept, configNotice } = await runIntegrate({
+    configPath: options.config,
+    sessions,
+    keep: options.keep ?? false,
+    pinpoint: options.pinpoint ?? false,
+    onProgress,
+  });
   printConfigNotice(configNotice);
   if (options.json) {
     printJson({ ...record, kept: kept ?? null });
@@ -30,7 +42,13 @@ export async function integrateCommand(names: string[], options: IntegrateComman
     // Everything that merged integrated; `nothing` verdicts had nothing to merge.
     const merged = Object.values(record.sessions).filter((v) => v.kind === 'integrates').length;
     const seconds = (lastVerifyMs / 1000).toFixed(1);
-    print(style.green(record.verify ? `The whole run integrates: ${merged} session(s), verify passed in ${seconds} s.` : `The whole run integrates: ${merged} session(s) merge cleanly (no verify is configured: merge only).`));
+    print(
+      style.green(
+        record.verify
+          ? `The whole run integrates: ${merged} session(s), verify passed in ${seconds} s.`
+          : `The whole run integrates: ${merged} session(s) merge cleanly (no verify is configured: merge only).`,
+      ),
+    );
   }
   if (record.baseFails) {
     print(style.red(`verify fails on ${record.base} itself, before any session is merged (exit ${record.baseFails.exitCode ?? 'signal'}):`));
@@ -38,7 +56,11 @@ export async function integrateCommand(names: string[], options: IntegrateComman
   }
   const b = record.breaking;
   if (b) {
-    const withWhat = b.alone ? 'on its own (base plus it alone fails too)' : b.alone === false ? `after ${b.after.join(', ')} (it passes on base alone)` : `after ${b.after.join(', ')}`;
+    const withWhat = b.alone
+      ? 'on its own (base plus it alone fails too)'
+      : b.alone === false
+        ? `after ${b.after.join(', ')} (it passes on base alone)`
+        : `after ${b.after.join(', ')}`;
     print(`${style.red('✗')} ${style.bold(b.session)} breaks verify at step ${b.step} of the queue, ${withWhat} (exit ${b.exitCode ?? 'signal'}):`);
     b.outputTail.forEach((line) => print(style.dim(`  | ${safe(line)}`)));
     if (b.files.length > 0) print(`  files it changed that the failure names: ${safe(b.files.join(', '))}`);
@@ -46,7 +68,9 @@ export async function integrateCommand(names: string[], options: IntegrateComman
     if (b.alone === null && b.after.length > 1) print(style.dim(`  \`parx integrate --pinpoint\` tells which of them it breaks with (a few more verify runs)`));
   }
   for (const c of record.conflicts) {
-    print(`${style.red('✗')} ${style.bold(c.session)} conflicts with ${c.with} in ${safe(c.files.join(', '))}: merge ${c.with === 'base' ? 'base' : `parx/${c.with}`} into parx/${c.session} and resolve there`);
+    print(
+      `${style.red('✗')} ${style.bold(c.session)} conflicts with ${c.with} in ${safe(c.files.join(', '))}: merge ${c.with === 'base' ? 'base' : `parx/${c.with}`} into parx/${c.session} and resolve there`,
+    );
   }
   for (const [name, verdict] of Object.entries(record.sessions)) {
     if (verdict.kind === 'breaks' || verdict.kind === 'conflicts') continue;
@@ -56,7 +80,11 @@ export async function integrateCommand(names: string[], options: IntegrateComman
     print(style.dim(`  ${name}: ${files} uncommitted file(s) in its worktree were left out (its committed tip was integrated)`));
   }
   if (record.verify && (record.verifyRuns.find > 1 || record.verifyRuns.attribute > 0)) {
-    print(style.dim(`  verify ran ${record.verifyRuns.find} time(s) to find the break and ${record.verifyRuns.attribute} more to say what it breaks with; ${(record.durationMs / 1000).toFixed(1)} s in all`));
+    print(
+      style.dim(
+        `  verify ran ${record.verifyRuns.find} time(s) to find the break and ${record.verifyRuns.attribute} more to say what it breaks with; ${(record.durationMs / 1000).toFixed(1)} s in all`,
+      ),
+    );
   }
   if (kept) print(`The scratch worktree is left at ${kept.label} (${kept.commit.slice(0, 9)}) for inspection: ${safe(kept.path)}`);
   return record.ok ? 0 : 1;
@@ -65,7 +93,9 @@ export async function integrateCommand(names: string[], options: IntegrateComman
 function printProgress(event: IntegrateProgress): void {
   switch (event.type) {
     case 'queue':
-      print(`Integrating onto ${style.bold(event.base)}, in merge order: ${event.order.join(' → ') || '(nothing)'}${event.added.length > 0 ? style.dim(` (with ${event.added.join(', ')}, which the named sessions merge after)`) : ''}`);
+      print(
+        `Integrating onto ${style.bold(event.base)}, in merge order: ${event.order.join(' → ') || '(nothing)'}${event.added.length > 0 ? style.dim(` (with ${event.added.join(', ')}, which the named sessions merge after)`) : ''}`,
+      );
       break;
     case 'uncommitted':
       print(style.dim(`  ${event.session}: ${event.files} uncommitted file(s) not included; its committed tip is integrated`));
@@ -78,7 +108,10 @@ function printProgress(event: IntegrateProgress): void {
       else if (event.status === 'failed') print(style.red('  setup failed in the scratch worktree'));
       break;
     case 'verify':
-      if (event.status !== 'started') print(`  verify ${event.label}: ${event.status === 'passed' ? style.green('passed') : style.red('failed')}${event.ms !== undefined ? style.dim(` (${(event.ms / 1000).toFixed(1)} s)`) : ''}`);
+      if (event.status !== 'started')
+        print(
+          `  verify ${event.label}: ${event.status === 'passed' ? style.green('passed') : style.red('failed')}${event.ms !== undefined ? style.dim(` (${(event.ms / 1000).toFixed(1)} s)`) : ''}`,
+        );
       break;
   }
 }

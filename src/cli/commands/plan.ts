@@ -7,7 +7,16 @@ export async function planCommand(options: GlobalOptions & { json?: boolean }): 
   const { project, base, plan, mergeOrder } = await runPlan({ configPath: options.config });
   const exitCode = plan.overlaps.length > 0 ? 1 : 0;
   if (options.json) {
-    printJson({ base, configFile: project.configFile, files: plan.files, sessions: plan.sessions, overlaps: plan.overlaps, shared: plan.shared, unowned: plan.unowned, mergeOrder });
+    printJson({
+      base,
+      configFile: project.configFile,
+      files: plan.files,
+      sessions: plan.sessions,
+      overlaps: plan.overlaps,
+      shared: plan.shared,
+      unowned: plan.unowned,
+      mergeOrder,
+    });
     return exitCode;
   }
   print(`${style.bold('parx plan')}  ${project.configFile}  ·  base ${style.cyan(base)}  ·  ${plan.files} tracked files`);
@@ -22,7 +31,9 @@ export async function planCommand(options: GlobalOptions & { json?: boolean }): 
     unmatched.forEach((u) => print(style.dim(`  ${u}`)));
   }
   // The OS sandbox can open folders only: say where it opens more than a glob matches.
-  const broad = project.config.sessions.flatMap((s) => s.owns.filter((g) => !isExactPrefix(g)).map((g) => `${s.name}: ${g} → ${getGlobPrefix(g) || '(the worktree root)'}/`));
+  const broad = project.config.sessions.flatMap((s) =>
+    s.owns.filter((g) => !isExactPrefix(g)).map((g) => `${s.name}: ${g} → ${getGlobPrefix(g) || '(the worktree root)'}/`),
+  );
   if (broad.length > 0) {
     print();
     print(style.dim('Sandbox: these globs open their whole folder; inside it, the hook and the guard enforce the exact glob:'));

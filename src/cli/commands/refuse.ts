@@ -9,6 +9,8 @@ export async function refuseCommand(id: string, options: GlobalOptions & { why?:
     printJson({ request, told });
     return 0;
   }
-  print(`Refused ${request.id}: ${request.from} may not change ${safe(request.path)}.${told.length > 0 ? ` Told ${request.from} at its next turn boundary.` : ` ${request.from} has no hooks to be told through: tell it yourself.`}`);
+  print(
+    `Refused ${request.id}: ${request.from} may not change ${safe(request.path)}.${told.length > 0 ? ` Told ${request.from} at its next turn boundary.` : ` ${request.from} has no hooks to be told through: tell it yourself.`}`,
+  );
   return 0;
 }

@@ -110,12 +110,17 @@ export async function statusWatchCommand(options: GlobalOptions): Promise<number
       if (key.name === 'up' || key.name === 'k') selected = Math.max(0, selected - 1);
       else if (key.name === 'down' || key.name === 'j') selected = Math.min(rows - 1, selected + 1);
       else if (key.name === 'return' && session?.pane) void act(() => goToPane(status!.tmuxSession, session.pane!));
-      else if (key.name === 'g' && request) void act(async () => [`granted ${request.id}: ${safe(request.path)} now belongs to ${(await runGrant({ configPath: options.config }, { id: request.id })).grant.to}`]);
-      else if (key.name === 'r' && request) void act(async () => [`refused ${(await runRefuse({ configPath: options.config }, request.id, undefined)).request.id}`]);
+      else if (key.name === 'g' && request)
+        void act(async () => [
+          `granted ${request.id}: ${safe(request.path)} now belongs to ${(await runGrant({ configPath: options.config }, { id: request.id })).grant.to}`,
+        ]);
+      else if (key.name === 'r' && request)
+        void act(async () => [`refused ${(await runRefuse({ configPath: options.config }, request.id, undefined)).request.id}`]);
       else if (key.name === 'i') {
         panel = ['integrating: merging every session onto base in a scratch worktree and running verify…'];
         void act(async () => describeIntegrate((await runIntegrate({ configPath: options.config })).record));
-      } else if (key.name === 'c' && session) void act(async () => describeCheck(await runCheck({ configPath: options.config, sessions: [session.name] }), session.name));
+      } else if (key.name === 'c' && session)
+        void act(async () => describeCheck(await runCheck({ configPath: options.config, sessions: [session.name] }), session.name));
       else return;
       draw();
     });
@@ -135,8 +140,14 @@ function summarizeIntegration(status: StatusResult): DashboardInput['integration
 
 function describeIntegrate(record: IntegrationRecord): string[] {
   if (record.ok) return [`integrate: the whole run integrates (${(record.durationMs / 1000).toFixed(1)} s)`];
-  const findings = Object.entries(record.sessions).filter(([, v]) => v.kind === 'breaks' || v.kind === 'conflicts').map(([name, v]) => `  ${name}: ${describeVerdict(v)}`);
-  return [record.baseFails ? 'integrate: verify fails on base itself' : 'integrate:', ...findings, ...(record.breaking?.outputTail.slice(0, 5).map((l) => `  | ${safe(l)}`) ?? [])];
+  const findings = Object.entries(record.sessions)
+    .filter(([, v]) => v.kind === 'breaks' || v.kind === 'conflicts')
+    .map(([name, v]) => `  ${name}: ${describeVerdict(v)}`);
+  return [
+    record.baseFails ? 'integrate: verify fails on base itself' : 'integrate:',
+    ...findings,
+    ...(record.breaking?.outputTail.slice(0, 5).map((l) => `  | ${safe(l)}`) ?? []),
+  ];
 }
 
 /** Inside tmux: switch this client to the pane. Outside: attach to it until the human detaches. */
@@ -160,5 +171,8 @@ function describeCheck(result: Awaited<ReturnType<typeof runCheck>>, name: strin
   const s = result.sessions.find((x) => x.name === name);
   if (!s) return [`check ${name}: no worktree`];
   if (s.violations.length === 0) return [`check ${name}: ${s.changed.length} changed file(s), no violation`];
-  return [`check ${name}: ${s.violations.length} violation(s)`, ...s.violations.slice(0, 5).map((v) => `  ${safe(v.path)} (${v.kind}${v.owner ? `, owned by ${v.owner}` : ''})`)];
+  return [
+    `check ${name}: ${s.violations.length} violation(s)`,
+    ...s.violations.slice(0, 5).map((v) => `  ${safe(v.path)} (${v.kind}${v.owner ? `, owned by ${v.owner}` : ''})`),
+  ];
 }

@@ -18,7 +18,21 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
   }
   print(`${style.bold('parx status')}  base ${style.cyan(status.base)}${status.tmuxSession ? `  ·  tmux ${status.tmuxSession}` : ''}`);
   print();
-  const rows = [['session', 'pane', 'state', 'hooks', 'sandbox', 'ahead', 'changed', 'violations', 'collisions', 'merge', ...(status.sessions.some((s) => s.integration) ? ['integration'] : [])].map(style.dim)];
+  const rows = [
+    [
+      'session',
+      'pane',
+      'state',
+      'hooks',
+      'sandbox',
+      'ahead',
+      'changed',
+      'violations',
+      'collisions',
+      'merge',
+      ...(status.sessions.some((s) => s.integration) ? ['integration'] : []),
+    ].map(style.dim),
+  ];
   for (const s of status.sessions) {
     rows.push([
       style.bold(s.name),
@@ -37,21 +51,33 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
   table(rows).forEach((line) => print(`  ${line}`));
   print();
   if (status.guard.polling.length > 0) {
-    print(style.yellow(`Guard: polling ${status.guard.polling.length} folder(s) the kernel would not watch (${safe(status.guard.polling.slice(0, 3).join(', '))}${status.guard.polling.length > 3 ? ', …' : ''}); its pane says how to fix it.`));
+    print(
+      style.yellow(
+        `Guard: polling ${status.guard.polling.length} folder(s) the kernel would not watch (${safe(status.guard.polling.slice(0, 3).join(', '))}${status.guard.polling.length > 3 ? ', …' : ''}); its pane says how to fix it.`,
+      ),
+    );
   } else if (!status.guard.running && status.sessions.some((s) => s.alive)) {
     print(style.yellow('Guard: not running; writes outside ownership are not flagged live (`parx up --respawn` restarts its pane, or run `parx guard`).'));
   }
-  for (const s of status.sessions.filter((x) => x.hooks !== 'active' && x.hookNotes.length > 0)) print(style.yellow(`Hooks of ${s.name}: ${safe(s.hookNotes.join('; '))}.`));
+  for (const s of status.sessions.filter((x) => x.hooks !== 'active' && x.hookNotes.length > 0))
+    print(style.yellow(`Hooks of ${s.name}: ${safe(s.hookNotes.join('; '))}.`));
   const unsandboxed = status.sessions.filter((s) => s.sandbox === 'off');
   if (unsandboxed.length > 0) {
-    print(style.yellow(`Sandbox off for ${unsandboxed.map((s) => s.name).join(', ')}: ${safe([...new Set(unsandboxed.flatMap((s) => s.sandboxNotes))].join('; '))}. Writes outside ownership are flagged, not prevented.`));
+    print(
+      style.yellow(
+        `Sandbox off for ${unsandboxed.map((s) => s.name).join(', ')}: ${safe([...new Set(unsandboxed.flatMap((s) => s.sandboxNotes))].join('; '))}. Writes outside ownership are flagged, not prevented.`,
+      ),
+    );
   }
   if (status.requests.length > 0) {
     print(style.yellow(`Open requests (parx grant <id> | parx refuse <id>):`));
-    for (const r of status.requests) print(`  ${style.bold(r.id)}  ${r.from} asks ${r.owner ?? 'nobody'} for ${safe(r.path)}${r.reason ? `: ${safe(r.reason)}` : ''}`);
+    for (const r of status.requests)
+      print(`  ${style.bold(r.id)}  ${r.from} asks ${r.owner ?? 'nobody'} for ${safe(r.path)}${r.reason ? `: ${safe(r.reason)}` : ''}`);
   }
-  for (const g of status.grants) print(style.dim(`Granted: ${safe(g.path)} to ${g.to}${g.from ? ` (was ${g.from}'s)` : ''}${g.request ? `, request ${g.request}` : ''}`));
-  for (const s of status.sessions.filter((x) => x.pendingMessages > 0)) print(style.dim(`${s.name}: ${s.pendingMessages} message(s) waiting for its next turn boundary`));
+  for (const g of status.grants)
+    print(style.dim(`Granted: ${safe(g.path)} to ${g.to}${g.from ? ` (was ${g.from}'s)` : ''}${g.request ? `, request ${g.request}` : ''}`));
+  for (const s of status.sessions.filter((x) => x.pendingMessages > 0))
+    print(style.dim(`${s.name}: ${s.pendingMessages} message(s) waiting for its next turn boundary`));
   if (status.forecast.length === 0) print(style.green('Conflict forecast: no two sessions conflict with each other.'));
   else {
     print(style.yellow('Conflict forecast (pairs in merge order):'));

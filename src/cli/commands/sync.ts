@@ -18,7 +18,10 @@ export async function syncCommand(sessions: string[], options: GlobalOptions & {
 export function printSyncOutcomes(result: SyncResult, indent = ''): void {
   for (const { name, outcome } of result.sessions) {
     const label = style.bold(name.padEnd(12));
-    if (outcome.kind === 'synced') print(`${indent}${style.green('✓')} ${label} ${result.base}${outcome.landed.length > 0 ? ` (now with ${outcome.landed.join(', ')})` : ''} merged into its branch as ${outcome.commit.slice(0, 9)}; its agent is told at its next turn`);
+    if (outcome.kind === 'synced')
+      print(
+        `${indent}${style.green('✓')} ${label} ${result.base}${outcome.landed.length > 0 ? ` (now with ${outcome.landed.join(', ')})` : ''} merged into its branch as ${outcome.commit.slice(0, 9)}; its agent is told at its next turn`,
+      );
     else if (outcome.kind === 'current') print(`${indent}${style.green('✓')} ${label} already up to date with ${result.base}`);
     else print(`${indent}${style.yellow('!')} ${label} not synced: ${safe(outcome.detail)}`);
   }

@@ -35,7 +35,9 @@ function printProgress(event: UpProgress): void {
   const name = style.bold(event.session.padEnd(12));
   switch (event.type) {
     case 'worktree':
-      print(`  ${name} worktree ${event.action === 'created' ? style.green('created') : event.action === 'failed' ? style.red('could not be filled (removed)') : style.dim('reused')}  ${style.dim(event.path)}`);
+      print(
+        `  ${name} worktree ${event.action === 'created' ? style.green('created') : event.action === 'failed' ? style.red('could not be filled (removed)') : style.dim('reused')}  ${style.dim(event.path)}`,
+      );
       break;
     case 'copy-missing':
       print(`  ${name} ${style.yellow('copy: skipped')} ${event.path} (not in the main worktree)`);
@@ -53,18 +55,29 @@ function printProgress(event: UpProgress): void {
       print(`  ${name} hooks ${style.yellow('need you')}  ${style.dim(safe(event.notes.join('; ')))}`);
       break;
     case 'pane': {
-      const words = { started: style.green('started'), kept: style.dim('running'), respawned: style.green('respawned'), dead: style.yellow('exited (parx up --respawn restarts it)') };
+      const words = {
+        started: style.green('started'),
+        kept: style.dim('running'),
+        respawned: style.green('respawned'),
+        dead: style.yellow('exited (parx up --respawn restarts it)'),
+      };
       print(`  ${name} pane ${event.paneId} ${words[event.action]}`);
       break;
     }
   }
 }
 
-const ACTION_WORDS = { 'create-branch': 'new branch and worktree', 'add-existing-branch': 'worktree for its existing branch', reuse: 'reuse its worktree' } as const;
+const ACTION_WORDS = {
+  'create-branch': 'new branch and worktree',
+  'add-existing-branch': 'worktree for its existing branch',
+  reuse: 'reuse its worktree',
+} as const;
 
 /** `up --dry-run`: what each session would get, and with what command its agent would start. */
 function printPlan(plan: UpPlan): void {
-  print(`Plan (dry run, nothing changes): tmux session ${style.bold(plan.tmuxSession)}, base ${plan.base}, up to ${plan.layout.panesPerWindow} panes per window (${plan.layout.preset})`);
+  print(
+    `Plan (dry run, nothing changes): tmux session ${style.bold(plan.tmuxSession)}, base ${plan.base}, up to ${plan.layout.panesPerWindow} panes per window (${plan.layout.preset})`,
+  );
   for (const launch of plan.sessions) {
     const name = style.bold(launch.session.padEnd(12));
     const pad = ' '.repeat(15);

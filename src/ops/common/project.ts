@@ -79,7 +79,20 @@ export async function loadProject(options: ProjectOptions & { fresh?: boolean } 
   }
   const repoName = basename(root);
   const worktreeDir = realpath(resolve(root, config.worktreeDir.replaceAll('{repo}', repoName)));
-  return { toplevel: repo.toplevel, commonDir: repo.commonDir, root, repoName, configFile, config, configSource: snapshot ? 'run' : 'file', configNotice, base, worktreeDir, files, state };
+  return {
+    toplevel: repo.toplevel,
+    commonDir: repo.commonDir,
+    root,
+    repoName,
+    configFile,
+    config,
+    configSource: snapshot ? 'run' : 'file',
+    configNotice,
+    base,
+    worktreeDir,
+    files,
+    state,
+  };
 }
 
 /**
@@ -102,7 +115,9 @@ export function getTmuxSessionName(project: Project): string {
 export async function withRunLock<T>(project: Project, command: string, work: () => Promise<T>): Promise<T> {
   const lock = await project.files.acquireRunLock(command);
   if ('holder' in lock) {
-    throw new RefusedError(`another parx ${lock.holder.command} is running on this repository (pid ${lock.holder.pid}); wait for it to finish, then run this again`);
+    throw new RefusedError(
+      `another parx ${lock.holder.command} is running on this repository (pid ${lock.holder.pid}); wait for it to finish, then run this again`,
+    );
   }
   try {
     return await work();

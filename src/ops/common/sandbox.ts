@@ -5,7 +5,16 @@ import { dirname, join, relative } from 'node:path';
 import { minimatch } from 'minimatch';
 import { probeBwrap, wrapInSandbox, type SandboxProbe } from '../../adapters/bwrap.js';
 import { resolveGitDir } from '../../adapters/git-dir.js';
-import { getSandboxTipRef, getUserGitDir, linkSessionBranch, listTrackedFiles, readBranchFile, realpath, restorePlainBranch, storeBranchInSessionFolder } from '../../adapters/git.js';
+import {
+  getSandboxTipRef,
+  getUserGitDir,
+  linkSessionBranch,
+  listTrackedFiles,
+  readBranchFile,
+  realpath,
+  restorePlainBranch,
+  storeBranchInSessionFolder,
+} from '../../adapters/git.js';
 import { changeSandbox, findSandboxPid } from '../../adapters/sandbox-live.js';
 import { getPanePid } from '../../adapters/tmux-panes.js';
 import { getSessionAgentKind } from '../../core/agent-hooks.js';
@@ -13,7 +22,20 @@ import type { SessionConfig } from '../../core/config-validate.js';
 import { UsageError } from '../../core/errors.js';
 import type { OwnershipGrant } from '../../core/ownership.js';
 import type { RunState } from '../../core/run-state.js';
-import { getGlobPrefix, getGrantedPaths, getLiteralIgnoredFolders, isExactPrefix, isWithin, openFilesByFolder, planLiveGrant, planSandboxMounts, type PathKind, toBwrapArgs, type SandboxFacts, type SandboxMount } from '../../core/sandbox-plan.js';
+import {
+  getGlobPrefix,
+  getGrantedPaths,
+  getLiteralIgnoredFolders,
+  isExactPrefix,
+  isWithin,
+  openFilesByFolder,
+  planLiveGrant,
+  planSandboxMounts,
+  type PathKind,
+  toBwrapArgs,
+  type SandboxFacts,
+  type SandboxMount,
+} from '../../core/sandbox-plan.js';
 import type { Project } from './project.js';
 
 /**
@@ -34,7 +56,19 @@ export interface SessionSandbox {
 }
 
 /** Agents' and package managers' folders in the home folder that they write while they run. */
-const HOME_STATE = ['.claude', '.codex', '.gemini', '.aider', '.npm', '.cache', '.yarn', '.pnpm-store', '.local/state/claude', '.local/share/claude', '.config/claude'];
+const HOME_STATE = [
+  '.claude',
+  '.codex',
+  '.gemini',
+  '.aider',
+  '.npm',
+  '.cache',
+  '.yarn',
+  '.pnpm-store',
+  '.local/state/claude',
+  '.local/share/claude',
+  '.config/claude',
+];
 /**
  * Files of the home folder itself that agents rewrite by temp file and rename (Claude Code's
  * `~/.claude.json`, with a `.lock` folder beside it). That needs the home folder writable,
@@ -110,7 +144,7 @@ export async function prepareSessionSandbox(
   else await storeBranchInSessionFolder(project.root, session.name, worktree);
 
   const open: Array<{ path: string; why: string }> = [];
-  const close: Array<{ path: string; why: string }> = [{ path: '.git', why: 'the worktree\'s link to its git folder' }];
+  const close: Array<{ path: string; why: string }> = [{ path: '.git', why: "the worktree's link to its git folder" }];
   /** A worktree-relative path, only if no symlink along it leads elsewhere (it would open the link's target). */
   const direct = (rel: string): boolean => {
     const real = realpath(join(realWorktree, rel));
@@ -145,7 +179,9 @@ export async function prepareSessionSandbox(
   for (const glob of session.owns) await openPrefix(glob, `owned (${glob})`);
   for (const entry of project.config.writable.filter((w) => !w.startsWith('/') && !w.startsWith('~'))) await openPrefix(entry, `writable: ${entry}`);
 
-  const others = project.config.sessions.filter((s) => s.name !== session.name).flatMap((s) => s.owns.map((g) => ({ prefix: getGlobPrefix(g), owner: s.name })));
+  const others = project.config.sessions
+    .filter((s) => s.name !== session.name)
+    .flatMap((s) => s.owns.map((g) => ({ prefix: getGlobPrefix(g), owner: s.name })));
   const listTracked = (paths: readonly string[] = []) => listTrackedFiles(realWorktree, paths);
   const tracked = project.config.shared.some((g) => !isExactPrefix(g)) ? await listTracked() : [];
   for (const glob of project.config.shared) {
@@ -161,7 +197,9 @@ export async function prepareSessionSandbox(
 
   // Build and dependency folders named in the ignore rules. One that holds tracked files (or
   // another session's folder) stays closed: ignore rules never open tracked work.
-  const folders = getLiteralIgnoredFolders(context.ignoreRules).filter((f) => !others.some((o) => o.prefix !== '' && (isWithin(o.prefix, f.path) || isWithin(f.path, o.prefix))));
+  const folders = getLiteralIgnoredFolders(context.ignoreRules).filter(
+    (f) => !others.some((o) => o.prefix !== '' && (isWithin(o.prefix, f.path) || isWithin(f.path, o.prefix))),
+  );
   // Only a folder on disk can hold tracked files (a checkout writes every tracked file).
   const present = folders.filter((f) => existsSync(join(realWorktree, f.path)));
   const trackedInFolders = present.length > 0 ? await listTracked(present.map((f) => `:(literal)${f.path}`)) : [];
@@ -188,7 +226,10 @@ export async function prepareSessionSandbox(
   const isFile = (rel: string) => !(statSync(join(realWorktree, rel), { throwIfNoEntry: false })?.isDirectory() ?? false);
   const byFolder = openFilesByFolder(
     open.map((o) => ({ ...o, file: isFile(o.path) })),
-    (folder) => listFolder(join(realWorktree, folder), (name) => notes.push(`${join(folder, name)} is a symlink beside a file this session may change: it could be replaced`)),
+    (folder) =>
+      listFolder(join(realWorktree, folder), (name) =>
+        notes.push(`${join(folder, name)} is a symlink beside a file this session may change: it could be replaced`),
+      ),
   );
   open.splice(0, open.length, ...byFolder.open);
   close.push(...byFolder.close);
@@ -230,7 +271,9 @@ export async function prepareSessionSandbox(
   if (!gitDir) throw new UsageError(`${worktree} has no .git link to its repository; remove the worktree and run \`parx up\` again`);
   const adminDir = realpath(gitDir);
   if (relative(join(commonDir, 'worktrees'), adminDir).startsWith('..')) {
-    throw new UsageError(`the git folder of ${worktree} (${adminDir}) is not one of this repository's worktrees; remove the worktree and run \`parx up\` again`);
+    throw new UsageError(
+      `the git folder of ${worktree} (${adminDir}) is not one of this repository's worktrees; remove the worktree and run \`parx up\` again`,
+    );
   }
   const tipRef = getSandboxTipRef(session.name);
   const refFolder = join(commonDir, dirname(tipRef));
@@ -247,26 +290,33 @@ export async function prepareSessionSandbox(
     writableOutside,
     protect: [
       { path: realpath(project.root), why: 'the main checkout' },
-      { path: realpath(project.worktreeDir), why: 'every session\'s worktree' },
-      { path: commonDir, why: 'git\'s data and parx\'s run files' },
+      { path: realpath(project.worktreeDir), why: "every session's worktree" },
+      { path: commonDir, why: "git's data and parx's run files" },
     ],
     gitWritable: [
-      { path: adminDir, why: 'this worktree\'s index, HEAD and logs' },
-      { path: join(commonDir, 'objects'), why: 'new commits\' objects' },
-      { path: refFolder, why: 'this session\'s branch' },
-      { path: logFolder, why: 'this session\'s branch log' },
-      { path: outbox, why: 'what this session\'s agent hooks report' },
+      { path: adminDir, why: "this worktree's index, HEAD and logs" },
+      { path: join(commonDir, 'objects'), why: "new commits' objects" },
+      { path: refFolder, why: "this session's branch" },
+      { path: logFolder, why: "this session's branch log" },
+      { path: outbox, why: "what this session's agent hooks report" },
     ],
     gitReadOnly: [
-      ...['commondir', 'gitdir', 'config.worktree'].map((f) => ({ path: join(adminDir, f), why: 'points git at its repository and config' })).filter((e) => existsSync(e.path)),
+      ...['commondir', 'gitdir', 'config.worktree']
+        .map((f) => ({ path: join(adminDir, f), why: 'points git at its repository and config' }))
+        .filter((e) => existsSync(e.path)),
       ...[join(commonDir, 'objects', 'info')].filter(existsSync).map((path) => ({ path, why: 'alternates' })),
       // The hook settings of a Gemini session's own home live in its writable folder: kept
       // read-only, or the session could take its hooks out (written before its pane starts).
-      ...(getSessionAgentKind(session.agent) === 'gemini' ? [{ path: join(outbox, 'gemini-home', '.gemini', 'settings.json'), why: 'Gemini\'s hook settings' }] : []),
-      ...[...context.gitSources, getUserGitDir()].filter((p) => existsSync(p)).map((p) => ({ path: realpath(p), why: 'git\'s user-wide config' })),
+      ...(getSessionAgentKind(session.agent) === 'gemini'
+        ? [{ path: join(outbox, 'gemini-home', '.gemini', 'settings.json'), why: "Gemini's hook settings" }]
+        : []),
+      ...[...context.gitSources, getUserGitDir()].filter((p) => existsSync(p)).map((p) => ({ path: realpath(p), why: "git's user-wide config" })),
     ],
     hide: context.tmuxSocket ? [hideSocket(context.tmuxSocket)] : [],
-    ...(await readHome(home, writableOutside.filter((w) => w.why === 'temporary files').map((w) => w.path))),
+    ...(await readHome(
+      home,
+      writableOutside.filter((w) => w.why === 'temporary files').map((w) => w.path),
+    )),
   };
   const mounts = planSandboxMounts(facts);
   const args = toBwrapArgs(mounts);
@@ -296,7 +346,11 @@ async function readHome(home: string, tempDirs: readonly string[]): Promise<Pick
       entries: await Promise.all(
         entries
           .filter((e) => !HOME_COPIED_FILES.includes(e.name))
-          .map(async (e) => (e.isSymbolicLink() ? { name: e.name, symlink: await readlink(join(real, e.name)), writable: false } : { name: e.name, writable: HOME_STATE.includes(e.name) })),
+          .map(async (e) =>
+            e.isSymbolicLink()
+              ? { name: e.name, symlink: await readlink(join(real, e.name)), writable: false }
+              : { name: e.name, writable: HOME_STATE.includes(e.name) },
+          ),
       ),
     },
   };
@@ -355,7 +409,10 @@ export async function applyGrantToSandboxes(state: RunState, grant: { path: stri
     }
     const folder = dirname(join(worktree, grant.path));
     const folderExists = existsSync(folder);
-    const siblings = kind !== 'folder' && folderExists ? listFolder(folder, (name) => result.notes.push(`${name}, a symlink beside ${grant.path} in ${session}'s worktree, could be replaced`)) : [];
+    const siblings =
+      kind !== 'folder' && folderExists
+        ? listFolder(folder, (name) => result.notes.push(`${name}, a symlink beside ${grant.path} in ${session}'s worktree, could be replaced`))
+        : [];
     const ops = mode === 'ro' ? [{ op: 'ro' as const, path: grant.path }] : planLiveGrant(grant.path, kind, folderExists, siblings);
     const live = await changeSandbox(pid, worktree, ops);
     if (live.ok) continue;

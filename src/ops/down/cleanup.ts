@@ -2,7 +2,16 @@ import { removeScratchWorktree } from '../../adapters/scratch-worktree.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { rm, rmdir } from 'node:fs/promises';
-import { deleteBranches, forgetMissingWorktree, listBranchTips, listSandboxedBranches, listWorktreeChanges, removeWorktree, restorePlainBranch, updateRefs } from '../../adapters/git.js';
+import {
+  deleteBranches,
+  forgetMissingWorktree,
+  listBranchTips,
+  listSandboxedBranches,
+  listWorktreeChanges,
+  removeWorktree,
+  restorePlainBranch,
+  updateRefs,
+} from '../../adapters/git.js';
 import { isAncestor } from '../../adapters/git-merge.js';
 import { runHookCommand } from '../../adapters/shell-command.js';
 import { hasSession, killSession } from '../../adapters/tmux.js';
@@ -81,8 +90,12 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
   // A sandboxed session's branch is a link to its own folder: a plain branch again first, so
   // the safe delete checks the commit itself and nothing is left behind under parx-sandbox/.
   const sandboxed = deleting.length > 0 ? await listSandboxedBranches(project.root) : new Set<string>();
-  for (const result of deleting.filter((r) => sandboxed.has(r.session))) await restorePlainBranch(project.root, result.session, state.sessions[result.session]?.worktree);
-  const refused = await deleteBranches(project.root, deleting.map((r) => `parx/${r.session}`));
+  for (const result of deleting.filter((r) => sandboxed.has(r.session)))
+    await restorePlainBranch(project.root, result.session, state.sessions[result.session]?.worktree);
+  const refused = await deleteBranches(
+    project.root,
+    deleting.map((r) => `parx/${r.session}`),
+  );
   for (const result of deleting) {
     const failure = refused.get(`parx/${result.session}`);
     if (failure) result.kept = failure;
@@ -122,7 +135,10 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
   const closing = finished && tmuxSession ? await listPanes(tmuxSession).catch(() => []) : [];
   const userPanes = closing.filter((p) => !p.session && !p.role);
   // The pane this runs in (if any) goes last.
-  const ours = closing.filter((p) => p.session || p.role).map((p) => p.paneId).sort((a, b) => Number(a === ownPane) - Number(b === ownPane));
+  const ours = closing
+    .filter((p) => p.session || p.role)
+    .map((p) => p.paneId)
+    .sort((a, b) => Number(a === ownPane) - Number(b === ownPane));
   const insideRun = ours.includes(ownPane ?? '') || deferred.length > 0;
   const closeRun = async () => {
     if (userPanes.length === 0) {
@@ -221,7 +237,11 @@ async function findWorkAfterMerge(run: QueueRun, sessions: readonly LiveSession[
       // Files git deleted in a removal a stopped run began are not new work.
       const removing = run.progress.removing?.[s.name] !== undefined;
       if (changes.length > 0 && !(removing && changes.every((c) => c.change === 'unlink'))) {
-        const shown = changes.slice(0, 3).map((c) => c.path).join(', ') + (changes.length > 3 ? ', …' : '');
+        const shown =
+          changes
+            .slice(0, 3)
+            .map((c) => c.path)
+            .join(', ') + (changes.length > 3 ? ', …' : '');
         return `its worktree has ${changes.length} uncommitted or untracked file(s) since the merge (${shown}): commit them and run \`parx down\` again`;
       }
       return undefined;

@@ -47,7 +47,10 @@ async function runQueue(project: Project, options: DownOptions): Promise<DownRes
   const emit = options.onProgress ?? (() => {});
   const dryRun = options.dryRun ?? false;
   const all = project.config.sessions;
-  const queue = getMergeQueue(all, selectSessions(all, options.sessions ?? []).map((s) => s.name));
+  const queue = getMergeQueue(
+    all,
+    selectSessions(all, options.sessions ?? []).map((s) => s.name),
+  );
   const previous = await project.files.readState();
   const unverified = previous?.down?.merging?.session;
   const inspected = [...new Set([...queue.order, ...[...queue.outsideDependencies.values()].flat(), ...(unverified ? [unverified] : [])])];
@@ -74,7 +77,15 @@ async function runQueue(project: Project, options: DownOptions): Promise<DownRes
   let halted = pending?.outcome.kind === 'verify-failed' ? pending.session : undefined;
   for (const name of queue.order) {
     if (outcomes.has(name)) continue;
-    const outcome: Outcome = halted ? { kind: 'blocked', by: halted, halted: true } : await takeTurn(run, all.find((s) => s.name === name)!, facts, queue, outcomes);
+    const outcome: Outcome = halted
+      ? { kind: 'blocked', by: halted, halted: true }
+      : await takeTurn(
+          run,
+          all.find((s) => s.name === name)!,
+          facts,
+          queue,
+          outcomes,
+        );
     if (outcome.kind === 'verify-failed') halted = name;
     outcomes.set(name, outcome);
     emit({ type: 'outcome', session: name, outcome });
@@ -121,7 +132,13 @@ async function bringDependentsUp(project: Project, state: RunState): Promise<Dow
 }
 
 /** One session's turn in the queue: refuse, skip, or merge it onto base as it stands now. */
-async function takeTurn(run: QueueRun, session: SessionConfig, facts: Map<string, SessionFacts>, queue: MergeQueue, outcomes: Map<string, Outcome>): Promise<Outcome> {
+async function takeTurn(
+  run: QueueRun,
+  session: SessionConfig,
+  facts: Map<string, SessionFacts>,
+  queue: MergeQueue,
+  outcomes: Map<string, Outcome>,
+): Promise<Outcome> {
   const f = facts.get(session.name)!;
   const notInBase = (queue.outsideDependencies.get(session.name) ?? []).find((d) => facts.get(d)!.ahead > 0);
   if (notInBase) return { kind: 'refused', refusals: [{ kind: 'dependency', session: notInBase }] };
@@ -171,7 +188,12 @@ async function resumeUnverifiedMerge(run: QueueRun, facts: Map<string, SessionFa
  * The sessions of the queue that the last `parx integrate` flagged (breaks verify, conflicts)
  * on the very tips they have now, on this base: `down` says so before it merges anything.
  */
-async function findFlaggedByIntegration(project: Project, baseTip: string, order: readonly string[], facts: ReadonlyMap<string, SessionFacts>): Promise<DownProgress | undefined> {
+async function findFlaggedByIntegration(
+  project: Project,
+  baseTip: string,
+  order: readonly string[],
+  facts: ReadonlyMap<string, SessionFacts>,
+): Promise<DownProgress | undefined> {
   const record = await project.files.readIntegration();
   if (!record) return undefined;
   const flagged = getFlaggedSessions(record)

@@ -15,14 +15,24 @@ import { getLiveSessions, type LiveSession } from '../common/sessions.js';
 /** Why the main worktree cannot take merges now; empty when it can (README, `parx down` preconditions). */
 export async function findMainWorktreeProblems(project: Project): Promise<string[]> {
   const { root, base } = project;
-  const [branch, tracked, baseTip] = await Promise.all([getCurrentBranch(root), listWorktreeChanges(root, { untracked: false }), getCommit(root, `refs/heads/${base}`)]);
+  const [branch, tracked, baseTip] = await Promise.all([
+    getCurrentBranch(root),
+    listWorktreeChanges(root, { untracked: false }),
+    getCommit(root, `refs/heads/${base}`),
+  ]);
   const problems: string[] = [];
   if (!baseTip) problems.push(`the base branch ${base} does not exist; set \`base\` in ${project.configFile}`);
   else if (branch !== base) {
-    problems.push(`the main worktree (${root}) has ${branch ? `branch ${branch}` : 'a detached HEAD'} checked out, not ${base}: run \`git switch ${base}\` there, then \`parx down\` again`);
+    problems.push(
+      `the main worktree (${root}) has ${branch ? `branch ${branch}` : 'a detached HEAD'} checked out, not ${base}: run \`git switch ${base}\` there, then \`parx down\` again`,
+    );
   }
   if (tracked.length > 0) {
-    const shown = tracked.slice(0, 5).map((c) => c.path).join(', ') + (tracked.length > 5 ? `, … (${tracked.length} in all)` : '');
+    const shown =
+      tracked
+        .slice(0, 5)
+        .map((c) => c.path)
+        .join(', ') + (tracked.length > 5 ? `, … (${tracked.length} in all)` : '');
     problems.push(`the main worktree has uncommitted changes to tracked files (${shown}): commit or stash them, then run \`parx down\` again`);
   }
   const operation = getOperationInProgress(root);

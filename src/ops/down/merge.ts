@@ -21,7 +21,12 @@ export async function mergeSession(run: QueueRun, session: SessionConfig, facts:
   if (facts.uncommitted.length > 0) {
     // With --allow-violations, parx's own commit gate (guard.commitHook) lets this commit through.
     const gate = run.options.allowViolations ? { PARX_ALLOW_VIOLATIONS: '1' } : undefined;
-    const failure = await commitPaths(facts.live.worktree, facts.uncommitted.map((c) => c.path), `parx: wip ${session.name}`, gate);
+    const failure = await commitPaths(
+      facts.live.worktree,
+      facts.uncommitted.map((c) => c.path),
+      `parx: wip ${session.name}`,
+      gate,
+    );
     if (failure) return { kind: 'refused', refusals: [{ kind: 'git', message: `committing its uncommitted work failed: ${failure}` }] };
     tip = (await getCommit(facts.live.worktree, 'HEAD'))!;
     ahead += 1;
@@ -54,7 +59,12 @@ export async function mergeSession(run: QueueRun, session: SessionConfig, facts:
  * left unverified). On failure the merge is evicted: its commit kept under a backup ref,
  * anything verify left in tracked files stashed, base reset to `before` with `reset --keep`.
  */
-export async function verifyMerge(run: QueueRun, session: SessionConfig, worktree: string, merge: { before: string; commit: string; commits: number }): Promise<Outcome> {
+export async function verifyMerge(
+  run: QueueRun,
+  session: SessionConfig,
+  worktree: string,
+  merge: { before: string; commit: string; commits: number },
+): Promise<Outcome> {
   const { project, state, progress, emit } = run;
   const verify = project.config.verify;
   if (verify) {
@@ -72,7 +82,13 @@ export async function verifyMerge(run: QueueRun, session: SessionConfig, worktre
       if (baseNow !== merge.commit) {
         delete progress.merging;
         await project.files.writeState(state);
-        await project.files.appendEvent({ type: 'verify-failed', session: session.name, commit: merge.commit, baseNow: baseNow ?? null, exitCode: outcome.exitCode ?? null });
+        await project.files.appendEvent({
+          type: 'verify-failed',
+          session: session.name,
+          commit: merge.commit,
+          baseNow: baseNow ?? null,
+          exitCode: outcome.exitCode ?? null,
+        });
         return { kind: 'verify-failed', commit: merge.commit, baseNow: baseNow ?? '', exitCode: outcome.exitCode, outputTail };
       }
       const backupRef = getNextBackupRef(run.backupRefs, session.name);
@@ -84,7 +100,15 @@ export async function verifyMerge(run: QueueRun, session: SessionConfig, worktre
       run.baseTip = merge.before;
       delete progress.merging;
       await project.files.writeState(state);
-      await project.files.appendEvent({ type: 'evict', session: session.name, commit: merge.commit, restored: merge.before, backupRef, exitCode: outcome.exitCode ?? null, stashed: leftovers });
+      await project.files.appendEvent({
+        type: 'evict',
+        session: session.name,
+        commit: merge.commit,
+        restored: merge.before,
+        backupRef,
+        exitCode: outcome.exitCode ?? null,
+        stashed: leftovers,
+      });
       return { kind: 'evicted', before: merge.before, backupRef, exitCode: outcome.exitCode, outputTail };
     }
   }

@@ -15,8 +15,25 @@ import type { QueueRun } from './types.js';
 
 /** Ignored folders that builds and installs make again: not saved, but named in the summary. */
 const REGENERABLE = new Set([
-  'node_modules', 'dist', 'build', 'out', 'coverage', '.cache', '.parcel-cache', '.next', '.nuxt', '.turbo',
-  '.svelte-kit', 'target', '__pycache__', '.pytest_cache', '.mypy_cache', '.tox', '.venv', 'venv', '.gradle',
+  'node_modules',
+  'dist',
+  'build',
+  'out',
+  'coverage',
+  '.cache',
+  '.parcel-cache',
+  '.next',
+  '.nuxt',
+  '.turbo',
+  '.svelte-kit',
+  'target',
+  '__pycache__',
+  '.pytest_cache',
+  '.mypy_cache',
+  '.tox',
+  '.venv',
+  'venv',
+  '.gradle',
 ]);
 
 /** More than this to save and the worktree is kept instead (the user decides what to keep). */
@@ -58,8 +75,14 @@ export async function rescueIgnoredFiles(run: QueueRun, session: string, worktre
   if (unique.length === 0) return { dropped };
   const bytes = unique.reduce((n, f) => n + f.size, 0);
   if (bytes > MAX_SAVED_BYTES) {
-    const shown = unique.slice(0, 3).map((f) => f.path).join(', ');
-    return { dropped, keep: `its worktree holds ${unique.length} ignored file(s) (${Math.round(bytes / 1048576)} MB) found nowhere else (${shown}${unique.length > 3 ? ', …' : ''}): copy what you need out of it (or delete them), then run \`parx down\` again` };
+    const shown = unique
+      .slice(0, 3)
+      .map((f) => f.path)
+      .join(', ');
+    return {
+      dropped,
+      keep: `its worktree holds ${unique.length} ignored file(s) (${Math.round(bytes / 1048576)} MB) found nowhere else (${shown}${unique.length > 3 ? ', …' : ''}): copy what you need out of it (or delete them), then run \`parx down\` again`,
+    };
   }
   const dir = join(run.project.files.dir, 'saved', session, new Date().toISOString().replace(/[:.]/g, '-'));
   for (const { path } of unique) {

@@ -82,10 +82,9 @@ export class GuardAnnouncer {
     await notifyTmux(
       tmuxSession,
       message,
-      [
-        ...sessions.map((s): [string, string, string] => [s, '@parx_violations', String(this.countOf(s))]),
-        ...options,
-      ].flatMap(([s, option, value]) => (panes.has(s) ? [[panes.get(s)!, option, value] as [string, string, string]] : [])),
+      [...sessions.map((s): [string, string, string] => [s, '@parx_violations', String(this.countOf(s))]), ...options].flatMap(([s, option, value]) =>
+        panes.has(s) ? [[panes.get(s)!, option, value] as [string, string, string]] : [],
+      ),
     );
   }
 }

@@ -53,7 +53,12 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   // Only one guard per repository records to events.jsonl and marks panes (the pane's, usually);
   // a second one, say `parx guard --json` piped into a tool, only prints.
   let recording = await project.files.acquireGuardLock();
-  const notifier = new GuardNotifier(project.config.notify, project.root, (s) => tmux.panes.get(s), (message) => emit({ type: 'error', message }));
+  const notifier = new GuardNotifier(
+    project.config.notify,
+    project.root,
+    (s) => tmux.panes.get(s),
+    (message) => emit({ type: 'error', message }),
+  );
   const emit = (event: Omit<GuardEvent, 'time'>, message?: string, session?: string) => {
     const full = { time: new Date().toISOString(), ...event } as GuardEvent;
     options.onEvent(full);
@@ -62,13 +67,16 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     if (!recording) return;
     // The human is told once where they are needed (ops/guard/notifier.ts).
     if (full.type === 'state') notifier.reset(full.session);
-    if (full.type === 'state' && full.state === 'waiting') notifier.notify('waiting', full.session, `${full.session} is waiting for you${full.detail ? `: ${full.detail}` : ''}`);
-    if (full.type === 'violation') notifier.notify('violation', full.session, `${full.session} changed ${full.path}${full.owner ? `, owned by ${full.owner}` : ', owned by no session'}`);
+    if (full.type === 'state' && full.state === 'waiting')
+      notifier.notify('waiting', full.session, `${full.session} is waiting for you${full.detail ? `: ${full.detail}` : ''}`);
+    if (full.type === 'violation')
+      notifier.notify('violation', full.session, `${full.session} changed ${full.path}${full.owner ? `, owned by ${full.owner}` : ', owned by no session'}`);
     if (full.type === 'integration') {
       announcer.show(message ?? `parx: ${full.session} ${full.finding}`, full.session);
       notifier.notify('integration', full.session, `integration: ${full.session} ${full.finding}`, `${full.finding}`);
     }
-    if (full.type === 'ask' && full.path) notifier.notify('request', full.session, `${full.session} asks ${full.owner ?? 'nobody'} for ${full.path} (parx grant ${full.id})`, full.id);
+    if (full.type === 'ask' && full.path)
+      notifier.notify('request', full.session, `${full.session} asks ${full.owner ?? 'nobody'} for ${full.path} (parx grant ${full.id})`, full.id);
   };
   // Agents report `working`/`waiting` through their hooks; hook-less ones are judged by pane silence.
   const silent = new Set(project.config.sessions.filter((s) => !hasHooks(getSessionAgentKind(s.agent))).map((s) => s.name));
@@ -76,15 +84,21 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     if (line.type === 'request') {
       const owner = ownership.ownersOf(line.path).find((o) => o !== session);
       emit({ type: 'ask', session, id: line.id, path: line.path, ...(owner && { owner }) });
-    }
-    else emit({ type: 'ask', session, id: line.id, reason: line.reason });
+    } else emit({ type: 'ask', session, id: line.id, reason: line.reason });
   });
-  const agentStates = new AgentStateTracker(project.files, order, silent, (change) => {
-    const waiting = change.state === 'waiting' ? `parx: ${change.session} is waiting for you${change.detail ? ` (${change.detail})` : ''}` : undefined;
-    emit({ type: 'state', ...change }, waiting);
-  }, getSilenceMs(process.env), (session, name) => {
-    if (name === 'requests.jsonl') requests.follow(session);
-  });
+  const agentStates = new AgentStateTracker(
+    project.files,
+    order,
+    silent,
+    (change) => {
+      const waiting = change.state === 'waiting' ? `parx: ${change.session} is waiting for you${change.detail ? ` (${change.detail})` : ''}` : undefined;
+      emit({ type: 'state', ...change }, waiting);
+    },
+    getSilenceMs(process.env),
+    (session, name) => {
+      if (name === 'requests.jsonl') requests.follow(session);
+    },
+  );
   // Sandboxed sessions' hooks report denials to their own folder; the recording guard moves them.
   const outboxes = new OutboxRelay(project.files, order);
   emit({ type: 'role', role: recording ? 'recorder' : 'observer' });
@@ -97,7 +111,9 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   const revert = async (session: string, path: string) => {
     const outcome = await reverter!.revert(session, worktreeOf.get(session)!, path);
     if (!outcome) return;
-    const said = outcome.error ? `could not revert ${path} in ${session}: ${outcome.error}` : `reverted ${path} in ${session}${outcome.quarantined ? `; what it wrote is in ${outcome.quarantined}` : ''}`;
+    const said = outcome.error
+      ? `could not revert ${path} in ${session}: ${outcome.error}`
+      : `reverted ${path} in ${session}${outcome.quarantined ? `; what it wrote is in ${outcome.quarantined}` : ''}`;
     emit({ type: 'revert', session, path, ...outcome }, `parx: ${said}`);
   };
 
@@ -111,13 +127,15 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     const own = source === 'watch' && worktree && (violation || ownership.isShared(change.path)) ? ownWrites.isOwn(session, worktree, change) : 'no';
     if (own === 'wait') return void setTimeout(() => record(session, change, source), 20);
     if (own === 'yes') return;
-    if (violation && reverter && recording && source === 'watch') void revert(session, change.path).catch((e: Error) => emit({ type: 'error', message: e.message }));
+    if (violation && reverter && recording && source === 'watch')
+      void revert(session, change.path).catch((e: Error) => emit({ type: 'error', message: e.message }));
     const news = ledger.record(session, change.path, violation);
     if (news.violation) {
       const owner = news.violation.owner ? ` (owned by ${news.violation.owner})` : ' (owned by no session)';
       emit({ type: 'violation', source, ...news.violation }, `parx: ${session} changed ${change.path}${owner}`, session);
     }
-    if (news.collision) emit({ type: 'collision', path: change.path, sessions: news.collision, source }, `parx: ${news.collision.join(' and ')} both changed ${change.path}`);
+    if (news.collision)
+      emit({ type: 'collision', path: change.path, sessions: news.collision, source }, `parx: ${news.collision.join(' and ')} both changed ${change.path}`);
   };
   const forgetWorktree = (session: string) => {
     watchers.delete(session);
@@ -145,7 +163,10 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
       onPolling: (dir, error) => {
         // Loud: a folder the kernel will not watch is slower to guard, and the user can fix it.
         polling.push(`${session.name}:${dir || '.'}`);
-        emit({ type: 'error', code: error.code ?? 'EWATCH', message: describeWatchFailure(session.name, dir, error.code) }, `parx: cannot watch ${session.name}/${dir}; polling it (see the guard pane)`);
+        emit(
+          { type: 'error', code: error.code ?? 'EWATCH', message: describeWatchFailure(session.name, dir, error.code) },
+          `parx: cannot watch ${session.name}/${dir}; polling it (see the guard pane)`,
+        );
         if (recording) void writeHealth();
       },
     };
@@ -157,15 +178,29 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
 
   const all = await getLiveSessions(project, state);
   const live = all.filter((s) => s.hasWorktree);
-  if (watcherKind === 'fs') await adviseOnFileSystems(live, (message) => emit({ type: 'error', code: 'EVENTLESS', message }, 'parx: kernel file events may miss changes here; see the guard pane'));
+  if (watcherKind === 'fs')
+    await adviseOnFileSystems(live, (message) =>
+      emit({ type: 'error', code: 'EVENTLESS', message }, 'parx: kernel file events may miss changes here; see the guard pane'),
+    );
   // Watch first, then ask git: a file written while the watchers were being installed is
   // listed silently by them (the initial listing announces nothing), so only a reconcile that
   // starts after every directory is watched is sure to see it.
-  const [directories] = await Promise.all([Promise.all(live.map(startWatching)).then((counts) => counts.reduce((a, b) => a + b, 0)), agentStates.start(), requests.start(order, (id) => Boolean(state?.decisions?.[id]))]);
+  const [directories] = await Promise.all([
+    Promise.all(live.map(startWatching)).then((counts) => counts.reduce((a, b) => a + b, 0)),
+    agentStates.start(),
+    requests.start(order, (id) => Boolean(state?.decisions?.[id])),
+  ]);
   await reconcile(all);
   // Health first: once `ready` is out, the run's folder may be changed or deleted by others.
   if (recording) await writeHealth();
-  emit({ type: 'ready', sessions: live.map((s) => s.name), directories, polled: polling.length, ms: Math.round(performance.now() - started), watcher: watcherKind });
+  emit({
+    type: 'ready',
+    sessions: live.map((s) => s.name),
+    directories,
+    polled: polling.length,
+    ms: Math.round(performance.now() - started),
+    watcher: watcherKind,
+  });
 
   // The integration radar (`integrate: {every}`): findings are announced like violations.
   const radar = project.config.integrate ? startRadar(project, () => recording, emit, announcer) : undefined;
@@ -227,7 +262,9 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     if (sessionsLeft > 0) sawRun = true;
     else if (sawRun && watchers.size === 0 && current) return stop('the run is over: no session is left');
     const now = current;
-    const candidates = project.config.sessions.filter((s) => !watchers.has(s.name) && existsSync(join(now?.sessions[s.name]?.worktree ?? join(project.worktreeDir, s.name), '.git')));
+    const candidates = project.config.sessions.filter(
+      (s) => !watchers.has(s.name) && existsSync(join(now?.sessions[s.name]?.worktree ?? join(project.worktreeDir, s.name), '.git')),
+    );
     if (candidates.length === 0) return;
     for (const session of await getLiveSessions(project, now, candidates)) {
       await startWatching(session);
@@ -253,7 +290,12 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   return { stoppedBecause };
 }
 
-function startRadar(project: Project, isRecording: () => boolean, emit: (event: Omit<GuardEvent, 'time'>, message?: string, session?: string) => void, announcer: GuardAnnouncer): IntegrationRadar {
+function startRadar(
+  project: Project,
+  isRecording: () => boolean,
+  emit: (event: Omit<GuardEvent, 'time'>, message?: string, session?: string) => void,
+  announcer: GuardAnnouncer,
+): IntegrationRadar {
   const marked = new Set<string>();
   const radar = new IntegrationRadar(project, {
     everyMs: parseInterval(project.config.integrate!.every)!,
@@ -298,6 +340,8 @@ async function adviseOnFileSystems(live: readonly LiveSession[], warn: (message:
   const byType = new Map<string, string[]>();
   for (const { session, fsType } of types) if (fsType && describeEventlessFileSystem(fsType)) byType.set(fsType, [...(byType.get(fsType) ?? []), session]);
   for (const [fsType, sessions] of byType) {
-    warn(`${sessions.join(', ')}: worktree on ${fsType}, ${describeEventlessFileSystem(fsType)}, where kernel file events miss changes made from elsewhere; set guard.watcher: poll in the config (a stat of every file each ${POLL_INTERVAL_MS} ms) and run parx up again`);
+    warn(
+      `${sessions.join(', ')}: worktree on ${fsType}, ${describeEventlessFileSystem(fsType)}, where kernel file events miss changes made from elsewhere; set guard.watcher: poll in the config (a stat of every file each ${POLL_INTERVAL_MS} ms) and run parx up again`,
+    );
   }
 }

@@ -32,7 +32,12 @@ export class OutboxRelay {
       // Only whole lines: one being written now is taken next time.
       const end = text.lastIndexOf('\n') + 1;
       if (end === 0) continue;
-      await this.files.appendLines(text.slice(0, end).split('\n').filter((l) => isRelayable(l, session)));
+      await this.files.appendLines(
+        text
+          .slice(0, end)
+          .split('\n')
+          .filter((l) => isRelayable(l, session)),
+      );
       this.offsets[session] = start + Buffer.byteLength(text.slice(0, end));
       moved = true;
     }

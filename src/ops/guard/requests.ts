@@ -34,6 +34,9 @@ export class RequestFollower {
       // A line naming another session's request is not this session's to write.
       for (const line of lines.slice(from)) if (getRequestSession(line.id) === session) this.onLine(line, session);
     });
-    this.reading.set(session, next.catch(() => {}));
+    this.reading.set(
+      session,
+      next.catch(() => {}),
+    );
   }
 }

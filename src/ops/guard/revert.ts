@@ -46,7 +46,10 @@ export class Reverter {
   /** Reverts the path; undefined when there was nothing to do (it already is as the tip has it). */
   revert(session: string, worktree: string, path: string): Promise<RevertOutcome | undefined> {
     const next = (this.queues.get(worktree) ?? Promise.resolve()).then(() => this.revertNow(session, worktree, path));
-    this.queues.set(worktree, next.catch(() => {}));
+    this.queues.set(
+      worktree,
+      next.catch(() => {}),
+    );
     return next;
   }
 

@@ -40,4 +40,3 @@ export interface GuardResult {
   /** Why the guard stopped by itself (its repository or run is gone); undefined when stopped by `signal`. */
   stoppedBecause: string | undefined;
 }
-

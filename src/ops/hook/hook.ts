@@ -104,7 +104,13 @@ export async function runHook(event: HookEvent, input: HookInput): Promise<HookO
     const reply = self.approve === 'ask' ? undefined : getApprovalReply(input.agent, targets.tool, decision.owned, decision.owned ? paths : []);
     return { exitCode: 0, ...(reply && { reply }) };
   }
-  await files.appendSessionEvent(self.name, { type: 'denied', session: self.name, path: decision.path, tool: targets.tool, ...(decision.owner ? { owner: decision.owner } : {}) });
+  await files.appendSessionEvent(self.name, {
+    type: 'denied',
+    session: self.name,
+    path: decision.path,
+    tool: targets.tool,
+    ...(decision.owner ? { owner: decision.owner } : {}),
+  });
   // A path another session owns, in this session's worktree: ask its owner, through the human.
   const asked = decision.owner && !isAbsolute(decision.path) ? await askOwner(files, policy, self.name, decision.owner, decision.path, targets.tool) : '';
   return { exitCode: 2, message: `${decision.reason}${asked}` };
@@ -122,7 +128,8 @@ async function askOwner(files: RunFiles, policy: HookPolicy, session: string, ow
   const decisions = (await files.readState().catch(() => undefined))?.decisions ?? {};
   const requests = foldRequests(session, lines, decisions, createOwnership(policy.sessions, policy.shared, policy.grants));
   const refused = requests.findLast((r) => r.path === path && r.status === 'refused');
-  if (refused) return ` The human refused request ${refused.id} for it${decisions[refused.id]?.why ? `: ${decisions[refused.id]!.why}` : ''}. Do not change it; go on without it.`;
+  if (refused)
+    return ` The human refused request ${refused.id} for it${decisions[refused.id]?.why ? `: ${decisions[refused.id]!.why}` : ''}. Do not change it; go on without it.`;
   const open = findOpenRequest(requests, path);
   const id = open?.id ?? getNextRequestId(session, lines);
   if (!open) {
@@ -137,7 +144,6 @@ async function askOwner(files: RunFiles, policy: HookPolicy, session: string, ow
 function getAskCommand(id: string, commonDir: string): string {
   return [process.execPath, resolve(process.argv[1] ?? 'parx'), 'ask', id, '--common-dir', commonDir].map(quoteShellWord).join(' ');
 }
-
 
 /** The undelivered messages of a session as its agent's hook reply, marked delivered. */
 async function deliverMessages(files: RunFiles, session: string, agent: string | undefined, payload: unknown): Promise<HookReply | undefined> {

@@ -56,7 +56,8 @@ interface Step {
 export async function runIntegrate(options: IntegrateOptions = {}): Promise<IntegrateResult> {
   const project = await loadProject(options);
   const lock = await project.files.acquireIntegrateLock();
-  if ('holder' in lock) throw new RefusedError(`another parx integrate is running on this repository (pid ${lock.holder.pid}); wait for it to finish, then run this again`);
+  if ('holder' in lock)
+    throw new RefusedError(`another parx integrate is running on this repository (pid ${lock.holder.pid}); wait for it to finish, then run this again`);
   try {
     return await integrate(project, options);
   } finally {
@@ -77,7 +78,15 @@ async function integrate(project: Project, options: IntegrateOptions): Promise<I
   if (!baseTip) throw new UsageError(`the base branch ${project.base} does not exist; set \`base\` in ${project.configFile}`);
   emit({ type: 'queue', order, base: project.base, added: names.filter((n) => !asked.includes(n)) });
 
-  const live = new Map((await getLiveSessions(project, project.state, all.filter((s) => names.includes(s.name)))).map((s) => [s.name, s]));
+  const live = new Map(
+    (
+      await getLiveSessions(
+        project,
+        project.state,
+        all.filter((s) => names.includes(s.name)),
+      )
+    ).map((s) => [s.name, s]),
+  );
   const facts = await gatherFacts(root, baseTip, [...live.values()]);
   const uncommitted: Record<string, number> = {};
   for (const [name, f] of facts) {
@@ -142,7 +151,16 @@ async function integrate(project: Project, options: IntegrateOptions): Promise<I
     const at = breaking ? steps[breaking.step - 1]! : steps.at(-1)!;
     const commit = found?.baseFails ? baseTip : at.commit;
     await verifier.checkOut(commit);
-    kept = { path: verifier.path, commit, label: found?.baseFails ? project.base : `${project.base} + ${steps.slice(0, steps.indexOf(at) + 1).map((s) => s.session).join(' + ')}` };
+    kept = {
+      path: verifier.path,
+      commit,
+      label: found?.baseFails
+        ? project.base
+        : `${project.base} + ${steps
+            .slice(0, steps.indexOf(at) + 1)
+            .map((s) => s.session)
+            .join(' + ')}`,
+    };
   }
   return { record, kept, configNotice: project.configNotice };
 }
@@ -168,7 +186,10 @@ async function mergeSpeculatively(
     const session = live.get(name)!;
     const blocker = session.config.after.find((d) => ['conflicts', 'untested'].includes(verdicts[d]?.kind ?? ''));
     if (blocker) {
-      verdicts[name] = { kind: 'untested', because: `it merges after ${blocker}, which ${verdicts[blocker]!.kind === 'conflicts' ? 'conflicts' : 'was not integrated'}` };
+      verdicts[name] = {
+        kind: 'untested',
+        because: `it merges after ${blocker}, which ${verdicts[blocker]!.kind === 'conflicts' ? 'conflicts' : 'was not integrated'}`,
+      };
       continue;
     }
     if (!session.tip || facts.get(name)!.ahead === 0) {
@@ -193,7 +214,11 @@ async function gatherFacts(root: string, baseTip: string, sessions: readonly Liv
   const branched = sessions.filter((s) => s.tip);
   // Every branch's ahead count in one git process (inspectBranches), each worktree's state in one.
   const [work, uncommitted] = await Promise.all([
-    inspectBranches(root, baseTip, branched.map((s) => s.tip!)),
+    inspectBranches(
+      root,
+      baseTip,
+      branched.map((s) => s.tip!),
+    ),
     Promise.all(sessions.map(async (s) => (s.hasWorktree ? (await listWorktreeChanges(s.worktree).catch(() => [])).length : 0))),
   ]);
   const ahead = new Map(branched.map((s, i) => [s.name, work[i]!.ahead]));
@@ -220,7 +245,13 @@ async function findConflictPartner(root: string, baseTip: string, tip: string, b
 async function findBreak(verifier: Verifier, steps: readonly Step[], baseTip: string, live: ReadonlyMap<string, LiveSession>, root: string, pinpoint: boolean) {
   const runs = { find: 0, attribute: 0 };
   const atStep = (k: number) => (k === 0 ? baseTip : steps[k - 1]!.commit);
-  const labelOf = (k: number) => (k === 0 ? 'base' : `base + ${steps.slice(0, k).map((s) => s.session).join(' + ')}`);
+  const labelOf = (k: number) =>
+    k === 0
+      ? 'base'
+      : `base + ${steps
+          .slice(0, k)
+          .map((s) => s.session)
+          .join(' + ')}`;
   const verifyStep = async (k: number, purpose: keyof typeof runs) => {
     runs[purpose] += 1;
     return verifier.run(atStep(k), labelOf(k), live.get(steps[Math.max(0, k - 1)]!.session)!.config);
@@ -306,7 +337,10 @@ class Verifier {
       await project.files.writeScratchSetup(outcome.ok ? 'ok' : 'failed');
       emit({ type: 'setup', status: outcome.ok ? 'ok' : 'failed' });
       if (!outcome.ok) {
-        throw new RefusedError(`setup failed in the scratch worktree ${path} (exit ${outcome.exitCode ?? 'signal'}), so verify cannot run there; fix it and run \`parx integrate\` again`, getFailureExcerpt(outcome.output));
+        throw new RefusedError(
+          `setup failed in the scratch worktree ${path} (exit ${outcome.exitCode ?? 'signal'}), so verify cannot run there; fix it and run \`parx integrate\` again`,
+          getFailureExcerpt(outcome.output),
+        );
       }
     }
     return verifier;

@@ -3,7 +3,17 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { realpath } from '../../adapters/git-dir.js';
 import { getUserGitDir } from '../../adapters/git.js';
-import { getClaudeSettings, getCodexArgs, getGeminiPolicy, getGeminiSettings, getSessionAgentKind, isGeminiPathTrusted, quoteShellWord, type AgentKind, type HookCommands } from '../../core/agent-hooks.js';
+import {
+  getClaudeSettings,
+  getCodexArgs,
+  getGeminiPolicy,
+  getGeminiSettings,
+  getSessionAgentKind,
+  isGeminiPathTrusted,
+  quoteShellWord,
+  type AgentKind,
+  type HookCommands,
+} from '../../core/agent-hooks.js';
 import { isRecord } from '../../core/hook-payload.js';
 import type { SessionConfig } from '../../core/config-validate.js';
 import type { OwnershipGrant } from '../../core/ownership.js';
@@ -25,7 +35,12 @@ export interface AgentHookSetup {
 }
 
 /** The hook policy for every configured session (a session's hook must know the others' worktrees). */
-export async function writeHookPolicy(project: Project, excludes: { snapshot: string; source: string }, worktreeOf: (session: SessionConfig) => string, grants: readonly OwnershipGrant[] = []): Promise<void> {
+export async function writeHookPolicy(
+  project: Project,
+  excludes: { snapshot: string; source: string },
+  worktreeOf: (session: SessionConfig) => string,
+  grants: readonly OwnershipGrant[] = [],
+): Promise<void> {
   const gitSources = getGitSources(excludes.source);
   await project.files.writePolicy({
     version: 2,
@@ -105,7 +120,11 @@ async function prepareGeminiHome(project: Project, session: SessionConfig, comma
   if (policy) {
     const file = join(home, 'parx-policy.toml');
     await writeFile(file, policy);
-    const userPaths = Array.isArray(existing?.policyPaths) ? existing.policyPaths.filter((p): p is string => typeof p === 'string') : entries.includes('policies') ? [join(dir, 'policies')] : [];
+    const userPaths = Array.isArray(existing?.policyPaths)
+      ? existing.policyPaths.filter((p): p is string => typeof p === 'string')
+      : entries.includes('policies')
+        ? [join(dir, 'policies')]
+        : [];
     policyPaths = [...userPaths, file];
   }
   await writeFile(join(dir, 'settings.json'), `${JSON.stringify(getGeminiSettings(commands, existing, policyPaths), null, 2)}\n`);
@@ -115,7 +134,9 @@ async function prepareGeminiHome(project: Project, session: SessionConfig, comma
     kind: 'gemini',
     extraArgs: [],
     env: { GEMINI_CLI_HOME: home, ...(trusted && { GEMINI_CLI_TRUST_WORKSPACE: 'true' }) },
-    ...(!trusted && { notes: [`Gemini CLI does not trust ${project.root} (its trustedFolders.json): it will ask about the worktree, and load parx's hooks only once trusted`] }),
+    ...(!trusted && {
+      notes: [`Gemini CLI does not trust ${project.root} (its trustedFolders.json): it will ask about the worktree, and load parx's hooks only once trusted`],
+    }),
   };
 }
 

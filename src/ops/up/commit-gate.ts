@@ -17,8 +17,21 @@ import type { Project } from '../common/project.js';
  */
 
 const CLIENT_HOOKS = [
-  'applypatch-msg', 'pre-applypatch', 'post-applypatch', 'pre-commit', 'pre-merge-commit', 'prepare-commit-msg', 'commit-msg',
-  'post-commit', 'pre-rebase', 'post-checkout', 'post-merge', 'pre-push', 'pre-auto-gc', 'post-rewrite', 'reference-transaction',
+  'applypatch-msg',
+  'pre-applypatch',
+  'post-applypatch',
+  'pre-commit',
+  'pre-merge-commit',
+  'prepare-commit-msg',
+  'commit-msg',
+  'post-commit',
+  'pre-rebase',
+  'post-checkout',
+  'post-merge',
+  'pre-push',
+  'pre-auto-gc',
+  'post-rewrite',
+  'reference-transaction',
 ];
 
 /** Writes the shims (once per `up`) and points each session worktree at them. */
@@ -30,7 +43,10 @@ export async function installCommitGate(project: Project, worktrees: readonly st
   const gate = getHookCommand('pre-commit', project.commonDir);
   for (const name of CLIENT_HOOKS) {
     const user = quoteShellWord(join(userHooks, name));
-    const lines = ['#!/bin/sh', `# parx (guard.commitHook): runs the repository's own ${name} hook${name === 'pre-commit' ? ' after the ownership gate' : ''}.`];
+    const lines = [
+      '#!/bin/sh',
+      `# parx (guard.commitHook): runs the repository's own ${name} hook${name === 'pre-commit' ? ' after the ownership gate' : ''}.`,
+    ];
     if (name === 'pre-commit') lines.push(`${gate} || exit 1`);
     lines.push(`if [ -x ${user} ]; then exec ${user} "$@"; fi`, 'exit 0', '');
     await writeFile(join(dir, name), lines.join('\n'));

@@ -43,7 +43,9 @@ export async function ensurePanes(grid: TmuxGrid, specs: readonly PaneSpec[], re
   if (exists) {
     const owner = await getSessionOption(grid.tmuxSession, '@parx_owner');
     if (owner !== grid.owner) {
-      throw new UsageError(`tmux session "${grid.tmuxSession}" exists and was not made by parx for this repository; rename it or set tmuxSession in the config`);
+      throw new UsageError(
+        `tmux session "${grid.tmuxSession}" exists and was not made by parx for this repository; rename it or set tmuxSession in the config`,
+      );
     }
     existing = await listPanes(grid.tmuxSession);
   }
@@ -68,7 +70,8 @@ export async function ensurePanes(grid: TmuxGrid, specs: readonly PaneSpec[], re
     guardMissing: missing.some((s) => s.role === 'guard'),
     panesPerWindow: grid.panesPerWindow,
   });
-  const specOf = (entry: { session: string; guard?: true }) => missing.find((s) => (entry.guard ? s.role === 'guard' : !s.role && s.session === entry.session))!;
+  const specOf = (entry: { session: string; guard?: true }) =>
+    missing.find((s) => (entry.guard ? s.role === 'guard' : !s.role && s.session === entry.session))!;
   const started = await startPanes(
     grid.tmuxSession,
     plan.map((w) => ({ into: 'id' in w.window ? { window: w.window.id } : { newWindow: w.name }, panes: w.add.map(specOf) })),

@@ -4,7 +4,7 @@ import type { CommandOutcome } from '../../adapters/shell-command.js';
 export type UpProgress =
   | { type: 'worktree'; session: string; action: 'created' | 'reused' | 'failed'; path: string }
   | { type: 'copy-missing'; session: string; path: string }
-  | { type: 'setup'; session: string; status: 'started' } 
+  | { type: 'setup'; session: string; status: 'started' }
   | { type: 'setup'; session: string; status: 'ok' | 'failed'; outcome: CommandOutcome }
   | { type: 'sandbox'; session: string; enabled: boolean; notes: string[] }
   | { type: 'hooks'; session: string; notes: string[] }

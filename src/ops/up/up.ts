@@ -43,7 +43,6 @@ export interface UpResult {
   sessions: Array<{ name: string; branch: string; worktree: string; pane: string }>;
 }
 
-
 /** `parx up`: worktrees, prompts, a tmux grid and the run state. Safe to run again. */
 export async function runUp(options: UpOptions = {}): Promise<UpResult> {
   // Everything that can refuse does so before anything is created; independent checks at once.
@@ -98,8 +97,29 @@ async function planRun(project: Project, options: UpOptions): Promise<RunPlan> {
   const sessionOf = (name: string) => selected.find((s) => s.name === name)!;
   // Every prompt rendered, and every agent command built, before anything is created: a prompt
   // no argument can carry is refused now, not at exec in a pane after the worktrees exist.
-  const prompts = new Map(actions.map((action) => [action.session, renderSessionPrompt(project, template, sessionOf(action.session), { branch: action.branch, worktree: action.path, sandboxed: sandboxes.enabled.has(action.session) }, previous?.grants)]));
-  const launches = planLaunch({ sessions: selected, actions, prompts, promptFile: (name) => project.files.promptPath(name), sandboxed: sandboxes.enabled, previous: previous?.sessions, root: project.root, repoName: project.repoName, ports: project.config.ports });
+  const prompts = new Map(
+    actions.map((action) => [
+      action.session,
+      renderSessionPrompt(
+        project,
+        template,
+        sessionOf(action.session),
+        { branch: action.branch, worktree: action.path, sandboxed: sandboxes.enabled.has(action.session) },
+        previous?.grants,
+      ),
+    ]),
+  );
+  const launches = planLaunch({
+    sessions: selected,
+    actions,
+    prompts,
+    promptFile: (name) => project.files.promptPath(name),
+    sandboxed: sandboxes.enabled,
+    previous: previous?.sessions,
+    root: project.root,
+    repoName: project.repoName,
+    ports: project.config.ports,
+  });
   return { selected, previous, launches, layout: resolveLayout(project.config.layout, options.terminal), excludesFile, sandboxes };
 }
 
@@ -149,7 +169,10 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
     const session = sessionOf(action);
     const launch = launchOf(action);
     const { text } = launch.prompt;
-    const [promptFile, hooks] = await Promise.all([project.files.writePrompt(session.name, text), prepareAgentHooks(project, session, action.path, sandbox.enabled)]);
+    const [promptFile, hooks] = await Promise.all([
+      project.files.writePrompt(session.name, text),
+      prepareAgentHooks(project, session, action.path, sandbox.enabled),
+    ]);
     if (hooks.notes) emit({ type: 'hooks', session: session.name, notes: hooks.notes });
     const before: SessionState | undefined = previous?.sessions[session.name];
     state.sessions[session.name] = {
@@ -160,7 +183,10 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
       promptFile,
       command: getSandboxedArgv(
         sandbox,
-        wrapWithEnv(fitForTmux(session, buildAgentArgv(session.agent, { text, file: promptFile }, hooks.extraArgs), { text, file: promptFile }), { ...launch.env, ...hooks.env }),
+        wrapWithEnv(fitForTmux(session, buildAgentArgv(session.agent, { text, file: promptFile }, hooks.extraArgs), { text, file: promptFile }), {
+          ...launch.env,
+          ...hooks.env,
+        }),
       ),
       sandbox: sandbox.enabled ? 'on' : 'off',
       ...(hooks.notes && { hookNotes: hooks.notes }),
@@ -172,8 +198,17 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
   }
 
   // Every session's worktree, started now or earlier or not at all, for the agents' write hooks.
-  await writeHookPolicy(project, { snapshot: excludes, source: excludesFile }, (s) => state.sessions[s.name]?.worktree ?? join(project.worktreeDir, s.name), state.grants);
-  if (config.guard.commitHook) await installCommitGate(project, prepared.map((p) => p.action.path));
+  await writeHookPolicy(
+    project,
+    { snapshot: excludes, source: excludesFile },
+    (s) => state.sessions[s.name]?.worktree ?? join(project.worktreeDir, s.name),
+    state.grants,
+  );
+  if (config.guard.commitHook)
+    await installCommitGate(
+      project,
+      prepared.map((p) => p.action.path),
+    );
 
   const failed = prepared.filter((p) => p.setup && !p.setup.ok);
   if (failed.length > 0 || unprepared.length > 0) {
@@ -185,7 +220,9 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
         failed.length > 0 && `setup failed in ${failed.map((f) => f.action.session).join(', ')}`,
       ]
         .filter(Boolean)
-        .join('; ')}; no agent was started. Fix it and run \`parx up\` again: the other worktrees are kept, and ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} retried`,
+        .join(
+          '; ',
+        )}; no agent was started. Fix it and run \`parx up\` again: the other worktrees are kept, and ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} retried`,
       [
         ...unprepared.map((u) => `── ${u.action.session}: ${u.failure}`),
         ...failed.flatMap((f) => [`── ${f.action.session} (exit ${f.setup!.exitCode ?? 'signal'}) ──`, ...f.setup!.output.split('\n').slice(-30)]),
@@ -228,7 +265,6 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
   };
 }
 
-
 async function verifyAgentsExist(project: Project, sessions: readonly SessionConfig[]): Promise<void> {
   for (const agent of new Set(sessions.map((s) => s.agent))) {
     const program = getAgentProgram(agent);
@@ -238,7 +274,6 @@ async function verifyAgentsExist(project: Project, sessions: readonly SessionCon
     }
   }
 }
-
 
 /** `down` progress survives `up`, but a session started afresh is no longer "merged earlier". */
 function keepMergeProgress(down: DownState, actions: readonly WorktreeAction[]): DownState {
@@ -250,7 +285,9 @@ function keepMergeProgress(down: DownState, actions: readonly WorktreeAction[]):
 function fitForTmux(session: SessionConfig, argv: string[], prompt: PromptRef): string[] {
   const fitted = fitPaneCommand(argv, prompt);
   if (!fitted) {
-    throw new UsageError(`the agent command of session ${session.name} is too long for tmux (its prompt is ${prompt.text.length} characters, mid-command); use {promptFile} in its agent command line instead of {prompt}`);
+    throw new UsageError(
+      `the agent command of session ${session.name} is too long for tmux (its prompt is ${prompt.text.length} characters, mid-command); use {promptFile} in its agent command line instead of {prompt}`,
+    );
   }
   return fitted;
 }

@@ -1,5 +1,16 @@
 import { canWriteDirectory, copyIntoWorktree, excludeFromRepo, isOccupied } from '../../adapters/files.js';
-import { forgetMissingWorktree, getCommit, getSandboxTipRef, hasPostCheckoutHook, listBranchTips, listWorktrees, populateWorktree, registerSandboxedWorktree, registerWorktree, unregisterWorktree } from '../../adapters/git.js';
+import {
+  forgetMissingWorktree,
+  getCommit,
+  getSandboxTipRef,
+  hasPostCheckoutHook,
+  listBranchTips,
+  listWorktrees,
+  populateWorktree,
+  registerSandboxedWorktree,
+  registerWorktree,
+  unregisterWorktree,
+} from '../../adapters/git.js';
 import { runHookCommand, type CommandOutcome } from '../../adapters/shell-command.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
