@@ -78,7 +78,8 @@ interface RunPlan {
 
 async function planRun(project: Project, options: UpOptions): Promise<RunPlan> {
   const selected = selectSessions(project.config.sessions, options.sessions ?? []);
-  // `up` plans under its run lock: no other run changes this before it is acted on.
+  // A real `up` plans under its run lock, so nothing changes this before it is acted on (a dry
+  // run changes nothing and takes no lock).
   const previous = await project.files.readState();
   const [{ plan }, , actions, template, excludesFile, sandboxes] = await awaitAll([
     mapOwnership(project),
