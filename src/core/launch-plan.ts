@@ -2,8 +2,8 @@ import { buildAgentArgv } from './agent-command.js';
 import type { SessionConfig } from './config-validate.js';
 import { UsageError } from './errors.js';
 import type { SessionState } from './run-state.js';
-import { getSessionEnv, getSessionPort } from './session-env.js';
-import { getSessionBranch, type WorktreeAction } from './worktree-plan.js';
+import { getRunSessionEnv, getSessionPort, type RunEnvFacts } from './session-env.js';
+import type { WorktreeAction } from './worktree-plan.js';
 
 /**
  * What `parx up` will do for each session, decided before anything is created: the worktree
@@ -27,7 +27,7 @@ export interface SessionLaunch {
   sandboxed: boolean;
 }
 
-export interface LaunchInput {
+export interface LaunchInput extends RunEnvFacts {
   sessions: readonly SessionConfig[];
   actions: readonly WorktreeAction[];
   prompts: ReadonlyMap<string, string>;
@@ -35,10 +35,6 @@ export interface LaunchInput {
   sandboxed: ReadonlySet<string>;
   /** What the previous `up` recorded of each session. */
   previous: Readonly<Record<string, SessionState>> | undefined;
-  /** The main worktree, its folder's name, and the config's ports: for each session's variables. */
-  root: string;
-  repoName: string;
-  ports: { base: number; step: number };
 }
 
 /** Throws a UsageError naming the session when its agent command cannot carry its prompt. */
@@ -53,15 +49,7 @@ export function planLaunch(input: LaunchInput): SessionLaunch[] {
       throw new UsageError(`the agent command of session ${session.name} ${(error as Error).message}`);
     }
     const port = getSessionPort(input.ports, session.index);
-    const env = getSessionEnv({
-      session: session.name,
-      branch: getSessionBranch(session.name),
-      worktree: action.path,
-      root: input.root,
-      repoName: input.repoName,
-      port,
-      env: session.env,
-    });
+    const env = getRunSessionEnv(input, session, action.path);
     return {
       session: session.name,
       action,

@@ -1,3 +1,5 @@
+import { getSessionBranch } from './worktree-plan.js';
+
 /**
  * The environment of a session's pane, `setup`, `teardown` and `verify` (README "Configuration").
  */
@@ -26,6 +28,30 @@ export function getSessionEnv(input: SessionEnvInput): Record<string, string> {
     COMPOSE_PROJECT_NAME: `${input.repoName}-${input.session}`.toLowerCase().replace(/[^a-z0-9_-]/g, '-'),
     ...input.env,
   };
+}
+
+/** What a run knows that every session's variables derive from. */
+export interface RunEnvFacts {
+  root: string;
+  repoName: string;
+  ports: { base: number; step: number };
+}
+
+/** The variables of one session of a run: its branch and port follow from its name and position. */
+export function getRunSessionEnv(
+  run: RunEnvFacts,
+  session: { name: string; index: number; env: Record<string, string> },
+  worktree: string,
+): Record<string, string> {
+  return getSessionEnv({
+    session: session.name,
+    branch: getSessionBranch(session.name),
+    worktree,
+    root: run.root,
+    repoName: run.repoName,
+    port: getSessionPort(run.ports, session.index),
+    env: session.env,
+  });
 }
 
 export function getSessionPort(ports: { base: number; step: number }, index: number): number {

@@ -5,7 +5,7 @@ import type { SessionConfig } from '../../core/config-validate.js';
 import type { RunState } from '../../core/run-state.js';
 import { getSessionBranch } from '../../core/worktree-plan.js';
 import { UsageError } from '../../core/errors.js';
-import { getSessionEnv, getSessionPort } from '../../core/session-env.js';
+import { getRunSessionEnv } from '../../core/session-env.js';
 import type { Project } from './project.js';
 
 /** A configured session as it is on disk now. */
@@ -60,13 +60,5 @@ export function selectSessions(all: readonly SessionConfig[], names: readonly st
 
 /** The variables every process of a session gets: its pane, `setup`, `teardown` and `verify` (README "Configuration"). */
 export function getSessionVariables(project: Project, session: SessionConfig, worktree: string): Record<string, string> {
-  return getSessionEnv({
-    session: session.name,
-    branch: getSessionBranch(session.name),
-    worktree,
-    root: project.root,
-    repoName: project.repoName,
-    port: getSessionPort(project.config.ports, session.index),
-    env: session.env,
-  });
+  return getRunSessionEnv({ root: project.root, repoName: project.repoName, ports: project.config.ports }, session, worktree);
 }

@@ -9,7 +9,7 @@ import type { SessionConfig } from '../../core/config-validate.js';
 import { resolveLayout, type TerminalSize } from '../../core/pane-layout.js';
 import { RefusedError, UsageError } from '../../core/errors.js';
 import type { DownState, RunState, SessionState } from '../../core/run-state.js';
-import { mergeEnv, wrapWithEnv } from '../../core/session-env.js';
+import { wrapWithEnv } from '../../core/session-env.js';
 import type { WorktreeAction } from '../../core/worktree-plan.js';
 import { planLaunch, type SessionLaunch } from '../../core/launch-plan.js';
 import { getParxArgv } from '../../package-root.js';
@@ -142,11 +142,8 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
   };
   const { prepared, unprepared } = await prepareWorktrees(
     project,
-    actions,
-    (action) => launchOf(action).setup,
-    (action) => mergeEnv(process.env, launchOf(action).env),
+    launches,
     (action) => prepareSessionSandbox(project, sessionOf(action), action.path, sandboxContext, action.kind === 'create-branch'),
-    (action) => sandboxes.enabled.has(action.session),
     emit,
   );
 

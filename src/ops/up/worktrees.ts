@@ -16,6 +16,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SessionConfig } from '../../core/config-validate.js';
 import { ToolError, UsageError } from '../../core/errors.js';
+import type { SessionLaunch } from '../../core/launch-plan.js';
+import { mergeEnv } from '../../core/session-env.js';
 import { planWorktrees, type WorktreeAction } from '../../core/worktree-plan.js';
 import { DISK_CONCURRENCY, limitConcurrency } from '../common/limit-concurrency.js';
 import type { Project } from '../common/project.js';
@@ -63,17 +65,14 @@ export interface UnpreparedWorktree {
  */
 export async function prepareWorktrees(
   project: Project,
-  actions: readonly WorktreeAction[],
-  needsSetup: (action: WorktreeAction) => string | undefined,
-  envOf: (action: WorktreeAction) => Record<string, string>,
+  /** What up planned for each session: its worktree action, setup, variables, sandbox or not. */
+  launches: readonly SessionLaunch[],
   /** Prepares the session's sandbox once its worktree exists; `setup` runs inside it. */
   sandboxOf: (action: WorktreeAction) => Promise<SessionSandbox>,
-  /** Whether the session will run sandboxed (its new branch is made in its own folder). */
-  isSandboxed: (action: WorktreeAction) => boolean,
   emit: (event: UpProgress) => void,
 ): Promise<{ prepared: PreparedWorktree[]; unprepared: UnpreparedWorktree[] }> {
   const dir = project.worktreeDir;
-  const creates = actions.some((a) => a.kind !== 'reuse');
+  const creates = launches.some((l) => l.action.kind !== 'reuse');
   let baseCommit = '';
   let hook = false;
   if (creates) {
@@ -91,9 +90,9 @@ export async function prepareWorktrees(
   const fill = limitConcurrency(DISK_CONCURRENCY);
   const outcomes: Array<Promise<PreparedWorktree | UnpreparedWorktree>> = [];
   try {
-    for (const action of actions) {
-      const madeBranch = await register(action);
-      outcomes.push(prepare(action, madeBranch));
+    for (const launch of launches) {
+      const madeBranch = await register(launch);
+      outcomes.push(prepare(launch, madeBranch));
     }
   } finally {
     // Even when a registration failed, let the fillings and setups under way finish first.
@@ -105,14 +104,16 @@ export async function prepareWorktrees(
     unprepared: settled.filter((o): o is UnpreparedWorktree => 'failure' in o),
   };
 
-  async function prepare(action: WorktreeAction, madeBranch: { ref: string; commit: string } | undefined): Promise<PreparedWorktree | UnpreparedWorktree> {
+  async function prepare(launch: SessionLaunch, madeBranch: { ref: string; commit: string } | undefined): Promise<PreparedWorktree | UnpreparedWorktree> {
+    const { action } = launch;
     const failure = action.kind === 'reuse' ? undefined : await fill(() => populate(action, madeBranch));
-    return failure === undefined ? finish(action) : { action, failure };
+    return failure === undefined ? finish(launch) : { action, failure };
   }
 
   /** Returns the branch it made, to be removed again if filling fails. */
-  async function register(action: WorktreeAction): Promise<{ ref: string; commit: string } | undefined> {
-    if (action.kind === 'create-branch' && isSandboxed(action)) {
+  async function register({ action, sandboxed }: SessionLaunch): Promise<{ ref: string; commit: string } | undefined> {
+    // A sandboxed session's new branch is made in its own folder.
+    if (action.kind === 'create-branch' && sandboxed) {
       await registerSandboxedWorktree(project.root, action.path, action.session, baseCommit);
       return { ref: getSandboxTipRef(action.session), commit: baseCommit };
     }
@@ -146,7 +147,7 @@ export async function prepareWorktrees(
     }
   }
 
-  async function finish(action: WorktreeAction): Promise<PreparedWorktree> {
+  async function finish({ action, setup, env }: SessionLaunch): Promise<PreparedWorktree> {
     const created = action.kind !== 'reuse';
     emit({ type: 'worktree', session: action.session, action: created ? 'created' : 'reused', path: action.path });
     const copied = created ? {} : undefined;
@@ -159,10 +160,9 @@ export async function prepareWorktrees(
     }
     const sandbox = await sandboxOf(action);
     emit({ type: 'sandbox', session: action.session, enabled: sandbox.enabled, notes: sandbox.notes });
-    const setup = needsSetup(action);
     if (!setup) return { action, copied, setup: undefined, sandbox };
     emit({ type: 'setup', session: action.session, status: 'started' });
-    const outcome = await runHookCommand(setup, action.path, envOf(action), undefined, getSetupWrapper(sandbox));
+    const outcome = await runHookCommand(setup, action.path, mergeEnv(process.env, env), undefined, getSetupWrapper(sandbox));
     emit({ type: 'setup', session: action.session, status: outcome.ok ? 'ok' : 'failed', outcome });
     return { action, copied, setup: outcome, sandbox };
   }
