@@ -5,7 +5,7 @@ import { probeBwrap } from '../adapters/bwrap.js';
 import { findExecutable, readProgramOutput } from '../adapters/files.js';
 import { listTreeFiles, MIN_GIT, realpath } from '../adapters/git.js';
 import { findPerl } from '../adapters/sandbox-live.js';
-import { getFileSystemType } from '../adapters/mounts.js';
+import { getFileSystemTypes } from '../adapters/mounts.js';
 import { MIN_TMUX } from '../adapters/tmux.js';
 import { describeEventlessFileSystem } from '../core/file-systems.js';
 import { readVersion } from '../core/version.js';
@@ -102,7 +102,7 @@ async function checkInotify(project: Project | undefined): Promise<DoctorCheck> 
 /** Whether the guard's kernel file events arrive where the worktrees are (see core/file-systems.ts). */
 async function checkFileEvents(project: Project | undefined): Promise<DoctorCheck> {
   const where = project ? dirname(project.worktreeDir) : process.cwd();
-  const fsType = await getFileSystemType(where);
+  const [fsType] = await getFileSystemTypes([where]);
   const watcher = project?.config.guard.watcher ?? 'fs';
   const why = fsType ? describeEventlessFileSystem(fsType) : undefined;
   if (!why) return { name: 'file events', status: 'ok', detail: `${where} is on ${fsType ?? 'a local file system'}: the guard watches with kernel events` };

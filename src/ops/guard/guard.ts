@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { POLL_INTERVAL_MS, watchTreeWithChokidar } from '../../adapters/chokidar-watcher.js';
-import { getFileSystemType } from '../../adapters/mounts.js';
+import { getFileSystemTypes } from '../../adapters/mounts.js';
 import { describeEventlessFileSystem } from '../../core/file-systems.js';
 import { getExcludesFile, listTrackedIgnored } from '../../adapters/git.js';
 import { GitIgnoreRules } from '../../adapters/gitignore.js';
@@ -178,10 +178,6 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
 
   const all = await getLiveSessions(project, state);
   const live = all.filter((s) => s.hasWorktree);
-  if (watcherKind === 'fs')
-    await adviseOnFileSystems(live, (message) =>
-      emit({ type: 'error', code: 'EVENTLESS', message }, 'parx: kernel file events may miss changes here; see the guard pane'),
-    );
   // Watch first, then ask git: a file written while the watchers were being installed is
   // listed silently by them (the initial listing announces nothing), so only a reconcile that
   // starts after every directory is watched is sure to see it.
@@ -189,6 +185,11 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     Promise.all(live.map(startWatching)).then((counts) => counts.reduce((a, b) => a + b, 0)),
     agentStates.start(),
     requests.start(order, (id) => Boolean(state?.decisions?.[id])),
+    // Alongside the watches, not before them: the advice is for the human, not a precondition.
+    watcherKind === 'fs' &&
+      adviseOnFileSystems(live, (message) =>
+        emit({ type: 'error', code: 'EVENTLESS', message }, 'parx: kernel file events may miss changes here; see the guard pane'),
+      ),
   ]);
   await reconcile(all);
   // Health first: once `ready` is out, the run's folder may be changed or deleted by others.
@@ -336,7 +337,8 @@ function getPanes(state: RunState | undefined): Map<string, string> {
  * say so, once per file system type, with the setting that fixes it.
  */
 async function adviseOnFileSystems(live: readonly LiveSession[], warn: (message: string) => void): Promise<void> {
-  const types = await Promise.all(live.map(async (s) => ({ session: s.name, fsType: await getFileSystemType(s.worktree) })));
+  const fsTypes = await getFileSystemTypes(live.map((s) => s.worktree));
+  const types = live.map((s, i) => ({ session: s.name, fsType: fsTypes[i] }));
   const byType = new Map<string, string[]>();
   for (const { session, fsType } of types) if (fsType && describeEventlessFileSystem(fsType)) byType.set(fsType, [...(byType.get(fsType) ?? []), session]);
   for (const [fsType, sessions] of byType) {
