@@ -1,6 +1,6 @@
 import { Command, CommanderError, Option } from 'commander';
 import { ConfigError, isKnownError, RefusedError } from '../core/errors.js';
-import { PACKAGE_VERSION } from '../package-root.js';
+import { getPackageVersion } from '../package-root.js';
 import { printError } from './output.js';
 
 /**
@@ -17,7 +17,7 @@ export function createProgram(): Command {
     .description(
       'Run several AI coding agents in parallel on one repository: one git worktree, tmux pane and scoped prompt per session, with enforced file ownership and a safe ordered merge.',
     )
-    .version(PACKAGE_VERSION, '-V, --version', 'print the version')
+    .version(getPackageVersion(), '-V, --version', 'print the version')
     .addOption(new Option('-c, --config <path>', 'use this config file instead of searching for one'))
     .helpOption('-h, --help', 'show help')
     .showHelpAfterError('(run parx --help for usage)')

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { SEARCH_PLACES } from '../adapters/config-file.js';
 import { locateRepo } from '../adapters/git.js';
 import { RefusedError, UsageError } from '../core/errors.js';
-import { PACKAGE_ROOT, PACKAGE_VERSION, TEMPLATES_DIR } from '../package-root.js';
+import { getPackageVersion, PACKAGE_ROOT, TEMPLATES_DIR } from '../package-root.js';
 
 export interface InitOptions {
   cwd?: string;
@@ -12,7 +12,7 @@ export interface InitOptions {
 
 /** The configuration's JSON Schema as shipped in this version's package. */
 export function getSchemaUrl(): string {
-  return `https://unpkg.com/parx@${PACKAGE_VERSION}/schema/parx.schema.json`;
+  return `https://unpkg.com/parx@${getPackageVersion()}/schema/parx.schema.json`;
 }
 
 /** Writes the commented starter config at the top of the worktree (or in cwd outside git). */
