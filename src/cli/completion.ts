@@ -50,8 +50,11 @@ export function getCompletionSpec(program: Command): CompletionSpec {
   const help: OptionSpec = { flags: ['-h', '--help'], description: 'show help' };
   return {
     globalOptions: [...program.options.map(describeOption), help],
-    commands: program.commands
-      .filter((c) => !(c as Command & { _hidden?: boolean })._hidden)
+    // Commander's own list of what --help shows (hidden commands left out), less its help command.
+    commands: program
+      .createHelp()
+      .visibleCommands(program)
+      .filter((c) => c.name() !== 'help')
       .map((c) => ({
         name: c.name(),
         description: c.description(),
