@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { execa } from 'execa';
-import { constants, createReadStream, existsSync, lstatSync, readdirSync, readFileSync, readlinkSync, statSync } from 'node:fs';
-import { access, appendFile, cp, mkdir, readFile } from 'node:fs/promises';
+import { constants, existsSync, lstatSync, readdirSync, readlinkSync, statSync } from 'node:fs';
+import { readUntrustedBytesSync } from './untrusted-files.js';
+import { access, appendFile, cp, mkdir, open, readFile } from 'node:fs/promises';
 import { delimiter, dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /** Small file-system facts and moves used by `up`. */
@@ -49,11 +50,40 @@ export async function copyIntoWorktree(root: string, worktree: string, relativeP
   return digests;
 }
 
-/** sha256 of a file's content, read as a stream (a local database can be large). */
+const NO_FOLLOW_READ = constants.O_RDONLY | constants.O_NOFOLLOW | constants.O_NONBLOCK | constants.O_NOCTTY;
+
+/**
+ * sha256 of a regular file's content, read as a stream (a local database can be large); throws
+ * for a link, a FIFO or anything else that is not a regular file (a session's worktree may hold
+ * one: it is never followed or waited on).
+ */
 export async function hashFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
-  return hash.digest('hex');
+  const file = await open(path, NO_FOLLOW_READ);
+  try {
+    if (!(await file.stat()).isFile()) throw Object.assign(new Error(`${path} is not a regular file`), { code: 'EINVAL' });
+    const hash = createHash('sha256');
+    for await (const chunk of file.createReadStream({ autoClose: false })) hash.update(chunk as Buffer);
+    return hash.digest('hex');
+  } finally {
+    await file.close();
+  }
+}
+
+/** Copies a regular file without following a link at `from` or waiting on a FIFO there; `to` must not exist. */
+export async function copyRegularFile(from: string, to: string): Promise<void> {
+  const source = await open(from, NO_FOLLOW_READ);
+  try {
+    const stat = await source.stat();
+    if (!stat.isFile()) throw Object.assign(new Error(`${from} is not a regular file`), { code: 'EINVAL' });
+    const target = await open(to, 'wx', stat.mode & 0o777);
+    try {
+      for await (const chunk of source.createReadStream({ autoClose: false })) await target.write(chunk as Buffer);
+    } finally {
+      await target.close();
+    }
+  } finally {
+    await source.close();
+  }
 }
 
 /** The executable `program` resolves to: through PATH, or relative to `cwd` when it has a slash. */
@@ -110,7 +140,13 @@ export function getBlobId(path: string, length: number): string | null {
   try {
     const stat = lstatSync(path);
     if (stat.isDirectory()) return null;
-    content = stat.isSymbolicLink() ? Buffer.from(readlinkSync(path)) : readFileSync(path);
+    if (stat.isSymbolicLink()) content = Buffer.from(readlinkSync(path));
+    else {
+      // A session's worktree: a FIFO there is read as nothing git could have written, never waited on.
+      const bytes = stat.isFile() ? readUntrustedBytesSync(path, Number.MAX_SAFE_INTEGER) : undefined;
+      if (bytes === undefined) return 'not-a-file';
+      content = bytes;
+    }
   } catch {
     return null;
   }

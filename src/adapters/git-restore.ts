@@ -1,7 +1,8 @@
-import { chmod, rm, symlink, writeFile } from 'node:fs/promises';
+import { lstat, rm, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { execa } from 'execa';
 import { execGit } from './git.js';
+import { writeFileAtomically } from './untrusted-files.js';
 
 /**
  * Puts one path of a worktree back as its branch tip has it (`guard.onViolation: revert`).
@@ -44,14 +45,14 @@ export async function restorePath(worktree: string, path: string, checkout: Chec
   const file = join(worktree, path);
   if (inHead === inIndex) {
     try {
-      if (!checkout) await rm(file, { force: true, recursive: true });
+      // The session made what is there now: never write through it (a link to ~/.bashrc), replace it.
+      const found = await lstat(file).catch(() => undefined);
+      if (found?.isDirectory()) throw new Error('a folder: git restores it');
+      if (!checkout) await rm(file, { force: true });
       else if (checkout.mode === '120000') {
-        await rm(file, { force: true, recursive: true });
+        await rm(file, { force: true });
         await symlink(checkout.content.toString(), file);
-      } else {
-        await writeFile(file, checkout.content);
-        await chmod(file, checkout.mode === '100755' ? 0o755 : 0o644);
-      }
+      } else await writeFileAtomically(file, checkout.content, checkout.mode === '100755' ? 0o755 : 0o644);
       return undefined;
     } catch {
       // Not a plain file any more (a folder now, say): let git sort it out below.

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import ignore, { type Ignore } from 'ignore';
+import { readUntrustedSync } from './untrusted-files.js';
 
 /**
  * git's ignore rules for one worktree, answered synchronously for paths that may not exist
@@ -65,10 +65,11 @@ export class GitIgnoreRules {
   }
 }
 
+/**
+ * An ignore file's text, or '' for anything that is not a plain file: a session writes its
+ * worktree's `.gitignore` files, and a FIFO there must not hold up the guard's event loop or the
+ * hook. A symlinked `.gitignore` counts as none, as git itself (2.32 and later) treats it.
+ */
 function readText(file: string): string {
-  try {
-    return readFileSync(file, 'utf8');
-  } catch {
-    return '';
-  }
+  return readUntrustedSync(file, 1024 * 1024) ?? '';
 }

@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { mkdir, open, readFile, rename, rm, rmdir, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { appendWithoutFollowing, readUntrusted, readUntrustedJson, readUntrustedJsonLines, writeFileAtomically } from './untrusted-files.js';
 import type { HookPolicy } from '../core/hook-policy.js';
 import type { RequestLine } from '../core/requests.js';
 import type { IntegrationRecord } from '../core/integration.js';
@@ -9,7 +10,14 @@ import type { AgentStateRecord, GuardHealth, RunEvent, RunState } from '../core/
 /**
  * The files parx keeps under `<git-common-dir>/parx/`: never in a working tree, so no agent
  * can commit them and every worktree of the repository sees the same run.
+ *
+ * Two kinds of folder live here. Everything parx writes for itself (state, policy, prompts,
+ * each session's inbox, the states the guard infers) is in folders no session's sandbox may
+ * write. `agents/<session>/` is the one folder a session may write (its hooks report there), so
+ * whatever parx reads from it goes through adapters/untrusted-files.ts: no links followed, no
+ * FIFO waited on, sizes bounded. parx writes nothing there.
  */
+
 /** What one `parx sync` wrote into a session's worktree. */
 export interface SyncRecord {
   commit: string;
@@ -44,7 +52,6 @@ export class RunFiles {
     await mkdir(dir, { recursive: true });
   }
 
-  /** Temp file + rename, in a folder of the run: a reader sees the old content or the new, never half. */
   /** Writes under way, per path: each waits for the one before, so the last one called wins. */
   private readonly writes = new Map<string, Promise<void>>();
 
@@ -56,9 +63,7 @@ export class RunFiles {
   private writeAtomically(path: string, text: string): Promise<void> {
     const write = async () => {
       await this.ensureDir(dirname(path));
-      const temp = `${path}.${process.pid}.tmp`;
-      await writeFile(temp, text);
-      await rename(temp, path);
+      await writeFileAtomically(path, text);
     };
     const next = (this.writes.get(path) ?? Promise.resolve()).then(write, write);
     this.writes.set(path, next);
@@ -83,8 +88,14 @@ export class RunFiles {
     await this.writeAtomically(this.policyPath, `${JSON.stringify(policy, null, 2)}\n`);
   }
 
+  /**
+   * The run's hook policy; undefined when there is no run (no file). Anything else that keeps
+   * it from being read (a folder in its place, damaged JSON) throws: the hook must then deny,
+   * not take it for "no run" and allow.
+   */
   async readPolicy(): Promise<HookPolicy | undefined> {
-    return readJsonFile<HookPolicy>(this.policyPath);
+    const text = await readOwnFile(this.policyPath);
+    return text === undefined ? undefined : (JSON.parse(text) as HookPolicy);
   }
 
   /** Writes the hook settings handed to one session's agent; returns their path. */
@@ -107,9 +118,19 @@ export class RunFiles {
     return join(this.agentsDir, session);
   }
 
-  /** The state an agent last reported (hooks) or the guard inferred (pane silence). */
+  /** A Gemini session's GEMINI_CLI_HOME: parx's own, read-only to the session (ops/up/agent-hooks.ts). */
+  geminiHome(session: string): string {
+    return join(this.dir, 'gemini', session);
+  }
+
+  /** The state a session's agent last reported through its hooks (in the session's own folder). */
   agentStatePath(session: string): string {
     return join(this.agentDir(session), 'state.json');
+  }
+
+  /** The state the recording guard inferred from a hook-less agent's pane (parx's own folder). */
+  inferredStatePath(session: string): string {
+    return join(this.dir, 'states', `${session}.json`);
   }
 
   /** Events a sandboxed session's hook could not append to events.jsonl; the guard moves them there. */
@@ -122,21 +143,26 @@ export class RunFiles {
     return join(this.agentDir(session), 'requests.jsonl');
   }
 
+  /** The session's request lines as it wrote them: untrusted (core/requests.ts validates each). */
   async readRequestLines(session: string): Promise<RequestLine[]> {
-    return readJsonLines<RequestLine>(this.requestsPath(session));
+    return readUntrustedJsonLines<RequestLine>(this.requestsPath(session));
   }
 
   async appendRequestLine(session: string, line: RequestLine): Promise<void> {
     await this.appendLines([JSON.stringify(line)], this.requestsPath(session));
   }
 
-  /** Messages for a session's agent (`parx tell`, grants, refusals), delivered by its hooks. */
+  /**
+   * Messages for a session's agent (`parx tell`, grants, refusals, syncs), delivered by its
+   * hooks at a turn boundary. parx's own folder, which the session can read but not write: a
+   * session that could replace its inbox with a link would have parx append through it.
+   */
   inboxPath(session: string): string {
-    return join(this.agentDir(session), 'inbox.jsonl');
+    return join(this.dir, 'inbox', `${session}.jsonl`);
   }
 
   async readInbox(session: string): Promise<InboxMessage[]> {
-    return readJsonLines<InboxMessage>(this.inboxPath(session));
+    return readUntrustedJsonLines<InboxMessage>(this.inboxPath(session));
   }
 
   async appendInbox(session: string, message: Omit<InboxMessage, 'time'>): Promise<InboxMessage> {
@@ -147,15 +173,13 @@ export class RunFiles {
 
   /** How many of the inbox's messages the agent has been given (its hook writes it, in its sandbox). */
   async readInboxDelivered(session: string): Promise<number> {
-    return (await readJsonFile<{ delivered: number }>(join(this.agentDir(session), 'inbox-delivered.json')))?.delivered ?? 0;
+    const delivered = (await readUntrustedJson<{ delivered: unknown }>(join(this.agentDir(session), 'inbox-delivered.json')))?.delivered;
+    return typeof delivered === 'number' && Number.isInteger(delivered) && delivered >= 0 ? delivered : 0;
   }
 
+  /** Written by the session's own hook (from inside its sandbox): its own folder, its own count. */
   async writeInboxDelivered(session: string, delivered: number): Promise<void> {
-    await this.writeAtomically(
-      join(this.agentDir(session), 'inbox-delivered.json'),
-      `${JSON.stringify({ delivered })}
-`,
-    );
+    await this.writeAtomically(join(this.agentDir(session), 'inbox-delivered.json'), `${JSON.stringify({ delivered })}\n`);
   }
 
   /** Where the recording guard remembers how much of each outbox it has moved. */
@@ -171,12 +195,29 @@ export class RunFiles {
     await this.writeAtomically(this.relayPath, `${JSON.stringify(offsets)}\n`);
   }
 
+  /** What the agent's own hook reports (run by the hook, inside the session's sandbox). */
   async writeAgentState(session: string, record: AgentStateRecord): Promise<void> {
     await this.writeAtomically(this.agentStatePath(session), `${JSON.stringify(record)}\n`);
   }
 
+  /** What the recording guard infers from a hook-less agent's pane: parx's folder, never the session's. */
+  async writeInferredState(session: string, record: AgentStateRecord): Promise<void> {
+    await this.writeAtomically(this.inferredStatePath(session), `${JSON.stringify(record)}\n`);
+  }
+
+  /** The newer of what the agent's hooks reported and what the guard inferred; each checked for shape. */
   async readAgentState(session: string): Promise<AgentStateRecord | undefined> {
-    return readJsonFile<AgentStateRecord>(this.agentStatePath(session));
+    const [reported, inferred] = await Promise.all([
+      readUntrustedJson<unknown>(this.agentStatePath(session)),
+      readUntrustedJson<unknown>(this.inferredStatePath(session)),
+    ]);
+    const records = [reported, inferred].filter(isAgentStateRecord);
+    return records.sort((a, b) => Date.parse(b.time) - Date.parse(a.time))[0];
+  }
+
+  /** Forgets what a session's previous agent reported or was seen doing (a new agent process starts). */
+  async forgetAgentState(session: string): Promise<void> {
+    await Promise.all([rm(this.agentStatePath(session), { force: true }), rm(this.inferredStatePath(session), { force: true })]);
   }
 
   /**
@@ -195,12 +236,8 @@ export class RunFiles {
   }
 
   async readState(): Promise<RunState | undefined> {
-    try {
-      return JSON.parse(await readFile(this.statePath, 'utf8')) as RunState;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-      throw error;
-    }
+    const text = await readOwnFile(this.statePath);
+    return text === undefined ? undefined : (JSON.parse(text) as RunState);
   }
 
   /** Write to a temp file and rename over: a crash leaves the old state or the new, never half. */
@@ -229,21 +266,14 @@ export class RunFiles {
     return full;
   }
 
-  /** Appends already-serialised events in one O_APPEND write: concurrent writers do not interleave. */
+  /**
+   * Appends already-serialised lines in one O_APPEND write (concurrent writers do not interleave),
+   * never through a link and never into anything but a regular file.
+   */
   async appendLines(lines: readonly string[], path = this.eventsPath): Promise<void> {
     if (lines.length === 0) return;
     await this.ensureDir(dirname(path));
-    const file = await open(path, 'a+');
-    try {
-      // A writer killed mid-write (kill -9 can cut a write short at a page boundary) leaves a
-      // line without its newline: start on a fresh line, so that only that one line is damaged.
-      const { size } = await file.stat();
-      const last = Buffer.alloc(1);
-      const broken = size > 0 && (await file.read(last, 0, 1, size - 1)).bytesRead === 1 && last[0] !== 0x0a;
-      await file.appendFile(`${broken ? '\n' : ''}${lines.join('\n')}\n`);
-    } finally {
-      await file.close();
-    }
+    await appendWithoutFollowing(path, `${lines.join('\n')}\n`, { repairLine: true });
   }
 
   /**
@@ -300,6 +330,25 @@ export class RunFiles {
 
   async writeSyncRecord(session: string, record: SyncRecord): Promise<void> {
     await this.writeAtomically(this.syncRecordPath(session), `${JSON.stringify(record)}\n`);
+  }
+
+  /**
+   * The tip of each sandboxed session whose objects parx has verified into the shared store
+   * (adapters/session-objects.ts): a tip that has not changed needs no second look.
+   */
+  async readVerifiedTips(): Promise<Record<string, string>> {
+    return (await readJsonFile<Record<string, string>>(join(this.dir, 'verified.json'))) ?? {};
+  }
+
+  async writeVerifiedTips(tips: Record<string, string>): Promise<void> {
+    await this.writeAtomically(join(this.dir, 'verified.json'), `${JSON.stringify(tips)}\n`);
+  }
+
+  /** A folder of parx's own for short-lived files (a temporary git index): made when asked for. */
+  async ensureScratchDir(): Promise<string> {
+    const dir = join(this.dir, 'tmp');
+    await this.ensureDir(dir);
+    return dir;
   }
 
   /** Where `parx integrate` keeps its scratch worktree and its last result. */
@@ -380,8 +429,7 @@ export class RunFiles {
 
   async writePrompt(session: string, text: string): Promise<string> {
     const path = this.promptPath(session);
-    await this.ensureDir(join(this.dir, 'prompts'));
-    await writeFile(path, text);
+    await this.writeAtomically(path, text);
     return path;
   }
 }
@@ -409,27 +457,31 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
-/** A JSON file parx wrote, or undefined when it is missing or unreadable. */
-/** A JSON-lines file's records; a missing file is none, a damaged line is skipped. */
-async function readJsonLines<T>(path: string): Promise<T[]> {
-  const text = await readFile(path, 'utf8').catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return '';
+/**
+ * A file of parx's own that must be there whole or not at all: undefined when missing, its text
+ * when it is a regular file, and an error for anything else (a folder, a FIFO, a link), which
+ * never blocks.
+ */
+async function readOwnFile(path: string): Promise<string | undefined> {
+  const text = await readUntrusted(path, 64 * 1024 * 1024);
+  if (text !== undefined) return text;
+  const stat = await lstat(path).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
     throw error;
   });
-  return text.split('\n').flatMap((line) => {
-    if (line.trim() === '') return [];
-    try {
-      return [JSON.parse(line) as T];
-    } catch {
-      return [];
-    }
-  });
+  if (!stat) return undefined;
+  // Written (renamed into place) between the two looks: read it again.
+  if (stat.isFile()) return readUntrusted(path, 64 * 1024 * 1024);
+  throw new Error(`${path} is not a regular file; parx did not make it so: remove it, then run parx up`);
 }
 
+/** A JSON file of parx's own folders, or undefined when it is missing or unreadable. */
 async function readJsonFile<T>(path: string): Promise<T | undefined> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as T;
-  } catch {
-    return undefined;
-  }
+  return readUntrustedJson<T>(path, 64 * 1024 * 1024);
+}
+
+function isAgentStateRecord(value: unknown): value is AgentStateRecord {
+  if (typeof value !== 'object' || value === null) return false;
+  const r = value as Record<string, unknown>;
+  return (r.state === 'working' || r.state === 'waiting' || r.state === 'exited') && typeof r.time === 'string' && !Number.isNaN(Date.parse(r.time));
 }

@@ -20,7 +20,13 @@ export async function hookMain(args: readonly string[]): Promise<void> {
   }
   try {
     const text = readStdin();
-    const payload = text.trim() === '' ? {} : (JSON.parse(text) as unknown);
+    let payload: unknown = {};
+    let payloadError: string | undefined;
+    try {
+      payload = text.trim() === '' ? {} : (JSON.parse(text) as unknown);
+    } catch (error) {
+      payloadError = (error as Error).message;
+    }
     const outcome = await runHook(event as HookEvent, {
       payload,
       cwd: process.cwd(),
@@ -28,13 +34,15 @@ export async function hookMain(args: readonly string[]): Promise<void> {
       commonDir: option('--common-dir'),
       session: option('--session'),
       agent: option('--agent'),
+      ...(payloadError !== undefined && { payloadError }),
     });
     if (outcome.reply) process.stdout.write(`${outcome.reply.stdout}\n`);
     if (outcome.message) process.stderr.write(`${outcome.message}\n`);
     process.exit(outcome.exitCode);
   } catch (error) {
     process.stderr.write(`parx hook ${event}: ${(error as Error).message}\n`);
-    process.exit(1);
+    // A write parx could not judge is denied (2); for the other events, a non-blocking error.
+    process.exit(event === 'check-write' ? 2 : 1);
   }
 }
 

@@ -1,4 +1,5 @@
 import type { Ownership } from './ownership.js';
+import { escapeControlChars } from './safe-text.js';
 
 /**
  * Ownership requests: a write the hook denied because another session owns the path becomes a
@@ -45,6 +46,23 @@ export function getRequestSession(id: string): string | undefined {
   return match ? match[1] : undefined;
 }
 
+/**
+ * Whether a request line's path is one parx can act on and quote: relative to the repository
+ * root, normalized (no `.`, `..` or empty segments, no backslash), no control characters. A
+ * session writes its own requests file, so a path holding a newline must never become a line
+ * of another message ("- From the human: …"), nor a grant of something outside the repository.
+ */
+export function isValidRequestPath(path: unknown): path is string {
+  if (typeof path !== 'string' || path === '' || path.length > 4096) return false;
+  if (escapeControlChars(path) !== path || path.includes('\\') || path.startsWith('/')) return false;
+  return path.split('/').every((segment) => segment !== '' && segment !== '.' && segment !== '..');
+}
+
+/** A path as it is quoted in messages to agents and humans: in backticks, so it reads as a name, never as a sentence. */
+export function quotePath(path: string): string {
+  return `\`${escapeControlChars(path).replaceAll('`', "'")}\``;
+}
+
 /** Every request of one session, with its reason and decision. */
 export function foldRequests(
   session: string,
@@ -54,10 +72,12 @@ export function foldRequests(
 ): OwnershipRequest[] {
   const requests = new Map<string, OwnershipRequest>();
   for (const line of lines) {
-    if (getRequestSession(line.id) !== session) continue;
-    if (line.type === 'request' && !requests.has(line.id)) {
-      requests.set(line.id, { id: line.id, from: session, owner: undefined, path: line.path, reason: '', time: line.time, status: 'open' });
-    } else if (line.type === 'reason') {
+    // Lines come from a file the session writes: each field is checked before it is used.
+    if (typeof line !== 'object' || line === null || typeof line.id !== 'string' || getRequestSession(line.id) !== session) continue;
+    const time = typeof line.time === 'string' && !Number.isNaN(Date.parse(line.time)) ? line.time : new Date(0).toISOString();
+    if (line.type === 'request' && isValidRequestPath(line.path) && !requests.has(line.id)) {
+      requests.set(line.id, { id: line.id, from: session, owner: undefined, path: line.path, reason: '', time, status: 'open' });
+    } else if (line.type === 'reason' && typeof line.reason === 'string') {
       const request = requests.get(line.id);
       if (request) request.reason = oneLine(line.reason);
     }
@@ -74,8 +94,9 @@ export function findOpenRequest(requests: readonly OwnershipRequest[], path: str
   return requests.find((r) => r.status === 'open' && r.path === path);
 }
 
-/** A reason is one line, at most 300 characters: it is shown in a table and a notification. */
+/** A reason is one line, at most 300 characters, no control characters: it is shown in a table, a notification and a message to an agent. */
 export function oneLine(text: string): string {
-  const line = text.replace(/\s+/g, ' ').trim();
+  // eslint-disable-next-line no-control-regex -- control characters are what it removes
+  const line = text.replace(/[\s\u0000-\u001f\u007f-\u009f]+/g, ' ').trim();
   return line.length > 300 ? `${line.slice(0, 299)}…` : line;
 }

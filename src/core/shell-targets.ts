@@ -2,8 +2,9 @@ import { parse } from 'unbash';
 
 /**
  * The files a shell command line obviously writes: redirections, and the file operands of
- * `tee`, `sed -i`, `mv`, `cp`, `rm`, `touch`, `truncate`, `install`, `ln`, `dd`, and of
- * `git checkout -- …` / `git restore` (an empty folder is no file: `mkdir` is left alone). Best effort,
+ * `tee`, `sed -i`, `mv`, `cp`, `rm`, `touch`, `truncate`, `install`, `ln`, `dd`, `mkdir`, `rmdir`,
+ * `mkfifo`, `mknod`, `chmod`, and of `git checkout -- …` / `git restore`. A folder is judged like a
+ * file: `mkdir -p <run folder>/state.json` is how a session once broke parx's own files. Best effort,
  * by design: it lets `parx hook` tell the model *why* before the OS sandbox refuses with a bare
  * "Read-only file system". A word built from expansions (`$f`, `$(…)`) is not a path anyone can
  * know before the command runs; it is left to the sandbox and the guard.
@@ -13,7 +14,7 @@ import { parse } from 'unbash';
  */
 
 export interface ShellTargets {
-  /** Paths as written (relative to where the command runs; `~/` for the home folder). */
+  /** Paths as written (relative to where the command runs; `~/` for the home folder); a folder ends in "/". */
   paths: string[];
   /** A `cd` ran before a write: relative paths no longer mean the agent's folder, judge none of them. */
   moved: boolean;
@@ -37,10 +38,21 @@ const WRITERS: Record<string, (operands: string[], options: string[], targetDir:
   ln: (ops) => ops.slice(-1),
   install: (ops) => ops.slice(-1),
   dd: (ops) => ops.filter((o) => o.startsWith('of=')).map((o) => o.slice(3)),
+  // Folders carry a trailing "/": an ignore rule for a folder (`dist/`) matches them.
+  mkdir: (ops) => ops.map(asFolder),
+  rmdir: (ops) => ops.map(asFolder),
+  mkfifo: (ops) => ops,
+  mknod: (ops) => ops.slice(0, 1),
+  // The mode comes first (`chmod 777 f`, `chmod u+x f`); a reference file (--reference) is read, not written.
+  chmod: (ops) => ops.slice(1),
   // `git checkout [<tree>] -- <paths>` and `git restore <paths>` rewrite files from git.
   git: (ops) =>
     ops[0] === 'restore' ? ops.slice(1).filter((o) => o !== '--') : ops[0] === 'checkout' && ops.includes('--') ? ops.slice(ops.indexOf('--') + 1) : [],
 };
+
+function asFolder(path: string): string {
+  return path.endsWith('/') ? path : `${path}/`;
+}
 
 /** Options that take the next word as their value (so that word is not an operand). */
 const OPTION_VALUES: Record<string, RegExp> = {
@@ -49,6 +61,9 @@ const OPTION_VALUES: Record<string, RegExp> = {
   mv: /^-[tS]$/,
   truncate: /^-[sr]$/,
   install: /^-[mogtS]$/,
+  mkdir: /^-m$/,
+  mkfifo: /^-m$/,
+  mknod: /^-m$/,
 };
 
 export function getShellWriteTargets(command: string): ShellTargets | undefined {

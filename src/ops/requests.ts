@@ -4,11 +4,11 @@ import { RunFiles } from '../adapters/run-files.js';
 import { getSessionAgentKind, hasHooks } from '../core/agent-hooks.js';
 import { RefusedError, UsageError } from '../core/errors.js';
 import { createOwnership } from '../core/ownership.js';
-import { foldRequests, getRequestSession, oneLine, type OwnershipRequest } from '../core/requests.js';
+import { foldRequests, getRequestSession, isValidRequestPath, oneLine, quotePath, type OwnershipRequest } from '../core/requests.js';
 import type { GrantRecord, RunState } from '../core/run-state.js';
 import { loadProject, withRunLock, type Project, type ProjectOptions } from './common/project.js';
 import { readPromptTemplate, renderSessionPrompt } from './common/prompts.js';
-import { applyGrantToSandboxes } from './common/sandbox.js';
+import { applyGrantToSandboxes } from './common/sandbox-grants.js';
 
 /**
  * Ownership requests and messages (`parx requests`, `grant`, `refuse`, `tell`, and `ask`, which
@@ -75,16 +75,23 @@ export async function runGrant(options: ProjectOptions, target: GrantTarget): Pr
     if (request) fresh.decisions = { ...fresh.decisions, [request.id]: { decision: 'granted', time: grant.time } };
     await applyOwnership(project, fresh);
     await project.files.appendEvent({ type: 'grant', path, from, to, ...(request && { id: request.id, reason: request.reason }) });
-    const why = request?.reason ? ` (${to} asked: "${request.reason}")` : '';
+    const why = request?.reason ? ` (${to} asked: “${request.reason}”)` : '';
     // The OS sandboxes change now: the path opens in the grantee's and closes in the previous owner's.
-    const live = await applyGrantToSandboxes(fresh, grant);
+    const live = await applyGrantToSandboxes(fresh, project.config.sessions, grant);
     const goOn = live.restartNeeded
-      ? ` Your session's OS sandbox could not open ${path} while it runs and keeps it read-only until it restarts: finish the rest of your task, commit, and say that you need a restart to make this change.`
-      : ' Go on with the change you needed.';
+      ? ` Your session's OS sandbox could not open ${quotePath(path)} while it runs and keeps it read-only until it restarts: finish the rest of your task, commit, and say that you need a restart to make this change.`
+      : live.staleForGrantee.length > 0
+        ? ` Go on with the change you needed. A shell that was already working inside ${live.staleForGrantee.map((h) => h.path).join(', ')} still sees it read-only: run \`cd "$PWD"\` there first (a new shell sees it writable).`
+        : ' Go on with the change you needed.';
     const told = await tell(project, [
-      [to, `${request ? `Request ${request.id} was granted: y` : 'Y'}ou now own ${path} for the rest of this run.${goOn}`],
+      [to, `${request ? `Request ${request.id} was granted: y` : 'Y'}ou now own ${quotePath(path)} for the rest of this run.${goOn}`],
       ...(from
-        ? [[from, `${path} now belongs to session "${to}"${why}. Do not change it any more; coordinate through the human if you need it.`] as [string, string]]
+        ? [
+            [from, `${quotePath(path)} now belongs to session "${to}"${why}. Do not change it any more; coordinate through the human if you need it.`] as [
+              string,
+              string,
+            ],
+          ]
         : []),
     ]);
     return { grant, told, restartNeeded: live.restartNeeded, notes: live.notes };
@@ -105,7 +112,7 @@ export async function runRefuse(options: ProjectOptions, id: string, why: string
     await project.files.writeState(fresh);
     await project.files.appendEvent({ type: 'refuse', id, from: request.from, owner: request.owner, path: request.path, ...(reason && { why: reason }) });
     const told = await tell(project, [
-      [request.from, `Request ${id} for ${request.path} was refused${reason ? `: ${reason}` : ''}. Do not change it; go on without it.`],
+      [request.from, `Request ${id} for ${quotePath(request.path)} was refused${reason ? `: ${reason}` : ''}. Do not change it; go on without it.`],
     ]);
     return { request: { ...request, status: 'refused' }, told };
   });
@@ -154,7 +161,7 @@ async function findRequest(project: Project, id: string): Promise<OwnershipReque
 /** A path relative to the repository root, `/`-separated, inside it. */
 function normalizeRepoPath(path: string): string {
   const normalized = path.replaceAll('\\', '/').replace(/^\.\//, '').replace(/\/+$/, '');
-  if (normalized === '' || isAbsolute(normalized) || normalized.split('/').some((p) => p === '..' || p === '.' || p === '')) {
+  if (isAbsolute(normalized) || !isValidRequestPath(normalized)) {
     throw new UsageError(`expected a path relative to the repository root, got "${path}"`);
   }
   return normalized;

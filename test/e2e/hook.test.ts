@@ -91,9 +91,9 @@ describe('parx hook', () => {
       exitCode: 0,
       stderr: '',
     });
-    // Settings from before the run's location was part of the command: a non-blocking error that says what to do.
+    // Settings from before the run's location was part of the command: a write it cannot judge is denied, saying what to do.
     expect(await hook('check-write', claudeWrite(join(wt, 'src/payments/x.ts')), wt)).toMatchObject({
-      exitCode: 1,
+      exitCode: 2,
       stderr: expect.stringContaining('run `parx up` again'),
     });
     expect((await hook('nonsense', {}, wt, env)).exitCode).toBe(1);
@@ -174,7 +174,7 @@ describe('parx hook', () => {
 
     // Gemini gets a home of its own: the user's settings plus parx's hooks, nothing in /etc or ~/.gemini.
     const geminiHome = run.record('payments').env.GEMINI_CLI_HOME!;
-    expect(geminiHome).toBe(join(run.root, '.git/parx/agents/payments/gemini-home'));
+    expect(geminiHome).toBe(join(run.root, '.git/parx/gemini/payments'));
     const settingsPath = join(geminiHome, '.gemini', 'settings.json');
     const geminiCommand = JSON.parse(readFileSync(settingsPath, 'utf8')).hooks.BeforeTool[0].hooks[0].command as string;
     const gemini = await execa('sh', ['-c', geminiCommand], {

@@ -96,14 +96,14 @@ describe('requests, grants and messages', () => {
     expect(lines(run, 'auth.denied')).toHaveLength(1);
     const check = await json(run, ['check']);
     expect(check.sessions.find((s: { name: string }) => s.name === 'auth').violations).toEqual([]);
-    expect(lines(run, 'auth.messages').join('\n')).toContain('Request auth-1 was granted: you now own src/payments/charge.ts');
+    expect(lines(run, 'auth.messages').join('\n')).toContain('Request auth-1 was granted: you now own `src/payments/charge.ts`');
 
     // The old owner hears it too, and a message from the human, at its turn's end.
     expect((await runParx(['tell', 'payments', 'keep', 'the', 'old', 'export', 'working'], run.root)).exitCode).toBe(0);
     writeFileSync(join(run.records, 'go-payments'), '');
     await waitFor('payments to finish', () => (run.isDone('payments') ? true : undefined));
     const told = lines(run, 'payments.messages').join('\n');
-    expect(told).toContain('src/payments/charge.ts now belongs to session "auth"');
+    expect(told).toContain('`src/payments/charge.ts` now belongs to session "auth"');
     expect(told).toContain('From the human: keep the old export working');
     // Delivered once: one continuation, both messages in it.
     expect(told.match(/Messages for this session/g)).toHaveLength(1);
@@ -122,7 +122,7 @@ describe('requests, grants and messages', () => {
     expect(events(run).find((e) => e.type === 'refuse')).toMatchObject({ id: 'auth-1', why: 'payments is mid-refactor' });
     writeFileSync(join(run.records, 'go'), '');
     await waitFor('auth to finish', () => (run.isDone('auth') ? true : undefined));
-    expect(lines(run, 'auth.messages').join('\n')).toContain('Request auth-1 for src/payments/charge.ts was refused: payments is mid-refactor');
+    expect(lines(run, 'auth.messages').join('\n')).toContain('Request auth-1 for `src/payments/charge.ts` was refused: payments is mid-refactor');
 
     // A direct grant: a folder, to a session; bad targets are bad usage. auth runs sandboxed, and
     // here its running sandbox cannot be changed (no perl): the folder opens when its pane

@@ -59,7 +59,7 @@ describe('parx sync', () => {
     // docs does not merge after lib: left alone.
     expect(existsSync(join(fx.worktree('docs'), 'src/lib/x.mjs'))).toBe(false);
     // The agent is told at its next turn; the event is recorded.
-    const inbox = readFileSync(join(fx.root, '.git/parx/agents/app/inbox.jsonl'), 'utf8');
+    const inbox = readFileSync(join(fx.root, '.git/parx/inbox/app.jsonl'), 'utf8');
     expect(inbox).toContain('main now contains lib');
     expect(
       events(fx.root)
@@ -90,7 +90,7 @@ describe('parx sync', () => {
       status: fx.gitIn('app', 'status', '--porcelain', '-uall'),
       db: readFileSync(join(fx.worktree('app'), 'src/shared/db.ts'), 'utf8'),
     }).toEqual(before);
-    expect(existsSync(join(fx.root, '.git/parx/agents/app/inbox.jsonl'))).toBe(false);
+    expect(existsSync(join(fx.root, '.git/parx/inbox/app.jsonl'))).toBe(false);
   });
 
   it('sync: auto syncs right after the landing', async () => {

@@ -192,7 +192,7 @@ describe('the real Claude Code in a parx session', () => {
       expect(granted).not.toContain('restarts');
       // The Stop hook's `decision: block` continued Claude with the grant, and the write went
       // through its running sandbox.
-      expect(local.turnTexts().join('\n')).toContain('Request auth-1 was granted: you now own src/payments/charge.ts');
+      expect(local.turnTexts().join('\n')).toContain('Request auth-1 was granted: you now own `src/payments/charge.ts`');
       expect(readFileSync(join(wt, 'src/payments/charge.ts'), 'utf8'), local.toolResults().at(-1)).toBe('export const charge = { currency: "EUR" };\n');
       expect(readFileSync(join(wt, 'README.md'), 'utf8')).toBe('# shop, with currencies\n');
       // The sandboxed hook's denial reaches events.jsonl through the guard, which relays it.

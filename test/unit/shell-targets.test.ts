@@ -22,7 +22,12 @@ describe('the obvious targets of a shell command (Claude’s Bash tool)', () => 
     ['git restore --source=old -- src/b/y.ts', ['src/b/y.ts'], false],
     ['git checkout main', [], false],
     ['dd if=/dev/zero of=blob bs=1 count=1', ['blob'], false],
-    ['mkdir -p src/b/sub', [], false],
+    ['mkdir -p src/b/sub', ['src/b/sub/'], false],
+    ['mkdir -m 700 a b/', ['a/', 'b/'], false],
+    ['rmdir src/b/old', ['src/b/old/'], false],
+    ['mkfifo -m 600 pipe', ['pipe'], false],
+    ['mknod dev c 1 3', ['dev'], false],
+    ['chmod +x src/b/run.sh', ['src/b/run.sh'], false],
     ['npm test', [], false],
     ['echo x >> ~/.gitconfig; echo y > ~other/.bashrc', ['~/.gitconfig'], false],
   ])('%j → %j', (command, paths, moved) => {

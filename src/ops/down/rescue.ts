@@ -1,5 +1,5 @@
-import { copyFile, lstat, mkdir, readdir } from 'node:fs/promises';
-import { hashFile } from '../../adapters/files.js';
+import { lstat, mkdir, readdir } from 'node:fs/promises';
+import { copyRegularFile, hashFile } from '../../adapters/files.js';
 import { basename, dirname, join } from 'node:path';
 import { findUnreachableTips, listIgnoredEntries, listReflogCommits, updateRefs } from '../../adapters/git.js';
 import { getNextBackupRef } from '../../core/merge-queue.js';
@@ -66,7 +66,12 @@ export async function rescueIgnoredFiles(run: QueueRun, session: string, worktre
   for (const path of candidates) {
     const stats = await lstat(join(worktree, path)).catch(() => undefined);
     if (!stats?.isFile()) continue;
-    const digest = await hashFile(join(worktree, path));
+    // Replaced meanwhile by a link or a FIFO: nothing of the session's content to save there.
+    const digest = await hashFile(join(worktree, path)).catch((error: NodeJS.ErrnoException) => {
+      if (error.code === 'EINVAL' || error.code === 'ELOOP' || error.code === 'ENOENT') return undefined;
+      throw error;
+    });
+    if (digest === undefined) continue;
     if (digest === copied[path]) continue;
     const inMain = await hashFile(join(run.project.root, path)).catch(() => undefined);
     if (digest === inMain) continue;
@@ -87,7 +92,7 @@ export async function rescueIgnoredFiles(run: QueueRun, session: string, worktre
   const dir = join(run.project.files.dir, 'saved', session, new Date().toISOString().replace(/[:.]/g, '-'));
   for (const { path } of unique) {
     await mkdir(dirname(join(dir, path)), { recursive: true });
-    await copyFile(join(worktree, path), join(dir, path));
+    await copyRegularFile(join(worktree, path), join(dir, path));
   }
   return { saved: { dir, files: unique.map((f) => f.path) }, dropped };
 }

@@ -7,8 +7,9 @@ import type { AgentState, AgentStateRecord } from '../../core/run-state.js';
 /**
  * The guard's view of each agent's state (`working | waiting | exited`). Agents with hooks
  * report it themselves (`parx hook working|waiting` writes `agents/<session>/state.json`, watched
- * here); for the others the recording guard infers it from the pane: output that has not
- * changed for `silenceMs` means the agent is waiting for the human, any change means working.
+ * here); for the others the recording guard infers it from the pane (output that has not
+ * changed for `silenceMs` means the agent is waiting for the human, any change means working)
+ * and keeps what it infers in parx's own `states/` folder.
  */
 
 export interface StateChange {
@@ -90,8 +91,10 @@ export class AgentStateTracker {
     }
   }
 
+  /** Into parx's own folder (never the session's, where a planted link could redirect the write), then announced. */
   private async write(session: string, state: AgentState): Promise<void> {
-    await this.files.writeAgentState(session, { state, time: new Date().toISOString(), source: 'silence' });
+    await this.files.writeInferredState(session, { state, time: new Date().toISOString(), source: 'silence' });
+    await this.reread(session);
   }
 
   private async reread(session: string): Promise<void> {

@@ -1,5 +1,6 @@
-import { open, stat } from 'node:fs/promises';
+import { lstat } from 'node:fs/promises';
 import type { RunFiles } from '../../adapters/run-files.js';
+import { readUntrusted } from '../../adapters/untrusted-files.js';
 
 /**
  * Moves what sandboxed sessions' hooks reported (their outboxes, `agents/<session>/events.jsonl`)
@@ -22,13 +23,15 @@ export class OutboxRelay {
     let moved = false;
     for (const session of this.sessions) {
       const path = this.files.outboxPath(session);
-      const size = (await stat(path).catch(() => undefined))?.size ?? 0;
+      // The session writes this file: a link, a FIFO or a folder there is no outbox at all.
+      const found = await lstat(path).catch(() => undefined);
+      const size = found?.isFile() ? found.size : 0;
       const from = this.offsets[session] ?? 0;
       if (size === from) continue;
       // A smaller outbox was emptied or replaced (by its session): start over from its beginning.
       const start = size < from ? 0 : from;
       // At most 1 MiB a pass: the session writes this file, and could make it huge.
-      const text = await readRange(path, start, Math.min(size, start + MAX_READ));
+      const text = (await readUntrusted(path, Math.min(size, start + MAX_READ) - start, start)) ?? '';
       // Only whole lines: one being written now is taken next time.
       const end = text.lastIndexOf('\n') + 1;
       if (end === 0) continue;
@@ -42,17 +45,6 @@ export class OutboxRelay {
       moved = true;
     }
     if (moved) await this.files.writeRelayOffsets(this.offsets);
-  }
-}
-
-async function readRange(path: string, start: number, end: number): Promise<string> {
-  const file = await open(path, 'r');
-  try {
-    const buffer = Buffer.alloc(end - start);
-    const { bytesRead } = await file.read(buffer, 0, buffer.length, start);
-    return buffer.subarray(0, bytesRead).toString('utf8');
-  } finally {
-    await file.close();
   }
 }
 

@@ -1,9 +1,10 @@
 import { createHash } from 'node:crypto';
-import { existsSync, lstatSync, readFileSync, readlinkSync } from 'node:fs';
-import { copyFile, mkdir } from 'node:fs/promises';
+import { existsSync, lstatSync, readlinkSync } from 'node:fs';
+import { lstat, mkdir, readlink, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { readCheckoutContent, restorePath, type CheckoutContent } from '../../adapters/git-restore.js';
 import type { RunFiles } from '../../adapters/run-files.js';
+import { readUntrustedBytes, readUntrustedBytesSync } from '../../adapters/untrusted-files.js';
 
 export interface RevertOutcome {
   /** Where the written content was saved (absent for a deletion: nothing was written). */
@@ -58,10 +59,24 @@ export class Reverter {
     if (this.isOwnEcho(worktree, path)) return undefined;
     const file = join(worktree, path);
     let quarantined: string | undefined;
-    if (existsSync(file)) {
-      quarantined = join(this.files.dir, 'quarantine', session, new Date().toISOString().replace(/[:.]/g, '-'), path);
+    // What the session wrote, kept: a file's bytes, a link's target (never what it points to), and
+    // never a wait on a FIFO it planted.
+    const found = await lstat(file).catch(() => undefined);
+    const kept = found?.isFile()
+      ? await readUntrustedBytes(file, MAX_QUARANTINED)
+      : found?.isSymbolicLink()
+        ? await readlink(file).catch(() => undefined)
+        : undefined;
+    if (kept !== undefined) {
+      quarantined = join(
+        this.files.dir,
+        'quarantine',
+        session,
+        new Date().toISOString().replace(/[:.]/g, '-'),
+        found?.isSymbolicLink() ? `${path}.symlink` : path,
+      );
       await mkdir(dirname(quarantined), { recursive: true });
-      await copyFile(file, quarantined);
+      await writeFile(quarantined, kept, { flag: 'wx' });
     }
     // What the restore will leave, known before it runs: its echo may be judged before it returns.
     const checkout = await readCheckoutContent(worktree, path);
@@ -76,10 +91,15 @@ function digestOf(checkout: CheckoutContent): string {
   return hash(checkout.mode === '120000' ? 'link' : 'file', checkout.content);
 }
 
-/** The same digest of what is on disk now. */
+/** The same digest of what is on disk now (a FIFO or any other odd file matches nothing, and is never waited on). */
 function digestOnDisk(file: string): string {
-  return lstatSync(file).isSymbolicLink() ? hash('link', Buffer.from(readlinkSync(file))) : hash('file', readFileSync(file));
+  if (lstatSync(file).isSymbolicLink()) return hash('link', Buffer.from(readlinkSync(file)));
+  const bytes = readUntrustedBytesSync(file, MAX_QUARANTINED);
+  return bytes === undefined ? '' : hash('file', bytes);
 }
+
+/** What the guard keeps of one reverted file at most (a session could write gigabytes there). */
+const MAX_QUARANTINED = 64 * 1024 * 1024;
 
 function hash(kind: string, content: Buffer): string {
   return createHash('sha256').update(`${kind}\0`).update(content).digest('hex');

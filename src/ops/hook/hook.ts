@@ -5,7 +5,7 @@ import { judgeWrites, type HookPolicy } from '../../core/hook-policy.js';
 import { getApprovalReply, getMessageReply, type HookReply } from '../../core/hook-replies.js';
 import { quoteShellWord } from '../../core/agent-hooks.js';
 import type { AgentState } from '../../core/run-state.js';
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 
 /**
  * `parx hook <event>`: what an agent's hooks call. Kept to what a decision needs (no config
@@ -36,6 +36,8 @@ export interface HookInput {
   session: string | undefined;
   /** `--agent`: which agent runs it (`claude`, `codex`, `gemini`), for the replies only it reads. */
   agent: string | undefined;
+  /** Why the payload could not be read as JSON: a write whose targets parx cannot read is denied. */
+  payloadError?: string;
 }
 
 export interface HookOutcome {
@@ -46,19 +48,58 @@ export interface HookOutcome {
   reply?: HookReply;
 }
 
+/**
+ * How long a write decision may take before the hook denies it. The agents wait 10 s for a hook
+ * (the timeout parx gives each of them) and treat a hook they gave up on as no objection; a
+ * decision held up by something a session planted (a FIFO where a `.gitignore` should be, a git
+ * call in a nested repository) must end as a denial well before that.
+ */
+export const CHECK_WRITE_DEADLINE_MS = 5_000;
+
 export async function runHook(event: HookEvent, input: HookInput): Promise<HookOutcome> {
+  if (event !== 'check-write') return runHookEvent(event, input);
+  // A write the hook cannot decide is denied: the agents read anything but exit 2 as "go ahead".
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<HookOutcome>((resolve) => {
+    timer = setTimeout(
+      () =>
+        resolve({
+          exitCode: 2,
+          message: `parx: could not decide within ${CHECK_WRITE_DEADLINE_MS / 1000} s whether this write is allowed, so it is denied. Try again; if it keeps happening, stop and report it to the human.`,
+        }),
+      CHECK_WRITE_DEADLINE_MS,
+    );
+  });
+  try {
+    return await Promise.race([runHookEvent(event, input), deadline]);
+  } catch (error) {
+    return {
+      exitCode: 2,
+      message: `parx: could not decide whether this write is allowed (${(error as Error).message}), so it is denied. Stop and report it to the human.`,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+async function runHookEvent(event: HookEvent, input: HookInput): Promise<HookOutcome> {
   if (!input.commonDir) {
-    return { exitCode: 1, message: 'parx hook: no --common-dir; these hook settings come from an older parx: run `parx up` again' };
+    return {
+      exitCode: event === 'check-write' ? 2 : 1,
+      message: 'parx hook: no --common-dir; these hook settings come from an older parx: run `parx up` again',
+    };
   }
   const files = new RunFiles(input.commonDir);
+  // No policy file: the run is over (or never started), nothing of parx's to guard. One that is
+  // there but cannot be read throws, and a write is then denied (runHook).
   const policy = await files.readPolicy();
-  // The run is over (or never started): nothing of parx's to guard.
-  if (!policy || policy.version !== 2) return { exitCode: 0 };
+  if (!policy) return { exitCode: 0 };
+  if (policy.version !== 2) throw new Error(`the run's hook policy has version ${String(policy.version)}; run \`parx up\` again`);
 
   if (event === 'pre-commit') {
     // A git hook, not an agent's: exit 1 refuses the commit. The session is the worktree git
-    // is committing in. Loaded only here (it runs git).
-    if (input.env.PARX_ALLOW_VIOLATIONS === '1') return { exitCode: 0 };
+    // is committing in. Loaded only here (it runs git). (parx's own `--commit-wip` commit runs no
+    // hook, so nothing, not even an environment variable an agent could set, lets a commit by.)
     const top = findWorktreeTop(input.cwd);
     const self = top && policy.sessions.find((s) => s.worktree === realpath(top));
     if (!self) return { exitCode: 0 };
@@ -68,7 +109,10 @@ export async function runHook(event: HookEvent, input: HookInput): Promise<HookO
   }
 
   const self = policy.sessions.find((s) => s.name === input.session);
-  if (!self) return { exitCode: 1, message: `parx hook: session "${input.session ?? ''}" is not in this run; run \`parx up\` again` };
+  if (!self) {
+    const message = `parx hook: session "${input.session ?? ''}" is not in this run; run \`parx up\` again`;
+    return { exitCode: event === 'check-write' ? 2 : 1, message };
+  }
   if (event === 'working' || event === 'waiting') {
     // Messages for the agent (`parx tell`, a grant) go in at a turn boundary its hooks can feed.
     const reply = await deliverMessages(files, self.name, input.agent, input.payload);
@@ -76,8 +120,22 @@ export async function runHook(event: HookEvent, input: HookInput): Promise<HookO
     return { exitCode: 0, ...(reply && { reply }) };
   }
 
+  if (input.payloadError !== undefined) throw new Error(`its hook payload is not JSON: ${input.payloadError}`);
   const targets = getWriteTargets(input.payload);
-  await recordState(files, self.name, 'working', input.payload);
+  // Recorded alongside, never in the way: a state that cannot be written must not decide a write.
+  const recording = recordState(files, self.name, 'working', input.payload);
+  const outcome = await decideWrite(files, policy, self, targets, input);
+  await recording;
+  return outcome;
+}
+
+async function decideWrite(
+  files: RunFiles,
+  policy: HookPolicy,
+  self: HookPolicy['sessions'][number],
+  targets: ReturnType<typeof getWriteTargets>,
+  input: HookInput,
+): Promise<HookOutcome> {
   if (targets?.shell !== undefined) {
     const { getShellWriteTargets } = await import('../../core/shell-targets.js');
     const shell = getShellWriteTargets(targets.shell);
@@ -91,12 +149,19 @@ export async function runHook(event: HookEvent, input: HookInput): Promise<HookO
   // agent's directory, and through every symlink, so `docs/link -> ../src/b` reaches src/b.
   const base = targets.cwd && isAbsolute(targets.cwd) ? targets.cwd : input.cwd;
   const paths = targets.paths.map((p) => realpath(resolve(base, p)));
+  // A folder (`mkdir dist`) is matched against ignore rules as one: `dist/` ignores it.
+  const folders = new Set(targets.paths.flatMap((p, i) => (p.endsWith('/') ? [paths[i]!] : [])));
   // Only a path about to be denied is checked against git's ignore rules (loaded lazily, so
   // the common case pays nothing for them). A path in another worktree or outside the session's
   // is absolute here: ignore rules do not apply to it.
   const ignored = new Set<string>();
   let decision = judgeWrites(policy, self.name, paths, (p) => ignored.has(p));
-  while (!decision.allow && !decision.path.startsWith('/') && !ignored.has(decision.path) && (await isIgnoredUntracked(policy, self.worktree, decision.path))) {
+  while (
+    !decision.allow &&
+    !decision.path.startsWith('/') &&
+    !ignored.has(decision.path) &&
+    (await isIgnoredUntracked(policy, self.worktree, decision.path, folders.has(join(self.worktree, decision.path))))
+  ) {
     ignored.add(decision.path);
     decision = judgeWrites(policy, self.name, paths, (p) => ignored.has(p));
   }
@@ -163,20 +228,25 @@ async function deliverMessages(files: RunFiles, session: string, agent: string |
  * ignore pattern cannot open another session's tracked files. Rules are read from the sources
  * `up` recorded (the same the guard reads).
  */
-async function isIgnoredUntracked(policy: HookPolicy, worktree: string, path: string): Promise<boolean> {
+async function isIgnoredUntracked(policy: HookPolicy, worktree: string, path: string, folder: boolean): Promise<boolean> {
   const { GitIgnoreRules } = await import('../../adapters/gitignore.js');
   const rules = new GitIgnoreRules(policy.commonDir, policy.excludesFile);
   const parts = path.split('/');
   for (let i = 0; i < parts.length; i++) rules.loadGitignore(worktree, parts.slice(0, i).join('/'));
-  if (!rules.isIgnored(path, false)) return false;
+  if (!rules.isIgnored(path, folder)) return false;
   const { isTracked } = await import('../../adapters/git.js');
   return !(await isTracked(worktree, path));
 }
 
+/** Best effort: the state is for the human's dashboard; failing to record it fails nothing else. */
 async function recordState(files: RunFiles, session: string, state: AgentState, payload: unknown): Promise<void> {
-  const detail = isRecord(payload) && typeof payload.message === 'string' ? payload.message : undefined;
-  const previous = await files.readAgentState(session);
-  // Every write checks in as "working": rewrite only on a change, or to refresh a minute-old record.
-  if (previous?.state === state && previous.source === 'hook' && !detail && Date.now() - Date.parse(previous.time) < 60_000) return;
-  await files.writeAgentState(session, { state, time: new Date().toISOString(), source: 'hook', ...(detail ? { detail } : {}) });
+  try {
+    const detail = isRecord(payload) && typeof payload.message === 'string' ? payload.message : undefined;
+    const previous = await files.readAgentState(session);
+    // Every write checks in as "working": rewrite only on a change, or to refresh a minute-old record.
+    if (previous?.state === state && previous.source === 'hook' && !detail && Date.now() - Date.parse(previous.time) < 60_000) return;
+    await files.writeAgentState(session, { state, time: new Date().toISOString(), source: 'hook', ...(detail ? { detail } : {}) });
+  } catch {
+    // The session's own folder, which the session itself may have made unwritable.
+  }
 }
