@@ -1,9 +1,10 @@
+import { randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import { execa } from 'execa';
 import { ToolError } from '../core/errors.js';
 import { resolveGitDir } from './git-dir.js';
-import { execGit, runGit } from './git.js';
+import { execGit, NO_HOOKS, runGit, toGitError } from './git.js';
 
 /**
  * The git steps of a merge: predict it, make the merge commit, move the checked-out base to it,
@@ -31,8 +32,8 @@ export async function predictMerges(cwd: string, pairs: ReadonlyArray<readonly [
   if (pairs.length === 0) return [];
   const args = ['merge-tree', '--stdin', '--name-only', '--no-messages'];
   const input = pairs.map(([a, b]) => `${a} ${b}\n`).join('');
-  const result = await execa('git', args, { cwd, reject: false, input });
-  if (result.exitCode !== 0) throw new ToolError(['git', ...args], result.exitCode, result.stderr);
+  const result = await execGit(cwd, args, undefined, input);
+  if (result.exitCode !== 0) throw toGitError(cwd, args, result);
   const fields = result.stdout.split('\0');
   const predictions: MergePrediction[] = [];
   let i = 0;
@@ -87,24 +88,63 @@ export async function isAncestor(cwd: string, ancestor: string, descendant: stri
 }
 
 /**
- * Commits exactly these paths (changes, additions and deletions) on the worktree's branch: what
- * parx inspected, not whatever a still-running agent wrote since; newer files stay uncommitted
- * in the worktree. Refuses (returns why) when the index holds anything else by then: an agent
- * staged more after the inspection. `env` reaches the commit's hooks (PARX_ALLOW_VIOLATIONS for
- * parx's own commit gate).
+ * Commits exactly these paths of a session's worktree (changes, additions and deletions, as the
+ * files are on disk) on its branch: what parx inspected, not whatever a still-running agent wrote
+ * since. Nothing the session controls decides what is committed or where: the tree is the branch
+ * tip's (the commit parx read from the ref, not the worktree's HEAD or index) with these paths
+ * taken from disk, built in an index of parx's own; no hook runs (it would run code the session
+ * wrote, outside its sandbox); and the branch moves only if it still points at `tip`. The
+ * worktree's own index then learns those paths, so the worktree is clean. Returns the commit, or
+ * why it failed.
  */
-export async function commitPaths(worktree: string, paths: readonly string[], message: string, env?: Record<string, string>): Promise<string | undefined> {
-  // Paths, not pathspecs, NUL-separated on stdin: any file name, no glob magic, and a deletion
-  // already staged is fine (`git add` would refuse that path as matching nothing).
-  const add = await execa('git', ['update-index', '--add', '--remove', '-z', '--stdin'], { cwd: worktree, reject: false, input: `${paths.join('\0')}\0` });
-  if (add.failed) return add.stderr.trim() || add.shortMessage;
-  const staged = (await runGit(worktree, ['diff', '--cached', '--name-only', '-z', '--no-renames'])).split('\0').filter(Boolean);
-  const wanted = new Set(paths);
-  const newer = staged.filter((p) => !wanted.has(p));
-  if (newer.length > 0)
-    return `more was staged in its worktree after parx looked (${newer.slice(0, 3).join(', ')}${newer.length > 3 ? ', …' : ''}); run \`parx down\` again`;
-  const commit = await execGit(worktree, ['commit', '--quiet', '-m', message], env);
-  return commit.failed ? commit.stderr.trim() || commit.stdout.trim() || commit.shortMessage : undefined;
+export async function commitWorktreePaths(
+  worktree: string,
+  branch: { ref: string; tip: string },
+  paths: readonly string[],
+  message: string,
+  scratch: string,
+): Promise<{ commit: string } | { failure: string }> {
+  const index = join(scratch, `wip-${randomBytes(6).toString('hex')}.index`);
+  const env = { ...process.env, GIT_INDEX_FILE: index } as Record<string, string>;
+  // Paths, not pathspecs, NUL-separated on stdin: any file name, no glob magic.
+  const list = `${paths.join('\0')}\0`;
+  try {
+    const steps: Array<[string[], string | undefined]> = [
+      [['read-tree', branch.tip], undefined],
+      [['update-index', '--add', '--remove', '-z', '--stdin'], list],
+    ];
+    for (const [args, input] of steps) {
+      const result = await execGit(worktree, [...NO_HOOKS, ...args], env, input);
+      if (result.failed) return { failure: toGitError(worktree, args, result).stderr.trim() };
+    }
+    const tree = await execGit(worktree, ['write-tree'], env);
+    if (tree.failed) return { failure: toGitError(worktree, ['write-tree'], tree).stderr.trim() };
+    const commit = (await runGit(worktree, ['commit-tree', tree.stdout.trim(), '-p', branch.tip, '-m', message])).trim();
+    const moved = await execGit(worktree, ['update-ref', '-m', message, branch.ref, commit, branch.tip]);
+    if (moved.failed) return { failure: `its branch moved while parx committed (${moved.stderr.trim()}); run \`parx down\` again` };
+    // The worktree's index as the commit has those paths; what else it had staged stays staged.
+    const known = await execGit(worktree, [...NO_HOOKS, 'update-index', '--add', '--remove', '-z', '--stdin'], undefined, list);
+    if (known.failed) return { failure: `committed as ${commit.slice(0, 9)}, but its index could not follow: ${known.stderr.trim()}` };
+    return { commit };
+  } finally {
+    await rm(index, { force: true });
+  }
+}
+
+/**
+ * Moves a session's branch from `from` to `to` (a descendant: a sync merge) and its worktree's
+ * index and files with it. `read-tree -m -u` updates only what differs and refuses, changing
+ * nothing, when a file it would touch has local changes; the branch is named explicitly and moves
+ * only if it still points at `from`, whatever the worktree's HEAD says. No hook runs.
+ */
+export async function advanceWorktree(worktree: string, ref: string, from: string, to: string): Promise<string | undefined> {
+  const update = await execGit(worktree, [...NO_HOOKS, 'read-tree', '-m', '-u', from, to]);
+  if (update.failed) return update.stderr.trim() || update.shortMessage;
+  const moved = await execGit(worktree, ['update-ref', '-m', 'parx: sync', ref, to, from]);
+  if (!moved.failed) return undefined;
+  // The branch moved meanwhile (the agent committed): put the files back as its commit has them.
+  await execGit(worktree, [...NO_HOOKS, 'read-tree', '-m', '-u', to, from]);
+  return `its branch moved while parx synced it (${moved.stderr.trim()}); nothing was changed`;
 }
 
 /** Puts tracked changes aside in the stash (`git stash list` shows them with `message`). */

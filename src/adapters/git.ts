@@ -18,15 +18,68 @@ import type { WorktreeFact } from '../core/worktree-plan.js';
  * exit (`rev-parse --verify -q`, a `merge-tree` conflict) as success.
  */
 
-export function execGit(cwd: string, args: string[], env?: Record<string, string>) {
-  return execa('git', args, { cwd, reject: false, stripFinalNewline: false, stdin: 'ignore', ...(env ? { env } : {}) });
+/**
+ * What every git parx runs is told, because parx runs git in folders a session writes (its
+ * worktree, and the main checkout once `verify` has run merged code there), and git would
+ * otherwise run programs named there: a nested repository staged as a gitlink makes `git status`
+ * recurse into it and obey its config (`core.fsmonitor = <command>`), and the index (the
+ * session's file) can carry an untracked cache that hides files. Passed as `-c`, so git's child
+ * processes get them too.
+ */
+export const SAFE_GIT_CONFIG = [
+  '-c',
+  'core.fsmonitor=false',
+  '-c',
+  'core.untrackedCache=false',
+  '-c',
+  'submodule.recurse=false',
+  '-c',
+  'status.submoduleSummary=false',
+  '-c',
+  'diff.ignoreSubmodules=all',
+];
+
+/** In a worktree parx does not own the hooks of (a session's, its scratch checkout), none run. */
+export const NO_HOOKS = ['-c', 'core.hooksPath=/dev/null'];
+
+/**
+ * How long one git call may take. A FIFO where git reads (a `.gitignore`, a `.gitattributes`)
+ * makes it wait forever: parx gives up, naming the folder, instead of hanging with it.
+ */
+export const GIT_TIMEOUT_MS = 120_000;
+
+export function execGit(cwd: string, args: string[], env?: Record<string, string>, input?: string) {
+  return execa('git', [...SAFE_GIT_CONFIG, ...args], {
+    cwd,
+    reject: false,
+    stripFinalNewline: false,
+    timeout: GIT_TIMEOUT_MS,
+    ...(input === undefined ? { stdin: 'ignore' as const } : { input }),
+    ...(env ? { env } : {}),
+  });
 }
 
 /** Runs git and returns its stdout; throws ToolError with git's own message on failure. */
-export async function runGit(cwd: string, args: string[]): Promise<string> {
-  const result = await execGit(cwd, args);
-  if (result.failed) throw new ToolError(['git', ...args], result.exitCode, result.stderr || result.shortMessage || '');
+export async function runGit(cwd: string, args: string[], input?: string, env?: Record<string, string>): Promise<string> {
+  const result = await execGit(cwd, args, env, input);
+  if (result.failed) throw toGitError(cwd, args, result);
   return result.stdout;
+}
+
+/** git's failure as parx reports it: git's own words, or for a call that never finished, where it hung. */
+export function toGitError(
+  cwd: string,
+  args: readonly string[],
+  result: { exitCode?: number | undefined; stderr: string; shortMessage?: string; timedOut?: boolean },
+): ToolError {
+  if (result.timedOut) {
+    return new ToolError(
+      ['git', ...args],
+      result.exitCode,
+      `did not finish within ${GIT_TIMEOUT_MS / 1000} s in ${cwd}: something there may be a FIFO git waits to read (parx stopped it)`,
+    );
+  }
+  return new ToolError(['git', ...args], result.exitCode, result.stderr || result.shortMessage || '');
 }
 
 /** Like runGit, but a failure is an answer ("no"), not an error. */
@@ -41,7 +94,7 @@ export const MIN_GIT = { major: 2, minor: 38 };
 
 /** git ≥ 2.38 is needed for `merge-tree --write-tree`. Throws UsageError (exit 2) otherwise. */
 export async function verifyGitVersion(cwd: string): Promise<void> {
-  const result = await execGit(cwd, ['--version']);
+  const result = await execa('git', ['--version'], { cwd, reject: false, stdin: 'ignore' });
   if ((result as { code?: string }).code === 'ENOENT') throw new UsageError('git is not installed (parx needs git ≥ 2.38)');
   const version = readVersion(result.stdout, [MIN_GIT.major, MIN_GIT.minor]);
   if (!version) throw new UsageError(`cannot tell the git version from "${result.stdout.trim()}"`);
@@ -109,6 +162,8 @@ export async function getCommit(cwd: string, ref: string): Promise<string | unde
  * when a tag or remote branch `parx/a` exists, and the branch would look missing.
  */
 export async function listBranchTips(cwd: string, prefix: string): Promise<Map<string, string>> {
+  // `%(objectname)` only: git reads no object for it, so a tip whose objects are still in a
+  // session's own folder (adapters/session-objects.ts) is listed, not reported broken.
   const out = await runGit(cwd, ['for-each-ref', '--format=%(objectname) %(refname)', `refs/heads/${prefix}`]);
   return new Map(
     out
@@ -255,8 +310,9 @@ export async function inspectBranches(cwd: string, base: string, tips: readonly 
   if (compared.length > 0) {
     // "<commit> <parent>" lines: each tip against its fork point; --always answers even an empty one.
     const input = compared.map((i) => `${tips[i]} ${forks[i]}\n`).join('');
-    const result = await execa('git', ['diff-tree', '--stdin', '--always', '-r', '-z', '--name-status', '--no-renames'], { cwd, reject: false, input });
-    if (result.failed) throw new ToolError(['git', 'diff-tree', '--stdin'], result.exitCode, result.stderr);
+    const args = ['diff-tree', '--stdin', '--always', '-r', '-z', '--name-status', '--no-renames'];
+    const result = await execGit(cwd, args, undefined, input);
+    if (result.failed) throw toGitError(cwd, args, result);
     splitDiffTreeOutput(result.stdout, compared.length).forEach((entries, k) => {
       changes[compared[k]!] = entries.map(({ status, path }) => ({ path, change: status === 'A' ? 'add' : status === 'D' ? 'unlink' : 'change' }));
     });
@@ -287,20 +343,18 @@ async function listDiff(cwd: string, range: string[]): Promise<PathChange[]> {
  */
 export async function listWorktreeChanges(
   worktree: string,
-  options: { untracked: boolean; excludesFile?: string | undefined } = { untracked: true },
+  /** `env`: to read a sandboxed session's own objects (adapters/session-objects.ts getInspectionEnv). */
+  options: { untracked: boolean; excludesFile?: string | undefined; env?: Record<string, string> | undefined } = { untracked: true },
 ): Promise<PathChange[]> {
   // --no-optional-locks: plain `git status` refreshes and rewrites the index under index.lock,
   // which makes the agent's own `git add`/`git commit` in that worktree fail at that moment.
   const untracked = options.untracked ? '--untracked-files=all' : '--untracked-files=no';
-  const out = await runGit(worktree, [
-    ...excludesFileOption(options.excludesFile),
-    '--no-optional-locks',
-    'status',
-    '--porcelain',
-    '-z',
-    untracked,
-    '--no-renames',
-  ]);
+  const out = await runGit(
+    worktree,
+    [...excludesFileOption(options.excludesFile), '--no-optional-locks', 'status', '--porcelain', '-z', untracked, '--no-renames', '--ignore-submodules=all'],
+    undefined,
+    options.env,
+  );
   return out
     .split('\0')
     .filter((entry) => entry.length > 3)
@@ -372,8 +426,7 @@ export async function listRefs(cwd: string, prefix: string): Promise<string[]> {
 export async function updateRefs(cwd: string, refs: ReadonlyArray<readonly [ref: string, commit: string]>): Promise<void> {
   if (refs.length === 0) return;
   const input = refs.map(([ref, commit]) => `update ${ref} ${commit}\n`).join('');
-  const result = await execa('git', ['update-ref', '--stdin'], { cwd, reject: false, input });
-  if (result.failed) throw new ToolError(['git', 'update-ref', '--stdin'], result.exitCode, result.stderr);
+  await runGit(cwd, ['update-ref', '--stdin'], input);
 }
 
 /**

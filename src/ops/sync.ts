@@ -1,5 +1,5 @@
 import { getCommit } from '../adapters/git.js';
-import { commitTree, fastForward, isAncestor, listTreeChanges, predictMerge } from '../adapters/git-merge.js';
+import { advanceWorktree, commitTree, isAncestor, listTreeChanges, predictMerge } from '../adapters/git-merge.js';
 import { hasSession } from '../adapters/tmux.js';
 import { listPanes } from '../adapters/tmux-panes.js';
 import { judgeAgentState } from '../core/agent-state.js';
@@ -111,7 +111,7 @@ async function syncOne(project: Project, state: RunState | undefined, facts: Ses
   // Told to the guard before any file changes: these writes are parx's, not the agent's.
   const files = await listTreeChanges(project.root, live.tip, commit);
   await project.files.writeSyncRecord(live.name, { commit, files, writer: process.pid });
-  const failure = await fastForward(live.worktree, commit);
+  const failure = await advanceWorktree(live.worktree, `refs/heads/${live.branch}`, live.tip, commit);
   await project.files.writeSyncRecord(live.name, { commit, files });
   if (failure) return { kind: 'skipped', reason: 'git', detail: failure };
   await project.files.appendEvent({ type: 'sync', session: live.name, commit, base: project.base, landed });

@@ -47,7 +47,8 @@ function makeRound(random: () => number): Round {
   const verify = `sleep 0.0${Math.floor(random() * 9) + 1}; if [ "$PARX_SESSION" = "${victim ?? '-'}" ]; then ${failing}; fi`;
   const fx = createDownFixture(
     { one: { owns: ['one/**'] }, two: { owns: ['two/**'], after: ['one'] }, three: { owns: ['three/**'] }, four: { owns: ['four/**'], after: ['three'] } },
-    { base: 'main', shared: ['shared/**'], verify },
+    // Unsandboxed verify, so that it can move base (`made by verify`): in the command sandbox it could not.
+    { base: 'main', shared: ['shared/**'], verify, guard: { sandbox: 'off' } },
   );
   fx.write('.gitignore', '.env\nscratch/\nnode_modules/\n');
   fx.write('.env', 'TOKEN=main\n');

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { commitPaths } from '../../src/adapters/git-merge.js';
+import { commitWorktreePaths } from '../../src/adapters/git-merge.js';
 import { createDownFixture, createRunFixture, type DownFixture } from '../helpers/fixture.js';
 import { createRepo } from '../helpers/repo.js';
 import { runParx } from '../helpers/parx.js';
@@ -41,7 +42,8 @@ const saved = (fx: DownFixture, session: string) => {
 describe('parx down never loses work it did not make', () => {
   it('does not evict a merge when base moved on during verify: the commits stay, the queue stops', async () => {
     // verify commits on base, then fails: resetting base to before the merge would drop that commit.
-    const fx = twoSessions({ verify: 'git commit -q --allow-empty -m "made during verify" && exit 1' });
+    // (Only a verify run unsandboxed can commit: in the command sandbox git's data is read-only.)
+    const fx = twoSessions({ verify: 'git commit -q --allow-empty -m "made during verify" && exit 1', guard: { sandbox: 'off' } });
     const result = await fx.down();
     expect(result.exitCode).toBe(1);
     expect(fx.mainLog().slice(0, 2)).toEqual(['made during verify', 'parx: merge one']);
@@ -102,19 +104,41 @@ describe('parx down never loses work it did not make', () => {
     expect(fx.read('secret.txt')).toBe('mine\n');
   });
 
-  it('commits exactly what was inspected with --commit-wip, and leaves what came later', async () => {
+  it('commits exactly what was inspected with --commit-wip, on the branch parx read, running no hook', async () => {
     const repo = createRepo({ 'a.txt': 'a\n', 'gone.txt': 'g\n' });
+    const scratch = mkdtempSync(join(tmpdir(), 'parx-wip-'));
+    const tip = () => repo.git('rev-parse', 'refs/heads/main').trim();
     repo.write('a.txt', 'inspected change\n');
     repo.git('rm', '-q', 'gone.txt'); // a deletion already staged
     repo.write('later.txt', 'written after the inspection\n');
-    expect(await commitPaths(repo.root, ['a.txt', 'gone.txt'], 'parx: wip')).toBeUndefined();
+    // A hook a session could have written: it must not run (it would run outside the sandbox).
+    repo.write('.git/hooks/pre-commit', '#!/bin/sh\ntouch "$GIT_DIR/../hook-ran"\n');
+    chmodSync(join(repo.root, '.git/hooks/pre-commit'), 0o755);
+    const first = await commitWorktreePaths(repo.root, { ref: 'refs/heads/main', tip: tip() }, ['a.txt', 'gone.txt'], 'parx: wip', scratch);
+    expect(first).toEqual({ commit: tip() });
     expect(repo.git('show', '--name-status', '--format=', 'HEAD').trim().split('\n')).toEqual(['M\ta.txt', 'D\tgone.txt']);
     expect(repo.git('status', '--porcelain').trim()).toBe('?? later.txt');
-    // Something staged after the inspection: refused, nothing committed.
+    expect(existsSync(join(repo.root, 'hook-ran'))).toBe(false);
+    // Staged after the inspection: left staged, not committed.
     repo.write('a.txt', 'again\n');
     repo.git('add', 'later.txt');
-    expect(await commitPaths(repo.root, ['a.txt'], 'parx: wip')).toMatch(/more was staged in its worktree after parx looked \(later\.txt\)/);
-    expect(repo.git('log', '--format=%s').trim().split('\n')).toEqual(['parx: wip', 'initial']);
+    await commitWorktreePaths(repo.root, { ref: 'refs/heads/main', tip: tip() }, ['a.txt'], 'parx: wip', scratch);
+    expect(repo.git('show', '--name-only', '--format=', 'HEAD').trim()).toBe('a.txt');
+    expect(repo.git('status', '--porcelain').trim()).toBe('A  later.txt');
+    // A worktree whose HEAD was pointed elsewhere (a session can write its HEAD file) still
+    // commits on the branch parx read, and only if that branch did not move meanwhile.
+    repo.git('branch', 'victim');
+    const victim = repo.git('rev-parse', 'victim').trim();
+    repo.git('symbolic-ref', 'HEAD', 'refs/heads/victim');
+    repo.write('a.txt', 'third\n');
+    const before = tip();
+    expect(await commitWorktreePaths(repo.root, { ref: 'refs/heads/main', tip: before }, ['a.txt'], 'parx: wip', scratch)).toHaveProperty('commit');
+    expect(repo.git('rev-parse', 'victim').trim()).toBe(victim);
+    expect(repo.git('rev-parse', 'main^').trim()).toBe(before);
+    expect(await commitWorktreePaths(repo.root, { ref: 'refs/heads/main', tip: before }, ['a.txt'], 'parx: wip', scratch)).toEqual({
+      failure: expect.stringMatching(/its branch moved while parx committed/) as string,
+    });
+    expect(readdirSync(scratch)).toEqual([]);
   });
 
   it('forgets only its own missing worktrees, never one of the user’s that is away for a moment', async () => {

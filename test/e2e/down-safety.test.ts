@@ -126,10 +126,12 @@ describe('parx down never loses work', () => {
   });
 
   it('keeps a worktree and branch that got new work after the merge, and merges it next time', async () => {
-    // verify runs after each merge and before cleanup: it stands in for an agent still at work.
+    // verify runs after each merge and before cleanup: it stands in for an agent still at work
+    // (unsandboxed: in the command sandbox, verify can write only the main checkout).
     const fx = threeSessions(false, {
       verify:
         'if [ "$PARX_SESSION" = one ]; then echo late > "$PARX_WORKTREE/one/late.txt"; fi; if [ "$PARX_SESSION" = two ]; then git -C "$PARX_WORKTREE" commit -q --allow-empty -m "two: late"; fi',
+      guard: { sandbox: 'off' },
     });
     const before = snapshot(fx);
     const result = await fx.down();

@@ -1,9 +1,8 @@
 import { getCommit, listWorktreeChanges, updateRefs } from '../../adapters/git.js';
-import { commitPaths, commitTree, fastForward, predictMerge, resetKeep, stashTrackedChanges } from '../../adapters/git-merge.js';
-import { runHookCommand } from '../../adapters/shell-command.js';
+import { commitTree, commitWorktreePaths, fastForward, predictMerge, resetKeep, stashTrackedChanges } from '../../adapters/git-merge.js';
+import { prepareCommandRunner } from '../common/command-sandbox.js';
 import type { SessionConfig } from '../../core/config-validate.js';
 import { getNextBackupRef, type Outcome } from '../../core/merge-queue.js';
-import { mergeEnv } from '../../core/session-env.js';
 import type { QueueRun } from './types.js';
 import type { SessionFacts } from './inspect.js';
 import { crashPoint } from '../common/crash-point.js';
@@ -19,16 +18,17 @@ export async function mergeSession(run: QueueRun, session: SessionConfig, facts:
   let tip = facts.live.tip!;
   let ahead = facts.ahead;
   if (facts.uncommitted.length > 0) {
-    // With --allow-violations, parx's own commit gate (guard.commitHook) lets this commit through.
-    const gate = run.options.allowViolations ? { PARX_ALLOW_VIOLATIONS: '1' } : undefined;
-    const failure = await commitPaths(
+    // Exactly what was inspected, on the branch parx read (git plumbing: no hook runs, nothing
+    // of the worktree's HEAD or index is trusted; adapters/git-merge.ts).
+    const wip = await commitWorktreePaths(
       facts.live.worktree,
+      { ref: `refs/heads/${facts.live.branch}`, tip },
       facts.uncommitted.map((c) => c.path),
       `parx: wip ${session.name}`,
-      gate,
+      await project.files.ensureScratchDir(),
     );
-    if (failure) return { kind: 'refused', refusals: [{ kind: 'git', message: `committing its uncommitted work failed: ${failure}` }] };
-    tip = (await getCommit(facts.live.worktree, 'HEAD'))!;
+    if ('failure' in wip) return { kind: 'refused', refusals: [{ kind: 'git', message: `committing its uncommitted work failed: ${wip.failure}` }] };
+    tip = wip.commit;
     ahead += 1;
     emit({ type: 'wip', session: session.name, files: facts.uncommitted.length, commit: tip });
   }
@@ -69,8 +69,11 @@ export async function verifyMerge(
   const verify = project.config.verify;
   if (verify) {
     emit({ type: 'verify', session: session.name, status: 'started', command: verify });
-    const env = mergeEnv(process.env, getSessionVariables(project, session, worktree));
-    const outcome = await runHookCommand(verify, project.root, env, (line) => emit({ type: 'verify-output', session: session.name, line }));
+    // The merged code runs here: in the command sandbox, the main checkout writable, its git data not.
+    run.runner ??= await prepareCommandRunner(project, project.root);
+    const outcome = await run.runner.run(verify, getSessionVariables(project, session, worktree), (line) =>
+      emit({ type: 'verify-output', session: session.name, line }),
+    );
     emit({ type: 'verify', session: session.name, status: outcome.ok ? 'passed' : 'failed', command: verify, exitCode: outcome.exitCode });
     crashPoint('after-verify');
     if (!outcome.ok) {

@@ -1,6 +1,7 @@
 import type { Outcome } from '../../core/merge-queue.js';
 import type { DownState, RunState } from '../../core/run-state.js';
 import type { Project, ProjectOptions } from '../common/project.js';
+import type { CommandRunner } from '../common/command-sandbox.js';
 
 /** The types every part of `parx down` shares (down.ts runs the queue; down-*.ts do its steps). */
 
@@ -38,4 +39,6 @@ export interface QueueRun {
   baseTip: string;
   /** Every ref under refs/parx/backup/, including the ones this run wrote. */
   backupRefs: string[];
+  /** How `verify` runs in the main checkout (prepared at the first verify). */
+  runner?: CommandRunner;
 }
