@@ -1,4 +1,5 @@
 import { inspectBranches, listWorktreeChanges, type BranchWork } from '../adapters/git.js';
+import { getInspectionEnv } from '../adapters/session-objects.js';
 import { findCollisions, judgeChange, mergeChanges, type Collision, type PathChange, type Violation } from '../core/changes.js';
 import { createOwnership, type Ownership } from '../core/ownership.js';
 import { loadProject, type Project, type ProjectOptions } from './common/project.js';
@@ -15,6 +16,8 @@ export interface SessionChanges {
   violations: Violation[];
   /** Commits on its branch that base does not have (0: no branch, or contained in base). */
   ahead: number;
+  /** Why its newest commit could not be verified (its committed changes are then not known): a forged or damaged object. */
+  problem?: string;
 }
 
 export interface CheckResult {
@@ -55,8 +58,23 @@ export async function checkSessions(project: Project, live: readonly LiveSession
 }
 
 async function getSessionChanges(project: Project, ownership: Ownership, session: LiveSession, work: BranchWork | undefined): Promise<SessionChanges> {
-  const uncommitted = session.hasWorktree ? await listWorktreeChanges(session.worktree, { untracked: true, excludesFile: project.state?.excludesFile }) : [];
+  const uncommitted = session.hasWorktree
+    ? await listWorktreeChanges(session.worktree, {
+        untracked: true,
+        excludesFile: project.state?.excludesFile,
+        env: getInspectionEnv(project.commonDir, session.name),
+      })
+    : [];
   const changed = mergeChanges(work?.changes ?? [], uncommitted);
   const violations = changed.flatMap((c) => judgeChange(ownership, session.name, c) ?? []);
-  return { name: session.name, branch: session.branch, worktree: session.worktree, changed, uncommitted, violations, ahead: work?.ahead ?? 0 };
+  return {
+    name: session.name,
+    branch: session.branch,
+    worktree: session.worktree,
+    changed,
+    uncommitted,
+    violations,
+    ahead: work?.ahead ?? 0,
+    ...(session.objectsProblem && { problem: session.objectsProblem }),
+  };
 }

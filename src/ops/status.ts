@@ -59,6 +59,8 @@ export interface SessionStatus {
    * when no integration has run.
    */
   integration: { result: Verdict['kind']; text: string; stale: string | null; time: string } | null;
+  /** Why its newest commit could not be verified into the shared store (a forged or damaged object), or null. */
+  objectsProblem: string | null;
 }
 
 export interface StatusResult {
@@ -83,7 +85,7 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
   const { state } = project;
   const live = await getLiveSessions(project, state);
   const base = `refs/heads/${project.base}`;
-  const withBranch = live.filter((s) => s.hasBranch);
+  const withBranch = live.filter((s) => s.hasBranch && s.tip);
   const order = getDependencyOrder(project.config.sessions).filter((n) => withBranch.some((s) => s.name === n));
 
   const [checked, panes, reported, guard, allRequests, pending, integration, baseTip] = await Promise.all([
@@ -102,9 +104,12 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
   const pairs = order
     .flatMap((a, i) => order.slice(i + 1).map((b) => [a, b] as [string, string]))
     .filter(([a, b]) => aheadOf.get(a)! > 0 && aheadOf.get(b)! > 0);
+  // By the commits verified when the sessions were read, never by branch name: a commit made since
+  // may not be in the shared store yet (adapters/session-objects.ts).
+  const tipOf = new Map(withBranch.map((s) => [s.name, s.tip!]));
   const predictions = await predictMerges(project.root, [
-    ...withBranch.map((s) => [base, `refs/heads/${s.branch}`] as const),
-    ...pairs.map(([a, b]) => [`refs/heads/parx/${a}`, `refs/heads/parx/${b}`] as const),
+    ...withBranch.map((s) => [base, s.tip!] as const),
+    ...pairs.map(([a, b]) => [tipOf.get(a)!, tipOf.get(b)!] as const),
   ]);
   const intoBase = new Map(withBranch.map((s, i) => [s.name, predictions[i]!]));
 
@@ -138,6 +143,7 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
         mergeable: prediction ? prediction.clean : null,
         conflicts: prediction?.conflicts ?? [],
         integration: describeIntegration(integration, s.name, s.tip, baseTip),
+        objectsProblem: s.objectsProblem ?? null,
       };
     }),
     forecast: pairs.flatMap((pair, i) => {

@@ -138,6 +138,7 @@ describe('parx status', () => {
         mergeable: true,
         conflicts: [],
         integration: null,
+        objectsProblem: null,
       },
       {
         name: 'payments',
@@ -161,6 +162,7 @@ describe('parx status', () => {
         mergeable: false,
         conflicts: ['src/payments/charge.ts'],
         integration: null,
+        objectsProblem: null,
       },
     ]);
     expect(status.forecast).toEqual([{ sessions: ['auth', 'payments'], files: ['README.md'] }]);

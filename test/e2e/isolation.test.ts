@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterEach, describe, expect, it } from 'vitest';
 import { skipSandboxSuite } from '../helpers/bwrap.js';
-import { createRunFixture, type RunFixture } from '../helpers/fixture.js';
+import { createRunFixture, hasCommitObject, type RunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer } from '../helpers/tmux.js';
 
@@ -99,6 +99,7 @@ async function attack(agent: AgentKind, sandbox: 'on' | 'off'): Promise<{ run: R
   const before = snapshot(run);
   writeFileSync(go, '');
   await waitFor('the attacker to finish', () => existsSync(results) || undefined, 60_000);
+  await waitFor('its commit to reach the shared object store', () => hasCommitObject(run, 'parx/a') || undefined);
   return { run, attempts: JSON.parse(readFileSync(results, 'utf8')) as Attempt[], before };
 }
 

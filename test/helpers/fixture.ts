@@ -116,7 +116,9 @@ export function createRunFixture(
     ...project,
     records,
     record: (session) => JSON.parse(readFileSync(join(records, `${session}.json`), 'utf8')),
-    isDone: (session) => existsSync(join(records, `${session}.done`)),
+    // Done: the stand-in finished, and its commits are in the shared object store (a sandboxed
+    // session writes objects to a folder of its own, which the guard drains a moment later).
+    isDone: (session) => existsSync(join(records, `${session}.done`)) && hasCommitObject(project, `parx/${session}`),
     starts: (session) =>
       existsSync(join(records, `${session}.starts`))
         ? readFileSync(join(records, `${session}.starts`), 'utf8')
@@ -125,6 +127,21 @@ export function createRunFixture(
         : 0,
     state: () => JSON.parse(readFileSync(join(project.root, '.git', 'parx', 'state.json'), 'utf8')),
   };
+}
+
+/**
+ * Whether plain git can read the commit `ref` names (true too when the ref is not there): a
+ * sandboxed session's new objects reach the shared store a moment after it commits.
+ */
+export function hasCommitObject(repo: TestRepo, ref: string): boolean {
+  try {
+    const tip = repo.git('for-each-ref', '--format=%(objectname)', `refs/heads/${ref}`).trim();
+    if (tip === '') return true;
+    repo.git('cat-file', '-e', `${tip}^{commit}`);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /**

@@ -6,6 +6,7 @@ import { describeViolation } from './describe.js';
 export async function checkCommand(sessions: string[], options: GlobalOptions & { json?: boolean }): Promise<number> {
   const result = await runCheck({ configPath: options.config, sessions });
   const total = result.sessions.reduce((n, s) => n + s.violations.length, 0);
+  const problems = result.sessions.filter((s) => s.problem);
   printConfigNotice(result.project.configNotice);
   if (options.json) {
     printJson({
@@ -16,17 +17,19 @@ export async function checkCommand(sessions: string[], options: GlobalOptions & 
         worktree: s.worktree,
         changed: s.changed.map((c) => c.path),
         violations: s.violations.map(({ session: _, ...v }) => v),
+        problem: s.problem ?? null,
       })),
       collisions: result.collisions,
     });
-    return total > 0 ? 1 : 0;
+    return total > 0 || problems.length > 0 ? 1 : 0;
   }
   for (const s of result.sessions) {
     const mark = s.violations.length > 0 ? style.red('✗') : style.green('✓');
     print(`${mark} ${style.bold(s.name)}  ${s.changed.length} changed file(s), ${s.violations.length} violation(s)`);
     for (const v of s.violations) print(`    ${describeViolation(v)}`);
+    if (s.problem) print(style.red(`    ${safe(s.problem)}: its committed changes cannot be checked; \`parx down\` refuses it`));
   }
   for (const c of result.collisions) print(style.yellow(`! ${safe(c.path)} is changed by ${c.sessions.join(' and ')}: they will conflict when merged`));
   if (total > 0) print(style.red(`\n${total} violation(s). Move those changes to the session that owns the files, or widen the owns globs.`));
-  return total > 0 ? 1 : 0;
+  return total > 0 || problems.length > 0 ? 1 : 0;
 }

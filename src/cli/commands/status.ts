@@ -50,6 +50,8 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
   }
   table(rows).forEach((line) => print(`  ${line}`));
   print();
+  for (const s of status.sessions.filter((x) => x.objectsProblem))
+    print(style.red(`${s.name}: ${safe(s.objectsProblem!)}; its newest commits are left out until they verify (\`parx down\` refuses it)`));
   if (status.guard.polling.length > 0) {
     print(
       style.yellow(

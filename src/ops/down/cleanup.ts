@@ -13,13 +13,13 @@ import {
   updateRefs,
 } from '../../adapters/git.js';
 import { isAncestor } from '../../adapters/git-merge.js';
-import { runHookCommand } from '../../adapters/shell-command.js';
+import { drainSessionObjects, getInspectionEnv, getSessionObjectsDir } from '../../adapters/session-objects.js';
+import { prepareCommandRunner } from '../common/command-sandbox.js';
 import { hasSession, killSession } from '../../adapters/tmux.js';
 import { rescueIgnoredFiles, rescueReflogCommits } from './rescue.js';
 import { endProcessGroups, killPane, listPanePids, listPanes } from '../../adapters/tmux-panes.js';
 import type { SessionConfig } from '../../core/config-validate.js';
 import { getNextBackupRef } from '../../core/merge-queue.js';
-import { mergeEnv } from '../../core/session-env.js';
 import { crashPoint } from '../common/crash-point.js';
 import { DISK_CONCURRENCY, limitConcurrency } from '../common/limit-concurrency.js';
 import { awaitAll } from '../common/await-all.js';
@@ -107,7 +107,15 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
     if (!result.kept) {
       if (run.progress.removing) delete run.progress.removing[result.session];
       delete state.sessions[result.session];
-      await rm(project.files.agentDir(result.session), { recursive: true, force: true });
+      await Promise.all(
+        [
+          project.files.agentDir(result.session),
+          project.files.inboxPath(result.session),
+          project.files.inferredStatePath(result.session),
+          project.files.geminiHome(result.session),
+          getSessionObjectsDir(project.commonDir, result.session),
+        ].map((path) => rm(path, { recursive: true, force: true })),
+      );
     }
     await project.files.appendEvent({
       type: 'cleanup',
@@ -125,7 +133,8 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
     // The run is over: its prompts, hook settings and agent states go. The state keeps only
     // what `down` merged, so that a later `parx down` says "already merged", not "not started".
     await removeIntegration(project);
-    for (const dir of ['prompts', 'hooks', 'agents', 'syncs']) await rm(join(project.files.dir, dir), { recursive: true, force: true });
+    for (const dir of ['prompts', 'hooks', 'agents', 'syncs', 'inbox', 'states', 'gemini', 'objects', 'objects-shared', 'sandbox', 'tmp', 'verified.json'])
+      await rm(join(project.files.dir, dir), { recursive: true, force: true });
     await rmdir(project.worktreeDir).catch(() => {}); // only when empty
     state.sessions = {};
   }
@@ -163,6 +172,10 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
       else closed.push(await killPane(pane.paneId));
       result.removed.push('pane');
     }
+    // Whatever its sandbox's own object folder holds (commits its reflogs reach, staged files)
+    // joins the shared store, verified, before the rescue below reads it and the folder goes.
+    // (An object that does not hash to its name stays out: nothing of the session's names it.)
+    await drainSessionObjects(project.root, project.commonDir, session.name);
     // Commits only the worktree's HEAD reflog or the branch's reflog reach: kept before either goes.
     const rescued = await rescueReflogCommits(run, session.name, session.hasWorktree ? session.worktree : undefined, session.branch);
     if (rescued.length > 0) result.rescuedCommits = rescued;
@@ -233,7 +246,10 @@ async function findWorkAfterMerge(run: QueueRun, sessions: readonly LiveSession[
       if (tip && tip !== s.tip && !(await isAncestor(run.project.root, tip, run.baseTip))) {
         return `new commits on ${s.branch} since the merge: run \`parx down\` again to merge them`;
       }
-      const changes = s.hasWorktree && existsSync(s.worktree) ? await listWorktreeChanges(s.worktree) : [];
+      const changes =
+        s.hasWorktree && existsSync(s.worktree)
+          ? await listWorktreeChanges(s.worktree, { untracked: true, env: getInspectionEnv(run.project.commonDir, s.name) })
+          : [];
       // Files git deleted in a removal a stopped run began are not new work.
       const removing = run.progress.removing?.[s.name] !== undefined;
       if (changes.length > 0 && !(removing && changes.every((c) => c.change === 'unlink'))) {
@@ -254,8 +270,9 @@ async function findWorkAfterMerge(run: QueueRun, sessions: readonly LiveSession[
 async function runTeardown(run: QueueRun, session: SessionConfig, worktree: string): Promise<string | undefined> {
   const teardown = run.project.config.teardown;
   if (!teardown) return undefined;
-  const env = mergeEnv(process.env, getSessionVariables(run.project, session, worktree));
-  const outcome = await runHookCommand(teardown, worktree, env);
+  // The session's own code may run here (its scripts): in the command sandbox, its worktree writable.
+  const runner = await prepareCommandRunner(run.project, worktree);
+  const outcome = await runner.run(teardown, getSessionVariables(run.project, session, worktree));
   run.emit({ type: 'teardown', session: session.name, ok: outcome.ok, exitCode: outcome.exitCode, output: outcome.output });
   return outcome.ok ? undefined : `teardown failed (exit ${outcome.exitCode ?? 'signal'}); worktree kept: fix it and run \`parx down\` again`;
 }

@@ -79,6 +79,7 @@ export async function inspectSessions(project: Project, state: RunState | undefi
 export function getStandingRefusals(facts: SessionFacts, options: { commitWip: boolean; allowViolations: boolean }): Refusal[] {
   const { live } = facts;
   const refusals: Refusal[] = [];
+  if (live.objectsProblem) refusals.push({ kind: 'git', message: live.objectsProblem });
   if (live.hasWorktree && !live.hasBranch) refusals.push({ kind: 'no-branch' });
   else if (live.hasWorktree && facts.checkedOut !== live.branch) refusals.push({ kind: 'wrong-branch', checkedOut: facts.checkedOut });
   if (facts.operation) refusals.push({ kind: 'in-progress', operation: facts.operation });

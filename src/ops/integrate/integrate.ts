@@ -2,14 +2,15 @@ import { copyIntoWorktree } from '../../adapters/files.js';
 import { getCommit, inspectBranches, listCommittedChanges, listWorktreeChanges } from '../../adapters/git.js';
 import { commitTree, predictMerge, predictMerges } from '../../adapters/git-merge.js';
 import { checkOutScratch, ensureScratchWorktree } from '../../adapters/scratch-worktree.js';
-import { runHookCommand, type CommandOutcome } from '../../adapters/shell-command.js';
+import { getInspectionEnv } from '../../adapters/session-objects.js';
+import type { CommandOutcome } from '../../adapters/shell-command.js';
+import { prepareCommandRunner, type CommandRunner } from '../common/command-sandbox.js';
 import { findFirstFailing } from '../../core/bisect.js';
 import type { SessionConfig } from '../../core/config-validate.js';
 import { RefusedError, UsageError } from '../../core/errors.js';
 import { findFilesNamed, getFailureExcerpt, type BreakingSession, type IntegrationRecord, type Verdict } from '../../core/integration.js';
 import { getMergeQueue } from '../../core/merge-queue.js';
 import { getWithDependencies } from '../../core/order.js';
-import { mergeEnv } from '../../core/session-env.js';
 import { loadProject, type Project, type ProjectOptions } from '../common/project.js';
 import { getLiveSessions, getSessionVariables, selectSessions, type LiveSession } from '../common/sessions.js';
 
@@ -87,7 +88,7 @@ async function integrate(project: Project, options: IntegrateOptions): Promise<I
       )
     ).map((s) => [s.name, s]),
   );
-  const facts = await gatherFacts(root, baseTip, [...live.values()]);
+  const facts = await gatherFacts(root, project.commonDir, baseTip, [...live.values()]);
   const uncommitted: Record<string, number> = {};
   for (const [name, f] of facts) {
     if (f.uncommitted === 0) continue;
@@ -210,7 +211,12 @@ async function mergeSpeculatively(
 }
 
 /** Per session: commits its branch adds to base, and files changed in its worktree but not committed. */
-async function gatherFacts(root: string, baseTip: string, sessions: readonly LiveSession[]): Promise<Map<string, { ahead: number; uncommitted: number }>> {
+async function gatherFacts(
+  root: string,
+  commonDir: string,
+  baseTip: string,
+  sessions: readonly LiveSession[],
+): Promise<Map<string, { ahead: number; uncommitted: number }>> {
   const branched = sessions.filter((s) => s.tip);
   // Every branch's ahead count in one git process (inspectBranches), each worktree's state in one.
   const [work, uncommitted] = await Promise.all([
@@ -219,7 +225,11 @@ async function gatherFacts(root: string, baseTip: string, sessions: readonly Liv
       baseTip,
       branched.map((s) => s.tip!),
     ),
-    Promise.all(sessions.map(async (s) => (s.hasWorktree ? (await listWorktreeChanges(s.worktree).catch(() => [])).length : 0))),
+    Promise.all(
+      sessions.map(async (s) =>
+        s.hasWorktree ? (await listWorktreeChanges(s.worktree, { untracked: true, env: getInspectionEnv(commonDir, s.name) }).catch(() => [])).length : 0,
+      ),
+    ),
   ]);
   const ahead = new Map(branched.map((s, i) => [s.name, work[i]!.ahead]));
   return new Map(sessions.map((s, i) => [s.name, { ahead: ahead.get(s.name) ?? 0, uncommitted: uncommitted[i]! }]));
@@ -313,19 +323,24 @@ async function findBreak(verifier: Verifier, steps: readonly Step[], baseTip: st
   return { breaking, baseFails: null, runs };
 }
 
-/** Runs `verify` on a commit in the scratch worktree, prepared (copy, setup) the first time. */
+/**
+ * Runs `verify` on a commit in the scratch worktree, prepared (copy, setup) the first time. Both
+ * run code the sessions wrote: in the command sandbox (ops/common/command-sandbox.ts), where
+ * only the scratch worktree, temp folders and caches are writable.
+ */
 class Verifier {
   private constructor(
     private readonly project: Project,
     private readonly command: string,
     readonly path: string,
     private readonly emit: (event: IntegrateProgress) => void,
+    private readonly runner: CommandRunner,
   ) {}
 
   static async open(project: Project, command: string, baseTip: string, emit: (event: IntegrateProgress) => void): Promise<Verifier> {
     const path = project.files.scratchWorktree;
     const created = await ensureScratchWorktree(project.root, path, baseTip);
-    const verifier = new Verifier(project, command, path, emit);
+    const verifier = new Verifier(project, command, path, emit, await prepareCommandRunner(project, path));
     if (created) {
       for (const copied of project.config.copy) await copyIntoWorktree(project.root, path, copied);
     }
@@ -333,7 +348,7 @@ class Verifier {
     if (setup && (created || (await project.files.readScratchSetup()) !== 'ok')) {
       await verifier.checkOut(baseTip);
       emit({ type: 'setup', status: 'started' });
-      const outcome = await runHookCommand(setup, path, verifier.envFor(project.config.sessions[0]!));
+      const outcome = await verifier.runner.run(setup, verifier.varsFor(project.config.sessions[0]!));
       await project.files.writeScratchSetup(outcome.ok ? 'ok' : 'failed');
       emit({ type: 'setup', status: outcome.ok ? 'ok' : 'failed' });
       if (!outcome.ok) {
@@ -353,13 +368,13 @@ class Verifier {
   async run(commit: string, label: string, session: SessionConfig): Promise<CommandOutcome> {
     await this.checkOut(commit);
     this.emit({ type: 'verify', label, status: 'started' });
-    const outcome = await runHookCommand(this.command, this.path, this.envFor(session));
+    const outcome = await this.runner.run(this.command, this.varsFor(session));
     this.emit({ type: 'verify', label, status: outcome.ok ? 'passed' : 'failed', ms: Math.round(outcome.durationMs) });
     return outcome;
   }
 
   /** Like `down`'s verify: the session's variables (the last one merged), in the scratch worktree. */
-  private envFor(session: SessionConfig): Record<string, string> {
-    return mergeEnv(process.env, { ...getSessionVariables(this.project, session, this.path), PARX_INTEGRATE: '1' });
+  private varsFor(session: SessionConfig): Record<string, string> {
+    return { ...getSessionVariables(this.project, session, this.path), PARX_INTEGRATE: '1' };
   }
 }
