@@ -39,19 +39,24 @@ async function runProbe(): Promise<SandboxProbe> {
 }
 
 /**
- * The pane's argv: bwrap reads its mount options from the file (NUL-separated), copies `copied`
- * (files of the home folder, as they are at this start) into the sandbox's scratch home, then
- * runs `argv`. A constant script: bwrap, the files and the command arrive as arguments.
+ * The argv that runs `argv` in a sandbox: bwrap reads its mount options from the file
+ * (NUL-separated, ending in `--seccomp 5`), its seccomp filter from the second file (on fd 5),
+ * copies `copied` (files of the home folder, as they are at this start) into the sandbox's
+ * scratch home, then runs `argv`. A constant script: bwrap, the files and the command arrive as
+ * arguments.
  */
-export function wrapInSandbox(program: string, argsFile: string, copied: readonly string[], argv: readonly string[]): string[] {
+export function wrapInSandbox(program: string, files: { args: string; seccomp: string }, copied: readonly string[], argv: readonly string[]): string[] {
   const file = copied[0];
   if (copied.length > 1) throw new Error('one copied home file is supported');
-  if (!file) return ['sh', '-c', SCRIPT_PLAIN, program, argsFile, ...argv];
-  return ['sh', '-c', SCRIPT_COPY, program, argsFile, file, ...argv];
+  if (!file) return ['sh', '-c', SCRIPT_PLAIN, program, files.args, files.seccomp, ...argv];
+  return ['sh', '-c', SCRIPT_COPY, program, files.args, files.seccomp, file, ...argv];
 }
 
-/** $0 bwrap, $1 the options file, then the command. */
-export const SCRIPT_PLAIN = 'f=$1; shift; exec "$0" --args 3 -- "$@" 3<"$f"';
-/** $0 bwrap, $1 the options file, $2 a home file to copy in when it exists, then the command. */
+/** The fd bwrap reads the seccomp filter from (`--seccomp 5` in the options file). */
+export const SECCOMP_FD = 5;
+
+/** $0 bwrap, $1 the options file, $2 the seccomp filter, then the command. */
+export const SCRIPT_PLAIN = 'f=$1; s=$2; shift 2; exec "$0" --args 3 -- "$@" 3<"$f" 5<"$s"';
+/** $0 bwrap, $1 the options file, $2 the seccomp filter, $3 a home file to copy in when it exists, then the command. */
 export const SCRIPT_COPY =
-  'f=$1; c=$2; shift 2; if [ -f "$c" ]; then exec "$0" --args 3 --file 4 "$c" -- "$@" 3<"$f" 4<"$c"; fi; exec "$0" --args 3 -- "$@" 3<"$f"';
+  'f=$1; s=$2; c=$3; shift 3; if [ -f "$c" ]; then exec "$0" --args 3 --file 4 "$c" -- "$@" 3<"$f" 4<"$c" 5<"$s"; fi; exec "$0" --args 3 -- "$@" 3<"$f" 5<"$s"';

@@ -9,11 +9,6 @@ export interface CommandOutcome {
 }
 
 /**
- * Runs a configured hook command (`setup`, `teardown`, `verify`). These are shell command lines
- * by design, written by the user in the config like npm scripts; no other text is spliced in:
- * session facts reach them through the environment.
- */
-/**
  * Runs a program `nice`d by `niceness` (coreutils' nice, so the niceness holds from its first
  * instruction and its children inherit it): background work that must not slow the agents.
  * Never rejects; the caller reads the exit code.
@@ -27,7 +22,13 @@ export async function runNiced(
   return { exitCode: child.exitCode, signal: child.signal, stderr: child.stderr };
 }
 
-export async function runHookCommand(
+/**
+ * Runs a command line from the config (`setup`, `teardown`, `verify`, `resolve`). These are shell
+ * command lines by design, written by the user in the config like npm scripts; no other text is
+ * spliced in: session facts reach them through the environment. `wrapper` runs `sh -c` for us
+ * inside a sandbox (ops/common/command-sandbox.ts, or a session's own for its setup).
+ */
+export async function runCommandLine(
   command: string,
   cwd: string,
   env: Record<string, string>,

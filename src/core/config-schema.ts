@@ -49,6 +49,10 @@ const guardSchema = z.object({
     z._default(z.enum(['fs', 'poll']), 'fs'),
     "fs: kernel file events; poll: stat every file each interval, for file systems where events do not arrive (network mounts, WSL's /mnt/c, some container mounts).",
   ),
+  sockets: describe(
+    z._default(z.array(z.enum(['ssh-agent', 'gpg-agent', 'dbus', 'display'])), []),
+    'Your sockets the sandbox may reach (hidden otherwise): ssh-agent, gpg-agent (commit signing), dbus (the session bus: it can start programs outside the sandbox), display (X11/Wayland).',
+  ),
 });
 
 const integrateSchema = z.object({
@@ -83,7 +87,10 @@ export const configSchema = z.object({
   ports: describe(z._default(portsSchema, { base: 4100, step: 10 }), 'A port per session, as PARX_PORT.'),
   shared: describe(z._default(stringList, []), 'Globs any session may change without a violation.'),
   env: describe(z._default(envMap, {}), 'Environment variables for every pane.'),
-  guard: describe(z._default(guardSchema, { onViolation: 'warn', commitHook: false, sandbox: 'auto', watcher: 'fs' }), 'How ownership is enforced.'),
+  guard: describe(
+    z._default(guardSchema, { onViolation: 'warn', commitHook: false, sandbox: 'auto', watcher: 'fs', sockets: [] }),
+    'How ownership is enforced.',
+  ),
   writable: describe(z._default(stringList, []), 'More paths writable inside the sandbox: worktree-relative globs, or absolute or ~/ folders.'),
   approve: describe(z._default(approveMode, 'owned'), "owned: parx's hook approves edits to owned and shared paths, so agents do not stop to ask."),
   notify: describe(

@@ -7,10 +7,10 @@
  */
 
 export type SandboxMount =
-  /** Writable (bind mount). */
-  | { kind: 'rw'; path: string; why: string }
-  /** Read-only again, inside something writable. */
-  | { kind: 'ro'; path: string; why: string }
+  /** Writable (bind mount of `source`, by default the path itself). */
+  | { kind: 'rw'; path: string; why: string; source?: string }
+  /** Read-only again, inside something writable (a bind of `source`, by default the path itself). */
+  | { kind: 'ro'; path: string; why: string; source?: string }
   /** Hidden behind an empty folder (a tmpfs), e.g. the tmux server's socket folder. */
   | { kind: 'hide'; path: string; why: string; file?: boolean }
   /** An empty writable folder whose contents vanish with the sandbox (the home folder's own level). */
@@ -29,10 +29,12 @@ export interface SandboxFacts {
   writableOutside: ReadonlyArray<{ path: string; why: string }>;
   /** Absolute paths of the repository that are read-only as a whole: the main checkout, the worktree folder, the git common dir. */
   protect: ReadonlyArray<{ path: string; why: string }>;
-  /** Absolute paths git needs to commit on the session's own branch. */
-  gitWritable: ReadonlyArray<{ path: string; why: string }>;
-  /** Absolute paths inside `gitWritable` that stay read-only (they redirect git elsewhere). */
-  gitReadOnly: ReadonlyArray<{ path: string; why: string }>;
+  /** Absolute paths git needs to commit on the session's own branch (`source`: what is mounted there instead). */
+  gitWritable: ReadonlyArray<{ path: string; why: string; source?: string }>;
+  /** Absolute paths inside `gitWritable` that stay read-only (they redirect git elsewhere; `source`: what is shown there). */
+  gitReadOnly: ReadonlyArray<{ path: string; why: string; source?: string }>;
+  /** Absolute paths inside `writableOutside` that stay read-only: the agents' own settings and code folders. */
+  stateReadOnly?: ReadonlyArray<{ path: string; why: string }>;
   /** Absolute paths hidden from the session (the tmux socket folder). */
   hide: ReadonlyArray<{ path: string; why: string; file?: boolean }>;
   /**
@@ -62,9 +64,10 @@ export function planSandboxMounts(facts: SandboxFacts): SandboxMount[] {
   for (const e of facts.writableOutside) add({ kind: 'rw', path: e.path, why: e.why });
   for (const e of facts.protect) add({ kind: 'ro', path: e.path, why: e.why });
   for (const e of facts.open) add({ kind: 'rw', path: inWorktree(e.path), why: e.why });
-  for (const e of facts.gitWritable) add({ kind: 'rw', path: e.path, why: e.why });
+  for (const e of facts.gitWritable) add({ kind: 'rw', path: e.path, why: e.why, ...(e.source && { source: e.source }) });
   for (const e of facts.close) add({ kind: 'ro', path: inWorktree(e.path), why: e.why });
-  for (const e of facts.gitReadOnly) add({ kind: 'ro', path: e.path, why: e.why });
+  for (const e of facts.gitReadOnly) add({ kind: 'ro', path: e.path, why: e.why, ...(e.source && { source: e.source }) });
+  for (const e of facts.stateReadOnly ?? []) add({ kind: 'ro', path: e.path, why: e.why });
   for (const e of facts.hide) add({ kind: 'hide', path: e.path, why: e.why, ...(e.file && { file: true }) });
   if (facts.home) {
     add({ kind: 'scratch', path: facts.home.path, why: 'the home folder: new files there vanish with the sandbox' });
@@ -93,8 +96,8 @@ export function planSandboxMounts(facts: SandboxFacts): SandboxMount[] {
 export function toBwrapArgs(mounts: readonly SandboxMount[]): string[] {
   const args = ['--ro-bind', '/', '/', '--dev-bind', '/dev', '/dev', '--proc', '/proc'];
   for (const m of mounts) {
-    if (m.kind === 'rw') args.push('--bind', m.path, m.path);
-    else if (m.kind === 'ro') args.push('--ro-bind', m.path, m.path);
+    if (m.kind === 'rw') args.push('--bind', m.source ?? m.path, m.path);
+    else if (m.kind === 'ro') args.push('--ro-bind', m.source ?? m.path, m.path);
     else if (m.kind === 'scratch') args.push('--tmpfs', m.path);
     else if (m.kind === 'symlink') args.push('--symlink', m.target, m.path);
     else if (m.file) args.push('--ro-bind', '/dev/null', m.path);
@@ -270,32 +273,4 @@ export function openFilesByFolder(
     }
   }
   return { open, close };
-}
-
-/** What a path is in a worktree, for planLiveGrant. */
-export type PathKind = 'folder' | 'file' | 'missing';
-
-/**
- * The steps that open a granted path in a running sandbox (adapters/sandbox-live.ts). A folder
- * opens whole. A file opens as its folder (agents save by renaming a temporary file over it,
- * see openFilesByFolder): first every other entry of the folder is pinned read-only unless this
- * session may already write it, then the folder opens, then the file itself if a mount of its
- * own still holds it read-only. A missing folder is made first (outside the sandbox: empty
- * folders are invisible to git).
- */
-export function planLiveGrant(
-  path: string,
-  kind: PathKind,
-  folderExists: boolean,
-  siblings: readonly string[],
-): Array<{ op: 'mkdir' | 'rw' | 'pin' | 'lift'; path: string }> {
-  if (kind === 'folder') return [{ op: 'rw', path }];
-  const folder = getFolderOf(path);
-  const name = path.slice(folder === '' ? 0 : folder.length + 1);
-  return [
-    ...(folderExists ? [] : [{ op: 'mkdir' as const, path: folder }]),
-    ...siblings.filter((s) => s !== name).map((s) => ({ op: 'pin' as const, path: folder === '' ? s : `${folder}/${s}` })),
-    { op: 'rw', path: folder },
-    ...(kind === 'file' ? [{ op: 'lift' as const, path }] : []),
-  ];
 }

@@ -58,19 +58,22 @@ export function getSessionPort(ports: { base: number; step: number }, index: num
   return ports.base + index * ports.step;
 }
 
-/** A process environment for a child: the parent's, minus nested-agent markers, plus the session's. */
-export function mergeEnv(parent: NodeJS.ProcessEnv, session: Record<string, string>): Record<string, string> {
+/**
+ * A process environment for a child: the parent's, minus nested-agent markers (and `unset`: the
+ * variables that point at sockets a sandbox hides), plus the session's.
+ */
+export function mergeEnv(parent: NodeJS.ProcessEnv, session: Record<string, string>, unset: readonly string[] = []): Record<string, string> {
   const merged: Record<string, string> = {};
   for (const [k, v] of Object.entries(parent)) {
-    if (v !== undefined && !NESTED_AGENT_MARKERS.includes(k)) merged[k] = v;
+    if (v !== undefined && !NESTED_AGENT_MARKERS.includes(k) && !unset.includes(k)) merged[k] = v;
   }
   return Object.assign(merged, session);
 }
 
 /**
  * Wraps an argv with `env` so the pane gets the session's variables and loses the nested-agent
- * markers even when the tmux server itself was started from inside an agent.
+ * markers (and `unset`) even when the tmux server itself was started from inside an agent.
  */
-export function wrapWithEnv(argv: readonly string[], session: Record<string, string>): string[] {
-  return ['env', ...NESTED_AGENT_MARKERS.flatMap((k) => ['-u', k]), ...Object.entries(session).map(([k, v]) => `${k}=${v}`), ...argv];
+export function wrapWithEnv(argv: readonly string[], session: Record<string, string>, unset: readonly string[] = []): string[] {
+  return ['env', ...[...NESTED_AGENT_MARKERS, ...unset].flatMap((k) => ['-u', k]), ...Object.entries(session).map(([k, v]) => `${k}=${v}`), ...argv];
 }

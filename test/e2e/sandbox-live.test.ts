@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { findSandboxPid, LIVE_MOUNT_SCRIPT } from '../../src/adapters/sandbox-live.js';
-import { planLiveGrant } from '../../src/core/sandbox-plan.js';
+import { planLiveOpen } from '../../src/core/sandbox-live-plan.js';
 import { skipSandboxSuite } from '../helpers/bwrap.js';
 import { waitFor } from '../helpers/parx.js';
 
@@ -126,14 +126,27 @@ describe.skipIf(skipSandboxSuite)('changing a running sandbox', () => {
     // Unprivileged, bwrap made a user namespace of its own: the script must enter it to mount.
     if (asUser.length > 0) expect(readlinkSync(`/proc/${pid}/ns/user`)).not.toBe(readlinkSync('/proc/self/ns/user'));
 
+    const F = (exists: boolean, folder: boolean, writable: boolean, mountRoot = false) => ({ exists, folder, writable, mountRoot });
     const cases: Array<[what: string, ops: Array<{ op: string; path: string }>, ok: boolean]> = [
-      ['a folder, with another session’s folder inside it', planLiveGrant('other', 'folder', true, []), true],
-      ['a file, by its folder', planLiveGrant('third/a.ts', 'file', true, ['a.ts', 'b.ts']), true],
-      ['a file whose folder is missing', planLiveGrant('far/new/x.ts', 'missing', false, []), true],
-      ['granted away', [{ op: 'ro', path: 'mine/given.ts' }], true],
-      ['a symlink is never followed', [{ op: 'rw', path: 'mine/etc-link' }], false],
-      ['nor a symlinked folder on the way', [{ op: 'rw', path: 'mine/other-link/f.ts' }], false],
-      ['nor anything outside the worktree', [{ op: 'rw', path: '../outside' }], false],
+      [
+        'a folder, with another session’s folder inside it',
+        planLiveOpen('other', { path: F(true, true, false), folder: F(true, true, false), siblings: [], closures: ['other/deep'] }),
+        true,
+      ],
+      [
+        'a file, by its folder',
+        planLiveOpen('third/a.ts', { path: F(true, false, false), folder: F(true, true, false), siblings: ['a.ts', 'b.ts'], closures: [] }),
+        true,
+      ],
+      [
+        'a file whose folder is missing',
+        planLiveOpen('far/new/x.ts', { path: F(false, false, false), folder: F(false, false, false), siblings: [], closures: [] }),
+        true,
+      ],
+      ['granted away', [{ op: 'flip-ro', path: 'mine/given.ts' }], true],
+      ['a symlink is never followed', [{ op: 'flip-rw', path: 'mine/etc-link' }], false],
+      ['nor a symlinked folder on the way', [{ op: 'flip-rw', path: 'mine/other-link/f.ts' }], false],
+      ['nor anything outside the worktree', [{ op: 'flip-rw', path: '../outside' }], false],
       ['nor a folder made through a symlink', [{ op: 'mkdir', path: 'mine/etc-link/parx' }], false],
     ];
     for (const [what, ops, ok] of cases) {

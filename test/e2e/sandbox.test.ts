@@ -1,6 +1,7 @@
 import { execa } from 'execa';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { SCRIPT_PLAIN } from '../../src/adapters/bwrap.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { skipSandboxSuite } from '../helpers/bwrap.js';
 import { createRunFixture, installFakeAgents } from '../helpers/fixture.js';
@@ -62,8 +63,12 @@ describe.skipIf(skipSandboxSuite)('the sandbox over a run', () => {
     expect(readFileSync(join(run.worktree('payments'), 'README.md'), 'utf8')).toBe('evil\n');
     const state = JSON.parse(run.read('.git/parx/state.json'));
     expect([state.sessions.auth.sandbox, state.sessions.payments.sandbox]).toEqual(['on', 'off']);
-    // bwrap reads its options from the run's file; ~/.claude.json is copied into the scratch home.
-    expect(state.sessions.auth.command.slice(4, 6)).toEqual([join(run.root, '.git/parx/sandbox/auth.args'), join(process.env.HOME!, '.claude.json')]);
+    // bwrap reads its options and seccomp filter from the run's files; ~/.claude.json is copied into the scratch home.
+    expect(state.sessions.auth.command.slice(4, 7)).toEqual([
+      join(run.root, '.git/parx/sandbox/auth.args'),
+      join(run.root, '.git/parx/sandbox/mknod.bpf'),
+      join(process.env.HOME!, '.claude.json'),
+    ]);
   });
 
   it('commits on the session branch from inside, relays a sandboxed hook’s denial, and leaves plain git after down', async () => {
@@ -81,9 +86,10 @@ describe.skipIf(skipSandboxSuite)('the sandbox over a run', () => {
       'sh',
       [
         '-c',
-        'f=$1; shift; exec "$0" --args 3 -- "$@" 3<"$f"',
+        SCRIPT_PLAIN,
         'bwrap',
         join(run.root, '.git/parx/sandbox/auth.args'),
+        join(run.root, '.git/parx/sandbox/mknod.bpf'),
         process.execPath,
         PARX_BIN,
         'hook',

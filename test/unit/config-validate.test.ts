@@ -22,7 +22,7 @@ describe('validateConfig', () => {
     expect(config.agent).toBe('claude');
     expect(config.worktreeDir).toBe('../{repo}.parx');
     expect(config.ports).toEqual({ base: 4100, step: 10 });
-    expect(config.guard).toEqual({ onViolation: 'warn', commitHook: false, sandbox: 'auto', watcher: 'fs' });
+    expect(config.guard).toEqual({ onViolation: 'warn', commitHook: false, sandbox: 'auto', watcher: 'fs', sockets: [] });
     expect(config.writable).toEqual([]);
     expect(config.sessions.map((s) => s.sandbox)).toEqual(config.sessions.map(() => 'auto'));
     expect(config.layout).toBe('tiled');

@@ -5,12 +5,12 @@ import {
   getLiteralIgnoredFolders,
   isExactPrefix,
   openFilesByFolder,
-  planLiveGrant,
   planSandboxMounts,
   toBwrapArgs,
   toSeatbeltProfile,
   type SandboxFacts,
 } from '../../src/core/sandbox-plan.js';
+import { planLiveClose, planLiveOpen } from '../../src/core/sandbox-live-plan.js';
 
 const facts = (over: Partial<SandboxFacts> = {}): SandboxFacts => ({
   worktree: '/tmp/r.parx/a',
@@ -168,20 +168,51 @@ describe('a file opens as its folder, the folder’s other entries closed (agent
 });
 
 describe('a grant in a running sandbox: the steps', () => {
+  const F = (exists: boolean, folder: boolean, writable: boolean, mountRoot = false) => ({ exists, folder, writable, mountRoot });
+  const none = F(false, false, false);
   it.each([
-    ['a folder', 'src/pay', 'folder', true, ['x'], ['rw:src/pay']],
+    ['a folder already writable: nothing', 'src/pay', { path: F(true, true, true), folder: F(true, true, false), siblings: [], closures: [] }, []],
     [
-      'a file: pin the others, open the folder, lift the file',
-      'src/pay/a.ts',
-      'file',
-      true,
-      ['a.ts', 'b.ts'],
-      ['pin:src/pay/b.ts', 'rw:src/pay', 'lift:src/pay/a.ts'],
+      'a folder: what stays closed inside is pinned first, then it opens',
+      'src',
+      { path: F(true, true, false, true), folder: F(true, true, false), siblings: [], closures: ['src/b', 'other/x'] },
+      ['pin:src/b', 'flip-rw:src'],
     ],
-    ['a new file', 'src/pay/n.ts', 'missing', true, ['a.ts'], ['pin:src/pay/a.ts', 'rw:src/pay']],
-    ['a new file in a new folder', 'src/new/n.ts', 'missing', false, [], ['mkdir:src/new', 'rw:src/new']],
-    ['a file at the root', 'README.md', 'file', true, ['README.md', 'src'], ['pin:src', 'rw:', 'lift:README.md']],
-  ] as const)('%s', (_, path, kind, folderExists, siblings, steps) => {
-    expect(planLiveGrant(path, kind, folderExists, siblings).map((s) => `${s.op}:${s.path}`)).toEqual(steps);
+    [
+      'a file in a writable folder: only its own pins come off (a save by rename then works)',
+      'package.json',
+      { path: F(true, false, false, true), folder: F(true, true, true, true), siblings: ['package.json', 'src'], closures: [] },
+      ['unpin:package.json'],
+    ],
+    [
+      'a file in a read-only folder: the others pinned, the folder opened, the file unpinned',
+      'src/pay/a.ts',
+      { path: F(true, false, false), folder: F(true, true, false), siblings: ['a.ts', 'b.ts'], closures: [] },
+      ['pin:src/pay/b.ts', 'flip-rw:src/pay', 'unpin:src/pay/a.ts'],
+    ],
+    ['a new file in a writable folder: nothing', 'src/pay/n.ts', { path: none, folder: F(true, true, true), siblings: ['a.ts'], closures: [] }, []],
+    [
+      'a new file in a read-only folder',
+      'src/pay/n.ts',
+      { path: none, folder: F(true, true, false), siblings: ['a.ts'], closures: [] },
+      ['pin:src/pay/a.ts', 'flip-rw:src/pay'],
+    ],
+    ['a new file in a new folder', 'src/new/n.ts', { path: none, folder: none, siblings: [], closures: [] }, ['mkdir:src/new', 'flip-rw:src/new']],
+    [
+      'a file at the top of the worktree',
+      'README.md',
+      { path: F(true, false, false), folder: F(true, true, false, true), siblings: ['README.md', 'src'], closures: [] },
+      ['pin:src', 'flip-rw:', 'unpin:README.md'],
+    ],
+  ] as const)('%s', (_, path, facts, steps) => {
+    expect(planLiveOpen(path, facts).map((s) => `${s.op}:${s.path}`)).toEqual(steps);
+  });
+
+  it.each([
+    ['a writable path closes (in place where it is a mount of its own)', F(true, true, true, true), ['flip-ro:src/b']],
+    ['a path that is read-only already: nothing', F(true, true, false), []],
+    ['a path that is not there: nothing (the hooks and the guard keep it from being made)', none, []],
+  ] as const)('away: %s', (_, facts, steps) => {
+    expect(planLiveClose('src/b', facts).map((s) => `${s.op}:${s.path}`)).toEqual(steps);
   });
 });

@@ -9,11 +9,13 @@ import { watchTree, type TreeWatcher, type TreeWatcherOptions } from '../../adap
 import { judgeChange, type PathChange } from '../../core/changes.js';
 import { GuardLedger } from '../../core/guard-ledger.js';
 import { createOwnership, isAlwaysIgnored } from '../../core/ownership.js';
+import { isWithin } from '../../core/sandbox-plan.js';
 import type { RunState } from '../../core/run-state.js';
 import { checkSessions } from '../check.js';
 import { loadProject, type Project } from '../common/project.js';
 import { GuardAnnouncer } from './announcer.js';
 import { OutboxRelay } from './relay.js';
+import { ObjectDrain } from './object-drain.js';
 import { Reverter } from './revert.js';
 import { AgentStateTracker, getSilenceMs } from './agent-states.js';
 import { getSessionAgentKind, hasHooks } from '../../core/agent-hooks.js';
@@ -101,15 +103,24 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   );
   // Sandboxed sessions' hooks report denials to their own folder; the recording guard moves them.
   const outboxes = new OutboxRelay(project.files, order);
+  // Their objects are written to folders of their own; the recording guard drains each into the
+  // shared store, verified, as soon as it changes (plain git then sees a commit at once).
+  const objects = new ObjectDrain(project, (session, problem) => emit({ type: 'error', message: `${session}: ${problem}` }));
   emit({ type: 'role', role: recording ? 'recorder' : 'observer' });
   if (project.configNotice) emit({ type: 'notice', message: project.configNotice });
+  if (recording) objects.watchNew();
 
-  // guard.onViolation: revert — only the recording guard acts, on writes it sees happen.
-  const reverter = project.config.guard.onViolation === 'revert' ? new Reverter(project.files) : undefined;
+  // guard.onViolation: revert — only the recording guard acts, on writes it sees happen. A write
+  // by a session into a path granted away from it is reverted whatever the setting: a process of
+  // its own that worked inside that path before the grant keeps its old, writable view of it
+  // (ops/common/sandbox-grants.ts), so the sandbox alone cannot stop it.
+  const revertAll = project.config.guard.onViolation === 'revert';
+  const reverter = new Reverter(project.files);
+  const isGrantedAway = (session: string, path: string) => (project.state?.grants ?? []).some((g) => g.from === session && isWithin(path, g.path));
   const worktreeOf = new Map<string, string>();
   const ownWrites = new OwnWrites(project.files);
   const revert = async (session: string, path: string) => {
-    const outcome = await reverter!.revert(session, worktreeOf.get(session)!, path);
+    const outcome = await reverter.revert(session, worktreeOf.get(session)!, path);
     if (!outcome) return;
     const said = outcome.error
       ? `could not revert ${path} in ${session}: ${outcome.error}`
@@ -119,7 +130,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
 
   const record = (session: string, change: PathChange, source: 'git' | 'watch') => {
     const worktree = worktreeOf.get(session);
-    if (isAlwaysIgnored(change.path) || (reverter && worktree && reverter.isOwnEcho(worktree, change.path))) return;
+    if (isAlwaysIgnored(change.path) || (worktree && reverter.isOwnEcho(worktree, change.path))) return;
     const violation = judgeChange(ownership, session, change);
     // What `parx sync` wrote there, and `parx down` removing the worktree, are not the session's
     // doing. Asked only of a change that would count against it (a violation, or a shared path
@@ -127,7 +138,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     const own = source === 'watch' && worktree && (violation || ownership.isShared(change.path)) ? ownWrites.isOwn(session, worktree, change) : 'no';
     if (own === 'wait') return void setTimeout(() => record(session, change, source), 20);
     if (own === 'yes') return;
-    if (violation && reverter && recording && source === 'watch')
+    if (violation && recording && source === 'watch' && (revertAll || isGrantedAway(session, change.path)))
       void revert(session, change.path).catch((e: Error) => emit({ type: 'error', message: e.message }));
     const news = ledger.record(session, change.path, violation);
     if (news.violation) {
@@ -247,7 +258,11 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
       recording = true;
       emit({ type: 'role', role: 'recorder' });
     }
-    if (recording) await Promise.all([agentStates.inferFromPanes(tmux.session), outboxes.relay()]);
+    if (recording) {
+      objects.watchNew();
+      objects.sweep();
+      await Promise.all([agentStates.inferFromPanes(tmux.session), outboxes.relay()]);
+    }
     const stamp = stateMtime(project);
     if (stamp !== stateStamp) {
       stateStamp = stamp;
@@ -282,6 +297,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   clearInterval(poll);
   clearInterval(liveness);
   agentStates.close();
+  objects.close();
   await radar?.close();
   for (const watcher of watchers.values()) watcher.close();
   if (existsSync(project.commonDir)) {

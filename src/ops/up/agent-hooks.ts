@@ -1,7 +1,9 @@
-import { mkdir, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { realpath } from '../../adapters/git-dir.js';
+import { readUntrustedJson } from '../../adapters/untrusted-files.js';
+import { GEMINI_STATE_FILES, GEMINI_STATE_FOLDERS } from '../../core/agent-home.js';
 import { getUserGitDir } from '../../adapters/git.js';
 import {
   getClaudeSettings,
@@ -98,7 +100,11 @@ export async function prepareAgentHooks(project: Project, session: SessionConfig
 /**
  * A Gemini home of the session's own (GEMINI_CLI_HOME): `.gemini/settings.json` is the user's
  * settings plus parx's hook groups, and every other entry of the user's ~/.gemini is a link to
- * it (logins, history, trusted folders), so nothing of the user's is written. (A system settings
+ * it (logins, history, trusted folders), so nothing of the user's is written. It lives in parx's
+ * own folder of the run (`gemini/<session>/`), which the session's sandbox cannot write: were it
+ * in the session's folder, the session could take its hooks out, or swap the folder for a link
+ * that `up` would then empty and write through. What Gemini writes as it runs goes through the
+ * links to the user's own state (GEMINI_STATE_FOLDERS, GEMINI_STATE_FILES). (A system settings
  * file is no way in: Gemini CLI 0.61 skips one whose folders are writable by the user, and would
  * hide the real system settings.) Folder trust: hooks load only in a trusted folder, and each
  * worktree is a new path, so when the user trusts the main checkout the worktree is trusted for
@@ -106,12 +112,14 @@ export async function prepareAgentHooks(project: Project, session: SessionConfig
  */
 async function prepareGeminiHome(project: Project, session: SessionConfig, commands: HookCommands, worktree: string): Promise<AgentHookSetup> {
   const userDir = join(process.env.GEMINI_CLI_HOME || homedir(), '.gemini');
-  const home = join(project.files.agentDir(session.name), 'gemini-home');
+  const home = project.files.geminiHome(session.name);
   const dir = join(home, '.gemini');
-  await rm(dir, { recursive: true, force: true });
+  await rm(home, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
+  await Promise.all(GEMINI_STATE_FOLDERS.map((name) => mkdir(join(userDir, name), { recursive: true })));
   const entries = await readdir(userDir).catch(() => [] as string[]);
-  await Promise.all(entries.filter((e) => e !== 'settings.json').map((e) => symlink(join(userDir, e), join(dir, e))));
+  const linked = new Set([...entries, ...GEMINI_STATE_FILES].filter((e) => e !== 'settings.json'));
+  await Promise.all([...linked].map((e) => symlink(join(userDir, e), join(dir, e))));
   const existing = await readUserSettings(join(userDir, 'settings.json'));
   // approve: owned — a policy file of the session's own, next to the user's policies (naming
   // any policy file replaces Gemini's default folder, so that folder is named too).
@@ -141,10 +149,6 @@ async function prepareGeminiHome(project: Project, session: SessionConfig, comma
 }
 
 async function readUserSettings(path: string): Promise<Record<string, unknown> | undefined> {
-  try {
-    const value = JSON.parse(await readFile(path, 'utf8')) as unknown;
-    return isRecord(value) ? value : undefined;
-  } catch {
-    return undefined;
-  }
+  const value = await readUntrustedJson<unknown>(path);
+  return isRecord(value) ? value : undefined;
 }

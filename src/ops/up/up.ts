@@ -1,4 +1,3 @@
-import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getConfigDigest } from '../../adapters/config-file.js';
 import { findExecutable } from '../../adapters/files.js';
@@ -26,6 +25,7 @@ import { getGitSources, prepareAgentHooks, writeHookPolicy } from './agent-hooks
 import { installCommitGate } from './commit-gate.js';
 import { planSessionWorktrees, prepareWorktrees } from './worktrees.js';
 import { decideSandbox, getSandboxedArgv, prepareSessionSandbox, readIgnoreRules, type SandboxContext } from '../common/sandbox.js';
+import { getHiddenSocketVariables } from '../common/sandbox-outside.js';
 
 export interface UpOptions extends ProjectOptions {
   /** Limit to these sessions (default: all). */
@@ -181,10 +181,11 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
       promptFile,
       command: getSandboxedArgv(
         sandbox,
-        wrapWithEnv(fitForTmux(session, buildAgentArgv(session.agent, { text, file: promptFile }, hooks.extraArgs), { text, file: promptFile }), {
-          ...launch.env,
-          ...hooks.env,
-        }),
+        wrapWithEnv(
+          fitForTmux(session, buildAgentArgv(session.agent, { text, file: promptFile }, hooks.extraArgs), { text, file: promptFile }),
+          { ...launch.env, ...hooks.env },
+          sandbox.enabled ? getHiddenSocketVariables(config.guard.sockets) : [],
+        ),
       ),
       sandbox: sandbox.enabled ? 'on' : 'off',
       ...(hooks.notes && { hookNotes: hooks.notes }),
@@ -245,7 +246,7 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
       emit(event);
     },
   );
-  await Promise.all(restarted.map((s) => rm(project.files.agentStatePath(s), { force: true })));
+  await Promise.all(restarted.map((s) => project.files.forgetAgentState(s)));
   for (const [name, pane] of panes) {
     const session = state.sessions[name];
     if (session) session.pane = pane;

@@ -4,14 +4,16 @@ import {
   getCommit,
   getSandboxTipRef,
   hasPostCheckoutHook,
+  linkSessionBranch,
   listBranchTips,
+  listSandboxedBranches,
   listWorktrees,
   populateWorktree,
   registerSandboxedWorktree,
   registerWorktree,
   unregisterWorktree,
 } from '../../adapters/git.js';
-import { runHookCommand, type CommandOutcome } from '../../adapters/shell-command.js';
+import { runCommandLine, type CommandOutcome } from '../../adapters/shell-command.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SessionConfig } from '../../core/config-validate.js';
@@ -23,14 +25,19 @@ import { DISK_CONCURRENCY, limitConcurrency } from '../common/limit-concurrency.
 import type { Project } from '../common/project.js';
 import type { UpProgress } from './types.js';
 import { getSetupWrapper, type SessionSandbox } from '../common/sandbox.js';
+import { getHiddenSocketVariables } from '../common/sandbox-outside.js';
 
 /** Decides what to do for each session's worktree; throws (exit 2) before anything is made. */
 export async function planSessionWorktrees(project: Project, sessions: readonly SessionConfig[]): Promise<WorktreeAction[]> {
   const dir = project.worktreeDir;
-  const [worktrees, tips] = await Promise.all([listWorktrees(project.root), listBranchTips(project.root, 'parx/')]);
+  const [worktrees, tips, kept] = await Promise.all([
+    listWorktrees(project.root),
+    listBranchTips(project.root, 'parx/'),
+    findUnlinkedSessionBranches(project, sessions),
+  ]);
   const plan = planWorktrees(
     sessions.map((s) => ({ name: s.name, path: join(dir, s.name) })),
-    { mainPath: project.root, worktrees, branches: new Set(tips.keys()), isOccupied },
+    { mainPath: project.root, worktrees, branches: new Set([...tips.keys(), ...kept.map((s) => `parx/${s}`)]), isOccupied },
   );
   if (!plan.ok) throw new UsageError(plan.problems.join('\n'));
   const creates = plan.actions.some((a) => a.kind !== 'reuse');
@@ -38,6 +45,17 @@ export async function planSessionWorktrees(project: Project, sessions: readonly 
     throw new UsageError(`worktreeDir ${dir} is not writable; fix its permissions or set worktreeDir in ${project.configFile}`);
   }
   return plan.actions;
+}
+
+/**
+ * Sessions whose branch name is gone but whose work is still in their sandbox folder: `git branch
+ * -D parx/<s>` deletes only the name (a symbolic ref to `parx-sandbox/<s>/tip`, where the commits
+ * are). `up` takes that branch up again under its name rather than fail on git's "a branch named
+ * … already exists".
+ */
+export async function findUnlinkedSessionBranches(project: Project, sessions: readonly SessionConfig[]): Promise<string[]> {
+  const [tips, sandboxed] = await Promise.all([listBranchTips(project.root, 'parx/'), listSandboxedBranches(project.root)]);
+  return sessions.filter((s) => !tips.has(`parx/${s.name}`) && sandboxed.has(s.name)).map((s) => s.name);
 }
 
 export interface PreparedWorktree {
@@ -87,6 +105,7 @@ export async function prepareWorktrees(
     if (!commit) throw new UsageError(`base branch ${project.base} does not exist`);
     baseCommit = commit;
   }
+  for (const session of await findUnlinkedSessionBranches(project, project.config.sessions)) await linkSessionBranch(project.root, session);
   const fill = limitConcurrency(DISK_CONCURRENCY);
   const outcomes: Array<Promise<PreparedWorktree | UnpreparedWorktree>> = [];
   try {
@@ -162,7 +181,8 @@ export async function prepareWorktrees(
     emit({ type: 'sandbox', session: action.session, enabled: sandbox.enabled, notes: sandbox.notes });
     if (!setup) return { action, copied, setup: undefined, sandbox };
     emit({ type: 'setup', session: action.session, status: 'started' });
-    const outcome = await runHookCommand(setup, action.path, mergeEnv(process.env, env), undefined, getSetupWrapper(sandbox));
+    const hidden = sandbox.enabled ? getHiddenSocketVariables(project.config.guard.sockets) : [];
+    const outcome = await runCommandLine(setup, action.path, mergeEnv(process.env, env, hidden), undefined, getSetupWrapper(sandbox));
     emit({ type: 'setup', session: action.session, status: outcome.ok ? 'ok' : 'failed', outcome });
     return { action, copied, setup: outcome, sandbox };
   }
