@@ -45,8 +45,9 @@ export const NO_HOOKS = ['-c', 'core.hooksPath=/dev/null'];
 /**
  * How long one git call may take. A FIFO where git reads (a `.gitignore`, a `.gitattributes`)
  * makes it wait forever: parx gives up, naming the folder, instead of hanging with it.
+ * PARX_GIT_TIMEOUT_MS changes it (tests make it short).
  */
-export const GIT_TIMEOUT_MS = 120_000;
+export const GIT_TIMEOUT_MS = Number(process.env.PARX_GIT_TIMEOUT_MS) > 0 ? Number(process.env.PARX_GIT_TIMEOUT_MS) : 120_000;
 
 export function execGit(cwd: string, args: string[], env?: Record<string, string>, input?: string) {
   return execa('git', [...SAFE_GIT_CONFIG, ...args], {

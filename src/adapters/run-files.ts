@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, readFile, rm, rmdir, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { appendWithoutFollowing, readUntrusted, readUntrustedJson, readUntrustedJsonLines, writeFileAtomically } from './untrusted-files.js';
 import type { HookPolicy } from '../core/hook-policy.js';
@@ -425,6 +425,24 @@ export class RunFiles {
 
   async readGuardHealth(): Promise<GuardHealth | undefined> {
     return readJsonFile<GuardHealth>(join(this.dir, 'guard.json'));
+  }
+
+  /**
+   * Waits (at most `timeoutMs`) until the recording guard, if one runs, judges by the state.json
+   * written last: after a grant, the very next write of the session it was taken from must be
+   * judged by the new ownership. Returns whether it does (true too when no guard runs).
+   */
+  async waitForGuardToSeeState(timeoutMs = 3000): Promise<boolean> {
+    const written = (await stat(this.statePath).catch(() => undefined))?.mtimeMs;
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const pid = await this.readGuardPid();
+      if (written === undefined || pid === undefined || !isProcessAlive(pid)) return true;
+      const health = await this.readGuardHealth();
+      if (health?.pid === pid && (health.stateSeen ?? 0) >= written) return true;
+      if (Date.now() > deadline) return false;
+      await new Promise((r) => setTimeout(r, 25));
+    }
   }
 
   async writePrompt(session: string, text: string): Promise<string> {

@@ -102,4 +102,6 @@ export interface GuardHealth {
   time: string;
   /** `session:folder` of every folder the kernel would not watch (polled instead). */
   polling: string[];
+  /** The mtime of the state.json the guard judges by (a grant is in force once this reaches it). */
+  stateSeen?: number;
 }

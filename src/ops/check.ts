@@ -16,7 +16,10 @@ export interface SessionChanges {
   violations: Violation[];
   /** Commits on its branch that base does not have (0: no branch, or contained in base). */
   ahead: number;
-  /** Why its newest commit could not be verified (its committed changes are then not known): a forged or damaged object. */
+  /**
+   * What keeps its changes from being known in full: its newest commit could not be verified (a
+   * forged or damaged object), or its worktree could not be inspected.
+   */
   problem?: string;
 }
 
@@ -58,11 +61,17 @@ export async function checkSessions(project: Project, live: readonly LiveSession
 }
 
 async function getSessionChanges(project: Project, ownership: Ownership, session: LiveSession, work: BranchWork | undefined): Promise<SessionChanges> {
+  // A worktree git cannot read (a FIFO where it reads an ignore file, past parx's deadline) is
+  // reported for that session alone; the others are judged as usual.
+  let inspectionProblem: string | undefined;
   const uncommitted = session.hasWorktree
     ? await listWorktreeChanges(session.worktree, {
         untracked: true,
         excludesFile: project.state?.excludesFile,
         env: getInspectionEnv(project.commonDir, session.name),
+      }).catch((error: Error) => {
+        inspectionProblem = `its worktree could not be inspected: ${error.message}`;
+        return [];
       })
     : [];
   const changed = mergeChanges(work?.changes ?? [], uncommitted);
@@ -75,6 +84,6 @@ async function getSessionChanges(project: Project, ownership: Ownership, session
     uncommitted,
     violations,
     ahead: work?.ahead ?? 0,
-    ...(session.objectsProblem && { problem: session.objectsProblem }),
+    ...((session.objectsProblem ?? inspectionProblem) && { problem: (session.objectsProblem ?? inspectionProblem)! }),
   };
 }

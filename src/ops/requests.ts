@@ -62,7 +62,8 @@ export async function runGrant(options: ProjectOptions, target: GrantTarget): Pr
       to = target.to;
       if (!project.config.sessions.some((s) => s.name === to)) throw new UsageError(`--to names no session of this run: "${to}"`);
     }
-    const from = ownership.ownersOf(path).find((s) => s !== to);
+    // The previous owner of a file, or of what a folder holds (`src/b/**` owns what is in src/b).
+    const from = [...ownership.ownersOf(path), ...ownership.ownersOf(`${path}/.parx-probe`)].find((s) => s !== to);
     const grant: GrantRecord = {
       path,
       to,
@@ -78,6 +79,9 @@ export async function runGrant(options: ProjectOptions, target: GrantTarget): Pr
     const why = request?.reason ? ` (${to} asked: “${request.reason}”)` : '';
     // The OS sandboxes change now: the path opens in the grantee's and closes in the previous owner's.
     const live = await applyGrantToSandboxes(fresh, project.config.sessions, grant);
+    // And the guard judges by the new ownership before this returns (it reverts a write the
+    // previous owner still makes there through a mount the sandbox could not take back).
+    if (!(await project.files.waitForGuardToSeeState())) live.notes.push('the guard has not picked the grant up yet: it will within a second');
     const goOn = live.restartNeeded
       ? ` Your session's OS sandbox could not open ${quotePath(path)} while it runs and keeps it read-only until it restarts: finish the rest of your task, commit, and say that you need a restart to make this change.`
       : live.staleForGrantee.length > 0

@@ -1,4 +1,4 @@
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, statSync, watch, type FSWatcher } from 'node:fs';
 import { join } from 'node:path';
 import { POLL_INTERVAL_MS, watchTreeWithChokidar } from '../../adapters/chokidar-watcher.js';
 import { getFileSystemTypes } from '../../adapters/mounts.js';
@@ -50,7 +50,8 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   const watchers = new Map<string, TreeWatcher>();
   /** `session:dir` of every folder the kernel would not watch, polled instead. */
   const polling: string[] = [];
-  const writeHealth = () => project.files.writeGuardHealth({ pid: process.pid, time: new Date().toISOString(), polling }).catch(() => {});
+  const writeHealth = () =>
+    project.files.writeGuardHealth({ pid: process.pid, time: new Date().toISOString(), polling, stateSeen: stateMtime(project) }).catch(() => {});
 
   // Only one guard per repository records to events.jsonl and marks panes (the pane's, usually);
   // a second one, say `parx guard --json` piped into a tool, only prints.
@@ -156,7 +157,10 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
 
   const reconcile = async (live: readonly LiveSession[]) => {
     const { sessions } = await checkSessions(project, live);
-    for (const s of sessions) for (const c of s.changed) record(s.name, c, 'git');
+    for (const s of sessions) {
+      if (s.problem) emit({ type: 'error', message: `${s.name}: ${s.problem}` });
+      for (const c of s.changed) record(s.name, c, 'git');
+    }
   };
 
   const startWatching = async (session: LiveSession): Promise<number> => {
@@ -233,13 +237,27 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     stoppedBecause ??= existsSync(project.commonDir) ? reason : `its repository is gone (${project.root})`;
     finished.abort();
   };
-  const poll = setInterval(() => {
-    if (adopting) return;
+  let again = false;
+  const check = () => {
+    if (adopting) {
+      again = true;
+      return;
+    }
     adopting = true;
     adoptNewWorktrees()
       .catch((e: Error) => emit({ type: 'error', message: e.message }))
-      .finally(() => (adopting = false));
-  }, options.pollMs ?? 1000);
+      .finally(() => {
+        adopting = false;
+        if (again) {
+          again = false;
+          check();
+        }
+      });
+  };
+  const poll = setInterval(check, options.pollMs ?? 1000);
+  // A grant rewrites state.json: the new ownership must judge the very next write (a session's
+  // write into a path just granted away from it is reverted), so a change is acted on at once.
+  const stateWatch = watchRunState(project, check);
   // Whether anything is left to guard, on a timer of its own with no await in it: nothing the
   // guard waits for elsewhere (a tmux or git call in a folder deleted under it) can hold it up.
   const liveness = setInterval(() => {
@@ -273,6 +291,8 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
       }
       project.state = current;
       announcer.remark(ledger.sessionsWithViolations());
+      // Said in guard.json: `parx grant` (and a test) can tell the guard judges by the new ownership.
+      if (recording) await writeHealth();
     }
     const sessionsLeft = Object.keys(current?.sessions ?? {}).length;
     if (sessionsLeft > 0) sawRun = true;
@@ -296,6 +316,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   });
   clearInterval(poll);
   clearInterval(liveness);
+  stateWatch?.close();
   agentStates.close();
   objects.close();
   await radar?.close();
@@ -334,6 +355,19 @@ function startRadar(
   });
   radar.start();
   return radar;
+}
+
+/** Calls `changed` when state.json is replaced (parx writes it by rename into the run folder). */
+function watchRunState(project: Project, changed: () => void): FSWatcher | undefined {
+  try {
+    const watcher = watch(project.files.dir, (_, name) => {
+      if (name?.toString() === 'state.json') changed();
+    });
+    watcher.on('error', () => watcher.close());
+    return watcher;
+  } catch {
+    return undefined; // no run folder (yet): the poll looks
+  }
 }
 
 function stateMtime(project: Project): number {

@@ -1,0 +1,31 @@
+import { execFileSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { drainSessionObjects, getSessionObjectsDir, prepareSessionObjects, verifyTip } from '../../src/adapters/session-objects.js';
+import { createRepo } from '../helpers/repo.js';
+
+/** A sandboxed session's own object folder, drained into the shared store by hash (adapters/session-objects.ts). */
+describe('draining a session’s objects', () => {
+  it('an object that does not hash to its name never enters the shared store, and the tip that needs it is refused', async () => {
+    const repo = createRepo({ 'b.txt': 'b\n' });
+    const common = join(repo.root, '.git');
+    const base = repo.git('rev-parse', 'HEAD').trim();
+    const dir = await prepareSessionObjects(common, 's');
+    const env = { ...process.env, GIT_OBJECT_DIRECTORY: dir, GIT_ALTERNATE_OBJECT_DIRECTORIES: join(common, 'objects') };
+    const git = (args: string[], input?: string) => execFileSync('git', args, { cwd: repo.root, env, encoding: 'utf8', input }).trim();
+    // A blob named after content it does not hold, and a commit whose tree names it.
+    const claimed = execFileSync('git', ['hash-object', '--stdin'], { cwd: repo.root, input: 'what another session will write\n', encoding: 'utf8' }).trim();
+    const evil = git(['hash-object', '-w', '--stdin'], 'evil\n');
+    mkdirSync(join(dir, claimed.slice(0, 2)), { recursive: true });
+    writeFileSync(join(dir, claimed.slice(0, 2), claimed.slice(2)), readFileSync(join(dir, evil.slice(0, 2), evil.slice(2))));
+    const tree = git(['mktree'], `100644 blob ${claimed}\tforged.txt\n`);
+    const tip = git(['commit-tree', tree, '-p', base, '-m', 'forged']);
+    expect(await drainSessionObjects(repo.root, common, 's')).toEqual({ ok: false, reason: expect.stringContaining('does not hash to its name') as string });
+    expect(await verifyTip(repo.root, tip, [base])).toMatchObject({ ok: false });
+    expect(() => execFileSync('git', ['cat-file', '-e', claimed], { cwd: repo.root, stdio: 'ignore' })).toThrow();
+    // What did hash right (the commit, the tree, the evil blob under its own name) moved over, and left the folder.
+    expect(existsSync(join(dir, evil.slice(0, 2), evil.slice(2)))).toBe(false);
+    expect(existsSync(getSessionObjectsDir(common, 's'))).toBe(true);
+  });
+});
