@@ -8,6 +8,8 @@ import type { RunState } from '../core/run-state.js';
 import { getStandingRefusals, inspectSessions, type SessionFacts } from './down/inspect.js';
 import { loadProject, withRunLock, type Project, type ProjectOptions } from './common/project.js';
 import { getLiveSessions, selectSessions } from './common/sessions.js';
+import { closeAgainAfterRewrite } from './common/sandbox-grants.js';
+import { createOwnership } from '../core/ownership.js';
 
 /**
  * `parx sync`: once a session has landed, the sessions that merge after it are building on an
@@ -114,6 +116,13 @@ async function syncOne(project: Project, state: RunState | undefined, facts: Ses
   const failure = await advanceWorktree(live.worktree, `refs/heads/${live.branch}`, live.tip, commit);
   await project.files.writeSyncRecord(live.name, { commit, files });
   if (failure) return { kind: 'skipped', reason: 'git', detail: failure };
+  // git replaced those files: a read-only mount on one of them in the session's running sandbox went with it.
+  if (state) {
+    const ownership = createOwnership(project.config.sessions, project.config.shared, state.grants);
+    const mayWrite = (path: string) => ['owned', 'shared'].includes(ownership.classify(live.name, path).kind);
+    const problem = await closeAgainAfterRewrite(state, live.name, Object.keys(files), mayWrite);
+    if (problem) await project.files.appendEvent({ type: 'error', session: live.name, message: `after the sync, its sandbox could not close again: ${problem}` });
+  }
   await project.files.appendEvent({ type: 'sync', session: live.name, commit, base: project.base, landed });
   const news = landed.length > 0 ? `${project.base} now contains ${landed.join(', ')}` : `${project.base} moved on`;
   await project.files.appendInbox(live.name, {

@@ -19,8 +19,8 @@ export function benchSandboxStart({ runs = 41 } = {}) {
   execFileSync(process.execPath, [PARX, 'up', '--detach'], { cwd: repo, env, stdio: 'ignore' });
   const command = JSON.parse(readFileSync(join(repo, '.git', 'parx', 'state.json'), 'utf8')).sessions.s0.command;
   const worktree = join(base, 'wt', 's0');
-  // wrapInSandbox: sh -c SCRIPT bwrap ARGSFILE [HOMEFILE] ...argv
-  const inner = command.slice(command[2].includes('c=$2') ? 6 : 5);
+  // wrapInSandbox: sh -c SCRIPT bwrap ARGSFILE SECCOMPFILE [HOMEFILE] ...argv
+  const inner = command.slice(command[2].includes('c=$3') ? 7 : 6);
   if (command[0] !== 'sh' || !command[3].endsWith('bwrap')) throw new Error(`unexpected pane command: ${command.slice(0, 5).join(' ')}`);
   const start = (argv) => {
     const t = performance.now();

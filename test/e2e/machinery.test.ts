@@ -339,6 +339,38 @@ describe.skipIf(skipSandboxSuite)('parx’s own machinery is not the way out', (
     expect(made.stdout).not.toContain('made');
   });
 
+  it('closes again a file parx rewrites in a running sandbox: after a sync, a synced file beside an owned one stays read-only', async () => {
+    const run = createRunFixture(
+      {
+        lib: { owns: ['src/lib/**', 'NOTES.md'], task: 'Wait.', agent: 'shell' },
+        app: { owns: ['package.json'], after: ['lib'], task: 'Wait.', agent: 'shell' },
+      },
+      { tmuxSession: 'audit' },
+      { 'src/lib/x.ts': 'x\n', 'NOTES.md': 'notes\n', 'package.json': '{}\n' },
+    );
+    await up(run, { PARX_SILENCE_SECONDS: '1' });
+    // app may change package.json: the worktree's top opens, NOTES.md beside it is pinned read-only.
+    expect((await inSandbox(run, 'app', 'echo x >> NOTES.md 2>/dev/null && echo written || echo refused')).stdout.trim()).toBe('refused');
+    expect((await inSandbox(run, 'lib', 'echo "lib notes" > NOTES.md && git commit -qam "lib: notes"')).exitCode).toBe(0);
+    await waitFor('lib’s commit in the shared store', () => hasCommitObject(run, 'parx/lib') || undefined);
+    expect((await runParx(['down', 'lib'], run.root)).exitCode).toBe(0);
+    const synced = await waitFor('app synced once it waits', async () => {
+      const result = await runParx(['sync', 'app'], run.root);
+      return result.exitCode === 0 ? result : undefined;
+    });
+    expect(synced.stdout).toContain('app');
+    expect(readFileSync(join(run.worktree('app'), 'NOTES.md'), 'utf8')).toBe('lib notes\n');
+    // In app's running pane (a sandbox started before the sync), not a new one.
+    const pane = paneOf(run, 'app');
+    tmuxOut('send-keys', '-t', pane, 'echo x >> NOTES.md 2>/dev/null && echo WRO""TE || echo REFU""SED', 'Enter');
+    const said = await waitFor('app’s pane to answer', () => {
+      const screen = tmuxOut('capture-pane', '-p', '-t', pane);
+      return screen.includes('WROTE') ? 'written' : screen.includes('REFUSED') ? 'refused' : undefined;
+    });
+    expect(said).toBe('refused');
+    expect(readFileSync(join(run.worktree('app'), 'NOTES.md'), 'utf8')).toBe('lib notes\n');
+  });
+
   it('takes a sandboxed branch up again when only its name was deleted (git branch -D parx/<s>)', async () => {
     const run = audit();
     await up(run);

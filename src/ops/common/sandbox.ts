@@ -13,6 +13,7 @@ import {
   storeBranchInSessionFolder,
 } from '../../adapters/git.js';
 import { drainSessionObjects, getSharedObjectsMount, prepareSessionObjects } from '../../adapters/session-objects.js';
+import { getSessionAgentKind } from '../../core/agent-hooks.js';
 import type { SessionConfig } from '../../core/config-validate.js';
 import { UsageError } from '../../core/errors.js';
 import type { OwnershipGrant } from '../../core/ownership.js';
@@ -127,6 +128,9 @@ export async function prepareSessionSandbox(
   const worktreeConfig = join(adminDir, 'config.worktree');
   if (!existsSync(worktreeConfig)) await writeFile(worktreeConfig, '');
 
+  // A Gemini session's own Gemini folder (ops/up/agent-hooks.ts): writable, but its settings.
+  const gemini = getSessionAgentKind(session.agent) === 'gemini' ? join(project.files.geminiHome(session.name), '.gemini') : undefined;
+  if (gemini) await mkdir(gemini, { recursive: true });
   const outside = await gatherOutsideFacts({
     env: { ...project.config.env, ...session.env },
     writable: project.config.writable.filter((w) => w.startsWith('/') || w.startsWith('~')),
@@ -158,6 +162,10 @@ export async function prepareSessionSandbox(
       ...[...context.gitSources, getUserGitDir()].filter((p) => existsSync(p)).map((p) => ({ path: realpath(p), why: "git's user-wide config" })),
     ],
     ...outside,
+    ...(gemini && {
+      writableOutside: [...outside.writableOutside, { path: realpath(gemini), why: "this session's Gemini folder (its project registry)" }],
+      stateReadOnly: [...(outside.stateReadOnly ?? []), { path: join(realpath(gemini), 'settings.json'), why: "Gemini's settings with parx's hooks" }],
+    }),
   };
   const mounts = planSandboxMounts(facts);
   const args = [...toBwrapArgs(mounts), '--seccomp', String(SECCOMP_FD)];
@@ -168,7 +176,12 @@ export async function prepareSessionSandbox(
   const seccompFile = join(dir, 'mknod.bpf');
   // `setup` runs before the tmux server may exist: a hidden socket folder that is not there yet
   // is left out of its sandbox (there is nothing to hide, and bwrap would make the folder).
-  const setupArgs = [...toBwrapArgs(mounts.filter((m) => m.kind !== 'hide' || existsSync(m.path))), '--seccomp', String(SECCOMP_FD)];
+  // Likewise a file that `up` writes after setup (Gemini's settings).
+  const setupArgs = [
+    ...toBwrapArgs(mounts.filter((m) => !(m.kind === 'hide' || m.kind === 'ro' || m.kind === 'rw') || existsSync(m.kind === 'hide' ? m.path : (m.source ?? m.path)))),
+    '--seccomp',
+    String(SECCOMP_FD),
+  ];
   await Promise.all([
     writeFile(argsFile, `${args.join('\0')}\0`),
     writeFile(setupArgsFile, `${setupArgs.join('\0')}\0`),

@@ -1,8 +1,9 @@
-import { mkdir, readdir, rm, symlink, writeFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { mkdir, open, readdir, symlink } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { realpath } from '../../adapters/git-dir.js';
-import { readUntrustedJson } from '../../adapters/untrusted-files.js';
+import { readUntrusted, readUntrustedJson } from '../../adapters/untrusted-files.js';
 import { GEMINI_STATE_FILES, GEMINI_STATE_FOLDERS } from '../../core/agent-home.js';
 import { getUserGitDir } from '../../adapters/git.js';
 import {
@@ -101,10 +102,12 @@ export async function prepareAgentHooks(project: Project, session: SessionConfig
  * A Gemini home of the session's own (GEMINI_CLI_HOME): `.gemini/settings.json` is the user's
  * settings plus parx's hook groups, and every other entry of the user's ~/.gemini is a link to
  * it (logins, history, trusted folders), so nothing of the user's is written. It lives in parx's
- * own folder of the run (`gemini/<session>/`), which the session's sandbox cannot write: were it
- * in the session's folder, the session could take its hooks out, or swap the folder for a link
- * that `up` would then empty and write through. What Gemini writes as it runs goes through the
- * links to the user's own state (GEMINI_STATE_FOLDERS, GEMINI_STATE_FILES). (A system settings
+ * own folder of the run (`gemini/<session>/`), which the session cannot replace: were it in the
+ * session's folder, the session could swap it for a link that `up` would then empty and write
+ * through. Inside the sandbox only its `.gemini` folder is writable (Gemini saves its project
+ * registry there by temp file and rename), with settings.json kept read-only
+ * (ops/common/sandbox.ts). parx refreshes it in place and never empties it: a running
+ * sandbox's read-only mount on settings.json must stay where it is. (A system settings
  * file is no way in: Gemini CLI 0.61 skips one whose folders are writable by the user, and would
  * hide the real system settings.) Folder trust: hooks load only in a trusted folder, and each
  * worktree is a new path, so when the user trusts the main checkout the worktree is trusted for
@@ -114,12 +117,12 @@ async function prepareGeminiHome(project: Project, session: SessionConfig, comma
   const userDir = join(process.env.GEMINI_CLI_HOME || homedir(), '.gemini');
   const home = project.files.geminiHome(session.name);
   const dir = join(home, '.gemini');
-  await rm(home, { recursive: true, force: true });
   await mkdir(dir, { recursive: true });
   await Promise.all(GEMINI_STATE_FOLDERS.map((name) => mkdir(join(userDir, name), { recursive: true })));
   const entries = await readdir(userDir).catch(() => [] as string[]);
-  const linked = new Set([...entries, ...GEMINI_STATE_FILES].filter((e) => e !== 'settings.json'));
-  await Promise.all([...linked].map((e) => symlink(join(userDir, e), join(dir, e))));
+  const linked = [...new Set([...entries, ...GEMINI_STATE_FILES].filter((e) => e !== 'settings.json'))];
+  // What is there already stays (a link from an earlier `up`, a file Gemini saved there).
+  await Promise.all(linked.map((e) => symlink(join(userDir, e), join(dir, e)).catch(() => undefined)));
   const existing = await readUserSettings(join(userDir, 'settings.json'));
   // approve: owned — a policy file of the session's own, next to the user's policies (naming
   // any policy file replaces Gemini's default folder, so that folder is named too).
@@ -127,7 +130,7 @@ async function prepareGeminiHome(project: Project, session: SessionConfig, comma
   let policyPaths: string[] | undefined;
   if (policy) {
     const file = join(home, 'parx-policy.toml');
-    await writeFile(file, policy);
+    await writeInPlace(file, policy);
     const userPaths = Array.isArray(existing?.policyPaths)
       ? existing.policyPaths.filter((p): p is string => typeof p === 'string')
       : entries.includes('policies')
@@ -135,7 +138,7 @@ async function prepareGeminiHome(project: Project, session: SessionConfig, comma
         : [];
     policyPaths = [...userPaths, file];
   }
-  await writeFile(join(dir, 'settings.json'), `${JSON.stringify(getGeminiSettings(commands, existing, policyPaths), null, 2)}\n`);
+  await writeInPlace(join(dir, 'settings.json'), `${JSON.stringify(getGeminiSettings(commands, existing, policyPaths), null, 2)}\n`);
   const rules = (await readUserSettings(join(userDir, 'trustedFolders.json'))) ?? {};
   const trusted = isGeminiPathTrusted(rules, realpath(project.root)) === true;
   return {
@@ -146,6 +149,21 @@ async function prepareGeminiHome(project: Project, session: SessionConfig, comma
       notes: [`Gemini CLI does not trust ${project.root} (its trustedFolders.json): it will ask about the worktree, and load parx's hooks only once trusted`],
     }),
   };
+}
+
+/**
+ * Writes a file of parx's own that a running sandbox may hold a read-only mount on: only when
+ * its text changes, and into the same file (a rename would replace the file the mount is on, and
+ * the mount would go with it), never through a link.
+ */
+async function writeInPlace(path: string, text: string): Promise<void> {
+  if ((await readUntrusted(path)) === text) return;
+  const file = await open(path, constants.O_WRONLY | constants.O_CREAT | constants.O_TRUNC | constants.O_NOFOLLOW, 0o644);
+  try {
+    await file.writeFile(text);
+  } finally {
+    await file.close();
+  }
 }
 
 async function readUserSettings(path: string): Promise<Record<string, unknown> | undefined> {
