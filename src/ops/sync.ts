@@ -121,7 +121,8 @@ async function syncOne(project: Project, state: RunState | undefined, facts: Ses
     const ownership = createOwnership(project.config.sessions, project.config.shared, state.grants);
     const mayWrite = (path: string) => ['owned', 'shared'].includes(ownership.classify(live.name, path).kind);
     const problem = await closeAgainAfterRewrite(state, live.name, Object.keys(files), mayWrite);
-    if (problem) await project.files.appendEvent({ type: 'error', session: live.name, message: `after the sync, its sandbox could not close again: ${problem}` });
+    if (problem)
+      await project.files.appendEvent({ type: 'error', session: live.name, message: `after the sync, its sandbox could not close again: ${problem}` });
   }
   await project.files.appendEvent({ type: 'sync', session: live.name, commit, base: project.base, landed });
   const news = landed.length > 0 ? `${project.base} now contains ${landed.join(', ')}` : `${project.base} moved on`;

@@ -73,7 +73,12 @@ export async function applyGrantToSandboxes(
  * it, so a file beside one the session may change would become writable. Each such path that the
  * session may not write is pinned read-only again (the script leaves alone what already is).
  */
-export async function closeAgainAfterRewrite(state: RunState, session: string, paths: readonly string[], mayWrite: (path: string) => boolean): Promise<string | undefined> {
+export async function closeAgainAfterRewrite(
+  state: RunState,
+  session: string,
+  paths: readonly string[],
+  mayWrite: (path: string) => boolean,
+): Promise<string | undefined> {
   const st = state.sessions[session];
   const closed = paths.filter((p) => !mayWrite(p));
   if (st?.sandbox !== 'on' || !st.pane || closed.length === 0) return undefined;
@@ -82,11 +87,19 @@ export async function closeAgainAfterRewrite(state: RunState, session: string, p
   if (!pid) return undefined;
   const worktree = realpath(st.worktree);
   const present = closed.filter((p) => existsSync(join(worktree, p)));
-  const probe = await changeSandbox(pid, worktree, present.map((path) => ({ op: 'probe' as const, path })));
+  const probe = await changeSandbox(
+    pid,
+    worktree,
+    present.map((path) => ({ op: 'probe' as const, path })),
+  );
   if (!probe.ok) return probe.reason;
   const writable = present.filter((p) => probe.facts.get(p)?.writable);
   if (writable.length === 0) return undefined;
-  const pinned = await changeSandbox(pid, worktree, writable.map((path) => ({ op: 'pin' as const, path })));
+  const pinned = await changeSandbox(
+    pid,
+    worktree,
+    writable.map((path) => ({ op: 'pin' as const, path })),
+  );
   return pinned.ok ? undefined : pinned.reason;
 }
 

@@ -178,7 +178,9 @@ export async function prepareSessionSandbox(
   // is left out of its sandbox (there is nothing to hide, and bwrap would make the folder).
   // Likewise a file that `up` writes after setup (Gemini's settings).
   const setupArgs = [
-    ...toBwrapArgs(mounts.filter((m) => !(m.kind === 'hide' || m.kind === 'ro' || m.kind === 'rw') || existsSync(m.kind === 'hide' ? m.path : (m.source ?? m.path)))),
+    ...toBwrapArgs(
+      mounts.filter((m) => !(m.kind === 'hide' || m.kind === 'ro' || m.kind === 'rw') || existsSync(m.kind === 'hide' ? m.path : (m.source ?? m.path))),
+    ),
     '--seccomp',
     String(SECCOMP_FD),
   ];
