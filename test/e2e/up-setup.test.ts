@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRunFixture } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
-import { hasTmuxSession, killTmuxServer } from '../helpers/tmux.js';
+import { hasTmuxSession, listSessionPanes, killTmuxServer } from '../helpers/tmux.js';
 
 afterEach(killTmuxServer);
 
@@ -53,7 +53,7 @@ describe('parx up: copy and setup', () => {
     expect(readFileSync(log, 'utf8').trim().split('\n')).toHaveLength(2);
   });
 
-  it('shows a failed setup, starts no agent, keeps the worktrees and retries only that setup', async () => {
+  it('shows a failed setup, starts the sessions that are ready, keeps the worktrees and retries only that setup', async () => {
     const run = createRunFixture({
       good: { owns: ['src/auth/**'], task: 't', setup: 'true' },
       bad: { owns: ['src/web/**'], task: 't', setup: 'true' },
@@ -68,11 +68,12 @@ describe('parx up: copy and setup', () => {
 
     const failed = await runParx(['up', '--detach'], run.root);
     expect(failed.exitCode).toBe(1);
-    expect(failed.stderr).toContain('setup failed in bad');
-    expect(failed.stderr).toContain('── bad (exit 3) ──');
+    expect(failed.stderr).toContain('setup failed in bad; its agent was not started (good started)');
+    expect(failed.stderr).toContain('── bad: setup failed (exit 3) ──');
     expect(failed.stderr).toContain('boom: registry unreachable');
     expect(failed.stderr).not.toContain('── good');
-    expect(hasTmuxSession('parx-repo')).toBe(false);
+    await waitFor('good’s agent to start', () => run.isDone('good') || undefined);
+    expect(listSessionPanes('parx-repo').map((p) => p.session)).toEqual(['good']);
     expect(existsSync(run.worktree('good')) && existsSync(run.worktree('bad'))).toBe(true);
     expect(run.state().sessions.bad!.setup).toBe('failed');
 
@@ -84,6 +85,30 @@ describe('parx up: copy and setup', () => {
     expect(readFileSync(join(run.records, 'good.setups'), 'utf8')).toBe('ok\n');
     expect(hasTmuxSession('parx-repo')).toBe(true);
     await waitFor('both agents to start', () => (run.isDone('good') && run.isDone('bad')) || undefined);
+    expect(run.starts('good')).toBe(1);
+  });
+
+  it('says which path a setup found read-only in its sandbox, and how to open it', async () => {
+    // lite owns nothing at the top of the worktree, where `npm install` writes its lockfile.
+    const run = createRunFixture(
+      {
+        lite: { owns: ['src/lite.js'], task: 't' },
+        build: { owns: ['package.json', 'bin/**'], task: 't' },
+      },
+      { setup: 'touch package-lock.json' },
+      { 'package.json': '{}\n', 'src/index.js': 'x\n', 'bin/build.js': 'x\n' },
+    );
+    const failed = await runParx(['up', '--detach'], run.root);
+    expect(failed.exitCode).toBe(1);
+    expect(failed.stderr).toContain('setup failed in lite; its agent was not started (build started)');
+    expect(failed.stderr).toContain("setup runs in lite's OS sandbox, where only what lite may change is writable, and it could not write package-lock.json.");
+    expect(failed.stderr).toMatch(/add it to `shared:` .* or to `writable:`/);
+    // Declaring it shared: a shared file that does not exist yet opens by its folder, so it can be made.
+    const config = JSON.parse(run.read('parx.config.json'));
+    run.write('parx.config.json', JSON.stringify({ ...config, shared: ['package-lock.json'] }));
+    const retried = await runParx(['up', '--detach'], run.root);
+    expect(retried.exitCode, retried.stderr).toBe(0);
+    expect(existsSync(join(run.worktree('lite'), 'package-lock.json'))).toBe(true);
   });
 
   it('fills new worktrees concurrently; one that cannot be filled is removed with its branch, the others are kept', async () => {
@@ -111,9 +136,9 @@ describe('parx up: copy and setup', () => {
 
     const failed = await runParx(['up', '--detach'], run.root);
     expect(failed.exitCode).toBe(1);
-    expect(failed.stderr).toContain('no worktree could be made for bad; no agent was started');
+    expect(failed.stderr).toContain('no worktree could be made for bad; its agent was not started (auth, payments started)');
     expect(failed.stderr).toContain('smudge: disk quota exceeded');
-    expect(hasTmuxSession('parx-repo')).toBe(false);
+    expect(listSessionPanes('parx-repo').map((p) => p.session)).toEqual(['auth', 'payments']);
     // Nothing half-made is left of `bad`: no folder, no registration, no branch.
     expect(existsSync(run.worktree('bad'))).toBe(false);
     expect(run.git('worktree', 'list', '--porcelain')).not.toContain('/bad\n');
@@ -133,6 +158,11 @@ describe('parx up: copy and setup', () => {
     expect(retried.stderr).toBe('');
     expect(retried.exitCode).toBe(0);
     expect(readFileSync(join(run.worktree('bad'), 'README.md'), 'utf8')).toBe('# shop\n');
+    expect(
+      listSessionPanes('parx-repo')
+        .map((p) => p.session)
+        .sort(),
+    ).toEqual(['auth', 'bad', 'payments']);
     await waitFor('every agent to start', () => ['auth', 'payments', 'bad'].every((s) => run.isDone(s)) || undefined);
   });
 });

@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { probeBwrap, SECCOMP_FD, wrapInSandbox } from '../../adapters/bwrap.js';
 import { realpath } from '../../adapters/git-dir.js';
 import { runCommandLine, type CommandOutcome } from '../../adapters/shell-command.js';
 import { UsageError } from '../../core/errors.js';
 import { planSandboxMounts, toBwrapArgs, type SandboxFacts } from '../../core/sandbox-plan.js';
-import { getMknodFilter } from '../../core/seccomp.js';
 import { mergeEnv } from '../../core/session-env.js';
 import type { Project } from './project.js';
 import { gatherOutsideFacts, getHiddenSocketVariables } from './sandbox-outside.js';
+import { ensureSeccompFilter } from './sandbox.js';
+import { writeFileAtomically } from '../../adapters/untrusted-files.js';
 
 /**
  * The one sandbox for every run of code a session wrote, outside its pane: `integrate`'s setup
@@ -71,8 +72,8 @@ export async function prepareCommandRunner(project: Project, checkout: string): 
   const dir = join(project.files.dir, 'sandbox');
   await mkdir(dir, { recursive: true });
   const name = createHash('sha256').update(real).digest('hex').slice(0, 12);
-  const files = { args: join(dir, `command-${name}.args`), seccomp: join(dir, 'mknod.bpf') };
-  await Promise.all([writeFile(files.args, `${args.join('\0')}\0`), writeFile(files.seccomp, getMknodFilter())]);
+  const files = { args: join(dir, `command-${name}.args`), seccomp: await ensureSeccompFilter(dir) };
+  await writeFileAtomically(files.args, `${args.join('\0')}\0`);
   const wrapper = wrapInSandbox(probe.program, files, [], []);
   const hidden = getHiddenSocketVariables(sockets);
   return {

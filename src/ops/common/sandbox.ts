@@ -12,6 +12,7 @@ import {
   restorePlainBranch,
   storeBranchInSessionFolder,
 } from '../../adapters/git.js';
+import { readUntrustedBytes, writeFileAtomically } from '../../adapters/untrusted-files.js';
 import { drainSessionObjects, getSharedObjectsMount, prepareSessionObjects } from '../../adapters/session-objects.js';
 import { getSessionAgentKind } from '../../core/agent-hooks.js';
 import type { SessionConfig } from '../../core/config-validate.js';
@@ -173,7 +174,7 @@ export async function prepareSessionSandbox(
   await mkdir(dir, { recursive: true });
   const argsFile = join(dir, `${session.name}.args`);
   const setupArgsFile = join(dir, `${session.name}.setup.args`);
-  const seccompFile = join(dir, 'mknod.bpf');
+  const seccompFile = await ensureSeccompFilter(dir);
   // `setup` runs before the tmux server may exist: a hidden socket folder that is not there yet
   // is left out of its sandbox (there is nothing to hide, and bwrap would make the folder).
   // Likewise a file that `up` writes after setup (Gemini's settings).
@@ -184,12 +185,21 @@ export async function prepareSessionSandbox(
     '--seccomp',
     String(SECCOMP_FD),
   ];
-  await Promise.all([
-    writeFile(argsFile, `${args.join('\0')}\0`),
-    writeFile(setupArgsFile, `${setupArgs.join('\0')}\0`),
-    writeFile(seccompFile, getMknodFilter()),
-  ]);
+  // Whole, by rename: a pane of this session may be starting from the file right now.
+  await Promise.all([writeFileAtomically(argsFile, `${args.join('\0')}\0`), writeFileAtomically(setupArgsFile, `${setupArgs.join('\0')}\0`)]);
   return { enabled: true, notes, program: context.probe.program, argsFile, setupArgsFile, seccompFile, args, mounts };
+}
+
+/**
+ * The seccomp filter every sandbox loads, in the run's sandbox folder: written once (whole, by
+ * rename), since sandboxes of other sessions may be starting from it at this very moment.
+ */
+export async function ensureSeccompFilter(dir: string): Promise<string> {
+  const path = join(dir, 'mknod.bpf');
+  const filter = getMknodFilter();
+  const current = await readUntrustedBytes(path, filter.length + 1);
+  if (!current?.equals(filter)) await writeFileAtomically(path, filter);
+  return path;
 }
 
 /** `setup` in the same sandbox as the agent: the argv that runs `sh -c <setup>` there. */

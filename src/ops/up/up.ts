@@ -23,7 +23,8 @@ import type { UpProgress } from './types.js';
 export type { UpProgress } from './types.js';
 import { getGitSources, prepareAgentHooks, writeHookPolicy } from './agent-hooks.js';
 import { installCommitGate } from './commit-gate.js';
-import { planSessionWorktrees, prepareWorktrees } from './worktrees.js';
+import { planSessionWorktrees, prepareWorktrees, type PreparedWorktree, type UnpreparedWorktree } from './worktrees.js';
+import { findRefusedPaths } from '../../core/refused-writes.js';
 import { decideSandbox, getSandboxedArgv, prepareSessionSandbox, readIgnoreRules, type SandboxContext } from '../common/sandbox.js';
 import { getHiddenSocketVariables } from '../common/sandbox-outside.js';
 
@@ -209,25 +210,10 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
       prepared.map((p) => p.action.path),
     );
 
+  // A session whose setup failed gets no pane (its agent would start on a half-prepared
+  // worktree); the others start, and the failures are reported after.
   const failed = prepared.filter((p) => p.setup && !p.setup.ok);
-  if (failed.length > 0 || unprepared.length > 0) {
-    await project.files.writeState(state);
-    const names = [...unprepared.map((u) => u.action.session), ...failed.map((f) => f.action.session)];
-    throw new RefusedError(
-      `${[
-        unprepared.length > 0 && `no worktree could be made for ${unprepared.map((u) => u.action.session).join(', ')}`,
-        failed.length > 0 && `setup failed in ${failed.map((f) => f.action.session).join(', ')}`,
-      ]
-        .filter(Boolean)
-        .join(
-          '; ',
-        )}; no agent was started. Fix it and run \`parx up\` again: the other worktrees are kept, and ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} retried`,
-      [
-        ...unprepared.map((u) => `── ${u.action.session}: ${u.failure}`),
-        ...failed.flatMap((f) => [`── ${f.action.session} (exit ${f.setup!.exitCode ?? 'signal'}) ──`, ...f.setup!.output.split('\n').slice(-30)]),
-      ],
-    );
-  }
+  const ready = prepared.filter((p) => !p.setup || p.setup.ok);
 
   // The guard pane last: it finds the panes it marks in state.json (re-read when it changes).
   // No --config: the guard decides from the run's recorded configuration.
@@ -236,7 +222,7 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
   const panes = await ensurePanes(
     { tmuxSession, owner: project.commonDir, ...run.layout },
     [
-      ...prepared.map(({ action }) => ({ session: action.session, cwd: action.path, argv: state.sessions[action.session]!.command })),
+      ...ready.map(({ action }) => ({ session: action.session, cwd: action.path, argv: state.sessions[action.session]!.command })),
       { session: 'guard', role: 'guard' as const, cwd: project.root, argv: guardArgv },
     ],
     options.respawn ?? false,
@@ -253,6 +239,7 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
   }
   await project.files.writeState(state);
   await project.files.appendEvent({ type: 'up', sessions: selected.map((s) => s.name), tmuxSession });
+  if (failed.length > 0 || unprepared.length > 0) throw describeUnprepared(unprepared, failed, ready, sandboxes.enabled);
 
   return {
     tmuxSession,
@@ -262,6 +249,47 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
       return { name: s.name, branch: st.branch, worktree: st.worktree, pane: st.pane ?? '' };
     }),
   };
+}
+
+/**
+ * Why some sessions did not start, and what to do: a worktree that could not be made, or a
+ * setup that failed. A setup runs in its session's sandbox, where only what the session may
+ * change is writable: when its output names read-only paths of the worktree (`npm install`
+ * writing a lockfile at the top, where the session owns nothing), say which, and the two keys
+ * that open one.
+ */
+function describeUnprepared(
+  unprepared: readonly UnpreparedWorktree[],
+  failed: readonly PreparedWorktree[],
+  ready: readonly PreparedWorktree[],
+  sandboxed: ReadonlySet<string>,
+): RefusedError {
+  const names = [...unprepared.map((u) => u.action.session), ...failed.map((f) => f.action.session)];
+  const lines: string[] = [...unprepared.map((u) => `── ${u.action.session}: ${u.failure}`)];
+  for (const f of failed) {
+    const session = f.action.session;
+    lines.push(`── ${session}: setup failed (exit ${f.setup!.exitCode ?? 'signal'}) ──`, ...f.setup!.output.trimEnd().split('\n').slice(-30));
+    const refused = sandboxed.has(session) ? findRefusedPaths(f.setup!.output, f.action.path) : [];
+    if (refused.length > 0) {
+      const shown = refused.slice(0, 3).join(', ');
+      lines.push(
+        `   setup runs in ${session}'s OS sandbox, where only what ${session} may change is writable, and it could not write ${shown}.`,
+        `   To let every session's setup write ${refused.length > 1 ? 'them' : 'it'}: add ${refused.length > 1 ? 'them' : 'it'} to \`shared:\` (any session may change and commit ${refused.length > 1 ? 'them' : 'it'}), or to \`writable:\` (writable, never merged unless owned), then run \`parx up\` again.`,
+      );
+    }
+  }
+  const started = ready.map((r) => r.action.session);
+  return new RefusedError(
+    `${[
+      unprepared.length > 0 && `no worktree could be made for ${unprepared.map((u) => u.action.session).join(', ')}`,
+      failed.length > 0 && `setup failed in ${failed.map((f) => f.action.session).join(', ')}`,
+    ]
+      .filter(Boolean)
+      .join(
+        '; ',
+      )}; ${names.length === 1 ? 'its agent was' : 'their agents were'} not started${started.length > 0 ? ` (${started.join(', ')} started)` : ''}. Fix it and run \`parx up\` again: the worktrees are kept, and ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} retried`,
+    lines,
+  );
 }
 
 async function verifyAgentsExist(project: Project, sessions: readonly SessionConfig[]): Promise<void> {
