@@ -20,9 +20,12 @@ export interface PromptInput {
 const SANDBOX_NOTE = (branch: string, session: string) =>
   `\n\nThis session runs in an OS sandbox: everything but the files you own (and shared files, build\n` +
   `and dependency folders, temp folders) is read-only, so a write elsewhere fails with "Read-only\n` +
-  `file system". Do not try to work around it; report what you need instead. git shows your branch\n` +
-  `as parx-sandbox/${session}/tip: that is where ${branch} is kept while you run, and committing\n` +
-  `there is committing on ${branch}. New branches, tags and \`git stash\` are not available.`;
+  `file system" (EROFS). A file beside one you may change fails with "Device or resource busy"\n` +
+  `(EBUSY) when a tool replaces or removes it (sed -i, git checkout --, mv, rm): that is the same\n` +
+  `refusal, not a lock that goes away; do not wait or retry. Do not try to work around either;\n` +
+  `report what you need instead. git shows your branch as parx-sandbox/${session}/tip: that is\n` +
+  `where ${branch} is kept while you run, and committing there is committing on ${branch}. New\n` +
+  `branches, tags and \`git stash\` are not available.`;
 
 export function renderPrompt(template: string, input: PromptInput): string {
   const bullets = (globs: readonly string[]) => globs.map((g) => `- \`${g}\``).join('\n');

@@ -89,7 +89,10 @@ export interface RunFixture extends ProjectFixture {
   record(session: string): { argv: string[]; prompt: string; cwd: string; env: Record<string, string> };
   isDone(session: string): boolean;
   starts(session: string): number;
-  state(): { tmuxSession: string; sessions: Record<string, { pane: string; worktree: string; promptFile: string; setup: string; command: string[] }> };
+  state(): {
+    tmuxSession: string;
+    sessions: Record<string, { pane: string; worktree: string; promptFile: string; setup: string; command: string[]; sandboxNotes?: string[] }>;
+  };
 }
 
 /** A repository with a parx.config.json whose sessions run the stand-in agent. */
