@@ -171,6 +171,24 @@ export class RunFiles {
     return full;
   }
 
+  /**
+   * Messages for a session whose agent has no hooks to take them: kept for the human to pass on
+   * (`parx status` shows them, the guard announces them). parx's own folder.
+   */
+  notesPath(session: string): string {
+    return join(this.dir, 'notes', `${session}.jsonl`);
+  }
+
+  async readNotes(session: string): Promise<InboxMessage[]> {
+    return readUntrustedJsonLines<InboxMessage>(this.notesPath(session));
+  }
+
+  async appendNote(session: string, message: Omit<InboxMessage, 'time'>): Promise<InboxMessage> {
+    const full = { time: new Date().toISOString(), ...message };
+    await this.appendLines([JSON.stringify(full)], this.notesPath(session));
+    return full;
+  }
+
   /** How many of the inbox's messages the agent has been given (its hook writes it, in its sandbox). */
   async readInboxDelivered(session: string): Promise<number> {
     const delivered = (await readUntrustedJson<{ delivered: unknown }>(join(this.agentDir(session), 'inbox-delivered.json')))?.delivered;

@@ -16,7 +16,9 @@ export interface DashboardSession {
   violations: number;
   requests: { asked: number; toAnswer: number };
   pendingMessages: number;
-  merge: 'clean' | 'conflicts' | 'no branch';
+  merge: 'clean' | 'conflicts' | 'no branch' | 'landed';
+  /** The files it changed outside what it owns (with their owner), for the line under the table. */
+  violationPaths?: string[];
 }
 
 export interface DashboardRequest {
@@ -38,6 +40,8 @@ export interface DashboardInput {
   integration?: { text: string; bad: boolean } | undefined;
   /** A panel under the tables (the output of `check`, an error), if any. */
   panel: string[];
+  /** Every session has landed. */
+  finished?: boolean;
   updated: string;
   width: number;
   height: number;
@@ -65,6 +69,10 @@ export function renderDashboard(input: DashboardInput, paint: Paint = (t) => t):
   });
   const sessionsStart = lines.length;
   lines.push(['']);
+  if (input.finished) lines.push(['The run is finished: every session has landed.', 'green']);
+  // Where the violations are, not only how many: `c` checks one session, `parx check` all.
+  for (const s of input.sessions.filter((x) => (x.violationPaths?.length ?? 0) > 0))
+    lines.push([`${s.name} outside its ownership: ${s.violationPaths!.join(', ')}`, 'red']);
   if (input.requests.length === 0) lines.push(['No open requests.', 'dim']);
   else lines.push([`Open requests (${input.requests.length}):`, 'yellow']);
   input.requests.forEach((r, i) => {

@@ -7,14 +7,24 @@
 export type Verdict =
   /** Merged onto everything before it in the queue, and verify passed (or there is no verify). */
   | { kind: 'integrates' }
-  /** Its addition is the first that makes verify fail: step `step` of the queue. */
-  | { kind: 'breaks'; step: number; after: string[]; alone: boolean | null }
+  /**
+   * Its addition is the first that makes verify fail: step `step` of the queue. `waitingFor`:
+   * files the failure names that another session has in its worktree but has not committed
+   * (the integration took committed tips only): most likely what is missing.
+   */
+  | { kind: 'breaks'; step: number; after: string[]; alone: boolean | null; waitingFor?: WaitingFor[] }
   /** It does not merge onto what comes before it in the queue. `with` is a session, or `base`. */
   | { kind: 'conflicts'; with: string; files: string[] }
   /** Not verified: it merges after a session that broke or conflicted, or comes after the break. */
   | { kind: 'untested'; because: string }
   /** Its branch adds nothing to base (or does not exist): nothing to integrate. */
   | { kind: 'nothing' };
+
+/** Files another session has not committed yet. */
+export interface WaitingFor {
+  session: string;
+  files: string[];
+}
 
 export interface BreakingSession {
   session: string;
@@ -31,6 +41,8 @@ export interface BreakingSession {
   step: number;
   /** Files it changed that verify's output names (the breaking test touches them). */
   files: string[];
+  /** Files the failure names that other sessions have not committed yet (see Verdict). */
+  waitingFor?: WaitingFor[];
   exitCode: number | null;
   outputTail: string[];
 }
@@ -52,6 +64,11 @@ export interface IntegrationRecord {
   conflicts: Array<{ session: string; with: string; files: string[] }>;
   /** Verify fails on base itself, before any session is merged. */
   baseFails: { exitCode: number | null; outputTail: string[] } | null;
+  /**
+   * Changes outside ownership, per session (committed or not): it may integrate, but `parx
+   * down` refuses it until they are gone or granted. Absent in records of older versions.
+   */
+  violations?: Record<string, Array<{ path: string; kind: 'trespass' | 'outside'; owner?: string }>>;
   /** How many times verify ran: to find the breaking session, and to say what it breaks with. */
   verifyRuns: { find: number; attribute: number };
   durationMs: number;
@@ -63,6 +80,8 @@ export function describeVerdict(verdict: Verdict): string {
     case 'integrates':
       return 'integrates';
     case 'breaks':
+      if (verdict.waitingFor?.length)
+        return `breaks verify at step ${verdict.step}, needing ${verdict.waitingFor.map((w) => `${w.session}'s uncommitted ${w.files.join(', ')}`).join('; ')}`;
       return `breaks verify at step ${verdict.step}${verdict.alone ? ' (on its own)' : verdict.after.length > 0 ? ` (after ${verdict.after.join(', ')})` : ''}`;
     case 'conflicts':
       return `conflicts with ${verdict.with}`;
@@ -138,6 +157,19 @@ export function findFilesNamed(output: string, changed: readonly string[]): stri
       if (!/[\w.-]/.test(before) && !/[\w-]/.test(after) && !(after === '.' && /[\w]/.test(output[at + path.length + 1] ?? ''))) return true;
       from = at + 1;
     }
+  });
+}
+
+/**
+ * The files the failure names among other sessions' uncommitted ones: a file a session has
+ * written but not committed is missing from the integration, and a session merged after it
+ * that needs it fails (its own change is not what is wrong). Sessions in `order`.
+ */
+export function findWaitingFor(output: string, breaking: string, uncommitted: ReadonlyMap<string, readonly string[]>, order: readonly string[]): WaitingFor[] {
+  return order.flatMap((session) => {
+    if (session === breaking) return [];
+    const files = findFilesNamed(output, uncommitted.get(session) ?? []);
+    return files.length > 0 ? [{ session, files }] : [];
   });
 }
 

@@ -16,6 +16,8 @@ export interface SessionChanges {
   violations: Violation[];
   /** Commits on its branch that base does not have (0: no branch, or contained in base). */
   ahead: number;
+  /** The merge commit `parx down` landed it with, when it has nothing base does not have since. */
+  landed?: string;
   /**
    * What keeps its changes from being known in full: its newest commit could not be verified (a
    * forged or damaged object), or its worktree could not be inspected.
@@ -75,6 +77,8 @@ async function getSessionChanges(project: Project, ownership: Ownership, session
       })
     : [];
   const changed = mergeChanges(work?.changes ?? [], uncommitted);
+  const merged = project.state?.down?.merged[session.name];
+  const landed = merged && (work?.ahead ?? 0) === 0 && uncommitted.length === 0 ? merged : undefined;
   const violations = changed.flatMap((c) => judgeChange(ownership, session.name, c) ?? []);
   return {
     name: session.name,
@@ -84,6 +88,7 @@ async function getSessionChanges(project: Project, ownership: Ownership, session
     uncommitted,
     violations,
     ahead: work?.ahead ?? 0,
+    ...(landed && { landed }),
     ...((session.objectsProblem ?? inspectionProblem) && { problem: (session.objectsProblem ?? inspectionProblem)! }),
   };
 }

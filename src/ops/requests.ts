@@ -1,7 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { locateRepo } from '../adapters/git.js';
 import { RunFiles } from '../adapters/run-files.js';
-import { getSessionAgentKind, hasHooks } from '../core/agent-hooks.js';
 import { RefusedError, UsageError } from '../core/errors.js';
 import { createOwnership } from '../core/ownership.js';
 import { foldRequests, getRequestSession, isValidRequestPath, oneLine, quotePath, type OwnershipRequest } from '../core/requests.js';
@@ -9,6 +8,7 @@ import type { GrantRecord, RunState } from '../core/run-state.js';
 import { loadProject, withRunLock, type Project, type ProjectOptions } from './common/project.js';
 import { readPromptTemplate, renderSessionPrompt } from './common/prompts.js';
 import { applyGrantToSandboxes } from './common/sandbox-grants.js';
+import { sendToAgent } from './common/messages.js';
 
 /**
  * Ownership requests and messages (`parx requests`, `grant`, `refuse`, `tell`, and `ask`, which
@@ -192,14 +192,12 @@ async function applyOwnership(project: Project, state: RunState): Promise<void> 
   );
 }
 
-/** Queues messages; returns the sessions whose agents have hooks to receive them. */
+/** Sends messages (ops/common/messages.ts); returns the sessions whose agents will get them through their hooks. */
 async function tell(project: Project, messages: ReadonlyArray<[session: string, text: string]>, from: 'human' | 'parx' = 'parx'): Promise<string[]> {
   const told: string[] = [];
   for (const [session, text] of messages) {
-    const config = project.config.sessions.find((s) => s.name === session);
-    if (!config) continue;
-    await project.files.appendInbox(session, { from, text });
-    if (hasHooks(getSessionAgentKind(config.agent))) told.push(session);
+    if (!project.config.sessions.some((s) => s.name === session)) continue;
+    if ((await sendToAgent(project, session, from, text)) === 'agent') told.push(session);
   }
   return told;
 }

@@ -21,8 +21,13 @@ export interface SessionStatus {
   worktree: string;
   pane: string | null;
   alive: boolean;
-  /** `not-started`: no pane was ever recorded for it (as opposed to `exited`: its program ended). */
-  state: AgentState | 'not-started';
+  /**
+   * `not-started`: no pane was ever recorded for it (as opposed to `exited`: its program ended);
+   * `landed`: `parx down` merged it, and it has nothing more (see `landed`).
+   */
+  state: AgentState | 'not-started' | 'landed';
+  /** The merge commit that landed it, while it has nothing base does not have; null otherwise. */
+  landed: { commit: string } | null;
   /** When the agent last reported its state (ISO 8601), or null. */
   since: string | null;
   /**
@@ -46,6 +51,8 @@ export interface SessionStatus {
   requests: { asked: number; toAnswer: number };
   /** Messages queued for its agent and not delivered yet (it gets them at its next turn boundary). */
   pendingMessages: number;
+  /** Messages for an agent without hooks, kept for you to pass on in its pane (the latest last). */
+  forYou: Array<{ text: string; time: string }>;
   ahead: number;
   changed: string[];
   violations: Array<{ path: string; kind: 'trespass' | 'outside'; owner?: string }>;
@@ -75,6 +82,8 @@ export interface StatusResult {
   grants: GrantRecord[];
   /** The recording guard: whether it runs, and the folders it can only poll (the kernel refused to watch them). */
   guard: { running: boolean; pid: number | null; polling: string[] };
+  /** Every session has landed: the run is over. */
+  finished: boolean;
   /** Set when the config file changed since `parx up` (not part of the JSON). */
   configNotice?: string;
 }
@@ -88,13 +97,14 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
   const withBranch = live.filter((s) => s.hasBranch && s.tip);
   const order = getDependencyOrder(project.config.sessions).filter((n) => withBranch.some((s) => s.name === n));
 
-  const [checked, panes, reported, guard, allRequests, pending, integration, baseTip] = await Promise.all([
+  const [checked, panes, reported, guard, allRequests, pending, notes, integration, baseTip] = await Promise.all([
     checkSessions(project, live),
     state?.tmuxSession && (await hasSession(state.tmuxSession)) ? listPanes(state.tmuxSession) : ([] as PaneInfo[]),
     Promise.all(live.map((s) => project.files.readAgentState(s.name))),
     getGuardStatus(project.files),
     listRequests(project),
     Promise.all(live.map(async (s) => Math.max(0, (await project.files.readInbox(s.name)).length - (await project.files.readInboxDelivered(s.name))))),
+    Promise.all(live.map(async (s) => (await project.files.readNotes(s.name)).slice(-5).map(({ text, time }) => ({ text, time })))),
     project.files.readIntegration(),
     getCommit(project.root, base),
   ]);
@@ -120,13 +130,15 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
       const pane = panes.find((p) => p.session === s.name);
       const changes = checked.sessions[i]!;
       const prediction = intoBase.get(s.name);
+      const landed = changes.landed ? { commit: changes.landed } : null;
       return {
         name: s.name,
         branch: s.branch,
         worktree: s.worktree,
         pane: pane?.paneId ?? null,
         alive: Boolean(pane && !pane.dead),
-        state: judgeAgentState(pane, Boolean(state?.sessions[s.name]?.pane), reported[i]?.state),
+        state: landed && !(pane && !pane.dead) ? 'landed' : judgeAgentState(pane, Boolean(state?.sessions[s.name]?.pane), reported[i]?.state),
+        landed,
         since: reported[i]?.time ?? null,
         hooks: !hasHooks(getSessionAgentKind(s.config.agent)) ? 'none' : reported[i]?.source === 'hook' ? 'active' : 'not-seen',
         sandbox: state?.sessions[s.name]?.sandbox ?? 'unknown',
@@ -136,13 +148,15 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
         granted: (state?.grants ?? []).filter((g) => g.to === s.name).map((g) => g.path),
         requests: { asked: requests.filter((r) => r.from === s.name).length, toAnswer: requests.filter((r) => r.owner === s.name).length },
         pendingMessages: pending[i]!,
+        forYou: notes[i]!,
         ahead: aheadOf.get(s.name)!,
         changed: changes.changed.map((c) => c.path),
         violations: changes.violations.map(({ path, kind, owner }) => (owner ? { path, kind, owner } : { path, kind })),
         collisions: checked.collisions.filter((c) => c.sessions.includes(s.name)),
         mergeable: prediction ? prediction.clean : null,
         conflicts: prediction?.conflicts ?? [],
-        integration: describeIntegration(integration, s.name, s.tip, baseTip),
+        // A verdict on a branch that has landed speaks of nothing left.
+        integration: landed ? null : describeIntegration(integration, s.name, s.tip, baseTip),
         objectsProblem: s.objectsProblem ?? null,
       };
     }),
@@ -153,6 +167,7 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
     requests,
     grants: state?.grants ?? [],
     guard,
+    finished: checked.sessions.length > 0 && checked.sessions.every((c) => c.landed),
     ...(project.configNotice ? { configNotice: project.configNotice } : {}),
   };
 }

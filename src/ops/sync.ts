@@ -9,6 +9,7 @@ import { getStandingRefusals, inspectSessions, type SessionFacts } from './down/
 import { loadProject, withRunLock, type Project, type ProjectOptions } from './common/project.js';
 import { getLiveSessions, selectSessions } from './common/sessions.js';
 import { closeAgainAfterRewrite } from './common/sandbox-grants.js';
+import { sendToAgent } from './common/messages.js';
 import { createOwnership } from '../core/ownership.js';
 
 /**
@@ -22,8 +23,11 @@ import { createOwnership } from '../core/ownership.js';
  */
 
 export type SyncOutcome =
-  | { kind: 'synced'; commit: string; landed: string[]; files: number }
+  /** `told`: its agent gets the news at its next turn boundary (it has hooks); else the human passes it on. */
+  | { kind: 'synced'; commit: string; landed: string[]; files: number; told: boolean }
   | { kind: 'current' }
+  /** `dryRun`: it would be synced now (clean, its agent waiting, the merge predicted clean). */
+  | { kind: 'ready' }
   | { kind: 'skipped'; reason: 'no-worktree' | 'dirty' | 'working' | 'conflict' | 'not-ready' | 'git'; detail: string };
 
 export interface SyncResult {
@@ -57,21 +61,37 @@ export async function findSyncCandidates(project: Project, state: RunState | und
   return live.filter((_, i) => behind[i]).map((s) => s.name);
 }
 
-/** Syncs `names` (default: the candidates). The caller holds the run lock. */
-export async function syncSessions(project: Project, state: RunState | undefined, names: readonly string[]): Promise<SyncResult> {
+/**
+ * Syncs `names` (default: the candidates). The caller holds the run lock. With `dryRun`, says of
+ * each what a sync would do now (`ready`, or why it would be skipped) and changes nothing: what
+ * `down` offers is only what `parx sync` would do.
+ */
+export async function syncSessions(
+  project: Project,
+  state: RunState | undefined,
+  names: readonly string[],
+  options: { dryRun?: boolean } = {},
+): Promise<SyncResult> {
   const chosen = names.length > 0 ? selectSessions(project.config.sessions, names).map((s) => s.name) : await findSyncCandidates(project, state);
   const baseTip = await getCommit(project.root, `refs/heads/${project.base}`);
   if (!baseTip) throw new UsageError(`the base branch ${project.base} does not exist; set \`base\` in ${project.configFile}`);
   const [facts, busy] = await Promise.all([inspectSessions(project, state, chosen), findWorkingAgents(project, state, chosen)]);
   const sessions: SyncResult['sessions'] = [];
   for (const name of chosen) {
-    const outcome = await syncOne(project, state, facts.get(name)!, baseTip, busy.has(name));
+    const outcome = await syncOne(project, state, facts.get(name)!, baseTip, busy.has(name), options.dryRun ?? false);
     sessions.push({ name, outcome });
   }
   return { base: project.base, sessions };
 }
 
-async function syncOne(project: Project, state: RunState | undefined, facts: SessionFacts, baseTip: string, working: boolean): Promise<SyncOutcome> {
+async function syncOne(
+  project: Project,
+  state: RunState | undefined,
+  facts: SessionFacts,
+  baseTip: string,
+  working: boolean,
+  dryRun: boolean,
+): Promise<SyncOutcome> {
   const { live } = facts;
   if (!live.hasWorktree || !live.tip) return { kind: 'skipped', reason: 'no-worktree', detail: 'it has no worktree (or no branch) to sync' };
   if (await isAncestor(project.root, baseTip, live.tip)) return { kind: 'current' };
@@ -103,6 +123,7 @@ async function syncOne(project: Project, state: RunState | undefined, facts: Ses
       detail: `merging ${project.base} would conflict in ${prediction.conflicts.join(', ')}; nothing was changed: merge ${project.base} into ${live.branch} in its worktree and resolve there`,
     };
   }
+  if (dryRun) return { kind: 'ready' };
   const landed = live.config.after.filter((d) => d in (state?.down?.merged ?? {}));
   const commit = await commitTree(
     project.root,
@@ -126,11 +147,13 @@ async function syncOne(project: Project, state: RunState | undefined, facts: Ses
   }
   await project.files.appendEvent({ type: 'sync', session: live.name, commit, base: project.base, landed });
   const news = landed.length > 0 ? `${project.base} now contains ${landed.join(', ')}` : `${project.base} moved on`;
-  await project.files.appendInbox(live.name, {
-    from: 'parx',
-    text: `parx synced your branch: ${news}, merged into ${live.branch} as ${commit.slice(0, 9)} (your worktree is up to date). Continue your task.`,
-  });
-  return { kind: 'synced', commit, landed, files: Object.keys(files).length };
+  const route = await sendToAgent(
+    project,
+    live.name,
+    'parx',
+    `parx synced your branch: ${news}, merged into ${live.branch} as ${commit.slice(0, 9)} (your worktree is up to date). Continue your task.`,
+  );
+  return { kind: 'synced', commit, landed, files: Object.keys(files).length, told: route === 'agent' };
 }
 
 /**

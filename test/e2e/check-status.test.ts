@@ -138,6 +138,8 @@ describe('parx status', () => {
         mergeable: true,
         conflicts: [],
         integration: null,
+        landed: null,
+        forYou: [],
         objectsProblem: null,
       },
       {
@@ -162,6 +164,8 @@ describe('parx status', () => {
         mergeable: false,
         conflicts: ['src/payments/charge.ts'],
         integration: null,
+        landed: null,
+        forYou: [],
         objectsProblem: null,
       },
     ]);
@@ -175,7 +179,8 @@ describe('parx status', () => {
     const after = JSON.parse((await runParx(['status', '--json'], run.root)).stdout);
     expect(after.sessions[0]).toMatchObject({ name: 'auth', pane: null, alive: false, state: 'exited' });
     const text = await runParx(['status'], run.root);
-    expect(text.stdout).toContain('Conflict forecast (pairs in merge order):');
+    expect(text.stdout).toContain('Conflict forecast (committed work, pairs in merge order):');
     expect(text.stdout).toContain('auth × payments: README.md');
+    expect(text.stdout).toContain('Collisions (committed or not, the same file changed in two worktrees');
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createDownFixture, createRunFixture, installFakeAgents, readEvents } from '../helpers/fixture.js';
+import { createDownFixture, createRunFixture, hasCommitObject, installFakeAgents, readEvents } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer } from '../helpers/tmux.js';
 import { RunFiles } from '../../src/adapters/run-files.js';
@@ -34,7 +34,7 @@ describe('parx sync', () => {
     const fx = landedLib();
     const down = await fx.down('lib');
     expect(down.exitCode).toBe(0);
-    expect(down.stdout).toContain('1 dependent can be synced with the new main (app): parx sync');
+    expect(down.stdout).toContain('A dependent can be synced with the new main now (app): parx sync');
 
     fx.writeIn('app', 'src/app/draft.mjs', 'draft\n');
     const tip = fx.git('rev-parse', 'parx/app');
@@ -47,7 +47,7 @@ describe('parx sync', () => {
     fx.gitIn('app', 'add', '-A');
     fx.gitIn('app', 'commit', '-q', '-m', 'draft');
     const synced = JSON.parse((await runParx(['sync', '--json'], fx.root)).stdout);
-    expect(synced.sessions).toEqual([{ name: 'app', outcome: expect.objectContaining({ kind: 'synced', landed: ['lib'] }) }]);
+    expect(synced.sessions).toEqual([{ name: 'app', outcome: expect.objectContaining({ kind: 'synced', landed: ['lib'], told: false }) }]);
     // Its branch holds base now, its worktree shows lib's work, and its own commits are kept.
     expect(() => fx.git('merge-base', '--is-ancestor', 'main', 'parx/app')).not.toThrow();
     expect(fx.gitIn('app', 'log', '--format=%P', '-1').trim().split(' ')).toEqual([
@@ -58,9 +58,10 @@ describe('parx sync', () => {
     expect(fx.gitIn('app', 'status', '--porcelain')).toBe('');
     // docs does not merge after lib: left alone.
     expect(existsSync(join(fx.worktree('docs'), 'src/lib/x.mjs'))).toBe(false);
-    // The agent is told at its next turn; the event is recorded.
-    const inbox = readFileSync(join(fx.root, '.git/parx/inbox/app.jsonl'), 'utf8');
-    expect(inbox).toContain('main now contains lib');
+    // app runs a shell, which has no hooks: the news is kept for the human to pass on, never
+    // queued for a turn boundary that does not come; the event is recorded.
+    expect(existsSync(join(fx.root, '.git/parx/inbox/app.jsonl'))).toBe(false);
+    expect(readFileSync(join(fx.root, '.git/parx/notes/app.jsonl'), 'utf8')).toContain('main now contains lib');
     expect(
       events(fx.root)
         .filter((e) => e.type === 'sync')
@@ -110,11 +111,13 @@ describe('parx sync', () => {
     const env = installFakeAgents(run);
     expect((await runParx(['up', '--detach'], run.root, env)).exitCode).toBe(0);
     await waitFor('lib to finish and app to commit', () =>
-      run.isDone('lib') && run.git('rev-list', '--count', 'main..parx/app').trim() === '1' ? true : undefined,
+      run.isDone('lib') && hasCommitObject(run, 'parx/app') && run.git('rev-list', '--count', 'main..parx/app').trim() === '1' ? true : undefined,
     );
     const down = await runParx(['down', 'lib'], run.root, env);
     expect(down.exitCode).toBe(0);
-    expect(down.stdout).toContain('(app): parx sync');
+    // Not offered while its agent works: `parx sync` would refuse it.
+    expect(down.stdout).not.toContain('parx sync');
+    expect(down.stdout).toContain('app merges after what landed, and can be synced once it is ready: its agent is working; sync when it waits');
 
     // app's agent is mid-task (paused): not synced.
     const busy = await runParx(['sync'], run.root, env);

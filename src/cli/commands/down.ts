@@ -34,7 +34,7 @@ function toJson(result: DownResult) {
     finished,
     problems,
     sessions: sessions.map(({ name, outcome, cleanup }) => ({ name, outcome, ...(cleanup && { cleanup: withoutSession(cleanup) }) })),
-    dependents: { candidates: dependents.candidates, synced: dependents.synced ?? null, error: dependents.error ?? null },
+    dependents: { candidates: dependents.candidates, synced: dependents.synced ?? null, offered: dependents.offered ?? null, error: dependents.error ?? null },
   };
 }
 
@@ -107,14 +107,17 @@ function printSummary(result: DownResult): void {
     if (cleanup?.rescuedCommits) print(`    ${style.yellow('kept')} commits only its reflog held as ${cleanup.rescuedCommits.join(', ')}`);
   }
   if (result.finished) print(style.dim('\nEvery session is merged and cleaned up; the tmux session is closed.'));
-  const { candidates, synced, error } = result.dependents;
+  const { synced, offered, error } = result.dependents;
   if (synced) {
     print('\nsync: auto: bringing the dependents of what landed up to date');
     printSyncOutcomes(synced, '  ');
-  } else if (candidates.length > 0) {
-    print(
-      `\n${candidates.length} dependent${candidates.length > 1 ? 's' : ''} can be synced with the new ${result.base} (${candidates.join(', ')}): parx sync`,
-    );
+  } else if (offered) {
+    // Offered only what `parx sync` would do now; the others say what they wait for.
+    const ready = offered.sessions.filter((s) => s.outcome.kind === 'ready').map((s) => s.name);
+    if (ready.length > 0)
+      print(`\n${ready.length > 1 ? 'These dependents' : 'A dependent'} can be synced with the new ${result.base} now (${ready.join(', ')}): parx sync`);
+    for (const { name, outcome } of offered.sessions)
+      if (outcome.kind === 'skipped') print(style.dim(`${name} merges after what landed, and can be synced once it is ready: ${safe(outcome.detail)}`));
   }
   if (error) printError(`parx: could not look for dependents to sync: ${error}`);
 }

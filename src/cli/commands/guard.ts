@@ -81,6 +81,9 @@ function printHuman(event: GuardEvent): void {
         );
       else print(`${time} ${style.yellow('?')} ${style.bold(event.session)} says why (${event.id}): ${safe(event.reason ?? '')}`);
       break;
+    case 'note':
+      print(`${time} ${style.yellow('✉')} for ${style.bold(event.session)} (its agent has no hooks; tell it in its pane): ${safe(event.text)}`);
+      break;
     case 'integration':
       print(`${time} ${style.red('⚠')} ${style.bold(event.session)} ${event.finding} (parx integrate to see why)\x07`);
       break;

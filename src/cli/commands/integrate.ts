@@ -1,4 +1,4 @@
-import { describeVerdict } from '../../core/integration.js';
+import { describeVerdict, type IntegrationRecord } from '../../core/integration.js';
 import { runIntegrate, type IntegrateProgress } from '../../ops/integrate/integrate.js';
 import type { GlobalOptions } from '../options.js';
 import { print, printConfigNotice, printJson, safe, style } from '../output.js';
@@ -45,8 +45,8 @@ export async function integrateCommand(names: string[], options: IntegrateComman
     print(
       style.green(
         record.verify
-          ? `The whole run integrates: ${merged} session(s), verify passed in ${seconds} s.`
-          : `The whole run integrates: ${merged} session(s) merge cleanly (no verify is configured: merge only).`,
+          ? `The whole run integrates: ${merged} session(s), verify passed in ${seconds} s.${refusedBy(record)}`
+          : `The whole run integrates: ${merged} session(s) merge cleanly (no verify is configured: merge only).${refusedBy(record)}`,
       ),
     );
   }
@@ -64,8 +64,17 @@ export async function integrateCommand(names: string[], options: IntegrateComman
     print(`${style.red('✗')} ${style.bold(b.session)} breaks verify at step ${b.step} of the queue, ${withWhat} (exit ${b.exitCode ?? 'signal'}):`);
     b.outputTail.forEach((line) => print(style.dim(`  | ${safe(line)}`)));
     if (b.files.length > 0) print(`  files it changed that the failure names: ${safe(b.files.join(', '))}`);
-    print(`  fix it on parx/${b.session}${b.after.length > 0 ? ` (against what ${b.after.join(', ')} changed)` : ''}, then run \`parx integrate\` again`);
-    if (b.alone === null && b.after.length > 1) print(style.dim(`  \`parx integrate --pinpoint\` tells which of them it breaks with (a few more verify runs)`));
+    if (b.waitingFor?.length) {
+      // Not its own change: what it needs is still uncommitted in another session's worktree.
+      for (const w of b.waitingFor)
+        print(
+          `  the failure names ${safe(w.files.join(', '))}, which ${w.session} has not committed yet (integrate takes committed work only): commit ${w.files.length > 1 ? 'them' : 'it'} in ${w.session}, then run \`parx integrate\` again`,
+        );
+    } else {
+      print(`  fix it on parx/${b.session}${b.after.length > 0 ? ` (against what ${b.after.join(', ')} changed)` : ''}, then run \`parx integrate\` again`);
+      if (b.alone === null && b.after.length > 1)
+        print(style.dim(`  \`parx integrate --pinpoint\` tells which of them it breaks with (a few more verify runs)`));
+    }
   }
   for (const c of record.conflicts) {
     print(
@@ -75,6 +84,16 @@ export async function integrateCommand(names: string[], options: IntegrateComman
   for (const [name, verdict] of Object.entries(record.sessions)) {
     if (verdict.kind === 'breaks' || verdict.kind === 'conflicts') continue;
     print(`  ${style.bold(name.padEnd(12))} ${verdict.kind === 'integrates' ? style.green('integrates') : style.dim(describeVerdict(verdict))}`);
+  }
+  for (const [name, violations] of Object.entries(record.violations ?? {})) {
+    const shown =
+      violations
+        .slice(0, 3)
+        .map((v) => `${v.path}${v.owner ? ` (${v.owner}'s)` : ''}`)
+        .join(', ') + (violations.length > 3 ? ', …' : '');
+    print(
+      `${style.yellow('!')} ${style.bold(name)} changed ${violations.length} file(s) outside what it owns: ${safe(shown)}; \`parx down\` refuses it until they are gone from its branch and worktree, or granted to it (\`parx grant <path> --to ${name}\`)`,
+    );
   }
   for (const [name, files] of Object.entries(record.uncommitted)) {
     print(style.dim(`  ${name}: ${files} uncommitted file(s) in its worktree were left out (its committed tip was integrated)`));
@@ -88,6 +107,12 @@ export async function integrateCommand(names: string[], options: IntegrateComman
   }
   if (kept) print(`The scratch worktree is left at ${kept.label} (${kept.commit.slice(0, 9)}) for inspection: ${safe(kept.path)}`);
   return record.ok ? 0 : 1;
+}
+
+/** What `down` would still refuse although everything integrates (violations: below). */
+function refusedBy(record: IntegrationRecord): string {
+  const names = Object.keys(record.violations ?? {});
+  return names.length > 0 ? ` But \`parx down\` refuses ${names.join(', ')} (changes outside what ${names.length > 1 ? 'they own' : 'it owns'}):` : '';
 }
 
 function printProgress(event: IntegrateProgress): void {

@@ -9,7 +9,7 @@ import { runGrant, runRefuse } from '../../ops/requests.js';
 import { runStatus, type StatusResult } from '../../ops/status.js';
 import { followRunChanges } from '../../ops/status-watch.js';
 import type { GlobalOptions } from '../options.js';
-import { safe, style } from '../output.js';
+import { print, safe, style } from '../output.js';
 import { statusCommand } from './status.js';
 
 /**
@@ -27,6 +27,8 @@ export async function statusWatchCommand(options: GlobalOptions): Promise<number
   let busy = false;
   let again = false;
   let stopped = false;
+  /** Ends the screen once the run is finished (set once the keys are listened to). */
+  let finish: (() => void) | undefined;
 
   const paint: Paint = (text, kind) => (kind === 'inverse' ? `\x1b[7m${text}\x1b[27m` : style[kind](text));
   const draw = () => {
@@ -35,7 +37,7 @@ export async function statusWatchCommand(options: GlobalOptions): Promise<number
       base: status.base,
       sessions: status.sessions.map((s) => ({
         name: s.name,
-        state: s.state,
+        state: s.state === 'landed' ? `landed ${s.landed!.commit.slice(0, 7)}` : s.state === 'not-started' ? 'not started' : s.state,
         since: s.since,
         owns: s.owns.map(safe),
         granted: s.granted.map(safe),
@@ -44,11 +46,13 @@ export async function statusWatchCommand(options: GlobalOptions): Promise<number
         violations: s.violations.length,
         requests: s.requests,
         pendingMessages: s.pendingMessages,
-        merge: s.mergeable === null ? 'no branch' : s.mergeable ? 'clean' : 'conflicts',
+        merge: s.landed ? 'landed' : s.mergeable === null ? 'no branch' : s.mergeable ? 'clean' : 'conflicts',
+        violationPaths: s.violations.map((v) => `${safe(v.path)}${v.owner ? ` (${v.owner}'s)` : ''}`),
       })),
       requests: status.requests.map((r) => ({ id: r.id, from: r.from, owner: r.owner, path: safe(r.path), reason: safe(r.reason) })),
       forecast: status.forecast.map((f) => ({ sessions: f.sessions, files: f.files.map(safe) })),
       integration: summarizeIntegration(status),
+      finished: status.finished,
       selected,
       panel,
       updated: new Date().toISOString(),
@@ -70,6 +74,8 @@ export async function statusWatchCommand(options: GlobalOptions): Promise<number
       busy = false;
     }
     draw();
+    // The run is over: nothing more will change; say so where it stays visible, and stop.
+    if (status?.finished && finish) return finish();
     if (again) {
       again = false;
       void refresh();
@@ -93,6 +99,11 @@ export async function statusWatchCommand(options: GlobalOptions): Promise<number
       out.write('\x1b[?25h\x1b[?1049l');
       resolve(0);
     };
+    finish = () => {
+      quit();
+      print(style.green('The run is finished: every session has landed. (parx status --watch stopped.)'));
+    };
+    if (status?.finished) finish();
     const act = async (work: () => Promise<string[]>) => {
       try {
         panel = await work();

@@ -37,19 +37,32 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
     rows.push([
       style.bold(s.name),
       s.pane ? `${s.alive ? style.green('●') : style.dim('○')} ${s.pane}` : style.dim('—'),
-      s.state === 'working' ? s.state : s.state === 'waiting' ? style.yellow(s.state) : style.dim(s.state === 'not-started' ? 'not started' : s.state),
+      s.state === 'working'
+        ? s.state
+        : s.state === 'waiting'
+          ? style.yellow(s.state)
+          : s.state === 'landed'
+            ? style.green(`landed ${s.landed!.commit.slice(0, 9)}`)
+            : style.dim(s.state === 'not-started' ? 'not started' : s.state),
       s.hooks === 'active' ? style.green('active') : s.hooks === 'not-seen' ? style.yellow('not seen') : style.dim('none'),
       s.sandbox === 'on' ? style.green('on') : s.sandbox === 'off' ? style.yellow('off') : style.dim('—'),
       String(s.ahead),
       String(s.changed.length),
       s.violations.length > 0 ? style.red(String(s.violations.length)) : '0',
       s.collisions.length > 0 ? style.yellow(String(s.collisions.length)) : '0',
-      s.mergeable === null ? style.dim('no branch') : s.mergeable ? style.green('clean') : style.red(`conflicts: ${safe(s.conflicts.join(', '))}`),
+      s.landed
+        ? style.dim('—')
+        : s.mergeable === null
+          ? style.dim('no branch')
+          : s.mergeable
+            ? style.green('clean')
+            : style.red(`conflicts: ${safe(s.conflicts.join(', '))}`),
       ...(status.sessions.some((x) => x.integration) ? [describeIntegration(s.integration)] : []),
     ]);
   }
   table(rows).forEach((line) => print(`  ${line}`));
   print();
+  if (status.finished) print(style.green('The run is finished: every session has landed.'));
   for (const s of status.sessions.filter((x) => x.objectsProblem))
     print(style.red(`${s.name}: ${safe(s.objectsProblem!)}; its newest commits are left out until they verify (\`parx down\` refuses it)`));
   if (status.guard.polling.length > 0) {
@@ -80,10 +93,21 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
     print(style.dim(`Granted: ${safe(g.path)} to ${g.to}${g.from ? ` (was ${g.from}'s)` : ''}${g.request ? `, request ${g.request}` : ''}`));
   for (const s of status.sessions.filter((x) => x.pendingMessages > 0))
     print(style.dim(`${s.name}: ${s.pendingMessages} message(s) waiting for its next turn boundary`));
-  if (status.forecast.length === 0) print(style.green('Conflict forecast: no two sessions conflict with each other.'));
+  for (const s of status.sessions.filter((x) => x.forYou.length > 0 && !x.landed)) {
+    print(style.yellow(`${s.name}'s agent has no hooks to take messages; pass these on in its pane:`));
+    for (const note of s.forYou) print(`  ${style.dim(note.time.slice(11, 16))} ${safe(note.text)}`);
+  }
+  // Two forecasts, each of its own: committed branches merged pairwise, and files changed (committed
+  // or not) in two worktrees at once, which the guard calls collisions.
+  if (status.forecast.length === 0) print(style.green('Conflict forecast (committed work): no two sessions’ branches conflict with each other.'));
   else {
-    print(style.yellow('Conflict forecast (pairs in merge order):'));
+    print(style.yellow('Conflict forecast (committed work, pairs in merge order):'));
     for (const f of status.forecast) print(`  ${f.sessions.join(' × ')}: ${safe(f.files.join(', '))}`);
+  }
+  const collisions = [...new Map(status.sessions.flatMap((s) => s.collisions).map((c) => [c.path, c])).values()];
+  if (collisions.length > 0) {
+    print(style.yellow('Collisions (committed or not, the same file changed in two worktrees: they will conflict unless one gives way):'));
+    for (const c of collisions) print(`  ${safe(c.path)}: ${c.sessions.join(', ')}`);
   }
   return 0;
 }

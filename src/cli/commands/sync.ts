@@ -20,9 +20,10 @@ export function printSyncOutcomes(result: SyncResult, indent = ''): void {
     const label = style.bold(name.padEnd(12));
     if (outcome.kind === 'synced')
       print(
-        `${indent}${style.green('✓')} ${label} ${result.base}${outcome.landed.length > 0 ? ` (now with ${outcome.landed.join(', ')})` : ''} merged into its branch as ${outcome.commit.slice(0, 9)}; its agent is told at its next turn`,
+        `${indent}${style.green('✓')} ${label} ${result.base}${outcome.landed.length > 0 ? ` (now with ${outcome.landed.join(', ')})` : ''} merged into its branch as ${outcome.commit.slice(0, 9)}; ${outcome.told ? 'its agent is told at its next turn' : 'its agent has no hooks: tell it in its pane (parx status shows the message)'}`,
       );
     else if (outcome.kind === 'current') print(`${indent}${style.green('✓')} ${label} already up to date with ${result.base}`);
+    else if (outcome.kind === 'ready') print(`${indent}${label} can be synced now`);
     else print(`${indent}${style.yellow('!')} ${label} not synced: ${safe(outcome.detail)}`);
   }
 }

@@ -111,6 +111,7 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
         [
           project.files.agentDir(result.session),
           project.files.inboxPath(result.session),
+          project.files.notesPath(result.session),
           project.files.inferredStatePath(result.session),
           project.files.geminiHome(result.session),
           getSessionObjectsDir(project.commonDir, result.session),
@@ -133,7 +134,21 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
     // The run is over: its prompts, hook settings and agent states go. The state keeps only
     // what `down` merged, so that a later `parx down` says "already merged", not "not started".
     await removeIntegration(project);
-    for (const dir of ['prompts', 'hooks', 'agents', 'syncs', 'inbox', 'states', 'gemini', 'objects', 'objects-shared', 'sandbox', 'tmp', 'verified.json'])
+    for (const dir of [
+      'prompts',
+      'hooks',
+      'agents',
+      'syncs',
+      'inbox',
+      'notes',
+      'states',
+      'gemini',
+      'objects',
+      'objects-shared',
+      'sandbox',
+      'tmp',
+      'verified.json',
+    ])
       await rm(join(project.files.dir, dir), { recursive: true, force: true });
     await rmdir(project.worktreeDir).catch(() => {}); // only when empty
     state.sessions = {};

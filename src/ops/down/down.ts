@@ -31,9 +31,10 @@ export interface DownResult {
   configNotice: string | undefined;
   /**
    * Running sessions that merge after one that landed and are now behind base: synced at once
-   * with `sync: auto` (`synced`), else offered (`parx sync`).
+   * with `sync: auto` (`synced`), else what `parx sync` would do with each now (`offered`:
+   * `ready`, or why it would skip one: a dirty worktree, a working agent…).
    */
-  dependents: { candidates: string[]; synced: SyncResult | undefined; error: string | undefined };
+  dependents: { candidates: string[]; synced: SyncResult | undefined; offered: SyncResult | undefined; error: string | undefined };
 }
 
 /** `parx down`: the dependency-ordered merge queue that never loses work. */
@@ -105,7 +106,7 @@ async function runQueue(project: Project, options: DownOptions): Promise<DownRes
     await project.files.appendEvent({ type: 'down', outcomes: Object.fromEntries([...outcomes].map(([n, o]) => [n, o.kind])) });
   }
   const sessions = [...outcomes].map(([name, outcome]) => ({ name, outcome, cleanup: cleanup?.results.find((r) => r.session === name) }));
-  const dependents = dryRun ? { candidates: [], synced: undefined, error: undefined } : await bringDependentsUp(project, state);
+  const dependents = dryRun ? { candidates: [], synced: undefined, offered: undefined, error: undefined } : await bringDependentsUp(project, state);
   return {
     base: project.base,
     dryRun,
@@ -123,11 +124,13 @@ async function runQueue(project: Project, options: DownOptions): Promise<DownRes
 async function bringDependentsUp(project: Project, state: RunState): Promise<DownResult['dependents']> {
   try {
     const candidates = await findSyncCandidates(project, state);
-    const synced = candidates.length > 0 && project.config.sync === 'auto' ? await syncSessions(project, state, candidates) : undefined;
-    return { candidates, synced, error: undefined };
+    if (candidates.length === 0) return { candidates, synced: undefined, offered: undefined, error: undefined };
+    const auto = project.config.sync === 'auto';
+    const result = await syncSessions(project, state, candidates, { dryRun: !auto });
+    return { candidates, synced: auto ? result : undefined, offered: auto ? undefined : result, error: undefined };
   } catch (error) {
     // Everything merged stays merged; only the follow-up did not happen.
-    return { candidates: [], synced: undefined, error: (error as Error).message };
+    return { candidates: [], synced: undefined, offered: undefined, error: (error as Error).message };
   }
 }
 

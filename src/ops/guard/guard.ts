@@ -16,6 +16,7 @@ import { loadProject, type Project } from '../common/project.js';
 import { GuardAnnouncer } from './announcer.js';
 import { OutboxRelay } from './relay.js';
 import { ObjectDrain } from './object-drain.js';
+import { NoteFollower } from './notes.js';
 import { Reverter } from './revert.js';
 import { AgentStateTracker, getSilenceMs } from './agent-states.js';
 import { getSessionAgentKind, hasHooks } from '../../core/agent-hooks.js';
@@ -74,6 +75,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
       notifier.notify('waiting', full.session, `${full.session} is waiting for you${full.detail ? `: ${full.detail}` : ''}`);
     if (full.type === 'violation')
       notifier.notify('violation', full.session, `${full.session} changed ${full.path}${full.owner ? `, owned by ${full.owner}` : ', owned by no session'}`);
+    if (full.type === 'note') announcer.show(message ?? `parx: for ${full.session}: ${full.text}`, full.session);
     if (full.type === 'integration') {
       announcer.show(message ?? `parx: ${full.session} ${full.finding}`, full.session);
       notifier.notify('integration', full.session, `integration: ${full.session} ${full.finding}`, `${full.finding}`);
@@ -101,6 +103,10 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     (session, name) => {
       if (name === 'requests.jsonl') requests.follow(session);
     },
+  );
+  // Messages for agents without hooks: shown here, for the human to pass on.
+  const notes = new NoteFollower(project.files, order, (session, text) =>
+    emit({ type: 'note', session, text }, `parx: for ${session} (its agent has no hooks; tell it in its pane): ${text}`),
   );
   // Sandboxed sessions' hooks report denials to their own folder; the recording guard moves them.
   const outboxes = new OutboxRelay(project.files, order);
@@ -199,6 +205,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   const [directories] = await Promise.all([
     Promise.all(live.map(startWatching)).then((counts) => counts.reduce((a, b) => a + b, 0)),
     agentStates.start(),
+    notes.start(),
     requests.start(order, (id) => Boolean(state?.decisions?.[id])),
     // Alongside the watches, not before them: the advice is for the human, not a precondition.
     watcherKind === 'fs' &&
@@ -318,6 +325,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   clearInterval(liveness);
   stateWatch?.close();
   agentStates.close();
+  notes.close();
   objects.close();
   await radar?.close();
   for (const watcher of watchers.values()) watcher.close();

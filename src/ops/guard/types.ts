@@ -21,6 +21,8 @@ export type GuardEvent = RunEvent &
     | { type: 'ask'; session: string; id: string; owner?: string; path?: string; reason?: string }
     // Announced only: `parx integrate` records its own `integrate` event.
     | { type: 'integration'; session: string; finding: string }
+    // Announced only: a message for an agent without hooks, for the human to pass on.
+    | { type: 'note'; session: string; text: string }
   );
 
 export type WatcherKind = 'fs' | 'poll' | 'chokidar';

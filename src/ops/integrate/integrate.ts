@@ -1,16 +1,16 @@
 import { copyIntoWorktree } from '../../adapters/files.js';
-import { getCommit, inspectBranches, listCommittedChanges, listWorktreeChanges } from '../../adapters/git.js';
+import { getCommit, listCommittedChanges } from '../../adapters/git.js';
 import { commitTree, predictMerge, predictMerges } from '../../adapters/git-merge.js';
 import { checkOutScratch, ensureScratchWorktree } from '../../adapters/scratch-worktree.js';
-import { getInspectionEnv } from '../../adapters/session-objects.js';
 import type { CommandOutcome } from '../../adapters/shell-command.js';
 import { prepareCommandRunner, type CommandRunner } from '../common/command-sandbox.js';
 import { findFirstFailing } from '../../core/bisect.js';
 import type { SessionConfig } from '../../core/config-validate.js';
 import { RefusedError, UsageError } from '../../core/errors.js';
-import { findFilesNamed, getFailureExcerpt, type BreakingSession, type IntegrationRecord, type Verdict } from '../../core/integration.js';
+import { findFilesNamed, findWaitingFor, getFailureExcerpt, type BreakingSession, type IntegrationRecord, type Verdict } from '../../core/integration.js';
 import { getMergeQueue } from '../../core/merge-queue.js';
 import { getWithDependencies } from '../../core/order.js';
+import { checkSessions } from '../check.js';
 import { loadProject, type Project, type ProjectOptions } from '../common/project.js';
 import { getLiveSessions, getSessionVariables, selectSessions, type LiveSession } from '../common/sessions.js';
 
@@ -88,12 +88,14 @@ async function integrate(project: Project, options: IntegrateOptions): Promise<I
       )
     ).map((s) => [s.name, s]),
   );
-  const facts = await gatherFacts(root, project.commonDir, baseTip, [...live.values()]);
+  // What each session has committed and not, and what `down` would refuse it for (violations).
+  const checked = await checkSessions(project, [...live.values()]);
+  const facts = new Map(checked.sessions.map((c) => [c.name, { ahead: c.ahead, uncommitted: c.uncommitted.map((u) => u.path), violations: c.violations }]));
   const uncommitted: Record<string, number> = {};
   for (const [name, f] of facts) {
-    if (f.uncommitted === 0) continue;
-    uncommitted[name] = f.uncommitted;
-    emit({ type: 'uncommitted', session: name, files: f.uncommitted });
+    if (f.uncommitted.length === 0) continue;
+    uncommitted[name] = f.uncommitted.length;
+    emit({ type: 'uncommitted', session: name, files: f.uncommitted.length });
   }
 
   const { steps, verdicts } = await mergeSpeculatively(root, baseTip, order, live, facts, emit);
@@ -109,12 +111,25 @@ async function integrate(project: Project, options: IntegrateOptions): Promise<I
   if (verify && steps.length > 0) {
     verifier = await Verifier.open(project, verify, baseTip, emit);
     found = await findBreak(verifier, steps, baseTip, live, root, options.pinpoint ?? false);
+    // What the failure names that another session has not committed: most likely what is missing.
+    if (found.breaking) {
+      const b = found.breaking;
+      const waitingFor = findWaitingFor(b.outputTail.join('\n'), b.session, new Map([...facts].map(([n, f]) => [n, f.uncommitted])), order);
+      if (waitingFor.length > 0) b.waitingFor = waitingFor;
+    }
   }
   const breaking = found?.breaking ?? null;
   for (const [i, step] of steps.entries()) {
     if (found?.baseFails) verdicts[step.session] = { kind: 'untested', because: 'verify fails on base itself' };
     else if (!breaking || i + 1 < breaking.step) verdicts[step.session] = { kind: 'integrates' };
-    else if (i + 1 === breaking.step) verdicts[step.session] = { kind: 'breaks', step: breaking.step, after: breaking.after, alone: breaking.alone };
+    else if (i + 1 === breaking.step)
+      verdicts[step.session] = {
+        kind: 'breaks',
+        step: breaking.step,
+        after: breaking.after,
+        alone: breaking.alone,
+        ...(breaking.waitingFor && { waitingFor: breaking.waitingFor }),
+      };
     else verdicts[step.session] = { kind: 'untested', because: `it comes after ${breaking.session}, which breaks verify` };
   }
 
@@ -131,6 +146,11 @@ async function integrate(project: Project, options: IntegrateOptions): Promise<I
     breaking,
     conflicts,
     baseFails: found?.baseFails ?? null,
+    violations: Object.fromEntries(
+      [...facts]
+        .filter(([, f]) => f.violations.length > 0)
+        .map(([n, f]) => [n, f.violations.map(({ path, kind, owner }) => ({ path, kind, ...(owner && { owner }) }))]),
+    ),
     verifyRuns: { find: found?.runs.find ?? 0, attribute: found?.runs.attribute ?? 0 },
     durationMs: Math.round(performance.now() - started),
   };
@@ -208,31 +228,6 @@ async function mergeSpeculatively(
     steps.push({ session: name, tip: session.tip, commit: head });
   }
   return { steps, verdicts };
-}
-
-/** Per session: commits its branch adds to base, and files changed in its worktree but not committed. */
-async function gatherFacts(
-  root: string,
-  commonDir: string,
-  baseTip: string,
-  sessions: readonly LiveSession[],
-): Promise<Map<string, { ahead: number; uncommitted: number }>> {
-  const branched = sessions.filter((s) => s.tip);
-  // Every branch's ahead count in one git process (inspectBranches), each worktree's state in one.
-  const [work, uncommitted] = await Promise.all([
-    inspectBranches(
-      root,
-      baseTip,
-      branched.map((s) => s.tip!),
-    ),
-    Promise.all(
-      sessions.map(async (s) =>
-        s.hasWorktree ? (await listWorktreeChanges(s.worktree, { untracked: true, env: getInspectionEnv(commonDir, s.name) }).catch(() => [])).length : 0,
-      ),
-    ),
-  ]);
-  const ahead = new Map(branched.map((s, i) => [s.name, work[i]!.ahead]));
-  return new Map(sessions.map((s, i) => [s.name, { ahead: ahead.get(s.name) ?? 0, uncommitted: uncommitted[i]! }]));
 }
 
 /**
