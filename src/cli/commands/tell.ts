@@ -8,7 +8,7 @@ export async function tellCommand(session: string, words: string[], options: Glo
   print(
     delivered
       ? `Queued for ${session}: its agent gets it when its turn ends (or with the next prompt you type there).`
-      : `${session}'s agent has no hooks to take a message; it is recorded in events.jsonl, but tell it in its pane yourself.`,
+      : `${session}'s agent has no hooks to take a message: tell it in its pane yourself (parx status and the guard pane show it until the session ends).`,
   );
   return delivered ? 0 : 1;
 }
