@@ -54,18 +54,22 @@ describe('parx down never loses work it did not make', () => {
   });
 
   it('saves ignored files found nowhere else before removing a worktree, and names the regenerable ones it drops', async () => {
-    const fx = twoSessions({}, '.env\nnotes/\nnode_modules/\n');
+    const fx = twoSessions({}, '.env\nnotes/\nnode_modules/\npackage-lock.json\n');
     fx.write('.env', 'A=main\n');
     for (const s of ['one', 'two']) execFileSync('cp', [join(fx.root, '.env'), join(fx.worktree(s), '.env')]);
     fx.writeIn('one', '.env', 'A=edited by one\n');
     fx.writeIn('one', 'notes/plan.md', 'my notes\n');
     fx.writeIn('one', 'node_modules/left-pad/index.js', 'module.exports = 1;\n');
+    // An ignored lockfile is what `npm install` in setup wrote: regenerable, not the session's work.
+    fx.writeIn('one', 'package-lock.json', '{"lockfileVersion": 3}\n');
     const result = await fx.down();
     expect(result.exitCode, result.stdout).toBe(0);
     expect(existsSync(fx.worktree('one'))).toBe(false);
     expect(saved(fx, 'one')).toEqual({ '.env': 'A=edited by one\n', 'notes/plan.md': 'my notes\n' });
     expect(result.stdout).toMatch(/saved 2 ignored file\(s\) found nowhere else to .*\.git\/parx\/saved\/one\/.*: \.env, notes\/plan\.md/);
-    expect(result.stdout).toContain('ignored build and dependency folders removed with the worktree: node_modules/');
+    expect(result.stdout).toContain(
+      'ignored build output, dependencies and lockfiles removed with the worktree (installs make them again): node_modules/, package-lock.json',
+    );
     // two's .env is the main checkout's: nothing of two's to save.
     expect(saved(fx, 'two')).toEqual({});
   });

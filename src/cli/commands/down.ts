@@ -103,7 +103,12 @@ function printSummary(result: DownResult): void {
       print(
         `    ${style.yellow('saved')} ${cleanup.saved.files.length} ignored file(s) found nowhere else to ${safe(cleanup.saved.dir)}: ${safe(cleanup.saved.files.slice(0, 5).join(', '))}${cleanup.saved.files.length > 5 ? ', …' : ''}`,
       );
-    if (cleanup?.dropped) print(style.dim(`    ignored build and dependency folders removed with the worktree: ${safe(cleanup.dropped.join(', '))}`));
+    if (cleanup?.dropped)
+      print(
+        style.dim(
+          `    ignored build output, dependencies and lockfiles removed with the worktree (installs make them again): ${safe(cleanup.dropped.join(', '))}`,
+        ),
+      );
     if (cleanup?.rescuedCommits) print(`    ${style.yellow('kept')} commits only its reflog held as ${cleanup.rescuedCommits.join(', ')}`);
   }
   if (result.finished) print(style.dim('\nEvery session is merged and cleaned up; the tmux session is closed.'));

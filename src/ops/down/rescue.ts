@@ -5,6 +5,9 @@ import { findUnreachableTips, listIgnoredEntries, listReflogCommits, updateRefs 
 import { getNextBackupRef } from '../../core/merge-queue.js';
 import type { QueueRun } from './types.js';
 
+/** What a rescue needs of its run: the project, and the backup refs so far (it adds its own). */
+export type RescueContext = Pick<QueueRun, 'project' | 'backupRefs'>;
+
 /**
  * What removing a session's worktree would lose that git itself does not protect, rescued
  * first: `git worktree remove` deletes ignored files with the folder (the `.env` that `copy:`
@@ -36,13 +39,34 @@ const REGENERABLE = new Set([
   '.gradle',
 ]);
 
+/**
+ * Ignored lockfiles: a repository that ignores its lockfile has every install write a new one
+ * (`npm install` in `setup:` did), so one in a worktree is an install's output, not the
+ * session's work. Named in the summary like the folders above, not saved as "found nowhere else".
+ */
+const REGENERABLE_FILES = new Set([
+  'package-lock.json',
+  'npm-shrinkwrap.json',
+  'yarn.lock',
+  'pnpm-lock.yaml',
+  'bun.lockb',
+  'bun.lock',
+  'poetry.lock',
+  'uv.lock',
+  'Pipfile.lock',
+  'Gemfile.lock',
+  'composer.lock',
+  'Cargo.lock',
+  'go.sum',
+]);
+
 /** More than this to save and the worktree is kept instead (the user decides what to keep). */
 const MAX_SAVED_BYTES = 100 * 1024 * 1024;
 
 export interface IgnoredRescue {
   /** Where new or changed ignored files were copied, with their paths. */
   saved?: { dir: string; files: string[] };
-  /** Regenerable ignored folders that go with the worktree. */
+  /** Regenerable ignored folders and lockfiles that go with the worktree. */
   dropped: string[];
   /** Set when there was too much to save: the worktree must be kept, and why. */
   keep?: string;
@@ -53,14 +77,20 @@ export interface IgnoredRescue {
  * at `up` (`copied`: path → sha256), and not the same in the main checkout. Listed by git's
  * current rules, which are the ones `git worktree remove` will apply.
  */
-export async function rescueIgnoredFiles(run: QueueRun, session: string, worktree: string, copied: Readonly<Record<string, string>>): Promise<IgnoredRescue> {
+export async function rescueIgnoredFiles(
+  run: RescueContext,
+  session: string,
+  worktree: string,
+  copied: Readonly<Record<string, string>>,
+): Promise<IgnoredRescue> {
   const dropped: string[] = [];
   const candidates: string[] = [];
   for (const entry of await listIgnoredEntries(worktree)) {
     if (entry.endsWith('/')) {
       if (REGENERABLE.has(basename(entry.slice(0, -1)))) dropped.push(entry);
       else candidates.push(...(await listFiles(worktree, entry.slice(0, -1))));
-    } else candidates.push(entry);
+    } else if (REGENERABLE_FILES.has(basename(entry))) dropped.push(entry);
+    else candidates.push(entry);
   }
   const unique: Array<{ path: string; size: number }> = [];
   for (const path of candidates) {
@@ -102,7 +132,7 @@ export async function rescueIgnoredFiles(run: QueueRun, session: string, worktre
  * work among them is kept under the next `refs/parx/backup/<session>/<n>`, written at once
  * (before anything is removed). Returns the refs written.
  */
-export async function rescueReflogCommits(run: QueueRun, session: string, worktree: string | undefined, branch: string): Promise<string[]> {
+export async function rescueReflogCommits(run: RescueContext, session: string, worktree: string | undefined, branch: string): Promise<string[]> {
   const commits = [...(worktree ? await listReflogCommits(worktree, 'HEAD') : []), ...(await listReflogCommits(run.project.root, `refs/heads/${branch}`))];
   if (commits.length === 0) return [];
   const tips = await findUnreachableTips(run.project.root, commits);
