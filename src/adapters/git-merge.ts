@@ -147,6 +147,43 @@ export async function advanceWorktree(worktree: string, ref: string, from: strin
   return `its branch moved while parx synced it (${moved.stderr.trim()}); nothing was changed`;
 }
 
+/**
+ * A commit of everything a worktree holds that git would commit (tracked changes, deletions and
+ * untracked files that are not ignored), made without touching the worktree, its index or any
+ * ref: an index of parx's own filled by `git add -A` from the worktree's HEAD. Its parents are
+ * `parents` (the branch tip, then HEAD when it is elsewhere). Undefined when nothing differs
+ * from the first parent. No hook runs; `excludesFile` is the run's copy of the user's ignore file.
+ */
+export async function snapshotWorktree(
+  worktree: string,
+  parents: readonly string[],
+  message: string,
+  scratch: string,
+  options: { excludesFile?: string | undefined; env?: Record<string, string> | undefined } = {},
+): Promise<{ commit: string } | { unchanged: true } | { failure: string }> {
+  const index = join(scratch, `snapshot-${randomBytes(6).toString('hex')}.index`);
+  const env = { ...process.env, ...options.env, GIT_INDEX_FILE: index } as Record<string, string>;
+  const excludes = options.excludesFile ? ['-c', `core.excludesFile=${options.excludesFile}`] : [];
+  try {
+    const start = (await execGit(worktree, ['rev-parse', '--verify', '--quiet', 'HEAD^{commit}'], env)).stdout.trim() || parents[0]!;
+    for (const args of [
+      ['read-tree', start],
+      [...excludes, 'add', '-A', '--ignore-errors', '--', '.'],
+    ]) {
+      const result = await execGit(worktree, [...NO_HOOKS, ...args], env);
+      if (result.failed && args[0] === 'read-tree') return { failure: toGitError(worktree, args, result).stderr.trim() };
+    }
+    const tree = await execGit(worktree, ['write-tree'], env);
+    if (tree.failed) return { failure: toGitError(worktree, ['write-tree'], tree).stderr.trim() };
+    const first = (await execGit(worktree, ['rev-parse', `${parents[0]}^{tree}`], env)).stdout.trim();
+    if (tree.stdout.trim() === first && parents.length === 1) return { unchanged: true };
+    const commit = (await runGit(worktree, ['commit-tree', tree.stdout.trim(), ...parents.flatMap((p) => ['-p', p]), '-m', message])).trim();
+    return { commit };
+  } finally {
+    await rm(index, { force: true });
+  }
+}
+
 /** Puts tracked changes aside in the stash (`git stash list` shows them with `message`). */
 export async function stashTrackedChanges(worktree: string, message: string): Promise<void> {
   await runGit(worktree, ['stash', 'push', '--quiet', '-m', message]);

@@ -89,6 +89,17 @@ export function createProgram(): Command {
     );
 
   program
+    .command('abandon')
+    .description(
+      'end sessions without merging them: every commit and every uncommitted or untracked change kept under refs/parx/backup/, then pane, worktree and branch removed',
+    )
+    .argument('[session...]', 'only these sessions (default: all)')
+    .option('--json', 'print the outcome as JSON')
+    .action(async (sessions: string[], opts: { json?: boolean }) =>
+      run(() => import('./commands/abandon.js').then((m) => m.abandonCommand(sessions, { ...program.opts(), ...opts }))),
+    );
+
+  program
     .command('integrate')
     .description(
       'merge every session’s committed tip onto base in merge order, in a scratch worktree, and run verify: which session breaks the build, before anything lands',

@@ -1,7 +1,4 @@
-import { removeScratchWorktree } from '../../adapters/scratch-worktree.js';
 import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { rm, rmdir } from 'node:fs/promises';
 import {
   deleteBranches,
   forgetMissingWorktree,
@@ -13,13 +10,12 @@ import {
   updateRefs,
 } from '../../adapters/git.js';
 import { isAncestor } from '../../adapters/git-merge.js';
-import { drainSessionObjects, getInspectionEnv, getSessionObjectsDir } from '../../adapters/session-objects.js';
+import { drainSessionObjects, getInspectionEnv } from '../../adapters/session-objects.js';
 import { prepareCommandRunner } from '../common/command-sandbox.js';
-import { hasSession, killSession } from '../../adapters/tmux.js';
 import { rescueIgnoredFiles, rescueReflogCommits } from './rescue.js';
-import { endProcessGroups, killPane, listPanePids, listPanes } from '../../adapters/tmux-panes.js';
 import type { SessionConfig } from '../../core/config-validate.js';
 import { getNextBackupRef } from '../../core/merge-queue.js';
+import { endRun, PaneCloser, removeSessionRunFiles } from '../common/run-end.js';
 import { crashPoint } from '../common/crash-point.js';
 import { DISK_CONCURRENCY, limitConcurrency } from '../common/limit-concurrency.js';
 import { awaitAll } from '../common/await-all.js';
@@ -60,12 +56,7 @@ export interface Cleanup {
 
 export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSession[]): Promise<Cleanup> {
   const { project, state } = run;
-  const tmuxSession = state.tmuxSession;
-  const panes = tmuxSession && (await hasSession(tmuxSession)) ? await listPanes(tmuxSession) : [];
-  const ownPane = process.env.TMUX_PANE;
-  const deferred: string[] = [];
-  /** pids of the programs of the panes closed, ended at the end if they outlive their panes. */
-  const closed: Array<number | undefined> = [];
+  const panes = await PaneCloser.open(state.tmuxSession);
   const tips = await listBranchTips(project.root, 'parx/');
   const hold = await findWorkAfterMerge(run, sessions, tips);
   // Sessions are cleaned up side by side (removing worktrees is disk-bound: 4 at once took about
@@ -107,16 +98,7 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
     if (!result.kept) {
       if (run.progress.removing) delete run.progress.removing[result.session];
       delete state.sessions[result.session];
-      await Promise.all(
-        [
-          project.files.agentDir(result.session),
-          project.files.inboxPath(result.session),
-          project.files.notesPath(result.session),
-          project.files.inferredStatePath(result.session),
-          project.files.geminiHome(result.session),
-          getSessionObjectsDir(project.commonDir, result.session),
-        ].map((path) => rm(path, { recursive: true, force: true })),
-      );
+      await removeSessionRunFiles(project, result.session);
     }
     await project.files.appendEvent({
       type: 'cleanup',
@@ -130,49 +112,12 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
 
   const remaining = (await getLiveSessions(project, state)).filter((s) => s.hasBranch || s.hasWorktree);
   const finished = remaining.length === 0;
-  if (finished) {
-    // The run is over: its prompts, hook settings and agent states go. The state keeps only
-    // what `down` merged, so that a later `parx down` says "already merged", not "not started".
-    await removeIntegration(project);
-    for (const dir of [
-      'prompts',
-      'hooks',
-      'agents',
-      'syncs',
-      'inbox',
-      'notes',
-      'states',
-      'gemini',
-      'objects',
-      'objects-shared',
-      'sandbox',
-      'tmp',
-      'verified.json',
-    ])
-      await rm(join(project.files.dir, dir), { recursive: true, force: true });
-    await rmdir(project.worktreeDir).catch(() => {}); // only when empty
-    state.sessions = {};
-  }
+  // The run is over: its prompts, hook settings and agent states go. The state keeps only what
+  // `down` merged, so that a later `parx down` says "already merged", not "not started".
+  if (finished) await endRun(project, state);
   await project.files.writeState(state);
-  // The run is over: close what parx opened. The whole tmux session only if nothing else lives
-  // in it; a window or pane the user opened there stays, with its session.
-  const closing = finished && tmuxSession ? await listPanes(tmuxSession).catch(() => []) : [];
-  const userPanes = closing.filter((p) => !p.session && !p.role);
-  // The pane this runs in (if any) goes last.
-  const ours = closing
-    .filter((p) => p.session || p.role)
-    .map((p) => p.paneId)
-    .sort((a, b) => Number(a === ownPane) - Number(b === ownPane));
-  const insideRun = ours.includes(ownPane ?? '') || deferred.length > 0;
-  const closeRun = async () => {
-    if (userPanes.length === 0) {
-      closed.push(...(await listPanePids(tmuxSession)));
-      await killSession(tmuxSession);
-    } else for (const pane of ours) closed.push(await killPane(pane));
-  };
-  if (finished && tmuxSession && !insideRun) await closeRun();
-  // Agents that ignore SIGHUP (Gemini CLI) would outlive their panes: end them.
-  await endProcessGroups(closed.filter((p): p is number => p !== undefined));
+  if (finished) await panes.closeRun();
+  await panes.endStragglers();
 
   /** One landed session: its pane, teardown, rescues and worktree, in that order. Sets `kept` when something stays. */
   async function cleanUpOne(session: LiveSession): Promise<CleanupResult> {
@@ -182,11 +127,7 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
       result.kept = kept;
       return result;
     }
-    for (const pane of panes.filter((p) => p.session === session.name)) {
-      if (pane.paneId === ownPane) deferred.push(pane.paneId);
-      else closed.push(await killPane(pane.paneId));
-      result.removed.push('pane');
-    }
+    if (await panes.closeSession(session.name)) result.removed.push('pane');
     // Whatever its sandbox's own object folder holds (commits its reflogs reach, staged files)
     // joins the shared store, verified, before the rescue below reads it and the folder goes.
     // (An object that does not hash to its name stays out: nothing of the session's names it.)
@@ -228,26 +169,7 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
     return result;
   }
 
-  return {
-    results,
-    finished,
-    closeLast: async () => {
-      if (finished && tmuxSession && insideRun) await closeRun();
-      else for (const pane of deferred) await killPane(pane);
-    },
-  };
-}
-
-/** The integration scratch worktree and results: parx's own, gone with the run (unless an integrate runs right now). */
-async function removeIntegration(project: QueueRun['project']): Promise<void> {
-  const lock = await project.files.acquireIntegrateLock();
-  if ('holder' in lock) return;
-  try {
-    await removeScratchWorktree(project.root, project.files.scratchWorktree);
-  } finally {
-    await lock.release();
-  }
-  await rm(project.files.integrateDir, { recursive: true, force: true });
+  return { results, finished, closeLast: () => panes.closeLast() };
 }
 
 /**
