@@ -1,4 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { createRepo } from '../helpers/repo.js';
@@ -133,17 +134,55 @@ describe('parx init', () => {
     const file = join(repo.root, 'parx.config.yaml');
     const text = readFileSync(file, 'utf8');
     const version = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8')).version;
-    // Editors find the schema of this very version; the reference is a README that exists.
+    // Editors find the schema of this very version; the reference is this version's, by URL:
+    // never a path into the install (an npx cache does not last).
     expect(text.split('\n')[0]).toBe(`# yaml-language-server: $schema=https://unpkg.com/parx@${version}/schema/parx.schema.json`);
-    const readme = /README, (\/\S+)$/m.exec(text)?.[1];
-    expect(readme, text.slice(0, 300)).toBeDefined();
-    expect(readFileSync(readme!, 'utf8')).toContain('## Configuration');
+    expect(text).toContain(`https://unpkg.com/parx@${version}/README.md#configuration`);
+    expect(text).not.toMatch(/^#.*\s\/(?!\/)\S*parx/m);
     expect((await runParx(['plan'], repo.root)).exitCode).toBe(0);
 
     repo.write('parx.config.yaml', 'mine\n');
     const second = await runParx(['init'], repo.root);
     expect(second).toMatchObject({ exitCode: 1, stderr: expect.stringContaining('already exists') });
     expect(repo.read('parx.config.yaml')).toBe('mine\n');
+  });
+
+  it('fits the starter to the repository: the agents installed, its package manager and lockfile, verify from its scripts, sessions from its folders', async () => {
+    // Shaped like the library of the first real run: lockfiles ignored, a build script.
+    const repo = createRepo({
+      'package.json': JSON.stringify({ name: 'lib', scripts: { build: 'node bin/build.js', test: 'node test/index.js' } }),
+      '.gitignore': 'node_modules\n*-lock.*\n',
+      'src/index.js': 'x\n',
+      'src/lite.js': 'x\n',
+      'bin/build.js': 'x\n',
+      'test/index.js': 'x\n',
+      'readme.md': '# lib\n',
+    });
+    repo.write('package-lock.json', '{}\n');
+    const bin = mkdtempSync(join(tmpdir(), 'parx-agents-'));
+    for (const program of ['codex', 'gemini']) {
+      writeFileSync(join(bin, program), '#!/bin/sh\nexit 0\n');
+      chmodSync(join(bin, program), 0o755);
+    }
+    const result = await runParx(['init'], repo.root, { PATH: `${bin}:/usr/bin:/bin` });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(result.stdout).toContain('agent    codex (found on PATH: codex, gemini)');
+    expect(result.stdout).toContain('setup    npm install (npm, package-lock.json not tracked');
+    expect(result.stdout).toContain('verify   npm run build && npm test (from package.json scripts: build, then test)');
+    expect(result.stdout).toContain('sessions src, bin');
+    const text = repo.read('parx.config.yaml');
+    expect(text).toMatch(/^agent: codex$/m);
+    expect(text).toMatch(/^setup: npm install$/m);
+    expect(text).toMatch(/^writable: \[package-lock.json\]$/m);
+    expect(text).toMatch(/^verify: npm run build && npm test$/m);
+    expect(text).toContain('  src:\n    owns: [src/**]');
+    expect(text).toContain('  bin:\n    owns: [bin/**]');
+    const plan = await runParx(['plan', '--json'], repo.root);
+    expect(plan.exitCode, plan.stderr).toBe(0);
+    expect(JSON.parse(plan.stdout).sessions).toMatchObject([
+      { name: 'src', files: 2, unmatchedGlobs: [] },
+      { name: 'bin', files: 1, unmatchedGlobs: [] },
+    ]);
   });
 });
 

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -198,5 +199,74 @@ describe.skipIf(skipSandboxSuite)('a first run on a real library', () => {
     expect(check.exitCode).toBe(1);
     expect(check.stdout).toContain('parx grant <path> --to <session>');
     expect(check.stdout).toContain('edit its owns: in the config, then run parx up');
+  });
+
+  it('9. the whole run, replayed: setup, work in three sandboxed panes, integrate, land, sync, land; no false block, the expected tree, verify green', async () => {
+    // As `parx init` sets this library up: the ignored lockfile writable, verify from its scripts.
+    const verify = 'npm run build --silent && npm test --silent';
+    const run = library({ setup: 'npm install --offline --no-audit --no-fund', writable: ['package-lock.json'], verify });
+    // (A shell pane counts as waiting after 1 s of quiet, not 30: sync takes only waiting sessions.)
+    const up = await runParx(['up', '--detach'], run.root, { PARX_SILENCE_SECONDS: '1' });
+    expect(up.exitCode, up.stderr).toBe(0);
+    expect(up.stderr).not.toMatch(/read-only|EROFS|EBUSY/i);
+    for (const session of ['lite', 'build', 'docs']) expect(existsSync(join(run.worktree(session), 'package-lock.json')), session).toBe(true);
+
+    // Each command typed into the session's own pane, its sandbox as it runs; content by base64
+    // (what a keyboard can type), saves by rename (sed -i, npm pkg) as agents' tools make them.
+    const type = async (session: string, command: string) => {
+      const out = await typeInPane(run, session, `(${command}) 2>&1; echo "rc=$?"`);
+      expect(out, `${session}: ${command}`).toMatch(/rc=0$/);
+      expect(out).not.toMatch(/Read-only file system|Device or resource busy|EISDIR/);
+      return out;
+    };
+    const put = (path: string, text: string) => `echo ${Buffer.from(text).toString('base64')} | base64 -d > ${path}`;
+    const expected: Record<string, string> = {
+      ...LIBRARY,
+      'src/lite.js': 'export const clsx = (...xs) => xs.filter((x) => typeof x === "string" && x).join(" ");\n',
+      'test/lite.js':
+        "import { test } from 'node:test';\nimport assert from 'node:assert';\nimport { clsx } from '../src/lite.js';\ntest('lite', () => assert.equal(clsx('a', {}, 'b'), 'a b'));\n",
+      'bin/build.js':
+        "import { readFileSync, mkdirSync, writeFileSync } from 'node:fs';\nmkdirSync('dist', { recursive: true });\nfor (const f of ['index', 'lite']) writeFileSync(`dist/${f}.js`, readFileSync(`src/${f}.js`));\n",
+      'package.json': `${JSON.stringify({ ...JSON.parse(LIBRARY['package.json']), keywords: ['lite'] }, null, 2)}\n`,
+      'readme.md': '# mini\n\nAlso as mini/lite: strings only.\n',
+    };
+    await type(
+      'lite',
+      `${put('src/lite.js', expected['src/lite.js']!)} && ${put('test/lite.js', expected['test/lite.js']!)} && git add -A && git commit -qm "lite: strings only"`,
+    );
+    await type('build', `${put('bin/build.js', expected['bin/build.js']!)} && npm pkg set "keywords[]=lite" && git commit -qam "build: lite too"`);
+    // build's own build fails the honest way: lite's module is not on its branch yet.
+    expect(await typeInPane(run, 'build', 'npm run build --silent 2>&1 | grep -o -e ENOENT -e EISDIR | head -1')).toBe('ENOENT');
+    await type('docs', 'sed -i "s|^# mini$|# mini\\n\\nAlso as mini/lite: strings only.|" readme.md && git commit -qam "docs: lite"');
+    for (const session of ['lite', 'build', 'docs'])
+      await waitFor(`${session}’s commit in the shared store`, () => hasCommitObject(run, `parx/${session}`) || undefined);
+
+    const check = await runParx(['check'], run.root);
+    expect(check.exitCode, check.stdout).toBe(0);
+    const integrate = await runParx(['integrate'], run.root);
+    expect(integrate.exitCode, integrate.stdout).toBe(0);
+    expect(integrate.stdout).toContain('The whole run integrates');
+
+    // lite lands first; its dependents are brought up to date, and build's build now passes.
+    const first = await runParx(['down', 'lite'], run.root);
+    expect(first.exitCode, first.stdout).toBe(0);
+    await waitFor('build and docs to wait', async () => {
+      const status = JSON.parse((await runParx(['status', '--json'], run.root)).stdout) as { sessions: Array<{ name: string; state: string }> };
+      return status.sessions.filter((s) => s.state === 'waiting').length === 2 || undefined;
+    });
+    const sync = await runParx(['sync'], run.root);
+    expect(sync.exitCode, sync.stdout).toBe(0);
+    await type('build', 'npm run build --silent && ls dist');
+    const rest = await runParx(['down'], run.root);
+    expect(rest.exitCode, rest.stdout).toBe(0);
+
+    // The expected tree, and nothing else; verify green on it; every session landed.
+    const tree = run.git('ls-tree', '-r', '--name-only', 'main').trim().split('\n').sort();
+    expect(tree).toEqual(Object.keys({ ...expected, 'parx.config.json': '' }).sort());
+    for (const [path, text] of Object.entries(expected)) expect(run.git('show', `main:${path}`), path).toBe(text);
+    expect(execFileSync('sh', ['-c', verify], { cwd: run.root, encoding: 'utf8', stdio: 'pipe' })).toContain('pass 2');
+    const status = JSON.parse((await runParx(['status', '--json'], run.root)).stdout) as { finished: boolean; sessions: Array<{ state: string }> };
+    expect(status).toMatchObject({ finished: true, sessions: [{ state: 'landed' }, { state: 'landed' }, { state: 'landed' }] });
+    expect(run.events('violation')).toEqual([]);
   });
 });
