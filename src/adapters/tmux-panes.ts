@@ -259,15 +259,25 @@ export interface PaneActivity {
   dead: boolean;
   /** Changes whenever the pane prints: scrollback size and cursor position. */
   fingerprint: string;
+  /** Columns x rows: a resize moves the cursor and the scrollback (a reflow) without any output. */
+  size: string;
 }
 
 export async function listPaneActivity(sessionName: string): Promise<PaneActivity[]> {
-  const rows = (await listSessionPanes(sessionName, ['#{pane_id}', '#{@parx_session}', '#{pane_dead}', '#{history_size}:#{cursor_x}:#{cursor_y}'])) ?? [];
-  return rows.map(([paneId, session, dead, fingerprint]) => ({
+  const rows =
+    (await listSessionPanes(sessionName, [
+      '#{pane_id}',
+      '#{@parx_session}',
+      '#{pane_dead}',
+      '#{history_size}:#{cursor_x}:#{cursor_y}',
+      '#{pane_width}x#{pane_height}',
+    ])) ?? [];
+  return rows.map(([paneId, session, dead, fingerprint, size]) => ({
     paneId: paneId!,
     session: session || undefined,
     dead: dead === '1',
     fingerprint: fingerprint ?? '',
+    size: size ?? '',
   }));
 }
 

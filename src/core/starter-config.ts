@@ -147,7 +147,9 @@ function chooseSessions(tracked: readonly string[]): Pick<StarterChoices, 'sessi
     );
     return CONTAINERS.has(folder) && children.length >= 2 ? children : [folder];
   });
-  const ranked = expanded.sort((a, b) => count.get(b)! - count.get(a)! || a.localeCompare(b));
+  // Largest first; at a tie, the conventional source folder (`src/` before `bin/`), then by name.
+  const conventional = (f: string) => (CONTAINERS.has(f) ? 0 : 1);
+  const ranked = expanded.sort((a, b) => count.get(b)! - count.get(a)! || conventional(a) - conventional(b) || a.localeCompare(b));
   const chosen = ranked.slice(0, MAX_SESSIONS);
   const left = ranked.slice(MAX_SESSIONS);
   const names = new Set<string>();
@@ -210,7 +212,8 @@ export function renderStarter(template: string, choices: StarterChoices, links: 
   const lines = (key: 'shared' | 'writable', fallback: string) =>
     install?.lockfile?.key === key ? `# ${install.why}.\n${key}: [${install.lockfile.path}]` : fallback;
   const sessions = choices.sessions
-    .map((s) => [`  ${s.name}:`, `    owns: [${s.owns.join(', ')}]`, `    task: Describe the work for ${s.name} here.`].join('\n'))
+    // A block scalar: whatever the task will say (a `: `, a `#`) stays text.
+    .map((s) => [`  ${s.name}:`, `    owns: [${s.owns.join(', ')}]`, '    task: |', `      Describe the work for ${s.name} here.`].join('\n'))
     .join('\n');
   const values: Record<string, string> = {
     schema: links.schema,

@@ -169,13 +169,13 @@ describe('parx init', () => {
     expect(result.stdout).toContain('agent    codex (found on PATH: codex, gemini)');
     expect(result.stdout).toContain('setup    npm install (npm, package-lock.json not tracked');
     expect(result.stdout).toContain('verify   npm run build && npm test (from package.json scripts: build, then test)');
-    expect(result.stdout).toContain('sessions src, bin');
+    expect(result.stdout).toContain('sessions src, bin: from the largest top-level source folders (src/, bin/)');
     const text = repo.read('parx.config.yaml');
     expect(text).toMatch(/^agent: codex$/m);
     expect(text).toMatch(/^setup: npm install$/m);
     expect(text).toMatch(/^writable: \[package-lock.json\]$/m);
     expect(text).toMatch(/^verify: npm run build && npm test$/m);
-    expect(text).toContain('  src:\n    owns: [src/**]');
+    expect(text).toContain('  src:\n    owns: [src/**]\n    task: |\n      Describe the work for src here.\n');
     expect(text).toContain('  bin:\n    owns: [bin/**]');
     const plan = await runParx(['plan', '--json'], repo.root);
     expect(plan.exitCode, plan.stderr).toBe(0);

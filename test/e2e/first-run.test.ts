@@ -151,7 +151,25 @@ describe.skipIf(skipSandboxSuite)('a first run on a real library', () => {
     const after = JSON.parse((await runParx(['status', '--json'], run.root)).stdout) as { finished: boolean; sessions: Array<{ state: string }> };
     expect(after.finished).toBe(true);
     expect(after.sessions.map((s) => s.state)).toEqual(['landed', 'landed', 'landed']);
-    expect((await runParx(['status'], run.root)).stdout).toContain('The run is finished: every session has landed.');
+    const finished = (await runParx(['status'], run.root)).stdout;
+    expect(finished).toContain('The run is finished: every session has landed.');
+    expect(finished).not.toContain('Conflict forecast');
+  });
+
+  it('6b. a shell pane resized by the layout (another pane closed, a client attached) stays waiting: a reflow is not output', async () => {
+    const run = library();
+    expect((await runParx(['up', '--detach'], run.root, { PARX_SILENCE_SECONDS: '1' })).exitCode).toBe(0);
+    const inferred = (session: string) => {
+      const file = join(run.root, '.git/parx/states', `${session}.json`);
+      return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as { state: string; time: string }) : undefined;
+    };
+    const waiting = await waitFor('build to wait', () => (inferred('build')?.state === 'waiting' ? inferred('build') : undefined));
+    tmuxOut('resize-pane', '-t', paneOf(run, 'build'), '-x', '24');
+    // docs prints: once the guard has seen that, it has sampled build's pane after the resize too.
+    await waitFor('docs to wait first', () => (inferred('docs')?.state === 'waiting' ? true : undefined));
+    tmuxOut('send-keys', '-t', paneOf(run, 'docs'), 'echo typing', 'Enter');
+    await waitFor('the guard to see docs print', () => (inferred('docs')?.state === 'working' ? true : undefined));
+    expect(inferred('build')).toEqual(waiting);
   });
 
   it('7. a message for an agent without hooks is kept for you, shown by status and the guard, never queued', async () => {

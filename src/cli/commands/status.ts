@@ -99,6 +99,7 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
   }
   // Two forecasts, each of its own: committed branches merged pairwise, and files changed (committed
   // or not) in two worktrees at once, which the guard calls collisions.
+  if (status.finished) return 0;
   if (status.forecast.length === 0) print(style.green('Conflict forecast (committed work): no two sessions’ branches conflict with each other.'));
   else {
     print(style.yellow('Conflict forecast (committed work, pairs in merge order):'));

@@ -27,7 +27,7 @@ export function getSilenceMs(env: NodeJS.ProcessEnv): number {
 
 export class AgentStateTracker {
   private readonly known = new Map<string, AgentState>();
-  private readonly lastOutput = new Map<string, { fingerprint: string; since: number }>();
+  private readonly lastOutput = new Map<string, { fingerprint: string; size: string; since: number }>();
   private readonly watchers: FSWatcher[] = [];
   private lastSample = -Infinity;
 
@@ -82,8 +82,11 @@ export class AgentStateTracker {
     for (const pane of await listPaneActivity(tmuxSession)) {
       if (!pane.session || !this.silent.has(pane.session) || pane.dead) continue;
       const last = this.lastOutput.get(pane.session);
-      if (!last || last.fingerprint !== pane.fingerprint) {
-        this.lastOutput.set(pane.session, { fingerprint: pane.fingerprint, since: now });
+      if (last && last.size !== pane.size) {
+        // Resized (another pane closed, a client attached): the text reflowed, nobody printed.
+        this.lastOutput.set(pane.session, { ...last, fingerprint: pane.fingerprint, size: pane.size });
+      } else if (!last || last.fingerprint !== pane.fingerprint) {
+        this.lastOutput.set(pane.session, { fingerprint: pane.fingerprint, size: pane.size, since: now });
         if (last && this.known.get(pane.session) === 'waiting') await this.write(pane.session, 'working');
       } else if (now - last.since >= this.silenceMs && this.known.get(pane.session) !== 'waiting') {
         await this.write(pane.session, 'waiting');
