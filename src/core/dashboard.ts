@@ -16,7 +16,7 @@ export interface DashboardSession {
   violations: number;
   requests: { asked: number; toAnswer: number };
   pendingMessages: number;
-  merge: 'clean' | 'conflicts' | 'no branch' | 'landed';
+  merge: 'clean' | 'conflicts' | 'no branch' | 'landed' | 'abandoned';
   /** The files it changed outside what it owns (with their owner), for the line under the table. */
   violationPaths?: string[];
 }
@@ -51,6 +51,13 @@ export type Paint = (text: string, style: 'bold' | 'dim' | 'red' | 'yellow' | 'g
 
 type Line = [text: string, style?: Parameters<Paint>[1]];
 
+/** The line that says a run is over: every session landed, or landed or was abandoned. */
+export function describeFinished(sessions: ReadonlyArray<{ state: string }>): string {
+  return sessions.every((s) => s.state === 'landed')
+    ? 'The run is finished: every session has landed.'
+    : 'The run is finished: every session has landed or was abandoned.';
+}
+
 export function renderDashboard(input: DashboardInput, paint: Paint = (t) => t): string[] {
   const { width } = input;
   const lines: Line[] = [];
@@ -69,7 +76,7 @@ export function renderDashboard(input: DashboardInput, paint: Paint = (t) => t):
   });
   const sessionsStart = lines.length;
   lines.push(['']);
-  if (input.finished) lines.push(['The run is finished: every session has landed.', 'green']);
+  if (input.finished) lines.push([describeFinished(input.sessions), 'green']);
   // Where the violations are, not only how many: `c` checks one session, `parx check` all.
   for (const s of input.sessions.filter((x) => (x.violationPaths?.length ?? 0) > 0))
     lines.push([`${s.name} outside its ownership: ${s.violationPaths!.join(', ')}`, 'red']);

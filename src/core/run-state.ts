@@ -54,6 +54,8 @@ export interface RunState {
   grants?: GrantRecord[];
   /** `parx grant`/`refuse` answers, by request id. */
   decisions?: Record<string, RequestDecision>;
+  /** Sessions `parx abandon` ended, until `up` starts them again: where their work is kept. */
+  abandoned?: Record<string, { backupRef: string | null; time: string }>;
 }
 
 export interface GrantRecord extends OwnershipGrant {

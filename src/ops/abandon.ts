@@ -61,7 +61,8 @@ export async function runAbandon(options: AbandonOptions = {}): Promise<AbandonR
       sessions: {},
     };
     const chosen = selectSessions(project.config.sessions, options.sessions ?? []);
-    const live = await getLiveSessions(project, state, chosen);
+    // Named, a session is reported even with nothing left; unnamed, only those with something to end.
+    const live = (await getLiveSessions(project, state, chosen)).filter((s) => options.sessions?.length || s.hasBranch || s.hasWorktree);
     const backupRefs = await listRefs(project.root, 'refs/parx/backup/');
     const panes = await PaneCloser.open(state.tmuxSession);
     const baseTip = await getCommit(project.root, `refs/heads/${project.base}`);
@@ -73,6 +74,7 @@ export async function runAbandon(options: AbandonOptions = {}): Promise<AbandonR
       await project.files.appendEvent({ type: 'abandon', session: session.name, backupRef: result.backupRef, uncommitted: result.uncommitted });
       if (!result.kept) {
         delete state.sessions[session.name];
+        if (result.backupRef) state.abandoned = { ...state.abandoned, [session.name]: { backupRef: result.backupRef, time: new Date().toISOString() } };
         if (state.down) delete state.down.merged[session.name];
         await removeSessionRunFiles(project, session.name);
       }

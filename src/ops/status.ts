@@ -25,9 +25,11 @@ export interface SessionStatus {
    * `not-started`: no pane was ever recorded for it (as opposed to `exited`: its program ended);
    * `landed`: `parx down` merged it, and it has nothing more (see `landed`).
    */
-  state: AgentState | 'not-started' | 'landed';
+  state: AgentState | 'not-started' | 'landed' | 'abandoned';
   /** The merge commit that landed it, while it has nothing base does not have; null otherwise. */
   landed: { commit: string } | null;
+  /** `parx abandon` ended it (and nothing was started since): where its work is kept; null otherwise. */
+  abandoned: { backupRef: string | null } | null;
   /** When the agent last reported its state (ISO 8601), or null. */
   since: string | null;
   /**
@@ -131,14 +133,22 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
       const changes = checked.sessions[i]!;
       const prediction = intoBase.get(s.name);
       const landed = changes.landed ? { commit: changes.landed } : null;
+      const gone = !s.hasBranch && !s.hasWorktree;
+      const abandoned = gone && state?.abandoned?.[s.name] ? { backupRef: state.abandoned[s.name]!.backupRef } : null;
       return {
         name: s.name,
         branch: s.branch,
         worktree: s.worktree,
         pane: pane?.paneId ?? null,
         alive: Boolean(pane && !pane.dead),
-        state: landed && !(pane && !pane.dead) ? 'landed' : judgeAgentState(pane, Boolean(state?.sessions[s.name]?.pane), reported[i]?.state),
+        state:
+          landed && !(pane && !pane.dead)
+            ? 'landed'
+            : abandoned
+              ? 'abandoned'
+              : judgeAgentState(pane, Boolean(state?.sessions[s.name]?.pane), reported[i]?.state),
         landed,
+        abandoned,
         since: reported[i]?.time ?? null,
         hooks: !hasHooks(getSessionAgentKind(s.config.agent)) ? 'none' : reported[i]?.source === 'hook' ? 'active' : 'not-seen',
         sandbox: state?.sessions[s.name]?.sandbox ?? 'unknown',
@@ -167,7 +177,9 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
     requests,
     grants: state?.grants ?? [],
     guard,
-    finished: checked.sessions.length > 0 && checked.sessions.every((c) => c.landed),
+    // Over when every session has landed or been abandoned.
+    finished:
+      checked.sessions.length > 0 && live.every((s, i) => checked.sessions[i]!.landed || (!s.hasBranch && !s.hasWorktree && state?.abandoned?.[s.name])),
     ...(project.configNotice ? { configNotice: project.configNotice } : {}),
   };
 }

@@ -59,17 +59,39 @@ describe.skipIf(skipSandboxSuite)('parx abandon', () => {
     run.git('branch', 'a-work', ref);
     expect(run.git('log', '--format=%s', '-3', 'a-work').trim().split('\n')).toEqual(['parx: abandon a: its worktree as it was', 'a: two', 'a: one']);
 
+    // status says so, and where the work is; the other session goes on.
+    const midway = JSON.parse((await runParx(['status', '--json'], run.root)).stdout) as {
+      finished: boolean;
+      sessions: Array<{ name: string; state: string; abandoned: unknown }>;
+    };
+    expect(midway.finished).toBe(false);
+    expect(midway.sessions[0]).toMatchObject({ name: 'a', state: 'abandoned', abandoned: { backupRef: ref } });
+    expect(midway.sessions[1]).toMatchObject({ name: 'b', abandoned: null });
+    expect((await runParx(['status'], run.root)).stdout).toMatch(/a\s+—\s+abandoned → refs\/parx\/backup\/a\/1/);
+
     // The rest of the run: everything goes, the run is over.
     const rest = await runParx(['abandon'], run.root);
     expect(rest.exitCode, rest.stderr).toBe(0);
     expect(rest.stdout).toContain('b abandoned');
+    expect(rest.stdout).not.toMatch(/\ba (abandoned|nothing)/);
     expect(rest.stdout).toContain('the run is over');
     expect(hasTmuxSession('out')).toBe(false);
     expect(existsSync(run.worktree('b'))).toBe(false);
     expect(readdirSync(join(run.root, '.git/parx')).sort()).not.toContain('agents');
-    expect(JSON.parse((await runParx(['status', '--json'], run.root)).stdout).sessions.map((s: { state: string }) => s.state)).toEqual([
-      'not-started',
-      'not-started',
-    ]);
+    const after = JSON.parse((await runParx(['status', '--json'], run.root)).stdout) as { finished: boolean; sessions: Array<{ state: string }> };
+    expect(after).toMatchObject({ finished: true, sessions: [{ state: 'abandoned' }, { state: 'abandoned' }] });
+    expect((await runParx(['status'], run.root)).stdout).toContain('The run is finished: every session has landed or was abandoned.');
+    // Named again: nothing to abandon, said so, and nothing is written.
+    const again = await runParx(['abandon', 'a'], run.root);
+    expect(again).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('a nothing to abandon: it has no branch or worktree') });
+    expect(run.git('for-each-ref', '--format=%(refname)', 'refs/parx/backup/a/').trim()).toBe(ref);
+
+    // up starts it afresh: it is no longer abandoned.
+    expect((await runParx(['up', '--detach', 'a'], run.root)).exitCode).toBe(0);
+    const restarted = JSON.parse((await runParx(['status', '--json'], run.root)).stdout) as {
+      sessions: Array<{ name: string; state: string; abandoned: unknown }>;
+    };
+    expect(restarted.sessions[0]).toMatchObject({ name: 'a', abandoned: null });
+    expect(restarted.sessions[0]!.state).not.toBe('abandoned');
   });
 });

@@ -25,7 +25,7 @@ function printSummary(result: AbandonResult): void {
       continue;
     }
     if (!s.backupRef) {
-      print(`${style.green('✓')} ${label} abandoned (it had no branch or worktree left)`);
+      print(`${style.dim('–')} ${label} nothing to abandon: it has no branch or worktree`);
       continue;
     }
     const what = [s.commits > 0 && `${s.commits} commit(s)`, s.uncommitted > 0 && `${s.uncommitted} uncommitted or untracked file(s)`]

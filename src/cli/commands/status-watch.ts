@@ -46,7 +46,7 @@ export async function statusWatchCommand(options: GlobalOptions): Promise<number
         violations: s.violations.length,
         requests: s.requests,
         pendingMessages: s.pendingMessages,
-        merge: s.landed ? 'landed' : s.mergeable === null ? 'no branch' : s.mergeable ? 'clean' : 'conflicts',
+        merge: s.landed ? 'landed' : s.abandoned ? 'abandoned' : s.mergeable === null ? 'no branch' : s.mergeable ? 'clean' : 'conflicts',
         violationPaths: s.violations.map((v) => `${safe(v.path)}${v.owner ? ` (${v.owner}'s)` : ''}`),
       })),
       requests: status.requests.map((r) => ({ id: r.id, from: r.from, owner: r.owner, path: safe(r.path), reason: safe(r.reason) })),

@@ -1,4 +1,5 @@
 import { runStatus, type SessionStatus } from '../../ops/status.js';
+import { describeFinished } from '../../core/dashboard.js';
 import type { GlobalOptions } from '../options.js';
 import { print, printConfigNotice, printJson, safe, style, table } from '../output.js';
 
@@ -43,14 +44,16 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
           ? style.yellow(s.state)
           : s.state === 'landed'
             ? style.green(`landed ${s.landed!.commit.slice(0, 9)}`)
-            : style.dim(s.state === 'not-started' ? 'not started' : s.state),
+            : s.state === 'abandoned'
+              ? style.dim(`abandoned${s.abandoned?.backupRef ? ` → ${s.abandoned.backupRef}` : ''}`)
+              : style.dim(s.state === 'not-started' ? 'not started' : s.state),
       s.hooks === 'active' ? style.green('active') : s.hooks === 'not-seen' ? style.yellow('not seen') : style.dim('none'),
       s.sandbox === 'on' ? style.green('on') : s.sandbox === 'off' ? style.yellow('off') : style.dim('—'),
       String(s.ahead),
       String(s.changed.length),
       s.violations.length > 0 ? style.red(String(s.violations.length)) : '0',
       s.collisions.length > 0 ? style.yellow(String(s.collisions.length)) : '0',
-      s.landed
+      s.landed || s.abandoned
         ? style.dim('—')
         : s.mergeable === null
           ? style.dim('no branch')
@@ -62,7 +65,7 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
   }
   table(rows).forEach((line) => print(`  ${line}`));
   print();
-  if (status.finished) print(style.green('The run is finished: every session has landed.'));
+  if (status.finished) print(style.green(describeFinished(status.sessions)));
   for (const s of status.sessions.filter((x) => x.objectsProblem))
     print(style.red(`${s.name}: ${safe(s.objectsProblem!)}; its newest commits are left out until they verify (\`parx down\` refuses it)`));
   if (status.guard.polling.length > 0) {

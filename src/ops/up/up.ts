@@ -163,6 +163,13 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
     // Ownership moved by `parx grant` holds for the rest of the run, across `up`s.
     ...(previous?.grants && { grants: previous.grants }),
     ...(previous?.decisions && { decisions: previous.decisions }),
+    // An abandoned session stays abandoned until this `up` starts it again.
+    ...(previous?.abandoned && {
+      abandoned: withoutKeys(
+        previous.abandoned,
+        prepared.map((p) => p.action.session),
+      ),
+    }),
   };
   for (const { action, setup, copied, sandbox } of prepared) {
     const session = sessionOf(action);
@@ -317,4 +324,8 @@ function fitForTmux(session: SessionConfig, argv: string[], prompt: PromptRef): 
     );
   }
   return fitted;
+}
+
+function withoutKeys<T>(record: Readonly<Record<string, T>>, keys: readonly string[]): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).filter(([key]) => !keys.includes(key)));
 }
