@@ -317,6 +317,18 @@ export class RunFiles {
     return this.acquireLock(join('integrate', 'lock'), 'integrate');
   }
 
+  /** One review of a session at a time (`parx review`, and the guard's automatic ones). */
+  async acquireReviewLock(session: string, tip: string): Promise<{ release: () => Promise<void> } | { holder: { pid: number; command: string } }> {
+    return this.acquireLock(join('reviews', 'running', session), `review ${tip}`);
+  }
+
+  /** The live review of a session, if one runs: the tip it reviews. */
+  async readRunningReview(session: string): Promise<{ pid: number; tip: string } | undefined> {
+    const holder = parseLock(await readFile(join(this.dir, 'reviews', 'running', session), 'utf8').catch(() => ''));
+    if (!holder || !isValidPid(holder.pid) || !isProcessAlive(holder.pid)) return undefined;
+    return { pid: holder.pid, tip: holder.command.replace(/^review /, '') };
+  }
+
   /** The live holder of the run lock (`up`, `down`, `sync`, `grant`), if any. */
   async readRunLockHolder(): Promise<{ pid: number; command: string } | undefined> {
     const holder = parseLock(await readFile(join(this.dir, 'lock'), 'utf8').catch(() => ''));

@@ -51,3 +51,36 @@ export async function runCommandLine(
     durationMs: performance.now() - started,
   };
 }
+
+/**
+ * Runs a program (argv, no shell) for at most `timeoutMs`: a reviewer. Its output is kept for the
+ * human; it never rejects. `timedOut` says the time ran out (the process group was killed).
+ */
+export async function runProgram(
+  argv: readonly string[],
+  cwd: string,
+  env: Record<string, string>,
+  timeoutMs: number,
+  wrapper: readonly string[] = [],
+): Promise<CommandOutcome & { timedOut: boolean }> {
+  const started = performance.now();
+  const full = [...wrapper, ...argv];
+  const result = await execa(full[0]!, full.slice(1), {
+    cwd,
+    env,
+    extendEnv: false,
+    all: true,
+    reject: false,
+    stdin: 'ignore',
+    timeout: timeoutMs,
+    forceKillAfterDelay: 2000,
+    maxBuffer: 16 * 1024 * 1024,
+  });
+  return {
+    ok: !result.failed,
+    exitCode: result.exitCode,
+    output: result.all ?? '',
+    durationMs: performance.now() - started,
+    timedOut: result.timedOut,
+  };
+}

@@ -99,6 +99,57 @@ export function createProgram(): Command {
       run(() => import('./commands/abandon.js').then((m) => m.abandonCommand(sessions, { ...program.opts(), ...opts }))),
     );
 
+  const review = program
+    .command('review')
+    .description('review the sessions’ committed tips with a reviewer that can change nothing, and wait for the verdicts (exit 0 when all pass)')
+    .argument('[session...]', 'only these sessions, reviewed now (default: those with commits no verdict covers)')
+    .option('--json', 'print the verdicts as JSON')
+    .addOption(new Option('--auto', 'the guard’s automatic review: only a tip no verdict covers').hideHelp())
+    .action(async (sessions: string[], opts: { json?: boolean; auto?: boolean }) =>
+      run(() => import('./commands/review.js').then((m) => m.reviewCommand(sessions, { ...program.opts(), ...opts }))),
+    );
+  review
+    .command('submit')
+    .description('for reviewers: answer the review this reviewer was started for')
+    .option('--pass', 'the work is right')
+    .option('--changes', 'the work needs changes (give --findings or --summary)')
+    .option('--findings <file>', 'a JSON list of {file, line?, severity: blocker|major|minor|nit, text}; - reads standard input')
+    .option('--summary <text>', 'one line on the verdict')
+    .action(async (opts: { pass?: boolean; changes?: boolean; findings?: string; summary?: string }) =>
+      run(() => import('./commands/review.js').then((m) => m.reviewSubmitCommand(opts))),
+    );
+  review
+    .command('approve')
+    .description('your verdict: the session’s current tip passes review')
+    .argument('<session>', 'the session')
+    .option('--why <text>', 'why, for the record')
+    .option('--tip <commit>', 'the commit you reviewed (default: the one `parx review show` showed you)')
+    .action(async (session: string, opts: { why?: string; tip?: string }) =>
+      run(() => import('./commands/review.js').then((m) => m.reviewDecideCommand(session, 'pass', { ...program.opts(), ...opts }))),
+    );
+  review
+    .command('reject')
+    .description('your verdict: the session’s current tip needs changes; --why reaches its agent')
+    .argument('<session>', 'the session')
+    .requiredOption('--why <text>', 'what must change')
+    .option('--tip <commit>', 'the commit you reviewed (default: the one `parx review show` showed you)')
+    .action(async (session: string, opts: { why?: string; tip?: string }) =>
+      run(() => import('./commands/review.js').then((m) => m.reviewDecideCommand(session, 'changes', { ...program.opts(), ...opts }))),
+    );
+  review
+    .command('show')
+    .description('what to decide from: tip, round, the latest verdict and its findings, the diff stat, the last integration')
+    .argument('<session>', 'the session')
+    .option('--json', 'print it as JSON')
+    // `review show a --json`: commander hands an option both levels know to the parent (`review`).
+    .action(async (session: string, opts: { json?: boolean }) =>
+      run(() =>
+        import('./commands/review.js').then((m) =>
+          m.reviewShowCommand(session, { ...program.opts(), json: opts.json || review.opts<{ json?: boolean }>().json }),
+        ),
+      ),
+    );
+
   program
     .command('integrate')
     .description(

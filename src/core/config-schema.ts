@@ -21,6 +21,29 @@ const stringList = z.array(z.string());
 const sandboxMode = z.enum(['auto', 'on', 'off']);
 const approveMode = z.enum(['owned', 'ask']);
 
+/**
+ * The reviewer stage (README "Review"). At the top level every key has its default; a session's
+ * own `review:` is `false` (no review for it), `true`, or any of the same keys over the top-level ones.
+ */
+const reviewKeys = {
+  agent: describe(
+    z.optional(command),
+    'The reviewer: a preset (claude, codex, gemini, shell), run headless, or a command line with {prompt} or {promptFile} (default: the top-level agent).',
+  ),
+  instructions: describe(z.optional(z.string()), "Added to the reviewer's prompt: what to look for, what to leave alone."),
+  rounds: describe(
+    z.optional(z.int().check(z.minimum(1), z.maximum(100))),
+    'Reviews of one session that ask for changes (or fail) before it needs a human (default 3).',
+  ),
+  required: describe(z.optional(z.boolean()), '`parx down` lands only a tip whose latest verdict is a pass (default true).'),
+  auto: describe(z.optional(z.boolean()), 'Review by itself when an agent waits with commits no verdict covers yet (default true).'),
+  timeout: describe(
+    z.optional(z.union([z.string().check(z.minLength(1)), z.number()])),
+    'How long one review may take before it counts as an error: 20m, 90s (default 20m).',
+  ),
+};
+const reviewSchema = z.object(reviewKeys);
+
 export const sessionSchema = z.object({
   owns: describe(z.array(z.string()).check(z.minLength(1)), 'Globs of the files this session may change; no two sessions may own one file.'),
   task: describe(z.optional(z.string()), 'The task, given to the agent in its prompt.'),
@@ -31,6 +54,10 @@ export const sessionSchema = z.object({
   env: describe(z._default(envMap, {}), "More environment variables for this session's pane."),
   sandbox: describe(z.optional(sandboxMode), 'Overrides guard.sandbox for this session.'),
   approve: describe(z.optional(approveMode), 'Overrides the top-level approve for this session.'),
+  review: describe(
+    z.optional(z.union([z.boolean(), reviewSchema])),
+    'false: no review for this session; true or keys: the top-level review with these keys over it.',
+  ),
 });
 
 const portsSchema = z.object({
@@ -104,6 +131,7 @@ export const configSchema = z.object({
     z._default(z.union([layoutPreset, layoutSchema]), 'tiled'),
     'A tmux preset layout, or {preset, panesPerWindow} to spread sessions over several windows.',
   ),
+  review: describe(z.optional(reviewSchema), "A reviewer for every session's committed work, which cannot change it (absent: no review)."),
   promptTemplate: describe(z.optional(z.string().check(z.minLength(1))), 'Your own prompt template file, relative to the config file.'),
   sessions: describe(z.record(z.string(), sessionSchema), 'One agent session per entry, by name.'),
 });
@@ -116,6 +144,7 @@ export const allowedKeys = {
   ports: Object.keys(portsSchema.shape),
   integrate: Object.keys(integrateSchema.shape),
   layout: Object.keys(layoutSchema.shape),
+  review: Object.keys(reviewSchema.shape),
 };
 
 export type RawConfig = z.output<typeof configSchema>;

@@ -21,7 +21,21 @@ export interface SessionConfig {
   sandbox: 'auto' | 'on' | 'off';
   /** `owned | ask`: the session's own `approve`, else the top-level one. */
   approve: 'owned' | 'ask';
+  /** Its reviewer stage, every default filled in; undefined: its work is not reviewed. */
+  review: ReviewSettings | undefined;
 }
+
+/** A session's `review:` after the top-level one and the defaults (README "Review"). */
+export interface ReviewSettings {
+  agent: string;
+  instructions: string | undefined;
+  rounds: number;
+  required: boolean;
+  auto: boolean;
+  timeoutMs: number;
+}
+
+const REVIEW_DEFAULTS = { rounds: 3, required: true, auto: true, timeout: '20m' as string | number };
 
 export interface ParxConfig extends Omit<RawConfig, 'sessions'> {
   sessions: SessionConfig[];
@@ -49,6 +63,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions): Validati
   rawConfig.writable.forEach((entry, i) => checkWritable(entry, `writable[${i}]`, problems));
   checkCommandLine(rawConfig.agent, 'agent', problems);
   checkEnvNames(rawConfig.env, 'env', problems);
+  checkReview(rawConfig.review, 'review', problems);
   if (rawConfig.integrate) {
     const ms = parseInterval(rawConfig.integrate.every);
     if (ms === undefined || ms < 1000)
@@ -70,6 +85,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions): Validati
     s.owns.forEach((glob, i) => checkGlob(glob, `${at}.owns[${i}]`, problems));
     if (s.agent !== undefined) checkCommandLine(s.agent, `${at}.agent`, problems);
     checkEnvNames(s.env, `${at}.env`, problems);
+    if (typeof s.review === 'object') checkReview(s.review, `${at}.review`, problems);
     s.after.forEach((dep, i) => {
       if (!names.includes(dep)) {
         problems.push({ keyPath: `${at}.after[${i}]`, message: `expected the name of another session, got unknown session "${dep}"` });
@@ -86,6 +102,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions): Validati
       env: { ...rawConfig.env, ...s.env },
       sandbox: s.sandbox ?? rawConfig.guard.sandbox,
       approve: s.approve ?? rawConfig.approve,
+      review: resolveReview(rawConfig.review, s.review, rawConfig.agent),
     };
   });
 
@@ -122,7 +139,11 @@ function findUnknownKeys(raw: unknown): ConfigProblem[] {
     [raw.ports, allowedKeys.ports, 'ports.'],
     [raw.integrate, allowedKeys.integrate, 'integrate.'],
     [raw.layout, allowedKeys.layout, 'layout.'],
-    ...Object.entries(isMap(raw.sessions) ? raw.sessions : {}).map(([name, s]): [unknown, string[], string] => [s, allowedKeys.session, `sessions.${name}.`]),
+    [raw.review, allowedKeys.review, 'review.'],
+    ...Object.entries(isMap(raw.sessions) ? raw.sessions : {}).flatMap(([name, s]): Array<[unknown, string[], string]> => [
+      [s, allowedKeys.session, `sessions.${name}.`],
+      [isMap(s) ? s.review : undefined, allowedKeys.review, `sessions.${name}.review.`],
+    ]),
   ];
   return levels.flatMap(([value, allowed, prefix]) =>
     isMap(value)
@@ -131,6 +152,38 @@ function findUnknownKeys(raw: unknown): ConfigProblem[] {
           .map((key) => ({ keyPath: `${prefix}${key}`, message: describeUnknownKey(key, allowed) }))
       : [],
   );
+}
+
+type RawReview = NonNullable<RawConfig['review']>;
+
+/**
+ * A session's review: none when neither the top level nor the session asks for one, or when the
+ * session says `false`; otherwise its keys over the top-level ones over the defaults. The
+ * reviewer defaults to the top-level agent (not the session's: a session on aider or a shell
+ * can still have a reviewer that runs headless).
+ */
+function resolveReview(top: RawReview | undefined, own: boolean | RawReview | undefined, defaultAgent: string): ReviewSettings | undefined {
+  if (own === false || (top === undefined && own === undefined)) return undefined;
+  const mine = typeof own === 'object' ? own : {};
+  const pick = <K extends keyof RawReview>(key: K) => mine[key] ?? top?.[key];
+  return {
+    agent: pick('agent') ?? defaultAgent,
+    instructions: pick('instructions'),
+    rounds: pick('rounds') ?? REVIEW_DEFAULTS.rounds,
+    required: pick('required') ?? REVIEW_DEFAULTS.required,
+    auto: pick('auto') ?? REVIEW_DEFAULTS.auto,
+    timeoutMs: parseInterval(pick('timeout') ?? REVIEW_DEFAULTS.timeout) ?? 20 * 60_000,
+  };
+}
+
+function checkReview(review: RawReview | undefined, keyPath: string, problems: ConfigProblem[]): void {
+  if (!review) return;
+  if (review.agent !== undefined) checkCommandLine(review.agent, `${keyPath}.agent`, problems);
+  if (review.timeout !== undefined) {
+    const ms = parseInterval(review.timeout);
+    if (ms === undefined || ms < 1000)
+      problems.push({ keyPath: `${keyPath}.timeout`, message: `expected an interval of at least 1s, such as "20m" or "90s", got "${review.timeout}"` });
+  }
 }
 
 function resolveTask(task: string | undefined, taskFile: string | undefined, at: string, options: ValidateOptions, problems: ConfigProblem[]): string {

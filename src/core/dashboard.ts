@@ -17,6 +17,8 @@ export interface DashboardSession {
   requests: { asked: number; toAnswer: number };
   pendingMessages: number;
   merge: 'clean' | 'conflicts' | 'no branch' | 'landed' | 'abandoned';
+  /** The review column (core/review.ts describeReviewCell); absent: no column. */
+  review?: string;
   /** The files it changed outside what it owns (with their owner), for the line under the table. */
   violationPaths?: string[];
 }
@@ -62,16 +64,37 @@ export function renderDashboard(input: DashboardInput, paint: Paint = (t) => t):
   const { width } = input;
   const lines: Line[] = [];
   lines.push([`parx status --watch   base ${input.base}   updated ${input.updated.slice(11, 19)}`, 'bold']);
-  lines.push([fit(['session', 'state', 'owns', 'ahead', 'chg', 'viol', 'req', 'merge', 'msg'], width), 'dim']);
+  const reviewed = input.sessions.some((s) => s.review !== undefined && s.review !== '—');
+  const columns = reviewed ? COLUMNS_WITH_REVIEW : COLUMNS;
+  lines.push([fit(['session', 'state', 'owns', 'ahead', 'chg', 'viol', 'req', 'merge', ...(reviewed ? ['review'] : []), 'msg'], width, columns), 'dim']);
   const rows = input.sessions.map((s, i): Line => {
     const state = s.state === 'waiting' && s.since ? `waiting ${s.since.slice(11, 16)}` : s.state;
     const owns = [...s.owns, ...s.granted.map((g) => `+${g}`)].join(' ');
     const req = s.requests.asked + s.requests.toAnswer > 0 ? `${s.requests.asked}/${s.requests.toAnswer}` : '-';
     const row = fit(
-      [s.name, state, owns, String(s.ahead), String(s.changed), String(s.violations), req, s.merge, s.pendingMessages > 0 ? `✉${s.pendingMessages}` : ''],
+      [
+        s.name,
+        state,
+        owns,
+        String(s.ahead),
+        String(s.changed),
+        String(s.violations),
+        req,
+        s.merge,
+        ...(reviewed ? [s.review ?? '—'] : []),
+        s.pendingMessages > 0 ? `✉${s.pendingMessages}` : '',
+      ],
       width,
+      columns,
     );
-    const style = i === input.selected ? 'inverse' : s.violations > 0 || s.merge === 'conflicts' ? 'red' : s.state === 'waiting' ? 'yellow' : undefined;
+    const style =
+      i === input.selected
+        ? 'inverse'
+        : s.violations > 0 || s.merge === 'conflicts'
+          ? 'red'
+          : s.state === 'waiting' || s.review === 'needs human'
+            ? 'yellow'
+            : undefined;
     return [row.trimEnd(), style];
   });
   const sessionsStart = lines.length;
@@ -124,6 +147,8 @@ function scrollSessions(rows: readonly Line[], selected: number, room: number): 
 
 /** Column widths; `owns` (0) takes what the terminal has left. */
 const COLUMNS = [12, 13, 0, 5, 4, 4, 5, 9, 3];
+/** With the review column (`needs human`, `changes 12`) before the last. */
+const COLUMNS_WITH_REVIEW = [12, 13, 0, 5, 4, 4, 5, 9, 11, 3];
 
 function fit(cells: readonly string[], width: number, widths: readonly number[] = COLUMNS): string {
   const fixed = widths.reduce((a, b) => a + b, 0) + widths.length - 1;

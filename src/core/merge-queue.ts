@@ -1,4 +1,5 @@
 import type { Violation } from './changes.js';
+import type { Finding, VerdictKind } from './review.js';
 import { getDependencyOrder, type Dependent } from './order.js';
 
 /**
@@ -18,7 +19,12 @@ export type Refusal =
   | { kind: 'in-progress'; operation: string }
   | { kind: 'no-branch' }
   /** git refused the merge or the WIP commit for a reason parx does not predict. */
-  | { kind: 'git'; message: string };
+  | { kind: 'git'; message: string }
+  /**
+   * `review.required`: its tip has no passing verdict. `verdict` is the latest (null: none yet),
+   * `stale` when it judged an older commit; `running` while a review is under way.
+   */
+  | { kind: 'review'; verdict: VerdictKind | null; stale: boolean; findings: Finding[]; running: boolean; needsHuman: boolean };
 
 export type Outcome =
   /** Merged by this run (`commits` new on base). */
@@ -93,4 +99,31 @@ export function getNextBackupRef(existing: readonly string[], session: string): 
   const used = existing.filter((r) => r.startsWith(prefix)).map((r) => Number(r.slice(prefix.length)));
   const highest = Math.max(0, ...used.filter((n) => Number.isInteger(n)));
   return `${prefix}${highest + 1}`;
+}
+
+/**
+ * The review gate of `down`: a session whose review is required lands only a tip with a passing
+ * verdict; uncommitted work (`--commit-wip`) would be a tip no reviewer has seen.
+ */
+export function getReviewRefusal(
+  review: {
+    required: boolean;
+    passed: boolean;
+    latest: { verdict: VerdictKind; findings: Finding[] } | undefined;
+    stale: boolean;
+    running: boolean;
+    needsHuman: boolean;
+  },
+  work: { ahead: number; uncommitted: number },
+): Refusal | undefined {
+  if (!review.required || (work.ahead === 0 && work.uncommitted === 0)) return undefined;
+  if (review.passed && work.uncommitted === 0) return undefined;
+  return {
+    kind: 'review',
+    verdict: review.latest?.verdict ?? null,
+    stale: review.stale || (review.passed && work.uncommitted > 0),
+    findings: review.stale ? [] : (review.latest?.findings ?? []),
+    running: review.running,
+    needsHuman: review.needsHuman,
+  };
 }

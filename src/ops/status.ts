@@ -1,5 +1,7 @@
 import { getCommit } from '../adapters/git.js';
 import { describeVerdict, getStaleness, type IntegrationRecord, type Verdict } from '../core/integration.js';
+import type { Finding, VerdictKind } from '../core/review.js';
+import { readSessionReview, type SessionReview } from './review/standing.js';
 import { predictMerges } from '../adapters/git-merge.js';
 import { isProcessAlive, type RunFiles } from '../adapters/run-files.js';
 import { hasSession } from '../adapters/tmux.js';
@@ -70,6 +72,13 @@ export interface SessionStatus {
   integration: { result: Verdict['kind']; text: string; stale: string | null; time: string } | null;
   /** Why its newest commit could not be verified into the shared store (a forged or damaged object), or null. */
   objectsProblem: string | null;
+  /**
+   * Its latest review verdict (`stale`: it judged another commit than the tip; `running`: a review
+   * is under way, `verdict` null when it is the first); null without reviews.
+   */
+  review: { verdict: VerdictKind | null; tip: string; round: number; stale: boolean; findings: Finding[]; by: 'agent' | 'human'; running: boolean } | null;
+  /** Why it waits for a human decision (its reviews keep asking for changes), or null. */
+  needsHuman: string | null;
 }
 
 export interface StatusResult {
@@ -90,6 +99,28 @@ export interface StatusResult {
   configNotice?: string;
 }
 
+/** A session's review for status: none once it has landed (the verdicts speak of work now in base). */
+function describeReview(review: SessionReview | undefined, landed: boolean): Pick<SessionStatus, 'review' | 'needsHuman'> {
+  if (!review || landed) return { review: null, needsHuman: null };
+  const { latest, stale, needsHuman, failures } = review.standing;
+  return {
+    review: latest
+      ? {
+          verdict: latest.verdict,
+          tip: latest.tip,
+          round: latest.round,
+          stale,
+          findings: latest.findings,
+          by: latest.by,
+          running: review.running !== undefined,
+        }
+      : review.running
+        ? { verdict: null, tip: review.running, round: review.standing.nextRound, stale: false, findings: [], by: 'agent', running: true }
+        : null,
+    needsHuman: needsHuman ? `${failures} review(s) in a row asked for changes or failed: \`parx review show\`, then approve or reject` : null,
+  };
+}
+
 /** `parx status`: everything about the run, touching nothing. */
 export async function runStatus(options: ProjectOptions = {}): Promise<StatusResult> {
   const project = await loadProject(options);
@@ -99,7 +130,7 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
   const withBranch = live.filter((s) => s.hasBranch && s.tip);
   const order = getDependencyOrder(project.config.sessions).filter((n) => withBranch.some((s) => s.name === n));
 
-  const [checked, panes, reported, guard, allRequests, pending, notes, integration, baseTip] = await Promise.all([
+  const [checked, panes, reported, guard, allRequests, pending, notes, integration, baseTip, reviews] = await Promise.all([
     checkSessions(project, live),
     state?.tmuxSession && (await hasSession(state.tmuxSession)) ? listPanes(state.tmuxSession) : ([] as PaneInfo[]),
     Promise.all(live.map((s) => project.files.readAgentState(s.name))),
@@ -109,6 +140,7 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
     Promise.all(live.map(async (s) => (await project.files.readNotes(s.name)).slice(-5).map(({ text, time }) => ({ text, time })))),
     project.files.readIntegration(),
     getCommit(project.root, base),
+    Promise.all(live.map((s) => readSessionReview(project, s.config, s.tip))),
   ]);
   const requests = allRequests.filter((r) => r.status === 'open');
   const aheadOf = new Map(live.map((s, i) => [s.name, checked.sessions[i]!.ahead]));
@@ -168,6 +200,7 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
         // A verdict on a branch that has landed speaks of nothing left.
         integration: landed ? null : describeIntegration(integration, s.name, s.tip, baseTip),
         objectsProblem: s.objectsProblem ?? null,
+        ...describeReview(reviews[i], Boolean(landed)),
       };
     }),
     forecast: pairs.flatMap((pair, i) => {

@@ -139,8 +139,11 @@ describe('parx status', () => {
         conflicts: [],
         integration: null,
         landed: null,
+        abandoned: null,
         forYou: [],
         objectsProblem: null,
+        review: null,
+        needsHuman: null,
       },
       {
         name: 'payments',
@@ -165,8 +168,11 @@ describe('parx status', () => {
         conflicts: ['src/payments/charge.ts'],
         integration: null,
         landed: null,
+        abandoned: null,
         forYou: [],
         objectsProblem: null,
+        review: null,
+        needsHuman: null,
       },
     ]);
     expect(status.forecast).toEqual([{ sessions: ['auth', 'payments'], files: ['README.md'] }]);

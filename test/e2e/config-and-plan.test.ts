@@ -36,7 +36,7 @@ describe('config discovery', () => {
     expect(result.exitCode).toBe(0);
     const plan = JSON.parse(result.stdout);
     expect(plan.configFile).toBe(join(repo.root, name));
-    expect(plan.sessions).toEqual([{ name: 'auth', owns: ['src/auth/**'], files: 2, unmatchedGlobs: [] }]);
+    expect(plan.sessions).toEqual([{ name: 'auth', owns: ['src/auth/**'], files: 2, unmatchedGlobs: [], review: null }]);
   });
 
   it('uses --config over any file it would find', async () => {
@@ -196,5 +196,30 @@ describe('the parx command', () => {
     expect(await runParx(['up', '--help'], '/')).toMatchObject({ exitCode: 0, stdout: expect.stringContaining('--respawn') });
     expect(await runParx(['frobnicate'], '/')).toMatchObject({ exitCode: 2, stderr: expect.stringContaining("unknown command 'frobnicate'") });
     expect(await runParx(['plan', '--bogus'], '/')).toMatchObject({ exitCode: 2, stderr: expect.stringContaining("unknown option '--bogus'") });
+  });
+});
+
+describe('the review configuration in plan', () => {
+  it('says who reviews which session and how, lists the sessions not reviewed, and refuses a bad key naming its path', async () => {
+    const repo = createRepo({ 'src/a/x.ts': 'x\n', 'src/b/y.ts': 'y\n' });
+    const config = {
+      review: { agent: 'codex', rounds: 2 },
+      sessions: { a: { owns: ['src/a/**'], task: 't' }, b: { owns: ['src/b/**'], task: 't', review: false } },
+    };
+    repo.write('parx.config.json', JSON.stringify(config));
+    const text = await runParx(['plan'], repo.root);
+    expect(text.exitCode, text.stderr).toBe(0);
+    expect(text.stdout).toContain('Review: a by codex, 2 round(s) before a human decides, required to land, automatic when an agent waits');
+    expect(text.stdout).toContain('Not reviewed: b');
+    const json = JSON.parse((await runParx(['plan', '--json'], repo.root)).stdout) as { sessions: Array<{ review: unknown }> };
+    expect(json.sessions.map((s) => s.review)).toEqual([
+      { agent: 'codex', instructions: undefined, rounds: 2, required: true, auto: true, timeoutMs: 1_200_000 },
+      null,
+    ]);
+
+    repo.write('parx.config.json', JSON.stringify({ ...config, review: { agent: 'codex', round: 2 } }));
+    const bad = await runParx(['plan'], repo.root);
+    expect(bad.exitCode).toBe(2);
+    expect(bad.stderr).toContain('review.round: unknown key; did you mean "rounds"?');
   });
 });

@@ -15,6 +15,7 @@ const session = (name: string, index: number, extra: Partial<SessionConfig> = {}
   env: {},
   sandbox: 'auto',
   approve: 'owned',
+  review: undefined,
   ...extra,
 });
 const action = (kind: WorktreeAction['kind'], name: string): WorktreeAction =>

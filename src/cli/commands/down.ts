@@ -1,3 +1,4 @@
+import { describeFinding } from '../../core/review.js';
 import { isLanded, type Outcome, type Refusal } from '../../core/merge-queue.js';
 import type { CleanupResult } from '../../ops/down/cleanup.js';
 import { runDown, type DownProgress, type DownResult } from '../../ops/down/down.js';
@@ -207,5 +208,26 @@ function describeRefusal(refusal: Refusal, session: string): { what: string; det
       };
     case 'git':
       return { what: 'git refused', details: [safe(refusal.message)] };
+    case 'review': {
+      const what = refusal.running
+        ? 'its review is under way'
+        : refusal.verdict === null
+          ? 'its tip has not been reviewed'
+          : refusal.stale
+            ? 'its review is stale: it judged an older commit'
+            : refusal.verdict === 'changes'
+              ? `its review asks for changes${refusal.findings.length > 0 ? ` (${refusal.findings.length} finding(s))` : ''}`
+              : 'its review failed (the reviewer gave no verdict)';
+      return {
+        what,
+        details: [
+          ...refusal.findings.slice(0, 5).map((f) => safe(describeFinding(f))),
+          ...(refusal.needsHuman ? [`it needs you: \`parx review show ${session}\`, then \`parx review approve ${session}\` or \`reject\``] : []),
+          refusal.running
+            ? 'wait for the verdict (`parx status`), then run `parx down` again'
+            : `run \`parx review ${session}\`, or decide yourself: \`parx review show ${session}\``,
+        ],
+      };
+    }
   }
 }

@@ -1,7 +1,8 @@
 import { getGlobPrefix, isExactPrefix } from '../../core/sandbox-plan.js';
 import { runPlan } from '../../ops/plan.js';
 import type { GlobalOptions } from '../options.js';
-import { print, printJson, style, table } from '../output.js';
+import type { ReviewSettings } from '../../core/config-validate.js';
+import { print, printJson, safe, style, table } from '../output.js';
 
 export async function planCommand(options: GlobalOptions & { json?: boolean }): Promise<number> {
   const { project, base, plan, mergeOrder } = await runPlan({ configPath: options.config });
@@ -11,7 +12,7 @@ export async function planCommand(options: GlobalOptions & { json?: boolean }): 
       base,
       configFile: project.configFile,
       files: plan.files,
-      sessions: plan.sessions,
+      sessions: plan.sessions.map((s) => ({ ...s, review: project.config.sessions.find((c) => c.name === s.name)?.review ?? null })),
       overlaps: plan.overlaps,
       shared: plan.shared,
       unowned: plan.unowned,
@@ -41,6 +42,8 @@ export async function planCommand(options: GlobalOptions & { json?: boolean }): 
   }
   print();
   print(`Merge order: ${mergeOrder.join(' → ')}`);
+  const reviewLines = describeReviews(project.config.sessions);
+  reviewLines.forEach((line) => print(line));
   print(`Shared: ${plan.shared} file(s)  ·  unowned: ${plan.unowned} file(s) (no session may change them)`);
   if (plan.overlaps.length > 0) {
     print();
@@ -51,4 +54,20 @@ export async function planCommand(options: GlobalOptions & { json?: boolean }): 
     print(style.green('No overlaps: every file has at most one owner.'));
   }
   return exitCode;
+}
+
+/** One line per distinct review setting: who reviews which sessions, and how; and who is not reviewed. */
+function describeReviews(sessions: ReadonlyArray<{ name: string; review: ReviewSettings | undefined }>): string[] {
+  const groups = new Map<string, string[]>();
+  for (const s of sessions.filter((x) => x.review)) {
+    const r = s.review!;
+    const key = `${r.agent}, ${r.rounds} round(s) before a human decides, ${r.required ? 'required to land' : 'advisory'}, ${r.auto ? 'automatic when an agent waits' : 'on `parx review`'}`;
+    groups.set(key, [...(groups.get(key) ?? []), s.name]);
+  }
+  if (groups.size === 0) return [];
+  const unreviewed = sessions.filter((s) => !s.review).map((s) => s.name);
+  return [
+    ...[...groups].map(([how, names]) => `Review: ${names.join(', ')} by ${safe(how)}`),
+    ...(unreviewed.length > 0 ? [`Not reviewed: ${unreviewed.join(', ')}`] : []),
+  ];
 }

@@ -1,3 +1,4 @@
+import { describeReviewCell } from '../../core/review.js';
 import { emitKeypressEvents } from 'node:readline';
 import { attachOrSwitch } from '../../adapters/tmux.js';
 import { focusPane } from '../../adapters/tmux-panes.js';
@@ -47,6 +48,7 @@ export async function statusWatchCommand(options: GlobalOptions): Promise<number
         requests: s.requests,
         pendingMessages: s.pendingMessages,
         merge: s.landed ? 'landed' : s.abandoned ? 'abandoned' : s.mergeable === null ? 'no branch' : s.mergeable ? 'clean' : 'conflicts',
+        review: describeReviewCell(s.review, s.needsHuman !== null),
         violationPaths: s.violations.map((v) => `${safe(v.path)}${v.owner ? ` (${v.owner}'s)` : ''}`),
       })),
       requests: status.requests.map((r) => ({ id: r.id, from: r.from, owner: r.owner, path: safe(r.path), reason: safe(r.reason) })),

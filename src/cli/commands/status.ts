@@ -1,5 +1,6 @@
 import { runStatus, type SessionStatus } from '../../ops/status.js';
 import { describeFinished } from '../../core/dashboard.js';
+import { describeReviewCell } from '../../core/review.js';
 import type { GlobalOptions } from '../options.js';
 import { print, printConfigNotice, printJson, safe, style, table } from '../output.js';
 
@@ -8,6 +9,13 @@ function describeIntegration(integration: SessionStatus['integration']): string 
   if (integration.stale) return style.dim(`stale: ${integration.stale}`);
   if (integration.result === 'integrates') return style.green(integration.text);
   return integration.result === 'breaks' || integration.result === 'conflicts' ? style.red(integration.text) : style.dim(integration.text);
+}
+
+function describeReview(s: SessionStatus): string {
+  const cell = describeReviewCell(s.review, s.needsHuman !== null);
+  if (cell === 'pass') return style.green(cell);
+  if (cell === '—' || cell === 'stale') return style.dim(cell);
+  return cell === 'reviewing' ? cell : style.yellow(cell);
 }
 
 export async function statusCommand(options: GlobalOptions & { json?: boolean }): Promise<number> {
@@ -32,6 +40,7 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
       'collisions',
       'merge',
       ...(status.sessions.some((s) => s.integration) ? ['integration'] : []),
+      ...(status.sessions.some((s) => s.review || s.needsHuman) ? ['review'] : []),
     ].map(style.dim),
   ];
   for (const s of status.sessions) {
@@ -61,11 +70,13 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
             ? style.green('clean')
             : style.red(`conflicts: ${safe(s.conflicts.join(', '))}`),
       ...(status.sessions.some((x) => x.integration) ? [describeIntegration(s.integration)] : []),
+      ...(status.sessions.some((x) => x.review || x.needsHuman) ? [describeReview(s)] : []),
     ]);
   }
   table(rows).forEach((line) => print(`  ${line}`));
   print();
   if (status.finished) print(style.green(describeFinished(status.sessions)));
+  for (const s of status.sessions.filter((x) => x.needsHuman)) print(style.yellow(`${s.name} needs you: ${safe(s.needsHuman!)}`));
   for (const s of status.sessions.filter((x) => x.objectsProblem))
     print(style.red(`${s.name}: ${safe(s.objectsProblem!)}; its newest commits are left out until they verify (\`parx down\` refuses it)`));
   if (status.guard.polling.length > 0) {

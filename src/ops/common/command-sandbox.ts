@@ -4,7 +4,7 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { probeBwrap, SECCOMP_FD, wrapInSandbox } from '../../adapters/bwrap.js';
 import { realpath } from '../../adapters/git-dir.js';
-import { runCommandLine, type CommandOutcome } from '../../adapters/shell-command.js';
+import { runCommandLine, runProgram, type CommandOutcome } from '../../adapters/shell-command.js';
 import { UsageError } from '../../core/errors.js';
 import { planSandboxMounts, toBwrapArgs, type SandboxFacts } from '../../core/sandbox-plan.js';
 import { mergeEnv } from '../../core/session-env.js';
@@ -32,9 +32,21 @@ export interface CommandRunner {
   sandboxed: boolean;
   note: string | undefined;
   run(command: string, vars: Record<string, string>, onLine?: (line: string) => void): Promise<CommandOutcome>;
+  /** Runs a program (no shell) for at most `timeoutMs`. */
+  runArgv(argv: readonly string[], vars: Record<string, string>, timeoutMs: number): Promise<CommandOutcome & { timedOut: boolean }>;
 }
 
-export async function prepareCommandRunner(project: Project, checkout: string): Promise<CommandRunner> {
+export interface RunnerOptions {
+  /**
+   * The checkout stays read-only too (a reviewer's): only `answer` folders, temp folders and the
+   * agents' caches are writable.
+   */
+  readOnlyCheckout?: boolean;
+  /** Absolute folders writable besides (a reviewer's answer folder). */
+  writable?: readonly string[];
+}
+
+export async function prepareCommandRunner(project: Project, checkout: string, options: RunnerOptions = {}): Promise<CommandRunner> {
   const mode = project.config.guard.sandbox;
   const probe = mode === 'off' ? undefined : await probeBwrap();
   const sockets = project.config.guard.sockets;
@@ -44,7 +56,12 @@ export async function prepareCommandRunner(project: Project, checkout: string): 
       mode === 'off'
         ? 'guard.sandbox: off: commands on session code run unsandboxed'
         : `commands on session code run unsandboxed: ${probe?.ok === false ? probe.reason : 'no sandbox'}`;
-    return { sandboxed: false, note, run: (command, vars, onLine) => runCommandLine(command, checkout, mergeEnv(process.env, vars), onLine) };
+    return {
+      sandboxed: false,
+      note,
+      run: (command, vars, onLine) => runCommandLine(command, checkout, mergeEnv(process.env, vars), onLine),
+      runArgv: (argv, vars, timeoutMs) => runProgram(argv, checkout, mergeEnv(process.env, vars), timeoutMs),
+    };
   }
   const real = realpath(checkout);
   const commonDir = realpath(project.commonDir);
@@ -61,10 +78,11 @@ export async function prepareCommandRunner(project: Project, checkout: string): 
   ].filter((p) => p.path !== real);
   const facts: SandboxFacts = {
     worktree: real,
-    open: [{ path: '', why: 'the checkout the command runs in' }],
+    open: options.readOnlyCheckout ? [] : [{ path: '', why: 'the checkout the command runs in' }],
     close: existsSync(join(real, '.git')) ? [{ path: '.git', why: "the checkout's git link" }] : [],
-    protect,
-    gitWritable: [],
+    protect: options.readOnlyCheckout ? [...protect, { path: real, why: "the reviewer's checkout" }] : protect,
+    // Deeper than the protected git data they live in: a mount of their own wins.
+    gitWritable: (options.writable ?? []).map((path) => ({ path: realpath(path), why: 'its answer' })),
     gitReadOnly: [],
     ...outside,
   };
@@ -80,5 +98,6 @@ export async function prepareCommandRunner(project: Project, checkout: string): 
     sandboxed: true,
     note: undefined,
     run: (command, vars, onLine) => runCommandLine(command, checkout, mergeEnv(process.env, vars, hidden), onLine, wrapper),
+    runArgv: (argv, vars, timeoutMs) => runProgram(argv, checkout, mergeEnv(process.env, vars, hidden), timeoutMs, wrapper),
   };
 }

@@ -23,6 +23,9 @@ export function getSessionRunFiles(project: Project, session: string): string[] 
     files.inferredStatePath(session),
     files.geminiHome(session),
     getSessionObjectsDir(project.commonDir, session),
+    // Its verdicts speak of commits that have landed or are kept under a backup ref now.
+    join(files.dir, 'reviews', `${session}.jsonl`),
+    join(files.dir, 'reviews', `${session}.shown`),
   ];
 }
 
@@ -31,7 +34,22 @@ export async function removeSessionRunFiles(project: Project, session: string): 
 }
 
 /** The folders and files of the run that go with it once no session is left (state.json stays: it says what landed). */
-const RUN_ONLY = ['prompts', 'hooks', 'agents', 'syncs', 'inbox', 'notes', 'states', 'gemini', 'objects', 'objects-shared', 'sandbox', 'tmp', 'verified.json'];
+const RUN_ONLY = [
+  'reviews',
+  'prompts',
+  'hooks',
+  'agents',
+  'syncs',
+  'inbox',
+  'notes',
+  'states',
+  'gemini',
+  'objects',
+  'objects-shared',
+  'sandbox',
+  'tmp',
+  'verified.json',
+];
 
 /** The run is over: its integration, prompts, hook settings and agents' files go; `state.sessions` empties. */
 export async function endRun(project: Project, state: RunState): Promise<void> {

@@ -2,10 +2,11 @@ import { countCommitsAhead, getCommit, listRefs } from '../../adapters/git.js';
 import { predictMerge } from '../../adapters/git-merge.js';
 import type { SessionConfig } from '../../core/config-validate.js';
 import { RefusedError } from '../../core/errors.js';
-import { findUnlandedDependency, getMergeQueue, isQueueDone, type MergeQueue, type Outcome } from '../../core/merge-queue.js';
+import { findUnlandedDependency, getMergeQueue, getReviewRefusal, isQueueDone, type MergeQueue, type Outcome } from '../../core/merge-queue.js';
 import type { RunState } from '../../core/run-state.js';
 import { describeVerdict, getFlaggedSessions, getStaleness } from '../../core/integration.js';
 import { cleanUpSessions, type CleanupResult } from './cleanup.js';
+import { readSessionReview } from '../review/standing.js';
 import { findMainWorktreeProblems, getStandingRefusals, inspectSessions, type SessionFacts } from './inspect.js';
 import { mergeSession, simulateMerge, verifyMerge } from './merge.js';
 import { getTmuxSessionName, loadProject, withRunLock, type Project } from '../common/project.js';
@@ -154,6 +155,14 @@ async function takeTurn(
   if (run.progress.removing?.[session.name] !== undefined && f.ahead === 0) return { kind: 'in-base', mergedEarlier: true };
 
   const refusals = getStandingRefusals(f, { commitWip: run.options.commitWip ?? false, allowViolations: run.options.allowViolations ?? false });
+  const review = await readSessionReview(run.project, session, f.live.tip);
+  const unreviewed =
+    review &&
+    getReviewRefusal(
+      { required: review.settings.required, ...review.standing, running: review.running !== undefined },
+      { ahead: f.ahead, uncommitted: f.uncommitted.length },
+    );
+  if (unreviewed) refusals.push(unreviewed);
   if (refusals.length > 0) {
     // Say now whether it would also conflict, so that one round of fixes is enough.
     if (f.live.tip && f.ahead > 0) {

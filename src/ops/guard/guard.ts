@@ -25,6 +25,7 @@ import { describeWatchFailure } from './health.js';
 import { GuardNotifier } from './notifier.js';
 import { RequestFollower } from './requests.js';
 import { IntegrationRadar } from '../integrate/radar.js';
+import { AutoReviewer } from './auto-review.js';
 import { OwnWrites } from './own-writes.js';
 import { describeVerdict, getFlaggedSessions, parseInterval } from '../../core/integration.js';
 import type { GuardEvent, GuardOptions, GuardResult } from './types.js';
@@ -71,6 +72,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     if (!recording) return;
     // The human is told once where they are needed (ops/guard/notifier.ts).
     if (full.type === 'state') notifier.reset(full.session);
+    if (full.type === 'state') autoReviewer?.setState(full.session, full.state);
     if (full.type === 'state' && full.state === 'waiting')
       notifier.notify('waiting', full.session, `${full.session} is waiting for you${full.detail ? `: ${full.detail}` : ''}`);
     if (full.type === 'violation')
@@ -83,6 +85,18 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     if (full.type === 'ask' && full.path)
       notifier.notify('request', full.session, `${full.session} asks ${full.owner ?? 'nobody'} for ${full.path} (parx grant ${full.id})`, full.id);
   };
+  // review.auto: a session that waits with commits no verdict covers is reviewed (ops/guard/auto-review.ts).
+  const autoReviewer = AutoReviewer.isNeeded(project)
+    ? new AutoReviewer(project, {
+        isRecording: () => recording,
+        onVerdict: (v, needsHuman) =>
+          announcer.show(
+            `parx: review of ${v.session} (round ${v.round}): ${v.verdict}${v.findings.length > 0 ? `, ${v.findings.length} finding(s)` : ''}${needsHuman ? `; it needs you: parx review show ${v.session}` : ''}`,
+            v.session,
+          ),
+        onError: (message) => emit({ type: 'error', message }),
+      })
+    : undefined;
   // Agents report `working`/`waiting` through their hooks; hook-less ones are judged by pane silence.
   const silent = new Set(project.config.sessions.filter((s) => !hasHooks(getSessionAgentKind(s.agent))).map((s) => s.name));
   const requests = new RequestFollower(project.files, (line, session) => {
@@ -328,6 +342,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   notes.close();
   objects.close();
   await radar?.close();
+  autoReviewer?.close();
   for (const watcher of watchers.values()) watcher.close();
   if (existsSync(project.commonDir)) {
     await announcer.close();
