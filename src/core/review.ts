@@ -160,6 +160,11 @@ export interface ReviewerPromptFacts {
   owns: readonly string[];
   instructions: string | undefined;
   round: number;
+  /**
+   * How the reviewer runs parx: the absolute path of parx's own launcher, shell-quoted. Not
+   * `parx` from PATH: agents run commands in login shells, which set PATH afresh.
+   */
+  parx: string;
 }
 
 /**
@@ -184,12 +189,12 @@ export function buildReviewerPrompt(f: ReviewerPromptFacts): string {
     '',
     '## How to answer (exactly one of these, as your last step)',
     '',
-    '- The work is right: `parx review submit --pass --summary "one line on why"`',
-    '- It needs changes: `parx review submit --changes --summary "one line" --findings -` with a JSON list on standard input, e.g.',
-    '  `echo \'[{"file":"src/a.ts","line":12,"severity":"major","text":"what is wrong and what to do"}]\' | parx review submit --changes --findings -`',
+    `- The work is right: \`${f.parx} review submit --pass --summary "one line on why"\``,
+    `- It needs changes: \`${f.parx} review submit --changes --summary "one line" --findings -\` with a JSON list on standard input, e.g.`,
+    `  \`echo '[{"file":"src/a.ts","line":12,"severity":"major","text":"what is wrong and what to do"}]' | ${f.parx} review submit --changes --findings -\``,
     '  severity is one of blocker, major, minor, nit. Report only what you are sure of, in files the author owns.',
     '',
-    'If `parx review submit` says your findings are malformed, fix them and submit again. Ending without submitting counts as a failed review.',
+    'If `review submit` says your findings are malformed, fix them and submit again. Ending without submitting counts as a failed review.',
     '',
   ].join('\n');
 }

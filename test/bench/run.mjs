@@ -12,6 +12,7 @@ import { benchPlan, benchVersion } from './plan.mjs';
 import { benchUp } from './up.mjs';
 import { benchDown } from './down.mjs';
 import { benchIntegrate } from './integrate.mjs';
+import { benchReview } from './review.mjs';
 import { benchHook } from './hook.mjs';
 import { benchSandboxStart } from './sandbox.mjs';
 import { benchDashboard } from './dashboard.mjs';
@@ -119,6 +120,10 @@ if (!quick) {
   const breaks = `integrate, s5 breaks: total / (merges + 4 verify runs), same run; ran ${integ.runsOnFailure}`;
   add(breaks, integ.badRatio.toFixed(2), '≤ 1.05, ≤ 4 runs', integ.badRatio <= 1.05 && integ.runsOnFailure <= 4);
   pairs.push(`${breaks}: ${integ.rawBad}`);
+
+  console.error(`parx review of 8 sessions, a reviewer that answers at once, vs the same reviewer by hand in 8 detached checkouts (${runs} alternating pairs) …`);
+  const review = benchReview({ runs });
+  ratio('review: parx review / by hand, 8 sessions', review.parx, '≤ 1.2', 1.2);
 
   console.error('guard on 8 worktrees × 5,000 files + 20,000 ignored each, 500 writes …');
   const fixture = makeGuardFixture();

@@ -107,7 +107,7 @@ describe.skipIf(skipSandboxSuite)('parx review', () => {
     expect((await runParx(['review', 'a'], run.root)).exitCode).toBe(0);
     const prompt = recordOf(run, 1, 'prompt');
     const base = run.git('rev-parse', 'main').trim();
-    for (const text of ['Make x better.', `git diff ${base}...${tip}`, 'src/a/**', 'Look for missing error handling.', 'parx review submit --pass'])
+    for (const text of ['Make x better.', `git diff ${base}...${tip}`, 'src/a/**', 'Look for missing error handling.', 'review submit --pass'])
       expect(prompt).toContain(text);
   });
 

@@ -1,5 +1,6 @@
 // A stand-in for Anthropic's Messages API on 127.0.0.1, for driving the real Claude Code
-// offline. The agent's own turns (requests that offer the `Write` tool) get the scripted replies
+// offline. The agent's own turns (requests that offer the `Write` or `Bash` tool: a reviewer's
+// settings deny Write) get the scripted replies
 // in order: `{ tool: 'Write', input: {...} }` becomes a `tool_use` block, `{ text }` an answer
 // that ends the turn; a step's `before()` runs (and is awaited) before its reply goes out, so a
 // test can act while the agent is mid-turn. Every other request (titles, summaries, classifiers)
@@ -12,7 +13,7 @@ export async function startAnthropicStandIn(script) {
   const server = await startStandInServer(async (req, res, json) => {
     if (req.url.includes('count_tokens')) return send(res, 200, { input_tokens: 100 });
     if (!req.url.startsWith('/v1/messages')) return send(res, 404, { type: 'error', error: { type: 'not_found_error', message: req.url } });
-    const isTurn = (json.tools ?? []).some((t) => t.name === 'Write');
+    const isTurn = isAgentTurn(json);
     const reply = isTurn ? (script[step++] ?? { text: 'Done.' }) : { text: 'ok' };
     if (reply.before) await reply.before();
     const content = reply.tool ? [{ type: 'tool_use', id: `toolu_${step}`, name: reply.tool, input: reply.input }] : [{ type: 'text', text: reply.text }];
@@ -49,7 +50,7 @@ export async function startAnthropicStandIn(script) {
     url: server.origin,
     requests,
     /** The text of every message the agent's turns sent (user turns, tool results, hook feedback). */
-    turnTexts: () => requests.filter((r) => (r.body.tools ?? []).some((t) => t.name === 'Write')).map((r) => JSON.stringify(r.body.messages ?? [])),
+    turnTexts: () => requests.filter((r) => isAgentTurn(r.body)).map((r) => JSON.stringify(r.body.messages ?? [])),
     /** The agent's turns that carried a tool result, with its text. */
     toolResults: () =>
       requests
@@ -57,4 +58,8 @@ export async function startAnthropicStandIn(script) {
         .map((c) => (typeof c.content === 'string' ? c.content : JSON.stringify(c.content))),
     close: server.close,
   };
+}
+
+function isAgentTurn(body) {
+  return (body.tools ?? []).some((t) => t.name === 'Write' || t.name === 'Bash');
 }

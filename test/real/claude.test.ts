@@ -211,4 +211,70 @@ describe('the real Claude Code in a parx session', () => {
       await local.close();
     }
   }, 180_000);
+
+  it('review: a headless Claude reviewer answers from its sandbox, cannot write the author’s files, and its findings reach the Claude author at its turn’s end', async () => {
+    await killTmuxServer();
+    const run = createRunFixture(
+      {
+        auth: { owns: ['src/auth/**'], task: 'Write the token module.', agent: 'claude' },
+        payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' },
+      },
+      { tmuxSession: 'real-claude-review', review: { agent: 'claude', auto: false, instructions: 'Report only what you are sure of.' } },
+    );
+    const wt = run.worktree('auth');
+    const token = join(wt, 'src/auth/token.ts');
+    const finding = { file: 'src/auth/token.ts', line: 1, severity: 'major', text: 'the token is a constant: read it from the environment' };
+    // The reviewer, in a stand-in of its own: it reads, tries to edit the author's file two ways
+    // (its edit tool is denied by its settings, its shell by the OS sandbox), then answers.
+    const reviewerModel = await startAnthropicStandIn([
+      { tool: 'Bash', input: { command: 'git log --oneline -3 && git diff --stat "$PARX_REVIEW_BASE...$PARX_REVIEW_TIP"' } },
+      { tool: 'Edit', input: { file_path: token, old_string: '1', new_string: '2' } },
+      { tool: 'Bash', input: { command: `echo evil > '${token}'` } },
+      { tool: 'Bash', input: { command: `echo '${JSON.stringify([finding])}' | parx review submit --changes --findings - --summary "one finding"` } },
+      { text: 'Submitted my review.' },
+    ]);
+    let review: { exitCode: number; stdout: string; stderr: string } | undefined;
+    const author = await startAnthropicStandIn([
+      { tool: 'Write', input: { file_path: token, content: 'export const token = 1;\n' } },
+      { tool: 'Bash', input: { command: 'git add -A && git commit -qm "auth: token"' } },
+      // The human runs the review while the author is still in its turn: the findings wait for its Stop hook.
+      {
+        text: 'Committed the token module.',
+        before: async () => (review = await runParx(['review', 'auth', '--json'], run.root, claudeEnv(reviewerModel.url))),
+      },
+      // Continued by the Stop hook with the findings.
+      { text: 'Fixed per review: the token comes from the environment.' },
+    ]);
+    try {
+      seedReturningUser(run.root);
+      const up = await runParx(['up', '--detach'], run.root, claudeEnv(author.url));
+      expect(up.exitCode, up.stderr + up.stdout).toBe(0);
+      const pane = run.state().sessions.auth!.pane;
+      // Claude asks before it runs git (manual permission mode): the human says yes.
+      await waitForScreen(pane, 'Claude to ask about the commit', 'Do you want to proceed?');
+      tmuxOut('send-keys', '-t', pane, '1');
+      await waitForScreen(pane, 'the continued turn to end', 'Fixed per review');
+
+      expect(review?.exitCode, `${review?.stderr}${review?.stdout}`).toBe(1);
+      const verdict = (JSON.parse(review!.stdout) as { reviews: Array<Record<string, unknown>> }).reviews[0]!;
+      expect(verdict).toMatchObject({ session: 'auth', verdict: 'changes', by: 'agent', reviewer: 'claude', summary: 'one finding', findings: [finding] });
+      expect(verdict.tip).toBe(run.git('rev-parse', 'parx/auth').trim());
+      // Its two attempts on the author's file failed, and the file is as the author wrote it.
+      const results = reviewerModel.toolResults().join('\n');
+      expect(results).toContain('auth: token');
+      expect(results).toMatch(/No such tool available: Edit|Edit.*(denied|disabled)/);
+      expect(results).toMatch(/read-only file system/i);
+      expect(results).toContain('Submitted: changes with 1 finding(s) on auth');
+      expect(readFileSync(token, 'utf8')).toBe('export const token = 1;\n');
+      // The reviewer ran headless (`-p`): one prompt, with the task and the range.
+      const firstTurn = reviewerModel.turnTexts()[0]!;
+      expect(firstTurn).toContain('Write the token module.');
+      expect(firstTurn).toContain('Report only what you are sure of.');
+      // The author got the findings at its turn's end, as a Stop hook continuation.
+      expect(author.turnTexts().join('\n')).toContain('src/auth/token.ts:1 [major] the token is a constant');
+      expect((await runParx(['down', '--dry-run'], run.root)).stdout).toContain('its review asks for changes (1 finding(s))');
+    } finally {
+      await Promise.all([author.close(), reviewerModel.close()]);
+    }
+  }, 240_000);
 });

@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRunFixture } from '../helpers/fixture.js';
+import { createRunFixture, hasCommitObject } from '../helpers/fixture.js';
+import { inSandbox } from '../helpers/sandbox-shell.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
 import { expectOwnedRun, firstSessionStatus, getOwnedRunScript, makeScreenReader, MESSAGE_RUN, OWNED_RUN, stateHistory, waitUntilWaiting } from './pane.js';
@@ -178,6 +179,39 @@ describe('the real Codex CLI in a parx session', () => {
       expect(last).toContain(`From the human: ${MESSAGE_RUN.message}`);
       // Delivered once: the turn then ends.
       expect(local.inputs().filter((i: string) => i.includes(MESSAGE_RUN.message)).length).toBe(1);
+    } finally {
+      await local.close();
+    }
+  }, 180_000);
+
+  it('review: `codex exec` as a headless reviewer answers from parx’s sandbox, and cannot write the author’s files', async () => {
+    await killTmuxServer();
+    const run = createRunFixture(
+      { auth: { owns: ['src/auth/**'], task: 'Write the token module.', agent: 'shell' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
+      { tmuxSession: 'real-codex-review', review: { agent: 'codex', auto: false } },
+    );
+    const up = await runParx(['up', '--detach'], run.root);
+    expect(up.exitCode, up.stderr + up.stdout).toBe(0);
+    const wt = run.worktree('auth');
+    const committed = await inSandbox(run, 'auth', 'echo "export const token = 1;" > src/auth/token.ts && git add -A && git commit -qm "auth: token"');
+    expect(committed.exitCode, committed.stderr).toBe(0);
+    await waitFor('auth’s commit in the shared store', () => hasCommitObject(run, 'parx/auth') || undefined);
+    const local = await startOpenAIStandIn([
+      { command: 'git log --oneline -2' },
+      { command: `echo evil > ${join(wt, 'src/auth/token.ts')}` },
+      // What the prompt tells the reviewer to run: parx's own launcher, by its absolute path.
+      { command: `${join(run.root, '.git/parx/reviews/bin/parx')} review submit --pass --summary "the token module is right"` },
+      { text: 'Submitted.' },
+    ]);
+    try {
+      seedReturningUser(run.root, local.url);
+      const review = await runParx(['review', 'auth', '--json'], run.root, codexEnv());
+      expect(review.exitCode, `${review.stderr}${review.stdout}\n${local.toolOutputs().join('\n')}`).toBe(0);
+      expect(JSON.parse(review.stdout).reviews[0]).toMatchObject({ session: 'auth', verdict: 'pass', reviewer: 'codex', summary: 'the token module is right' });
+      const outputs = local.toolOutputs().join('\n');
+      expect(outputs).toContain('auth: token');
+      expect(outputs).toMatch(/read-only file system/i);
+      expect(readFileSync(join(wt, 'src/auth/token.ts'), 'utf8')).toBe('export const token = 1;\n');
     } finally {
       await local.close();
     }

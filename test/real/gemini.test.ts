@@ -2,7 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createRunFixture } from '../helpers/fixture.js';
+import { createRunFixture, hasCommitObject } from '../helpers/fixture.js';
+import { inSandbox } from '../helpers/sandbox-shell.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
 import { expectOwnedRun, MESSAGE_RUN, getOwnedRunScript, makeScreenReader, OWNED_RUN, stateHistory, waitUntilWaiting } from './pane.js';
@@ -149,6 +150,34 @@ describe('the real Gemini CLI in a parx session', () => {
       const { waitForScreen: waitWithoutPrompts } = makeScreenReader('Gemini CLI', SCREENS);
       await waitWithoutPrompts(pane, 'the continued turn', MESSAGE_RUN.continued);
       expect(local.turnTexts().at(-1)).toContain(`From the human: ${MESSAGE_RUN.message}`);
+    } finally {
+      await local.close();
+    }
+  }, 180_000);
+
+  it('review: `gemini -p` as a headless reviewer answers from parx’s sandbox, and cannot write the author’s files', async () => {
+    await killTmuxServer();
+    const run = createRunFixture(
+      { auth: { owns: ['src/auth/**'], task: 'Write the token module.', agent: 'shell' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
+      { tmuxSession: 'real-gemini-review', review: { agent: 'gemini', auto: false } },
+    );
+    expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
+    const wt = run.worktree('auth');
+    const committed = await inSandbox(run, 'auth', 'echo "export const token = 1;" > src/auth/token.ts && git add -A && git commit -qm "auth: token"');
+    expect(committed.exitCode, committed.stderr).toBe(0);
+    await waitFor('auth’s commit in the shared store', () => hasCommitObject(run, 'parx/auth') || undefined);
+    const submit = join(run.root, '.git/parx/reviews/bin/parx');
+    const local = await startGeminiStandIn([
+      { call: 'write_file', args: { file_path: join(wt, 'src/auth/token.ts'), content: 'evil\n' } },
+      { call: 'run_shell_command', args: { command: `${submit} review submit --changes --summary "read the token from the environment"`, description: 'Answer' } },
+      { text: 'Submitted.' },
+    ]);
+    try {
+      seedReturningUser(run.root);
+      const review = await runParx(['review', 'auth', '--json'], run.root, geminiEnv(local.url));
+      expect(review.exitCode, `${review.stderr}${review.stdout}\n${local.functionResponses().join('\n')}`).toBe(1);
+      expect(JSON.parse(review.stdout).reviews[0]).toMatchObject({ session: 'auth', verdict: 'changes', reviewer: 'gemini', summary: 'read the token from the environment' });
+      expect(readFileSync(join(wt, 'src/auth/token.ts'), 'utf8')).toBe('export const token = 1;\n');
     } finally {
       await local.close();
     }

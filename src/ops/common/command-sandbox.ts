@@ -75,7 +75,9 @@ export async function prepareCommandRunner(project: Project, checkout: string, o
     { path: realpath(project.root), why: 'the main checkout' },
     { path: realpath(project.worktreeDir), why: "every session's worktree" },
     { path: commonDir, why: "git's data and parx's run files" },
-  ].filter((p) => p.path !== real);
+    // What does not exist cannot be written through (bubblewrap cannot mount it either): the
+    // worktree folder before the first `parx up`.
+  ].filter((p) => p.path !== real && existsSync(p.path));
   const facts: SandboxFacts = {
     worktree: real,
     open: options.readOnlyCheckout ? [] : [{ path: '', why: 'the checkout the command runs in' }],

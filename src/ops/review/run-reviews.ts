@@ -1,5 +1,6 @@
 import { availableParallelism } from 'node:os';
 import { rm } from 'node:fs/promises';
+import { join } from 'node:path';
 import { writeFileAtomically } from '../../adapters/untrusted-files.js';
 import { countCommitsAhead, getCommit, runGit } from '../../adapters/git.js';
 import { notifyDesktop, runNotifyCommand } from '../../adapters/notify.js';
@@ -127,6 +128,7 @@ async function reviewOne(
     const base = (await runGit(project.root, ['merge-base', baseTip, tip])).trim();
     room = await files.makeRoom(session.name, round);
     await ensureScratchWorktree(project.root, room.checkout, tip);
+    const shim = await files.writeParxShim(getParxArgv(), quoteShellWord);
     const prompt = buildReviewerPrompt({
       session: session.name,
       task: session.task,
@@ -136,24 +138,14 @@ async function reviewOne(
       owns: session.owns,
       instructions: settings.instructions,
       round,
+      parx: quoteShellWord(join(shim, 'parx')),
     });
-    const promptFile = `${room.dir}/prompt.md`;
+    const promptFile = join(room.dir, 'prompt.md');
     await writeFileAtomically(promptFile, prompt);
-    const argv = buildReviewerArgv(
-      settings.agent,
-      { text: prompt, file: promptFile },
-      { claudeSettings: await files.writeClaudeSettings(getReviewerClaudeSettings()) },
-    );
-    if (!argv)
-      return {
-        session: session.name,
-        verdict: undefined,
-        skipped: 'review.agent is shell: the human reviews (`parx review show`, then approve or reject)',
-        needsHuman: false,
-      };
+    const argv = buildReviewerArgv(settings.agent, { text: prompt, file: promptFile }, { claudeSettings: await files.writeClaudeSettings(getReviewerClaudeSettings()) });
+    if (!argv) return { session: session.name, verdict: undefined, skipped: 'review.agent is shell: the human reviews (`parx review show`, then approve or reject)', needsHuman: false };
     const runner = await prepareCommandRunner(project, room.checkout, { readOnlyCheckout: true, writable: [room.answerDir] });
     onProgress?.({ type: 'started', session: session.name, tip, round, reviewer: settings.agent, sandboxed: runner.sandboxed, note: runner.note });
-    const shim = await files.writeParxShim(getParxArgv(), quoteShellWord);
     const vars = {
       PARX_SESSION: session.name,
       PARX_REVIEW_BASE: base,
