@@ -27,6 +27,8 @@ interface CommandSpec {
   /** What each positional argument is; the last one repeats when it is variadic. */
   args: ValueKind[];
   variadic: boolean;
+  /** Its own commands (`review submit`, `review show`…), offered where its first argument goes. */
+  subcommands: CommandSpec[];
 }
 
 export interface CompletionSpec {
@@ -50,19 +52,24 @@ export function getCompletionSpec(program: Command): CompletionSpec {
   const help: OptionSpec = { flags: ['-h', '--help'], description: 'show help' };
   return {
     globalOptions: [...program.options.map(describeOption), help],
-    // Commander's own list of what --help shows (hidden commands left out), less its help command.
-    commands: program
-      .createHelp()
-      .visibleCommands(program)
-      .filter((c) => c.name() !== 'help')
-      .map((c) => ({
-        name: c.name(),
-        description: c.description(),
-        options: [...c.options.map(describeOption), help],
-        args: c.registeredArguments.map((a) => valueOf(a.name())),
-        variadic: c.registeredArguments.at(-1)?.variadic ?? false,
-      })),
+    commands: describeCommands(program, help),
   };
+}
+
+/** Commander's own list of what --help shows (hidden commands left out), less its help command. */
+function describeCommands(parent: Command, help: OptionSpec): CommandSpec[] {
+  return parent
+    .createHelp()
+    .visibleCommands(parent)
+    .filter((c) => c.name() !== 'help')
+    .map((c) => ({
+      name: c.name(),
+      description: c.description(),
+      options: [...c.options.map(describeOption), help],
+      args: c.registeredArguments.map((a) => valueOf(a.name())),
+      variadic: c.registeredArguments.at(-1)?.variadic ?? false,
+      subcommands: describeCommands(c, help),
+    }));
 }
 
 /**
@@ -80,7 +87,13 @@ export async function complete(spec: CompletionSpec, words: readonly string[], s
   // The command is the first word that is neither a global option nor a global option's value.
   let index = 0;
   while (index < before.length && before[index]!.startsWith('-')) index += findOption(spec.globalOptions, before[index])?.value ? 2 : 1;
-  const command = index < before.length ? spec.commands.find((c) => c.name === before[index]) : undefined;
+  let command = index < before.length ? spec.commands.find((c) => c.name === before[index]) : undefined;
+  // `parx review show …`: the subcommand's own options and arguments from there on.
+  const sub = command?.subcommands.find((c) => c.name === before[index + 1]);
+  if (command && sub) {
+    command = sub;
+    index++;
+  }
   if (index >= before.length) {
     if (findOption(spec.globalOptions, before.at(-1))?.value) return valueCompletion('files');
     return current.startsWith('-') ? matching(flagsOf(spec.globalOptions)) : matching(spec.commands.map((c) => [c.name, c.description]));
@@ -100,7 +113,11 @@ export async function complete(spec: CompletionSpec, words: readonly string[], s
     else positional.push(word);
   }
   const kind = command.args[positional.length] ?? (command.variadic ? command.args.at(-1) : undefined);
-  return kind ? valueCompletion(kind, positional) : { kind: 'words', words: [] };
+  const subcommands = positional.length === 0 ? command.subcommands.map((c): [string, string] => [c.name, c.description]) : [];
+  const offered = subcommands.filter(([value]) => value.startsWith(current));
+  if (!kind) return { kind: 'words', words: offered };
+  const values = await valueCompletion(kind, positional);
+  return values.kind === 'words' ? { kind: 'words', words: [...offered, ...values.words] } : values;
 
   async function valueCompletion(kind: ValueKind, taken: readonly string[] = []): Promise<Completion> {
     switch (kind) {

@@ -26,10 +26,14 @@ export function benchReview({ runs = 5, files = 2000, dir = tmpdir() } = {}) {
   for (let s = 0; s < SESSIONS; s++) {
     git(repo, 'branch', `parx/s${s}`);
     const tree = git(repo, 'rev-parse', `parx/s${s}^{tree}`).trim();
-    const commit = execFileSync('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@parx.invalid', 'commit-tree', tree, '-p', `parx/s${s}`, '-m', `s${s}`], {
-      cwd: repo,
-      encoding: 'utf8',
-    }).trim();
+    const commit = execFileSync(
+      'git',
+      ['-c', 'user.name=bench', '-c', 'user.email=bench@parx.invalid', 'commit-tree', tree, '-p', `parx/s${s}`, '-m', `s${s}`],
+      {
+        cwd: repo,
+        encoding: 'utf8',
+      },
+    ).trim();
     git(repo, 'update-ref', `refs/heads/parx/s${s}`, commit);
   }
   const names = Array.from({ length: SESSIONS }, (_, i) => `s${i}`);

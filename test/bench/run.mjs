@@ -121,7 +121,9 @@ if (!quick) {
   add(breaks, integ.badRatio.toFixed(2), '≤ 1.05, ≤ 4 runs', integ.badRatio <= 1.05 && integ.runsOnFailure <= 4);
   pairs.push(`${breaks}: ${integ.rawBad}`);
 
-  console.error(`parx review of 8 sessions, a reviewer that answers at once, vs the same reviewer by hand in 8 detached checkouts (${runs} alternating pairs) …`);
+  console.error(
+    `parx review of 8 sessions, a reviewer that answers at once, vs the same reviewer by hand in 8 detached checkouts (${runs} alternating pairs) …`,
+  );
   const review = benchReview({ runs });
   ratio('review: parx review / by hand, 8 sessions', review.parx, '≤ 1.2', 1.2);
 

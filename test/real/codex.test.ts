@@ -187,7 +187,10 @@ describe('the real Codex CLI in a parx session', () => {
   it('review: `codex exec` as a headless reviewer answers from parx’s sandbox, and cannot write the author’s files', async () => {
     await killTmuxServer();
     const run = createRunFixture(
-      { auth: { owns: ['src/auth/**'], task: 'Write the token module.', agent: 'shell' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
+      {
+        auth: { owns: ['src/auth/**'], task: 'Write the token module.', agent: 'shell' },
+        payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' },
+      },
       { tmuxSession: 'real-codex-review', review: { agent: 'codex', auto: false } },
     );
     const up = await runParx(['up', '--detach'], run.root);

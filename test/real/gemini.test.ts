@@ -158,7 +158,10 @@ describe('the real Gemini CLI in a parx session', () => {
   it('review: `gemini -p` as a headless reviewer answers from parx’s sandbox, and cannot write the author’s files', async () => {
     await killTmuxServer();
     const run = createRunFixture(
-      { auth: { owns: ['src/auth/**'], task: 'Write the token module.', agent: 'shell' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
+      {
+        auth: { owns: ['src/auth/**'], task: 'Write the token module.', agent: 'shell' },
+        payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' },
+      },
       { tmuxSession: 'real-gemini-review', review: { agent: 'gemini', auto: false } },
     );
     expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
@@ -169,14 +172,22 @@ describe('the real Gemini CLI in a parx session', () => {
     const submit = join(run.root, '.git/parx/reviews/bin/parx');
     const local = await startGeminiStandIn([
       { call: 'write_file', args: { file_path: join(wt, 'src/auth/token.ts'), content: 'evil\n' } },
-      { call: 'run_shell_command', args: { command: `${submit} review submit --changes --summary "read the token from the environment"`, description: 'Answer' } },
+      {
+        call: 'run_shell_command',
+        args: { command: `${submit} review submit --changes --summary "read the token from the environment"`, description: 'Answer' },
+      },
       { text: 'Submitted.' },
     ]);
     try {
       seedReturningUser(run.root);
       const review = await runParx(['review', 'auth', '--json'], run.root, geminiEnv(local.url));
       expect(review.exitCode, `${review.stderr}${review.stdout}\n${local.functionResponses().join('\n')}`).toBe(1);
-      expect(JSON.parse(review.stdout).reviews[0]).toMatchObject({ session: 'auth', verdict: 'changes', reviewer: 'gemini', summary: 'read the token from the environment' });
+      expect(JSON.parse(review.stdout).reviews[0]).toMatchObject({
+        session: 'auth',
+        verdict: 'changes',
+        reviewer: 'gemini',
+        summary: 'read the token from the environment',
+      });
       expect(readFileSync(join(wt, 'src/auth/token.ts'), 'utf8')).toBe('export const token = 1;\n');
     } finally {
       await local.close();

@@ -34,6 +34,14 @@ describe('shell completion', () => {
     [['frobnicate', ''], ''],
     [['__comp'], ''],
     [['as'], ''],
+    [['review', ''], 'submit approve reject show auth api web'],
+    [['review', 'a'], 'approve auth api'],
+    [['review', 'auth', ''], 'api web'],
+    [['review', 'show', ''], 'auth api web'],
+    [['review', 'show', 'auth', ''], ''],
+    [['review', 'reject', '--'], '--why --tip --help'],
+    [['review', 'submit', '--'], '--pass --changes --findings --summary --help'],
+    [['review', 'submit', '--findings', ''], 'FILES'],
   ])('parx %j → %s', async (words, expected) => {
     expect(await values(words)).toBe(expected);
   });

@@ -142,8 +142,18 @@ async function reviewOne(
     });
     const promptFile = join(room.dir, 'prompt.md');
     await writeFileAtomically(promptFile, prompt);
-    const argv = buildReviewerArgv(settings.agent, { text: prompt, file: promptFile }, { claudeSettings: await files.writeClaudeSettings(getReviewerClaudeSettings()) });
-    if (!argv) return { session: session.name, verdict: undefined, skipped: 'review.agent is shell: the human reviews (`parx review show`, then approve or reject)', needsHuman: false };
+    const argv = buildReviewerArgv(
+      settings.agent,
+      { text: prompt, file: promptFile },
+      { claudeSettings: await files.writeClaudeSettings(getReviewerClaudeSettings()) },
+    );
+    if (!argv)
+      return {
+        session: session.name,
+        verdict: undefined,
+        skipped: 'review.agent is shell: the human reviews (`parx review show`, then approve or reject)',
+        needsHuman: false,
+      };
     const runner = await prepareCommandRunner(project, room.checkout, { readOnlyCheckout: true, writable: [room.answerDir] });
     onProgress?.({ type: 'started', session: session.name, tip, round, reviewer: settings.agent, sandboxed: runner.sandboxed, note: runner.note });
     const vars = {
