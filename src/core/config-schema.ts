@@ -132,6 +132,19 @@ export const configSchema = z.object({
     'A tmux preset layout, or {preset, panesPerWindow} to spread sessions over several windows.',
   ),
   review: describe(z.optional(reviewSchema), "A reviewer for every session's committed work, which cannot change it (absent: no review)."),
+  land: describe(
+    z._default(z.enum(['manual', 'auto']), 'manual'),
+    'auto: the recording guard lands each session once it is ready (finished, clean, reviewed, its dependencies landed), as `parx down <session>` would.',
+  ),
+  recover: describe(
+    z._default(z.enum(['off', 'agent']), 'off'),
+    'agent: a session whose merge conflicts or breaks verify is brought up to date and told what failed, for another try.',
+  ),
+  retries: describe(z._default(z.int().check(z.minimum(1), z.maximum(100)), 3), 'Tries per session (recover: agent) before it needs a human.'),
+  resolve: describe(
+    z._default(z.record(z.string(), command), {}),
+    'Glob → command that regenerates a conflicted file (a lockfile) instead of refusing the merge: run in a scratch checkout of the merge.',
+  ),
   promptTemplate: describe(z.optional(z.string().check(z.minLength(1))), 'Your own prompt template file, relative to the config file.'),
   sessions: describe(z.record(z.string(), sessionSchema), 'One agent session per entry, by name.'),
 });

@@ -64,6 +64,10 @@ export function validateConfig(raw: unknown, options: ValidateOptions): Validati
   checkCommandLine(rawConfig.agent, 'agent', problems);
   checkEnvNames(rawConfig.env, 'env', problems);
   checkReview(rawConfig.review, 'review', problems);
+  for (const [glob, line] of Object.entries(rawConfig.resolve)) {
+    checkGlob(glob, `resolve.${glob}`, problems);
+    checkCommandLine(line, `resolve.${glob}`, problems);
+  }
   if (rawConfig.integrate) {
     const ms = parseInterval(rawConfig.integrate.every);
     if (ms === undefined || ms < 1000)

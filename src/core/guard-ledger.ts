@@ -63,6 +63,11 @@ export class GuardLedger {
     this.counts.delete(session);
   }
 
+  /** Whether `session` was recorded changing `path`. */
+  hasChanged(session: string, path: string): boolean {
+    return this.changed.get(session)?.has(path) ?? false;
+  }
+
   violationCount(session: string): number {
     return this.counts.get(session) ?? 0;
   }

@@ -11,7 +11,8 @@ import { getDependencyOrder, type Dependent } from './order.js';
 export type Refusal =
   | { kind: 'dirty'; files: string[] }
   | { kind: 'violations'; violations: Violation[] }
-  | { kind: 'conflict'; files: string[] }
+  /** `resolveFailure`: a `resolve:` rule covered every file but its command failed (its output). */
+  | { kind: 'conflict'; files: string[]; resolveFailure?: string }
   /** A dependency left out of `parx down SESSION...` that is not in base yet. */
   | { kind: 'dependency'; session: string }
   /** Its worktree has another branch (or none) checked out: merging parx/<name> would miss that work. */

@@ -74,3 +74,14 @@ export function findGrant<G extends OwnershipGrant>(grants: readonly G[], path: 
 export function isAlwaysIgnored(path: string): boolean {
   return path === '.git' || path.startsWith('.git/');
 }
+
+/**
+ * The temporary files tools write next to a file and rename over it a moment later (`sed -i`'s
+ * `sedXXXXXX`, vim's `4913` probe and swap files, `*.tmp`, `*~`, Emacs's `.#name`): the guard
+ * waits a moment before it calls one a violation, and drops it if it is gone by then. Only the
+ * wait differs: one that stays is a violation like any file.
+ */
+export function looksLikeTemporaryFile(path: string): boolean {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  return /^sed[A-Za-z0-9]{6}$|^4913$|^\..*\.sw[a-p]$|\.tmp$|~$|^\.#/.test(name);
+}

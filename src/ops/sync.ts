@@ -1,5 +1,6 @@
 import { getCommit } from '../adapters/git.js';
-import { advanceWorktree, commitTree, isAncestor, listTreeChanges, predictMerge } from '../adapters/git-merge.js';
+import { advanceWorktree, commitTree, isAncestor, listTreeChanges } from '../adapters/git-merge.js';
+import { mergeResolving } from './common/resolve.js';
 import { hasSession } from '../adapters/tmux.js';
 import { listPanes } from '../adapters/tmux-panes.js';
 import { judgeAgentState } from '../core/agent-state.js';
@@ -115,12 +116,12 @@ async function syncOne(
   }
   if (working) return { kind: 'skipped', reason: 'working', detail: 'its agent is working; sync when it waits' };
 
-  const prediction = await predictMerge(project.root, live.tip, baseTip);
+  const prediction = await mergeResolving(project, live.tip, baseTip, baseTip, live.config, live.worktree);
   if (!prediction.clean) {
     return {
       kind: 'skipped',
       reason: 'conflict',
-      detail: `merging ${project.base} would conflict in ${prediction.conflicts.join(', ')}; nothing was changed: merge ${project.base} into ${live.branch} in its worktree and resolve there`,
+      detail: `merging ${project.base} would conflict in ${prediction.conflicts.join(', ')}${prediction.failure ? ` (resolve: ${prediction.failure})` : ''}; nothing was changed: merge ${project.base} into ${live.branch} in its worktree and resolve there`,
     };
   }
   if (dryRun) return { kind: 'ready' };

@@ -42,6 +42,23 @@ const write = (run: RunFixture, session: string, path: string, text = 'x\n') => 
 const violation = (session: string, path: string) => (e: GuardEventLine) => e.type === 'violation' && e.session === session && e.path === path;
 
 describe('parx guard', () => {
+  it("does not call sed -i's temporary file a violation when it is renamed over the file at once; one that stays is flagged", async () => {
+    const run = await startedRun();
+    const guard = await startGuard(run.root);
+    // What `sed -i README.md` does beside a file at the root: write sedXXXXXX, rename it over
+    // (on a loaded machine, tens of milliseconds later).
+    for (let i = 0; i < 5; i++) {
+      write(run, 'auth', `sedTmp00${i}`, `# shop ${i}\n`);
+      await new Promise((r) => setTimeout(r, 60));
+      renameSync(join(run.worktree('auth'), `sedTmp00${i}`), join(run.worktree('auth'), `src/auth/copy${i}.ts`));
+    }
+    write(run, 'auth', 'sedStays', 'left behind\n');
+    await guard.waitForEvent('the file that stayed', violation('auth', 'sedStays'));
+    write(run, 'auth', 'src/payments/refund.ts');
+    await guard.waitForEvent('a later trespass', violation('auth', 'src/payments/refund.ts'));
+    expect(guard.events.filter((e) => e.type === 'violation' && String(e.path).startsWith('sedTmp'))).toEqual([]);
+  });
+
   it('flags trespass and outside writes at once, and nothing for owned, shared or ignored paths', async () => {
     const run = await startedRun();
     const guard = await startGuard(run.root);

@@ -1,7 +1,7 @@
 import { minimatch } from 'minimatch';
 import { describe, expect, it } from 'vitest';
 import { createGlobIndex, GLOB_OPTIONS } from '../../src/core/glob-index.js';
-import { createOwnership, isAlwaysIgnored } from '../../src/core/ownership.js';
+import { createOwnership, isAlwaysIgnored, looksLikeTemporaryFile } from '../../src/core/ownership.js';
 import { computeOwnershipPlan } from '../../src/core/plan.js';
 
 const sessions = [
@@ -117,5 +117,23 @@ describe('computeOwnershipPlan', () => {
     expect(plan.overlaps).toEqual([{ path: 'src/auth/b.css', sessions: ['auth', 'web'] }]);
     expect(plan.shared).toBe(1);
     expect(plan.unowned).toBe(2);
+  });
+});
+
+describe('looksLikeTemporaryFile: what the guard waits a moment for before calling it a violation', () => {
+  it.each([
+    ['sedAb12Cd', true],
+    ['docs/sedXYZ123', true],
+    ['src/4913', true],
+    ['src/.x.ts.swp', true],
+    ['src/x.ts.tmp', true],
+    ['src/x.ts~', true],
+    ['src/.#x.ts', true],
+    ['sed', false],
+    ['sedimentary.ts', false],
+    ['src/x.ts', false],
+    ['tmp/x.ts', false],
+  ])('%s → %s', (path, expected) => {
+    expect(looksLikeTemporaryFile(path)).toBe(expected);
   });
 });

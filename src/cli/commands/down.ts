@@ -65,6 +65,9 @@ function printProgress(event: DownProgress): void {
     case 'merged':
       print(`  ${label(event.session)} ${style.green('merged')} ${event.commits} commit(s) as ${short(event.commit)}`);
       break;
+    case 'regenerated':
+      print(`  ${label(event.session)} regenerated ${safe(event.files.join(', '))} (resolve:) instead of refusing the merge`);
+      break;
     case 'verify':
       if (event.status === 'started') print(`  ${label(event.session)} verify: ${event.command}`);
       else if (event.status === 'passed') print(`  ${label(event.session)} verify ${style.green('passed')}`);
@@ -190,7 +193,11 @@ function describeRefusal(refusal: Refusal, session: string): { what: string; det
     case 'conflict':
       return {
         what: `would conflict with base in ${refusal.files.length} file(s)`,
-        details: [list(refusal.files), `merge base into parx/${session} in its worktree and resolve the conflicts there, then run \`parx down\` again`],
+        details: [
+          list(refusal.files),
+          ...(refusal.resolveFailure ? [`resolve: ${safe(refusal.resolveFailure)}`] : []),
+          `merge base into parx/${session} in its worktree and resolve the conflicts there, then run \`parx down\` again`,
+        ],
       };
     case 'dependency':
       return { what: `it merges after ${refusal.session}, which is not in base yet`, details: [`include it: \`parx down ${refusal.session} ${session}\``] };

@@ -1,8 +1,9 @@
 import { getCommit, listWorktreeChanges, updateRefs } from '../../adapters/git.js';
-import { commitTree, commitWorktreePaths, fastForward, predictMerge, resetKeep, stashTrackedChanges } from '../../adapters/git-merge.js';
+import { commitTree, commitWorktreePaths, fastForward, resetKeep, stashTrackedChanges } from '../../adapters/git-merge.js';
+import { mergeResolving, type ResolvedMerge } from '../common/resolve.js';
 import { prepareCommandRunner } from '../common/command-sandbox.js';
 import type { SessionConfig } from '../../core/config-validate.js';
-import { getNextBackupRef, type Outcome } from '../../core/merge-queue.js';
+import { getNextBackupRef, type Outcome, type Refusal } from '../../core/merge-queue.js';
 import type { QueueRun } from './types.js';
 import type { SessionFacts } from './inspect.js';
 import { crashPoint } from '../common/crash-point.js';
@@ -33,8 +34,9 @@ export async function mergeSession(run: QueueRun, session: SessionConfig, facts:
     emit({ type: 'wip', session: session.name, files: facts.uncommitted.length, commit: tip });
   }
 
-  const prediction = await predictMerge(project.root, run.baseTip, tip);
-  if (!prediction.clean) return { kind: 'refused', refusals: [{ kind: 'conflict', files: prediction.conflicts }] };
+  const prediction = await mergeResolving(project, run.baseTip, tip, run.baseTip, session, facts.live.worktree);
+  if (!prediction.clean) return { kind: 'refused', refusals: [conflictRefusal(prediction)] };
+  if (prediction.regenerated.length > 0) emit({ type: 'regenerated', session: session.name, files: prediction.regenerated });
   const before = run.baseTip;
   const commit = await commitTree(project.root, prediction.tree, [before, tip], `parx: merge ${session.name}`);
 
@@ -130,8 +132,12 @@ export async function simulateMerge(run: QueueRun, session: SessionConfig, facts
   const tip = facts.live.tip!;
   const wip = facts.uncommitted.length;
   if (facts.ahead === 0) return wip > 0 ? { kind: 'would-merge', commits: 0, wip } : { kind: 'in-base', mergedEarlier: false };
-  const prediction = await predictMerge(project.root, run.baseTip, tip);
-  if (!prediction.clean) return { kind: 'refused', refusals: [{ kind: 'conflict', files: prediction.conflicts }] };
+  const prediction = await mergeResolving(project, run.baseTip, tip, run.baseTip, session, facts.live.worktree);
+  if (!prediction.clean) return { kind: 'refused', refusals: [conflictRefusal(prediction)] };
   run.baseTip = await commitTree(project.root, prediction.tree, [run.baseTip, tip], `parx: merge ${session.name} (dry run)`);
   return { kind: 'would-merge', commits: facts.ahead, wip };
+}
+
+function conflictRefusal(merge: ResolvedMerge): Refusal {
+  return { kind: 'conflict', files: merge.conflicts, ...(merge.failure && { resolveFailure: merge.failure }) };
 }

@@ -23,6 +23,8 @@ export type DownProgress =
   | { type: 'resume'; session: string; commit: string }
   | { type: 'wip'; session: string; files: number; commit: string }
   | { type: 'merged'; session: string; commit: string; commits: number }
+  /** `resolve:` rules regenerated these conflicted files for the merge. */
+  | { type: 'regenerated'; session: string; files: string[] }
   | { type: 'verify'; session: string; status: 'started' | 'passed' | 'failed'; command: string; exitCode?: number | undefined }
   | { type: 'verify-output'; session: string; line: string }
   | { type: 'teardown'; session: string; ok: boolean; exitCode: number | undefined; output: string }

@@ -8,7 +8,7 @@ import { GitIgnoreRules } from '../../adapters/gitignore.js';
 import { watchTree, type TreeWatcher, type TreeWatcherOptions } from '../../adapters/tree-watcher.js';
 import { judgeChange, type PathChange } from '../../core/changes.js';
 import { GuardLedger } from '../../core/guard-ledger.js';
-import { createOwnership, isAlwaysIgnored } from '../../core/ownership.js';
+import { createOwnership, isAlwaysIgnored, looksLikeTemporaryFile } from '../../core/ownership.js';
 import { isWithin } from '../../core/sandbox-plan.js';
 import type { RunState } from '../../core/run-state.js';
 import { checkSessions } from '../check.js';
@@ -34,6 +34,9 @@ import type { GuardEvent, GuardOptions, GuardResult } from './types.js';
  * `parx guard`: watch every worktree, reconcile from git, then follow changes until `signal`
  * aborts, or until there is nothing left to guard (the repository deleted, the run over).
  */
+/** How long a temporary-looking new file may live before the guard calls it a violation. */
+const TEMPORARY_FILE_MS = 250;
+
 export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   const started = performance.now();
   const project = await loadProject(options);
@@ -149,10 +152,16 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     emit({ type: 'revert', session, path, ...outcome }, `parx: ${said}`);
   };
 
-  const record = (session: string, change: PathChange, source: 'git' | 'watch') => {
+  const record = (session: string, change: PathChange, source: 'git' | 'watch', settled = false): void => {
     const worktree = worktreeOf.get(session);
     if (isAlwaysIgnored(change.path) || (worktree && reverter.isOwnEcho(worktree, change.path))) return;
     const violation = judgeChange(ownership, session, change);
+    // `sed -i` writes `sedXXXXXX` beside the file and renames it over: not a write of its own.
+    if (violation && worktree && source === 'watch' && looksLikeTemporaryFile(change.path) && !settled) {
+      // Its removal is news only if the file itself was (a tracked one's deletion: git reports it).
+      if (change.change === 'unlink') return ledger.hasChanged(session, change.path) ? record(session, change, source, true) : undefined;
+      return void setTimeout(() => existsSync(join(worktree, change.path)) && record(session, change, source, true), TEMPORARY_FILE_MS);
+    }
     // What `parx sync` wrote there, and `parx down` removing the worktree, are not the session's
     // doing. Asked only of a change that would count against it (a violation, or a shared path
     // that could make a collision): an agent's writes to its own files, the bulk, skip the look.

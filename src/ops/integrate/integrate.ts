@@ -12,6 +12,7 @@ import { getMergeQueue } from '../../core/merge-queue.js';
 import { getWithDependencies } from '../../core/order.js';
 import { checkSessions } from '../check.js';
 import { loadProject, type Project, type ProjectOptions } from '../common/project.js';
+import { mergeResolving } from '../common/resolve.js';
 import { getLiveSessions, getSessionVariables, selectSessions, type LiveSession } from '../common/sessions.js';
 
 /**
@@ -98,7 +99,7 @@ async function integrate(project: Project, options: IntegrateOptions): Promise<I
     emit({ type: 'uncommitted', session: name, files: f.uncommitted.length });
   }
 
-  const { steps, verdicts } = await mergeSpeculatively(root, baseTip, order, live, facts, emit);
+  const { steps, verdicts } = await mergeSpeculatively(project, baseTip, order, live, facts, emit);
   // (The merged sessions get their verdicts once verify has spoken.)
   const conflicts = order.flatMap((name) => {
     const v = verdicts[name];
@@ -193,13 +194,14 @@ async function integrate(project: Project, options: IntegrateOptions): Promise<I
  * was left out.
  */
 async function mergeSpeculatively(
-  root: string,
+  project: Project,
   baseTip: string,
   order: readonly string[],
   live: ReadonlyMap<string, LiveSession>,
   facts: ReadonlyMap<string, { ahead: number }>,
   emit: (event: IntegrateProgress) => void,
 ): Promise<{ steps: Step[]; verdicts: Record<string, Verdict> }> {
+  const { root } = project;
   const verdicts: Record<string, Verdict> = {};
   const steps: Step[] = [];
   let head = baseTip;
@@ -217,7 +219,8 @@ async function mergeSpeculatively(
       verdicts[name] = { kind: 'nothing' };
       continue;
     }
-    const prediction = await predictMerge(root, head, session.tip);
+    // With `resolve:` rules, conflicts only in files they regenerate are resolved as `down` will.
+    const prediction = await mergeResolving(project, head, session.tip, head, session.config, session.worktree);
     if (!prediction.clean) {
       const partner = await findConflictPartner(root, baseTip, session.tip, steps, prediction.conflicts);
       verdicts[name] = { kind: 'conflicts', with: partner, files: prediction.conflicts };
