@@ -25,6 +25,8 @@ export interface LandingFacts {
   needsHuman: string | undefined;
   /** Another landing, `up`, `down`, `sync` or `grant` runs now. */
   busy: string | undefined;
+  /** `recover: agent` already told it this tip failed (tries so far, and why). */
+  failedTip: { tries: number; reason: RecoverReason } | undefined;
 }
 
 export type Readiness = { ready: true } | { ready: false; waitingFor: string };
@@ -38,6 +40,7 @@ export function getLandingReadiness(f: LandingFacts): Readiness {
   const wait = (waitingFor: string): Readiness => ({ ready: false, waitingFor });
   if (f.ahead === 0) return wait('commits');
   if (f.needsHuman) return wait(`a human: ${f.needsHuman}`);
+  if (f.failedTip) return wait(`a fix: try ${f.failedTip.tries} failed (${f.failedTip.reason}); it lands once its agent commits again`);
   if (f.agent.state === 'working' || f.agent.state === 'unknown') return wait('its agent to finish');
   if (f.agent.state === 'waiting' && (f.agent.since === undefined || f.agent.since < f.tipTime)) return wait('its agent to finish after its last commit');
   if (f.uncommitted > 0) return wait(`its ${f.uncommitted} uncommitted file(s) to be committed`);

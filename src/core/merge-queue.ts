@@ -45,7 +45,9 @@ export type Outcome =
    * Merged and `verify` failed, but base had moved on past the merge by then (commits parx did
    * not make): the merge is left in base, never undone by moving base backwards, and the queue stops.
    */
-  | { kind: 'verify-failed'; commit: string; baseNow: string; exitCode: number | undefined; outputTail: string[] };
+  | { kind: 'verify-failed'; commit: string; baseNow: string; exitCode: number | undefined; outputTail: string[] }
+  /** `recover: agent` has used up its retries on it: `failed` is what happened this time. */
+  | { kind: 'needs-human'; reason: string; failed: Outcome };
 
 /** Outcomes after which base holds everything the session has: sessions after it may go. */
 export function isLanded(outcome: Outcome): boolean {

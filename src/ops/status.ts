@@ -1,6 +1,10 @@
-import { getCommit } from '../adapters/git.js';
+import { readFile } from 'node:fs/promises';
+import { getCommit, runGit } from '../adapters/git.js';
 import { describeVerdict, getStaleness, type IntegrationRecord, type Verdict } from '../core/integration.js';
-import type { Finding, VerdictKind } from '../core/review.js';
+import { describeReviewCell, type Finding, type VerdictKind } from '../core/review.js';
+import { getLandingReadiness, type Readiness, type RecoverReason } from '../core/landing.js';
+import { findResolveRule } from './common/resolve.js';
+import { readRecoverRecord } from './recover.js';
 import { readSessionReview, type SessionReview } from './review/standing.js';
 import { predictMerges } from '../adapters/git-merge.js';
 import { isProcessAlive, type RunFiles } from '../adapters/run-files.js';
@@ -20,6 +24,8 @@ import { listRequests } from './requests.js';
 export interface SessionStatus {
   name: string;
   branch: string;
+  /** Its branch's commit (verified into the shared store), or null. */
+  tip: string | null;
   worktree: string;
   pane: string | null;
   alive: boolean;
@@ -77,8 +83,12 @@ export interface SessionStatus {
    * is under way, `verdict` null when it is the first); null without reviews.
    */
   review: { verdict: VerdictKind | null; tip: string; round: number; stale: boolean; findings: Finding[]; by: 'agent' | 'human'; running: boolean } | null;
-  /** Why it waits for a human decision (its reviews keep asking for changes), or null. */
+  /** Why it waits for a human decision (its reviews keep asking for changes, its retries are used up), or null. */
   needsHuman: string | null;
+  /** `recover: agent`'s tries on it so far, and the last failure; null before the first. */
+  recover: { tries: number; reason: RecoverReason } | null;
+  /** `land: auto`: whether the guard lands it now, or what it waits for; null with `land: manual`. */
+  landing: Readiness | null;
 }
 
 export interface StatusResult {
@@ -130,7 +140,21 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
   const withBranch = live.filter((s) => s.hasBranch && s.tip);
   const order = getDependencyOrder(project.config.sessions).filter((n) => withBranch.some((s) => s.name === n));
 
-  const [checked, panes, reported, guard, allRequests, pending, notes, integration, baseTip, reviews] = await Promise.all([
+  // parx's own sync merges are not the agent's work: "finished" is judged by the agent's last commit.
+  const syncs = new Map(
+    await Promise.all(
+      withBranch.map(
+        async (s) =>
+          [
+            s.name,
+            await readFile(project.files.syncRecordPath(s.name), 'utf8')
+              .then((t) => (JSON.parse(t) as { commit?: string }).commit)
+              .catch(() => undefined),
+          ] as const,
+      ),
+    ),
+  );
+  const [checked, panes, reported, guard, allRequests, pending, notes, integration, baseTip, reviews, recovers, lockHolder, tipTimes] = await Promise.all([
     checkSessions(project, live),
     state?.tmuxSession && (await hasSession(state.tmuxSession)) ? listPanes(state.tmuxSession) : ([] as PaneInfo[]),
     Promise.all(live.map((s) => project.files.readAgentState(s.name))),
@@ -141,6 +165,12 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
     project.files.readIntegration(),
     getCommit(project.root, base),
     Promise.all(live.map((s) => readSessionReview(project, s.config, s.tip))),
+    Promise.all(live.map((s) => readRecoverRecord(project, s.name))),
+    project.files.readRunLockHolder(),
+    getCommitTimes(
+      project.root,
+      withBranch.map((s) => getAgentsLastCommit(s.tip!, syncs.get(s.name))),
+    ),
   ]);
   const requests = allRequests.filter((r) => r.status === 'open');
   const aheadOf = new Map(live.map((s, i) => [s.name, checked.sessions[i]!.ahead]));
@@ -157,10 +187,10 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
   ]);
   const intoBase = new Map(withBranch.map((s, i) => [s.name, predictions[i]!]));
 
-  return {
+  const result: StatusResult = {
     base: project.base,
     tmuxSession: state?.tmuxSession ?? null,
-    sessions: live.map((s, i) => {
+    sessions: live.map((s, i): SessionStatus => {
       const pane = panes.find((p) => p.session === s.name);
       const changes = checked.sessions[i]!;
       const prediction = intoBase.get(s.name);
@@ -170,6 +200,7 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
       return {
         name: s.name,
         branch: s.branch,
+        tip: s.tip ?? null,
         worktree: s.worktree,
         pane: pane?.paneId ?? null,
         alive: Boolean(pane && !pane.dead),
@@ -200,7 +231,8 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
         // A verdict on a branch that has landed speaks of nothing left.
         integration: landed ? null : describeIntegration(integration, s.name, s.tip, baseTip),
         objectsProblem: s.objectsProblem ?? null,
-        ...describeReview(reviews[i], Boolean(landed)),
+        ...withRecovery(describeReview(reviews[i], Boolean(landed)), recovers[i], Boolean(landed)),
+        landing: null,
       };
     }),
     forecast: pairs.flatMap((pair, i) => {
@@ -215,6 +247,60 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
       checked.sessions.length > 0 && live.every((s, i) => checked.sessions[i]!.landed || (!s.hasBranch && !s.hasWorktree && state?.abandoned?.[s.name])),
     ...(project.configNotice ? { configNotice: project.configNotice } : {}),
   };
+  if (project.config.land === 'auto') {
+    const byName = new Map(result.sessions.map((x) => [x.name, x]));
+    result.sessions.forEach((x, i) => {
+      if (x.landed || x.abandoned) return;
+      const reviewed = reviews[i];
+      x.landing = getLandingReadiness({
+        ahead: x.ahead,
+        agent: {
+          state: x.state === 'working' || x.state === 'waiting' || x.state === 'exited' ? x.state : 'unknown',
+          since: x.since ? Date.parse(x.since) : undefined,
+        },
+        tipTime: tipTimes.get(getAgentsLastCommit(live[i]!.tip ?? '', syncs.get(x.name))) ?? 0,
+        uncommitted: checked.sessions[i]!.uncommitted.length,
+        violations: x.violations.length,
+        // A dependency still running lands first, even before it has commits: its work is coming.
+        unlandedDependencies: live[i]!.config.after.filter((d) => {
+          const dep = byName.get(d);
+          return dep !== undefined && !dep.landed && !dep.abandoned && (dep.ahead > 0 || dep.state !== 'not-started');
+        }),
+        review: reviewed?.settings.required && !reviewed.standing.passed ? describeReviewCell(x.review, false) : undefined,
+        // A conflict a resolve rule regenerates is not one: `down` resolves it.
+        conflicts: x.conflicts.filter((path) => !findResolveRule(project.config.resolve, path)),
+        breaks: x.integration && !x.integration.stale && x.integration.result === 'breaks' ? x.integration.text : undefined,
+        needsHuman: x.needsHuman ?? undefined,
+        busy: lockHolder ? `parx ${lockHolder.command} to finish` : undefined,
+        failedTip: recovers[i] && recovers[i].tip === x.tip ? { tries: recovers[i].tries, reason: recovers[i].reason } : undefined,
+      });
+    });
+  }
+  return result;
+}
+
+/** The tries `recover: agent` made, and a need for a human it declared, beside the review's. */
+function withRecovery(
+  review: Pick<SessionStatus, 'review' | 'needsHuman'>,
+  record: Awaited<ReturnType<typeof readRecoverRecord>>,
+  landed: boolean,
+): Pick<SessionStatus, 'review' | 'needsHuman' | 'recover'> {
+  if (!record || landed) return { ...review, recover: null };
+  return { ...review, needsHuman: review.needsHuman ?? record.needsHuman ?? null, recover: { tries: record.tries, reason: record.reason } };
+}
+
+/** The tip, or, when the tip is a `parx sync` merge, the agent's commit it merged base into (its first parent). */
+function getAgentsLastCommit(tip: string, syncCommit: string | undefined): string {
+  return syncCommit === tip ? `${tip}^1` : tip;
+}
+
+/** Committer time (ms) of each commit, in one git process (keyed as asked: `abc^1` too). */
+async function getCommitTimes(root: string, commits: readonly string[]): Promise<Map<string, number>> {
+  if (commits.length === 0) return new Map();
+  const asked = [...new Set(commits)];
+  const out = await runGit(root, ['show', '-s', '--format=%ct', ...asked]);
+  const times = out.split('\n').filter(Boolean);
+  return new Map(asked.map((commit, i) => [commit, Number(times[i]) * 1000] as const));
 }
 
 function describeIntegration(

@@ -119,6 +119,7 @@ describe('parx status', () => {
       {
         name: 'auth',
         branch: 'parx/auth',
+        tip: run.git('rev-parse', 'parx/auth').trim(),
         worktree: run.worktree('auth'),
         pane: state.sessions.auth!.pane,
         alive: true,
@@ -144,10 +145,13 @@ describe('parx status', () => {
         objectsProblem: null,
         review: null,
         needsHuman: null,
+        recover: null,
+        landing: null,
       },
       {
         name: 'payments',
         branch: 'parx/payments',
+        tip: run.git('rev-parse', 'parx/payments').trim(),
         worktree: run.worktree('payments'),
         pane: state.sessions.payments!.pane,
         alive: true,
@@ -173,6 +177,8 @@ describe('parx status', () => {
         objectsProblem: null,
         review: null,
         needsHuman: null,
+        recover: null,
+        landing: null,
       },
     ]);
     expect(status.forecast).toEqual([{ sessions: ['auth', 'payments'], files: ['README.md'] }]);

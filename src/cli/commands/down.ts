@@ -151,10 +151,13 @@ function describeOutcome(outcome: Outcome, session: string): string {
       return `${style.red('evicted')}: verify failed (exit ${outcome.exitCode ?? 'signal'}); base reset to ${short(outcome.before)}`;
     case 'verify-failed':
       return `${style.red('verify failed')} (exit ${outcome.exitCode ?? 'signal'}), and base moved on meanwhile: the merge stays in base; the queue stopped`;
+    case 'needs-human':
+      return `${describeOutcome(outcome.failed, session)}; ${style.yellow('it needs you')}: ${safe(outcome.reason)}`;
   }
 }
 
 function describeDetails(outcome: Outcome, session: string): string[] {
+  if (outcome.kind === 'needs-human') return describeDetails(outcome.failed, session);
   if (outcome.kind === 'refused') return outcome.refusals.flatMap((r) => describeRefusal(r, session).details);
   if (outcome.kind === 'evicted') {
     return [

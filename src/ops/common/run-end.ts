@@ -1,4 +1,5 @@
-import { rm, rmdir } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, rm, rmdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getSessionObjectsDir } from '../../adapters/session-objects.js';
 import { removeScratchWorktree } from '../../adapters/scratch-worktree.js';
@@ -26,6 +27,7 @@ export function getSessionRunFiles(project: Project, session: string): string[] 
     // Its verdicts speak of commits that have landed or are kept under a backup ref now.
     join(files.dir, 'reviews', `${session}.jsonl`),
     join(files.dir, 'reviews', `${session}.shown`),
+    join(files.dir, 'recover', `${session}.json`),
   ];
 }
 
@@ -36,6 +38,8 @@ export async function removeSessionRunFiles(project: Project, session: string): 
 /** The folders and files of the run that go with it once no session is left (state.json stays: it says what landed). */
 const RUN_ONLY = [
   'reviews',
+  'recover',
+  'resolve',
   'prompts',
   'hooks',
   'agents',
@@ -54,6 +58,10 @@ const RUN_ONLY = [
 /** The run is over: its integration, prompts, hook settings and agents' files go; `state.sessions` empties. */
 export async function endRun(project: Project, state: RunState): Promise<void> {
   await removeIntegration(project);
+  // parx's other checkouts: the resolve scratch, and reviewers' rooms a killed review left.
+  const rooms = join(project.files.dir, 'reviews', 'rooms');
+  const checkouts = [join(project.files.dir, 'resolve', 'tree'), ...(await readdir(rooms).catch(() => [])).map((room) => join(rooms, room, 'checkout'))];
+  for (const checkout of checkouts) if (existsSync(checkout)) await removeScratchWorktree(project.root, checkout);
   for (const name of RUN_ONLY) await rm(join(project.files.dir, name), { recursive: true, force: true });
   await rmdir(project.worktreeDir).catch(() => {}); // only when empty
   state.sessions = {};

@@ -7,6 +7,7 @@ import type { RunState } from '../../core/run-state.js';
 import { describeVerdict, getFlaggedSessions, getStaleness } from '../../core/integration.js';
 import { cleanUpSessions, type CleanupResult } from './cleanup.js';
 import { readSessionReview } from '../review/standing.js';
+import { recoverSession } from '../recover.js';
 import { findMainWorktreeProblems, getStandingRefusals, inspectSessions, type SessionFacts } from './inspect.js';
 import { mergeSession, simulateMerge, verifyMerge } from './merge.js';
 import { getTmuxSessionName, loadProject, withRunLock, type Project } from '../common/project.js';
@@ -89,8 +90,16 @@ async function runQueue(project: Project, options: DownOptions): Promise<DownRes
           outcomes,
         );
     if (outcome.kind === 'verify-failed') halted = name;
-    outcomes.set(name, outcome);
-    emit({ type: 'outcome', session: name, outcome });
+    const final = dryRun
+      ? outcome
+      : await recoverFromFailure(
+          run,
+          all.find((s) => s.name === name)!,
+          facts.get(name)!,
+          outcome,
+        );
+    outcomes.set(name, final);
+    emit({ type: 'outcome', session: name, outcome: final });
   }
 
   const landed = [...outcomes]
@@ -126,7 +135,8 @@ async function bringDependentsUp(project: Project, state: RunState): Promise<Dow
   try {
     const candidates = await findSyncCandidates(project, state);
     if (candidates.length === 0) return { candidates, synced: undefined, offered: undefined, error: undefined };
-    const auto = project.config.sync === 'auto';
+    // `land: auto` lands sessions one by one while the others work: their dependents follow base.
+    const auto = project.config.sync === 'auto' || project.config.land === 'auto';
     const result = await syncSessions(project, state, candidates, { dryRun: !auto });
     return { candidates, synced: auto ? result : undefined, offered: auto ? undefined : result, error: undefined };
   } catch (error) {
@@ -173,6 +183,26 @@ async function takeTurn(
   }
   if (f.ahead === 0 && f.uncommitted.length === 0) return { kind: 'in-base', mergedEarlier };
   return run.options.dryRun ? simulateMerge(run, session, f) : mergeSession(run, session, f);
+}
+
+/**
+ * `recover: agent`: a conflict or an eviction is the session's to fix, told to its agent with the
+ * context (ops/recover.ts); once its retries are used up, the outcome says it needs a human.
+ */
+async function recoverFromFailure(run: QueueRun, session: SessionConfig, facts: SessionFacts, outcome: Outcome): Promise<Outcome> {
+  const tip = facts.live.tip;
+  if (!tip || run.project.config.recover !== 'agent') return outcome;
+  const conflict = outcome.kind === 'refused' ? outcome.refusals.find((r) => r.kind === 'conflict') : undefined;
+  // Only a refusal for a conflict alone: dirty work or violations are not something a retry fixes.
+  const failure =
+    conflict && outcome.kind === 'refused' && outcome.refusals.length === 1
+      ? { reason: 'conflict' as const, tip, files: conflict.files }
+      : outcome.kind === 'evicted'
+        ? { reason: 'verify' as const, tip, output: outcome.outputTail }
+        : undefined;
+  if (!failure) return outcome;
+  const result = await recoverSession(run.project, run.state, session, failure);
+  return result.kind === 'needs-human' ? { kind: 'needs-human', reason: result.reason, failed: outcome } : outcome;
 }
 
 /**

@@ -26,6 +26,7 @@ import { GuardNotifier } from './notifier.js';
 import { RequestFollower } from './requests.js';
 import { IntegrationRadar } from '../integrate/radar.js';
 import { AutoReviewer } from './auto-review.js';
+import { Lander } from './lander.js';
 import { OwnWrites } from './own-writes.js';
 import { describeVerdict, getFlaggedSessions, parseInterval } from '../../core/integration.js';
 import type { GuardEvent, GuardOptions, GuardResult } from './types.js';
@@ -76,6 +77,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     // The human is told once where they are needed (ops/guard/notifier.ts).
     if (full.type === 'state') notifier.reset(full.session);
     if (full.type === 'state') autoReviewer?.setState(full.session, full.state);
+    if (full.type === 'state' && full.state !== 'working') lander?.poke();
     if (full.type === 'state' && full.state === 'waiting')
       notifier.notify('waiting', full.session, `${full.session} is waiting for you${full.detail ? `: ${full.detail}` : ''}`);
     if (full.type === 'violation')
@@ -98,6 +100,17 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
             v.session,
           ),
         onError: (message) => emit({ type: 'error', message }),
+      })
+    : undefined;
+  // land: auto: a session lands by itself once it is ready (ops/guard/lander.ts).
+  const lander = Lander.isNeeded(project)
+    ? new Lander(project, {
+        isRecording: () => recording,
+        onLanding: (s) => announcer.show(`parx: landing ${s}`, s),
+        onLanded: (s, commit) => announcer.show(`parx: ${s} landed as ${commit.slice(0, 9)}`, s),
+        onFailed: (s, outcome) => announcer.show(`parx: ${s} did not land (${outcome}); see parx status`, s),
+        onError: (message) => emit({ type: 'error', message }),
+        intervalMs: Number(process.env.PARX_LAND_TICK_MS) > 0 ? Number(process.env.PARX_LAND_TICK_MS) : undefined,
       })
     : undefined;
   // Agents report `working`/`waiting` through their hooks; hook-less ones are judged by pane silence.
@@ -352,6 +365,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   objects.close();
   await radar?.close();
   autoReviewer?.close();
+  lander?.close();
   for (const watcher of watchers.values()) watcher.close();
   if (existsSync(project.commonDir)) {
     await announcer.close();
