@@ -84,6 +84,7 @@ export function createProgram(): Command {
     .option('--commit-wip', 'commit uncommitted work in a session’s worktree as "parx: wip <name>" instead of refusing it')
     .option('--allow-violations', 'merge sessions that changed files outside their ownership')
     .option('--json', 'print the outcome as JSON (no progress lines)')
+    .addOption(new Option('--landing', 'run by land: auto: record each merge as a land event').hideHelp())
     .action(async (sessions: string[], opts: { dryRun?: boolean; keep?: boolean; commitWip?: boolean; allowViolations?: boolean; json?: boolean }) =>
       run(() => import('./commands/down.js').then((m) => m.downCommand(sessions, { ...program.opts(), ...opts }))),
     );

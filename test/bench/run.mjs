@@ -13,6 +13,7 @@ import { benchUp } from './up.mjs';
 import { benchDown } from './down.mjs';
 import { benchIntegrate } from './integrate.mjs';
 import { benchReview } from './review.mjs';
+import { benchLand } from './land.mjs';
 import { benchHook } from './hook.mjs';
 import { benchSandboxStart } from './sandbox.mjs';
 import { benchDashboard } from './dashboard.mjs';
@@ -126,6 +127,11 @@ if (!quick) {
   );
   const review = benchReview({ runs });
   ratio('review: parx review / by hand, 8 sessions', review.parx, '≤ 1.2', 1.2);
+
+  console.error(`land: auto vs parx down at the moment the last of 8 sessions finishes, verify = sleep 1 (${Math.min(runs, 3)} alternating pairs) …`);
+  const land = await benchLand({ runs: Math.min(runs, 3) });
+  ratio('land: auto / parx down, from the last finish to all 8 landed', land.ratio, '≤ 1.15', 1.15);
+  add('land: auto, an agent finishing → its landing starting (median)', fmt(land.firstDelay), '≤ 2 s', land.firstDelay <= 2000);
 
   console.error('guard on 8 worktrees × 5,000 files + 20,000 ignored each, 500 writes …');
   const fixture = makeGuardFixture();

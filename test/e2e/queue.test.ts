@@ -141,4 +141,25 @@ describe.skipIf(skipSandboxSuite)('the queue', () => {
     expect(down.stdout).toContain('registry unreachable');
     expect(run.git('log', '--format=%s', '-1', 'parx/b').trim()).toBe('b: lock');
   });
+
+  it('a guard killed mid-landing: the landing finishes in its own process, and a later down does not merge twice', async () => {
+    const run = await up(
+      { land: 'auto', verify: 'sleep 2' },
+      { a: { owns: ['src/a/**'], task: 'a', agent: 'shell' }, b: { owns: ['src/b/**'], task: 'b', agent: 'shell' } },
+    );
+    typeIn(run, 'a', 'echo "x, done" > src/a/x.ts && git commit -qam "a: done"');
+    await waitFor('a’s merge (verify under way)', () => run.events('merge').find((e) => e.session === 'a'), 20_000);
+    const guardPid = Number(readFileSync(join(run.root, '.git', 'parx', 'guard.pid'), 'utf8'));
+    process.kill(guardPid, 'SIGKILL');
+    await waitFor('a to land all the same', () => landed(run, 'a'), 20_000);
+    const down = await runParx(['down', 'a', '--json'], run.root);
+    expect(JSON.parse(down.stdout).sessions[0].outcome).toMatchObject({ kind: 'in-base' });
+    expect(run.events('merge').filter((e) => e.session === 'a')).toHaveLength(1);
+    expect(
+      run
+        .git('log', '--format=%s', 'main')
+        .split('\n')
+        .filter((l) => l === 'parx: merge a'),
+    ).toHaveLength(1);
+  });
 });

@@ -277,4 +277,50 @@ describe('the real Claude Code in a parx session', () => {
       await Promise.all([author.close(), reviewerModel.close()]);
     }
   }, 240_000);
+
+  it('recover: agent — a merge that breaks verify is undone and its output reaches the Claude author at its turn’s end', async () => {
+    await killTmuxServer();
+    const run = createRunFixture(
+      {
+        auth: { owns: ['src/auth/**'], task: 'Write the token module.', agent: 'claude' },
+        payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' },
+      },
+      {
+        tmuxSession: 'real-claude-recover',
+        recover: 'agent',
+        verify: 'if grep -q BROKEN src/auth/token.ts; then echo "token.test: expected a string, got BROKEN"; exit 1; fi',
+      },
+    );
+    const wt = run.worktree('auth');
+    const token = join(wt, 'src/auth/token.ts');
+    let down: { exitCode: number; stdout: string } | undefined;
+    const author = await startAnthropicStandIn([
+      { tool: 'Write', input: { file_path: token, content: 'export const token = BROKEN;\n' } },
+      { tool: 'Bash', input: { command: 'git add -A && git commit -qm "auth: token"' } },
+      // The human lands it while the author is still in its turn: verify fails, the merge is undone.
+      { text: 'Committed the token module.', before: async () => (down = await runParx(['down', 'auth', '--json'], run.root)) },
+      // Continued by the Stop hook with what failed.
+      { text: 'Fixing the token after the failed verify.' },
+    ]);
+    try {
+      seedReturningUser(run.root);
+      const up = await runParx(['up', '--detach'], run.root, claudeEnv(author.url));
+      expect(up.exitCode, up.stderr + up.stdout).toBe(0);
+      const pane = run.state().sessions.auth!.pane;
+      await waitForScreen(pane, 'Claude to ask about the commit', 'Do you want to proceed?');
+      tmuxOut('send-keys', '-t', pane, '1');
+      await waitForScreen(pane, 'the continued turn to end', 'Fixing the token after the failed verify.');
+      expect(down?.exitCode).toBe(1);
+      expect(JSON.parse(down!.stdout).sessions[0].outcome).toMatchObject({ kind: 'evicted' });
+      expect(run.events('recover')).toEqual([expect.objectContaining({ session: 'auth', reason: 'verify', try: 1 })]);
+      const told = author.turnTexts().join('\n');
+      expect(told).toContain('your branch did not land');
+      expect(told).toContain('token.test: expected a string, got BROKEN');
+      // The work is still on its branch; base does not have it.
+      expect(run.git('show', 'parx/auth:src/auth/token.ts')).toBe('export const token = BROKEN;\n');
+      expect(run.git('ls-tree', '--name-only', 'main', 'src/auth/').trim()).not.toContain('token.ts');
+    } finally {
+      await author.close();
+    }
+  }, 240_000);
 });

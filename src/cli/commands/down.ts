@@ -13,6 +13,7 @@ export interface DownCommandOptions extends GlobalOptions {
   commitWip?: boolean;
   allowViolations?: boolean;
   json?: boolean;
+  landing?: boolean;
 }
 
 export async function downCommand(sessions: string[], options: DownCommandOptions): Promise<number> {

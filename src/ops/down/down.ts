@@ -102,6 +102,10 @@ async function runQueue(project: Project, options: DownOptions): Promise<DownRes
     emit({ type: 'outcome', session: name, outcome: final });
   }
 
+  if (options.landing && !dryRun)
+    for (const [session, outcome] of outcomes)
+      if (outcome.kind === 'merged') await project.files.appendEvent({ type: 'land', session, commit: outcome.commit });
+
   const landed = [...outcomes]
     .filter(([, o]) => o.kind === 'merged' || o.kind === 'in-base')
     .map(([name]) => facts.get(name)!.live)

@@ -13,6 +13,8 @@ export interface DownOptions extends ProjectOptions {
   keep?: boolean;
   commitWip?: boolean;
   allowViolations?: boolean;
+  /** Run by `land: auto` (the guard): each session merged is also a `land` event. */
+  landing?: boolean;
   onProgress?: (event: DownProgress) => void;
 }
 

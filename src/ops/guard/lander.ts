@@ -64,17 +64,21 @@ export class Lander {
       });
   }
 
-  /** Lands the first ready session in dependency order, then looks again (its landing may free others). */
+  /**
+   * Lands every session ready now, in one `parx down` (in dependency order, each merged and
+   * verified on its own, as a human's `parx down a b c` would), then looks again: a landing may
+   * free others.
+   */
   private async landReady(): Promise<void> {
     const status = await runStatus({ cwd: this.project.root });
-    const order = getDependencyOrder(this.project.config.sessions);
     const baseTip = (await getCommit(this.project.root, `refs/heads/${this.project.base}`)) ?? '';
-    const ready = order
+    const ready = getDependencyOrder(this.project.config.sessions)
       .map((name) => status.sessions.find((s) => s.name === name)!)
-      .find((s) => s.landing?.ready && this.failed.get(s.name) !== `${s.tip} ${baseTip}`);
-    if (!ready || this.stopped) return;
-    this.options.onLanding(ready.name);
-    const child = await execa(getParxArgv()[0]!, [...getParxArgv('down', ready.name, '--json').slice(1)], {
+      .filter((s) => s.landing?.ready && this.failed.get(s.name) !== `${s.tip} ${baseTip}`);
+    if (ready.length === 0 || this.stopped) return;
+    const names = ready.map((s) => s.name);
+    names.forEach((name) => this.options.onLanding(name));
+    const child = await execa(getParxArgv()[0]!, getParxArgv('down', ...names, '--json', '--landing').slice(1), {
       cwd: this.project.root,
       reject: false,
       stdin: 'ignore',
@@ -84,15 +88,16 @@ export class Lander {
       cleanup: false,
     });
     const result = parseDownJson(child.stdout);
-    const outcome = result?.sessions.find((s) => s.name === ready.name)?.outcome;
-    if (outcome?.kind === 'merged') {
-      await this.project.files.appendEvent({ type: 'land', session: ready.name, commit: outcome.commit });
-      this.options.onLanded(ready.name, outcome.commit!);
-      this.again = true;
-      return;
+    for (const s of ready) {
+      const outcome = result?.sessions.find((x) => x.name === s.name)?.outcome;
+      if (outcome?.kind === 'merged') {
+        this.options.onLanded(s.name, outcome.commit!);
+        this.again = true;
+        continue;
+      }
+      this.failed.set(s.name, `${s.tip} ${baseTip}`);
+      this.options.onFailed(s.name, outcome?.kind ?? `parx down exited ${child.exitCode}: ${child.stderr.trim().split('\n').at(-1) ?? ''}`);
     }
-    this.failed.set(ready.name, `${ready.tip} ${baseTip}`);
-    this.options.onFailed(ready.name, outcome?.kind ?? `parx down exited ${child.exitCode}: ${child.stderr.trim().split('\n').at(-1) ?? ''}`);
   }
 
   close(): void {
