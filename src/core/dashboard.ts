@@ -40,6 +40,8 @@ export interface DashboardInput {
   selected: number;
   /** What the last `parx integrate` found, in one line (`bad`: something breaks or conflicts). */
   integration?: { text: string; bad: boolean } | undefined;
+  /** `land: auto`: what each session with work waits for before it lands. */
+  landing?: string[];
   /** A panel under the tables (the output of `check`, an error), if any. */
   panel: string[];
   /** Every session has landed. */
@@ -112,6 +114,7 @@ export function renderDashboard(input: DashboardInput, paint: Paint = (t) => t):
   const conflicts = input.forecast.map((f) => `${f.sessions.join(' × ')}: ${f.files.join(', ')}`);
   if (conflicts.length > 0) lines.push([`Forecast: ${conflicts.join('; ')}`, 'red']);
   if (input.integration) lines.push([`Integration: ${input.integration.text}`, input.integration.bad ? 'red' : 'green']);
+  for (const line of input.landing ?? []) lines.push([line, 'dim']);
   for (const line of input.panel) lines.push([line]);
   lines.splice(sessionsStart, 0, ...scrollSessions(rows, input.selected, Math.max(1, input.height - 1) - lines.length));
   const help = '↑↓ select  ⏎ go to pane  g grant  r refuse  c check  i integrate  q quit';

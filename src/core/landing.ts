@@ -53,6 +53,11 @@ export function getLandingReadiness(f: LandingFacts): Readiness {
   return { ready: true };
 }
 
+/** `land: auto`: one line per session that has work but does not land yet, with what it waits for. */
+export function describeLandingWaits(sessions: ReadonlyArray<{ name: string; landing: Readiness | null }>): string[] {
+  return sessions.flatMap((s) => (s.landing && !s.landing.ready && s.landing.waitingFor !== 'commits' ? [`${s.name} waits for ${s.landing.waitingFor}`] : []));
+}
+
 /** Why a recovery try was made (SPEC `recover` event). */
 export type RecoverReason = 'conflict' | 'verify' | 'integrate';
 

@@ -1,4 +1,5 @@
 import { describeReviewCell } from '../../core/review.js';
+import { describeLandingWaits } from '../../core/landing.js';
 import { emitKeypressEvents } from 'node:readline';
 import { attachOrSwitch } from '../../adapters/tmux.js';
 import { focusPane } from '../../adapters/tmux-panes.js';
@@ -54,6 +55,7 @@ export async function statusWatchCommand(options: GlobalOptions): Promise<number
       requests: status.requests.map((r) => ({ id: r.id, from: r.from, owner: r.owner, path: safe(r.path), reason: safe(r.reason) })),
       forecast: status.forecast.map((f) => ({ sessions: f.sessions, files: f.files.map(safe) })),
       integration: summarizeIntegration(status),
+      landing: describeLandingWaits(status.sessions).map(safe),
       finished: status.finished,
       selected,
       panel,

@@ -1,6 +1,7 @@
 import { runStatus, type SessionStatus } from '../../ops/status.js';
 import { describeFinished } from '../../core/dashboard.js';
 import { describeReviewCell } from '../../core/review.js';
+import { describeLandingWaits } from '../../core/landing.js';
 import type { GlobalOptions } from '../options.js';
 import { print, printConfigNotice, printJson, safe, style, table } from '../output.js';
 
@@ -77,6 +78,7 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
   print();
   if (status.finished) print(style.green(describeFinished(status.sessions)));
   for (const s of status.sessions.filter((x) => x.needsHuman)) print(style.yellow(`${s.name} needs you: ${safe(s.needsHuman!)}`));
+  for (const line of describeLandingWaits(status.sessions)) print(style.dim(`land: auto: ${safe(line)}`));
   for (const s of status.sessions.filter((x) => x.objectsProblem))
     print(style.red(`${s.name}: ${safe(s.objectsProblem!)}; its newest commits are left out until they verify (\`parx down\` refuses it)`));
   if (status.guard.polling.length > 0) {
