@@ -65,7 +65,7 @@ function describeCommands(parent: Command, help: OptionSpec): CommandSpec[] {
     .map((c) => ({
       name: c.name(),
       description: c.description(),
-      options: [...c.options.map(describeOption), help],
+      options: [...c.options.filter((o) => !o.hidden).map(describeOption), help],
       args: c.registeredArguments.map((a) => valueOf(a.name())),
       variadic: c.registeredArguments.at(-1)?.variadic ?? false,
       subcommands: describeCommands(c, help),

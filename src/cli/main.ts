@@ -152,6 +152,17 @@ export function createProgram(): Command {
     );
 
   program
+    .command('budget')
+    .description('raise a paused session’s budget (kept in the run, not the config file): its next tool call goes through')
+    .argument('<session>', 'the session')
+    .option('--usd <n>', 'the new cost limit in US dollars')
+    .option('--tokens <n>', 'the new token limit')
+    .option('--json', 'print the result as JSON')
+    .action(async (session: string, opts: { usd?: string; tokens?: string; json?: boolean }) =>
+      run(() => import('./commands/budget.js').then((m) => m.budgetCommand(session, { ...program.opts(), ...opts }))),
+    );
+
+  program
     .command('integrate')
     .description(
       'merge every session’s committed tip onto base in merge order, in a scratch worktree, and run verify: which session breaks the build, before anything lands',

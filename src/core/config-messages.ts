@@ -29,7 +29,7 @@ export function describeIssue(issue: z.core.$ZodIssue): ConfigProblem[] {
         return [{ keyPath, message: `expected at least ${String(issue.minimum)} entr${issue.minimum === 1 ? 'y' : 'ies'}` }];
       }
       if (issue.origin === 'string') return [{ keyPath, message: 'expected a non-empty string' }];
-      return [{ keyPath, message: `expected a number ≥ ${String(issue.minimum)}` }];
+      return [{ keyPath, message: `expected a number ${issue.inclusive === false ? '>' : '≥'} ${String(issue.minimum)}` }];
     case 'too_big':
       return [{ keyPath, message: `expected a number ≤ ${String(issue.maximum)}` }];
     default:

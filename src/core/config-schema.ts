@@ -44,6 +44,11 @@ const reviewKeys = {
 };
 const reviewSchema = z.object(reviewKeys);
 
+const budgetSchema = z.object({
+  usd: describe(z.optional(z.number().check(z.positive())), 'A cost limit in US dollars, where the agent reports its cost.'),
+  tokens: describe(z.optional(z.int().check(z.positive())), 'A limit on tokens (input, output and cache) by the agent’s own count.'),
+});
+
 export const sessionSchema = z.object({
   owns: describe(z.array(z.string()).check(z.minLength(1)), 'Globs of the files this session may change; no two sessions may own one file.'),
   task: describe(z.optional(z.string()), 'The task, given to the agent in its prompt.'),
@@ -58,6 +63,7 @@ export const sessionSchema = z.object({
     z.optional(z.union([z.boolean(), reviewSchema])),
     'false: no review for this session; true or keys: the top-level review with these keys over it.',
   ),
+  budget: describe(z.optional(budgetSchema), "This session's budget (its keys over the top-level budget)."),
 });
 
 const portsSchema = z.object({
@@ -132,6 +138,10 @@ export const configSchema = z.object({
     'A tmux preset layout, or {preset, panesPerWindow} to spread sessions over several windows.',
   ),
   review: describe(z.optional(reviewSchema), "A reviewer for every session's committed work, which cannot change it (absent: no review)."),
+  budget: describe(
+    z.optional(budgetSchema),
+    'Per session: reaching it pauses the session (its next write is refused through its hooks) and asks you; `parx budget` raises it.',
+  ),
   land: describe(
     z._default(z.enum(['manual', 'auto']), 'manual'),
     'auto: the recording guard lands each session once it is ready (finished, clean, reviewed, its dependencies landed), as `parx down <session>` would.',
@@ -158,6 +168,7 @@ export const allowedKeys = {
   integrate: Object.keys(integrateSchema.shape),
   layout: Object.keys(layoutSchema.shape),
   review: Object.keys(reviewSchema.shape),
+  budget: Object.keys(budgetSchema.shape),
 };
 
 export type RawConfig = z.output<typeof configSchema>;

@@ -23,6 +23,8 @@ export interface SessionConfig {
   approve: 'owned' | 'ask';
   /** Its reviewer stage, every default filled in; undefined: its work is not reviewed. */
   review: ReviewSettings | undefined;
+  /** Its budget (its own keys over the top-level ones); undefined: none. */
+  budget: { usd?: number; tokens?: number } | undefined;
 }
 
 /** A session's `review:` after the top-level one and the defaults (README "Review"). */
@@ -107,6 +109,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions): Validati
       sandbox: s.sandbox ?? rawConfig.guard.sandbox,
       approve: s.approve ?? rawConfig.approve,
       review: resolveReview(rawConfig.review, s.review, rawConfig.agent),
+      budget: rawConfig.budget || s.budget ? { ...rawConfig.budget, ...s.budget } : undefined,
     };
   });
 
@@ -144,9 +147,11 @@ function findUnknownKeys(raw: unknown): ConfigProblem[] {
     [raw.integrate, allowedKeys.integrate, 'integrate.'],
     [raw.layout, allowedKeys.layout, 'layout.'],
     [raw.review, allowedKeys.review, 'review.'],
+    [raw.budget, allowedKeys.budget, 'budget.'],
     ...Object.entries(isMap(raw.sessions) ? raw.sessions : {}).flatMap(([name, s]): Array<[unknown, string[], string]> => [
       [s, allowedKeys.session, `sessions.${name}.`],
       [isMap(s) ? s.review : undefined, allowedKeys.review, `sessions.${name}.review.`],
+      [isMap(s) ? s.budget : undefined, allowedKeys.budget, `sessions.${name}.budget.`],
     ]),
   ];
   return levels.flatMap(([value, allowed, prefix]) =>

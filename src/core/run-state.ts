@@ -54,6 +54,8 @@ export interface RunState {
   grants?: GrantRecord[];
   /** `parx grant`/`refuse` answers, by request id. */
   decisions?: Record<string, RequestDecision>;
+  /** Budgets `parx budget` raised, per session, over the configuration's. */
+  budgets?: Record<string, { usd?: number; tokens?: number }>;
   /** Sessions `parx abandon` ended, until `up` starts them again: where their work is kept. */
   abandoned?: Record<string, { backupRef: string | null; time: string }>;
 }

@@ -5,6 +5,8 @@ import { describeReviewCell, type Finding, type VerdictKind } from '../core/revi
 import { getLandingReadiness, type Readiness, type RecoverReason } from '../core/landing.js';
 import { findResolveRule } from './common/resolve.js';
 import { readRecoverRecord } from './recover.js';
+import type { Budget, Usage } from '../core/usage.js';
+import { getSessionBudget, readBudgetPause, readSessionUsage, type BudgetPause } from './budget.js';
 import { readSessionReview, type SessionReview } from './review/standing.js';
 import { predictMerges } from '../adapters/git-merge.js';
 import { isProcessAlive, type RunFiles } from '../adapters/run-files.js';
@@ -89,6 +91,10 @@ export interface SessionStatus {
   recover: { tries: number; reason: RecoverReason } | null;
   /** `land: auto`: whether the guard lands it now, or what it waits for; null with `land: manual`. */
   landing: Readiness | null;
+  /** What it has used by its agent's own accounting; null when its agent records none parx reads. */
+  usage: Usage | null;
+  /** Its budget and whether it is reached (it is paused then); null without one. */
+  budget: (Budget & { reached: boolean }) | null;
 }
 
 export interface StatusResult {
@@ -154,24 +160,27 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
       ),
     ),
   );
-  const [checked, panes, reported, guard, allRequests, pending, notes, integration, baseTip, reviews, recovers, lockHolder, tipTimes] = await Promise.all([
-    checkSessions(project, live),
-    state?.tmuxSession && (await hasSession(state.tmuxSession)) ? listPanes(state.tmuxSession) : ([] as PaneInfo[]),
-    Promise.all(live.map((s) => project.files.readAgentState(s.name))),
-    getGuardStatus(project.files),
-    listRequests(project),
-    Promise.all(live.map(async (s) => Math.max(0, (await project.files.readInbox(s.name)).length - (await project.files.readInboxDelivered(s.name))))),
-    Promise.all(live.map(async (s) => (await project.files.readNotes(s.name)).slice(-5).map(({ text, time }) => ({ text, time })))),
-    project.files.readIntegration(),
-    getCommit(project.root, base),
-    Promise.all(live.map((s) => readSessionReview(project, s.config, s.tip))),
-    Promise.all(live.map((s) => readRecoverRecord(project, s.name))),
-    project.files.readRunLockHolder(),
-    getCommitTimes(
-      project.root,
-      withBranch.map((s) => getAgentsLastCommit(s.tip!, syncs.get(s.name))),
-    ),
-  ]);
+  const [checked, panes, reported, guard, allRequests, pending, notes, integration, baseTip, reviews, recovers, lockHolder, tipTimes, usages, pauses] =
+    await Promise.all([
+      checkSessions(project, live),
+      state?.tmuxSession && (await hasSession(state.tmuxSession)) ? listPanes(state.tmuxSession) : ([] as PaneInfo[]),
+      Promise.all(live.map((s) => project.files.readAgentState(s.name))),
+      getGuardStatus(project.files),
+      listRequests(project),
+      Promise.all(live.map(async (s) => Math.max(0, (await project.files.readInbox(s.name)).length - (await project.files.readInboxDelivered(s.name))))),
+      Promise.all(live.map(async (s) => (await project.files.readNotes(s.name)).slice(-5).map(({ text, time }) => ({ text, time })))),
+      project.files.readIntegration(),
+      getCommit(project.root, base),
+      Promise.all(live.map((s) => readSessionReview(project, s.config, s.tip))),
+      Promise.all(live.map((s) => readRecoverRecord(project, s.name))),
+      project.files.readRunLockHolder(),
+      getCommitTimes(
+        project.root,
+        withBranch.map((s) => getAgentsLastCommit(s.tip!, syncs.get(s.name))),
+      ),
+      Promise.all(live.map((s) => readSessionUsage(project, s.config, state).catch(() => null))),
+      Promise.all(live.map((s) => readBudgetPause(project.files.dir, s.name))),
+    ]);
   const requests = allRequests.filter((r) => r.status === 'open');
   const aheadOf = new Map(live.map((s, i) => [s.name, checked.sessions[i]!.ahead]));
   // One merge-tree process for every prediction: each branch into base, then each pair.
@@ -233,6 +242,8 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
         objectsProblem: s.objectsProblem ?? null,
         ...withRecovery(describeReview(reviews[i], Boolean(landed)), recovers[i], Boolean(landed)),
         landing: null,
+        usage: usages[i] ?? null,
+        budget: describeBudget(getSessionBudget(state, s.config), pauses[i]),
       };
     }),
     forecast: pairs.flatMap((pair, i) => {
@@ -247,6 +258,10 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
       checked.sessions.length > 0 && live.every((s, i) => checked.sessions[i]!.landed || (!s.hasBranch && !s.hasWorktree && state?.abandoned?.[s.name])),
     ...(project.configNotice ? { configNotice: project.configNotice } : {}),
   };
+  // A session paused at its budget waits for a human too.
+  result.sessions.forEach((x, i) => {
+    if (pauses[i]?.reached && !x.landed) x.needsHuman ??= `budget: it used ${pauses[i].reached}`;
+  });
   if (project.config.land === 'auto') {
     const byName = new Map(result.sessions.map((x) => [x.name, x]));
     result.sessions.forEach((x, i) => {
@@ -277,6 +292,10 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
     });
   }
   return result;
+}
+
+function describeBudget(budget: Budget | undefined, pause: BudgetPause | undefined): SessionStatus['budget'] {
+  return budget ? { ...budget, reached: Boolean(pause?.reached) } : null;
 }
 
 /** The tries `recover: agent` made, and a need for a human it declared, beside the review's. */

@@ -16,6 +16,7 @@ const session = (name: string, index: number, extra: Partial<SessionConfig> = {}
   sandbox: 'auto',
   approve: 'owned',
   review: undefined,
+  budget: undefined,
   ...extra,
 });
 const action = (kind: WorktreeAction['kind'], name: string): WorktreeAction =>

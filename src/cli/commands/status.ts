@@ -1,6 +1,7 @@
 import { runStatus, type SessionStatus } from '../../ops/status.js';
 import { describeFinished } from '../../core/dashboard.js';
 import { describeReviewCell } from '../../core/review.js';
+import { countTokens } from '../../core/usage.js';
 import { describeLandingWaits } from '../../core/landing.js';
 import type { GlobalOptions } from '../options.js';
 import { print, printConfigNotice, printJson, safe, style, table } from '../output.js';
@@ -17,6 +18,17 @@ function describeReview(s: SessionStatus): string {
   if (cell === 'pass') return style.green(cell);
   if (cell === '—' || cell === 'stale') return style.dim(cell);
   return cell === 'reviewing' ? cell : style.yellow(cell);
+}
+
+const formatTokens = (n: number) => (n >= 1_000_000 ? `${(n / 1_000_000).toFixed(1)}M` : n >= 1000 ? `${(n / 1000).toFixed(1)}k` : String(n));
+
+/** Tokens by its agent's own count (and cost where the agent gives one), against its budget. */
+function describeUsage(s: SessionStatus): string {
+  const used = s.usage ? `${formatTokens(countTokens(s.usage))}${s.usage.costUsd !== null ? ` $${s.usage.costUsd.toFixed(2)}` : ''}` : '—';
+  const of = s.budget
+    ? ` / ${[s.budget.tokens !== undefined && formatTokens(s.budget.tokens), s.budget.usd !== undefined && `$${s.budget.usd}`].filter(Boolean).join(' ')}`
+    : '';
+  return s.budget?.reached ? style.red(`${used}${of} paused`) : `${used}${of}`;
 }
 
 export async function statusCommand(options: GlobalOptions & { json?: boolean }): Promise<number> {
@@ -42,6 +54,7 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
       'merge',
       ...(status.sessions.some((s) => s.integration) ? ['integration'] : []),
       ...(status.sessions.some((s) => s.review || s.needsHuman) ? ['review'] : []),
+      ...(status.sessions.some((s) => s.usage || s.budget) ? ['tokens'] : []),
     ].map(style.dim),
   ];
   for (const s of status.sessions) {
@@ -72,12 +85,25 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
             : style.red(`conflicts: ${safe(s.conflicts.join(', '))}`),
       ...(status.sessions.some((x) => x.integration) ? [describeIntegration(s.integration)] : []),
       ...(status.sessions.some((x) => x.review || x.needsHuman) ? [describeReview(s)] : []),
+      ...(status.sessions.some((x) => x.usage || x.budget) ? [describeUsage(s)] : []),
+    ]);
+  }
+  const used = status.sessions.flatMap((s) => (s.usage ? [s.usage] : []));
+  if (used.length > 0) {
+    const total = used.reduce((n, u) => n + countTokens(u), 0);
+    const costs = used.map((u) => u.costUsd);
+    rows.push([
+      style.dim('total'),
+      ...rows[0]!.slice(1, -1).map(() => ''),
+      `${formatTokens(total)}${costs.every((c) => c !== null) ? ` $${costs.reduce((a, b) => a + b, 0).toFixed(2)}` : ''}`,
     ]);
   }
   table(rows).forEach((line) => print(`  ${line}`));
   print();
   if (status.finished) print(style.green(describeFinished(status.sessions)));
   for (const s of status.sessions.filter((x) => x.needsHuman)) print(style.yellow(`${s.name} needs you: ${safe(s.needsHuman!)}`));
+  for (const s of status.sessions.filter((x) => x.budget?.reached))
+    print(style.yellow(`${s.name} is paused at its budget: \`parx budget ${s.name} --tokens N\` (or --usd N) lets it go on`));
   for (const line of describeLandingWaits(status.sessions)) print(style.dim(`land: auto: ${safe(line)}`));
   for (const s of status.sessions.filter((x) => x.objectsProblem))
     print(style.red(`${s.name}: ${safe(s.objectsProblem!)}; its newest commits are left out until they verify (\`parx down\` refuses it)`));

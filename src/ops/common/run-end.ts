@@ -28,6 +28,8 @@ export function getSessionRunFiles(project: Project, session: string): string[] 
     join(files.dir, 'reviews', `${session}.jsonl`),
     join(files.dir, 'reviews', `${session}.shown`),
     join(files.dir, 'recover', `${session}.json`),
+    join(files.dir, 'usage', `${session}.json`),
+    join(files.dir, 'budget', `${session}.json`),
   ];
 }
 
@@ -40,6 +42,8 @@ const RUN_ONLY = [
   'reviews',
   'recover',
   'resolve',
+  'usage',
+  'budget',
   'prompts',
   'hooks',
   'agents',

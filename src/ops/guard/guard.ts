@@ -27,6 +27,7 @@ import { RequestFollower } from './requests.js';
 import { IntegrationRadar } from '../integrate/radar.js';
 import { AutoReviewer } from './auto-review.js';
 import { Lander } from './lander.js';
+import { UsageWatch } from './usage-watch.js';
 import { OwnWrites } from './own-writes.js';
 import { describeVerdict, getFlaggedSessions, parseInterval } from '../../core/integration.js';
 import type { GuardEvent, GuardOptions, GuardResult } from './types.js';
@@ -78,6 +79,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     if (full.type === 'state') notifier.reset(full.session);
     if (full.type === 'state') autoReviewer?.setState(full.session, full.state);
     if (full.type === 'state' && full.state !== 'working') lander?.poke();
+    if (full.type === 'state') usageWatch.look();
     if (full.type === 'state' && full.state === 'waiting')
       notifier.notify('waiting', full.session, `${full.session} is waiting for you${full.detail ? `: ${full.detail}` : ''}`);
     if (full.type === 'violation')
@@ -113,6 +115,13 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
         intervalMs: Number(process.env.PARX_LAND_TICK_MS) > 0 ? Number(process.env.PARX_LAND_TICK_MS) : undefined,
       })
     : undefined;
+  // budget: usage kept current, a session at its budget paused (ops/guard/usage-watch.ts).
+  // (Always: `parx budget` can give a session a budget the configuration did not.)
+  const usageWatch = new UsageWatch(project, {
+    isRecording: () => recording,
+    onPaused: (s, reached) => announcer.show(`parx: ${s} is paused at its budget (${reached}): parx budget ${s} --tokens N lets it go on`, s),
+    onError: (message) => emit({ type: 'error', message }),
+  });
   // Agents report `working`/`waiting` through their hooks; hook-less ones are judged by pane silence.
   const silent = new Set(project.config.sessions.filter((s) => !hasHooks(getSessionAgentKind(s.agent))).map((s) => s.name));
   const requests = new RequestFollower(project.files, (line, session) => {
@@ -366,6 +375,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   await radar?.close();
   autoReviewer?.close();
   lander?.close();
+  usageWatch.close();
   for (const watcher of watchers.values()) watcher.close();
   if (existsSync(project.commonDir)) {
     await announcer.close();

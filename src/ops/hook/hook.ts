@@ -5,6 +5,7 @@ import { judgeWrites, type HookPolicy } from '../../core/hook-policy.js';
 import { getApprovalReply, getMessageReply, type HookReply } from '../../core/hook-replies.js';
 import { quoteShellWord } from '../../core/agent-hooks.js';
 import type { AgentState } from '../../core/run-state.js';
+import { readFile } from 'node:fs/promises';
 import { isAbsolute, join, resolve } from 'node:path';
 
 /**
@@ -121,6 +122,14 @@ async function runHookEvent(event: HookEvent, input: HookInput): Promise<HookOut
   }
 
   if (input.payloadError !== undefined) throw new Error(`its hook payload is not JSON: ${input.payloadError}`);
+  // A session at its budget is paused (ops/budget.ts): one small read of parx's own file.
+  const paused = await readPause(files.dir, self.name);
+  if (paused) {
+    return {
+      exitCode: 2,
+      message: `parx: this session has reached its budget (${paused}). The human has been asked whether it may go on; do nothing more: end your turn now and wait.`,
+    };
+  }
   const targets = getWriteTargets(input.payload);
   // Recorded alongside, never in the way: a state that cannot be written must not decide a write.
   const recording = recordState(files, self.name, 'working', input.payload);
@@ -248,5 +257,16 @@ async function recordState(files: RunFiles, session: string, state: AgentState, 
     await files.writeAgentState(session, { state, time: new Date().toISOString(), source: 'hook', ...(detail ? { detail } : {}) });
   } catch {
     // The session's own folder, which the session itself may have made unwritable.
+  }
+}
+
+/** What a paused session reached (`<run>/budget/<session>.json`), or undefined when it is not paused. */
+async function readPause(runDir: string, session: string): Promise<string | undefined> {
+  const text = await readFile(join(runDir, 'budget', `${session}.json`), 'utf8').catch(() => undefined);
+  if (!text) return undefined;
+  try {
+    return (JSON.parse(text) as { reached?: string | null }).reached ?? undefined;
+  } catch {
+    return undefined;
   }
 }

@@ -1,0 +1,131 @@
+import { mkdir, readdir, readFile, stat } from 'node:fs/promises';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import {
+  addClaudeLines,
+  addCodexLines,
+  emptyUsage,
+  getCodexRolloutCwd,
+  getCursorUsage,
+  sumUsage,
+  takeCompleteLines,
+  type Usage,
+  type UsageCursor,
+} from '../core/usage.js';
+import { readUntrustedBytes, writeFileAtomically } from './untrusted-files.js';
+
+/**
+ * Where each agent records what it used, and reading it incrementally. The files are the
+ * agents' own, written from inside sessions' sandboxes: read without following links or waiting,
+ * from the offset parx reached last time (kept in `<run>/usage/<session>.json`, parx's own).
+ *
+ *   Claude Code  `$CLAUDE_CONFIG_DIR` or `~/.claude`, `projects/<worktree path, every character
+ *                but letters and digits made "-">/*.jsonl`: every transcript of that worktree.
+ *   Codex        `$CODEX_HOME` or `~/.codex`, `sessions/YYYY/MM/DD/rollout-*.jsonl` whose first
+ *                line (`session_meta`) names the worktree as its `cwd`.
+ */
+
+/** At most this much of a file per look: a 50 MB transcript is caught up with in a few looks. */
+const CHUNK_BYTES = 16 * 1024 * 1024;
+
+interface UsageCache {
+  cursors: UsageCursor[];
+  /** Codex rollouts already looked at that belong to another folder. */
+  foreign: string[];
+}
+
+export function getClaudeProjectDir(worktree: string, env: NodeJS.ProcessEnv = process.env): string {
+  const config = env.CLAUDE_CONFIG_DIR || join(env.HOME || homedir(), '.claude');
+  return join(config, 'projects', worktree.replace(/[^A-Za-z0-9]/g, '-'));
+}
+
+export function getCodexSessionsDir(env: NodeJS.ProcessEnv = process.env): string {
+  return join(env.CODEX_HOME || join(env.HOME || homedir(), '.codex'), 'sessions');
+}
+
+export class UsageReader {
+  constructor(private readonly runDir: string) {}
+
+  private cachePath(session: string): string {
+    return join(this.runDir, 'usage', `${session}.json`);
+  }
+
+  /** The session's usage by its agent's own files now; null when the agent records none parx reads. */
+  async read(session: string, worktree: string, kind: string, since: number): Promise<Usage | null> {
+    if (kind !== 'claude' && kind !== 'codex') return null;
+    const cache = await this.readCache(session);
+    const files = kind === 'claude' ? await listClaudeTranscripts(worktree) : await findCodexRollouts(worktree, since, cache);
+    let changed = false;
+    for (const file of files) {
+      let cursor = cache.cursors.find((c) => c.file === file);
+      if (!cursor) {
+        cursor = { file, offset: 0, usage: emptyUsage(kind === 'claude' ? 'claude-transcript' : 'codex-rollout') };
+        cache.cursors.push(cursor);
+      }
+      const next = await advance(cursor, kind);
+      if (next !== cursor) {
+        cache.cursors[cache.cursors.indexOf(cursor)] = next;
+        changed = true;
+      }
+    }
+    if (changed || files.length !== cache.cursors.length) await this.writeCache(session, cache);
+    return sumUsage(cache.cursors.map(getCursorUsage), kind === 'claude' ? 'claude-transcript' : 'codex-rollout');
+  }
+
+  private async readCache(session: string): Promise<UsageCache> {
+    try {
+      return JSON.parse(await readFile(this.cachePath(session), 'utf8')) as UsageCache;
+    } catch {
+      return { cursors: [], foreign: [] };
+    }
+  }
+
+  private async writeCache(session: string, cache: UsageCache): Promise<void> {
+    await mkdir(join(this.runDir, 'usage'), { recursive: true });
+    await writeFileAtomically(this.cachePath(session), JSON.stringify(cache));
+  }
+}
+
+/** Reads what was added to the file since the cursor; the same cursor when nothing was. */
+async function advance(cursor: UsageCursor, kind: 'claude' | 'codex'): Promise<UsageCursor> {
+  const size = await stat(cursor.file)
+    .then((s) => s.size)
+    .catch(() => undefined);
+  if (size === undefined || size <= cursor.offset) return cursor;
+  const bytes = await readUntrustedBytes(cursor.file, CHUNK_BYTES, cursor.offset);
+  if (!bytes || bytes.length === 0) return cursor;
+  const { lines, bytes: used } = takeCompleteLines(bytes.toString('utf8'));
+  if (used === 0) return cursor;
+  const next = kind === 'claude' ? addClaudeLines(cursor, lines) : addCodexLines(cursor, lines);
+  return { ...next, offset: cursor.offset + used };
+}
+
+async function listClaudeTranscripts(worktree: string): Promise<string[]> {
+  const dir = getClaudeProjectDir(worktree);
+  const names = await readdir(dir).catch(() => [] as string[]);
+  return names.filter((n) => n.endsWith('.jsonl')).map((n) => join(dir, n));
+}
+
+/** The rollouts of Codex threads started in `worktree` since `since` (ms): the date folders from then on. */
+async function findCodexRollouts(worktree: string, since: number, cache: UsageCache): Promise<string[]> {
+  const root = getCodexSessionsDir();
+  const mine = cache.cursors.map((c) => c.file);
+  const days: string[] = [];
+  for (let t = new Date(since - 86_400_000).setUTCHours(0, 0, 0, 0); t <= Date.now() + 86_400_000; t += 86_400_000) {
+    const d = new Date(t);
+    days.push(join(root, String(d.getUTCFullYear()), String(d.getUTCMonth() + 1).padStart(2, '0'), String(d.getUTCDate()).padStart(2, '0')));
+  }
+  const found = [...mine];
+  for (const day of [...new Set(days)]) {
+    for (const name of await readdir(day).catch(() => [] as string[])) {
+      const file = join(day, name);
+      if (!name.startsWith('rollout-') || !name.endsWith('.jsonl') || found.includes(file) || cache.foreign.includes(file)) continue;
+      const head = (await readUntrustedBytes(file, 64 * 1024))?.toString('utf8').split('\n')[0] ?? '';
+      const cwd = getCodexRolloutCwd(head);
+      if (cwd === undefined) continue; // not written yet: look again next time
+      if (cwd === worktree) found.push(file);
+      else cache.foreign.push(file);
+    }
+  }
+  return found;
+}

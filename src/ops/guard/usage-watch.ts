@@ -1,0 +1,51 @@
+import type { Project } from '../common/project.js';
+import { getSessionBudget, readBudgetPause, readSessionUsage, updateBudgetPause } from '../budget.js';
+
+/**
+ * The recording guard keeps each session's usage and budget pause current: it reads what the
+ * agents recorded since the last look (incrementally: a long transcript is not read again) every
+ * few seconds and at each state change, and pauses a session that reached its budget. Only
+ * sessions with a budget are looked at on the timer; `parx status` reads the others when asked.
+ */
+export class UsageWatch {
+  private readonly timer: NodeJS.Timeout;
+  private running: Promise<void> | undefined;
+  private stopped = false;
+
+  constructor(
+    private readonly project: Project,
+    private readonly options: {
+      isRecording: () => boolean;
+      onPaused: (session: string, reached: string) => void;
+      onError: (message: string) => void;
+      tickMs?: number;
+    },
+  ) {
+    const fromEnv = Number(process.env.PARX_USAGE_TICK_MS);
+    this.timer = setInterval(() => this.look(), options.tickMs ?? (fromEnv > 0 ? fromEnv : 3000));
+  }
+
+  look(): void {
+    if (this.stopped || this.running || !this.options.isRecording()) return;
+    this.running = this.update()
+      .catch((error: Error) => this.options.onError(`usage: ${error.message}`))
+      .finally(() => (this.running = undefined));
+  }
+
+  private async update(): Promise<void> {
+    const state = await this.project.files.readState();
+    for (const session of this.project.config.sessions) {
+      const budget = getSessionBudget(state, session);
+      if (!budget || !state?.sessions[session.name]) continue;
+      const usage = await readSessionUsage(this.project, session, state);
+      const was = await readBudgetPause(this.project.files.dir, session.name);
+      const pause = await updateBudgetPause(this.project, session, usage, budget);
+      if (pause.reached && !was?.reached && !this.stopped) this.options.onPaused(session.name, pause.reached);
+    }
+  }
+
+  close(): void {
+    this.stopped = true;
+    clearInterval(this.timer);
+  }
+}
