@@ -25,7 +25,7 @@ import { readUntrustedBytes, writeFileAtomically } from './untrusted-files.js';
  *                line (`session_meta`) names the worktree as its `cwd`.
  */
 
-/** At most this much of a file per look: a 50 MB transcript is caught up with in a few looks. */
+/** Read this much of a file at a time (a 50 MB transcript in a few reads, never all of it in memory). */
 const CHUNK_BYTES = 16 * 1024 * 1024;
 
 interface UsageCache {
@@ -86,18 +86,22 @@ export class UsageReader {
   }
 }
 
-/** Reads what was added to the file since the cursor; the same cursor when nothing was. */
+/** Reads what was added to the file since the cursor, a chunk at a time; the same cursor when nothing was. */
 async function advance(cursor: UsageCursor, kind: 'claude' | 'codex'): Promise<UsageCursor> {
-  const size = await stat(cursor.file)
-    .then((s) => s.size)
-    .catch(() => undefined);
-  if (size === undefined || size <= cursor.offset) return cursor;
-  const bytes = await readUntrustedBytes(cursor.file, CHUNK_BYTES, cursor.offset);
-  if (!bytes || bytes.length === 0) return cursor;
-  const { lines, bytes: used } = takeCompleteLines(bytes.toString('utf8'));
-  if (used === 0) return cursor;
-  const next = kind === 'claude' ? addClaudeLines(cursor, lines) : addCodexLines(cursor, lines);
-  return { ...next, offset: cursor.offset + used };
+  let current = cursor;
+  for (;;) {
+    const size = await stat(current.file)
+      .then((s) => s.size)
+      .catch(() => undefined);
+    if (size === undefined || size <= current.offset) return current;
+    const bytes = await readUntrustedBytes(current.file, CHUNK_BYTES, current.offset);
+    if (!bytes || bytes.length === 0) return current;
+    const { lines, bytes: used } = takeCompleteLines(bytes.toString('utf8'));
+    // A line longer than a chunk, or one still being written: wait for more.
+    if (used === 0) return current;
+    const next = kind === 'claude' ? addClaudeLines(current, lines) : addCodexLines(current, lines);
+    current = { ...next, offset: current.offset + used };
+  }
 }
 
 async function listClaudeTranscripts(worktree: string): Promise<string[]> {

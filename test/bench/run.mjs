@@ -15,6 +15,7 @@ import { benchIntegrate } from './integrate.mjs';
 import { benchReview } from './review.mjs';
 import { benchLand } from './land.mjs';
 import { benchHook } from './hook.mjs';
+import { benchUsage } from './usage.mjs';
 import { benchSandboxStart } from './sandbox.mjs';
 import { benchDashboard } from './dashboard.mjs';
 import { benchCheckoutWorkers } from './checkout.mjs';
@@ -40,6 +41,12 @@ const ratio = (name, result, target, limit) => {
 console.error('parx --version …');
 const version = benchVersion({ runs: quick ? 5 : 20 });
 add('parx --version (wall)', fmt(version.median), '≤ 150 ms', version.median <= 150);
+
+console.error('usage: 8 sessions with Claude Code transcripts (50 MB and 7 × 5 MB) …');
+const usage = benchUsage({ runs: quick ? 5 : 21 });
+add('status with 8 sessions’ usage (after its first read)', fmt(usage.status), '≤ 1 s', usage.status <= 1000);
+add('(its first read of 85 MB of transcripts)', fmt(usage.firstStatus), 'for comparison', true);
+add('hook decision with usage tracking − without (median of pairs)', `${usage.hookDelta.toFixed(1)} ms`, '≤ 10 ms', usage.hookDelta <= 10);
 
 console.error('parx hook check-write: one decision, process start to exit …');
 const hook = benchHook({ runs: quick ? 5 : 31 });

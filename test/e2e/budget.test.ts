@@ -24,7 +24,11 @@ describe('usage and budgets', () => {
       { tmuxSession: 'budget', budget: { tokens: 1000 } },
     );
     const env = { ...installFakeAgents(run), PARX_USAGE_TICK_MS: '200' };
-    expect((await runParx(['up', '--detach'], run.root, env)).exitCode).toBe(0);
+    const up = await runParx(['up', '--detach'], run.root, env);
+    expect(up.exitCode).toBe(0);
+    // A shell has no hooks to pause it with: said, not pretended.
+    expect(up.stdout).toMatch(/payments\s+budget not enforced/);
+    expect(up.stdout).not.toMatch(/auth\s+budget not enforced/);
     const wt = run.worktree('auth');
     // Claude Code's transcript of this worktree, as it writes it: one message in two lines, then another.
     const dir = join(process.env.HOME!, '.claude', 'projects', wt.replace(/[^A-Za-z0-9]/g, '-'));

@@ -81,6 +81,7 @@ export interface SessionSpec {
   env?: Record<string, string>;
   sandbox?: 'auto' | 'on' | 'off';
   approve?: 'owned' | 'ask';
+  budget?: { usd?: number; tokens?: number };
 }
 
 export interface RunFixture extends ProjectFixture {

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRunFixture } from '../helpers/fixture.js';
@@ -321,6 +321,59 @@ describe('the real Claude Code in a parx session', () => {
       expect(run.git('ls-tree', '--name-only', 'main', 'src/auth/').trim()).not.toContain('token.ts');
     } finally {
       await author.close();
+    }
+  }, 240_000);
+
+  it('usage and budget: parx shows the tokens the model served, pauses the session at its budget, and it goes on once raised', async () => {
+    await killTmuxServer();
+    const run = createRunFixture(
+      {
+        auth: { owns: ['src/auth/**'], task: 'Write the token modules.', agent: 'claude', budget: { tokens: 200 } },
+        payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' },
+      },
+      { tmuxSession: 'real-claude-budget' },
+    );
+    const wt = run.worktree('auth');
+    const write = (name: string) => ({ tool: 'Write', input: { file_path: join(wt, `src/auth/${name}.ts`), content: `export const ${name} = 1;\n` } });
+    const paused = () => run.events('budget').find((e) => e.session === 'auth');
+    const local = await startAnthropicStandIn([
+      write('a'),
+      write('b'),
+      // Two answers served (2 × 110 tokens ≥ 200): the third write waits until the guard has paused the session.
+      { ...write('c'), before: () => waitFor('the pause', paused, 20_000).then(() => undefined) },
+      { text: 'Paused at the budget; waiting for the human.' },
+      // The human raised the budget and prompted again.
+      write('c'),
+      { text: 'Done: c is written.' },
+    ]);
+    try {
+      seedReturningUser(run.root);
+      const up = await runParx(['up', '--detach'], run.root, { ...claudeEnv(local.url), PARX_USAGE_TICK_MS: '200' });
+      expect(up.exitCode, up.stderr + up.stdout).toBe(0);
+      const pane = run.state().sessions.auth!.pane;
+      const { waitForScreen: waitWithoutPrompts } = makeScreenReader('Claude Code', {
+        ...SCREENS,
+        'permission prompt': /Do you want to (create|make this edit)/,
+      });
+      await waitWithoutPrompts(pane, 'the paused turn to end', 'Paused at the budget');
+      expect(existsSync(join(wt, 'src/auth/c.ts'))).toBe(false);
+      expect(local.toolResults().join('\n')).toContain('reached its budget');
+
+      // What parx shows is what the stand-in served to the agent's turns: 100 in, 10 out each.
+      const served = local.turnTexts().length;
+      const status = JSON.parse((await runParx(['status', '--json'], run.root)).stdout) as {
+        sessions: Array<{ usage: Record<string, number>; budget: { reached: boolean } }>;
+      };
+      expect(status.sessions[0]!.usage).toMatchObject({ inputTokens: 100 * served, outputTokens: 10 * served, source: 'claude-transcript' });
+      expect(status.sessions[0]!.budget.reached).toBe(true);
+
+      expect((await runParx(['budget', 'auth', '--tokens', '100000'], run.root)).exitCode).toBe(0);
+      tmuxOut('send-keys', '-t', pane, '-l', 'Go on.');
+      tmuxOut('send-keys', '-t', pane, 'Enter');
+      await waitWithoutPrompts(pane, 'the next turn', 'Done: c is written.');
+      expect(readFileSync(join(wt, 'src/auth/c.ts'), 'utf8')).toBe('export const c = 1;\n');
+    } finally {
+      await local.close();
     }
   }, 240_000);
 });

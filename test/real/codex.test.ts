@@ -219,4 +219,26 @@ describe('the real Codex CLI in a parx session', () => {
       await local.close();
     }
   }, 180_000);
+
+  it('usage: parx shows the tokens the model served to the session, from Codex’s rollout file', async () => {
+    await killTmuxServer();
+    const run = createRunFixture(MESSAGE_RUN.sessions('codex'), { tmuxSession: 'real-codex-usage' });
+    const local = await startOpenAIStandIn([{ command: 'ls' }, { text: 'Looked around.' }]);
+    try {
+      seedReturningUser(run.root, local.url);
+      expect((await runParx(['up', '--detach'], run.root, codexEnv())).exitCode).toBe(0);
+      const pane = run.state().sessions.auth!.pane;
+      await waitForScreen(pane, 'the end of the turn', 'Looked around.');
+      // Every request of the turn was answered with 100 input and 10 output tokens (titles are not the turn's).
+      const served = local.inputs().filter((i: string) => !i.includes('Generate a concise, single-line task title')).length;
+      const usage = await waitFor('the usage in status', async () => {
+        const status = JSON.parse((await runParx(['status', '--json'], run.root)).stdout) as { sessions: Array<{ usage: Record<string, number> | null }> };
+        const u = status.sessions[0]!.usage;
+        return u && u.outputTokens === 10 * served ? u : undefined;
+      });
+      expect(usage).toMatchObject({ inputTokens: 100 * served, outputTokens: 10 * served, cacheTokens: 0, source: 'codex-rollout' });
+    } finally {
+      await local.close();
+    }
+  }, 180_000);
 });

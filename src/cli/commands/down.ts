@@ -1,4 +1,5 @@
 import { describeFinding } from '../../core/review.js';
+import { countTokens } from '../../core/usage.js';
 import { isLanded, type Outcome, type Refusal } from '../../core/merge-queue.js';
 import type { CleanupResult } from '../../ops/down/cleanup.js';
 import { runDown, type DownProgress, type DownResult } from '../../ops/down/down.js';
@@ -35,7 +36,12 @@ function toJson(result: DownResult) {
     dryRun,
     finished,
     problems,
-    sessions: sessions.map(({ name, outcome, cleanup }) => ({ name, outcome, ...(cleanup && { cleanup: withoutSession(cleanup) }) })),
+    sessions: sessions.map(({ name, outcome, cleanup, usage }) => ({
+      name,
+      outcome,
+      ...(cleanup && { cleanup: withoutSession(cleanup) }),
+      ...(usage !== undefined && { usage }),
+    })),
     dependents: { candidates: dependents.candidates, synced: dependents.synced ?? null, offered: dependents.offered ?? null, error: dependents.error ?? null },
   };
 }
@@ -97,10 +103,16 @@ function printProgress(event: DownProgress): void {
 function printSummary(result: DownResult): void {
   print();
   for (const problem of result.problems) printError(`parx: ${problem}`);
-  for (const { name, outcome, cleanup } of result.sessions) {
+  for (const { name, outcome, cleanup, usage } of result.sessions) {
     const mark = cleanup?.kept ? style.yellow('!') : isLanded(outcome) ? style.green('✓') : style.red('✗');
     print(`${mark} ${label(name)} ${describeOutcome(outcome, name)}`);
     for (const line of describeDetails(outcome, name)) print(`    ${line}`);
+    if (usage)
+      print(
+        style.dim(
+          `    it cost ${countTokens(usage)} tokens (${usage.inputTokens} in, ${usage.outputTokens} out, ${usage.cacheTokens} cache${usage.costUsd !== null ? `, $${usage.costUsd.toFixed(2)}` : ''}) by ${usage.source}`,
+        ),
+      );
     if (cleanup?.removed.length)
       print(style.dim(`    removed: ${cleanup.removed.join(', ')}${cleanup.backupRef ? ` (branch tip kept as ${cleanup.backupRef})` : ''}`));
     if (cleanup?.kept) print(`    ${style.yellow('kept:')} ${safe(cleanup.kept)}`);

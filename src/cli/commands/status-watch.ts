@@ -1,5 +1,6 @@
 import { describeReviewCell } from '../../core/review.js';
 import { describeLandingWaits } from '../../core/landing.js';
+import { countTokens, type Usage } from '../../core/usage.js';
 import { emitKeypressEvents } from 'node:readline';
 import { attachOrSwitch } from '../../adapters/tmux.js';
 import { focusPane } from '../../adapters/tmux-panes.js';
@@ -55,7 +56,7 @@ export async function statusWatchCommand(options: GlobalOptions): Promise<number
       requests: status.requests.map((r) => ({ id: r.id, from: r.from, owner: r.owner, path: safe(r.path), reason: safe(r.reason) })),
       forecast: status.forecast.map((f) => ({ sessions: f.sessions, files: f.files.map(safe) })),
       integration: summarizeIntegration(status),
-      landing: describeLandingWaits(status.sessions).map(safe),
+      landing: [...describeLandingWaits(status.sessions).map(safe), ...describeUsageLine(status.sessions)],
       finished: status.finished,
       selected,
       panel,
@@ -190,4 +191,11 @@ function describeCheck(result: Awaited<ReturnType<typeof runCheck>>, name: strin
     `check ${name}: ${s.violations.length} violation(s)`,
     ...s.violations.slice(0, 5).map((v) => `  ${safe(v.path)} (${v.kind}${v.owner ? `, owned by ${v.owner}` : ''})`),
   ];
+}
+
+/** One line with each session's tokens by its agent's own count, and which are paused at their budget. */
+function describeUsageLine(sessions: ReadonlyArray<{ name: string; usage: Usage | null; budget: { reached: boolean } | null }>): string[] {
+  const used = sessions.filter((s) => s.usage);
+  if (used.length === 0) return [];
+  return [`Tokens: ${used.map((s) => `${s.name} ${countTokens(s.usage!)}${s.budget?.reached ? ' (paused at its budget)' : ''}`).join(', ')}`];
 }

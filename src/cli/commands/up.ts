@@ -54,6 +54,9 @@ function printProgress(event: UpProgress): void {
     case 'hooks':
       print(`  ${name} hooks ${style.yellow('need you')}  ${style.dim(safe(event.notes.join('; ')))}`);
       break;
+    case 'budget':
+      print(`  ${name} budget ${style.yellow('not enforced')}  ${style.dim(safe(event.note))}`);
+      break;
     case 'pane': {
       const words = {
         started: style.green('started'),

@@ -8,6 +8,8 @@ import { describeVerdict, getFlaggedSessions, getStaleness } from '../../core/in
 import { cleanUpSessions, type CleanupResult } from './cleanup.js';
 import { readSessionReview } from '../review/standing.js';
 import { recoverSession } from '../recover.js';
+import { readSessionUsage } from '../budget.js';
+import type { Usage } from '../../core/usage.js';
 import { findMainWorktreeProblems, getStandingRefusals, inspectSessions, type SessionFacts } from './inspect.js';
 import { mergeSession, simulateMerge, verifyMerge } from './merge.js';
 import { getTmuxSessionName, loadProject, withRunLock, type Project } from '../common/project.js';
@@ -22,7 +24,8 @@ export interface DownResult {
   dryRun: boolean;
   /** Why the main worktree cannot take merges (only a dry run gets this far with problems). */
   problems: string[];
-  sessions: Array<{ name: string; outcome: Outcome; cleanup?: CleanupResult }>;
+  /** `usage`: what a session that landed now cost, by its agent's own accounting (null: it records none). */
+  sessions: Array<{ name: string; outcome: Outcome; cleanup?: CleanupResult; usage?: Usage | null }>;
   /** Every session is gone: the tmux session is closed and the run state removed. */
   finished: boolean;
   /** Everything queued landed, and nothing was kept by cleanup. */
@@ -114,12 +117,35 @@ async function runQueue(project: Project, options: DownOptions): Promise<DownRes
     // Remembered so that once the branch is gone a later run still says "already merged".
     for (const s of landed) if (s.tip) run.progress.merged[s.name] ??= s.tip;
   }
+  // What each session that lands now cost, read before cleanup takes its run files.
+  const usage = new Map(
+    await Promise.all(
+      [...outcomes]
+        .filter(([, o]) => o.kind === 'merged')
+        .map(
+          async ([name]) =>
+            [
+              name,
+              await readSessionUsage(
+                project,
+                all.find((s) => s.name === name)!,
+                state,
+              ).catch(() => null),
+            ] as const,
+        ),
+    ),
+  );
   const cleanup = dryRun || options.keep ? undefined : await cleanUpSessions(run, landed);
   if (!dryRun) {
     if (!cleanup) await project.files.writeState(state); // --keep (cleanup writes it otherwise)
     await project.files.appendEvent({ type: 'down', outcomes: Object.fromEntries([...outcomes].map(([n, o]) => [n, o.kind])) });
   }
-  const sessions = [...outcomes].map(([name, outcome]) => ({ name, outcome, cleanup: cleanup?.results.find((r) => r.session === name) }));
+  const sessions = [...outcomes].map(([name, outcome]) => ({
+    name,
+    outcome,
+    cleanup: cleanup?.results.find((r) => r.session === name),
+    ...(usage.has(name) && { usage: usage.get(name) }),
+  }));
   const dependents = dryRun ? { candidates: [], synced: undefined, offered: undefined, error: undefined } : await bringDependentsUp(project, state);
   return {
     base: project.base,

@@ -8,4 +8,5 @@ export type UpProgress =
   | { type: 'setup'; session: string; status: 'ok' | 'failed'; outcome: CommandOutcome }
   | { type: 'sandbox'; session: string; enabled: boolean; notes: string[] }
   | { type: 'hooks'; session: string; notes: string[] }
+  | { type: 'budget'; session: string; note: string }
   | { type: 'pane'; session: string; action: 'started' | 'kept' | 'respawned' | 'dead'; paneId: string };

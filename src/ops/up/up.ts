@@ -1,3 +1,4 @@
+import { getSessionAgentKind, hasHooks } from '../../core/agent-hooks.js';
 import { join } from 'node:path';
 import { getConfigDigest } from '../../adapters/config-file.js';
 import { findExecutable } from '../../adapters/files.js';
@@ -180,6 +181,13 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
       prepareAgentHooks(project, session, action.path, sandbox.enabled),
     ]);
     if (hooks.notes) emit({ type: 'hooks', session: session.name, notes: hooks.notes });
+    // A budget pauses an agent through its hooks: one without can only be reported on.
+    if (session.budget && !hasHooks(getSessionAgentKind(session.agent)))
+      emit({
+        type: 'budget',
+        session: session.name,
+        note: 'its agent has no hooks parx could pause it with: reaching its budget is reported (status, notify), not enforced',
+      });
     const before: SessionState | undefined = previous?.sessions[session.name];
     state.sessions[session.name] = {
       branch: action.branch,
