@@ -26,6 +26,10 @@ const PRESETS: Record<string, { words: string[]; tail: string[] }> = {
   // `-i/--prompt-interactive` runs the prompt and stays interactive (a bare positional is
   // headless in older Gemini CLI versions).
   gemini: { words: ['gemini'], tail: ['--prompt-interactive', PROMPT] },
+  // Antigravity CLI (`agy`, Gemini CLI's successor for individual users): the prompt as its first
+  // argument, opening its REPL (`-p` would be headless). Built from its documentation and tested
+  // with a stand-in: it installs by its vendor's script, not from npm (docs/agents.md).
+  agy: { words: ['agy'], tail: [PROMPT] },
   // aider has no "interactive with a first message" flag: `--message-file` processes the task
   // and exits. `--no-gitignore` stops it from editing .gitignore, a write outside ownership.
   aider: { words: ['aider', '--no-gitignore'], tail: ['--message-file', PROMPT_FILE] },

@@ -14,10 +14,13 @@ import { getAgentProgram } from './agent-command.js';
  *                user's plus ours (BeforeTool on write_file|replace|run_shell_command, BeforeAgent and AfterTool →
  *                working, AfterAgent and Notification → waiting), every other entry linked to
  *                the user's ~/.gemini.
+ *   agy          its tool hooks load on some versions and not others (1.2.7 drops PreToolUse):
+ *                parx gives it none; the OS sandbox and the guard enforce its ownership, and
+ *                its state is read from its pane.
  *   aider, shell and anything else have no hooks: the guard is their enforcement.
  */
 
-export type AgentKind = 'claude' | 'codex' | 'gemini' | 'aider' | 'shell' | 'other';
+export type AgentKind = 'claude' | 'codex' | 'gemini' | 'agy' | 'aider' | 'shell' | 'other';
 
 /** The shell command lines an agent runs for each parx hook event. */
 export interface HookCommands {
@@ -26,7 +29,7 @@ export interface HookCommands {
   waiting: string;
 }
 
-const KINDS: Record<string, AgentKind> = { claude: 'claude', codex: 'codex', gemini: 'gemini', aider: 'aider', sh: 'shell' };
+const KINDS: Record<string, AgentKind> = { claude: 'claude', codex: 'codex', gemini: 'gemini', agy: 'agy', aider: 'aider', sh: 'shell' };
 
 /** What kind of agent a program is, by its name (`/opt/bin/claude` is Claude Code). */
 export function getAgentKind(program: string): AgentKind {
@@ -54,7 +57,8 @@ export function getClaudeSettings(c: HookCommands): object {
     hooks: {
       // Bash too: a best-effort reading of the command's obvious targets, so the model hears
       // which session owns a file before the OS sandbox refuses the write without a reason.
-      PreToolUse: [{ matcher: 'Write|Edit|MultiEdit|NotebookEdit|Bash', hooks: [command(c.checkWrite, 10)] }],
+      // EnterWorktree: denied, it would take the session out of its worktree (core/hook-payload.ts).
+      PreToolUse: [{ matcher: 'Write|Edit|MultiEdit|NotebookEdit|Bash|EnterWorktree', hooks: [command(c.checkWrite, 10)] }],
       UserPromptSubmit: [{ hooks: [command(c.working, 10)] }],
       // After the human answers a permission prompt no prompt is submitted: the tool running
       // is the sign the agent works again (it went `waiting` with the prompt's Notification).

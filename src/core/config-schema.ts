@@ -54,7 +54,7 @@ export const sessionSchema = z.object({
   task: describe(z.optional(z.string()), 'The task, given to the agent in its prompt.'),
   taskFile: describe(z.optional(z.string().check(z.minLength(1))), 'A file holding the task, relative to the config file (instead of task).'),
   after: describe(z._default(stringList, []), 'Sessions this one builds on: it merges after them.'),
-  agent: describe(z.optional(command), "This session's agent: a preset (claude, codex, gemini, aider, shell) or a command line."),
+  agent: describe(z.optional(command), "This session's agent: a preset (claude, codex, gemini, agy, aider, shell) or a command line."),
   setup: describe(z.optional(command), "Runs in this session's new worktree before its agent starts (instead of the top-level setup)."),
   env: describe(z._default(envMap, {}), "More environment variables for this session's pane."),
   sandbox: describe(z.optional(sandboxMode), 'Overrides guard.sandbox for this session.'),
@@ -110,7 +110,7 @@ export const configSchema = z.object({
   base: describe(z.optional(z.string().check(z.minLength(1))), 'The branch sessions fork from and merge into (default: the branch checked out).'),
   agent: describe(
     z._default(command, 'claude'),
-    "Every session's agent: a preset (claude, codex, gemini, aider, shell) or a command line with {prompt} or {promptFile}.",
+    "Every session's agent: a preset (claude, codex, gemini, agy, aider, shell) or a command line with {prompt} or {promptFile}.",
   ),
   worktreeDir: describe(z._default(z.string().check(z.minLength(1)), '../{repo}.parx'), "Where worktrees go; {repo} is the repository folder's name."),
   setup: describe(z.optional(command), 'Runs in each new worktree before its agent starts.'),

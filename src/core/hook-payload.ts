@@ -25,6 +25,17 @@ export interface WriteTargets {
 const FILE_PATH_TOOLS = new Set(['Write', 'Edit', 'MultiEdit', 'write_file', 'replace']);
 const SHELL_TOOLS = new Set(['Bash', 'run_shell_command']);
 
+/**
+ * Tools that move an agent out of the worktree parx gave it (Claude Code's `EnterWorktree` makes
+ * a worktree of its own and works there; its hooks would go on judging the old folder): denied.
+ */
+export const LEAVING_TOOLS = new Set(['EnterWorktree']);
+
+/** The tool a payload is about, if it names one. */
+export function getToolName(payload: unknown): string | undefined {
+  return isRecord(payload) && typeof payload.tool_name === 'string' ? payload.tool_name : undefined;
+}
+
 /** The paths a tool call writes, or undefined when it is not a file-writing tool parx judges. */
 export function getWriteTargets(payload: unknown): WriteTargets | undefined {
   if (!isRecord(payload)) return undefined;

@@ -30,7 +30,7 @@ export interface StarterChoices {
 }
 
 /** In the order a starter picks one: the agents parx drives with hooks first. */
-export const AGENT_PREFERENCE = ['claude', 'codex', 'gemini', 'aider'] as const;
+export const AGENT_PREFERENCE = ['claude', 'codex', 'agy', 'gemini', 'aider'] as const;
 
 const NODE_MANAGERS: Array<{ manager: string; lockfiles: string[]; frozen: string; install: string }> = [
   { manager: 'pnpm', lockfiles: ['pnpm-lock.yaml'], frozen: 'pnpm install --frozen-lockfile', install: 'pnpm install' },

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -8,7 +9,8 @@ import { findPerl } from '../adapters/sandbox-live.js';
 import { getFileSystemTypes } from '../adapters/mounts.js';
 import { MIN_TMUX } from '../adapters/tmux.js';
 import { describeEventlessFileSystem } from '../core/file-systems.js';
-import { readVersion } from '../core/version.js';
+import { judgeAgentVersion, readSemver, readVersion } from '../core/version.js';
+import { PACKAGE_ROOT } from '../package-root.js';
 import { getAgentProgram } from '../core/agent-command.js';
 import { getSessionAgentKind, isGeminiPathTrusted } from '../core/agent-hooks.js';
 import { loadProject, type Project } from './common/project.js';
@@ -133,6 +135,15 @@ async function checkAgent(project: Project, agent: string): Promise<DoctorCheck[
         fix: INSTALL[kind] ?? `install ${program}, or change the agent of ${users}`,
       },
     ];
+  if (kind === 'agy') {
+    return [
+      {
+        name,
+        status: 'note',
+        detail: `${path}: Antigravity CLI's tool hooks are not dependable across its versions, so parx gives it none: the OS sandbox and the guard enforce ownership, its state comes from its pane`,
+      },
+    ];
+  }
   if (kind !== 'claude' && kind !== 'codex' && kind !== 'gemini') {
     return [{ name, status: 'note', detail: `${path}: no hooks (the OS sandbox and the guard enforce ownership)` }];
   }
@@ -145,21 +156,57 @@ async function checkAgent(project: Project, agent: string): Promise<DoctorCheck[
       ...(version.failed && { fix: INSTALL[kind] }),
     },
   ];
+  if (!version.failed) checks.push(checkTestedVersion(kind, version.stdout));
+  if (kind === 'claude' && /(^|\s)--bare(\s|$)/.test(agent))
+    checks.push({
+      name: 'claude hooks',
+      status: 'problem',
+      detail: `${users} run${users.includes(',') ? '' : 's'} Claude Code with --bare, which loads no hooks: parx could not deny a write before it happens`,
+      fix: 'remove --bare from the agent command line (parx passes its hooks with --settings)',
+    });
   if (kind === 'gemini') checks.push(await checkGeminiTrust(project));
   if (kind === 'claude') checks.push(await checkClaudeHooks());
   if (kind === 'codex')
     checks.push({
       name: 'codex hooks',
       status: 'ok',
-      detail: 'passed on the command line with their trust for the run (no review screen); tested with Codex 0.169.0',
+      detail: 'passed on the command line with their trust for the run (no review screen)',
     });
   return checks;
+}
+
+/** The versions of each agent the real-agent suite ran on (shipped in the package). */
+function readTestedVersions(): Record<string, { version: string; previous?: string }> {
+  try {
+    return JSON.parse(readFileSync(join(PACKAGE_ROOT, 'test', 'real', 'versions.json'), 'utf8')) as Record<string, { version: string; previous?: string }>;
+  } catch {
+    return {};
+  }
+}
+
+/** The installed version next to the versions parx was tested with; a note when it is outside them. */
+function checkTestedVersion(kind: string, versionText: string): DoctorCheck {
+  const pins = readTestedVersions()[kind];
+  const installed = readSemver(versionText);
+  const tested = pins ? [pins.version, ...(pins.previous ? [pins.previous] : [])] : [];
+  const name = `${kind} version`;
+  if (!installed || tested.length === 0) return { name, status: 'note', detail: `cannot tell which version is installed (${versionText.trim()})` };
+  const judged = judgeAgentVersion(installed, tested);
+  const list = tested.join(' and ');
+  if (judged === 'tested') return { name, status: 'ok', detail: `${installed}, a version parx was tested with (${list})` };
+  return {
+    name,
+    status: 'note',
+    detail: `${installed} is ${judged === 'between' ? 'between the versions' : `${judged} than every version`} parx was tested with (${list}): its hooks, settings or trust screens may have changed`,
+    fix: judged === 'older' ? `update it (${INSTALL[kind] ?? 'see its docs'})` : 'if a session misbehaves, pin a tested version, and tell parx',
+  };
 }
 
 const INSTALL: Partial<Record<string, string>> = {
   claude: 'npm install -g @anthropic-ai/claude-code',
   codex: 'npm install -g @openai/codex',
   gemini: 'npm install -g @google/gemini-cli',
+  agy: "install Antigravity CLI with its vendor's script (it is not on npm)",
 };
 
 async function checkGeminiTrust(project: Project): Promise<DoctorCheck> {

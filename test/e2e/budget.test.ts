@@ -79,3 +79,34 @@ describe('usage and budgets', () => {
     expect(run.read('parx.config.json')).not.toContain('5000');
   });
 });
+
+describe('the agy preset', () => {
+  it('starts Antigravity CLI with its prompt, in the sandbox, with no hooks, and says what enforces its ownership', async () => {
+    const run = createRunFixture(
+      {
+        auth: { owns: ['src/auth/**'], task: 'Write the token module.', agent: 'agy' },
+        payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' },
+      },
+      { tmuxSession: 'agy' },
+    );
+    const env = installFakeAgents(run);
+    const up = await runParx(['up', '--detach'], run.root, env);
+    expect(up.exitCode, up.stderr + up.stdout).toBe(0);
+    expect(up.stdout).toMatch(/auth\s+sandbox on/);
+    expect(up.stdout).toMatch(/auth\s+hooks none\s+Antigravity CLI gets no parx hooks/);
+    // The prompt is its last argument; no hook settings are passed.
+    const record = await waitFor('the stand-in agy to start', () => {
+      try {
+        return run.record('auth');
+      } catch {
+        return undefined;
+      }
+    });
+    expect(record.argv.at(-1)).toContain('Write the token module.');
+    expect(record.argv.join(' ')).not.toContain('--settings');
+    const doctor = await runParx(['doctor'], run.root, env);
+    expect(doctor.stdout).toContain("Antigravity CLI's tool hooks are not dependable");
+    const status = JSON.parse((await runParx(['status', '--json'], run.root)).stdout) as { sessions: Array<{ hooks: string }> };
+    expect(status.sessions[0]!.hooks).toBe('none');
+  });
+});

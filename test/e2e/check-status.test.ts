@@ -147,6 +147,8 @@ describe('parx status', () => {
         needsHuman: null,
         recover: null,
         landing: null,
+        usage: null,
+        budget: null,
       },
       {
         name: 'payments',
@@ -179,6 +181,8 @@ describe('parx status', () => {
         needsHuman: null,
         recover: null,
         landing: null,
+        usage: null,
+        budget: null,
       },
     ]);
     expect(status.forecast).toEqual([{ sessions: ['auth', 'payments'], files: ['README.md'] }]);

@@ -53,6 +53,11 @@ describe('parx hook', () => {
     expect(across.stderr).toContain('is in the worktree of session "payments"');
     expect((await hook('check-write', claudeWrite(join(run.root, 'src/auth/login.ts')), wt, env)).stderr).toContain('main checkout');
 
+    // Claude Code's EnterWorktree would take the session out of its worktree: denied, saying why.
+    const leave = await hook('check-write', { hook_event_name: 'PreToolUse', cwd: wt, tool_name: 'EnterWorktree', tool_input: { name: 'mine' } }, wt, env);
+    expect(leave.exitCode).toBe(2);
+    expect(leave.stderr).toContain('EnterWorktree is not available in a parx session');
+
     const patch = '*** Begin Patch\n*** Update File: src/auth/login.ts\n@@\n-a\n+b\n*** Add File: src/payments/refund.ts\n+x\n*** End Patch';
     const codex = await hook('check-write', { hook_event_name: 'PreToolUse', cwd: wt, tool_name: 'apply_patch', tool_input: { command: patch } }, wt, env);
     expect(codex.exitCode).toBe(2);

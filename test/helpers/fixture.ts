@@ -149,14 +149,14 @@ export function hasCommitObject(repo: TestRepo, ref: string): boolean {
 }
 
 /**
- * A folder of fake agent programs named `claude`, `codex` and `gemini` that run the stand-in
+ * A folder of fake agent programs named `claude`, `codex`, `gemini` and `agy` that run the stand-in
  * agent, so that parx treats the sessions as those agents (presets, hooks). Returns the env
  * (PATH) to run parx with.
  */
 export function installFakeAgents(run: RunFixture): Record<string, string> {
   const bin = join(run.parent, 'bin');
   mkdirSync(bin, { recursive: true });
-  for (const name of ['claude', 'codex', 'gemini']) {
+  for (const name of ['claude', 'codex', 'gemini', 'agy']) {
     writeFileSync(join(bin, name), `#!/bin/sh\nexec "${process.execPath}" "${STAND_IN}" "$@"\n`);
     chmodSync(join(bin, name), 0o755);
   }

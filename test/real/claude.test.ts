@@ -9,7 +9,7 @@ import { expectOwnedRun, firstSessionStatus, getOwnedRunScript, makeScreenReader
 // @ts-expect-error plain ESM helpers without types
 import { startAnthropicStandIn } from './anthropic-stand-in.mjs';
 // @ts-expect-error plain ESM helpers without types
-import { installAgents } from './install.mjs';
+import { installAgents, pinnedVersion } from './install.mjs';
 
 /**
  * The real Claude Code (version pinned in versions.json), driven offline by a stand-in of the
@@ -94,7 +94,7 @@ describe('the real Claude Code in a parx session', () => {
     seedReturningUser(run.root);
     const env = claudeEnv(standIn.url);
     const version = execFileSync(claude, ['--version'], { encoding: 'utf8' });
-    expect(version).toContain(JSON.parse(readFileSync(new URL('./versions.json', import.meta.url), 'utf8')).claude.version);
+    expect(version).toContain(pinnedVersion('claude') as string);
 
     // parx doctor finds the real CLI and nothing in the way of its hooks.
     const doctor = await runParx(['doctor'], run.root, env);
@@ -376,4 +376,28 @@ describe('the real Claude Code in a parx session', () => {
       await local.close();
     }
   }, 240_000);
+
+  it('EnterWorktree is denied with the reason: the session stays in its worktree', async () => {
+    await killTmuxServer();
+    const run = createRunFixture(
+      { auth: { owns: ['src/auth/**'], task: 'Work.', agent: 'claude' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
+      { tmuxSession: 'real-claude-worktree' },
+    );
+    const local = await startAnthropicStandIn([{ tool: 'EnterWorktree', input: { name: 'side' } }, { text: 'Staying in my worktree.' }]);
+    try {
+      seedReturningUser(run.root);
+      const worktreesBefore = run.git('worktree', 'list', '--porcelain');
+      expect((await runParx(['up', '--detach'], run.root, claudeEnv(local.url))).exitCode).toBe(0);
+      const listed = run.git('worktree', 'list', '--porcelain');
+      const pane = run.state().sessions.auth!.pane;
+      const { waitForScreen: waitWithoutPrompts } = makeScreenReader('Claude Code', SCREENS);
+      await waitWithoutPrompts(pane, 'the end of the turn', 'Staying in my worktree.');
+      expect(local.toolResults().join('\n')).toContain('EnterWorktree is not available in a parx session');
+      // No worktree of Claude's own: the list is what `up` made.
+      expect(run.git('worktree', 'list', '--porcelain')).toBe(listed);
+      expect(listed).not.toBe(worktreesBefore);
+    } finally {
+      await local.close();
+    }
+  }, 180_000);
 });

@@ -10,7 +10,7 @@ import { expectOwnedRun, firstSessionStatus, getOwnedRunScript, makeScreenReader
 // @ts-expect-error plain ESM helpers without types
 import { startOpenAIStandIn } from './openai-stand-in.mjs';
 // @ts-expect-error plain ESM helpers without types
-import { installAgents } from './install.mjs';
+import { installAgents, pinnedVersion } from './install.mjs';
 
 /**
  * The real Codex CLI (version pinned in versions.json), driven offline by a stand-in of the
@@ -95,9 +95,7 @@ describe('the real Codex CLI in a parx session', () => {
     ]);
     seedReturningUser(run.root, standIn.url);
     const env = codexEnv();
-    expect(execFileSync(codex, ['--version'], { encoding: 'utf8' })).toContain(
-      JSON.parse(readFileSync(new URL('./versions.json', import.meta.url), 'utf8')).codex.version,
-    );
+    expect(execFileSync(codex, ['--version'], { encoding: 'utf8' })).toContain(pinnedVersion('codex') as string);
     const configBefore = readFileSync(join(process.env.HOME!, '.codex', 'config.toml'), 'utf8');
 
     // parx doctor finds the real CLI and nothing in the way of its hooks.

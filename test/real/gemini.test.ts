@@ -10,7 +10,7 @@ import { expectOwnedRun, MESSAGE_RUN, getOwnedRunScript, makeScreenReader, OWNED
 // @ts-expect-error plain ESM helpers without types
 import { startGeminiStandIn } from './gemini-stand-in.mjs';
 // @ts-expect-error plain ESM helpers without types
-import { installAgents } from './install.mjs';
+import { installAgents, pinnedVersion } from './install.mjs';
 
 /**
  * The real Gemini CLI (version pinned in versions.json), driven offline by a stand-in of the
@@ -79,9 +79,7 @@ describe('the real Gemini CLI in a parx session', () => {
     seedReturningUser(run.root);
     const userSettings = readFileSync(join(process.env.HOME!, '.gemini', 'settings.json'), 'utf8');
     const env = geminiEnv(standIn.url);
-    expect(execFileSync(gemini, ['--version'], { encoding: 'utf8', env: { ...process.env, ...env } })).toContain(
-      JSON.parse(readFileSync(new URL('./versions.json', import.meta.url), 'utf8')).gemini.version,
-    );
+    expect(execFileSync(gemini, ['--version'], { encoding: 'utf8', env: { ...process.env, ...env } })).toContain(pinnedVersion('gemini') as string);
 
     // parx doctor finds the real CLI and nothing in the way of its hooks.
     const doctor = await runParx(['doctor'], run.root, env);

@@ -8,11 +8,21 @@ import { homedir } from 'node:os';
 import { join } from 'node:path';
 
 const versions = JSON.parse(readFileSync(new URL('./versions.json', import.meta.url), 'utf8'));
+
+/**
+ * The version of `agent` this run tests: the pin, or with PARX_REAL_PINS=previous the pin before
+ * it (users on either are covered: `npm run test:real:previous`).
+ */
+export function pinnedVersion(agent) {
+  const pin = versions[agent];
+  return process.env.PARX_REAL_PINS === 'previous' ? (pin.previous ?? pin.version) : pin.version;
+}
 export const cacheDir = process.env.PARX_AGENT_CACHE || join(process.env.XDG_CACHE_HOME || join(homedir(), '.cache'), 'parx-real-agents');
 
 export function installAgents() {
   const paths = {};
-  for (const [agent, { package: pkg, version, bin }] of Object.entries(versions)) {
+  for (const [agent, { package: pkg, bin }] of Object.entries(versions)) {
+    const version = pinnedVersion(agent);
     const dir = join(cacheDir, `${pkg.replace('/', '+')}@${version}`);
     const exe = join(dir, 'node_modules', '.bin', bin);
     if (!existsSync(exe)) {

@@ -31,6 +31,8 @@ describe('buildAgentArgv', () => {
     ['claude --model opus', ['claude', '--model', 'opus', nasty]],
     ['codex', ['codex', nasty]],
     ['gemini', ['gemini', '--prompt-interactive', nasty]],
+    ['agy', ['agy', nasty]],
+    ['agy --model gemini-3-pro', ['agy', '--model', 'gemini-3-pro', nasty]],
     ['aider --model sonnet', ['aider', '--no-gitignore', '--model', 'sonnet', '--message-file', prompt.file]],
     ['my-agent --fast', ['my-agent', '--fast', nasty]],
     ['my-agent --task {prompt} --quiet', ['my-agent', '--task', nasty, '--quiet']],

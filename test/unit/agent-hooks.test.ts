@@ -24,7 +24,7 @@ describe('agent hook settings', () => {
   it('gives Claude Code a PreToolUse deny hook on writes and Stop/Notification state hooks', () => {
     const settings = getClaudeSettings(commands) as { hooks: Record<string, Array<{ matcher?: string; hooks: Array<{ command: string }> }>> };
     expect(settings.hooks.PreToolUse![0]).toMatchObject({
-      matcher: 'Write|Edit|MultiEdit|NotebookEdit|Bash',
+      matcher: 'Write|Edit|MultiEdit|NotebookEdit|Bash|EnterWorktree',
       hooks: [{ type: 'command', command: commands.checkWrite }],
     });
     expect(settings.hooks.Stop![0]!.hooks[0]!.command).toBe('x');

@@ -20,7 +20,7 @@ describe('chooseStarter: the agent', () => {
     [['codex', 'claude'], 'claude', 'found on PATH: claude, codex'],
     [['gemini'], 'gemini', 'found on PATH: gemini'],
     [['aider', 'codex'], 'codex', 'found on PATH: codex, aider'],
-    [[], 'shell', 'no agent CLI found on PATH (claude, codex, gemini, aider): each pane opens a shell until you name one'],
+    [[], 'shell', 'no agent CLI found on PATH (claude, codex, agy, gemini, aider): each pane opens a shell until you name one'],
   ])('on PATH %j → %s', (agents, preset, why) => {
     expect(chooseStarter(facts({ agents })).agent).toEqual({ preset, why });
   });

@@ -57,6 +57,9 @@ function printProgress(event: UpProgress): void {
     case 'budget':
       print(`  ${name} budget ${style.yellow('not enforced')}  ${style.dim(safe(event.note))}`);
       break;
+    case 'enforcement':
+      print(`  ${name} hooks ${style.dim('none')}  ${style.dim(safe(event.note))}`);
+      break;
     case 'pane': {
       const words = {
         started: style.green('started'),

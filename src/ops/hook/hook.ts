@@ -1,6 +1,6 @@
 import { findWorktreeTop, realpath } from '../../adapters/git-dir.js';
 import { RunFiles } from '../../adapters/run-files.js';
-import { getWriteTargets, isRecord } from '../../core/hook-payload.js';
+import { getToolName, getWriteTargets, isRecord, LEAVING_TOOLS } from '../../core/hook-payload.js';
 import { judgeWrites, type HookPolicy } from '../../core/hook-policy.js';
 import { getApprovalReply, getMessageReply, type HookReply } from '../../core/hook-replies.js';
 import { quoteShellWord } from '../../core/agent-hooks.js';
@@ -128,6 +128,13 @@ async function runHookEvent(event: HookEvent, input: HookInput): Promise<HookOut
     return {
       exitCode: 2,
       message: `parx: this session has reached its budget (${paused}). The human has been asked whether it may go on; do nothing more: end your turn now and wait.`,
+    };
+  }
+  const tool = getToolName(input.payload);
+  if (tool && LEAVING_TOOLS.has(tool)) {
+    return {
+      exitCode: 2,
+      message: `parx: ${tool} is not available in a parx session: you work in this worktree (${self.worktree}), on its branch, and parx merges it; a worktree of your own would be outside what parx guards and lands. Go on here.`,
     };
   }
   const targets = getWriteTargets(input.payload);

@@ -9,4 +9,5 @@ export type UpProgress =
   | { type: 'sandbox'; session: string; enabled: boolean; notes: string[] }
   | { type: 'hooks'; session: string; notes: string[] }
   | { type: 'budget'; session: string; note: string }
+  | { type: 'enforcement'; session: string; note: string }
   | { type: 'pane'; session: string; action: 'started' | 'kept' | 'respawned' | 'dead'; paneId: string };

@@ -181,6 +181,12 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
       prepareAgentHooks(project, session, action.path, sandbox.enabled),
     ]);
     if (hooks.notes) emit({ type: 'hooks', session: session.name, notes: hooks.notes });
+    if (getSessionAgentKind(session.agent) === 'agy')
+      emit({
+        type: 'enforcement',
+        session: session.name,
+        note: 'Antigravity CLI gets no parx hooks (not dependable across its versions): the OS sandbox and the guard enforce its ownership',
+      });
     // A budget pauses an agent through its hooks: one without can only be reported on.
     if (session.budget && !hasHooks(getSessionAgentKind(session.agent)))
       emit({
