@@ -46,6 +46,8 @@ try {
     'package/schema/parx.schema.json',
     'package/templates/parx.config.yaml',
     'package/README.md',
+    // What `parx doctor` compares each installed agent's version with.
+    'package/test/real/versions.json',
   ]) {
     check(files.includes(needed), `the package holds ${needed.slice('package/'.length)}`);
   }
