@@ -4,7 +4,7 @@ import { dirname, resolve } from 'node:path';
 import { cosmiconfig } from 'cosmiconfig';
 import { ConfigError, UsageError } from '../core/errors.js';
 
-/** Where a config may live, in the order looked at in each directory (README "Configuration"). */
+/** Where a config may live, in the order looked at in each directory (docs/configuration.md). */
 export const SEARCH_PLACES = [
   'package.json',
   '.parxrc',

@@ -5,7 +5,7 @@ import type { Verdict } from '../core/review.js';
 import { appendWithoutFollowing, parseJsonLines, readUntrustedJson, writeFileAtomically } from './untrusted-files.js';
 
 /**
- * What the review stage keeps under `<git-common-dir>/parx/reviews/` (README "Files parx keeps"):
+ * What the review stage keeps under `<git-common-dir>/parx/reviews/` (docs/guide.md, "Files parx keeps"):
  *
  *   <session>.jsonl       every verdict on the session, oldest first (parx writes them; no
  *                         sandbox can: the whole git common dir is read-only to sessions and reviewers)

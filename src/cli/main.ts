@@ -5,7 +5,7 @@ import { printError } from './output.js';
 
 /**
  * The one entry point and the one error boundary: commands return an exit code, known errors
- * carry theirs (README "Exit codes": 0 ok, 1 found/refused something, 2 bad usage/config/prerequisite), and
+ * carry theirs (docs/guide.md, "Exit codes": 0 ok, 1 found/refused something, 2 bad usage/config/prerequisite), and
  * nothing else in parx calls process.exit. Command modules are imported lazily so that
  * `parx --version` and `--help` stay fast.
  */

@@ -1,7 +1,7 @@
 import { isAlwaysIgnored, type Ownership } from './ownership.js';
 
 /**
- * Changes a session made, judged against ownership (README, `parx guard` and `check`). Pure: the
+ * Changes a session made, judged against ownership (docs/guide.md, `parx guard` and `check`). Pure: the
  * changes come from git (check) or from the watcher (guard).
  */
 

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 
 /**
- * The shape of a parx configuration file (README "Configuration"). An unknown key is an error
+ * The shape of a parx configuration file (docs/configuration.md). An unknown key is an error
  * (a misspelt `ownz:` silently ignored would leave a session unguarded), but it is checked in
  * config-validate.ts against `allowedKeys` rather than with zod's strict objects, so that one
  * stray key does not hide every other problem in the file. Rules zod cannot express with a
@@ -22,7 +22,7 @@ const sandboxMode = z.enum(['auto', 'on', 'off']);
 const approveMode = z.enum(['owned', 'ask']);
 
 /**
- * The reviewer stage (README "Review"). At the top level every key has its default; a session's
+ * The reviewer stage (docs/review.md). At the top level every key has its default; a session's
  * own `review:` is `false` (no review for it), `true`, or any of the same keys over the top-level ones.
  */
 const reviewKeys = {

@@ -27,7 +27,7 @@ export interface SessionConfig {
   budget: { usd?: number; tokens?: number } | undefined;
 }
 
-/** A session's `review:` after the top-level one and the defaults (README "Review"). */
+/** A session's `review:` after the top-level one and the defaults (docs/review.md). */
 export interface ReviewSettings {
   agent: string;
   instructions: string | undefined;

@@ -1,6 +1,6 @@
 /**
  * The closed set of errors parx raises on purpose. The CLI's single error boundary maps
- * each to its exit code (see README "Exit codes"); anything else is a bug and is reported as one.
+ * each to its exit code (see docs/guide.md, "Exit codes"); anything else is a bug and is reported as one.
  */
 
 /** Exit 2: bad usage, or a prerequisite that is missing (not a repo, old git, no tmux…). */

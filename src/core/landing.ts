@@ -1,5 +1,5 @@
 /**
- * `land: auto` and `recover: agent` as data (README "The queue"): when a session is ready to land
+ * `land: auto` and `recover: agent` as data (docs/queue.md): when a session is ready to land
  * by itself, what it waits for otherwise, and when recovering it stops being worth another try.
  * Pure; ops/guard/lander.ts and ops/recover.ts act on it.
  */

@@ -94,7 +94,7 @@ export function isQueueDone(outcomes: ReadonlyMap<string, Outcome>): boolean {
 }
 
 /**
- * The next free safety ref for a session, `refs/parx/backup/<session>/<n>` (README "Files parx
+ * The next free safety ref for a session, `refs/parx/backup/<session>/<n>` (docs/guide.md, "Files parx
  * keeps"), given the refs that exist: numbering continues after the highest.
  */
 export function getNextBackupRef(existing: readonly string[], session: string): string {

@@ -1,7 +1,7 @@
 import * as z from 'zod/mini';
 
 /**
- * The review stage as data (README "Review"): what a verdict is, which one counts for a tip, when
+ * The review stage as data (docs/review.md): what a verdict is, which one counts for a tip, when
  * a session needs a human, and what the reviewer and the author are told. Pure; ops/review/ runs
  * reviewers and records verdicts, which only parx writes.
  *

@@ -1,7 +1,7 @@
 import { getSessionBranch } from './worktree-plan.js';
 
 /**
- * The environment of a session's pane, `setup`, `teardown` and `verify` (README "Configuration").
+ * The environment of a session's pane, `setup`, `teardown` and `verify` (docs/configuration.md).
  */
 
 /** Set by agents for their own children; an agent that sees them refuses to start ("nested session"). */

@@ -1,5 +1,5 @@
 /**
- * What a session has cost, from its agent's own accounting (README "Usage and budgets"), and
+ * What a session has cost, from its agent's own accounting (docs/usage.md), and
  * whether it reached its budget. Pure: the parsers take the new text of a file since the last
  * read (adapters/usage-files.ts keeps the offset), so a 50 MB transcript is read once, not on
  * every look. A line cut short by a writer mid-write is left for the next read; a damaged one is

@@ -22,7 +22,7 @@ export function getSchemaUrl(): string {
 
 /** The configuration reference of this version, by URL (a path into an npx cache would not last). */
 export function getReferenceUrl(): string {
-  return `https://unpkg.com/parx@${getPackageVersion()}/README.md#configuration`;
+  return `https://unpkg.com/parx@${getPackageVersion()}/docs/configuration.md`;
 }
 
 /**

@@ -137,7 +137,7 @@ describe('parx init', () => {
     // Editors find the schema of this very version; the reference is this version's, by URL:
     // never a path into the install (an npx cache does not last).
     expect(text.split('\n')[0]).toBe(`# yaml-language-server: $schema=https://unpkg.com/parx@${version}/schema/parx.schema.json`);
-    expect(text).toContain(`https://unpkg.com/parx@${version}/README.md#configuration`);
+    expect(text).toContain(`https://unpkg.com/parx@${version}/docs/configuration.md`);
     expect(text).not.toMatch(/^#.*\s\/(?!\/)\S*parx/m);
     expect((await runParx(['plan'], repo.root)).exitCode).toBe(0);
 

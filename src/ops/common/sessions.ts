@@ -99,7 +99,7 @@ export function selectSessions(all: readonly SessionConfig[], names: readonly st
   return all.filter((s) => names.includes(s.name));
 }
 
-/** The variables every process of a session gets: its pane, `setup`, `teardown` and `verify` (README "Configuration"). */
+/** The variables every process of a session gets: its pane, `setup`, `teardown` and `verify` (docs/configuration.md). */
 export function getSessionVariables(project: Project, session: SessionConfig, worktree: string): Record<string, string> {
   return getRunSessionEnv({ root: project.root, repoName: project.repoName, ports: project.config.ports }, session, worktree);
 }

@@ -12,7 +12,7 @@ import { getLiveSessions, type LiveSession } from '../common/sessions.js';
  * merges, and the facts of every session in the queue, gathered at once.
  */
 
-/** Why the main worktree cannot take merges now; empty when it can (README, `parx down` preconditions). */
+/** Why the main worktree cannot take merges now; empty when it can (docs/commands/down.md, docs/guide.md). */
 export async function findMainWorktreeProblems(project: Project): Promise<string[]> {
   const { root, base } = project;
   const [branch, tracked, baseTip] = await Promise.all([
