@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     include: ['test/real/**/*.test.ts'],
     setupFiles: ['test/helpers/setup.ts'],
+    // The e2e tests run the bundle: never a stale one (test/helpers/fresh-bundle.ts).
+    globalSetup: ['test/helpers/fresh-bundle.ts'],
     pool: 'forks',
     testTimeout: 180_000,
     hookTimeout: 600_000,
