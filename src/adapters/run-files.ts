@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
-import { lstat, mkdir, readFile, rm, rmdir, stat, writeFile } from 'node:fs/promises';
+import { lstat, mkdir, readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { acquireLockFile, isProcessAlive, readLiveLock, takeLockFile, type RunLock } from './run-locks.js';
 import { appendWithoutFollowing, readUntrusted, readUntrustedJson, readUntrustedJsonLines, writeFileAtomically } from './untrusted-files.js';
 import type { HookPolicy } from '../core/hook-policy.js';
 import type { RequestLine } from '../core/requests.js';
@@ -299,8 +300,8 @@ export class RunFiles {
    * process now holds the lock (a lock left by a dead process is taken over).
    */
   async acquireGuardLock(): Promise<boolean> {
-    const taken = await this.takeLockFile('guard.pid', String(process.pid), (text) => Number(text));
-    return taken === true;
+    await this.ensureDir(this.dir);
+    return (await takeLockFile(join(this.dir, 'guard.pid'), String(process.pid), (text) => Number(text))) === true;
   }
 
   /**
@@ -308,45 +309,35 @@ export class RunFiles {
    * `parx up` or `down` at a time changes worktrees, branches and state.json. A lock left by a
    * dead process is taken over. Returns its release, or the live holder when another has it.
    */
-  async acquireRunLock(command: string): Promise<{ release: () => Promise<void> } | { holder: { pid: number; command: string } }> {
+  async acquireRunLock(command: string): Promise<RunLock> {
     return this.acquireLock('lock', command);
   }
 
   /** One `parx integrate` at a time: it builds in the one scratch worktree. */
-  async acquireIntegrateLock(): Promise<{ release: () => Promise<void> } | { holder: { pid: number; command: string } }> {
+  async acquireIntegrateLock(): Promise<RunLock> {
     return this.acquireLock(join('integrate', 'lock'), 'integrate');
   }
 
   /** One review of a session at a time (`parx review`, and the guard's automatic ones). */
-  async acquireReviewLock(session: string, tip: string): Promise<{ release: () => Promise<void> } | { holder: { pid: number; command: string } }> {
+  async acquireReviewLock(session: string, tip: string): Promise<RunLock> {
     return this.acquireLock(join('reviews', 'running', session), `review ${tip}`);
   }
 
   /** The live review of a session, if one runs: the tip it reviews. */
   async readRunningReview(session: string): Promise<{ pid: number; tip: string } | undefined> {
-    const holder = parseLock(await readFile(join(this.dir, 'reviews', 'running', session), 'utf8').catch(() => ''));
-    if (!holder || !isValidPid(holder.pid) || !isProcessAlive(holder.pid)) return undefined;
-    return { pid: holder.pid, tip: holder.command.replace(/^review /, '') };
+    const holder = await readLiveLock(join(this.dir, 'reviews', 'running', session));
+    return holder && { pid: holder.pid, tip: holder.command.replace(/^review /, '') };
   }
 
   /** The live holder of the run lock (`up`, `down`, `sync`, `grant`), if any. */
   async readRunLockHolder(): Promise<{ pid: number; command: string } | undefined> {
-    const holder = parseLock(await readFile(join(this.dir, 'lock'), 'utf8').catch(() => ''));
-    return holder && isValidPid(holder.pid) && isProcessAlive(holder.pid) ? holder : undefined;
+    return readLiveLock(join(this.dir, 'lock'));
   }
 
-  private async acquireLock(name: string, command: string): Promise<{ release: () => Promise<void> } | { holder: { pid: number; command: string } }> {
-    const mine = JSON.stringify({ pid: process.pid, command, time: new Date().toISOString() });
-    const taken = await this.takeLockFile(name, mine, (text) => parseLock(text)?.pid);
-    if (taken !== true) return { holder: parseLock(taken) ?? { pid: 0, command: 'unknown' } };
+  private async acquireLock(name: string, command: string): Promise<RunLock> {
     const path = join(this.dir, name);
-    const release = async () => {
-      if ((await readFile(path, 'utf8').catch(() => '')) !== mine) return;
-      await rm(path, { force: true });
-      // A run refused before it made anything leaves nothing behind, not even the folder.
-      await rmdir(this.dir).catch(() => {});
-    };
-    return { release };
+    await this.ensureDir(dirname(path));
+    return acquireLockFile(path, command, this.dir);
   }
 
   /**
@@ -407,36 +398,6 @@ export class RunFiles {
     await this.writeAtomically(join(this.integrateDir, 'setup.json'), `${JSON.stringify({ setup })}\n`);
   }
 
-  /**
-   * Creates the run folder's file `name` holding `content` if no live process holds it: a file
-   * whose holder (`pidOf` its text) is gone is taken over, and so is one that stays unreadable (a
-   * holder killed between creating it and writing it). Returns true when this process holds it
-   * now, else the holder's text.
-   */
-  private async takeLockFile(name: string, content: string, pidOf: (text: string) => number | undefined): Promise<true | string> {
-    const path = join(this.dir, name);
-    await this.ensureDir(dirname(path));
-    for (let attempt = 0; attempt < 3; attempt++) {
-      try {
-        await writeFile(path, content, { flag: 'wx' });
-        return true;
-      } catch (error) {
-        if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      }
-      let text = await readFile(path, 'utf8').catch(() => '');
-      // A holder may be between creating the file and writing it: look again a moment later.
-      if (!isValidPid(pidOf(text))) {
-        await new Promise((r) => setTimeout(r, 50));
-        text = await readFile(path, 'utf8').catch(() => '');
-      }
-      const holder = pidOf(text);
-      if (holder === process.pid) return true;
-      if (isValidPid(holder) && isProcessAlive(holder!)) return text;
-      await rm(path, { force: true });
-    }
-    return readFile(path, 'utf8').catch(() => '');
-  }
-
   /** The pid of the guard that records, if one took the lock (it may have died since). */
   async readGuardPid(): Promise<number | undefined> {
     const pid = Number(await readFile(join(this.dir, 'guard.pid'), 'utf8').catch(() => ''));
@@ -482,28 +443,7 @@ export class RunFiles {
   }
 }
 
-function parseLock(text: string): { pid: number; command: string } | undefined {
-  try {
-    return JSON.parse(text) as { pid: number; command: string };
-  } catch {
-    return undefined;
-  }
-}
-
-function isValidPid(pid: number | undefined): boolean {
-  return pid !== undefined && Number.isInteger(pid) && pid > 0;
-}
-
-export function isProcessAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists but belongs to someone else.
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
+export { isProcessAlive };
 
 /**
  * A file of parx's own that must be there whole or not at all: undefined when missing, its text

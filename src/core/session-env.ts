@@ -1,4 +1,4 @@
-import { getSessionBranch } from './worktree-plan.js';
+import { getSessionBranch } from './session-names.js';
 
 /**
  * The environment of a session's pane, `setup`, `teardown` and `verify` (docs/configuration.md).

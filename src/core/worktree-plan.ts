@@ -1,3 +1,4 @@
+import { getSessionBranch } from './session-names.js';
 /**
  * Decides, from facts gathered about the repository, what `parx up` must do for each session's
  * worktree, before anything is touched. A session's existing worktree is always reused as is:
@@ -31,10 +32,6 @@ export type WorktreeAction =
   | { kind: 'add-existing-branch'; session: string; branch: string; path: string; forget: string[] };
 
 export type WorktreePlan = { ok: true; actions: WorktreeAction[] } | { ok: false; problems: string[] };
-
-export function getSessionBranch(session: string): string {
-  return `parx/${session}`;
-}
 
 export function planWorktrees(sessions: ReadonlyArray<{ name: string; path: string }>, facts: WorktreeFacts): WorktreePlan {
   const actions: WorktreeAction[] = [];

@@ -7,6 +7,7 @@ import { notifyDesktop, runNotifyCommand } from '../adapters/notify.js';
 import type { SessionConfig } from '../core/config-validate.js';
 import { getRecoverDecision, type RecoverReason, type RecoverRecord } from '../core/landing.js';
 import type { RunState } from '../core/run-state.js';
+import type { IntegrationRecord } from '../core/integration.js';
 import { sendToAgent } from './common/messages.js';
 import type { Project } from './common/project.js';
 import { syncSessions } from './sync.js';
@@ -124,4 +125,29 @@ async function findLandedSince(project: Project, state: RunState | undefined, ti
     out.push({ session, files: files.map((f) => f.path) });
   }
   return out;
+}
+
+/**
+ * `recover: agent`: the session integrate found breaking, and those that conflict, get another
+ * try (ops/recover.ts). Under the run lock, as a sync is; when `up`, `down` or `sync` holds it,
+ * the next integration does it.
+ */
+export async function recoverFromIntegration(project: Project, record: IntegrationRecord): Promise<void> {
+  if (project.config.recover !== 'agent' || (!record.breaking && record.conflicts.length === 0)) return;
+  const lock = await project.files.acquireRunLock('integrate');
+  if ('holder' in lock) return;
+  try {
+    const session = (name: string) => project.config.sessions.find((s) => s.name === name)!;
+    if (record.breaking && record.tips[record.breaking.session])
+      await recoverSession(project, project.state, session(record.breaking.session), {
+        reason: 'integrate',
+        tip: record.tips[record.breaking.session]!,
+        output: record.breaking.outputTail,
+      });
+    for (const c of record.conflicts)
+      if (record.tips[c.session])
+        await recoverSession(project, project.state, session(c.session), { reason: 'conflict', tip: record.tips[c.session]!, files: c.files });
+  } finally {
+    await lock.release();
+  }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { deleteBranches, listSandboxedBranches } from '../../src/adapters/git.js';
+import { deleteBranches } from '../../src/adapters/git.js';
+import { listSandboxedBranches } from '../../src/adapters/sandbox-branches.js';
 import { createRepo } from '../helpers/repo.js';
 
 /** The batched git calls `parx down` makes for all sessions at once, against real git. */

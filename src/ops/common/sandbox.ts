@@ -3,15 +3,9 @@ import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import { probeBwrap, SECCOMP_FD, wrapInSandbox, type SandboxProbe } from '../../adapters/bwrap.js';
 import { resolveGitDir } from '../../adapters/git-dir.js';
-import {
-  getSandboxTipRef,
-  getUserGitDir,
-  linkSessionBranch,
-  readBranchFile,
-  realpath,
-  restorePlainBranch,
-  storeBranchInSessionFolder,
-} from '../../adapters/git.js';
+import { getUserGitDir, readBranchFile, realpath } from '../../adapters/git.js';
+import { linkSessionBranch, restorePlainBranch, storeBranchInSessionFolder } from '../../adapters/sandbox-branches.js';
+import { getSandboxTipRef } from '../../core/session-names.js';
 import { readUntrustedBytes, writeFileAtomically } from '../../adapters/untrusted-files.js';
 import { drainSessionObjects, getSharedObjectsMount, prepareSessionObjects } from '../../adapters/session-objects.js';
 import { getSessionAgentKind } from '../../core/agent-hooks.js';

@@ -4,7 +4,7 @@ import { getCommit, listBranchTips } from '../../adapters/git.js';
 import { drainSessionObjects, getSessionObjectsDir, verifyTip } from '../../adapters/session-objects.js';
 import type { SessionConfig } from '../../core/config-validate.js';
 import type { RunState } from '../../core/run-state.js';
-import { getSessionBranch } from '../../core/worktree-plan.js';
+import { getSessionBranch } from '../../core/session-names.js';
 import { UsageError } from '../../core/errors.js';
 import { getRunSessionEnv } from '../../core/session-env.js';
 import type { Project } from './project.js';

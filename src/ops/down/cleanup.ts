@@ -1,14 +1,6 @@
 import { existsSync } from 'node:fs';
-import {
-  deleteBranches,
-  forgetMissingWorktree,
-  listBranchTips,
-  listSandboxedBranches,
-  listWorktreeChanges,
-  removeWorktree,
-  restorePlainBranch,
-  updateRefs,
-} from '../../adapters/git.js';
+import { deleteBranches, forgetMissingWorktree, listBranchTips, listWorktreeChanges, removeWorktree, updateRefs } from '../../adapters/git.js';
+import { listSandboxedBranches, restorePlainBranch } from '../../adapters/sandbox-branches.js';
 import { isAncestor } from '../../adapters/git-merge.js';
 import { drainSessionObjects, getInspectionEnv } from '../../adapters/session-objects.js';
 import { prepareCommandRunner } from '../common/command-sandbox.js';

@@ -23,13 +23,9 @@ import { getSessionAgentKind, hasHooks } from '../../core/agent-hooks.js';
 import { getLiveSessions, type LiveSession } from '../common/sessions.js';
 import { describeWatchFailure } from './health.js';
 import { GuardNotifier } from './notifier.js';
+import { startRadar, startRunServices } from './run-services.js';
 import { RequestFollower } from './requests.js';
-import { IntegrationRadar } from '../integrate/radar.js';
-import { AutoReviewer } from './auto-review.js';
-import { Lander } from './lander.js';
-import { UsageWatch } from './usage-watch.js';
 import { OwnWrites } from './own-writes.js';
-import { describeVerdict, getFlaggedSessions, parseInterval } from '../../core/integration.js';
 import type { GuardEvent, GuardOptions, GuardResult } from './types.js';
 
 /**
@@ -77,9 +73,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     if (!recording) return;
     // The human is told once where they are needed (ops/guard/notifier.ts).
     if (full.type === 'state') notifier.reset(full.session);
-    if (full.type === 'state') autoReviewer?.setState(full.session, full.state);
-    if (full.type === 'state' && full.state !== 'working') lander?.poke();
-    if (full.type === 'state') usageWatch.look();
+    if (full.type === 'state') services.onState(full.session, full.state);
     if (full.type === 'state' && full.state === 'waiting')
       notifier.notify('waiting', full.session, `${full.session} is waiting for you${full.detail ? `: ${full.detail}` : ''}`);
     if (full.type === 'violation')
@@ -92,36 +86,8 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     if (full.type === 'ask' && full.path)
       notifier.notify('request', full.session, `${full.session} asks ${full.owner ?? 'nobody'} for ${full.path} (parx grant ${full.id})`, full.id);
   };
-  // review.auto: a session that waits with commits no verdict covers is reviewed (ops/guard/auto-review.ts).
-  const autoReviewer = AutoReviewer.isNeeded(project)
-    ? new AutoReviewer(project, {
-        isRecording: () => recording,
-        onVerdict: (v, needsHuman) =>
-          announcer.show(
-            `parx: review of ${v.session} (round ${v.round}): ${v.verdict}${v.findings.length > 0 ? `, ${v.findings.length} finding(s)` : ''}${needsHuman ? `; it needs you: parx review show ${v.session}` : ''}`,
-            v.session,
-          ),
-        onError: (message) => emit({ type: 'error', message }),
-      })
-    : undefined;
-  // land: auto: a session lands by itself once it is ready (ops/guard/lander.ts).
-  const lander = Lander.isNeeded(project)
-    ? new Lander(project, {
-        isRecording: () => recording,
-        onLanding: (s) => announcer.show(`parx: landing ${s}`, s),
-        onLanded: (s, commit) => announcer.show(`parx: ${s} landed as ${commit.slice(0, 9)}`, s),
-        onFailed: (s, outcome) => announcer.show(`parx: ${s} did not land (${outcome}); see parx status`, s),
-        onError: (message) => emit({ type: 'error', message }),
-        intervalMs: Number(process.env.PARX_LAND_TICK_MS) > 0 ? Number(process.env.PARX_LAND_TICK_MS) : undefined,
-      })
-    : undefined;
-  // budget: usage kept current, a session at its budget paused (ops/guard/usage-watch.ts).
-  // (Always: `parx budget` can give a session a budget the configuration did not.)
-  const usageWatch = new UsageWatch(project, {
-    isRecording: () => recording,
-    onPaused: (s, reached) => announcer.show(`parx: ${s} is paused at its budget (${reached}): parx budget ${s} --tokens N lets it go on`, s),
-    onError: (message) => emit({ type: 'error', message }),
-  });
+  // What the guard runs for the run besides watching: reviews, landings, budgets (ops/guard/run-services.ts).
+  const services = startRunServices(project, { isRecording: () => recording, announcer, onError: (message) => emit({ type: 'error', message }) });
   // Agents report `working`/`waiting` through their hooks; hook-less ones are judged by pane silence.
   const silent = new Set(project.config.sessions.filter((s) => !hasHooks(getSessionAgentKind(s.agent))).map((s) => s.name));
   const requests = new RequestFollower(project.files, (line, session) => {
@@ -271,7 +237,14 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   });
 
   // The integration radar (`integrate: {every}`): findings are announced like violations.
-  const radar = project.config.integrate ? startRadar(project, () => recording, emit, announcer) : undefined;
+  const radar = project.config.integrate
+    ? startRadar(project, {
+        isRecording: () => recording,
+        onError: (message) => emit({ type: 'error', message }),
+        onFinding: (session, finding) => emit({ type: 'integration', session, finding }, `parx: integration: ${session} ${finding}`, session),
+        announcer,
+      })
+    : undefined;
 
   // Worktrees that appear later (a new `parx up`, a re-added worktree) are picked up here. The
   // poll stays cheap: no process is spawned unless something changed, since every spawn blocks
@@ -373,44 +346,13 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   notes.close();
   objects.close();
   await radar?.close();
-  autoReviewer?.close();
-  lander?.close();
-  usageWatch.close();
+  services.close();
   for (const watcher of watchers.values()) watcher.close();
   if (existsSync(project.commonDir)) {
     await announcer.close();
     await project.files.releaseGuardLock();
   }
   return { stoppedBecause };
-}
-
-function startRadar(
-  project: Project,
-  isRecording: () => boolean,
-  emit: (event: Omit<GuardEvent, 'time'>, message?: string, session?: string) => void,
-  announcer: GuardAnnouncer,
-): IntegrationRadar {
-  const marked = new Set<string>();
-  const radar = new IntegrationRadar(project, {
-    everyMs: parseInterval(project.config.integrate!.every)!,
-    isRecording,
-    onError: (message) => emit({ type: 'error', message }),
-    onFindings: (findings, record) => {
-      for (const { session, verdict } of findings) {
-        const finding = describeVerdict(verdict);
-        emit({ type: 'integration', session, finding }, `parx: integration: ${session} ${finding}`, session);
-      }
-      // The border shows what the latest integration flags, and stops showing it once fixed.
-      const flagged = new Map(getFlaggedSessions(record).map(({ session, verdict }) => [session, verdict.kind === 'breaks' ? 'breaks verify' : 'conflicts']));
-      for (const session of new Set([...marked, ...flagged.keys()])) {
-        announcer.setPaneOption(session, '@parx_integration', flagged.get(session) ?? '');
-        if (flagged.has(session)) marked.add(session);
-        else marked.delete(session);
-      }
-    },
-  });
-  radar.start();
-  return radar;
 }
 
 /** Calls `changed` when state.json is replaced (parx writes it by rename into the run folder). */

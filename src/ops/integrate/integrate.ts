@@ -13,7 +13,7 @@ import { getWithDependencies } from '../../core/order.js';
 import { checkSessions } from '../check.js';
 import { loadProject, type Project, type ProjectOptions } from '../common/project.js';
 import { mergeResolving } from '../common/resolve.js';
-import { recoverSession } from '../recover.js';
+import { recoverFromIntegration } from '../recover.js';
 import { getLiveSessions, getSessionVariables, selectSessions, type LiveSession } from '../common/sessions.js';
 
 /**
@@ -166,7 +166,7 @@ async function integrate(project: Project, options: IntegrateOptions): Promise<I
     verifyRuns: record.verifyRuns,
     ms: record.durationMs,
   });
-  await recoverFlagged(project, record);
+  await recoverFromIntegration(project, record);
 
   // Without --keep the scratch worktree is left as the last verify left it: every verify
   // starts by checking out exactly its own tree, so nothing of this run reaches the next.
@@ -376,30 +376,5 @@ class Verifier {
   /** Like `down`'s verify: the session's variables (the last one merged), in the scratch worktree. */
   private varsFor(session: SessionConfig): Record<string, string> {
     return { ...getSessionVariables(this.project, session, this.path), PARX_INTEGRATE: '1' };
-  }
-}
-
-/**
- * `recover: agent`: the session integrate found breaking, and those that conflict, get another
- * try (ops/recover.ts). Under the run lock, as a sync is; when `up`, `down` or `sync` holds it,
- * the next integration does it.
- */
-async function recoverFlagged(project: Project, record: IntegrateResult['record']): Promise<void> {
-  if (project.config.recover !== 'agent' || (!record.breaking && record.conflicts.length === 0)) return;
-  const lock = await project.files.acquireRunLock('integrate');
-  if ('holder' in lock) return;
-  try {
-    const session = (name: string) => project.config.sessions.find((s) => s.name === name)!;
-    if (record.breaking && record.tips[record.breaking.session])
-      await recoverSession(project, project.state, session(record.breaking.session), {
-        reason: 'integrate',
-        tip: record.tips[record.breaking.session]!,
-        output: record.breaking.outputTail,
-      });
-    for (const c of record.conflicts)
-      if (record.tips[c.session])
-        await recoverSession(project, project.state, session(c.session), { reason: 'conflict', tip: record.tips[c.session]!, files: c.files });
-  } finally {
-    await lock.release();
   }
 }

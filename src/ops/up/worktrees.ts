@@ -2,17 +2,15 @@ import { canWriteDirectory, copyIntoWorktree, excludeFromRepo, isOccupied } from
 import {
   forgetMissingWorktree,
   getCommit,
-  getSandboxTipRef,
   hasPostCheckoutHook,
-  linkSessionBranch,
   listBranchTips,
-  listSandboxedBranches,
   listWorktrees,
   populateWorktree,
-  registerSandboxedWorktree,
   registerWorktree,
   unregisterWorktree,
 } from '../../adapters/git.js';
+import { linkSessionBranch, listSandboxedBranches, registerSandboxedWorktree } from '../../adapters/sandbox-branches.js';
+import { getSandboxTipRef } from '../../core/session-names.js';
 import { runCommandLine, type CommandOutcome } from '../../adapters/shell-command.js';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
