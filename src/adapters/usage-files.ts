@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import {
   addClaudeLines,
   addCodexLines,
+  addGeminiLines,
   emptyUsage,
   getCodexRolloutCwd,
   getCursorUsage,
@@ -12,7 +13,7 @@ import {
   type Usage,
   type UsageCursor,
 } from '../core/usage.js';
-import { readUntrustedBytes, writeFileAtomically } from './untrusted-files.js';
+import { readUntrustedBytes, readUntrustedJson, writeFileAtomically } from './untrusted-files.js';
 
 /**
  * Where each agent records what it used, and reading it incrementally. The files are the
@@ -23,6 +24,8 @@ import { readUntrustedBytes, writeFileAtomically } from './untrusted-files.js';
  *                but letters and digits made "-">/*.jsonl`: every transcript of that worktree.
  *   Codex        `$CODEX_HOME` or `~/.codex`, `sessions/YYYY/MM/DD/rollout-*.jsonl` whose first
  *                line (`session_meta`) names the worktree as its `cwd`.
+ *   Gemini CLI   the session's own Gemini home (`<run>/gemini/<session>`), `.gemini/tmp/<project>/
+ *                chats/**.jsonl` (its chat records, since 0.61 appended line by line).
  */
 
 /** Read this much of a file at a time (a 50 MB transcript in a few reads, never all of it in memory). */
@@ -52,14 +55,19 @@ export class UsageReader {
 
   /** The session's usage by its agent's own files now; null when the agent records none parx reads. */
   async read(session: string, worktree: string, kind: string, since: number): Promise<Usage | null> {
-    if (kind !== 'claude' && kind !== 'codex') return null;
+    if (kind !== 'claude' && kind !== 'codex' && kind !== 'gemini') return null;
     const cache = await this.readCache(session);
-    const files = kind === 'claude' ? await listClaudeTranscripts(worktree) : await findCodexRollouts(worktree, since, cache);
+    const files =
+      kind === 'claude'
+        ? await listClaudeTranscripts(worktree)
+        : kind === 'codex'
+          ? await findCodexRollouts(worktree, since, cache)
+          : await listGeminiChats(join(this.runDir, 'gemini', session), worktree);
     let changed = false;
     for (const file of files) {
       let cursor = cache.cursors.find((c) => c.file === file);
       if (!cursor) {
-        cursor = { file, offset: 0, usage: emptyUsage(kind === 'claude' ? 'claude-transcript' : 'codex-rollout') };
+        cursor = { file, offset: 0, usage: emptyUsage(SOURCES[kind]) };
         cache.cursors.push(cursor);
       }
       const next = await advance(cursor, kind);
@@ -69,7 +77,7 @@ export class UsageReader {
       }
     }
     if (changed || files.length !== cache.cursors.length) await this.writeCache(session, cache);
-    return sumUsage(cache.cursors.map(getCursorUsage), kind === 'claude' ? 'claude-transcript' : 'codex-rollout');
+    return sumUsage(cache.cursors.map(getCursorUsage), SOURCES[kind]);
   }
 
   private async readCache(session: string): Promise<UsageCache> {
@@ -86,8 +94,11 @@ export class UsageReader {
   }
 }
 
+const SOURCES = { claude: 'claude-transcript', codex: 'codex-rollout', gemini: 'gemini-chat' } as const;
+const ADD = { claude: addClaudeLines, codex: addCodexLines, gemini: addGeminiLines } as const;
+
 /** Reads what was added to the file since the cursor, a chunk at a time; the same cursor when nothing was. */
-async function advance(cursor: UsageCursor, kind: 'claude' | 'codex'): Promise<UsageCursor> {
+async function advance(cursor: UsageCursor, kind: keyof typeof ADD): Promise<UsageCursor> {
   let current = cursor;
   for (;;) {
     const size = await stat(current.file)
@@ -99,9 +110,30 @@ async function advance(cursor: UsageCursor, kind: 'claude' | 'codex'): Promise<U
     const { lines, bytes: used } = takeCompleteLines(bytes.toString('utf8'));
     // A line longer than a chunk, or one still being written: wait for more.
     if (used === 0) return current;
-    const next = kind === 'claude' ? addClaudeLines(current, lines) : addCodexLines(current, lines);
+    const next = ADD[kind](current, lines);
     current = { ...next, offset: current.offset + used };
   }
+}
+
+/**
+ * A Gemini session's chat records, in the session's own Gemini home (`<run>/gemini/<session>`):
+ * `.gemini/projects.json` names the worktree's project folder under `.gemini/tmp/` (a plain name,
+ * or nothing is read: the file is the session's to write), whose `chats/` holds its records
+ * (subagents' in folders below).
+ */
+async function listGeminiChats(home: string, worktree: string): Promise<string[]> {
+  const registry = (await readUntrustedJson<{ projects?: Record<string, unknown> }>(join(home, '.gemini', 'projects.json'))) ?? {};
+  const slug = registry.projects?.[worktree];
+  if (typeof slug !== 'string' || !/^[A-Za-z0-9._-]+$/.test(slug) || slug === '.' || slug === '..') return [];
+  const found: string[] = [];
+  const walk = async (dir: string, depth: number): Promise<void> => {
+    for (const entry of await readdir(dir, { withFileTypes: true }).catch(() => [])) {
+      if (entry.isDirectory() && depth < 2) await walk(join(dir, entry.name), depth + 1);
+      else if (entry.isFile() && entry.name.endsWith('.jsonl')) found.push(join(dir, entry.name));
+    }
+  };
+  await walk(join(home, '.gemini', 'tmp', slug, 'chats'), 0);
+  return found;
 }
 
 async function listClaudeTranscripts(worktree: string): Promise<string[]> {

@@ -85,6 +85,36 @@ export function addClaudeLines(cursor: UsageCursor, lines: readonly string[]): U
   return { ...cursor, usage, ...(open ? { open } : { open: undefined }) };
 }
 
+/**
+ * Gemini CLI's chat record (`<its home>/.gemini/tmp/<project>/chats/session-*.jsonl`): each model
+ * message's `tokens`, appended again (with the same id) once its usage is known; the last record
+ * of a message counts. Its `input` includes what the cache served (shown apart) and thinking
+ * tokens are output the model wrote.
+ */
+export function addGeminiLines(cursor: UsageCursor, lines: readonly string[]): UsageCursor {
+  let { usage, open } = cursor;
+  const close = () => {
+    if (open)
+      usage = {
+        ...usage,
+        inputTokens: usage.inputTokens + open.input,
+        outputTokens: usage.outputTokens + open.output,
+        cacheTokens: usage.cacheTokens + open.cache,
+      };
+    open = undefined;
+  };
+  for (const line of lines) {
+    const record = parse(line);
+    const t = record?.type === 'gemini' ? (record.tokens as Record<string, unknown> | undefined) : undefined;
+    if (!record || !t) continue;
+    const id = typeof record.id === 'string' ? record.id : '';
+    if (open && open.id !== id) close();
+    const cached = num(t.cached);
+    open = { id, input: Math.max(0, num(t.input) - cached) + num(t.tool), output: num(t.output) + num(t.thoughts), cache: cached };
+  }
+  return { ...cursor, usage, ...(open ? { open } : { open: undefined }) };
+}
+
 /** The figures so far, the message being streamed included. */
 export function getCursorUsage(cursor: UsageCursor): Usage {
   const { usage, open } = cursor;

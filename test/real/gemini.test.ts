@@ -191,4 +191,29 @@ describe('the real Gemini CLI in a parx session', () => {
       await local.close();
     }
   }, 180_000);
+
+  it('usage: parx shows the tokens the model served to the session, from Gemini CLI’s chat record', async () => {
+    await killTmuxServer();
+    const run = createRunFixture(
+      { auth: { owns: ['src/auth/**'], task: 'Look around.', agent: 'gemini' }, payments: { owns: ['src/payments/**'], task: 'Wait.', agent: 'shell' } },
+      { tmuxSession: 'real-gemini-usage' },
+    );
+    const local = await startGeminiStandIn([{ text: 'Looked around.' }]);
+    try {
+      seedReturningUser(run.root);
+      expect((await runParx(['up', '--detach'], run.root, geminiEnv(local.url))).exitCode).toBe(0);
+      const pane = run.state().sessions.auth!.pane;
+      await waitForScreen(pane, 'the end of the turn', 'Looked around.');
+      // Each of the turn's requests was answered with 100 prompt and 10 candidate tokens.
+      const served = local.turnTexts().length;
+      const usage = await waitFor('the usage in status', async () => {
+        const status = JSON.parse((await runParx(['status', '--json'], run.root)).stdout) as { sessions: Array<{ usage: Record<string, number> | null }> };
+        const u = status.sessions[0]!.usage;
+        return u && (u.outputTokens ?? 0) >= 10 * served ? u : undefined;
+      });
+      expect(usage).toMatchObject({ inputTokens: 100 * served, outputTokens: 10 * served, cacheTokens: 0, source: 'gemini-chat' });
+    } finally {
+      await local.close();
+    }
+  }, 180_000);
 });

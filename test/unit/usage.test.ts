@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import {
   addClaudeLines,
   addCodexLines,
+  addGeminiLines,
   countTokens,
   emptyUsage,
   getBudgetReached,
@@ -59,6 +60,22 @@ describe('Codex rollouts: the last token_count total is the figure', () => {
     expect(getCodexRolloutCwd(JSON.stringify({ type: 'session_meta', payload: { cwd: '/w/a', cli_version: '0.171.0' } }))).toBe('/w/a');
     expect(getCodexRolloutCwd('{"type":"event_msg"}')).toBeUndefined();
     expect(getCodexRolloutCwd('{trunc')).toBeUndefined();
+  });
+});
+
+describe('Gemini CLI chat records: each model message counts once, with its last tokens', () => {
+  const gemini = (id: string, tokens?: object) => JSON.stringify({ id, type: 'gemini', content: 'x', ...(tokens && { tokens }) });
+  it.each<[string, string[], [number, number, number]]>([
+    [
+      'a message, then its tokens appended with the same id',
+      [gemini('g1'), gemini('g1', { input: 100, output: 10, cached: 0, thoughts: 0, tool: 0 })],
+      [100, 10, 0],
+    ],
+    ['cached input apart, thoughts as output', [gemini('g1', { input: 100, output: 10, cached: 40, thoughts: 5, tool: 0 })], [60, 15, 40]],
+    ['two messages, user lines skipped', [gemini('g1', { input: 1, output: 2 }), '{"id":"u","type":"user"}', gemini('g2', { input: 3, output: 4 })], [4, 6, 0]],
+  ])('%s', (_, lines, [input, output, cache]) => {
+    const u = getCursorUsage(addGeminiLines(cursor('gemini-chat'), lines));
+    expect([u.inputTokens, u.outputTokens, u.cacheTokens]).toEqual([input, output, cache]);
   });
 });
 
