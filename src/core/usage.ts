@@ -57,33 +57,42 @@ const num = (v: unknown): number => (typeof v === 'number' && Number.isFinite(v)
  * with the same `message.id`: it counts once, with its last figures.
  */
 export function addClaudeLines(cursor: UsageCursor, lines: readonly string[]): UsageCursor {
-  let { usage, open } = cursor;
-  const close = () => {
-    if (open)
-      usage = {
-        ...usage,
-        inputTokens: usage.inputTokens + open.input,
-        outputTokens: usage.outputTokens + open.output,
-        cacheTokens: usage.cacheTokens + open.cache,
-      };
-    open = undefined;
-  };
-  for (const line of lines) {
-    const record = parse(line);
-    const message = record?.type === 'assistant' ? (record.message as Record<string, unknown> | undefined) : undefined;
+  return addPerMessage(cursor, lines, (record) => {
+    const message = record.type === 'assistant' ? (record.message as Record<string, unknown> | undefined) : undefined;
     const u = message?.usage as Record<string, unknown> | undefined;
-    if (!message || !u) continue;
-    const id = typeof message.id === 'string' ? message.id : '';
-    if (open && open.id !== id) close();
-    open = {
-      id,
+    if (!message || !u) return undefined;
+    return {
+      id: typeof message.id === 'string' ? message.id : '',
       input: num(u.input_tokens),
       output: num(u.output_tokens),
       cache: num(u.cache_creation_input_tokens) + num(u.cache_read_input_tokens),
     };
-  }
-  return { ...cursor, usage, ...(open ? { open } : { open: undefined }) };
+  });
 }
+
+/**
+ * Agents that write a message's record again as it grows (Claude Code per content block, Gemini
+ * CLI once its usage is known): the last record of a message counts, once. `read` gives a line's
+ * message and figures, or undefined for a line without them.
+ */
+function addPerMessage(cursor: UsageCursor, lines: readonly string[], read: (record: Record<string, unknown>) => UsageCursor['open']): UsageCursor {
+  let { usage, open } = cursor;
+  for (const line of lines) {
+    const record = parse(line);
+    const message = record && read(record);
+    if (!message) continue;
+    if (open && open.id !== message.id) usage = addOpen(usage, open);
+    open = message;
+  }
+  return { ...cursor, usage, open };
+}
+
+const addOpen = (usage: Usage, open: NonNullable<UsageCursor['open']>): Usage => ({
+  ...usage,
+  inputTokens: usage.inputTokens + open.input,
+  outputTokens: usage.outputTokens + open.output,
+  cacheTokens: usage.cacheTokens + open.cache,
+});
 
 /**
  * Gemini CLI's chat record (`<its home>/.gemini/tmp/<project>/chats/session-*.jsonl`): each model
@@ -92,34 +101,22 @@ export function addClaudeLines(cursor: UsageCursor, lines: readonly string[]): U
  * tokens are output the model wrote.
  */
 export function addGeminiLines(cursor: UsageCursor, lines: readonly string[]): UsageCursor {
-  let { usage, open } = cursor;
-  const close = () => {
-    if (open)
-      usage = {
-        ...usage,
-        inputTokens: usage.inputTokens + open.input,
-        outputTokens: usage.outputTokens + open.output,
-        cacheTokens: usage.cacheTokens + open.cache,
-      };
-    open = undefined;
-  };
-  for (const line of lines) {
-    const record = parse(line);
-    const t = record?.type === 'gemini' ? (record.tokens as Record<string, unknown> | undefined) : undefined;
-    if (!record || !t) continue;
-    const id = typeof record.id === 'string' ? record.id : '';
-    if (open && open.id !== id) close();
+  return addPerMessage(cursor, lines, (record) => {
+    const t = record.type === 'gemini' ? (record.tokens as Record<string, unknown> | undefined) : undefined;
+    if (!t) return undefined;
     const cached = num(t.cached);
-    open = { id, input: Math.max(0, num(t.input) - cached) + num(t.tool), output: num(t.output) + num(t.thoughts), cache: cached };
-  }
-  return { ...cursor, usage, ...(open ? { open } : { open: undefined }) };
+    return {
+      id: typeof record.id === 'string' ? record.id : '',
+      input: Math.max(0, num(t.input) - cached) + num(t.tool),
+      output: num(t.output) + num(t.thoughts),
+      cache: cached,
+    };
+  });
 }
 
 /** The figures so far, the message being streamed included. */
 export function getCursorUsage(cursor: UsageCursor): Usage {
-  const { usage, open } = cursor;
-  if (!open) return usage;
-  return { ...usage, inputTokens: usage.inputTokens + open.input, outputTokens: usage.outputTokens + open.output, cacheTokens: usage.cacheTokens + open.cache };
+  return cursor.open ? addOpen(cursor.usage, cursor.open) : cursor.usage;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { mkdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { notifyDesktop, runNotifyCommand } from '../adapters/notify.js';
+import { tellHuman } from './common/tell-human.js';
 import { writeFileAtomically } from '../adapters/untrusted-files.js';
 import { UsageReader } from '../adapters/usage-files.js';
 import { getSessionAgentKind } from '../core/agent-hooks.js';
@@ -54,31 +54,27 @@ export async function readSessionUsage(project: Project, session: SessionConfig,
 /**
  * Brings a session's pause up to date with its usage: paused when a limit is reached (a
  * `budget` event, the human told once), lifted when it no longer is (the limit was raised).
- * Returns the pause as it is now.
+ * Returns the pause as it is now, and whether this call paused it.
  */
-export async function updateBudgetPause(project: Project, session: SessionConfig, usage: Usage | null, budget: Budget | undefined): Promise<BudgetPause> {
+export async function updateBudgetPause(
+  project: Project,
+  session: SessionConfig,
+  usage: Usage | null,
+  budget: Budget | undefined,
+): Promise<BudgetPause & { pausedNow: boolean }> {
   const before = await readBudgetPause(project.files.dir, session.name);
   const reached = getBudgetReached(usage, budget) ?? null;
   const pause: BudgetPause = { reached, usage, limit: budget ?? null, time: new Date().toISOString() };
-  if (Boolean(before?.reached) === Boolean(reached) && JSON.stringify(before?.usage) === JSON.stringify(usage)) return before ?? pause;
+  if (Boolean(before?.reached) === Boolean(reached) && JSON.stringify(before?.usage) === JSON.stringify(usage))
+    return { ...(before ?? pause), pausedNow: false };
   await mkdir(join(project.files.dir, 'budget'), { recursive: true });
   await writeFileAtomically(getBudgetPausePath(project.files.dir, session.name), JSON.stringify(pause));
   if (reached && !before?.reached) {
     await project.files.appendEvent({ type: 'budget', session: session.name, usage, limit: budget ?? null });
     const message = `${session.name} is paused: it used ${reached}; \`parx budget ${session.name} --tokens N\` (or --usd N) lets it go on`;
-    await Promise.all([
-      notifyDesktop(`parx: ${session.name}`, message),
-      project.config.notify
-        ? runNotifyCommand(project.config.notify, project.root, {
-            ...(process.env as Record<string, string>),
-            PARX_EVENT: 'budget',
-            PARX_SESSION: session.name,
-            PARX_MESSAGE: message,
-          })
-        : undefined,
-    ]);
+    await tellHuman(project, 'budget', session.name, message);
   }
-  return pause;
+  return { ...pause, pausedNow: Boolean(reached && !before?.reached) };
 }
 
 export interface RaiseOptions extends ProjectOptions {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { writeFileAtomically } from '../adapters/untrusted-files.js';
 import { getCommit, listCommittedChanges } from '../adapters/git.js';
 import { isAncestor } from '../adapters/git-merge.js';
-import { notifyDesktop, runNotifyCommand } from '../adapters/notify.js';
+import { tellHuman } from './common/tell-human.js';
 import type { SessionConfig } from '../core/config-validate.js';
 import { getRecoverDecision, type RecoverReason, type RecoverRecord } from '../core/landing.js';
 import type { RunState } from '../core/run-state.js';
@@ -64,17 +64,7 @@ export async function recoverSession(project: Project, state: RunState | undefin
       await write({ ...record!, tip: failure.tip, reason: failure.reason, time, needsHuman: reason });
       await project.files.appendEvent({ type: 'needs-human', session: session.name, reason });
       const message = `${session.name} needs you: ${reason}`;
-      await Promise.all([
-        notifyDesktop(`parx: ${session.name}`, message),
-        project.config.notify
-          ? runNotifyCommand(project.config.notify, project.root, {
-              ...(process.env as Record<string, string>),
-              PARX_EVENT: 'needs-human',
-              PARX_SESSION: session.name,
-              PARX_MESSAGE: message,
-            })
-          : undefined,
-      ]);
+      await tellHuman(project, 'needs-human', session.name, message);
     }
     return { kind: 'needs-human', reason };
   }

@@ -1,5 +1,5 @@
 import type { Project } from '../common/project.js';
-import { getSessionBudget, readBudgetPause, readSessionUsage, updateBudgetPause } from '../budget.js';
+import { getSessionBudget, readSessionUsage, updateBudgetPause } from '../budget.js';
 
 /**
  * The recording guard keeps each session's usage and budget pause current: it reads what the
@@ -38,9 +38,8 @@ export class UsageWatch {
       const budget = getSessionBudget(state, session);
       if (!budget || !state?.sessions[session.name]) continue;
       const usage = await readSessionUsage(this.project, session, state);
-      const was = await readBudgetPause(this.project.files.dir, session.name);
       const pause = await updateBudgetPause(this.project, session, usage, budget);
-      if (pause.reached && !was?.reached && !this.stopped) this.options.onPaused(session.name, pause.reached);
+      if (pause.pausedNow && pause.reached && !this.stopped) this.options.onPaused(session.name, pause.reached);
     }
   }
 

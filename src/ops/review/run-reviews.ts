@@ -3,7 +3,7 @@ import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { writeFileAtomically } from '../../adapters/untrusted-files.js';
 import { countCommitsAhead, getCommit, runGit } from '../../adapters/git.js';
-import { notifyDesktop, runNotifyCommand } from '../../adapters/notify.js';
+import { tellHuman } from '../common/tell-human.js';
 import type { ReviewRoom } from '../../adapters/review-files.js';
 import { ensureScratchWorktree, removeScratchWorktree } from '../../adapters/scratch-worktree.js';
 import { quoteShellWord } from '../../core/agent-hooks.js';
@@ -204,9 +204,10 @@ async function reviewOne(
  */
 export async function recordVerdict(project: Project, verdict: Verdict, settings: ReviewSettings): Promise<boolean> {
   const files = getReviewFiles(project);
-  const before = getReviewStanding(await files.readVerdicts(verdict.session), verdict.tip, settings.rounds);
+  const verdicts = await files.readVerdicts(verdict.session);
+  const before = getReviewStanding(verdicts, verdict.tip, settings.rounds);
   await files.appendVerdict(verdict);
-  const after = getReviewStanding([...(await files.readVerdicts(verdict.session))], verdict.tip, settings.rounds);
+  const after = getReviewStanding([...verdicts, verdict], verdict.tip, settings.rounds);
   await project.files.appendEvent({
     type: 'review',
     session: verdict.session,
@@ -220,24 +221,9 @@ export async function recordVerdict(project: Project, verdict: Verdict, settings
   if (after.needsHuman && !before.needsHuman) {
     const reason = `${after.failures} review(s) in a row asked for changes or failed; the last: ${verdict.verdict}${verdict.summary ? ` (${verdict.summary.split('\n')[0]!.slice(0, 200)})` : ''}`;
     await project.files.appendEvent({ type: 'needs-human', session: verdict.session, reason });
-    await tellHuman(project, verdict.session, `${verdict.session} needs you: ${reason}; see \`parx review show ${verdict.session}\``);
+    await tellHuman(project, 'needs-human', verdict.session, `${verdict.session} needs you: ${reason}; see \`parx review show ${verdict.session}\``);
   }
   return after.needsHuman;
-}
-
-/** The same three ways the guard brings the human (ops/guard/notifier.ts), once. */
-async function tellHuman(project: Project, session: string, message: string): Promise<void> {
-  await Promise.all([
-    notifyDesktop(`parx: ${session}`, message),
-    project.config.notify
-      ? runNotifyCommand(project.config.notify, project.root, {
-          ...(process.env as Record<string, string>),
-          PARX_EVENT: 'needs-human',
-          PARX_SESSION: session,
-          PARX_MESSAGE: message,
-        })
-      : undefined,
-  ]);
 }
 
 /** The sessions whose names the human gave, for `approve`/`reject`/`show`: one, configured. */
