@@ -28,11 +28,18 @@ export async function tmuxGroups(groups: readonly string[][][]): Promise<string>
   return runBatches(batchUnits(groups));
 }
 
+/**
+ * `-u`: the client is taken as UTF-8 whatever the locale says. Without it, in a C locale (a
+ * command over ssh, cron, a bare CI shell) the server sanitizes what it prints for `-F`
+ * formats, tabs becoming "_", and every tab-separated answer parx reads breaks.
+ */
+const CLIENT_FLAGS = ['-u'];
+
 async function runBatches(batches: string[][][]): Promise<string> {
   let out = '';
   for (const batch of batches) {
     const argv = toTmuxArgv(batch);
-    const result = await execa('tmux', argv, { reject: false });
+    const result = await execa('tmux', [...CLIENT_FLAGS, ...argv], { reject: false });
     if (result.failed) {
       if ((result as { code?: string }).code === 'ENOENT') throw new UsageError('tmux is not installed (parx needs tmux ≥ 3.2)');
       throw new ToolError(['tmux', ...argv], result.exitCode, result.stderr);
@@ -104,7 +111,7 @@ export function escapeFormat(text: string): string {
 /** Runs tmux where a failure is an answer (no such session, no server), not an error. */
 export async function tryTmux(args: string[] | string[][], options: { stdio?: 'inherit'; timeout?: number } = {}): Promise<{ ok: boolean; stdout: string }> {
   // Bounded: a tmux that does not answer must not hold up a caller that loops (the guard).
-  const result = await execa('tmux', toTmuxArgv(args), { reject: false, timeout: 10_000, ...options });
+  const result = await execa('tmux', [...CLIENT_FLAGS, ...toTmuxArgv(args)], { reject: false, timeout: 10_000, ...options });
   return { ok: result.exitCode === 0, stdout: typeof result.stdout === 'string' ? result.stdout : '' };
 }
 

@@ -246,6 +246,13 @@ export function createProgram(): Command {
       run(() => import('./commands/ask.js').then((m) => m.askCommand(id, words, opts))),
     );
 
+  program
+    .command('host', { hidden: true })
+    .description('for another machine’s parx, over ssh: one step of its hosted sessions (a JSON request on stdin)')
+    .argument('<verb>', 'prepare, up, status, inspect, land, events or attach')
+    .argument('[dir]', 'attach: the clone whose run to show')
+    .action(async (verb: string, dir: string | undefined) => run(() => import('./commands/host.js').then((m) => m.hostCommand(verb, dir))));
+
   return program;
 }
 

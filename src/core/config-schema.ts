@@ -64,6 +64,14 @@ export const sessionSchema = z.object({
     'false: no review for this session; true or keys: the top-level review with these keys over it.',
   ),
   budget: describe(z.optional(budgetSchema), "This session's budget (its keys over the top-level budget)."),
+  host: describe(z.optional(z.string().check(z.minLength(1))), 'Run this session on one of `hosts` (over ssh) instead of this machine.'),
+});
+
+/** A machine sessions can run on (docs/hosts.md): reached with the `ssh` on PATH, so the user's ssh config, agent and keys apply. */
+const hostSchema = z.object({
+  ssh: describe(z.string().check(z.trim(), z.minLength(1)), 'What `ssh` connects to: an alias from ~/.ssh/config, user@host, or ssh://user@host:port.'),
+  dir: describe(z.string().check(z.minLength(1)), "The repository's clone on that host (absolute or ~/…; made when missing)."),
+  parx: describe(z.optional(command), 'The parx command there, as a shell command line (default: parx on its PATH).'),
 });
 
 const portsSchema = z.object({
@@ -156,6 +164,7 @@ export const configSchema = z.object({
     'Glob → command that regenerates a conflicted file (a lockfile) instead of refusing the merge: run in a scratch checkout of the merge.',
   ),
   promptTemplate: describe(z.optional(z.string().check(z.minLength(1))), 'Your own prompt template file, relative to the config file.'),
+  hosts: describe(z._default(z.record(z.string(), hostSchema), {}), 'Other machines sessions can run on, by name (a session picks one with `host:`).'),
   sessions: describe(z.record(z.string(), sessionSchema), 'One agent session per entry, by name.'),
 });
 
@@ -169,6 +178,7 @@ export const allowedKeys = {
   layout: Object.keys(layoutSchema.shape),
   review: Object.keys(reviewSchema.shape),
   budget: Object.keys(budgetSchema.shape),
+  host: Object.keys(hostSchema.shape),
 };
 
 export type RawConfig = z.output<typeof configSchema>;

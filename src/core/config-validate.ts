@@ -25,6 +25,8 @@ export interface SessionConfig {
   review: ReviewSettings | undefined;
   /** Its budget (its own keys over the top-level ones); undefined: none. */
   budget: { usd?: number; tokens?: number } | undefined;
+  /** The `hosts:` entry it runs on (docs/hosts.md); undefined: this machine. */
+  host?: string;
 }
 
 /** A session's `review:` after the top-level one and the defaults (docs/review.md). */
@@ -39,8 +41,14 @@ export interface ReviewSettings {
 
 const REVIEW_DEFAULTS = { rounds: 3, required: true, auto: true, timeout: '20m' as string | number };
 
+/**
+ * `sessions` are the sessions of this machine: everything that works on worktrees here (check,
+ * guard, integrate, sync, review) sees only them. `hosted` are the ones on other hosts, which
+ * only `up`, `status` and `down` reach, over ssh (ops/hosts/).
+ */
 export interface ParxConfig extends Omit<RawConfig, 'sessions'> {
   sessions: SessionConfig[];
+  hosted: SessionConfig[];
 }
 
 export type Validation = { ok: true; config: ParxConfig } | { ok: false; problems: ConfigProblem[] };
@@ -66,6 +74,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions): Validati
   checkCommandLine(rawConfig.agent, 'agent', problems);
   checkEnvNames(rawConfig.env, 'env', problems);
   checkReview(rawConfig.review, 'review', problems);
+  for (const [name, host] of Object.entries(rawConfig.hosts)) checkHost(name, host, problems);
   for (const [glob, line] of Object.entries(rawConfig.resolve)) {
     checkGlob(glob, `resolve.${glob}`, problems);
     checkCommandLine(line, `resolve.${glob}`, problems);
@@ -95,8 +104,21 @@ export function validateConfig(raw: unknown, options: ValidateOptions): Validati
     s.after.forEach((dep, i) => {
       if (!names.includes(dep)) {
         problems.push({ keyPath: `${at}.after[${i}]`, message: `expected the name of another session, got unknown session "${dep}"` });
+      } else if (!s.host && rawConfig.sessions[dep]!.host) {
+        // Sessions on hosts land after this machine's: one here cannot wait for one there.
+        problems.push({
+          keyPath: `${at}.after[${i}]`,
+          message: `expected a session of this machine: "${dep}" runs on host ${rawConfig.sessions[dep]!.host}, and hosted sessions land after this machine's`,
+        });
       }
     });
+    if (s.host !== undefined && !(s.host in rawConfig.hosts)) {
+      const known = Object.keys(rawConfig.hosts);
+      problems.push({
+        keyPath: `${at}.host`,
+        message: `expected the name of an entry of \`hosts\`, got "${s.host}"${known.length > 0 ? ` (hosts: ${known.join(', ')})` : ' (no `hosts` are configured)'}`,
+      });
+    }
     return {
       name,
       index,
@@ -110,6 +132,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions): Validati
       approve: s.approve ?? rawConfig.approve,
       review: resolveReview(rawConfig.review, s.review, rawConfig.agent),
       budget: rawConfig.budget || s.budget ? { ...rawConfig.budget, ...s.budget } : undefined,
+      ...(s.host !== undefined && { host: s.host }),
     };
   });
 
@@ -118,7 +141,7 @@ export function validateConfig(raw: unknown, options: ValidateOptions): Validati
     problems.push({ keyPath: `sessions.${cycle[0]}.after`, message: `dependency cycle ${cycle.join(' → ')}; expected sessions to form an order` });
   }
   if (problems.length > 0) return { ok: false, problems };
-  return { ok: true, config: { ...rawConfig, sessions } };
+  return { ok: true, config: { ...rawConfig, sessions: sessions.filter((s) => !s.host), hosted: sessions.filter((s) => s.host) } };
 }
 
 /**
@@ -148,6 +171,7 @@ function findUnknownKeys(raw: unknown): ConfigProblem[] {
     [raw.layout, allowedKeys.layout, 'layout.'],
     [raw.review, allowedKeys.review, 'review.'],
     [raw.budget, allowedKeys.budget, 'budget.'],
+    ...Object.entries(isMap(raw.hosts) ? raw.hosts : {}).map(([name, h]): [unknown, string[], string] => [h, allowedKeys.host, `hosts.${name}.`]),
     ...Object.entries(isMap(raw.sessions) ? raw.sessions : {}).flatMap(([name, s]): Array<[unknown, string[], string]> => [
       [s, allowedKeys.session, `sessions.${name}.`],
       [isMap(s) ? s.review : undefined, allowedKeys.review, `sessions.${name}.review.`],
@@ -216,6 +240,25 @@ function resolveTask(task: string | undefined, taskFile: string | undefined, at:
     return '';
   }
   return task;
+}
+
+/**
+ * A `hosts:` entry: its name becomes part of ref names, its `ssh` an argument of ssh (never an
+ * option: a leading "-" is refused), its `parx` a command line run there.
+ */
+function checkHost(name: string, host: RawConfig['hosts'][string], problems: ConfigProblem[]): void {
+  const at = `hosts.${name}`;
+  if (!SESSION_NAME.test(name))
+    problems.push({
+      keyPath: at,
+      message: 'expected a host name of lowercase letters, digits, "-" or "_", starting with a letter or digit, at most 40 characters',
+    });
+  if (host.ssh.startsWith('-') || /[\s\x00-\x1f]/.test(host.ssh))
+    problems.push({ keyPath: `${at}.ssh`, message: `expected an ssh destination (an alias, user@host or ssh://user@host:port), got "${host.ssh}"` });
+  if (/[\n\r\x00]/.test(host.dir)) problems.push({ keyPath: `${at}.dir`, message: 'expected a path on one line' });
+  else if (!host.dir.startsWith('/') && host.dir !== '~' && !host.dir.startsWith('~/'))
+    problems.push({ keyPath: `${at}.dir`, message: `expected an absolute path or one under ~/ on that host, got "${host.dir}"` });
+  if (host.parx !== undefined) checkCommandLine(host.parx, `${at}.parx`, problems);
 }
 
 /** Why a glob can never mean what its author wants, or undefined when it is fine. */

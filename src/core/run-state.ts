@@ -32,6 +32,18 @@ export interface SessionState {
   createdAt: string;
 }
 
+/** A session on another host: its worktree and run are there; here, its pane that shows it. */
+export interface HostedSessionState {
+  host: string;
+  branch: string;
+  /** Its worktree, on the host. */
+  worktree: string;
+  pane: string | undefined;
+  /** The local pane's argv (ssh to the host's run). */
+  command: string[];
+  createdAt: string;
+}
+
 export interface RunState {
   version: 1;
   root: string;
@@ -56,6 +68,8 @@ export interface RunState {
   decisions?: Record<string, RequestDecision>;
   /** Budgets `parx budget` raised, per session, over the configuration's. */
   budgets?: Record<string, { usd?: number; tokens?: number }>;
+  /** Sessions running on other hosts (docs/hosts.md): what this machine knows of each. */
+  hosted?: Record<string, HostedSessionState>;
   /** Sessions `parx abandon` ended, until `up` starts them again: where their work is kept. */
   abandoned?: Record<string, { backupRef: string | null; time: string }>;
 }

@@ -25,7 +25,9 @@ export async function mapOwnership(project: Project): Promise<Omit<PlanResult, '
     await verifyBaseExists(project);
     throw error;
   });
-  const { sessions, shared } = project.config;
+  // Ownership is one map across machines: a hosted session's files are merged here too.
+  const sessions = [...project.config.sessions, ...project.config.hosted];
+  const { shared } = project.config;
   return {
     plan: computeOwnershipPlan(files, sessions, shared),
     mergeOrder: getDependencyOrder(sessions),

@@ -17,11 +17,13 @@ import { getDependencyOrder } from '../core/order.js';
 import { checkSessions } from './check.js';
 import { loadProject, type ProjectOptions } from './common/project.js';
 import { getLiveSessions } from './common/sessions.js';
-import type { AgentState, GrantRecord } from '../core/run-state.js';
+import type { AgentState, GrantRecord, RunState } from '../core/run-state.js';
+import type { SessionConfig } from '../core/config-validate.js';
 import { getSessionAgentKind, hasHooks } from '../core/agent-hooks.js';
 import { judgeAgentState } from '../core/agent-state.js';
 import type { OwnershipRequest } from '../core/requests.js';
 import { listRequests } from './requests.js';
+import { readHostedStatuses } from './hosts/status.js';
 
 export interface SessionStatus {
   name: string;
@@ -35,7 +37,11 @@ export interface SessionStatus {
    * `not-started`: no pane was ever recorded for it (as opposed to `exited`: its program ended);
    * `landed`: `parx down` merged it, and it has nothing more (see `landed`).
    */
-  state: AgentState | 'not-started' | 'landed' | 'abandoned';
+  state: AgentState | 'not-started' | 'landed' | 'abandoned' | 'unreachable';
+  /** The `hosts:` entry it runs on (docs/hosts.md); null on this machine. */
+  host: string | null;
+  /** Why its host could not be asked (its state is `unreachable` then); null otherwise. */
+  unreachable: string | null;
   /** The merge commit that landed it, while it has nothing base does not have; null otherwise. */
   landed: { commit: string } | null;
   /** `parx abandon` ended it (and nothing was started since): where its work is kept; null otherwise. */
@@ -244,6 +250,8 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
         landing: null,
         usage: usages[i] ?? null,
         budget: describeBudget(getSessionBudget(state, s.config), pauses[i]),
+        host: null,
+        unreachable: null,
       };
     }),
     forecast: pairs.flatMap((pair, i) => {
@@ -291,6 +299,12 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
       });
     });
   }
+  const hostedPanes = new Map(panes.flatMap((p) => (p.session ? [[p.session, p] as const] : [])));
+  const hosted = await readHostedStatuses<SessionStatus>(project, state, hostedPanes, (session) => getEmptyStatus(session, state));
+  if (hosted.length > 0) {
+    result.finished = (live.length === 0 || result.finished) && hosted.every((h) => h.landed);
+    result.sessions.push(...hosted);
+  }
   return result;
 }
 
@@ -337,4 +351,46 @@ async function getGuardStatus(files: RunFiles): Promise<StatusResult['guard']> {
   const [pid, health] = await Promise.all([files.readGuardPid(), files.readGuardHealth()]);
   const running = pid !== undefined && isProcessAlive(pid);
   return { running, pid: running ? pid : null, polling: running && health?.pid === pid ? health.polling : [] };
+}
+
+/** A hosted session the host is not asked about: not started there yet, or landed and gone. */
+function getEmptyStatus(session: SessionConfig, state: RunState | undefined): SessionStatus {
+  const landed = state?.down?.merged[session.name];
+  return {
+    name: session.name,
+    branch: `parx/${session.name}`,
+    tip: null,
+    worktree: state?.hosted?.[session.name]?.worktree ?? '',
+    pane: null,
+    alive: false,
+    state: landed ? 'landed' : 'not-started',
+    landed: landed ? { commit: landed } : null,
+    abandoned: null,
+    since: null,
+    hooks: 'none',
+    sandbox: 'unknown',
+    sandboxNotes: [],
+    hookNotes: [],
+    owns: session.owns,
+    granted: [],
+    requests: { asked: 0, toAnswer: 0 },
+    pendingMessages: 0,
+    forYou: [],
+    ahead: 0,
+    changed: [],
+    violations: [],
+    collisions: [],
+    mergeable: null,
+    conflicts: [],
+    integration: null,
+    objectsProblem: null,
+    review: null,
+    needsHuman: null,
+    recover: null,
+    landing: null,
+    usage: null,
+    budget: null,
+    host: session.host!,
+    unreachable: null,
+  };
 }

@@ -58,7 +58,8 @@ export async function loadProject(options: ProjectOptions & { fresh?: boolean } 
   let configNotice: string | undefined;
   if (snapshot) {
     configFile = state!.configFile;
-    config = snapshot;
+    // A run started before hosts existed recorded no `hosted`.
+    config = { ...snapshot, hosted: snapshot.hosted ?? [] };
     const digest = getConfigDigest(configFile);
     if (state!.configDigest && digest !== state!.configDigest) {
       configNotice = `${configFile} has changed since \`parx up\`; this run keeps the configuration it started with (run \`parx up\` to apply the change)`;

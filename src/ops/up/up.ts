@@ -2,7 +2,8 @@ import { getSessionAgentKind, hasHooks } from '../../core/agent-hooks.js';
 import { join } from 'node:path';
 import { getConfigDigest } from '../../adapters/config-file.js';
 import { findExecutable } from '../../adapters/files.js';
-import { getExcludesFile } from '../../adapters/git.js';
+import { getCommit, getExcludesFile } from '../../adapters/git.js';
+import { startHostedSessions, type HostsStarted } from '../hosts/start.js';
 import { getTmuxSocketPath, verifyTmux } from '../../adapters/tmux.js';
 import { buildAgentArgv, fitPaneCommand, getAgentProgram, type PromptRef } from '../../core/agent-command.js';
 import type { SessionConfig } from '../../core/config-validate.js';
@@ -42,7 +43,8 @@ export interface UpOptions extends ProjectOptions {
 export interface UpResult {
   tmuxSession: string;
   base: string;
-  sessions: Array<{ name: string; branch: string; worktree: string; pane: string }>;
+  /** `host`: where a hosted session runs (its worktree is there). */
+  sessions: Array<{ name: string; branch: string; worktree: string; pane: string; host?: string }>;
 }
 
 /** `parx up`: worktrees, prompts, a tmux grid and the run state. Safe to run again. */
@@ -56,8 +58,15 @@ export async function runUp(options: UpOptions = {}): Promise<UpResult> {
 /** `parx up --dry-run`: what `up` would create and start, refused for the same reasons; nothing changes. */
 export async function planUp(options: UpOptions = {}): Promise<UpPlan> {
   const [project] = await awaitAll([loadProject({ ...options, fresh: true }), verifyTmux()] as const);
-  const { launches, layout } = await planRun(project, options);
-  return { tmuxSession: getTmuxSessionName(project), base: project.base, worktreeDir: project.worktreeDir, layout, sessions: launches };
+  const { launches, layout, hosted } = await planRun(project, options);
+  return {
+    tmuxSession: getTmuxSessionName(project),
+    base: project.base,
+    worktreeDir: project.worktreeDir,
+    layout,
+    sessions: launches,
+    hosted: hosted.map((s) => ({ session: s.name, host: s.host!, ssh: project.config.hosts[s.host!]!.ssh, dir: project.config.hosts[s.host!]!.dir })),
+  };
 }
 
 export interface UpPlan {
@@ -66,11 +75,15 @@ export interface UpPlan {
   worktreeDir: string;
   layout: { preset: string; panesPerWindow: number };
   sessions: SessionLaunch[];
+  /** Sessions the hosts start (their own `up` plans their launch there). */
+  hosted: Array<{ session: string; host: string; ssh: string; dir: string }>;
 }
 
 /** The facts `up` gathers and the launch it plans from them; acting on it is startRun's. */
 interface RunPlan {
   selected: SessionConfig[];
+  /** The selected sessions that run on other hosts (ops/hosts/start.ts starts them). */
+  hosted: SessionConfig[];
   previous: RunState | undefined;
   launches: SessionLaunch[];
   layout: { preset: string; panesPerWindow: number };
@@ -79,7 +92,9 @@ interface RunPlan {
 }
 
 async function planRun(project: Project, options: UpOptions): Promise<RunPlan> {
-  const selected = selectSessions(project.config.sessions, options.sessions ?? []);
+  const chosen = selectSessions([...project.config.sessions, ...project.config.hosted], options.sessions ?? []);
+  const selected = chosen.filter((s) => !s.host);
+  const hosted = chosen.filter((s) => s.host);
   // A real `up` plans under its run lock, so nothing changes this before it is acted on (a dry
   // run changes nothing and takes no lock).
   const previous = await project.files.readState();
@@ -123,7 +138,7 @@ async function planRun(project: Project, options: UpOptions): Promise<RunPlan> {
     repoName: project.repoName,
     ports: project.config.ports,
   });
-  return { selected, previous, launches, layout: resolveLayout(project.config.layout, options.terminal), excludesFile, sandboxes };
+  return { selected, hosted, previous, launches, layout: resolveLayout(project.config.layout, options.terminal), excludesFile, sandboxes };
 }
 
 async function startRun(project: Project, options: UpOptions, run: RunPlan): Promise<UpResult> {
@@ -142,12 +157,17 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
     ignoreRules: sandboxes.enabled.size > 0 ? await readIgnoreRules(project, excludes) : [],
     grants: previous?.grants ?? [],
   };
-  const { prepared, unprepared } = await prepareWorktrees(
-    project,
-    launches,
-    (action) => prepareSessionSandbox(project, sessionOf(action), action.path, sandboxContext, action.kind === 'create-branch'),
-    emit,
-  );
+  // The hosts fill their worktrees while this machine fills its own.
+  const baseTip = run.hosted.length > 0 ? await getCommit(project.root, `refs/heads/${project.base}`) : undefined;
+  const [{ prepared, unprepared }, hostsStarted] = await Promise.all([
+    prepareWorktrees(
+      project,
+      launches,
+      (action) => prepareSessionSandbox(project, sessionOf(action), action.path, sandboxContext, action.kind === 'create-branch'),
+      emit,
+    ),
+    run.hosted.length > 0 ? startHostedSessions(project, run.hosted, baseTip!) : { started: [], failed: [] },
+  ]);
 
   const now = new Date().toISOString();
   const state: RunState = {
@@ -164,6 +184,7 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
     // Ownership moved by `parx grant` holds for the rest of the run, across `up`s.
     ...(previous?.grants && { grants: previous.grants }),
     ...(previous?.decisions && { decisions: previous.decisions }),
+    ...((previous?.hosted || hostsStarted.started.length > 0) && { hosted: { ...previous?.hosted } }),
     // An abandoned session stays abandoned until this `up` starts it again.
     ...(previous?.abandoned && {
       abandoned: withoutKeys(
@@ -218,6 +239,16 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
     };
   }
 
+  for (const h of hostsStarted.started)
+    state.hosted![h.session] = {
+      host: h.host,
+      branch: h.branch,
+      worktree: h.worktree,
+      pane: previous?.hosted?.[h.session]?.pane,
+      command: h.argv,
+      createdAt: previous?.hosted?.[h.session]?.createdAt ?? now,
+    };
+
   // Every session's worktree, started now or earlier or not at all, for the agents' write hooks.
   await writeHookPolicy(
     project,
@@ -244,6 +275,7 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
     { tmuxSession, owner: project.commonDir, ...run.layout },
     [
       ...ready.map(({ action }) => ({ session: action.session, cwd: action.path, argv: state.sessions[action.session]!.command })),
+      ...hostsStarted.started.map((h) => ({ session: h.session, cwd: project.root, argv: h.argv })),
       { session: 'guard', role: 'guard' as const, cwd: project.root, argv: guardArgv },
     ],
     options.respawn ?? false,
@@ -255,19 +287,20 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
   );
   await Promise.all(restarted.map((s) => project.files.forgetAgentState(s)));
   for (const [name, pane] of panes) {
-    const session = state.sessions[name];
+    const session = state.sessions[name] ?? state.hosted?.[name];
     if (session) session.pane = pane;
   }
   await project.files.writeState(state);
   await project.files.appendEvent({ type: 'up', sessions: selected.map((s) => s.name), tmuxSession });
-  if (failed.length > 0 || unprepared.length > 0) throw describeUnprepared(unprepared, failed, ready, sandboxes.enabled);
+  if (failed.length > 0 || unprepared.length > 0 || hostsStarted.failed.length > 0)
+    throw describeUnprepared(unprepared, failed, ready, sandboxes.enabled, hostsStarted);
 
   return {
     tmuxSession,
     base: project.base,
-    sessions: selected.map((s) => {
-      const st = state.sessions[s.name]!;
-      return { name: s.name, branch: st.branch, worktree: st.worktree, pane: st.pane ?? '' };
+    sessions: [...selected, ...run.hosted].map((s) => {
+      const st = state.sessions[s.name] ?? state.hosted![s.name]!;
+      return { name: s.name, branch: st.branch, worktree: st.worktree, pane: st.pane ?? '', ...(s.host && { host: s.host }) };
     }),
   };
 }
@@ -284,9 +317,13 @@ function describeUnprepared(
   failed: readonly PreparedWorktree[],
   ready: readonly PreparedWorktree[],
   sandboxed: ReadonlySet<string>,
+  hosts: HostsStarted,
 ): RefusedError {
-  const names = [...unprepared.map((u) => u.action.session), ...failed.map((f) => f.action.session)];
-  const lines: string[] = [...unprepared.map((u) => `── ${u.action.session}: ${u.failure}`)];
+  const names = [...unprepared.map((u) => u.action.session), ...failed.map((f) => f.action.session), ...hosts.failed.flatMap((h) => h.sessions)];
+  const lines: string[] = [
+    ...unprepared.map((u) => `── ${u.action.session}: ${u.failure}`),
+    ...hosts.failed.map((h) => `── ${h.sessions.join(', ')} (host ${h.host}): ${h.reason}`),
+  ];
   for (const f of failed) {
     const session = f.action.session;
     lines.push(`── ${session}: setup failed (exit ${f.setup!.exitCode ?? 'signal'}) ──`, ...f.setup!.output.trimEnd().split('\n').slice(-30));
@@ -299,11 +336,12 @@ function describeUnprepared(
       );
     }
   }
-  const started = ready.map((r) => r.action.session);
+  const started = [...ready.map((r) => r.action.session), ...hosts.started.map((h) => h.session)];
   return new RefusedError(
     `${[
       unprepared.length > 0 && `no worktree could be made for ${unprepared.map((u) => u.action.session).join(', ')}`,
       failed.length > 0 && `setup failed in ${failed.map((f) => f.action.session).join(', ')}`,
+      hosts.failed.length > 0 && `host ${hosts.failed.map((h) => h.host).join(', ')} could not start ${hosts.failed.flatMap((h) => h.sessions).join(', ')}`,
     ]
       .filter(Boolean)
       .join(

@@ -1,0 +1,122 @@
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { open, writeFile } from 'node:fs/promises';
+import { ensureClone, fastForwardBase } from '../../adapters/git-hosts.js';
+import { locateRepo } from '../../adapters/git.js';
+import { getPackageVersion } from '../../package-root.js';
+import { runUp } from '../up/up.js';
+import { runStatus } from '../status.js';
+import { runDown } from '../down/down.js';
+import { getStandingRefusals, inspectSessions } from '../down/inspect.js';
+import { loadProject } from '../common/project.js';
+
+/**
+ * `parx host <verb>`: what a host does for the machine that drives it (docs/hosts.md). The
+ * request comes as JSON on stdin (never on the command line, so no name, path or prompt passes
+ * through a shell), the answer goes out as one JSON line. Each verb is an ordinary local parx
+ * run in the host's clone: the same worktrees, sandbox, hooks and guard as on any machine.
+ */
+
+export interface HostRequest {
+  dir: string;
+  base?: string;
+  /** The run's configuration for this host's sessions (core/hosts.ts getHostRunConfig). */
+  config?: Record<string, unknown>;
+  sessions?: string[];
+  /** `events`: the byte offset of events.jsonl already relayed. */
+  from?: number;
+}
+
+/** The file the driving machine's configuration is written to: in the clone's git folder, never its worktree. */
+const HOST_CONFIG = 'parx-host.json';
+
+export async function runHostVerb(verb: string, request: HostRequest): Promise<Record<string, unknown>> {
+  const dir = expandHome(request.dir);
+  switch (verb) {
+    case 'prepare': {
+      const created = await ensureClone(dir, required(request.base, 'base'));
+      return { version: getPackageVersion(), created };
+    }
+    case 'up': {
+      await fastForwardBase(dir, required(request.base, 'base'));
+      const { commonDir } = await locateRepo(dir);
+      const configPath = join(commonDir, HOST_CONFIG);
+      await writeFile(configPath, `${JSON.stringify(required(request.config, 'config'), null, 2)}\n`, { mode: 0o600 });
+      const result = await runUp({ cwd: dir, configPath, sessions: request.sessions ?? [] });
+      return { tmuxSession: result.tmuxSession, sessions: result.sessions };
+    }
+    case 'status': {
+      const status = await runStatus({ cwd: dir });
+      return { tmuxSession: status.tmuxSession, sessions: status.sessions };
+    }
+    case 'inspect': {
+      const project = await loadProject({ cwd: dir });
+      const names = request.sessions ?? [];
+      const facts = await inspectSessions(project, project.state, names);
+      return {
+        sessions: names.map((name) => {
+          const f = facts.get(name);
+          if (!f) return { name, hasBranch: false, hasWorktree: false, tip: null, refusals: [] };
+          return {
+            name,
+            hasBranch: f.live.hasBranch,
+            hasWorktree: f.live.hasWorktree,
+            tip: f.live.tip ?? null,
+            refusals: getStandingRefusals(f, { commitWip: false, allowViolations: false }),
+          };
+        }),
+      };
+    }
+    case 'land': {
+      // The sessions are in base here now: `down` finds them there and cleans up by its own rules.
+      await fastForwardBase(dir, required(request.base, 'base'));
+      const result = await runDown({ cwd: dir, sessions: request.sessions ?? [] });
+      await result.closeLast();
+      return { finished: result.finished, sessions: result.sessions.map((s) => ({ name: s.name, outcome: s.outcome, cleanup: s.cleanup })) };
+    }
+    case 'events': {
+      const project = await loadProject({ cwd: dir });
+      return readEventsFrom(project.files.eventsPath, request.from ?? 0);
+    }
+    default:
+      throw new Error(`unknown host verb "${verb}"`);
+  }
+}
+
+/** The whole lines of events.jsonl after byte `from` (at most 1 MiB of them), and where the next read starts. */
+async function readEventsFrom(path: string, from: number): Promise<{ events: unknown[]; next: number }> {
+  const file = await open(path, 'r').catch(() => undefined);
+  if (!file) return { events: [], next: 0 };
+  try {
+    const size = (await file.stat()).size;
+    const start = from <= size ? from : 0; // a new run's file is shorter: from its start
+    const buffer = Buffer.alloc(Math.min(size - start, 1 << 20));
+    const { bytesRead } = await file.read(buffer, 0, buffer.length, start);
+    const text = buffer.subarray(0, bytesRead).toString('utf8');
+    const end = text.lastIndexOf('\n') + 1;
+    const events = text
+      .slice(0, end)
+      .split('\n')
+      .filter(Boolean)
+      .flatMap((line) => {
+        try {
+          return [JSON.parse(line) as unknown];
+        } catch {
+          return [];
+        }
+      });
+    return { events, next: start + Buffer.byteLength(text.slice(0, end)) };
+  } finally {
+    await file.close();
+  }
+}
+
+/** A `~/…` dir of the configuration, in this host's home. */
+export function expandHome(dir: string): string {
+  return dir === '~' ? homedir() : dir.startsWith('~/') ? join(homedir(), dir.slice(2)) : dir;
+}
+
+function required<T>(value: T | undefined, name: string): T {
+  if (value === undefined) throw new Error(`the request has no ${name}`);
+  return value;
+}
