@@ -19,6 +19,8 @@ export type Refusal =
   | { kind: 'wrong-branch'; checkedOut: string | undefined }
   | { kind: 'in-progress'; operation: string }
   | { kind: 'no-branch' }
+  /** Its host could not be reached or answered with an error (docs/hosts.md): nothing of it was touched. */
+  | { kind: 'host'; host: string; reason: string }
   /** git refused the merge or the WIP commit for a reason parx does not predict. */
   | { kind: 'git'; message: string }
   /**

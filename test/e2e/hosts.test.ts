@@ -1,10 +1,11 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRunFixture, type RunFixture } from '../helpers/fixture.js';
 import { PARX_BIN, runParx, waitFor } from '../helpers/parx.js';
 import { getSshdProblem, startSshd, type TestSshd } from '../helpers/sshd.js';
-import { killTmuxServer, listSessionPanes } from '../helpers/tmux.js';
+import { hasTmuxSession, killTmuxServer, listSessionPanes } from '../helpers/tmux.js';
 
 /**
  * Sessions on another host, over a real OpenSSH server on 127.0.0.1 whose host folder only ssh
@@ -66,6 +67,129 @@ describe.skipIf(problem)('sessions on another host', () => {
     const json = JSON.parse(status.stdout) as { sessions: Array<{ name: string; host: string | null; ahead: number; sandbox: string }> };
     expect(json.sessions.find((s) => s.name === 'payments')).toMatchObject({ host: 'box', ahead: 1, sandbox: 'on' });
     expect(json.sessions.find((s) => s.name === 'auth')).toMatchObject({ host: null });
-    void readFileSync;
+
+    await waitFor('auth to finish', () => (run.isDone('auth') ? true : undefined), 30_000);
+    const down = await runParx(['down', '--json'], run.root, env());
+    expect(down.exitCode, down.stderr + down.stdout).toBe(0);
+    const result = JSON.parse(down.stdout) as {
+      ok: boolean;
+      finished: boolean;
+      sessions: Array<{ name: string; host: string | null; outcome: { kind: string } }>;
+    };
+    expect(result).toMatchObject({ ok: true, finished: true });
+    expect(result.sessions.map((s) => [s.name, s.host, s.outcome.kind])).toEqual([
+      ['auth', null, 'merged'],
+      ['payments', 'box', 'merged'],
+    ]);
+    // The host's work is in base here, byte for byte; there, its worktree and branch are gone,
+    // its commit kept under a backup ref, and nothing of the run is left.
+    expect(run.git('show', 'main:src/payments/charge.ts')).toBe(sshd.run(`git -C ${q(dir)} show refs/parx/backup/payments/1:src/payments/charge.ts`));
+    expect(run.git('log', '--format=%s', 'main').split('\n')).toEqual(expect.arrayContaining(['payments: charge', 'auth: login', 'parx: merge payments']));
+    expect(sshd.run(`git -C ${q(dir)} for-each-ref --format='%(refname)' refs/heads/parx/`).trim()).toBe('');
+    expect(sshd.run(`test -e ${q(`${dir}.parx/payments`)} && echo there || echo gone`).trim()).toBe('gone');
+    expect(run.git('for-each-ref', '--format=%(refname)', 'refs/parx/hosts/').trim()).toBe('');
+    // The run is over: its tmux session closed, and the shared connection to the host too.
+    expect(hasTmuxSession('here')).toBe(false);
+    expect(execFileSync('ps', ['-eo', 'args'], { encoding: 'utf8' })).not.toContain(join(run.root, '.git', 'parx', 'ssh'));
   }, 90_000);
+
+  it('holds isolation on the host, relays its guard here, refuses what down must refuse naming the host, and lives with a host that cannot be reached', async () => {
+    const dir = join(sshd.hostDir, 'shop');
+    const run = createRunFixture(
+      {
+        auth: { owns: ['src/auth/**'], task: 'Wait.', agent: 'shell' },
+        // Sandboxed on the host: its write outside what it owns is refused there by the OS.
+        payments: { owns: ['src/payments/**'], task: 'WRITE src/auth/login.ts\nEDIT src/payments/charge.ts', host: 'box' } as never,
+        // Not sandboxed: its foreign write lands, and the host's guard flags it.
+        web: { owns: ['src/web/**'], task: 'WRITE src/auth/login.ts', host: 'box', sandbox: 'off' } as never,
+        far: { owns: ['docs/**'], task: 'Wait.', host: 'gone' } as never,
+      },
+      {
+        tmuxSession: 'here',
+        hosts: {
+          box: { ssh: 'parxbox', dir, parx: `${q(process.execPath)} ${q(PARX_BIN)}` },
+          // Nothing listens on port 1: ssh fails at once, as with a host that is down.
+          gone: { ssh: 'ssh://root@127.0.0.1:1', dir: '/srv/shop' },
+        },
+      },
+    );
+    const up = await runParx(['up', '--detach'], run.root, { ...env(), PARX_HOST_TICK_MS: '200' });
+    expect(up.exitCode, up.stderr + up.stdout).toBe(1);
+    expect(up.stderr).toContain('host gone could not start far');
+    expect(
+      listSessionPanes('here')
+        .map((p) => p.session)
+        .sort(),
+    ).toEqual(['auth', 'payments', 'web']);
+
+    await waitFor(
+      'the hosted agents to finish',
+      () => (existsSync(join(run.records, 'payments.done')) && existsSync(join(run.records, 'web.done')) ? true : undefined),
+      30_000,
+    );
+    expect(readFileSync(join(run.records, 'payments.writes'), 'utf8')).toContain('src/auth/login.ts\tEROFS');
+    // The host's guard saw web's foreign write; the guard here relays it with the host's name.
+    const violation = await waitFor('the violation relayed', () => run.events('violation').find((e) => e.session === 'web'), 20_000);
+    expect(violation).toMatchObject({ host: 'box', path: 'src/auth/login.ts' });
+
+    const status = await runParx(['status', '--json'], run.root, env());
+    expect(status.exitCode, status.stderr).toBe(0);
+    const rows = (
+      JSON.parse(status.stdout) as { sessions: Array<{ name: string; state: string; host: string | null; unreachable: string | null; changed: string[] }> }
+    ).sessions;
+    expect(rows.find((r) => r.name === 'far')).toMatchObject({ host: 'gone', state: 'not-started' });
+    expect(rows.find((r) => r.name === 'payments')).toMatchObject({ host: 'box', changed: ['src/payments/charge.ts'] });
+
+    const down = await runParx(['down', '--json'], run.root, env());
+    expect(down.exitCode).toBe(1);
+    const result = JSON.parse(down.stdout) as {
+      sessions: Array<{ name: string; host: string | null; outcome: { kind: string; refusals?: Array<{ kind: string }> } }>;
+    };
+    const outcome = (name: string) => result.sessions.find((s) => s.name === name);
+    expect(outcome('payments')).toMatchObject({ host: 'box', outcome: { kind: 'refused', refusals: [{ kind: 'dirty' }] } });
+    // (The host knows only its own sessions' ownership: auth's file is "owned by no session" there.)
+    expect(outcome('web')).toMatchObject({
+      host: 'box',
+      outcome: { kind: 'refused', refusals: expect.arrayContaining([expect.objectContaining({ kind: 'violations' })]) },
+    });
+    expect(outcome('far')).toMatchObject({ host: 'gone', outcome: { kind: 'refused', refusals: [{ kind: 'host', host: 'gone' }] } });
+    // Nothing of the refused sessions was touched on the host.
+    expect(sshd.run(`cat ${q(`${dir}.parx/payments/src/payments/charge.ts`)}`)).not.toBe('export const charge = 1;\n');
+    expect(
+      sshd
+        .run(`git -C ${q(dir)} for-each-ref --format='%(refname)' refs/heads/parx/`)
+        .trim()
+        .split('\n'),
+    ).toEqual(['refs/heads/parx/payments', 'refs/heads/parx/web']);
+
+    // Text output names the host too.
+    const text = await runParx(['down'], run.root, env());
+    expect(text.stdout).toMatch(/payments .*refused.*\(on host box\)/);
+
+    // The host goes away (its ssh fails as a dead network makes it): its sessions show as
+    // unreachable, and down skips them with the reason.
+    const ssh = join(sshd.binDir, 'ssh');
+    const working = readFileSync(ssh, 'utf8');
+    writeFileSync(ssh, '#!/bin/sh\necho "ssh: connect to host 127.0.0.1 port 22: Network is unreachable" >&2\nexit 255\n');
+    try {
+      const away = JSON.parse((await runParx(['status', '--json'], run.root, env())).stdout) as {
+        sessions: Array<{ name: string; state: string; unreachable: string | null }>;
+      };
+      expect(away.sessions.find((r) => r.name === 'payments')).toMatchObject({
+        state: 'unreachable',
+        unreachable: expect.stringContaining('Network is unreachable'),
+      });
+      const partial = JSON.parse((await runParx(['down', '--json'], run.root, env())).stdout) as typeof result;
+      expect(partial.sessions.find((s) => s.name === 'payments')).toMatchObject({ outcome: { kind: 'refused', refusals: [{ kind: 'host', host: 'box' }] } });
+    } finally {
+      writeFileSync(ssh, working);
+    }
+    // Still there, untouched, once the host is back.
+    expect(
+      sshd
+        .run(`git -C ${q(dir)} for-each-ref --format='%(refname)' refs/heads/parx/`)
+        .trim()
+        .split('\n'),
+    ).toEqual(['refs/heads/parx/payments', 'refs/heads/parx/web']);
+  }, 120_000);
 });

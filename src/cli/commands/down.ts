@@ -36,8 +36,9 @@ function toJson(result: DownResult) {
     dryRun,
     finished,
     problems,
-    sessions: sessions.map(({ name, outcome, cleanup, usage }) => ({
+    sessions: sessions.map(({ name, outcome, cleanup, usage, host }) => ({
       name,
+      host: host ?? null,
       outcome,
       ...(cleanup && { cleanup: withoutSession(cleanup) }),
       ...(usage !== undefined && { usage }),
@@ -103,9 +104,9 @@ function printProgress(event: DownProgress): void {
 function printSummary(result: DownResult): void {
   print();
   for (const problem of result.problems) printError(`parx: ${problem}`);
-  for (const { name, outcome, cleanup, usage } of result.sessions) {
+  for (const { name, outcome, cleanup, usage, host } of result.sessions) {
     const mark = cleanup?.kept ? style.yellow('!') : isLanded(outcome) ? style.green('✓') : style.red('✗');
-    print(`${mark} ${label(name)} ${describeOutcome(outcome, name)}`);
+    print(`${mark} ${label(name)} ${describeOutcome(outcome, name)}${host ? style.dim(` (on host ${host})`) : ''}`);
     for (const line of describeDetails(outcome, name)) print(`    ${line}`);
     if (usage)
       print(
@@ -231,6 +232,11 @@ function describeRefusal(refusal: Refusal, session: string): { what: string; det
       };
     case 'git':
       return { what: 'git refused', details: [safe(refusal.message)] };
+    case 'host':
+      return {
+        what: `host ${refusal.host} could not be asked`,
+        details: [safe(refusal.reason), 'nothing of it was touched; run `parx down` again once the host answers'],
+      };
     case 'review': {
       const what = refusal.running
         ? 'its review is under way'

@@ -94,8 +94,7 @@ function printPlan(plan: UpPlan): void {
     const argv = launch.argv.map((arg) => (arg === launch.prompt.text && arg.length > 60 ? `<prompt: ${arg.length} characters>` : quoteShellWord(arg)));
     print(`${pad}agent: ${safe(argv.join(' '))}`);
   }
-  for (const h of plan.hosted)
-    print(`  ${style.bold(h.session.padEnd(12))} on host ${h.host} (${safe(h.ssh)}, clone ${safe(h.dir)}): started by parx there`);
+  for (const h of plan.hosted) print(`  ${style.bold(h.session.padEnd(12))} on host ${h.host} (${safe(h.ssh)}, clone ${safe(h.dir)}): started by parx there`);
 }
 
 function planToJson(plan: UpPlan) {

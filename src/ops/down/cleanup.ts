@@ -103,7 +103,7 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
   }
 
   const remaining = (await getLiveSessions(project, state)).filter((s) => s.hasBranch || s.hasWorktree);
-  const finished = remaining.length === 0;
+  const finished = remaining.length === 0 && Object.keys(state.hosted ?? {}).length === 0;
   // The run is over: its prompts, hook settings and agent states go. The state keeps only what
   // `down` merged, so that a later `parx down` says "already merged", not "not started".
   if (finished) await endRun(project, state);

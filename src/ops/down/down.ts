@@ -17,6 +17,7 @@ import type { DownOptions, DownProgress, QueueRun } from './types.js';
 
 export type { DownOptions, DownProgress } from './types.js';
 import { selectSessions } from '../common/sessions.js';
+import { cleanUpHostedSessions, landHostedSessions } from '../hosts/land.js';
 import { findSyncCandidates, syncSessions, type SyncResult } from '../sync.js';
 
 export interface DownResult {
@@ -25,7 +26,7 @@ export interface DownResult {
   /** Why the main worktree cannot take merges (only a dry run gets this far with problems). */
   problems: string[];
   /** `usage`: what a session that landed now cost, by its agent's own accounting (null: it records none). */
-  sessions: Array<{ name: string; outcome: Outcome; cleanup?: CleanupResult; usage?: Usage | null }>;
+  sessions: Array<{ name: string; outcome: Outcome; cleanup?: CleanupResult; usage?: Usage | null; host?: string }>;
   /** Every session is gone: the tmux session is closed and the run state removed. */
   finished: boolean;
   /** Everything queued landed, and nothing was kept by cleanup. */
@@ -53,10 +54,11 @@ async function runQueue(project: Project, options: DownOptions): Promise<DownRes
   const emit = options.onProgress ?? (() => {});
   const dryRun = options.dryRun ?? false;
   const all = project.config.sessions;
-  const queue = getMergeQueue(
-    all,
-    selectSessions(all, options.sessions ?? []).map((s) => s.name),
-  );
+  // Hosted sessions land after this machine's, by ops/hosts/land.ts.
+  const chosen = selectSessions([...all, ...project.config.hosted], options.sessions ?? []);
+  const hosted = chosen.filter((s) => s.host);
+  const localNames = chosen.filter((s) => !s.host).map((s) => s.name);
+  const queue = localNames.length > 0 ? getMergeQueue(all, localNames) : { order: [], outsideDependencies: new Map<string, string[]>() };
   const previous = await project.files.readState();
   const unverified = previous?.down?.merging?.session;
   const inspected = [...new Set([...queue.order, ...[...queue.outsideDependencies.values()].flat(), ...(unverified ? [unverified] : [])])];
@@ -105,12 +107,15 @@ async function runQueue(project: Project, options: DownOptions): Promise<DownRes
     emit({ type: 'outcome', session: name, outcome: final });
   }
 
+  const hostedLanding = hosted.length === 0 ? undefined : await landHostedSessions(run, hosted, outcomes, halted);
+  for (const [name, outcome] of hostedLanding?.outcomes ?? []) outcomes.set(name, outcome);
+
   if (options.landing && !dryRun)
     for (const [session, outcome] of outcomes)
       if (outcome.kind === 'merged') await project.files.appendEvent({ type: 'land', session, commit: outcome.commit });
 
   const landed = [...outcomes]
-    .filter(([, o]) => o.kind === 'merged' || o.kind === 'in-base')
+    .filter(([name, o]) => (o.kind === 'merged' || o.kind === 'in-base') && facts.has(name))
     .map(([name]) => facts.get(name)!.live)
     .filter((s) => s.hasBranch || s.hasWorktree);
   if (!dryRun) {
@@ -121,7 +126,7 @@ async function runQueue(project: Project, options: DownOptions): Promise<DownRes
   const usage = new Map(
     await Promise.all(
       [...outcomes]
-        .filter(([, o]) => o.kind === 'merged')
+        .filter(([name, o]) => o.kind === 'merged' && facts.has(name))
         .map(
           async ([name]) =>
             [
@@ -135,6 +140,8 @@ async function runQueue(project: Project, options: DownOptions): Promise<DownRes
         ),
     ),
   );
+  // Hosted ones first: the run is over only once they are gone too.
+  const hostedCleanup = dryRun || options.keep || !hostedLanding ? [] : await cleanUpHostedSessions(run, hostedLanding);
   const cleanup = dryRun || options.keep ? undefined : await cleanUpSessions(run, landed);
   if (!dryRun) {
     if (!cleanup) await project.files.writeState(state); // --keep (cleanup writes it otherwise)
@@ -143,7 +150,8 @@ async function runQueue(project: Project, options: DownOptions): Promise<DownRes
   const sessions = [...outcomes].map(([name, outcome]) => ({
     name,
     outcome,
-    cleanup: cleanup?.results.find((r) => r.session === name),
+    cleanup: cleanup?.results.find((r) => r.session === name) ?? hostedCleanup.find((r) => r.session === name),
+    ...(hostedLanding?.hosts.has(name) && { host: hostedLanding.hosts.get(name) }),
     ...(usage.has(name) && { usage: usage.get(name) }),
   }));
   const dependents = dryRun ? { candidates: [], synced: undefined, offered: undefined, error: undefined } : await bringDependentsUp(project, state);
@@ -243,7 +251,8 @@ async function recoverFromFailure(run: QueueRun, session: SessionConfig, facts: 
 async function resumeUnverifiedMerge(run: QueueRun, facts: Map<string, SessionFacts>): Promise<{ session: string; outcome: Outcome } | undefined> {
   const merging = run.progress.merging;
   if (!merging) return undefined;
-  const session = run.project.config.sessions.find((s) => s.name === merging.session && facts.has(s.name));
+  // A hosted session's merge is verified here like any other (its facts are the host's).
+  const session = [...run.project.config.sessions, ...run.project.config.hosted].find((s) => s.name === merging.session && (facts.has(s.name) || s.host));
   if (run.baseTip !== merging.commit || !session) {
     delete run.progress.merging;
     return undefined;

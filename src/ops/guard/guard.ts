@@ -377,7 +377,8 @@ function stateMtime(project: Project): number {
 }
 
 function getPanes(state: RunState | undefined): Map<string, string> {
-  return new Map(Object.entries(state?.sessions ?? {}).flatMap(([s, st]) => (st.pane ? [[s, st.pane] as const] : [])));
+  // Hosted sessions' panes too: their borders show what their hosts' guards report (ops/guard/host-relay.ts).
+  return new Map(Object.entries({ ...state?.hosted, ...state?.sessions }).flatMap(([s, st]) => (st.pane ? [[s, st.pane] as const] : [])));
 }
 
 /**

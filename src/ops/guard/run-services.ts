@@ -5,11 +5,13 @@ import type { GuardAnnouncer } from './announcer.js';
 import { AutoReviewer } from './auto-review.js';
 import { Lander } from './lander.js';
 import { UsageWatch } from './usage-watch.js';
+import { HostRelay } from './host-relay.js';
 
 /**
  * What the recording guard runs for the run besides watching the worktrees, each only where the
  * configuration asks for it: automatic reviews (`review.auto`), landings (`land: auto`), budgets
- * (always: `parx budget` can give a session one), and the integration radar (`integrate.every`).
+ * (always: `parx budget` can give a session one), the relay of hosted sessions' events (`hosts:`),
+ * and the integration radar (`integrate.every`).
  * Their news goes to the guard pane; an agent's state change is what wakes them.
  */
 
@@ -44,6 +46,7 @@ export function startRunServices(
         intervalMs: Number(process.env.PARX_LAND_TICK_MS) > 0 ? Number(process.env.PARX_LAND_TICK_MS) : undefined,
       })
     : undefined;
+  const hostRelay = HostRelay.isNeeded(project) ? new HostRelay(project, { isRecording, announcer, onError }) : undefined;
   const usageWatch = new UsageWatch(project, {
     isRecording,
     onPaused: (s, reached) => announcer.show(`parx: ${s} is paused at its budget (${reached}): parx budget ${s} --tokens N lets it go on`, s),
@@ -59,6 +62,7 @@ export function startRunServices(
       autoReviewer?.close();
       lander?.close();
       usageWatch.close();
+      hostRelay?.close();
     },
   };
 }

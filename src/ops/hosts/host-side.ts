@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { open, writeFile } from 'node:fs/promises';
 import { ensureClone, fastForwardBase } from '../../adapters/git-hosts.js';
 import { locateRepo } from '../../adapters/git.js';
+import { isAncestor } from '../../adapters/git-merge.js';
+import { getLiveSessions } from '../common/sessions.js';
 import { getPackageVersion } from '../../package-root.js';
 import { runUp } from '../up/up.js';
 import { runStatus } from '../status.js';
@@ -69,10 +71,25 @@ export async function runHostVerb(verb: string, request: HostRequest): Promise<R
     }
     case 'land': {
       // The sessions are in base here now: `down` finds them there and cleans up by its own rules.
-      await fastForwardBase(dir, required(request.base, 'base'));
-      const result = await runDown({ cwd: dir, sessions: request.sessions ?? [] });
+      // One with commits made since the driving machine fetched it is left alone: `down` here
+      // would merge those into this clone's base, not the run's.
+      const base = required(request.base, 'base');
+      await fastForwardBase(dir, base);
+      const project = await loadProject({ cwd: dir });
+      const live = await getLiveSessions(
+        project,
+        project.state,
+        project.config.sessions.filter((s) => (request.sessions ?? []).includes(s.name)),
+      );
+      const moved = await Promise.all(live.map(async (s) => s.tip !== undefined && !(await isAncestor(project.root, s.tip, `refs/heads/${base}`))));
+      const held = live
+        .filter((_, i) => moved[i])
+        .map((s) => ({ name: s.name, outcome: { kind: 'refused', refusals: [{ kind: 'git', message: 'new commits since it was merged' }] } }));
+      const landing = live.filter((_, i) => !moved[i]).map((s) => s.name);
+      if (landing.length === 0) return { finished: false, sessions: held };
+      const result = await runDown({ cwd: dir, sessions: landing });
       await result.closeLast();
-      return { finished: result.finished, sessions: result.sessions.map((s) => ({ name: s.name, outcome: s.outcome, cleanup: s.cleanup })) };
+      return { finished: result.finished, sessions: [...held, ...result.sessions.map((s) => ({ name: s.name, outcome: s.outcome, cleanup: s.cleanup }))] };
     }
     case 'events': {
       const project = await loadProject({ cwd: dir });

@@ -1,0 +1,166 @@
+import { deleteHostedRef, fetchHostedBranches, pushBase } from '../../adapters/git-hosts.js';
+import { countCommitsAhead, getCommit } from '../../adapters/git.js';
+import { disconnect, runHostVerb } from '../../adapters/ssh.js';
+import type { SessionConfig } from '../../core/config-validate.js';
+import { findUnlandedDependency, type Outcome, type Refusal } from '../../core/merge-queue.js';
+import { getDependencyOrder } from '../../core/order.js';
+import { PaneCloser } from '../common/run-end.js';
+import type { SessionFacts } from '../down/inspect.js';
+import { mergeSession, simulateMerge } from '../down/merge.js';
+import type { CleanupResult } from '../down/cleanup.js';
+import type { QueueRun } from '../down/types.js';
+import { forEachHost } from './connection.js';
+
+/**
+ * `parx down` for hosted sessions (docs/hosts.md), after this machine's queue. Per host, at once:
+ * the host's parx inspects its sessions (a dirty worktree, violations, an operation under way:
+ * the same refusals as here) and their branches are fetched into refs/parx/hosts/<host>/. Then,
+ * one by one in dependency order, each merges here exactly as a local session does (merge
+ * commit, verify, eviction). Last, base is pushed to the host and the host's own `parx down`
+ * finds them in base and cleans up there by its rules (teardown, ignored files rescued, backup
+ * refs, never a forced removal). Killed anywhere, the next `down` sees a branch already in base
+ * and finishes the cleanup.
+ */
+
+interface Inspected {
+  name: string;
+  hasBranch: boolean;
+  hasWorktree: boolean;
+  tip: string | null;
+  refusals: Refusal[];
+}
+
+interface HostFacts {
+  sessions: Inspected[];
+  /** Tips as fetched here. */
+  fetched: Map<string, string>;
+}
+
+export interface HostedLanding {
+  outcomes: Map<string, Outcome>;
+  /** Which host each session is on, for the report. */
+  hosts: Map<string, string>;
+}
+
+export async function landHostedSessions(
+  run: QueueRun,
+  sessions: readonly SessionConfig[],
+  outcomes: ReadonlyMap<string, Outcome>,
+  /** The session whose failed verify stopped the queue, if one did. */
+  halted: string | undefined,
+): Promise<HostedLanding> {
+  const { project } = run;
+  if (halted) {
+    const blocked: Outcome = { kind: 'blocked', by: halted, halted: true };
+    return { outcomes: new Map(sessions.map((s) => [s.name, blocked])), hosts: new Map(sessions.map((s) => [s.name, s.host!])) };
+  }
+  const answers = await forEachHost(project, sessions, async (host, group): Promise<HostFacts> => {
+    const { sessions: inspected } = await runHostVerb<{ sessions: Inspected[] }>(host, 'inspect', { dir: host.dir, sessions: group.map((s) => s.name) });
+    const fetched = await fetchHostedBranches(
+      project.root,
+      host,
+      inspected.filter((s) => s.hasBranch && s.tip).map((s) => s.name),
+    );
+    return { sessions: inspected, fetched };
+  });
+  const all = new Map(outcomes);
+  const landed: HostedLanding = { outcomes: new Map(), hosts: new Map(sessions.map((s) => [s.name, s.host!])) };
+  const order = getDependencyOrder(sessions.map((s) => ({ ...s, after: s.after.filter((d) => sessions.some((x) => x.name === d)) })));
+  for (const name of order) {
+    const session = sessions.find((s) => s.name === name)!;
+    const answer = answers.find((a) => a.sessions.some((s) => s.name === name))!;
+    const outcome: Outcome = answer.ok
+      ? await takeHostedTurn(run, session, answer.value, all)
+      : { kind: 'refused', refusals: [{ kind: 'host', host: answer.host.name, reason: answer.reason }] };
+    all.set(name, outcome);
+    landed.outcomes.set(name, outcome);
+    run.emit({ type: 'outcome', session: name, outcome });
+  }
+  return landed;
+}
+
+async function takeHostedTurn(run: QueueRun, session: SessionConfig, facts: HostFacts, outcomes: ReadonlyMap<string, Outcome>): Promise<Outcome> {
+  const blocker = findUnlandedDependency(session, outcomes);
+  if (blocker) return { kind: 'blocked', by: blocker };
+  const there = facts.sessions.find((s) => s.name === session.name)!;
+  const mergedEarlier = session.name in run.progress.merged;
+  if (!there.hasBranch && !there.hasWorktree) return mergedEarlier ? { kind: 'in-base', mergedEarlier } : { kind: 'absent' };
+  if (there.refusals.length > 0) return { kind: 'refused', refusals: there.refusals };
+  // The tip the host inspected, which the fetch brought (or a later one that contains it).
+  const tip = there.tip && facts.fetched.has(session.name) ? there.tip : undefined;
+  if (!tip || !(await getCommit(run.project.root, tip)))
+    return { kind: 'refused', refusals: [{ kind: 'git', message: `its branch could not be fetched from host ${session.host}` }] };
+  const ahead = await countCommitsAhead(run.project.root, run.baseTip, tip);
+  if (ahead === 0) return { kind: 'in-base', mergedEarlier };
+  const local: SessionFacts = {
+    // Merged from the fetched commit; anything the session's environment needs here (verify's
+    // PARX_WORKTREE) is the main checkout, where verify runs anyway.
+    live: {
+      config: session,
+      name: session.name,
+      branch: `parx/${session.name}`,
+      worktree: run.project.root,
+      hasWorktree: false,
+      hasBranch: true,
+      tip,
+      pane: undefined,
+    },
+    checkedOut: undefined,
+    operation: undefined,
+    uncommitted: [],
+    violations: [],
+    ahead,
+  };
+  return run.options.dryRun ? simulateMerge(run, session, local) : mergeSession(run, session, local);
+}
+
+/**
+ * The landed hosted sessions cleaned up: base sent to each host, the host's `parx down` of them
+ * (only for the tips merged here: anything committed there since stays for the next `down`),
+ * then their panes here and their fetched refs.
+ */
+export async function cleanUpHostedSessions(run: QueueRun, landing: HostedLanding): Promise<CleanupResult[]> {
+  const { project, state } = run;
+  const landed = [...landing.outcomes].filter(([name, o]) => (o.kind === 'merged' || o.kind === 'in-base') && state.hosted?.[name]).map(([name]) => name);
+  if (landed.length === 0) return [];
+  const configs = project.config.hosted.filter((s) => landed.includes(s.name));
+  const answers = await forEachHost(project, configs, async (host, group) => {
+    await pushBase(project.root, host, run.baseTip);
+    return runHostVerb<{ sessions: Array<{ name: string; outcome: Outcome; cleanup?: CleanupResult }> }>(host, 'land', {
+      dir: host.dir,
+      base: project.base,
+      sessions: group.map((s) => s.name),
+    });
+  });
+  const panes = await PaneCloser.open(state.tmuxSession);
+  const results: CleanupResult[] = [];
+  for (const answer of answers) {
+    for (const session of answer.sessions) {
+      const there = answer.ok ? answer.value.sessions.find((s) => s.name === session.name) : undefined;
+      const kept = !answer.ok
+        ? `host ${answer.host.name}: ${answer.reason}; run \`parx down\` again to clean up there`
+        : there?.outcome.kind !== 'in-base' && there?.outcome.kind !== 'absent'
+          ? `host ${answer.host.name} kept it (${there?.outcome.kind ?? 'no answer'}): it has work there this run did not merge; run \`parx down\` again`
+          : there.cleanup?.kept
+            ? `host ${answer.host.name}: ${there.cleanup.kept}`
+            : undefined;
+      const result: CleanupResult = { session: session.name, removed: there?.cleanup?.removed ?? [], ...(kept && { kept }) };
+      if (there?.cleanup?.backupRef) result.backupRef = `${there.cleanup.backupRef} (on host ${answer.host.name})`;
+      if (there?.cleanup?.saved) result.saved = there.cleanup.saved;
+      if (!kept) {
+        const tip = await getCommit(project.root, `refs/parx/hosts/${answer.host.name}/${session.name}`);
+        if (tip) run.progress.merged[session.name] ??= tip;
+        await panes.closeSession(session.name);
+        await deleteHostedRef(project.root, answer.host.name, session.name).catch(() => {});
+        delete state.hosted![session.name];
+      }
+      results.push(result);
+      await project.files.appendEvent({ type: 'cleanup', session: session.name, removed: result.removed, host: answer.host.name, ...(kept ? { kept } : {}) });
+    }
+    if (answer.ok && !Object.values(state.hosted ?? {}).some((h) => h.host === answer.host.name)) await disconnect(answer.host);
+  }
+  if (state.hosted && Object.keys(state.hosted).length === 0) delete state.hosted;
+  await project.files.writeState(state);
+  await panes.endStragglers();
+  return results;
+}
