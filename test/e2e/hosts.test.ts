@@ -192,4 +192,33 @@ describe.skipIf(problem)('sessions on another host', () => {
         .split('\n'),
     ).toEqual(['refs/heads/parx/payments', 'refs/heads/parx/web']);
   }, 120_000);
+
+  it.each(['after-fast-forward', 'after-verify', 'before-host-cleanup', 'after-host-cleanup'])(
+    'a down killed %s is finished by the next one, with the work in base once and nothing left on the host',
+    async (point) => {
+      const dir = join(sshd.hostDir, `shop-${point}`);
+      const run = createRunFixture(
+        { payments: { owns: ['src/payments/**'], task: 'EDIT src/payments/charge.ts\nCOMMIT payments: charge', host: 'box' } as never },
+        { tmuxSession: 'here', verify: 'true', hosts: { box: { ssh: 'parxbox', dir, parx: `${q(process.execPath)} ${q(PARX_BIN)}` } } },
+      );
+      expect((await runParx(['up', '--detach'], run.root, env())).exitCode).toBe(0);
+      await waitFor('the hosted agent to commit', () => (existsSync(join(run.records, 'payments.done')) ? true : undefined), 30_000);
+      const killed = await runParx(['down'], run.root, { ...env(), PARX_TEST_CRASH_AT: point });
+      expect(killed.exitCode).toBe(-1);
+      const again = await runParx(['down', '--json'], run.root, env());
+      expect(again.exitCode, again.stderr + again.stdout).toBe(0);
+      expect(JSON.parse(again.stdout)).toMatchObject({ ok: true, finished: true });
+      expect(
+        run
+          .git('log', '--format=%s', 'main')
+          .split('\n')
+          .filter((m) => m === 'parx: merge payments'),
+      ).toHaveLength(1);
+      expect(run.git('show', 'main:src/payments/charge.ts')).not.toBe('export const charge = 1;\n');
+      expect(sshd.run(`git -C ${q(dir)} for-each-ref --format='%(refname)' refs/heads/parx/ refs/parx/backup/`).trim()).toBe('refs/parx/backup/payments/1');
+      expect(sshd.run(`test -e ${q(`${dir}.parx/payments`)} && echo there || echo gone`).trim()).toBe('gone');
+      expect(hasTmuxSession('here')).toBe(false);
+    },
+    90_000,
+  );
 });

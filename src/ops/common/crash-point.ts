@@ -10,7 +10,9 @@ export type CrashPoint =
   | 'before-worktree-remove'
   | 'after-worktree-remove'
   | 'after-backup-refs'
-  | 'after-branch-delete';
+  | 'after-branch-delete'
+  | 'before-host-cleanup'
+  | 'after-host-cleanup';
 
 export function crashPoint(point: CrashPoint): void {
   if (process.env.PARX_TEST_CRASH_AT === point) process.kill(process.pid, 'SIGKILL');

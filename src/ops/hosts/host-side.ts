@@ -1,5 +1,6 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
+import { existsSync } from 'node:fs';
 import { open, writeFile } from 'node:fs/promises';
 import { ensureClone, fastForwardBase } from '../../adapters/git-hosts.js';
 import { locateRepo } from '../../adapters/git.js';
@@ -34,6 +35,10 @@ const HOST_CONFIG = 'parx-host.json';
 
 export async function runHostVerb(verb: string, request: HostRequest): Promise<Record<string, unknown>> {
   const dir = expandHome(request.dir);
+  // Every verb decides from the configuration the driving machine sent (kept past the run's end,
+  // when the run state no longer holds it), never from a file of the clone's worktrees.
+  const configPath = existsSync(dir) ? join((await locateRepo(dir)).commonDir, HOST_CONFIG) : undefined;
+  const hostOptions = { cwd: dir, ...(configPath && existsSync(configPath) && { configPath }) };
   switch (verb) {
     case 'prepare': {
       const created = await ensureClone(dir, required(request.base, 'base'));
@@ -41,18 +46,16 @@ export async function runHostVerb(verb: string, request: HostRequest): Promise<R
     }
     case 'up': {
       await fastForwardBase(dir, required(request.base, 'base'));
-      const { commonDir } = await locateRepo(dir);
-      const configPath = join(commonDir, HOST_CONFIG);
-      await writeFile(configPath, `${JSON.stringify(required(request.config, 'config'), null, 2)}\n`, { mode: 0o600 });
-      const result = await runUp({ cwd: dir, configPath, sessions: request.sessions ?? [] });
+      await writeFile(configPath!, `${JSON.stringify(required(request.config, 'config'), null, 2)}\n`, { mode: 0o600 });
+      const result = await runUp({ cwd: dir, configPath: configPath!, sessions: request.sessions ?? [] });
       return { tmuxSession: result.tmuxSession, sessions: result.sessions };
     }
     case 'status': {
-      const status = await runStatus({ cwd: dir });
+      const status = await runStatus(hostOptions);
       return { tmuxSession: status.tmuxSession, sessions: status.sessions };
     }
     case 'inspect': {
-      const project = await loadProject({ cwd: dir });
+      const project = await loadProject(hostOptions);
       const names = request.sessions ?? [];
       const facts = await inspectSessions(project, project.state, names);
       return {
@@ -75,7 +78,7 @@ export async function runHostVerb(verb: string, request: HostRequest): Promise<R
       // would merge those into this clone's base, not the run's.
       const base = required(request.base, 'base');
       await fastForwardBase(dir, base);
-      const project = await loadProject({ cwd: dir });
+      const project = await loadProject(hostOptions);
       const live = await getLiveSessions(
         project,
         project.state,
@@ -87,12 +90,12 @@ export async function runHostVerb(verb: string, request: HostRequest): Promise<R
         .map((s) => ({ name: s.name, outcome: { kind: 'refused', refusals: [{ kind: 'git', message: 'new commits since it was merged' }] } }));
       const landing = live.filter((_, i) => !moved[i]).map((s) => s.name);
       if (landing.length === 0) return { finished: false, sessions: held };
-      const result = await runDown({ cwd: dir, sessions: landing });
+      const result = await runDown({ ...hostOptions, sessions: landing });
       await result.closeLast();
       return { finished: result.finished, sessions: [...held, ...result.sessions.map((s) => ({ name: s.name, outcome: s.outcome, cleanup: s.cleanup }))] };
     }
     case 'events': {
-      const project = await loadProject({ cwd: dir });
+      const project = await loadProject(hostOptions);
       return readEventsFrom(project.files.eventsPath, request.from ?? 0);
     }
     default:

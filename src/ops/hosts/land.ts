@@ -5,6 +5,7 @@ import type { SessionConfig } from '../../core/config-validate.js';
 import { findUnlandedDependency, type Outcome, type Refusal } from '../../core/merge-queue.js';
 import { getDependencyOrder } from '../../core/order.js';
 import { PaneCloser } from '../common/run-end.js';
+import { crashPoint } from '../common/crash-point.js';
 import type { SessionFacts } from '../down/inspect.js';
 import { mergeSession, simulateMerge } from '../down/merge.js';
 import type { CleanupResult } from '../down/cleanup.js';
@@ -68,12 +69,24 @@ export async function landHostedSessions(
   const order = getDependencyOrder(sessions.map((s) => ({ ...s, after: s.after.filter((d) => sessions.some((x) => x.name === d)) })));
   for (const name of order) {
     const session = sessions.find((s) => s.name === name)!;
+    // Its unverified merge, left by a stopped run, was verified already (down.ts): only cleanup is left.
+    const resumed = outcomes.get(name);
+    if (resumed) {
+      landed.outcomes.set(name, resumed);
+      continue;
+    }
     const answer = answers.find((a) => a.sessions.some((s) => s.name === name))!;
     const outcome: Outcome = answer.ok
       ? await takeHostedTurn(run, session, answer.value, all)
       : { kind: 'refused', refusals: [{ kind: 'host', host: answer.host.name, reason: answer.reason }] };
     all.set(name, outcome);
     landed.outcomes.set(name, outcome);
+    if (outcome.kind === 'merged' && !run.options.dryRun) {
+      // Remembered before the host cleans up: a run killed after that still knows it landed.
+      const there = answer.ok ? answer.value.sessions.find((s) => s.name === name) : undefined;
+      if (there?.tip) run.progress.merged[name] = there.tip;
+      await project.files.writeState(run.state);
+    }
     run.emit({ type: 'outcome', session: name, outcome });
   }
   return landed;
@@ -85,6 +98,8 @@ async function takeHostedTurn(run: QueueRun, session: SessionConfig, facts: Host
   const there = facts.sessions.find((s) => s.name === session.name)!;
   const mergedEarlier = session.name in run.progress.merged;
   if (!there.hasBranch && !there.hasWorktree) return mergedEarlier ? { kind: 'in-base', mergedEarlier } : { kind: 'absent' };
+  // (Gone there but still recorded here: a run stopped after the host cleaned up; the cleanup
+  // below finishes this machine's part, its pane and its record.)
   if (there.refusals.length > 0) return { kind: 'refused', refusals: there.refusals };
   // The tip the host inspected, which the fetch brought (or a later one that contains it).
   const tip = there.tip && facts.fetched.has(session.name) ? there.tip : undefined;
@@ -122,6 +137,7 @@ async function takeHostedTurn(run: QueueRun, session: SessionConfig, facts: Host
 export async function cleanUpHostedSessions(run: QueueRun, landing: HostedLanding): Promise<CleanupResult[]> {
   const { project, state } = run;
   const landed = [...landing.outcomes].filter(([name, o]) => (o.kind === 'merged' || o.kind === 'in-base') && state.hosted?.[name]).map(([name]) => name);
+  crashPoint('before-host-cleanup');
   if (landed.length === 0) return [];
   const configs = project.config.hosted.filter((s) => landed.includes(s.name));
   const answers = await forEachHost(project, configs, async (host, group) => {
@@ -132,6 +148,7 @@ export async function cleanUpHostedSessions(run: QueueRun, landing: HostedLandin
       sessions: group.map((s) => s.name),
     });
   });
+  crashPoint('after-host-cleanup');
   const panes = await PaneCloser.open(state.tmuxSession);
   const results: CleanupResult[] = [];
   for (const answer of answers) {
