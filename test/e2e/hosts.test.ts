@@ -69,6 +69,13 @@ describe.skipIf(problem)('sessions on another host', () => {
     expect(json.sessions.find((s) => s.name === 'auth')).toMatchObject({ host: null });
 
     await waitFor('auth to finish', () => (run.isDone('auth') ? true : undefined), 30_000);
+    // integrate fetches the hosted tip first and merges it after this machine's sessions.
+    const integrate = await runParx(['integrate', '--json'], run.root, env());
+    expect(integrate.exitCode, integrate.stderr + integrate.stdout).toBe(0);
+    const record = JSON.parse(integrate.stdout) as { order: string[]; tips: Record<string, string>; sessions: Record<string, { kind: string }> };
+    expect(record.order).toEqual(['auth', 'payments']);
+    expect(record.sessions.payments).toEqual({ kind: 'integrates' });
+    expect(record.tips.payments).toBe(sshd.run(`git -C ${q(dir)} rev-parse refs/heads/parx/payments`).trim());
     const down = await runParx(['down', '--json'], run.root, env());
     expect(down.exitCode, down.stderr + down.stdout).toBe(0);
     const result = JSON.parse(down.stdout) as {

@@ -1,4 +1,4 @@
-import { deleteHostedRef, fetchHostedBranches, pushBase } from '../../adapters/git-hosts.js';
+import { deleteHostedRef, pushBase } from '../../adapters/git-hosts.js';
 import { countCommitsAhead, getCommit } from '../../adapters/git.js';
 import { disconnect, runHostVerb } from '../../adapters/ssh.js';
 import type { SessionConfig } from '../../core/config-validate.js';
@@ -11,6 +11,7 @@ import { mergeSession, simulateMerge } from '../down/merge.js';
 import type { CleanupResult } from '../down/cleanup.js';
 import type { QueueRun } from '../down/types.js';
 import { forEachHost } from './connection.js';
+import { fetchHostedSessions, type HostFacts } from './fetch.js';
 
 /**
  * `parx down` for hosted sessions (docs/hosts.md), after this machine's queue. Per host, at once:
@@ -22,20 +23,6 @@ import { forEachHost } from './connection.js';
  * refs, never a forced removal). Killed anywhere, the next `down` sees a branch already in base
  * and finishes the cleanup.
  */
-
-interface Inspected {
-  name: string;
-  hasBranch: boolean;
-  hasWorktree: boolean;
-  tip: string | null;
-  refusals: Refusal[];
-}
-
-interface HostFacts {
-  sessions: Inspected[];
-  /** Tips as fetched here. */
-  fetched: Map<string, string>;
-}
 
 export interface HostedLanding {
   outcomes: Map<string, Outcome>;
@@ -55,15 +42,7 @@ export async function landHostedSessions(
     const blocked: Outcome = { kind: 'blocked', by: halted, halted: true };
     return { outcomes: new Map(sessions.map((s) => [s.name, blocked])), hosts: new Map(sessions.map((s) => [s.name, s.host!])) };
   }
-  const answers = await forEachHost(project, sessions, async (host, group): Promise<HostFacts> => {
-    const { sessions: inspected } = await runHostVerb<{ sessions: Inspected[] }>(host, 'inspect', { dir: host.dir, sessions: group.map((s) => s.name) });
-    const fetched = await fetchHostedBranches(
-      project.root,
-      host,
-      inspected.filter((s) => s.hasBranch && s.tip).map((s) => s.name),
-    );
-    return { sessions: inspected, fetched };
-  });
+  const answers = await fetchHostedSessions(project, sessions);
   const all = new Map(outcomes);
   const landed: HostedLanding = { outcomes: new Map(), hosts: new Map(sessions.map((s) => [s.name, s.host!])) };
   const order = getDependencyOrder(sessions.map((s) => ({ ...s, after: s.after.filter((d) => sessions.some((x) => x.name === d)) })));

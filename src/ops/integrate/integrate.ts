@@ -9,12 +9,13 @@ import type { SessionConfig } from '../../core/config-validate.js';
 import { RefusedError, UsageError } from '../../core/errors.js';
 import { findFilesNamed, findWaitingFor, getFailureExcerpt, type BreakingSession, type IntegrationRecord, type Verdict } from '../../core/integration.js';
 import { getMergeQueue } from '../../core/merge-queue.js';
-import { getWithDependencies } from '../../core/order.js';
+import { getDependencyOrder, getWithDependencies } from '../../core/order.js';
 import { checkSessions } from '../check.js';
 import { loadProject, type Project, type ProjectOptions } from '../common/project.js';
 import { mergeResolving } from '../common/resolve.js';
 import { recoverFromIntegration } from '../recover.js';
 import { getLiveSessions, getSessionVariables, selectSessions, type LiveSession } from '../common/sessions.js';
+import { readHostedTips } from '../hosts/tips.js';
 
 /**
  * `parx integrate`: speculative integration, as a merge queue does it before anything lands.
@@ -73,10 +74,16 @@ async function integrate(project: Project, options: IntegrateOptions): Promise<I
   const emit = options.onProgress ?? (() => {});
   const { root } = project;
   const all = project.config.sessions;
-  const asked = selectSessions(all, options.sessions ?? []).map((s) => s.name);
+  const chosen = selectSessions([...all, ...project.config.hosted], options.sessions ?? []);
+  // Hosted sessions are integrated after this machine's, as `down` lands them (ops/hosts/).
+  const hosted = chosen.filter((s) => s.host);
+  const asked = chosen.filter((s) => !s.host).map((s) => s.name);
   // A session is verified on top of what it merges after, as `down` would merge it.
-  const names = getWithDependencies(all, asked);
-  const order = getMergeQueue(all, names).order;
+  const names = getWithDependencies(all, [...asked, ...hosted.flatMap((s) => s.after.filter((d) => all.some((x) => x.name === d)))]);
+  const order = [
+    ...(names.length > 0 ? getMergeQueue(all, names).order : []),
+    ...getDependencyOrder(hosted.map((s) => ({ ...s, after: s.after.filter((d) => hosted.some((h) => h.name === d)) }))),
+  ];
   const baseTip = await getCommit(root, `refs/heads/${project.base}`);
   if (!baseTip) throw new UsageError(`the base branch ${project.base} does not exist; set \`base\` in ${project.configFile}`);
   emit({ type: 'queue', order, base: project.base, added: names.filter((n) => !asked.includes(n)) });
@@ -93,6 +100,13 @@ async function integrate(project: Project, options: IntegrateOptions): Promise<I
   // What each session has committed and not, and what `down` would refuse it for (violations).
   const checked = await checkSessions(project, [...live.values()]);
   const facts = new Map(checked.sessions.map((c) => [c.name, { ahead: c.ahead, uncommitted: c.uncommitted.map((u) => u.path), violations: c.violations }]));
+  // The hosted sessions' tips, fetched first; one whose host cannot be reached is left untested.
+  const unreachable = new Map<string, string>();
+  for (const h of await readHostedTips(project, hosted, baseTip)) {
+    if (h.unreachable) unreachable.set(h.live.name, h.unreachable);
+    live.set(h.live.name, h.live);
+    facts.set(h.live.name, h.facts);
+  }
   const uncommitted: Record<string, number> = {};
   for (const [name, f] of facts) {
     if (f.uncommitted.length === 0) continue;
@@ -101,6 +115,7 @@ async function integrate(project: Project, options: IntegrateOptions): Promise<I
   }
 
   const { steps, verdicts } = await mergeSpeculatively(project, baseTip, order, live, facts, emit);
+  for (const [name, reason] of unreachable) verdicts[name] = { kind: 'untested', because: reason };
   // (The merged sessions get their verdicts once verify has spoken.)
   const conflicts = order.flatMap((name) => {
     const v = verdicts[name];
