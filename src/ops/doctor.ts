@@ -13,6 +13,7 @@ import { judgeAgentVersion, readSemver, readVersion } from '../core/version.js';
 import { PACKAGE_ROOT } from '../package-root.js';
 import { getAgentProgram } from '../core/agent-command.js';
 import { getSessionAgentKind, isGeminiPathTrusted } from '../core/agent-hooks.js';
+import { checkHosts } from './hosts/doctor.js';
 import { loadProject, type Project } from './common/project.js';
 
 /**
@@ -46,6 +47,7 @@ export async function runDoctor(options: { configPath?: string | undefined } = {
     checks.push({ name: 'config', status: 'note', detail: `no run to check agents for: ${project.message.split('\n')[0]}` });
   } else {
     for (const agent of new Set(project.config.sessions.map((s) => s.agent))) checks.push(...(await checkAgent(project, agent)));
+    checks.push(...(await checkHosts(project)));
   }
   return { ok: checks.every((c) => c.status !== 'problem'), checks };
 }

@@ -110,6 +110,7 @@ describe.skipIf(problem)('sessions on another host', () => {
         // Not sandboxed: its foreign write lands, and the host's guard flags it.
         web: { owns: ['src/web/**'], task: 'WRITE src/auth/login.ts', host: 'box', sandbox: 'off' } as never,
         far: { owns: ['docs/**'], task: 'Wait.', host: 'gone' } as never,
+        stale: { owns: ['lib/**'], task: 'Wait.', host: 'old' } as never,
       },
       {
         tmuxSession: 'here',
@@ -117,12 +118,21 @@ describe.skipIf(problem)('sessions on another host', () => {
           box: { ssh: 'parxbox', dir, parx: `${q(process.execPath)} ${q(PARX_BIN)}` },
           // Nothing listens on port 1: ssh fails at once, as with a host that is down.
           gone: { ssh: 'ssh://root@127.0.0.1:1', dir: '/srv/shop' },
+          // Reached, but its parx is another version.
+          old: { ssh: 'parxbox', dir: '/srv/old', parx: `sh -c 'echo "{\\"ok\\":true,\\"version\\":\\"0.0.1\\"}"'` },
         },
       },
     );
     const up = await runParx(['up', '--detach'], run.root, { ...env(), PARX_HOST_TICK_MS: '200' });
     expect(up.exitCode, up.stderr + up.stdout).toBe(1);
-    expect(up.stderr).toContain('host gone could not start far');
+    expect(up.stderr).toContain('host gone, old could not start far, stale');
+    expect(up.stderr).toContain('host old has parx 0.0.1');
+
+    const doctor = JSON.parse((await runParx(['doctor', '--json'], run.root, env())).stdout) as { checks: Array<{ name: string; status: string; detail: string; fix?: string }> };
+    const check = (name: string) => doctor.checks.find((c) => c.name === name);
+    expect(check('host box')).toMatchObject({ status: 'ok' });
+    expect(check('host gone')).toMatchObject({ status: 'problem', fix: expect.stringContaining('BatchMode=yes') });
+    expect(check('host old')).toMatchObject({ status: 'problem', detail: expect.stringContaining('parx 0.0.1 there') });
     expect(
       listSessionPanes('here')
         .map((p) => p.session)

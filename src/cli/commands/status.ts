@@ -59,7 +59,7 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
   ];
   for (const s of status.sessions) {
     rows.push([
-      style.bold(s.name),
+      style.bold(s.name) + (s.host ? style.dim(`@${s.host}`) : ''),
       s.pane ? `${s.alive ? style.green('●') : style.dim('○')} ${s.pane}` : style.dim('—'),
       s.state === 'working'
         ? s.state
@@ -67,9 +67,11 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
           ? style.yellow(s.state)
           : s.state === 'landed'
             ? style.green(`landed ${s.landed!.commit.slice(0, 9)}`)
-            : s.state === 'abandoned'
-              ? style.dim(`abandoned${s.abandoned?.backupRef ? ` → ${s.abandoned.backupRef}` : ''}`)
-              : style.dim(s.state === 'not-started' ? 'not started' : s.state),
+            : s.state === 'unreachable'
+              ? style.red('unreachable')
+              : s.state === 'abandoned'
+                ? style.dim(`abandoned${s.abandoned?.backupRef ? ` → ${s.abandoned.backupRef}` : ''}`)
+                : style.dim(s.state === 'not-started' ? 'not started' : s.state),
       s.hooks === 'active' ? style.green('active') : s.hooks === 'not-seen' ? style.yellow('not seen') : style.dim('none'),
       s.sandbox === 'on' ? style.green('on') : s.sandbox === 'off' ? style.yellow('off') : style.dim('—'),
       String(s.ahead),
@@ -102,6 +104,8 @@ export async function statusCommand(options: GlobalOptions & { json?: boolean })
   print();
   if (status.finished) print(style.green(describeFinished(status.sessions)));
   for (const s of status.sessions.filter((x) => x.needsHuman)) print(style.yellow(`${s.name} needs you: ${safe(s.needsHuman!)}`));
+  for (const s of status.sessions.filter((x) => x.unreachable))
+    print(style.red(`${s.name}: ${safe(s.unreachable!)}; \`parx down\` skips it until the host answers`));
   for (const s of status.sessions.filter((x) => x.budget?.reached))
     print(style.yellow(`${s.name} is paused at its budget: \`parx budget ${s.name} --tokens N\` (or --usd N) lets it go on`));
   for (const line of describeLandingWaits(status.sessions)) print(style.dim(`land: auto: ${safe(line)}`));

@@ -37,9 +37,11 @@ export async function runHostVerb(verb: string, request: HostRequest): Promise<R
   const dir = expandHome(request.dir);
   // Every verb decides from the configuration the driving machine sent (kept past the run's end,
   // when the run state no longer holds it), never from a file of the clone's worktrees.
-  const configPath = existsSync(dir) ? join((await locateRepo(dir)).commonDir, HOST_CONFIG) : undefined;
+  const configPath = verb === 'version' || verb === 'prepare' ? undefined : join((await locateRepo(dir)).commonDir, HOST_CONFIG);
   const hostOptions = { cwd: dir, ...(configPath && existsSync(configPath) && { configPath }) };
   switch (verb) {
+    case 'version':
+      return { version: getPackageVersion() };
     case 'prepare': {
       const created = await ensureClone(dir, required(request.base, 'base'));
       return { version: getPackageVersion(), created };
