@@ -128,7 +128,9 @@ describe.skipIf(problem)('sessions on another host', () => {
     expect(up.stderr).toContain('host gone, old could not start far, stale');
     expect(up.stderr).toContain('host old has parx 0.0.1');
 
-    const doctor = JSON.parse((await runParx(['doctor', '--json'], run.root, env())).stdout) as { checks: Array<{ name: string; status: string; detail: string; fix?: string }> };
+    const doctor = JSON.parse((await runParx(['doctor', '--json'], run.root, env())).stdout) as {
+      checks: Array<{ name: string; status: string; detail: string; fix?: string }>;
+    };
     const check = (name: string) => doctor.checks.find((c) => c.name === name);
     expect(check('host box')).toMatchObject({ status: 'ok' });
     expect(check('host gone')).toMatchObject({ status: 'problem', fix: expect.stringContaining('BatchMode=yes') });

@@ -104,6 +104,13 @@ describe('parx up', () => {
     expect(record.env).toMatchObject({ DEMO_SEMI: 'a;b;', DEMO_BACKSLASH: 'c\\;' });
   });
 
+  it('works in a C locale (over ssh, in cron): tmux would print the tabs of its answers as "_" unless told the client is UTF-8', async () => {
+    const run = createRunFixture({ solo: { owns: ['src/**'], task: 'Wait.' } });
+    const result = await runParx(['up', '--detach'], run.root, { LANG: 'C', LC_ALL: 'C', LC_CTYPE: 'C' });
+    expect(result.exitCode, result.stderr).toBe(0);
+    expect(listSessionPanes(run.state().tmuxSession).map((p) => p.session)).toEqual(['solo']);
+  });
+
   it('changes nothing when run again', async () => {
     const run = threeSessions();
     expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);

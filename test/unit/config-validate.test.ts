@@ -12,6 +12,7 @@ const problemsOf = (raw: unknown) => {
   return result.problems.map((p) => `${p.keyPath}: ${p.message}`);
 };
 const session = (extra: Record<string, unknown> = {}) => ({ owns: ['src/a/**'], task: 'do it', ...extra });
+const box = (extra: Record<string, unknown> = {}) => ({ ssh: 'dev@box', dir: '/srv/shop', ...extra });
 
 describe('validateConfig', () => {
   it('fills every default and keeps config order', () => {
@@ -42,6 +43,20 @@ describe('validateConfig', () => {
     expect(result.ok && result.config.sessions.map((s) => [s.env, s.setup])).toEqual([
       [{ A: '1', B: '2' }, 'npm ci'],
       [{ A: '1', B: '1' }, 'make'],
+    ]);
+  });
+
+  it('puts hosted sessions apart from this machine’s, in config order, a hosted one free to wait for a local one', () => {
+    const result = validate({
+      hosts: { box: box(), far: box({ ssh: 'ssh://dev@far:2222', dir: '~/shop', parx: 'npx parx@0.1.0' }) },
+      sessions: { a: session(), b: session({ owns: ['y'], host: 'box', after: ['a'] }), c: session({ owns: ['z'], host: 'far' }) },
+    });
+    expect(result.ok).toBe(true);
+    if (!result.ok) return;
+    expect(result.config.sessions.map((s) => s.name)).toEqual(['a']);
+    expect(result.config.hosted.map((s) => [s.name, s.host, s.index])).toEqual([
+      ['b', 'box', 1],
+      ['c', 'far', 2],
     ]);
   });
 
@@ -82,6 +97,19 @@ describe('validateConfig', () => {
     [{ agent: 'claude "unterminated', sessions: { a: session() } }, 'agent: expected a command line; it has an unterminated " quote'],
     [{ sessions: { a: session({ agent: '' }) } }, 'sessions.a.agent: expected a non-empty string'],
     [{ verify: 42, sessions: { a: session() } }, 'verify: expected a string, got number 42'],
+    [{ sessions: { a: session({ host: 'box' }) } }, 'sessions.a.host: expected the name of an entry of `hosts`, got "box" (no `hosts` are configured)'],
+    [{ hosts: { box: box() }, sessions: { a: session({ host: 'bx' }) } }, 'sessions.a.host: expected the name of an entry of `hosts`, got "bx" (hosts: box)'],
+    [{ hosts: { box: box({ ssh: '-oProxyCommand=x' }) }, sessions: { a: session() } }, 'hosts.box.ssh: expected an ssh destination'],
+    [{ hosts: { box: box({ ssh: 'dev@box -p 2' }) }, sessions: { a: session() } }, 'hosts.box.ssh: expected an ssh destination'],
+    [{ hosts: { box: box({ dir: 'shop' }) }, sessions: { a: session() } }, 'hosts.box.dir: expected an absolute path or one under ~/ on that host'],
+    [{ hosts: { box: box({ dir: '/srv/a\nb' }) }, sessions: { a: session() } }, 'hosts.box.dir: expected a path on one line'],
+    [{ hosts: { box: box({ parx: 'parx "x' }) }, sessions: { a: session() } }, 'hosts.box.parx: expected a command line'],
+    [{ hosts: { Box: box() }, sessions: { a: session() } }, 'hosts.Box: expected a host name'],
+    [{ hosts: { box: box({ sshd: 'x' }) }, sessions: { a: session() } }, 'hosts.box.sshd: unknown key; did you mean "ssh"?'],
+    [
+      { hosts: { box: box() }, sessions: { a: session({ host: 'box' }), b: session({ owns: ['y'], after: ['a'] }) } },
+      'sessions.b.after[0]: expected a session of this machine: "a" runs on host box',
+    ],
   ])('rejects %j', (raw, expected) => {
     expect(problemsOf(raw).join('\n')).toContain(expected);
   });
