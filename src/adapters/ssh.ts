@@ -89,10 +89,10 @@ export async function disconnect(host: SshHost): Promise<void> {
 
 /**
  * Runs `parx host <verb>` on the host with `request` as JSON on stdin; returns its JSON answer
- * (the last line it prints). ssh failing is HostUnreachableError; parx failing there is
+ * (the last line it prints), which must hold these `lists`. ssh failing is HostUnreachableError; parx failing there is
  * HostCommandError with what it said.
  */
-export async function runHostVerb<T>(host: SshHost, verb: string, request: unknown): Promise<T> {
+export async function runHostVerb<T>(host: SshHost, verb: string, request: unknown, lists: readonly string[] = []): Promise<T> {
   const child = await execa('ssh', [...getSshOptions(host, false), '--', host.ssh, getHostCommandLine(host, [verb])], {
     reject: false,
     input: JSON.stringify(request),
@@ -110,6 +110,9 @@ export async function runHostVerb<T>(host: SshHost, verb: string, request: unkno
   }
   if (!parsed || child.exitCode !== 0 || parsed.ok === false)
     throw new HostCommandError(`host ${host.name}: ${parsed?.error ?? (lastLine(child.stderr) || `parx host ${verb} exited with ${child.exitCode}`)}`);
+  // An answer of another shape (another parx version there) is the host's failure, not a crash here.
+  const missing = lists.find((key) => !Array.isArray((parsed as Record<string, unknown>)[key]));
+  if (missing) throw new HostCommandError(`host ${host.name}: its parx answered \`${verb}\` without ${missing} (another version? \`parx doctor\` checks)`);
   return parsed as T;
 }
 

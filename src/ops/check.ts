@@ -4,6 +4,7 @@ import { findCollisions, judgeChange, mergeChanges, type Collision, type PathCha
 import { createOwnership, type Ownership } from '../core/ownership.js';
 import { loadProject, type Project, type ProjectOptions } from './common/project.js';
 import { getLiveSessions, selectSessions, type LiveSession } from './common/sessions.js';
+import { checkHostedSessions } from './hosts/check.js';
 
 export interface SessionChanges {
   name: string;
@@ -16,6 +17,8 @@ export interface SessionChanges {
   violations: Violation[];
   /** Commits on its branch that base does not have (0: no branch, or contained in base). */
   ahead: number;
+  /** The `hosts:` entry it runs on (its worktree path is that host's). */
+  host?: string;
   /** The merge commit `parx down` landed it with, when it has nothing base does not have since. */
   landed?: string;
   /**
@@ -38,9 +41,31 @@ export interface CheckOptions extends ProjectOptions {
 /** `parx check`: violations from git's truth, no watcher. */
 export async function runCheck(options: CheckOptions = {}): Promise<CheckResult> {
   const project = await loadProject(options);
-  const selected = selectSessions(project.config.sessions, options.sessions ?? []);
-  const live = await getLiveSessions(project, project.state, selected);
-  return { project, ...(await checkSessions(project, live)) };
+  const selected = selectSessions([...project.config.sessions, ...project.config.hosted], options.sessions ?? []);
+  const live = await getLiveSessions(
+    project,
+    project.state,
+    selected.filter((s) => !s.host),
+  );
+  const [here, hosted] = await Promise.all([
+    checkSessions(project, live),
+    checkHostedSessions<SessionChanges>(
+      project,
+      selected.filter((s) => s.host),
+      (session, problem) => ({
+        name: session.name,
+        branch: `parx/${session.name}`,
+        worktree: '',
+        changed: [],
+        uncommitted: [],
+        violations: [],
+        ahead: 0,
+        problem,
+      }),
+    ),
+  ]);
+  // (Collisions are this machine's: each host reports its own sessions' changes.)
+  return { project, sessions: [...here.sessions, ...hosted], collisions: here.collisions };
 }
 
 /** The changes, violations and collisions of sessions (shared with `guard` and `status`). */

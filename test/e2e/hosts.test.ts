@@ -159,6 +159,14 @@ describe.skipIf(problem)('sessions on another host', () => {
     expect(rows.find((r) => r.name === 'far')).toMatchObject({ host: 'gone', state: 'not-started' });
     expect(rows.find((r) => r.name === 'payments')).toMatchObject({ host: 'box', changed: ['src/payments/charge.ts'] });
 
+    const checkRun = await runParx(['check', '--json'], run.root, env());
+    expect(checkRun.exitCode, checkRun.stderr).toBe(1);
+    const checked = (
+      JSON.parse(checkRun.stdout) as { sessions: Array<{ name: string; host: string | null; violations: Array<{ path: string }>; problem: string | null }> }
+    ).sessions;
+    expect(checked.find((c) => c.name === 'web')).toMatchObject({ host: 'box', violations: [{ path: 'src/auth/login.ts' }], problem: null });
+    expect(checked.find((c) => c.name === 'far')).toMatchObject({ host: 'gone', problem: expect.stringContaining('host gone cannot be reached') });
+
     const down = await runParx(['down', '--json'], run.root, env());
     expect(down.exitCode).toBe(1);
     const result = JSON.parse(down.stdout) as {

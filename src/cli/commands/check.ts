@@ -13,6 +13,7 @@ export async function checkCommand(sessions: string[], options: GlobalOptions & 
       ok: total === 0,
       sessions: result.sessions.map((s) => ({
         name: s.name,
+        host: s.host ?? null,
         branch: s.branch,
         worktree: s.worktree,
         changed: s.changed.map((c) => c.path),
@@ -30,9 +31,9 @@ export async function checkCommand(sessions: string[], options: GlobalOptions & 
       print(`${mark} ${style.bold(s.name)}  landed as ${s.landed.slice(0, 9)}`);
       continue;
     }
-    print(`${mark} ${style.bold(s.name)}  ${s.changed.length} changed file(s), ${s.violations.length} violation(s)`);
+    print(`${mark} ${style.bold(s.name)}${s.host ? style.dim(`@${s.host}`) : ''}  ${s.changed.length} changed file(s), ${s.violations.length} violation(s)`);
     for (const v of s.violations) print(`    ${describeViolation(v)}`);
-    if (s.problem) print(style.red(`    ${safe(s.problem)}: its committed changes cannot be checked; \`parx down\` refuses it`));
+    if (s.problem) print(style.red(`    ${safe(s.problem)}: its ${s.host ? 'changes' : 'committed changes'} cannot be checked; \`parx down\` refuses it`));
   }
   for (const c of result.collisions) print(style.yellow(`! ${safe(c.path)} is changed by ${c.sessions.join(' and ')}: they will conflict when merged`));
   if (total > 0) {

@@ -41,7 +41,7 @@ export class HostRelay {
     const state = await this.project.files.readState();
     const running = this.project.config.hosted.filter((s) => state?.hosted?.[s.name]);
     const answers = await forEachHost(this.project, running, (host) =>
-      runHostVerb<{ events: RunEvent[]; next: number }>(host, 'events', { dir: host.dir, from: this.offsets.get(host.name) ?? 0 }),
+      runHostVerb<{ events: RunEvent[]; next: number }>(host, 'events', { dir: host.dir, from: this.offsets.get(host.name) ?? 0 }, ['events']),
     );
     for (const answer of answers) {
       if (!answer.ok || this.stopped) continue;

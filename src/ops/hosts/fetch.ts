@@ -28,7 +28,9 @@ export interface HostFacts {
 
 export async function fetchHostedSessions(project: Project, sessions: readonly SessionConfig[]): Promise<Array<Reached<HostFacts>>> {
   return forEachHost(project, sessions, async (host, group): Promise<HostFacts> => {
-    const { sessions: inspected } = await runHostVerb<{ sessions: Inspected[] }>(host, 'inspect', { dir: host.dir, sessions: group.map((s) => s.name) });
+    const { sessions: inspected } = await runHostVerb<{ sessions: Inspected[] }>(host, 'inspect', { dir: host.dir, sessions: group.map((s) => s.name) }, [
+      'sessions',
+    ]);
     const fetched = await fetchHostedBranches(
       project.root,
       host,

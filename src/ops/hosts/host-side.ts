@@ -9,6 +9,7 @@ import { getLiveSessions } from '../common/sessions.js';
 import { getPackageVersion } from '../../package-root.js';
 import { runUp } from '../up/up.js';
 import { runStatus } from '../status.js';
+import { runCheck } from '../check.js';
 import { runDown } from '../down/down.js';
 import { getStandingRefusals, inspectSessions } from '../down/inspect.js';
 import { loadProject } from '../common/project.js';
@@ -55,6 +56,10 @@ export async function runHostVerb(verb: string, request: HostRequest): Promise<R
     case 'status': {
       const status = await runStatus(hostOptions);
       return { tmuxSession: status.tmuxSession, sessions: status.sessions };
+    }
+    case 'check': {
+      const result = await runCheck({ ...hostOptions, sessions: request.sessions ?? [] });
+      return { sessions: result.sessions };
     }
     case 'inspect': {
       const project = await loadProject(hostOptions);

@@ -121,11 +121,12 @@ export async function cleanUpHostedSessions(run: QueueRun, landing: HostedLandin
   const configs = project.config.hosted.filter((s) => landed.includes(s.name));
   const answers = await forEachHost(project, configs, async (host, group) => {
     await pushBase(project.root, host, run.baseTip);
-    return runHostVerb<{ sessions: Array<{ name: string; outcome: Outcome; cleanup?: CleanupResult }> }>(host, 'land', {
-      dir: host.dir,
-      base: project.base,
-      sessions: group.map((s) => s.name),
-    });
+    return runHostVerb<{ sessions: Array<{ name: string; outcome: Outcome; cleanup?: CleanupResult }> }>(
+      host,
+      'land',
+      { dir: host.dir, base: project.base, sessions: group.map((s) => s.name) },
+      ['sessions'],
+    );
   });
   crashPoint('after-host-cleanup');
   const panes = await PaneCloser.open(state.tmuxSession);

@@ -37,12 +37,12 @@ interface HostUp {
 export async function startHostedSessions(project: Project, sessions: readonly SessionConfig[], baseTip: string): Promise<HostsStarted> {
   const answers = await forEachHost(project, sessions, async (host, group) => {
     await prepareClone(project, host, baseTip);
-    return runHostVerb<HostUp>(host, 'up', {
-      dir: host.dir,
-      base: project.base,
-      config: getHostRunConfig(project.config, project.base, group),
-      sessions: group.map((s) => s.name),
-    });
+    return runHostVerb<HostUp>(
+      host,
+      'up',
+      { dir: host.dir, base: project.base, config: getHostRunConfig(project.config, project.base, group), sessions: group.map((s) => s.name) },
+      ['sessions'],
+    );
   });
   const result: HostsStarted = { started: [], failed: [] };
   for (const answer of answers) {

@@ -31,7 +31,7 @@ export async function readHostedStatuses<Row extends HostedRow>(
   const hosted = project.config.hosted;
   if (hosted.length === 0) return [];
   const running = hosted.filter((s) => state?.hosted?.[s.name]);
-  const answers = await forEachHost(project, running, (host) => runHostVerb<{ sessions: Row[] }>(host, 'status', { dir: host.dir }));
+  const answers = await forEachHost(project, running, (host) => runHostVerb<{ sessions: Row[] }>(host, 'status', { dir: host.dir }, ['sessions']));
   const rows = new Map<string, Row>();
   for (const answer of answers)
     for (const session of answer.sessions) {
