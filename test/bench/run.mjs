@@ -16,6 +16,7 @@ import { benchReview } from './review.mjs';
 import { benchLand } from './land.mjs';
 import { benchHook } from './hook.mjs';
 import { benchUsage } from './usage.mjs';
+import { benchHosts } from './hosts.mjs';
 import { benchSandboxStart } from './sandbox.mjs';
 import { benchDashboard } from './dashboard.mjs';
 import { benchCheckoutWorkers } from './checkout.mjs';
@@ -161,6 +162,16 @@ if (!quick) {
   add('parx check, 8 × 1,000 changed', fmt(checked.check), '≤ 1 s', checked.check <= 1000);
   add('parx status, same', fmt(checked.status), '< 1 s', checked.status < 1000);
   discard(fixture.base);
+}
+
+if (!quick) {
+  console.error(`hosted sessions: up of 4 local + 4 on a host (a real sshd on 127.0.0.1) vs 8 local (${runs} alternating pairs) …`);
+  const hosts = await benchHosts({ runs });
+  if (hosts.skipped) add('hosted sessions', `skipped: ${hosts.skipped}`, '', true);
+  else {
+    ratio('up, 4 local + 4 on a host / 8 local', hosts, '≤ 1.5', 1.5);
+    add('status with 4 hosted sessions', fmt(hosts.status), '≤ 1.5 s', hosts.status <= 1500);
+  }
 }
 
 if (monorepo) {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { createRunFixture, type RunFixture } from '../helpers/fixture.js';
 import { PARX_BIN, runParx, waitFor } from '../helpers/parx.js';
-import { getSshdProblem, startSshd, type TestSshd } from '../helpers/sshd.js';
+import { getSshdProblem, startSshd, type TestSshd } from '../helpers/sshd.mjs';
 import { hasTmuxSession, killTmuxServer, listSessionPanes } from '../helpers/tmux.js';
 
 /**

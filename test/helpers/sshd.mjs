@@ -1,4 +1,4 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -14,25 +14,16 @@ import { dirname, join } from 'node:path';
  * /usr/bin/ssh with this server's client config (ssh reads ~/.ssh/config from the passwd home,
  * not $HOME, so a wrapper is how a test gives it one). The host alias is `parxbox`.
  */
-export interface TestSshd {
-  /** Put first on PATH: the `ssh` that knows `parxbox`. */
-  binDir: string;
-  /** The folder only the host sees (a tmpfs in sshd's mount namespace). */
-  hostDir: string;
-  port: number;
-  /** Runs a command on the host over ssh (for assertions about the host's side); returns stdout. */
-  run(command: string): string;
-  stop(): Promise<void>;
-}
 
 /** Why sshd tests cannot run here, or undefined when they can. */
-export function getSshdProblem(): string | undefined {
+export function getSshdProblem() {
   if (!existsSync('/usr/sbin/sshd')) return 'sshd is not installed (Debian package openssh-server; .ci/run installs it)';
   if (process.getuid?.() !== 0) return 'sshd in a private mount namespace needs root (CI runs as root)';
   return undefined;
 }
 
-export async function startSshd(): Promise<TestSshd> {
+/** @returns {Promise<import('./sshd.d.mts').TestSshd>} */
+export async function startSshd() {
   const root = realpathSync(mkdtempSync(join(tmpdir(), 'parx-sshd-')));
   const hostDir = join(root, 'host');
   const binDir = join(root, 'bin');
@@ -86,7 +77,7 @@ export async function startSshd(): Promise<TestSshd> {
   writeFileSync(join(binDir, 'ssh'), `#!/bin/sh\nexec /usr/bin/ssh -F '${root}/ssh_config' "$@"\n`);
   chmodSync(join(binDir, 'ssh'), 0o755);
 
-  const sshd: ChildProcess = spawn(
+  const sshd = spawn(
     'unshare',
     [
       '--mount',
@@ -100,20 +91,21 @@ export async function startSshd(): Promise<TestSshd> {
       hostDir,
       join(root, 'sshd_config'),
     ],
-    { stdio: ['ignore', 'ignore', 'pipe'] },
+    // Its own process group: stop() ends the connections' processes with it (a ControlMaster keeps
+    // one alive for minutes, holding sshd's stderr and with it this process).
+    { stdio: ['ignore', 'ignore', 'pipe'], detached: true },
   );
   let log = '';
-  sshd.stderr!.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  sshd.stderr.on('data', (chunk) => (log += chunk.toString()));
   const env = { ...process.env, PATH: `${binDir}:${process.env.PATH}` };
-  const run = (command: string) =>
-    execFileSync('ssh', ['-o', 'BatchMode=yes', 'parxbox', command], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
+  const run = (command) => execFileSync('ssh', ['-o', 'BatchMode=yes', 'parxbox', command], { env, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
   // Ready when a login works (the listening socket alone is not enough: keys load after).
   for (const deadline = Date.now() + 10_000; ;) {
     try {
       run('true');
       break;
     } catch (error) {
-      if (Date.now() > deadline || sshd.exitCode !== null) throw new Error(`sshd did not start: ${log}\n${(error as Error).message}`);
+      if (Date.now() > deadline || sshd.exitCode !== null) throw new Error(`sshd did not start: ${log}\n${error.message}`);
       await new Promise((r) => setTimeout(r, 100));
     }
   }
@@ -128,19 +120,26 @@ export async function startSshd(): Promise<TestSshd> {
       } catch {
         // already gone
       }
-      sshd.kill('SIGTERM');
-      if (sshd.exitCode === null) await new Promise((r) => sshd.once('exit', r));
+      const exited = sshd.exitCode === null ? new Promise((r) => sshd.once('exit', r)) : Promise.resolve();
+      try {
+        process.kill(-sshd.pid, 'SIGTERM');
+      } catch {
+        // already gone
+      }
+      await exited;
+      sshd.stderr.destroy();
       rmSync(root, { recursive: true, force: true });
     },
   };
 }
 
-async function findFreePort(): Promise<number> {
+/** @returns {Promise<number>} */
+async function findFreePort() {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.once('error', reject);
     server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
+      const { port } = server.address();
       server.close(() => resolve(port));
     });
   });
