@@ -105,7 +105,7 @@ export async function startSshd() {
       run('true');
       break;
     } catch (error) {
-      if (Date.now() > deadline || sshd.exitCode !== null) throw new Error(`sshd did not start: ${log}\n${error.message}`);
+      if (Date.now() > deadline || sshd.exitCode !== null) throw new Error(`sshd did not start: ${log}\n${error.message}`, { cause: error });
       await new Promise((r) => setTimeout(r, 100));
     }
   }
