@@ -253,9 +253,9 @@ function checkHost(name: string, host: RawConfig['hosts'][string], problems: Con
       keyPath: at,
       message: 'expected a host name of lowercase letters, digits, "-" or "_", starting with a letter or digit, at most 40 characters',
     });
-  if (host.ssh.startsWith('-') || /[\s\x00-\x1f]/.test(host.ssh))
+  if (host.ssh.startsWith('-') || /\s/.test(host.ssh) || [...host.ssh].some((c) => c.charCodeAt(0) < 0x20))
     problems.push({ keyPath: `${at}.ssh`, message: `expected an ssh destination (an alias, user@host or ssh://user@host:port), got "${host.ssh}"` });
-  if (/[\n\r\x00]/.test(host.dir)) problems.push({ keyPath: `${at}.dir`, message: 'expected a path on one line' });
+  if (/[\n\r]/.test(host.dir)) problems.push({ keyPath: `${at}.dir`, message: 'expected a path on one line' });
   else if (!host.dir.startsWith('/') && host.dir !== '~' && !host.dir.startsWith('~/'))
     problems.push({ keyPath: `${at}.dir`, message: `expected an absolute path or one under ~/ on that host, got "${host.dir}"` });
   if (host.parx !== undefined) checkCommandLine(host.parx, `${at}.parx`, problems);

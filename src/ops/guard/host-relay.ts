@@ -52,7 +52,7 @@ export class HostRelay {
         // The host's own run events (its up, its guard starting) are the host's business.
         if (!session) continue;
         this.mark(session, event);
-        this.options.announcer.announce({ ...event, host: answer.host.name } as RunEvent, describe(event, answer.host.name), session);
+        this.options.announcer.announce({ ...event, host: answer.host.name }, describe(event, answer.host.name), session);
       }
     }
   }

@@ -2,7 +2,7 @@ import { deleteHostedRef, pushBase } from '../../adapters/git-hosts.js';
 import { countCommitsAhead, getCommit } from '../../adapters/git.js';
 import { disconnect, runHostVerb } from '../../adapters/ssh.js';
 import type { SessionConfig } from '../../core/config-validate.js';
-import { findUnlandedDependency, type Outcome, type Refusal } from '../../core/merge-queue.js';
+import { findUnlandedDependency, type Outcome } from '../../core/merge-queue.js';
 import { getDependencyOrder } from '../../core/order.js';
 import { PaneCloser } from '../common/run-end.js';
 import { crashPoint } from '../common/crash-point.js';
