@@ -7,7 +7,7 @@ import type { PathChange } from '../core/changes.js';
  * Watches one worktree with one `fs.watch` (inotify) per directory and a set of names per
  * directory, nothing per file. chokidar (the first choice) also watches every file and keeps
  * its stats, which on 8 worktrees × 5,000 files took 5 s and ~400 MB to get ready; this takes a
- * fraction of both (see docs/guide.md, "Performance").
+ * fraction of both (see docs/performance.md).
  *
  * Events are settled briefly per path before they are judged: editors' atomic saves and agents'
  * write-temp-then-rename produce a temp file that appears and vanishes within milliseconds,
