@@ -18,7 +18,7 @@ export function probeBwrap(): Promise<SandboxProbe> {
 
 async function runProbe(): Promise<SandboxProbe> {
   if (process.platform !== 'linux')
-    return { ok: false, reason: `no OS sandbox for ${process.platform} yet (macOS: see docs/guide.md's experimental sandbox-exec profile)` };
+    return { ok: false, reason: `no OS sandbox for ${process.platform} yet (macOS: see docs/safety.md's experimental sandbox-exec profile)` };
   // PARX_BWRAP: a bwrap outside PATH (or, in tests, one that is not there).
   const program = await findExecutable(process.env.PARX_BWRAP || 'bwrap', process.cwd());
   if (!program) return { ok: false, reason: 'bubblewrap is not installed (apt install bubblewrap, or dnf install bubblewrap)' };

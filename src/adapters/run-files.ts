@@ -99,9 +99,14 @@ export class RunFiles {
     return text === undefined ? undefined : (JSON.parse(text) as HookPolicy);
   }
 
+  /** Where the hook settings handed to one session's agent are (its argv names this path). */
+  hookSettingsPath(session: string, agent: string): string {
+    return join(this.dir, 'hooks', `${session}.${agent}.json`);
+  }
+
   /** Writes the hook settings handed to one session's agent; returns their path. */
   async writeHookSettings(session: string, agent: string, settings: object): Promise<string> {
-    const path = join(this.dir, 'hooks', `${session}.${agent}.json`);
+    const path = this.hookSettingsPath(session, agent);
     await this.writeAtomically(path, `${JSON.stringify(settings, null, 2)}\n`);
     return path;
   }

@@ -1,4 +1,4 @@
-import { buildAgentArgv } from './agent-command.js';
+import { buildAgentArgv, fitPaneCommand } from './agent-command.js';
 import type { SessionConfig } from './config-validate.js';
 import { UsageError } from './errors.js';
 import type { SessionState } from './run-state.js';
@@ -9,8 +9,10 @@ import type { WorktreeAction } from './worktree-plan.js';
  * What `parx up` will do for each session, decided before anything is created: the worktree
  * action, whether setup runs, the prompt, the agent's argv, the sandbox. Pure: `up` gathers the
  * facts (worktrees, the template, the sandbox probe), plans with this, and either prints the
- * plan (`--dry-run`) or carries it out. What only acting can tell (the agent hooks' extra
- * arguments, the sandbox's mounts) is added when it is carried out.
+ * plan (`--dry-run`) or carries it out. The agent's argv is final here (its hooks' arguments
+ * in, fitted to what one tmux command carries), so a prompt no pane can take is refused before
+ * any worktree exists; what only acting can tell (the hooks' environment for Gemini CLI, the
+ * sandbox's mounts) wraps it when it is carried out.
  */
 
 export interface SessionLaunch {
@@ -19,7 +21,7 @@ export interface SessionLaunch {
   /** The setup command to run once the worktree is filled: none, or it already succeeded. */
   setup: string | undefined;
   prompt: { text: string; file: string };
-  /** The agent's command, before its hooks' arguments and the sandbox wrap. */
+  /** The agent's command as its pane runs it, before the environment and sandbox wraps. */
   argv: string[];
   /** The variables the session's pane, setup, teardown and verify get (PARX_SESSION, PARX_PORT…). */
   env: Record<string, string>;
@@ -35,6 +37,8 @@ export interface LaunchInput extends RunEnvFacts {
   sandboxed: ReadonlySet<string>;
   /** What the previous `up` recorded of each session. */
   previous: Readonly<Record<string, SessionState>> | undefined;
+  /** The arguments a session's agent gets for its hooks (ops/up/agent-hooks.ts). */
+  hookArgs: (session: SessionConfig, sandboxed: boolean) => string[];
 }
 
 /** Throws a UsageError naming the session when its agent command cannot carry its prompt. */
@@ -42,12 +46,18 @@ export function planLaunch(input: LaunchInput): SessionLaunch[] {
   return input.actions.map((action) => {
     const session = input.sessions.find((s) => s.name === action.session)!;
     const prompt = { text: input.prompts.get(session.name)!, file: input.promptFile(session.name) };
-    let argv: string[];
+    const sandboxed = input.sandboxed.has(session.name);
+    let built: string[];
     try {
-      argv = buildAgentArgv(session.agent, prompt);
+      built = buildAgentArgv(session.agent, prompt, input.hookArgs(session, sandboxed));
     } catch (error) {
       throw new UsageError(`the agent command of session ${session.name} ${(error as Error).message}`);
     }
+    const argv = fitPaneCommand(built, prompt);
+    if (!argv)
+      throw new UsageError(
+        `the agent command of session ${session.name} is too long for tmux (its prompt is ${prompt.text.length} characters, mid-command); use {promptFile} in its agent command line instead of {prompt}`,
+      );
     const port = getSessionPort(input.ports, session.index);
     const env = getRunSessionEnv(input, session, action.path);
     return {
@@ -58,7 +68,7 @@ export function planLaunch(input: LaunchInput): SessionLaunch[] {
       argv,
       env,
       port,
-      sandboxed: input.sandboxed.has(session.name),
+      sandboxed,
     };
   });
 }

@@ -209,6 +209,32 @@ describe('parx up', () => {
     expect((await runParx(['up', '--json'], run.root)).exitCode).toBe(2);
   });
 
+  it('--dry-run prints the command each pane will run, hooks included, exactly as up then starts it', async () => {
+    const run = createRunFixture({ auth: { owns: ['src/auth/**'], task: 'Log in.', agent: 'claude' } });
+    const env = installFakeAgents(run);
+    const plan = JSON.parse((await runParx(['up', '--dry-run', '--json'], run.root, env)).stdout) as { sessions: Array<{ argv: string[] }> };
+    const argv = plan.sessions[0]!.argv;
+    expect(argv.slice(0, 3)).toEqual(['claude', '--settings', join(realpathSync(run.root), '.git', 'parx', 'hooks', 'auth.claude.json')]);
+    const up = await runParx(['up', '--detach'], run.root, env);
+    expect(up.exitCode, up.stderr).toBe(0);
+    // The pane's command is that argv, wrapped (environment, sandbox) around it unchanged.
+    const command = run.state().sessions.auth!.command;
+    expect(command.slice(command.length - argv.length)).toEqual(argv);
+  });
+
+  it('refuses a prompt no pane can carry before any worktree exists or any setup runs', async () => {
+    const run = createRunFixture({
+      solo: { owns: ['src/**'], task: 'x'.repeat(20_000), agent: `'${STAND_IN}' {prompt} --then-wait`, setup: 'touch ../setup-ran' },
+    });
+    const refs = run.git('for-each-ref');
+    const up = await runParx(['up', '--detach'], run.root);
+    expect(up.exitCode).toBe(2);
+    expect(up.stderr).toContain('the agent command of session solo is too long for tmux');
+    expect(run.git('for-each-ref')).toBe(refs);
+    expect(existsSync(run.worktree('solo'))).toBe(false);
+    expect(existsSync(join(run.parent, 'repo.parx', 'setup-ran'))).toBe(false);
+  });
+
   it('refuses to start when two sessions own the same file, creating nothing', async () => {
     const run = createRunFixture({
       a: { owns: ['src/**'], task: 't' },

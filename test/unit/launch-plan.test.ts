@@ -52,12 +52,14 @@ describe('the launch plan', () => {
     root: '/repo',
     repoName: 'shop',
     ports: { base: 4100, step: 10 },
+    hookArgs: (s: SessionConfig, sandboxed: boolean) => (s.agent === 'claude' ? ['--settings', `/run/hooks/${s.name}.json${sandboxed ? '' : '?'}`] : []),
   };
 
   it('plans each session: setup, prompt, argv, variables, port, sandbox', () => {
     const [auth, web] = planLaunch(input);
     expect(auth).toMatchObject({ session: 'auth', setup: 'npm ci', sandboxed: true, port: 4100, prompt: { text: 'Do auth.', file: '/run/prompts/auth.md' } });
-    expect(auth!.argv[0]).toBe('claude');
+    // Final: the hooks' arguments in, with what they depend on (the sandbox).
+    expect(auth!.argv.slice(0, 3)).toEqual(['claude', '--settings', '/run/hooks/auth.json']);
     expect(auth!.env).toMatchObject({
       PARX_SESSION: 'auth',
       PARX_BRANCH: 'parx/auth',
@@ -79,5 +81,16 @@ describe('the launch plan', () => {
   it('refuses, naming the session, an agent command that cannot carry its prompt', () => {
     const bad = { ...input, sessions: [session('auth', 0, { agent: 'my-agent "{prompt}' })], actions: [action('create-branch', 'auth')] };
     expect(() => planLaunch(bad)).toThrow(/the agent command of session auth/);
+  });
+
+  it.each([
+    // A prompt past what one tmux command carries, given mid-command: no pane can take it.
+    ['my-agent {prompt} --then-exit', 'x'.repeat(20_000), /session auth is too long for tmux \(its prompt is 20000 characters, mid-command\)/],
+    // Given last, it is read from its file by a small wrapper instead: planned as run.
+    ['my-agent {prompt}', 'x'.repeat(20_000), null],
+  ])('fits %s with a %#th long prompt into one tmux command, or refuses it before anything exists', (agent, text, refusal) => {
+    const long = { ...input, sessions: [session('auth', 0, { agent })], actions: [action('create-branch', 'auth')], prompts: new Map([['auth', text]]) };
+    if (refusal) expect(() => planLaunch(long)).toThrow(refusal);
+    else expect(planLaunch(long)[0]!.argv.slice(0, 5)).toEqual(['sh', '-c', expect.any(String), 'parx-prompt', '/run/prompts/auth.md']);
   });
 });

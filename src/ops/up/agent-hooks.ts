@@ -79,22 +79,36 @@ export function getHookCommand(event: string, commonDir: string, session?: strin
   return words.map(quoteShellWord).join(' ');
 }
 
-/** `sandboxed`: the pane runs in parx's OS sandbox (see getCodexArgs for why that matters). */
+function getHookCommands(project: Project, session: SessionConfig, kind: AgentKind): HookCommands {
+  const hook = (event: string) => getHookCommand(event, project.commonDir, session.name, kind);
+  return { checkWrite: hook('check-write'), working: hook('working'), waiting: hook('waiting') };
+}
+
+/**
+ * The arguments a session's agent gets for its hooks, known before anything is written (the
+ * settings file's path is fixed), so that `up` plans the pane's whole command up front.
+ * `sandboxed`: the pane runs in parx's OS sandbox (see getCodexArgs for why that matters).
+ */
+export function getAgentHookArgs(project: Project, session: SessionConfig, sandboxed: boolean): string[] {
+  const kind = getSessionAgentKind(session.agent);
+  if (kind === 'claude') return ['--settings', project.files.hookSettingsPath(session.name, 'claude')];
+  if (kind === 'codex') return getCodexArgs(getHookCommands(project, session, kind), sandboxed);
+  return [];
+}
+
+/** Writes what a session's agent hooks need (settings, a Gemini home); returns its arguments and environment. */
 export async function prepareAgentHooks(project: Project, session: SessionConfig, worktree: string, sandboxed = false): Promise<AgentHookSetup> {
   const kind = getSessionAgentKind(session.agent);
-  const hook = (event: string) => getHookCommand(event, project.commonDir, session.name, kind);
-  const commands: HookCommands = { checkWrite: hook('check-write'), working: hook('working'), waiting: hook('waiting') };
+  const commands = getHookCommands(project, session, kind);
+  const extraArgs = getAgentHookArgs(project, session, sandboxed);
   switch (kind) {
-    case 'claude': {
-      const file = await project.files.writeHookSettings(session.name, 'claude', getClaudeSettings(commands));
-      return { kind, extraArgs: ['--settings', file], env: {} };
-    }
-    case 'codex':
-      return { kind, extraArgs: getCodexArgs(commands, sandboxed), env: {} };
+    case 'claude':
+      await project.files.writeHookSettings(session.name, 'claude', getClaudeSettings(commands));
+      return { kind, extraArgs, env: {} };
     case 'gemini':
       return prepareGeminiHome(project, session, commands, worktree);
     default:
-      return { kind, extraArgs: [], env: {} };
+      return { kind, extraArgs, env: {} };
   }
 }
 

@@ -23,7 +23,7 @@ import { ensurePanes } from './panes.js';
 import type { UpProgress } from './types.js';
 
 export type { UpProgress } from './types.js';
-import { getGitSources, prepareAgentHooks, writeHookPolicy } from './agent-hooks.js';
+import { getAgentHookArgs, getGitSources, prepareAgentHooks, writeHookPolicy } from './agent-hooks.js';
 import { installCommitGate } from './commit-gate.js';
 import { planSessionWorktrees, prepareWorktrees, type PreparedWorktree, type UnpreparedWorktree } from './worktrees.js';
 import { findRefusedPaths } from '../../core/refused-writes.js';
@@ -137,6 +137,7 @@ async function planRun(project: Project, options: UpOptions): Promise<RunPlan> {
     root: project.root,
     repoName: project.repoName,
     ports: project.config.ports,
+    hookArgs: (session, sandboxed) => getAgentHookArgs(project, session, sandboxed),
   });
   return { selected, hosted, previous, launches, layout: resolveLayout(project.config.layout, options.terminal), excludesFile, sandboxes };
 }
@@ -222,13 +223,10 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
       pane: before?.pane,
       port: launch.port,
       promptFile,
+      // The argv planned before anything was created (launch-plan.ts), wrapped.
       command: getSandboxedArgv(
         sandbox,
-        wrapWithEnv(
-          fitForTmux(session, buildAgentArgv(session.agent, { text, file: promptFile }, hooks.extraArgs), { text, file: promptFile }),
-          { ...launch.env, ...hooks.env },
-          sandbox.enabled ? getHiddenSocketVariables(config.guard.sockets) : [],
-        ),
+        wrapWithEnv(launch.argv, { ...launch.env, ...hooks.env }, sandbox.enabled ? getHiddenSocketVariables(config.guard.sockets) : []),
       ),
       sandbox: sandbox.enabled ? 'on' : 'off',
       ...(hooks.notes && { hookNotes: hooks.notes }),
@@ -366,16 +364,6 @@ function keepMergeProgress(down: DownState, actions: readonly WorktreeAction[]):
   const merged = { ...down.merged };
   for (const a of actions) if (a.kind !== 'reuse') delete merged[a.session];
   return { ...down, merged };
-}
-
-function fitForTmux(session: SessionConfig, argv: string[], prompt: PromptRef): string[] {
-  const fitted = fitPaneCommand(argv, prompt);
-  if (!fitted) {
-    throw new UsageError(
-      `the agent command of session ${session.name} is too long for tmux (its prompt is ${prompt.text.length} characters, mid-command); use {promptFile} in its agent command line instead of {prompt}`,
-    );
-  }
-  return fitted;
 }
 
 function withoutKeys<T>(record: Readonly<Record<string, T>>, keys: readonly string[]): Record<string, T> {
