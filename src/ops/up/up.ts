@@ -5,7 +5,7 @@ import { findExecutable } from '../../adapters/files.js';
 import { getCommit, getExcludesFile } from '../../adapters/git.js';
 import { startHostedSessions, type HostsStarted } from '../hosts/start.js';
 import { getTmuxSocketPath, verifyTmux } from '../../adapters/tmux.js';
-import { buildAgentArgv, fitPaneCommand, getAgentProgram, type PromptRef } from '../../core/agent-command.js';
+import { getAgentProgram } from '../../core/agent-command.js';
 import type { SessionConfig } from '../../core/config-validate.js';
 import { resolveLayout, type TerminalSize } from '../../core/pane-layout.js';
 import { RefusedError, UsageError } from '../../core/errors.js';
