@@ -1,4 +1,3 @@
-import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { basename, dirname, join, resolve } from 'node:path';
 import { execa } from 'execa';
@@ -210,44 +209,6 @@ export async function listWorktrees(cwd: string): Promise<WorktreeFact[]> {
   return facts;
 }
 
-/** `git worktree add`, creating `branch` from `from` when given. Never forced. */
-/**
- * Registers a worktree without populating it (`--no-checkout`): the cheap, serial half of
- * `git worktree add`. Concurrent registrations can read each other's half-written admin folders;
- * populateWorktree, the expensive half, touches only the worktree's own index and files and runs
- * concurrently. `from` should be a commit id, so that every session forks from the same one.
- */
-export async function registerWorktree(cwd: string, path: string, branch: string, from?: string): Promise<void> {
-  const args = from ? ['worktree', 'add', '--quiet', '--no-checkout', '-b', branch, path, from] : ['worktree', 'add', '--quiet', '--no-checkout', path, branch];
-  await runGit(cwd, args);
-}
-
-/**
- * Fills a registered worktree's index and files from its HEAD (`head`), then, when the
- * repository has a post-checkout hook, runs it as `git worktree add` would (old id all zeros, new
- * id, 1 = branch checkout). `read-tree -u --reset`, not `reset --hard`: it takes no ref lock and
- * writes no reflog entry, so many can run at once, and it honours `checkout.workers`, filters and
- * sparse settings alike.
- */
-export async function populateWorktree(worktree: string, head: string, postCheckoutHook: boolean): Promise<void> {
-  await runGit(worktree, ['read-tree', '-u', '--reset', head]);
-  if (postCheckoutHook) await runGit(worktree, ['hook', 'run', '--ignore-missing', 'post-checkout', '--', '0'.repeat(head.length), head, '1']);
-}
-
-/** The repository's hooks folder as git resolves it (`core.hooksPath` honoured), absolute. */
-export async function getHooksDir(cwd: string): Promise<string> {
-  return (await runGit(cwd, ['rev-parse', '--path-format=absolute', '--git-path', 'hooks'])).trim();
-}
-
-/**
- * Points each worktree's hooks at `dir` through its own config (`extensions.worktreeConfig`),
- * so the main worktree and worktrees of the user's keep their hooks.
- */
-export async function setWorktreeHooksPath(root: string, worktrees: readonly string[], dir: string): Promise<void> {
-  await runGit(root, ['config', 'extensions.worktreeConfig', 'true']);
-  for (const worktree of worktrees) await runGit(worktree, ['config', '--worktree', 'core.hooksPath', dir]);
-}
-
 /** A file's text as committed on a branch, or undefined when the branch has no such file. */
 export async function readBranchFile(cwd: string, branch: string, path: string): Promise<string | undefined> {
   return tryGit(cwd, ['show', `refs/heads/${branch}:${path}`]);
@@ -256,33 +217,6 @@ export async function readBranchFile(cwd: string, branch: string, path: string):
 /** Tracked files of a worktree, all or under `paths` (pathspecs). */
 export async function listTrackedFiles(worktree: string, paths: readonly string[] = []): Promise<string[]> {
   return (await runGit(worktree, ['ls-files', '-z', '--', ...paths])).split('\0').filter(Boolean);
-}
-
-/** Whether the repository has a post-checkout hook (`core.hooksPath` honoured): one look per `up`. */
-export async function hasPostCheckoutHook(cwd: string): Promise<boolean> {
-  const path = (await runGit(cwd, ['rev-parse', '--path-format=absolute', '--git-path', 'hooks/post-checkout'])).trim();
-  return existsSync(path);
-}
-
-/**
- * Undoes a registration whose population failed: the half-filled folder holds nothing but files
- * of `HEAD`, so it goes with --force; a branch made for it goes too, only while it still points at
- * the commit it was made on (`update-ref -d` with the expected old value refuses otherwise).
- */
-export async function unregisterWorktree(cwd: string, path: string, madeBranch?: { ref: string; commit: string }): Promise<void> {
-  await runGit(cwd, ['worktree', 'remove', '--force', path]);
-  if (madeBranch) await runGit(cwd, ['update-ref', '-d', madeBranch.ref, madeBranch.commit]);
-}
-
-/**
- * Unregisters one worktree whose folder is gone (its branch and commits stay). Not `git worktree
- * prune`: that forgets every missing worktree of the repository, including the user's own on a
- * disk that is not mounted right now. `worktree remove` of a missing folder drops only its
- * registration (and refuses a locked one).
- */
-export async function forgetMissingWorktree(cwd: string, path: string): Promise<void> {
-  if (existsSync(path)) return;
-  await runGit(cwd, ['worktree', 'remove', path]);
 }
 
 /** Files changed on `branch` since it forked from `base` (`base...branch`), one entry per path. */
@@ -429,15 +363,6 @@ export async function updateRefs(cwd: string, refs: ReadonlyArray<readonly [ref:
   if (refs.length === 0) return;
   const input = refs.map(([ref, commit]) => `update ${ref} ${commit}\n`).join('');
   await runGit(cwd, ['update-ref', '--stdin'], input);
-}
-
-/**
- * `git worktree remove` without --force: git itself refuses a worktree with modified or
- * untracked files (ignored files go with it). Returns git's reason when it refuses.
- */
-export async function removeWorktree(cwd: string, path: string, options: { force?: boolean } = {}): Promise<string | undefined> {
-  const result = await execGit(cwd, ['worktree', 'remove', ...(options.force ? ['--force'] : []), path]);
-  return result.failed ? result.stderr.trim() || result.shortMessage : undefined;
 }
 
 /**

@@ -1,12 +1,11 @@
-import { existsSync } from 'node:fs';
-import { lstat, mkdir, readFile, rm, stat } from 'node:fs/promises';
+import { readFile, rm, stat } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { readJsonFile, readOwnFile } from './run-folder.js';
+import { RunMessages } from './run-messages.js';
 import { acquireLockFile, isProcessAlive, readLiveLock, takeLockFile, type RunLock } from './run-locks.js';
-import { appendWithoutFollowing, readUntrusted, readUntrustedJson, readUntrustedJsonLines, writeFileAtomically } from './untrusted-files.js';
 import type { HookPolicy } from '../core/hook-policy.js';
-import type { RequestLine } from '../core/requests.js';
 import type { IntegrationRecord } from '../core/integration.js';
-import type { AgentStateRecord, GuardHealth, RunEvent, RunState } from '../core/run-state.js';
+import type { GuardHealth, RunEvent, RunState } from '../core/run-state.js';
 
 /**
  * The files parx keeps under `<git-common-dir>/parx/`: never in a working tree, so no agent
@@ -17,6 +16,10 @@ import type { AgentStateRecord, GuardHealth, RunEvent, RunState } from '../core/
  * write. `agents/<session>/` is the one folder a session may write (its hooks report there), so
  * whatever parx reads from it goes through adapters/untrusted-files.ts: no links followed, no
  * FIFO waited on, sizes bounded. parx writes nothing there.
+ *
+ * In three layers: run-folder.ts (writing into the folder safely), run-messages.ts (what passes
+ * between parx and each session: states, requests, inbox, notes) and this file (the run's own
+ * records: state, policy, events, locks, prompts, integration).
  */
 
 /** What one `parx sync` wrote into a session's worktree. */
@@ -30,53 +33,11 @@ export interface SyncRecord {
   writer?: number;
 }
 
-/** A message waiting for a session's agent. */
-export interface InboxMessage {
-  from: 'human' | 'parx';
-  text: string;
-  time: string;
-}
+export type { InboxMessage } from './run-messages.js';
 
-export class RunFiles {
-  readonly dir: string;
-
-  constructor(private readonly commonDir: string) {
-    this.dir = join(commonDir, 'parx');
-  }
-
-  /**
-   * Creates a folder under the run folder, never above it: a process that outlives its
-   * repository (a guard, a hook) must not bring a deleted repository's folders back.
-   */
-  private async ensureDir(dir: string): Promise<void> {
-    if (!existsSync(this.commonDir)) throw new Error(`the repository's git folder ${this.commonDir} is gone`);
-    await mkdir(dir, { recursive: true });
-  }
-
-  /** Writes under way, per path: each waits for the one before, so the last one called wins. */
-  private readonly writes = new Map<string, Promise<void>>();
-
-  /**
-   * Writes a file whole (temp file, then rename), in call order per path: concurrent callers (the
-   * cleanups `parx down` runs side by side) must neither share a temp file nor let an older
-   * snapshot land after a newer one.
-   */
-  private writeAtomically(path: string, text: string): Promise<void> {
-    const write = async () => {
-      await this.ensureDir(dirname(path));
-      await writeFileAtomically(path, text);
-    };
-    const next = (this.writes.get(path) ?? Promise.resolve()).then(write, write);
-    this.writes.set(path, next);
-    return next;
-  }
-
+export class RunFiles extends RunMessages {
   get statePath(): string {
     return join(this.dir, 'state.json');
-  }
-
-  get eventsPath(): string {
-    return join(this.dir, 'events.jsonl');
   }
 
   /** What `parx hook` needs to judge a write, written by `parx up` (core/hook-policy.ts). */
@@ -111,137 +72,9 @@ export class RunFiles {
     return path;
   }
 
-  /** Where agents' states are kept (the guard watches this folder). */
-  get agentsDir(): string {
-    return join(this.dir, 'agents');
-  }
-
-  /**
-   * A session's own folder: the only one of the run its sandbox may write (its agent's hooks
-   * report there), so a session cannot forge another's state or rewrite the run's files.
-   */
-  agentDir(session: string): string {
-    return join(this.agentsDir, session);
-  }
-
   /** A Gemini session's GEMINI_CLI_HOME: parx's own, read-only to the session (ops/up/agent-hooks.ts). */
   geminiHome(session: string): string {
     return join(this.dir, 'gemini', session);
-  }
-
-  /** The state a session's agent last reported through its hooks (in the session's own folder). */
-  agentStatePath(session: string): string {
-    return join(this.agentDir(session), 'state.json');
-  }
-
-  /** The state the recording guard inferred from a hook-less agent's pane (parx's own folder). */
-  inferredStatePath(session: string): string {
-    return join(this.dir, 'states', `${session}.json`);
-  }
-
-  /** Events a sandboxed session's hook could not append to events.jsonl; the guard moves them there. */
-  outboxPath(session: string): string {
-    return join(this.agentDir(session), 'events.jsonl');
-  }
-
-  /** The ownership requests a session's hook recorded (core/requests.ts). */
-  requestsPath(session: string): string {
-    return join(this.agentDir(session), 'requests.jsonl');
-  }
-
-  /** The session's request lines as it wrote them: untrusted (core/requests.ts validates each). */
-  async readRequestLines(session: string): Promise<RequestLine[]> {
-    return readUntrustedJsonLines<RequestLine>(this.requestsPath(session));
-  }
-
-  async appendRequestLine(session: string, line: RequestLine): Promise<void> {
-    await this.appendLines([JSON.stringify(line)], this.requestsPath(session));
-  }
-
-  /**
-   * Messages for a session's agent (`parx tell`, grants, refusals, syncs), delivered by its
-   * hooks at a turn boundary. parx's own folder, which the session can read but not write: a
-   * session that could replace its inbox with a link would have parx append through it.
-   */
-  inboxPath(session: string): string {
-    return join(this.dir, 'inbox', `${session}.jsonl`);
-  }
-
-  async readInbox(session: string): Promise<InboxMessage[]> {
-    return readUntrustedJsonLines<InboxMessage>(this.inboxPath(session));
-  }
-
-  async appendInbox(session: string, message: Omit<InboxMessage, 'time'>): Promise<InboxMessage> {
-    const full = { time: new Date().toISOString(), ...message };
-    await this.appendLines([JSON.stringify(full)], this.inboxPath(session));
-    return full;
-  }
-
-  /**
-   * Messages for a session whose agent has no hooks to take them: kept for the human to pass on
-   * (`parx status` shows them, the guard announces them). parx's own folder.
-   */
-  notesPath(session: string): string {
-    return join(this.dir, 'notes', `${session}.jsonl`);
-  }
-
-  async readNotes(session: string): Promise<InboxMessage[]> {
-    return readUntrustedJsonLines<InboxMessage>(this.notesPath(session));
-  }
-
-  async appendNote(session: string, message: Omit<InboxMessage, 'time'>): Promise<InboxMessage> {
-    const full = { time: new Date().toISOString(), ...message };
-    await this.appendLines([JSON.stringify(full)], this.notesPath(session));
-    return full;
-  }
-
-  /** How many of the inbox's messages the agent has been given (its hook writes it, in its sandbox). */
-  async readInboxDelivered(session: string): Promise<number> {
-    const delivered = (await readUntrustedJson<{ delivered: unknown }>(join(this.agentDir(session), 'inbox-delivered.json')))?.delivered;
-    return typeof delivered === 'number' && Number.isInteger(delivered) && delivered >= 0 ? delivered : 0;
-  }
-
-  /** Written by the session's own hook (from inside its sandbox): its own folder, its own count. */
-  async writeInboxDelivered(session: string, delivered: number): Promise<void> {
-    await this.writeAtomically(join(this.agentDir(session), 'inbox-delivered.json'), `${JSON.stringify({ delivered })}\n`);
-  }
-
-  /** Where the recording guard remembers how much of each outbox it has moved. */
-  get relayPath(): string {
-    return join(this.dir, 'relayed.json');
-  }
-
-  async readRelayOffsets(): Promise<Record<string, number> | undefined> {
-    return readJsonFile<Record<string, number>>(this.relayPath);
-  }
-
-  async writeRelayOffsets(offsets: Record<string, number>): Promise<void> {
-    await this.writeAtomically(this.relayPath, `${JSON.stringify(offsets)}\n`);
-  }
-
-  /** What the agent's own hook reports (run by the hook, inside the session's sandbox). */
-  async writeAgentState(session: string, record: AgentStateRecord): Promise<void> {
-    await this.writeAtomically(this.agentStatePath(session), `${JSON.stringify(record)}\n`);
-  }
-
-  /** What the recording guard infers from a hook-less agent's pane: parx's folder, never the session's. */
-  async writeInferredState(session: string, record: AgentStateRecord): Promise<void> {
-    await this.writeAtomically(this.inferredStatePath(session), `${JSON.stringify(record)}\n`);
-  }
-
-  /** The newer of what the agent's hooks reported and what the guard inferred; each checked for shape. */
-  async readAgentState(session: string): Promise<AgentStateRecord | undefined> {
-    const [reported, inferred] = await Promise.all([
-      readUntrustedJson<unknown>(this.agentStatePath(session)),
-      readUntrustedJson<unknown>(this.inferredStatePath(session)),
-    ]);
-    const records = [reported, inferred].filter(isAgentStateRecord);
-    return records.sort((a, b) => Date.parse(b.time) - Date.parse(a.time))[0];
-  }
-
-  /** Forgets what a session's previous agent reported or was seen doing (a new agent process starts). */
-  async forgetAgentState(session: string): Promise<void> {
-    await Promise.all([rm(this.agentStatePath(session), { force: true }), rm(this.inferredStatePath(session), { force: true })]);
   }
 
   /**
@@ -288,16 +121,6 @@ export class RunFiles {
       await this.appendLines([JSON.stringify(full)], this.outboxPath(session));
     }
     return full;
-  }
-
-  /**
-   * Appends already-serialised lines in one O_APPEND write (concurrent writers do not interleave),
-   * never through a link and never into anything but a regular file.
-   */
-  async appendLines(lines: readonly string[], path = this.eventsPath): Promise<void> {
-    if (lines.length === 0) return;
-    await this.ensureDir(dirname(path));
-    await appendWithoutFollowing(path, `${lines.join('\n')}\n`, { repairLine: true });
   }
 
   /**
@@ -449,32 +272,3 @@ export class RunFiles {
 }
 
 export { isProcessAlive };
-
-/**
- * A file of parx's own that must be there whole or not at all: undefined when missing, its text
- * when it is a regular file, and an error for anything else (a folder, a FIFO, a link), which
- * never blocks.
- */
-async function readOwnFile(path: string): Promise<string | undefined> {
-  const text = await readUntrusted(path, 64 * 1024 * 1024);
-  if (text !== undefined) return text;
-  const stat = await lstat(path).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
-    throw error;
-  });
-  if (!stat) return undefined;
-  // Written (renamed into place) between the two looks: read it again.
-  if (stat.isFile()) return readUntrusted(path, 64 * 1024 * 1024);
-  throw new Error(`${path} is not a regular file; parx did not make it so: remove it, then run parx up`);
-}
-
-/** A JSON file of parx's own folders, or undefined when it is missing or unreadable. */
-async function readJsonFile<T>(path: string): Promise<T | undefined> {
-  return readUntrustedJson<T>(path, 64 * 1024 * 1024);
-}
-
-function isAgentStateRecord(value: unknown): value is AgentStateRecord {
-  if (typeof value !== 'object' || value === null) return false;
-  const r = value as Record<string, unknown>;
-  return (r.state === 'working' || r.state === 'waiting' || r.state === 'exited') && typeof r.time === 'string' && !Number.isNaN(Date.parse(r.time));
-}

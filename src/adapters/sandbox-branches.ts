@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runGit, registerWorktree } from './git.js';
+import { runGit } from './git.js';
+import { registerWorktree } from './git-worktrees.js';
 import { resolveGitDir } from './git-dir.js';
 import { UsageError } from '../core/errors.js';
 import { getSandboxTipRef } from '../core/session-names.js';

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { execGit, forgetMissingWorktree, getCommit, listRefs, removeWorktree, updateRefs } from '../adapters/git.js';
+import { execGit, getCommit, listRefs, updateRefs } from '../adapters/git.js';
+import { forgetMissingWorktree, removeWorktree } from '../adapters/git-worktrees.js';
 import { getSandboxTipRef } from '../core/session-names.js';
 import { snapshotWorktree } from '../adapters/git-merge.js';
 import { drainSessionObjects, getInspectionEnv } from '../adapters/session-objects.js';

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
-import { deleteBranches, forgetMissingWorktree, listBranchTips, listWorktreeChanges, removeWorktree, updateRefs } from '../../adapters/git.js';
+import { deleteBranches, listBranchTips, listWorktreeChanges, updateRefs } from '../../adapters/git.js';
+import { forgetMissingWorktree, removeWorktree } from '../../adapters/git-worktrees.js';
 import { listSandboxedBranches, restorePlainBranch } from '../../adapters/sandbox-branches.js';
 import { isAncestor } from '../../adapters/git-merge.js';
 import { drainSessionObjects, getInspectionEnv } from '../../adapters/session-objects.js';

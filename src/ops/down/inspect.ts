@@ -1,4 +1,5 @@
-import { getCurrentBranch, getCommit, listWorktreeChanges, listWorktrees, realpath } from '../../adapters/git.js';
+import { getCurrentBranch, getCommit, listWorktreeChanges, realpath, listWorktrees } from '../../adapters/git.js';
+
 import { getOperationInProgress } from '../../adapters/git-merge.js';
 import type { PathChange, Violation } from '../../core/changes.js';
 import type { Refusal } from '../../core/merge-queue.js';

@@ -1,6 +1,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { getHooksDir, listStagedChanges, setWorktreeHooksPath } from '../../adapters/git.js';
+import { listStagedChanges } from '../../adapters/git.js';
+import { getHooksDir, setWorktreeHooksPath } from '../../adapters/git-worktrees.js';
 import { quoteShellWord } from '../../core/agent-hooks.js';
 import { judgeChange } from '../../core/changes.js';
 import type { HookPolicy } from '../../core/hook-policy.js';

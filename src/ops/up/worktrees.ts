@@ -1,14 +1,6 @@
 import { canWriteDirectory, copyIntoWorktree, excludeFromRepo, isOccupied } from '../../adapters/files.js';
-import {
-  forgetMissingWorktree,
-  getCommit,
-  hasPostCheckoutHook,
-  listBranchTips,
-  listWorktrees,
-  populateWorktree,
-  registerWorktree,
-  unregisterWorktree,
-} from '../../adapters/git.js';
+import { getCommit, listBranchTips, listWorktrees } from '../../adapters/git.js';
+import { forgetMissingWorktree, hasPostCheckoutHook, populateWorktree, registerWorktree, unregisterWorktree } from '../../adapters/git-worktrees.js';
 import { linkSessionBranch, listSandboxedBranches, registerSandboxedWorktree } from '../../adapters/sandbox-branches.js';
 import { getSandboxTipRef } from '../../core/session-names.js';
 import { runCommandLine, type CommandOutcome } from '../../adapters/shell-command.js';
