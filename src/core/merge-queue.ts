@@ -106,6 +106,17 @@ export function getNextBackupRef(existing: readonly string[], session: string): 
   return `${prefix}${highest + 1}`;
 }
 
+/** The backup refs so far (those that exist, and those this run wrote), handing out the next free one per session. */
+export class BackupRefNames {
+  constructor(private readonly taken: string[]) {}
+
+  next(session: string): string {
+    const ref = getNextBackupRef(this.taken, session);
+    this.taken.push(ref);
+    return ref;
+  }
+}
+
 /**
  * The review gate of `down`: a session whose review is required lands only a tip with a passing
  * verdict; uncommitted work (`--commit-wip`) would be a tip no reviewer has seen.

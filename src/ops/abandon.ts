@@ -4,7 +4,7 @@ import { forgetMissingWorktree, removeWorktree } from '../adapters/git-worktrees
 import { getSandboxTipRef } from '../core/session-names.js';
 import { snapshotWorktree } from '../adapters/git-merge.js';
 import { drainSessionObjects, getInspectionEnv } from '../adapters/session-objects.js';
-import { getNextBackupRef } from '../core/merge-queue.js';
+import { BackupRefNames } from '../core/merge-queue.js';
 import type { RunState } from '../core/run-state.js';
 import { prepareCommandRunner } from './common/command-sandbox.js';
 import { loadProject, withRunLock, type Project, type ProjectOptions } from './common/project.js';
@@ -65,13 +65,13 @@ export async function runAbandon(options: AbandonOptions = {}): Promise<AbandonR
     const chosen = selectSessions(project.config.sessions, options.sessions ?? []);
     // Named, a session is reported even with nothing left; unnamed, only those with something to end.
     const live = (await getLiveSessions(project, state, chosen)).filter((s) => options.sessions?.length || s.hasBranch || s.hasWorktree);
-    const backupRefs = await listRefs(project.root, 'refs/parx/backup/');
+    const backups = new BackupRefNames(await listRefs(project.root, 'refs/parx/backup/'));
     const panes = await PaneCloser.open(state.tmuxSession);
     const baseTip = await getCommit(project.root, `refs/heads/${project.base}`);
     const sessions: AbandonedSession[] = [];
     // One at a time: each one's backup ref is numbered after the ones before it.
     for (const session of live) {
-      const result = await abandonOne(project, state, session, { backupRefs, panes, baseTip });
+      const result = await abandonOne(project, state, session, { backups, panes, baseTip });
       sessions.push(result);
       await project.files.appendEvent({ type: 'abandon', session: session.name, backupRef: result.backupRef, uncommitted: result.uncommitted });
       if (!result.kept) {
@@ -98,7 +98,7 @@ async function abandonOne(
   project: Project,
   state: RunState,
   session: LiveSession,
-  run: { backupRefs: string[]; panes: PaneCloser; baseTip: string | undefined },
+  run: { backups: BackupRefNames; panes: PaneCloser; baseTip: string | undefined },
 ): Promise<AbandonedSession> {
   const result: AbandonedSession = { name: session.name, backupRef: null, commits: 0, uncommitted: 0, saved: null, rescued: [], kept: null, teardown: null };
   await run.panes.closeSession(session.name);
@@ -135,12 +135,12 @@ async function abandonOne(
       }
     }
   }
-  const rescue = { project, backupRefs: run.backupRefs };
+  const rescue = { project, backups: run.backups };
   result.rescued = await rescueReflogCommits(rescue, session.name, session.hasWorktree ? session.worktree : undefined, session.branch);
   if (keep) {
-    result.backupRef = getNextBackupRef(run.backupRefs, session.name);
-    run.backupRefs.push(result.backupRef);
-    await updateRefs(project.root, [[result.backupRef, keep]]);
+    const backupRef = run.backups.next(session.name);
+    result.backupRef = backupRef;
+    await updateRefs(project.root, [[backupRef, keep]]);
   }
 
   if (session.hasWorktree) {

@@ -7,7 +7,6 @@ import { drainSessionObjects, getInspectionEnv } from '../../adapters/session-ob
 import { prepareCommandRunner } from '../common/command-sandbox.js';
 import { rescueIgnoredFiles, rescueReflogCommits } from './rescue.js';
 import type { SessionConfig } from '../../core/config-validate.js';
-import { getNextBackupRef } from '../../core/merge-queue.js';
 import { endRun, PaneCloser, removeSessionRunFiles } from '../common/run-end.js';
 import { crashPoint } from '../common/crash-point.js';
 import { DISK_CONCURRENCY, limitConcurrency } from '../common/limit-concurrency.js';
@@ -48,7 +47,9 @@ export interface Cleanup {
 }
 
 export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSession[]): Promise<Cleanup> {
-  const { project, state } = run;
+  const { project, journal } = run;
+  const { state } = journal;
+  const rescue = { project, backups: journal.backups };
   const panes = await PaneCloser.open(state.tmuxSession);
   const tips = await listBranchTips(project.root, 'parx/');
   const hold = await findWorkAfterMerge(run, sessions, tips);
@@ -62,8 +63,7 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
     // The tip now, not when the queue started: a `--commit-wip` commit moved it since.
     const tip = tips.get(sessions[i]!.branch);
     if (tip) {
-      result.backupRef = getNextBackupRef(run.backupRefs, result.session);
-      run.backupRefs.push(result.backupRef);
+      result.backupRef = journal.backups.next(result.session);
       backups.push([result.backupRef, tip]);
     }
   }
@@ -89,11 +89,10 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
   for (const result of results) {
     // The `down.merged` record stays: a later run reports the session as merged, not as never started.
     if (!result.kept) {
-      if (run.progress.removing) delete run.progress.removing[result.session];
-      delete state.sessions[result.session];
+      journal.endRemoval(result.session);
       await removeSessionRunFiles(project, result.session);
     }
-    await project.files.appendEvent({
+    await journal.record({
       type: 'cleanup',
       session: result.session,
       removed: result.removed,
@@ -108,7 +107,7 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
   // The run is over: its prompts, hook settings and agent states go. The state keeps only what
   // `down` merged, so that a later `parx down` says "already merged", not "not started".
   if (finished) await endRun(project, state);
-  await project.files.writeState(state);
+  await journal.save();
   if (finished) await panes.closeRun();
   await panes.endStragglers();
 
@@ -126,9 +125,9 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
     // (An object that does not hash to its name stays out: nothing of the session's names it.)
     await drainSessionObjects(project.root, project.commonDir, session.name);
     // Commits only the worktree's HEAD reflog or the branch's reflog reach: kept before either goes.
-    const rescued = await rescueReflogCommits(run, session.name, session.hasWorktree ? session.worktree : undefined, session.branch);
+    const rescued = await rescueReflogCommits(rescue, session.name, session.hasWorktree ? session.worktree : undefined, session.branch);
     if (rescued.length > 0) result.rescuedCommits = rescued;
-    const resuming = run.progress.removing?.[session.name] !== undefined;
+    const resuming = journal.isBeingRemoved(session.name);
     if (session.hasWorktree) {
       // A removal a stopped run began already ran teardown.
       const teardownFailure = resuming ? undefined : await runTeardown(run, session.config, session.worktree);
@@ -136,11 +135,10 @@ export async function cleanUpSessions(run: QueueRun, sessions: readonly LiveSess
         result.kept = teardownFailure;
         return result;
       }
-      const ignored = await rescueIgnoredFiles(run, session.name, session.worktree, state.sessions[session.name]?.copied ?? {});
+      const ignored = await rescueIgnoredFiles(rescue, session.name, session.worktree, state.sessions[session.name]?.copied ?? {});
       if (ignored.saved) result.saved = ignored.saved;
       if (ignored.dropped.length > 0) result.dropped = ignored.dropped;
-      (run.progress.removing ??= {})[session.name] = session.worktree;
-      await project.files.writeState(state);
+      await journal.beginRemoval(session.name, session.worktree);
       crashPoint('before-worktree-remove');
       // Finishing a removal git had begun: findWorkAfterMerge held the session back unless the
       // worktree differs from its HEAD by deletions alone (the files git had deleted), the only
@@ -181,7 +179,7 @@ async function findWorkAfterMerge(run: QueueRun, sessions: readonly LiveSession[
           ? await listWorktreeChanges(s.worktree, { untracked: true, env: getInspectionEnv(run.project.commonDir, s.name) })
           : [];
       // Files git deleted in a removal a stopped run began are not new work.
-      const removing = run.progress.removing?.[s.name] !== undefined;
+      const removing = run.journal.isBeingRemoved(s.name);
       if (changes.length > 0 && !(removing && changes.every((c) => c.change === 'unlink'))) {
         const shown =
           changes

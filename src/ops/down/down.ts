@@ -13,7 +13,8 @@ import type { Usage } from '../../core/usage.js';
 import { findMainWorktreeProblems, getStandingRefusals, inspectSessions, type SessionFacts } from './inspect.js';
 import { mergeSession, simulateMerge, verifyMerge } from './merge.js';
 import { getTmuxSessionName, loadProject, withRunLock, type Project } from '../common/project.js';
-import type { DownOptions, DownProgress, QueueRun } from './types.js';
+import type { DownOptions, DownProgress, QueueRun, Turn } from './types.js';
+import { DownJournal } from './journal.js';
 
 export type { DownOptions, DownProgress } from './types.js';
 import { selectSessions } from '../common/sessions.js';
@@ -73,7 +74,7 @@ async function runQueue(project: Project, options: DownOptions): Promise<DownRes
   }
 
   const state = previous ?? createRunState(project);
-  const run: QueueRun = { project, state, progress: (state.down ??= { merged: {} }), options, emit, baseTip, backupRefs };
+  const run: QueueRun = { project, journal: new DownJournal(project.files, state, backupRefs), options, emit, baseTip };
   emit({ type: 'queue', order: queue.order, base: project.base, dryRun });
   const flagged = await findFlaggedByIntegration(project, baseTip, queue.order, facts);
   if (flagged) emit(flagged);
@@ -85,15 +86,19 @@ async function runQueue(project: Project, options: DownOptions): Promise<DownRes
   let halted = pending?.outcome.kind === 'verify-failed' ? pending.session : undefined;
   for (const name of queue.order) {
     if (outcomes.has(name)) continue;
-    const outcome: Outcome = halted
-      ? { kind: 'blocked', by: halted, halted: true }
-      : await takeTurn(
-          run,
-          all.find((s) => s.name === name)!,
-          facts,
-          queue,
-          outcomes,
-        );
+    let outcome: Outcome;
+    if (halted) outcome = { kind: 'blocked', by: halted, halted: true };
+    else {
+      const turn = await takeTurn(
+        run,
+        all.find((s) => s.name === name)!,
+        facts,
+        queue,
+        outcomes,
+      );
+      outcome = turn.outcome;
+      run.baseTip = turn.baseTip;
+    }
     if (outcome.kind === 'verify-failed') halted = name;
     const final = dryRun
       ? outcome
@@ -111,8 +116,7 @@ async function runQueue(project: Project, options: DownOptions): Promise<DownRes
   for (const [name, outcome] of hostedLanding?.outcomes ?? []) outcomes.set(name, outcome);
 
   if (options.landing && !dryRun)
-    for (const [session, outcome] of outcomes)
-      if (outcome.kind === 'merged') await project.files.appendEvent({ type: 'land', session, commit: outcome.commit });
+    for (const [session, outcome] of outcomes) if (outcome.kind === 'merged') await run.journal.record({ type: 'land', session, commit: outcome.commit });
 
   const landed = [...outcomes]
     .filter(([name, o]) => (o.kind === 'merged' || o.kind === 'in-base') && facts.has(name))
@@ -120,7 +124,7 @@ async function runQueue(project: Project, options: DownOptions): Promise<DownRes
     .filter((s) => s.hasBranch || s.hasWorktree);
   if (!dryRun) {
     // Remembered so that once the branch is gone a later run still says "already merged".
-    for (const s of landed) if (s.tip) run.progress.merged[s.name] ??= s.tip;
+    for (const s of landed) if (s.tip) run.journal.rememberLanded(s.name, s.tip);
   }
   // What each session that lands now cost, read before cleanup takes its run files.
   const usage = new Map(
@@ -144,8 +148,8 @@ async function runQueue(project: Project, options: DownOptions): Promise<DownRes
   const hostedCleanup = dryRun || options.keep || !hostedLanding ? [] : await cleanUpHostedSessions(run, hostedLanding);
   const cleanup = dryRun || options.keep ? undefined : await cleanUpSessions(run, landed);
   if (!dryRun) {
-    if (!cleanup) await project.files.writeState(state); // --keep (cleanup writes it otherwise)
-    await project.files.appendEvent({ type: 'down', outcomes: Object.fromEntries([...outcomes].map(([n, o]) => [n, o.kind])) });
+    if (!cleanup) await run.journal.save(); // --keep (cleanup writes it otherwise)
+    await run.journal.record({ type: 'down', outcomes: Object.fromEntries([...outcomes].map(([n, o]) => [n, o.kind])) });
   }
   const sessions = [...outcomes].map(([name, outcome]) => ({
     name,
@@ -190,17 +194,18 @@ async function takeTurn(
   facts: Map<string, SessionFacts>,
   queue: MergeQueue,
   outcomes: Map<string, Outcome>,
-): Promise<Outcome> {
+): Promise<Turn> {
+  const stay = (outcome: Outcome): Turn => ({ outcome, baseTip: run.baseTip });
   const f = facts.get(session.name)!;
   const notInBase = (queue.outsideDependencies.get(session.name) ?? []).find((d) => facts.get(d)!.ahead > 0);
-  if (notInBase) return { kind: 'refused', refusals: [{ kind: 'dependency', session: notInBase }] };
+  if (notInBase) return stay({ kind: 'refused', refusals: [{ kind: 'dependency', session: notInBase }] });
   const blocker = findUnlandedDependency(session, outcomes);
-  if (blocker) return { kind: 'blocked', by: blocker };
-  const mergedEarlier = session.name in run.progress.merged;
-  if (!f.live.hasBranch && !f.live.hasWorktree) return mergedEarlier ? { kind: 'in-base', mergedEarlier } : { kind: 'absent' };
+  if (blocker) return stay({ kind: 'blocked', by: blocker });
+  const mergedEarlier = run.journal.wasMerged(session.name);
+  if (!f.live.hasBranch && !f.live.hasWorktree) return stay(mergedEarlier ? { kind: 'in-base', mergedEarlier } : { kind: 'absent' });
   // Its worktree was being removed when a run stopped: what is missing there is git's deleting,
   // not work. It landed; cleanup finishes the removal.
-  if (run.progress.removing?.[session.name] !== undefined && f.ahead === 0) return { kind: 'in-base', mergedEarlier: true };
+  if (run.journal.isBeingRemoved(session.name) && f.ahead === 0) return stay({ kind: 'in-base', mergedEarlier: true });
 
   const refusals = getStandingRefusals(f, { commitWip: run.options.commitWip ?? false, allowViolations: run.options.allowViolations ?? false });
   const review = await readSessionReview(run.project, session, f.live.tip);
@@ -217,9 +222,9 @@ async function takeTurn(
       const prediction = await predictMerge(run.project.root, run.baseTip, f.live.tip);
       if (!prediction.clean) refusals.push({ kind: 'conflict', files: prediction.conflicts });
     }
-    return { kind: 'refused', refusals };
+    return stay({ kind: 'refused', refusals });
   }
-  if (f.ahead === 0 && f.uncommitted.length === 0) return { kind: 'in-base', mergedEarlier };
+  if (f.ahead === 0 && f.uncommitted.length === 0) return stay({ kind: 'in-base', mergedEarlier });
   return run.options.dryRun ? simulateMerge(run, session, f) : mergeSession(run, session, f);
 }
 
@@ -239,7 +244,7 @@ async function recoverFromFailure(run: QueueRun, session: SessionConfig, facts: 
         ? { reason: 'verify' as const, tip, output: outcome.outputTail }
         : undefined;
   if (!failure) return outcome;
-  const result = await recoverSession(run.project, run.state, session, failure);
+  const result = await recoverSession(run.project, run.journal.state, session, failure);
   return result.kind === 'needs-human' ? { kind: 'needs-human', reason: result.reason, failed: outcome } : outcome;
 }
 
@@ -249,18 +254,19 @@ async function recoverFromFailure(run: QueueRun, session: SessionConfig, facts: 
  * (or the human moved base since) and the record is dropped: the queue decides afresh.
  */
 async function resumeUnverifiedMerge(run: QueueRun, facts: Map<string, SessionFacts>): Promise<{ session: string; outcome: Outcome } | undefined> {
-  const merging = run.progress.merging;
+  const merging = run.journal.unverified;
   if (!merging) return undefined;
   // A hosted session's merge is verified here like any other (its facts are the host's).
   const session = [...run.project.config.sessions, ...run.project.config.hosted].find((s) => s.name === merging.session && (facts.has(s.name) || s.host));
   if (run.baseTip !== merging.commit || !session) {
-    delete run.progress.merging;
+    run.journal.forgetStaleMerge();
     return undefined;
   }
   run.emit({ type: 'resume', session: session.name, commit: merging.commit });
   const commits = await countCommitsAhead(run.project.root, merging.before, `${merging.commit}^2`);
   const worktree = facts.get(session.name)?.live.worktree ?? run.project.root;
-  const outcome = await verifyMerge(run, session, worktree, { before: merging.before, commit: merging.commit, commits });
+  const { outcome, baseTip } = await verifyMerge(run, session, worktree, { before: merging.before, commit: merging.commit, commits });
+  run.baseTip = baseTip;
   run.emit({ type: 'outcome', session: session.name, outcome });
   return { session: session.name, outcome };
 }

@@ -3,8 +3,8 @@ import { commitTree, commitWorktreePaths, fastForward, resetKeep, stashTrackedCh
 import { mergeResolving, type ResolvedMerge } from '../common/resolve.js';
 import { prepareCommandRunner } from '../common/command-sandbox.js';
 import type { SessionConfig } from '../../core/config-validate.js';
-import { getNextBackupRef, type Outcome, type Refusal } from '../../core/merge-queue.js';
-import type { QueueRun } from './types.js';
+import type { Outcome, Refusal } from '../../core/merge-queue.js';
+import type { QueueRun, Turn } from './types.js';
 import type { SessionFacts } from './inspect.js';
 import { crashPoint } from '../common/crash-point.js';
 import { getSessionVariables } from '../common/sessions.js';
@@ -14,8 +14,9 @@ import { getSessionVariables } from '../common/sessions.js';
  * merge onto base as it stands now, and only when that is clean makes the merge commit and
  * moves base to it. Then `verify`. Every step that moves base is recorded in state.json first.
  */
-export async function mergeSession(run: QueueRun, session: SessionConfig, facts: SessionFacts): Promise<Outcome> {
-  const { project, state, progress, emit } = run;
+export async function mergeSession(run: QueueRun, session: SessionConfig, facts: SessionFacts): Promise<Turn> {
+  const { project, journal, emit } = run;
+  const stay = (outcome: Outcome): Turn => ({ outcome, baseTip: run.baseTip });
   let tip = facts.live.tip!;
   let ahead = facts.ahead;
   if (facts.uncommitted.length > 0) {
@@ -28,30 +29,27 @@ export async function mergeSession(run: QueueRun, session: SessionConfig, facts:
       `parx: wip ${session.name}`,
       await project.files.ensureScratchDir(),
     );
-    if ('failure' in wip) return { kind: 'refused', refusals: [{ kind: 'git', message: `committing its uncommitted work failed: ${wip.failure}` }] };
+    if ('failure' in wip) return stay({ kind: 'refused', refusals: [{ kind: 'git', message: `committing its uncommitted work failed: ${wip.failure}` }] });
     tip = wip.commit;
     ahead += 1;
     emit({ type: 'wip', session: session.name, files: facts.uncommitted.length, commit: tip });
   }
 
   const prediction = await mergeResolving(project, run.baseTip, tip, run.baseTip, session, facts.live.worktree);
-  if (!prediction.clean) return { kind: 'refused', refusals: [conflictRefusal(prediction)] };
+  if (!prediction.clean) return stay({ kind: 'refused', refusals: [conflictRefusal(prediction)] });
   if (prediction.regenerated.length > 0) emit({ type: 'regenerated', session: session.name, files: prediction.regenerated });
   const before = run.baseTip;
   const commit = await commitTree(project.root, prediction.tree, [before, tip], `parx: merge ${session.name}`);
 
-  progress.merging = { session: session.name, before, commit };
-  await project.files.writeState(state);
+  await journal.beginMerge(session.name, before, commit);
   crashPoint('before-fast-forward');
   const failure = await fastForward(project.root, commit);
   crashPoint('after-fast-forward');
   if (failure) {
-    delete progress.merging;
-    await project.files.writeState(state);
-    return { kind: 'refused', refusals: [{ kind: 'git', message: failure }] };
+    await journal.dropMerge();
+    return stay({ kind: 'refused', refusals: [{ kind: 'git', message: failure }] });
   }
-  run.baseTip = commit;
-  await project.files.appendEvent({ type: 'merge', session: session.name, commit, before, branch: facts.live.branch, tip });
+  await journal.record({ type: 'merge', session: session.name, commit, before, branch: facts.live.branch, tip });
   emit({ type: 'merged', session: session.name, commit, commits: ahead });
   return verifyMerge(run, session, facts.live.worktree, { before, commit, commits: ahead });
 }
@@ -66,8 +64,8 @@ export async function verifyMerge(
   session: SessionConfig,
   worktree: string,
   merge: { before: string; commit: string; commits: number },
-): Promise<Outcome> {
-  const { project, state, progress, emit } = run;
+): Promise<Turn> {
+  const { project, journal, emit } = run;
   const verify = project.config.verify;
   if (verify) {
     emit({ type: 'verify', session: session.name, status: 'started', command: verify });
@@ -85,27 +83,27 @@ export async function verifyMerge(
       // (Other parx runs are kept out by the repository lock for the whole of `down`.)
       const baseNow = await getCommit(project.root, `refs/heads/${project.base}`);
       if (baseNow !== merge.commit) {
-        delete progress.merging;
-        await project.files.writeState(state);
-        await project.files.appendEvent({
+        await journal.dropMerge();
+        await journal.record({
           type: 'verify-failed',
           session: session.name,
           commit: merge.commit,
           baseNow: baseNow ?? null,
           exitCode: outcome.exitCode ?? null,
         });
-        return { kind: 'verify-failed', commit: merge.commit, baseNow: baseNow ?? '', exitCode: outcome.exitCode, outputTail };
+        return {
+          outcome: { kind: 'verify-failed', commit: merge.commit, baseNow: baseNow ?? '', exitCode: outcome.exitCode, outputTail },
+          // (The queue stops here: parx never moves base back past commits it did not make.)
+          baseTip: merge.commit,
+        };
       }
-      const backupRef = getNextBackupRef(run.backupRefs, session.name);
+      const backupRef = journal.backups.next(session.name);
       await updateRefs(project.root, [[backupRef, merge.commit]]);
-      run.backupRefs.push(backupRef);
       const leftovers = (await listWorktreeChanges(project.root, { untracked: false })).map((c) => c.path);
       if (leftovers.length > 0) await stashTrackedChanges(project.root, `parx: changes verify left after merging ${session.name}`);
       await resetKeep(project.root, merge.before);
-      run.baseTip = merge.before;
-      delete progress.merging;
-      await project.files.writeState(state);
-      await project.files.appendEvent({
+      await journal.dropMerge();
+      await journal.record({
         type: 'evict',
         session: session.name,
         commit: merge.commit,
@@ -114,28 +112,27 @@ export async function verifyMerge(
         exitCode: outcome.exitCode ?? null,
         stashed: leftovers,
       });
-      return { kind: 'evicted', before: merge.before, backupRef, exitCode: outcome.exitCode, outputTail };
+      return { outcome: { kind: 'evicted', before: merge.before, backupRef, exitCode: outcome.exitCode, outputTail }, baseTip: merge.before };
     }
   }
-  progress.merged[session.name] = merge.commit;
-  delete progress.merging;
-  await project.files.writeState(state);
-  return { kind: 'merged', commit: merge.commit, commits: merge.commits };
+  await journal.endMerge(session.name, merge.commit);
+  return { outcome: { kind: 'merged', commit: merge.commit, commits: merge.commits }, baseTip: merge.commit };
 }
 
 /**
  * `--dry-run`: the same prediction as a real merge, onto base as the earlier sessions would
  * leave it (a dangling merge commit stands in for each: objects only, no ref moves).
  */
-export async function simulateMerge(run: QueueRun, session: SessionConfig, facts: SessionFacts): Promise<Outcome> {
+export async function simulateMerge(run: QueueRun, session: SessionConfig, facts: SessionFacts): Promise<Turn> {
   const { project } = run;
   const tip = facts.live.tip!;
   const wip = facts.uncommitted.length;
-  if (facts.ahead === 0) return wip > 0 ? { kind: 'would-merge', commits: 0, wip } : { kind: 'in-base', mergedEarlier: false };
+  const stay = (outcome: Outcome): Turn => ({ outcome, baseTip: run.baseTip });
+  if (facts.ahead === 0) return stay(wip > 0 ? { kind: 'would-merge', commits: 0, wip } : { kind: 'in-base', mergedEarlier: false });
   const prediction = await mergeResolving(project, run.baseTip, tip, run.baseTip, session, facts.live.worktree);
-  if (!prediction.clean) return { kind: 'refused', refusals: [conflictRefusal(prediction)] };
-  run.baseTip = await commitTree(project.root, prediction.tree, [run.baseTip, tip], `parx: merge ${session.name} (dry run)`);
-  return { kind: 'would-merge', commits: facts.ahead, wip };
+  if (!prediction.clean) return stay({ kind: 'refused', refusals: [conflictRefusal(prediction)] });
+  const simulated = await commitTree(project.root, prediction.tree, [run.baseTip, tip], `parx: merge ${session.name} (dry run)`);
+  return { outcome: { kind: 'would-merge', commits: facts.ahead, wip }, baseTip: simulated };
 }
 
 function conflictRefusal(merge: ResolvedMerge): Refusal {

@@ -2,11 +2,14 @@ import { lstat, mkdir, readdir } from 'node:fs/promises';
 import { copyRegularFile, hashFile } from '../../adapters/files.js';
 import { basename, dirname, join } from 'node:path';
 import { findUnreachableTips, listIgnoredEntries, listReflogCommits, updateRefs } from '../../adapters/git.js';
-import { getNextBackupRef } from '../../core/merge-queue.js';
-import type { QueueRun } from './types.js';
+import type { BackupRefNames } from '../../core/merge-queue.js';
+import type { Project } from '../common/project.js';
 
 /** What a rescue needs of its run: the project, and the backup refs so far (it adds its own). */
-export type RescueContext = Pick<QueueRun, 'project' | 'backupRefs'>;
+export interface RescueContext {
+  project: Project;
+  backups: BackupRefNames;
+}
 
 /**
  * What removing a session's worktree would lose that git itself does not protect, rescued
@@ -136,11 +139,7 @@ export async function rescueReflogCommits(run: RescueContext, session: string, w
   const commits = [...(worktree ? await listReflogCommits(worktree, 'HEAD') : []), ...(await listReflogCommits(run.project.root, `refs/heads/${branch}`))];
   if (commits.length === 0) return [];
   const tips = await findUnreachableTips(run.project.root, commits);
-  const refs = tips.map((tip): [string, string] => {
-    const ref = getNextBackupRef(run.backupRefs, session);
-    run.backupRefs.push(ref);
-    return [ref, tip];
-  });
+  const refs = tips.map((tip): [string, string] => [run.backups.next(session), tip]);
   await updateRefs(run.project.root, refs);
   return refs.map(([ref]) => ref);
 }

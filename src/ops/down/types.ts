@@ -1,5 +1,5 @@
 import type { Outcome } from '../../core/merge-queue.js';
-import type { DownState, RunState } from '../../core/run-state.js';
+import type { DownJournal } from './journal.js';
 import type { Project, ProjectOptions } from '../common/project.js';
 import type { CommandRunner } from '../common/command-sandbox.js';
 
@@ -32,17 +32,23 @@ export type DownProgress =
   | { type: 'teardown'; session: string; ok: boolean; exitCode: number | undefined; output: string }
   | { type: 'outcome'; session: string; outcome: Outcome };
 
-/** What every step of one `parx down` run shares. `baseTip` moves as sessions land. */
+/**
+ * What every step of one `parx down` run shares: the project, the journal (the run state and
+ * everything `down` records: ops/down/journal.ts), the flags and the emitter. `baseTip` is where
+ * base is now: each merge step returns the new one (a Turn) and the queue moves it on.
+ */
 export interface QueueRun {
   project: Project;
-  state: RunState;
-  /** `state.down`: what is merged, and the merge under way. */
-  progress: DownState;
+  journal: DownJournal;
   options: DownOptions;
   emit: (event: DownProgress) => void;
   baseTip: string;
-  /** Every ref under refs/parx/backup/, including the ones this run wrote. */
-  backupRefs: string[];
   /** How `verify` runs in the main checkout (prepared at the first verify). */
   runner?: CommandRunner;
+}
+
+/** A step of the queue: what came of a session, and where base is after it. */
+export interface Turn {
+  outcome: Outcome;
+  baseTip: string;
 }

@@ -9,7 +9,7 @@ import { crashPoint } from '../common/crash-point.js';
 import type { SessionFacts } from '../down/inspect.js';
 import { mergeSession, simulateMerge } from '../down/merge.js';
 import type { CleanupResult } from '../down/cleanup.js';
-import type { QueueRun } from '../down/types.js';
+import type { QueueRun, Turn } from '../down/types.js';
 import { forEachHost } from './connection.js';
 import { fetchHostedSessions, type HostFacts } from './fetch.js';
 
@@ -55,37 +55,40 @@ export async function landHostedSessions(
       continue;
     }
     const answer = answers.find((a) => a.sessions.some((s) => s.name === name))!;
-    const outcome: Outcome = answer.ok
-      ? await takeHostedTurn(run, session, answer.value, all)
-      : { kind: 'refused', refusals: [{ kind: 'host', host: answer.host.name, reason: answer.reason }] };
+    let outcome: Outcome;
+    if (answer.ok) {
+      const turn = await takeHostedTurn(run, session, answer.value, all);
+      outcome = turn.outcome;
+      run.baseTip = turn.baseTip;
+    } else outcome = { kind: 'refused', refusals: [{ kind: 'host', host: answer.host.name, reason: answer.reason }] };
     all.set(name, outcome);
     landed.outcomes.set(name, outcome);
     if (outcome.kind === 'merged' && !run.options.dryRun) {
       // Remembered before the host cleans up: a run killed after that still knows it landed.
       const there = answer.ok ? answer.value.sessions.find((s) => s.name === name) : undefined;
-      if (there?.tip) run.progress.merged[name] = there.tip;
-      await project.files.writeState(run.state);
+      if (there?.tip) await run.journal.recordLanded(name, there.tip);
     }
     run.emit({ type: 'outcome', session: name, outcome });
   }
   return landed;
 }
 
-async function takeHostedTurn(run: QueueRun, session: SessionConfig, facts: HostFacts, outcomes: ReadonlyMap<string, Outcome>): Promise<Outcome> {
+async function takeHostedTurn(run: QueueRun, session: SessionConfig, facts: HostFacts, outcomes: ReadonlyMap<string, Outcome>): Promise<Turn> {
+  const stay = (outcome: Outcome): Turn => ({ outcome, baseTip: run.baseTip });
   const blocker = findUnlandedDependency(session, outcomes);
-  if (blocker) return { kind: 'blocked', by: blocker };
+  if (blocker) return stay({ kind: 'blocked', by: blocker });
   const there = facts.sessions.find((s) => s.name === session.name)!;
-  const mergedEarlier = session.name in run.progress.merged;
-  if (!there.hasBranch && !there.hasWorktree) return mergedEarlier ? { kind: 'in-base', mergedEarlier } : { kind: 'absent' };
+  const mergedEarlier = run.journal.wasMerged(session.name);
+  if (!there.hasBranch && !there.hasWorktree) return stay(mergedEarlier ? { kind: 'in-base', mergedEarlier } : { kind: 'absent' });
   // (Gone there but still recorded here: a run stopped after the host cleaned up; the cleanup
   // below finishes this machine's part, its pane and its record.)
-  if (there.refusals.length > 0) return { kind: 'refused', refusals: there.refusals };
+  if (there.refusals.length > 0) return stay({ kind: 'refused', refusals: there.refusals });
   // The tip the host inspected, which the fetch brought (or a later one that contains it).
   const tip = there.tip && facts.fetched.has(session.name) ? there.tip : undefined;
   if (!tip || !(await getCommit(run.project.root, tip)))
-    return { kind: 'refused', refusals: [{ kind: 'git', message: `its branch could not be fetched from host ${session.host}` }] };
+    return stay({ kind: 'refused', refusals: [{ kind: 'git', message: `its branch could not be fetched from host ${session.host}` }] });
   const ahead = await countCommitsAhead(run.project.root, run.baseTip, tip);
-  if (ahead === 0) return { kind: 'in-base', mergedEarlier };
+  if (ahead === 0) return stay({ kind: 'in-base', mergedEarlier });
   const local: SessionFacts = {
     // Merged from the fetched commit; anything the session's environment needs here (verify's
     // PARX_WORKTREE) is the main checkout, where verify runs anyway.
@@ -114,7 +117,8 @@ async function takeHostedTurn(run: QueueRun, session: SessionConfig, facts: Host
  * then their panes here and their fetched refs.
  */
 export async function cleanUpHostedSessions(run: QueueRun, landing: HostedLanding): Promise<CleanupResult[]> {
-  const { project, state } = run;
+  const { project, journal } = run;
+  const { state } = journal;
   const landed = [...landing.outcomes].filter(([name, o]) => (o.kind === 'merged' || o.kind === 'in-base') && state.hosted?.[name]).map(([name]) => name);
   crashPoint('before-host-cleanup');
   if (landed.length === 0) return [];
@@ -146,18 +150,17 @@ export async function cleanUpHostedSessions(run: QueueRun, landing: HostedLandin
       if (there?.cleanup?.saved) result.saved = there.cleanup.saved;
       if (!kept) {
         const tip = await getCommit(project.root, `refs/parx/hosts/${answer.host.name}/${session.name}`);
-        if (tip) run.progress.merged[session.name] ??= tip;
+        if (tip) journal.rememberLanded(session.name, tip);
         await panes.closeSession(session.name);
         await deleteHostedRef(project.root, answer.host.name, session.name).catch(() => {});
-        delete state.hosted![session.name];
+        journal.endHostedSession(session.name);
       }
       results.push(result);
-      await project.files.appendEvent({ type: 'cleanup', session: session.name, removed: result.removed, host: answer.host.name, ...(kept ? { kept } : {}) });
+      await journal.record({ type: 'cleanup', session: session.name, removed: result.removed, host: answer.host.name, ...(kept ? { kept } : {}) });
     }
     if (answer.ok && !Object.values(state.hosted ?? {}).some((h) => h.host === answer.host.name)) await disconnect(answer.host);
   }
-  if (state.hosted && Object.keys(state.hosted).length === 0) delete state.hosted;
-  await project.files.writeState(state);
+  await journal.save();
   await panes.endStragglers();
   return results;
 }
