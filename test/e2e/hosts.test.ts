@@ -151,6 +151,13 @@ describe.skipIf(problem)('sessions on another host', () => {
     const violation = await waitFor('the violation relayed', () => run.events('violation').find((e) => e.session === 'web'), 20_000);
     expect(violation).toMatchObject({ host: 'box', path: 'src/auth/login.ts' });
 
+    // This machine's session lands; the run goes on for the hosted ones, and so does the guard
+    // that relays them: a later foreign write on the host still arrives here.
+    const first = await runParx(['down', 'auth', '--json'], run.root, env());
+    expect(JSON.parse(first.stdout)).toMatchObject({ finished: false, sessions: [{ name: 'auth', outcome: { kind: 'in-base' } }] });
+    sshd.run(`echo later > ${q(`${dir}.parx/web/src/auth/later.ts`)}`);
+    await waitFor('the later violation relayed', () => run.events('violation').find((e) => e.path === 'src/auth/later.ts'), 20_000);
+
     const status = await runParx(['status', '--json'], run.root, env());
     expect(status.exitCode, status.stderr).toBe(0);
     const rows = (
@@ -164,7 +171,11 @@ describe.skipIf(problem)('sessions on another host', () => {
     const checked = (
       JSON.parse(checkRun.stdout) as { sessions: Array<{ name: string; host: string | null; violations: Array<{ path: string }>; problem: string | null }> }
     ).sessions;
-    expect(checked.find((c) => c.name === 'web')).toMatchObject({ host: 'box', violations: [{ path: 'src/auth/login.ts' }], problem: null });
+    expect(checked.find((c) => c.name === 'web')).toMatchObject({
+      host: 'box',
+      violations: [{ path: 'src/auth/later.ts' }, { path: 'src/auth/login.ts' }],
+      problem: null,
+    });
     expect(checked.find((c) => c.name === 'far')).toMatchObject({ host: 'gone', problem: expect.stringContaining('host gone cannot be reached') });
 
     const down = await runParx(['down', '--json'], run.root, env());

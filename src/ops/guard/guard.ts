@@ -256,7 +256,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   // its repository or its run (a run is known once state.json has listed a session).
   const finished = new AbortController();
   let stoppedBecause: string | undefined;
-  let sawRun = Object.keys(state?.sessions ?? {}).length > 0;
+  let sawRun = countSessions(state) > 0;
   const stop = (reason: string) => {
     // A deleted repository takes its state and worktrees with it: say the cause, not a symptom.
     stoppedBecause ??= existsSync(project.commonDir) ? reason : `its repository is gone (${project.root})`;
@@ -319,7 +319,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
       // Said in guard.json: `parx grant` (and a test) can tell the guard judges by the new ownership.
       if (recording) await writeHealth();
     }
-    const sessionsLeft = Object.keys(current?.sessions ?? {}).length;
+    const sessionsLeft = countSessions(current);
     if (sessionsLeft > 0) sawRun = true;
     else if (sawRun && watchers.size === 0 && current) return stop('the run is over: no session is left');
     const now = current;
@@ -395,4 +395,9 @@ async function adviseOnFileSystems(live: readonly LiveSession[], warn: (message:
       `${sessions.join(', ')}: worktree on ${fsType}, ${describeEventlessFileSystem(fsType)}, where kernel file events miss changes made from elsewhere; set guard.watcher: poll in the config (a stat of every file each ${POLL_INTERVAL_MS} ms) and run parx up again`,
     );
   }
+}
+
+/** The run's sessions, here and on hosts: the guard goes on while any is left (it relays the hosted ones). */
+function countSessions(state: RunState | undefined): number {
+  return Object.keys(state?.sessions ?? {}).length + Object.keys(state?.hosted ?? {}).length;
 }
