@@ -11,6 +11,8 @@ import { GuardLedger } from '../../core/guard-ledger.js';
 import { createOwnership, isAlwaysIgnored, looksLikeTemporaryFile } from '../../core/ownership.js';
 import { isWithin } from '../../core/sandbox-plan.js';
 import type { RunState } from '../../core/run-state.js';
+import { guardMessages as say } from '../../core/guard-messages.js';
+import { createGuardRouter } from './routing.js';
 import { checkSessions } from '../check.js';
 import { loadProject, type Project } from '../common/project.js';
 import { GuardAnnouncer } from './announcer.js';
@@ -26,7 +28,7 @@ import { GuardNotifier } from './notifier.js';
 import { startRadar, startRunServices } from './run-services.js';
 import { RequestFollower } from './requests.js';
 import { OwnWrites } from './own-writes.js';
-import type { GuardEvent, GuardOptions, GuardResult } from './types.js';
+import type { GuardOptions, GuardResult } from './types.js';
 
 /**
  * `parx guard`: watch every worktree, reconcile from git, then follow changes until `signal`
@@ -65,27 +67,13 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     (s) => tmux.panes.get(s),
     (message) => emit({ type: 'error', message }),
   );
-  const emit = (event: Omit<GuardEvent, 'time'>, message?: string, session?: string) => {
-    const full = { time: new Date().toISOString(), ...event } as GuardEvent;
-    options.onEvent(full);
-    if (recording && ['violation', 'collision', 'state', 'revert'].includes(full.type)) announcer.announce(full, message, session);
-    if (recording && full.type === 'state') announcer.setPaneOption(full.session, '@parx_state', full.state);
-    if (!recording) return;
-    // The human is told once where they are needed (ops/guard/notifier.ts).
-    if (full.type === 'state') notifier.reset(full.session);
-    if (full.type === 'state') services.onState(full.session, full.state);
-    if (full.type === 'state' && full.state === 'waiting')
-      notifier.notify('waiting', full.session, `${full.session} is waiting for you${full.detail ? `: ${full.detail}` : ''}`);
-    if (full.type === 'violation')
-      notifier.notify('violation', full.session, `${full.session} changed ${full.path}${full.owner ? `, owned by ${full.owner}` : ', owned by no session'}`);
-    if (full.type === 'note') announcer.show(message ?? `parx: for ${full.session}: ${full.text}`, full.session);
-    if (full.type === 'integration') {
-      announcer.show(message ?? `parx: ${full.session} ${full.finding}`, full.session);
-      notifier.notify('integration', full.session, `integration: ${full.session} ${full.finding}`, `${full.finding}`);
-    }
-    if (full.type === 'ask' && full.path)
-      notifier.notify('request', full.session, `${full.session} asks ${full.owner ?? 'nobody'} for ${full.path} (parx grant ${full.id})`, full.id);
-  };
+  const emit = createGuardRouter({
+    onEvent: (event) => options.onEvent(event),
+    isRecording: () => recording,
+    announcer,
+    notifier,
+    onState: (session, state) => services.onState(session, state),
+  });
   // What the guard runs for the run besides watching: reviews, landings, budgets (ops/guard/run-services.ts).
   const services = startRunServices(project, { isRecording: () => recording, announcer, onError: (message) => emit({ type: 'error', message }) });
   // Agents report `working`/`waiting` through their hooks; hook-less ones are judged by pane silence.
@@ -101,7 +89,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     order,
     silent,
     (change) => {
-      const waiting = change.state === 'waiting' ? `parx: ${change.session} is waiting for you${change.detail ? ` (${change.detail})` : ''}` : undefined;
+      const waiting = change.state === 'waiting' ? say.waitingBanner(change.session, change.detail) : undefined;
       emit({ type: 'state', ...change }, waiting);
     },
     getSilenceMs(process.env),
@@ -110,9 +98,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     },
   );
   // Messages for agents without hooks: shown here, for the human to pass on.
-  const notes = new NoteFollower(project.files, order, (session, text) =>
-    emit({ type: 'note', session, text }, `parx: for ${session} (its agent has no hooks; tell it in its pane): ${text}`),
-  );
+  const notes = new NoteFollower(project.files, order, (session, text) => emit({ type: 'note', session, text }, say.noteBanner(session, text)));
   // Sandboxed sessions' hooks report denials to their own folder; the recording guard moves them.
   const outboxes = new OutboxRelay(project.files, order);
   // Their objects are written to folders of their own; the recording guard drains each into the
@@ -134,10 +120,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   const revert = async (session: string, path: string) => {
     const outcome = await reverter.revert(session, worktreeOf.get(session)!, path);
     if (!outcome) return;
-    const said = outcome.error
-      ? `could not revert ${path} in ${session}: ${outcome.error}`
-      : `reverted ${path} in ${session}${outcome.quarantined ? `; what it wrote is in ${outcome.quarantined}` : ''}`;
-    emit({ type: 'revert', session, path, ...outcome }, `parx: ${said}`);
+    emit({ type: 'revert', session, path, ...outcome }, say.revertBanner(session, path, outcome));
   };
 
   const record = (session: string, change: PathChange, source: 'git' | 'watch', settled = false): void => {
@@ -159,12 +142,8 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     if (violation && recording && source === 'watch' && (revertAll || isGrantedAway(session, change.path)))
       void revert(session, change.path).catch((e: Error) => emit({ type: 'error', message: e.message }));
     const news = ledger.record(session, change.path, violation);
-    if (news.violation) {
-      const owner = news.violation.owner ? ` (owned by ${news.violation.owner})` : ' (owned by no session)';
-      emit({ type: 'violation', source, ...news.violation }, `parx: ${session} changed ${change.path}${owner}`, session);
-    }
-    if (news.collision)
-      emit({ type: 'collision', path: change.path, sessions: news.collision, source }, `parx: ${news.collision.join(' and ')} both changed ${change.path}`);
+    if (news.violation) emit({ type: 'violation', source, ...news.violation }, say.violationBanner(session, change.path, news.violation.owner), session);
+    if (news.collision) emit({ type: 'collision', path: change.path, sessions: news.collision, source }, say.collisionBanner(news.collision, change.path));
   };
   const forgetWorktree = (session: string) => {
     watchers.delete(session);
@@ -197,7 +176,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
         polling.push(`${session.name}:${dir || '.'}`);
         emit(
           { type: 'error', code: error.code ?? 'EWATCH', message: describeWatchFailure(session.name, dir, error.code) },
-          `parx: cannot watch ${session.name}/${dir}; polling it (see the guard pane)`,
+          say.pollingBanner(session.name, dir),
         );
         if (recording) void writeHealth();
       },
@@ -219,10 +198,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     notes.start(),
     requests.start(order, (id) => Boolean(state?.decisions?.[id])),
     // Alongside the watches, not before them: the advice is for the human, not a precondition.
-    watcherKind === 'fs' &&
-      adviseOnFileSystems(live, (message) =>
-        emit({ type: 'error', code: 'EVENTLESS', message }, 'parx: kernel file events may miss changes here; see the guard pane'),
-      ),
+    watcherKind === 'fs' && adviseOnFileSystems(live, (message) => emit({ type: 'error', code: 'EVENTLESS', message }, say.eventlessBanner())),
   ]);
   await reconcile(all);
   // Health first: once `ready` is out, the run's folder may be changed or deleted by others.
@@ -241,7 +217,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     ? startRadar(project, {
         isRecording: () => recording,
         onError: (message) => emit({ type: 'error', message }),
-        onFinding: (session, finding) => emit({ type: 'integration', session, finding }, `parx: integration: ${session} ${finding}`, session),
+        onFinding: (session, finding) => emit({ type: 'integration', session, finding }, say.integrationBanner(session, finding), session),
         announcer,
       })
     : undefined;
