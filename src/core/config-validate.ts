@@ -136,6 +136,15 @@ export function validateConfig(raw: unknown, options: ValidateOptions): Validati
     };
   });
 
+  // `down` lands a hosted session from here, and a reviewer of it would need its tip here first:
+  // not built yet, so a review that `down` would wait for forever is refused now, not skipped.
+  for (const s of sessions)
+    if (s.host && s.review)
+      problems.push({
+        keyPath: `sessions.${s.name}.review`,
+        message: `expected \`review: false\` for a session on a host (${s.host}): reviews of hosted sessions are not supported yet`,
+      });
+
   const cycle = findDependencyCycle(sessions);
   if (cycle) {
     problems.push({ keyPath: `sessions.${cycle[0]}.after`, message: `dependency cycle ${cycle.join(' → ')}; expected sessions to form an order` });

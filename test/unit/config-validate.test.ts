@@ -105,6 +105,10 @@ describe('validateConfig', () => {
     [{ hosts: { box: box({ dir: '/srv/a\nb' }) }, sessions: { a: session() } }, 'hosts.box.dir: expected a path on one line'],
     [{ hosts: { box: box({ parx: 'parx "x' }) }, sessions: { a: session() } }, 'hosts.box.parx: expected a command line'],
     [{ hosts: { Box: box() }, sessions: { a: session() } }, 'hosts.Box: expected a host name'],
+    [
+      { review: { agent: 'claude' }, hosts: { box: box() }, sessions: { a: session({ host: 'box' }) } },
+      'sessions.a.review: expected `review: false` for a session on a host (box)',
+    ],
     [{ hosts: { box: box({ sshd: 'x' }) }, sessions: { a: session() } }, 'hosts.box.sshd: unknown key; did you mean "ssh"?'],
     [
       { hosts: { box: box() }, sessions: { a: session({ host: 'box' }), b: session({ owns: ['y'], after: ['a'] }) } },
