@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getGitUrl, getHostedRef, INCOMING_BASE_REF } from '../core/hosts.js';
 import { getGitSshEnv, type SshHost } from './ssh.js';
@@ -45,6 +45,9 @@ export async function deleteHostedRef(root: string, host: string, session: strin
  */
 export async function ensureClone(dir: string, base: string): Promise<boolean> {
   if (existsSync(join(dir, '.git'))) return false;
+  // A folder of something else is never made a repository: only a missing or empty one.
+  if ((await readdir(dir).catch(() => [])).length > 0)
+    throw new Error(`${dir} exists and is not a git clone: empty it, or point hosts.<name>.dir at the clone or at a new folder`);
   await mkdir(dir, { recursive: true });
   await runGit(dir, ['init', '--quiet']);
   await runGit(dir, ['symbolic-ref', 'HEAD', `refs/heads/${base}`]);

@@ -111,6 +111,7 @@ describe.skipIf(problem)('sessions on another host', () => {
         web: { owns: ['src/web/**'], task: 'WRITE src/auth/login.ts', host: 'box', sandbox: 'off' } as never,
         far: { owns: ['docs/**'], task: 'Wait.', host: 'gone' } as never,
         stale: { owns: ['lib/**'], task: 'Wait.', host: 'old' } as never,
+        junk: { owns: ['tools/**'], task: 'Wait.', host: 'other' } as never,
       },
       {
         tmuxSession: 'here',
@@ -120,12 +121,17 @@ describe.skipIf(problem)('sessions on another host', () => {
           gone: { ssh: 'ssh://root@127.0.0.1:1', dir: '/srv/shop' },
           // Reached, but its parx is another version.
           old: { ssh: 'parxbox', dir: '/srv/old', parx: `sh -c 'echo "{\\"ok\\":true,\\"version\\":\\"0.0.1\\"}"'` },
+          // A folder of something else there: never made a repository.
+          other: { ssh: 'parxbox', dir: join(sshd.hostDir, 'notes'), parx: `${q(process.execPath)} ${q(PARX_BIN)}` },
         },
       },
     );
+    sshd.run(`mkdir -p ${q(join(sshd.hostDir, 'notes'))} && echo mine > ${q(join(sshd.hostDir, 'notes', 'todo.txt'))}`);
     const up = await runParx(['up', '--detach'], run.root, { ...env(), PARX_HOST_TICK_MS: '200' });
     expect(up.exitCode, up.stderr + up.stdout).toBe(1);
-    expect(up.stderr).toContain('host gone, old could not start far, stale');
+    expect(up.stderr).toContain('host gone, old, other could not start far, stale, junk');
+    expect(up.stderr).toContain('notes exists and is not a git clone');
+    expect(sshd.run(`ls -A ${q(join(sshd.hostDir, 'notes'))}; cat ${q(join(sshd.hostDir, 'notes', 'todo.txt'))}`)).toBe('todo.txt\nmine\n');
     expect(up.stderr).toContain('host old has parx 0.0.1');
 
     const doctor = JSON.parse((await runParx(['doctor', '--json'], run.root, env())).stdout) as {

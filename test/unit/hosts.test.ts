@@ -61,7 +61,7 @@ describe('the configuration a host runs', () => {
     env: { A: '1' },
     hosts: { box: host() },
     sessions: {
-      api: { owns: ['api/**'], task: 'Build it.', host: 'box', after: ['web'], budget: { usd: 3 }, env: { B: '2' } },
+      api: { owns: ['api/**'], task: 'Build it.', host: 'box', after: ['web'], budget: { usd: 3 }, env: { B: '2' }, review: false },
       web: { owns: ['web/**'], taskFile: 'web.md' },
     },
   });

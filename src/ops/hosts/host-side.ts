@@ -1,7 +1,8 @@
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { existsSync } from 'node:fs';
-import { open, writeFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { writeFileAtomically } from '../../adapters/untrusted-files.js';
 import { ensureClone, fastForwardBase } from '../../adapters/git-hosts.js';
 import { locateRepo } from '../../adapters/git.js';
 import { isAncestor } from '../../adapters/git-merge.js';
@@ -49,7 +50,8 @@ export async function runHostVerb(verb: string, request: HostRequest): Promise<R
     }
     case 'up': {
       await fastForwardBase(dir, required(request.base, 'base'));
-      await writeFile(configPath!, `${JSON.stringify(required(request.config, 'config'), null, 2)}\n`, { mode: 0o600 });
+      // Whole, and never through a link someone left at that path.
+      await writeFileAtomically(configPath!, `${JSON.stringify(required(request.config, 'config'), null, 2)}\n`, 0o600);
       const result = await runUp({ cwd: dir, configPath: configPath!, sessions: request.sessions ?? [] });
       return { tmuxSession: result.tmuxSession, sessions: result.sessions };
     }
