@@ -43,7 +43,11 @@ export interface SyncOptions extends ProjectOptions {
 
 export async function runSync(options: SyncOptions = {}): Promise<SyncResult & { configNotice: string | undefined }> {
   const project = await loadProject(options);
-  const result = await withRunLock(project, 'sync', () => syncSessions(project, project.state, options.sessions ?? []));
+  // The state as it is once the lock is held, not the copy read at load: a `down` that finished
+  // in between changed what has landed, and so which sessions are behind.
+  const result = await withRunLock(project, 'sync', async () =>
+    syncSessions(project, (project.state = await project.files.readState()), options.sessions ?? []),
+  );
   return { ...result, configNotice: project.configNotice };
 }
 
