@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { getGitUrl, getHostedRef, INCOMING_BASE_REF } from '../core/hosts.js';
+import { getSessionBranch } from '../core/session-names.js';
 import { getGitSshEnv, type SshHost } from './ssh.js';
 import { getCommit, runGit } from './git.js';
 
@@ -13,10 +14,7 @@ import { getCommit, runGit } from './git.js';
 
 /** Sends base's tip to the host, under a ref of parx's there (the host fast-forwards its base from it). */
 export async function pushBase(root: string, host: SshHost, tip: string): Promise<void> {
-  await runGit(root, ['push', '--quiet', '--no-verify', getGitUrl(host), `+${tip}:${INCOMING_BASE_REF}`], undefined, {
-    ...process.env,
-    ...getGitSshEnv(host),
-  } as Record<string, string>);
+  await runGit(root, ['push', '--quiet', '--no-verify', getGitUrl(host), `+${tip}:${INCOMING_BASE_REF}`], undefined, withSsh(host));
 }
 
 /**
@@ -25,11 +23,8 @@ export async function pushBase(root: string, host: SshHost, tip: string): Promis
  */
 export async function fetchHostedBranches(root: string, host: SshHost, sessions: readonly string[]): Promise<Map<string, string>> {
   if (sessions.length === 0) return new Map();
-  const specs = sessions.map((s) => `+refs/heads/parx/${s}:${getHostedRef(host.name, s)}`);
-  await runGit(root, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', getGitUrl(host), ...specs], undefined, {
-    ...process.env,
-    ...getGitSshEnv(host),
-  } as Record<string, string>);
+  const specs = sessions.map((s) => `+refs/heads/${getSessionBranch(s)}:${getHostedRef(host.name, s)}`);
+  await runGit(root, ['fetch', '--quiet', '--no-tags', '--no-write-fetch-head', getGitUrl(host), ...specs], undefined, withSsh(host));
   const tips = await Promise.all(sessions.map((s) => getCommit(root, getHostedRef(host.name, s))));
   return new Map(sessions.flatMap((s, i) => (tips[i] ? [[s, tips[i]] as [string, string]] : [])));
 }
@@ -64,4 +59,9 @@ export async function fastForwardBase(dir: string, base: string): Promise<void> 
   const head = (await runGit(dir, ['symbolic-ref', '--quiet', 'HEAD']).catch(() => '')).trim();
   if (head === `refs/heads/${base}`) await runGit(dir, ['merge', '--quiet', '--ff-only', INCOMING_BASE_REF]);
   else await runGit(dir, ['fetch', '--quiet', '.', `${INCOMING_BASE_REF}:refs/heads/${base}`]);
+}
+
+/** git's environment for the host's URL: the caller's, with the host's shared ssh connection. */
+function withSsh(host: SshHost): Record<string, string> {
+  return { ...process.env, ...getGitSshEnv(host) } as Record<string, string>;
 }

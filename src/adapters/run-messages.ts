@@ -62,9 +62,7 @@ export class RunMessages extends RunFolder {
   }
 
   async appendInbox(session: string, message: Omit<InboxMessage, 'time'>): Promise<InboxMessage> {
-    const full = { time: new Date().toISOString(), ...message };
-    await this.appendLines([JSON.stringify(full)], this.inboxPath(session));
-    return full;
+    return this.appendMessage(this.inboxPath(session), message);
   }
 
   /**
@@ -80,8 +78,12 @@ export class RunMessages extends RunFolder {
   }
 
   async appendNote(session: string, message: Omit<InboxMessage, 'time'>): Promise<InboxMessage> {
+    return this.appendMessage(this.notesPath(session), message);
+  }
+
+  private async appendMessage(path: string, message: Omit<InboxMessage, 'time'>): Promise<InboxMessage> {
     const full = { time: new Date().toISOString(), ...message };
-    await this.appendLines([JSON.stringify(full)], this.notesPath(session));
+    await this.appendLines([JSON.stringify(full)], path);
     return full;
   }
 

@@ -1,3 +1,4 @@
+import { getSessionBranch } from '../core/session-names.js';
 import { inspectBranches, listWorktreeChanges, type BranchWork } from '../adapters/git.js';
 import { getInspectionEnv } from '../adapters/session-objects.js';
 import { findCollisions, judgeChange, mergeChanges, type Collision, type PathChange, type Violation } from '../core/changes.js';
@@ -54,7 +55,7 @@ export async function runCheck(options: CheckOptions = {}): Promise<CheckResult>
       selected.filter((s) => s.host),
       (session, problem) => ({
         name: session.name,
-        branch: `parx/${session.name}`,
+        branch: getSessionBranch(session.name),
         worktree: '',
         changed: [],
         uncommitted: [],

@@ -1,3 +1,4 @@
+import { getSessionBranch } from '../core/session-names.js';
 import { readFile } from 'node:fs/promises';
 import { getCommit, runGit } from '../adapters/git.js';
 import { describeVerdict, getStaleness, type IntegrationRecord, type Verdict } from '../core/integration.js';
@@ -147,6 +148,8 @@ function describeReview(review: SessionReview | undefined, landed: boolean): Pic
 export async function runStatus(options: ProjectOptions = {}): Promise<StatusResult> {
   const project = await loadProject(options);
   const { state } = project;
+  // The hosts are asked at once, while this machine's sessions are read (one round trip per host).
+  const hostedRows = readHostedStatuses<SessionStatus>(project, state, (session) => getEmptyStatus(session, state));
   const live = await getLiveSessions(project, state);
   const base = `refs/heads/${project.base}`;
   const withBranch = live.filter((s) => s.hasBranch && s.tip);
@@ -299,8 +302,11 @@ export async function runStatus(options: ProjectOptions = {}): Promise<StatusRes
       });
     });
   }
-  const hostedPanes = new Map(panes.flatMap((p) => (p.session ? [[p.session, p] as const] : [])));
-  const hosted = await readHostedStatuses<SessionStatus>(project, state, hostedPanes, (session) => getEmptyStatus(session, state));
+  const hosted = (await hostedRows).map((row): SessionStatus => {
+    const pane = panes.find((p) => p.session === row.name);
+    // Its pane here shows the host's run; whether the agent runs is the host's to say.
+    return { ...row, pane: pane?.paneId ?? null, alive: row.alive && Boolean(pane && !pane.dead) };
+  });
   if (hosted.length > 0) {
     result.finished = (live.length === 0 || result.finished) && hosted.every((h) => h.landed);
     result.sessions.push(...hosted);
@@ -358,7 +364,7 @@ function getEmptyStatus(session: SessionConfig, state: RunState | undefined): Se
   const landed = state?.down?.merged[session.name];
   return {
     name: session.name,
-    branch: `parx/${session.name}`,
+    branch: getSessionBranch(session.name),
     tip: null,
     worktree: state?.hosted?.[session.name]?.worktree ?? '',
     pane: null,

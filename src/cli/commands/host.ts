@@ -1,4 +1,4 @@
-import { execa } from 'execa';
+import { attachOrSwitch } from '../../adapters/tmux.js';
 import { isKnownError, RefusedError } from '../../core/errors.js';
 import { expandHome, runHostVerb, type HostRequest } from '../../ops/hosts/host-side.js';
 import { loadProject } from '../../ops/common/project.js';
@@ -34,8 +34,7 @@ async function attach(dir: string | undefined): Promise<number> {
     printError(`parx: no parx run in ${dir}`);
     return 1;
   }
-  const child = await execa('tmux', ['-u', 'attach-session', '-t', `=${session}`], { stdio: 'inherit', reject: false });
-  return child.exitCode ?? 1;
+  return (await attachOrSwitch(session, false)) ? 0 : 1;
 }
 
 async function readStdin(): Promise<string> {

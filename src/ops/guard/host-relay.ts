@@ -3,6 +3,7 @@ import type { RunEvent } from '../../core/run-state.js';
 import type { Project } from '../common/project.js';
 import { forEachHost } from '../hosts/connection.js';
 import type { GuardAnnouncer } from './announcer.js';
+import { getTickMs, PeriodicJob } from './periodic-job.js';
 
 /**
  * The recording guard's relay of hosted sessions (docs/hosts.md): every few seconds, per host
@@ -12,11 +13,9 @@ import type { GuardAnnouncer } from './announcer.js';
  * An unreachable host is skipped until it answers; nothing here waits for it.
  */
 export class HostRelay {
-  private readonly timer: NodeJS.Timeout;
   private readonly offsets = new Map<string, number>();
   private readonly violations = new Map<string, number>();
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly job: PeriodicJob;
 
   static isNeeded(project: Project): boolean {
     return project.config.hosted.length > 0;
@@ -26,15 +25,11 @@ export class HostRelay {
     private readonly project: Project,
     private readonly options: { isRecording: () => boolean; announcer: GuardAnnouncer; onError: (message: string) => void; tickMs?: number },
   ) {
-    const fromEnv = Number(process.env.PARX_HOST_TICK_MS);
-    this.timer = setInterval(() => this.look(), options.tickMs ?? (fromEnv > 0 ? fromEnv : 3000));
-  }
-
-  look(): void {
-    if (this.stopped || this.running || !this.options.isRecording()) return;
-    this.running = this.relay()
-      .catch((error: Error) => this.options.onError(`hosts: ${error.message}`))
-      .finally(() => (this.running = undefined));
+    this.job = new PeriodicJob(() => this.relay(), {
+      everyMs: options.tickMs ?? getTickMs('PARX_HOST_TICK_MS', 3000),
+      isRecording: options.isRecording,
+      onError: (error) => options.onError(`hosts: ${error.message}`),
+    });
   }
 
   private async relay(): Promise<void> {
@@ -44,7 +39,7 @@ export class HostRelay {
       runHostVerb<{ events: RunEvent[]; next: number }>(host, 'events', { dir: host.dir, from: this.offsets.get(host.name) ?? 0 }, ['events']),
     );
     for (const answer of answers) {
-      if (!answer.ok || this.stopped) continue;
+      if (!answer.ok || this.job.isStopped) continue;
       this.offsets.set(answer.host.name, answer.value.next);
       const ours = new Set(answer.sessions.map((s) => s.name));
       for (const event of answer.value.events) {
@@ -68,8 +63,7 @@ export class HostRelay {
   }
 
   close(): void {
-    this.stopped = true;
-    clearInterval(this.timer);
+    this.job.close();
   }
 }
 

@@ -1,5 +1,6 @@
 import type { Project } from '../common/project.js';
 import { getSessionBudget, readSessionUsage, updateBudgetPause } from '../budget.js';
+import { getTickMs, PeriodicJob } from './periodic-job.js';
 
 /**
  * The recording guard keeps each session's usage and budget pause current: it reads what the
@@ -8,9 +9,7 @@ import { getSessionBudget, readSessionUsage, updateBudgetPause } from '../budget
  * sessions with a budget are looked at on the timer; `parx status` reads the others when asked.
  */
 export class UsageWatch {
-  private readonly timer: NodeJS.Timeout;
-  private running: Promise<void> | undefined;
-  private stopped = false;
+  private readonly job: PeriodicJob;
 
   constructor(
     private readonly project: Project,
@@ -21,15 +20,15 @@ export class UsageWatch {
       tickMs?: number;
     },
   ) {
-    const fromEnv = Number(process.env.PARX_USAGE_TICK_MS);
-    this.timer = setInterval(() => this.look(), options.tickMs ?? (fromEnv > 0 ? fromEnv : 3000));
+    this.job = new PeriodicJob(() => this.update(), {
+      everyMs: options.tickMs ?? getTickMs('PARX_USAGE_TICK_MS', 3000),
+      isRecording: options.isRecording,
+      onError: (error) => options.onError(`usage: ${error.message}`),
+    });
   }
 
   look(): void {
-    if (this.stopped || this.running || !this.options.isRecording()) return;
-    this.running = this.update()
-      .catch((error: Error) => this.options.onError(`usage: ${error.message}`))
-      .finally(() => (this.running = undefined));
+    this.job.look();
   }
 
   private async update(): Promise<void> {
@@ -39,12 +38,11 @@ export class UsageWatch {
       if (!budget || !state?.sessions[session.name]) continue;
       const usage = await readSessionUsage(this.project, session, state);
       const pause = await updateBudgetPause(this.project, session, usage, budget);
-      if (pause.pausedNow && pause.reached && !this.stopped) this.options.onPaused(session.name, pause.reached);
+      if (pause.pausedNow && pause.reached && !this.job.isStopped) this.options.onPaused(session.name, pause.reached);
     }
   }
 
   close(): void {
-    this.stopped = true;
-    clearInterval(this.timer);
+    this.job.close();
   }
 }

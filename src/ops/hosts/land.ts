@@ -1,3 +1,5 @@
+import { getSessionBranch } from '../../core/session-names.js';
+import { getHostedRef } from '../../core/hosts.js';
 import { deleteHostedRef, pushBase } from '../../adapters/git-hosts.js';
 import { countCommitsAhead, getCommit } from '../../adapters/git.js';
 import { disconnect, runHostVerb } from '../../adapters/ssh.js';
@@ -95,7 +97,7 @@ async function takeHostedTurn(run: QueueRun, session: SessionConfig, facts: Host
     live: {
       config: session,
       name: session.name,
-      branch: `parx/${session.name}`,
+      branch: getSessionBranch(session.name),
       worktree: run.project.root,
       hasWorktree: false,
       hasBranch: true,
@@ -149,7 +151,7 @@ export async function cleanUpHostedSessions(run: QueueRun, landing: HostedLandin
       if (there?.cleanup?.backupRef) result.backupRef = `${there.cleanup.backupRef} (on host ${answer.host.name})`;
       if (there?.cleanup?.saved) result.saved = there.cleanup.saved;
       if (!kept) {
-        const tip = await getCommit(project.root, `refs/parx/hosts/${answer.host.name}/${session.name}`);
+        const tip = await getCommit(project.root, getHostedRef(answer.host.name, session.name));
         if (tip) journal.rememberLanded(session.name, tip);
         await panes.closeSession(session.name);
         await deleteHostedRef(project.root, answer.host.name, session.name).catch(() => {});

@@ -2,29 +2,26 @@ import { runHostVerb } from '../../adapters/ssh.js';
 import type { SessionConfig } from '../../core/config-validate.js';
 import type { RunState } from '../../core/run-state.js';
 import type { Project } from '../common/project.js';
+import { forEachHost } from './connection.js';
 
-/** What this module reads and sets of a status row (ops/status.ts SessionStatus). */
+/** What this module sets of a status row (ops/status.ts SessionStatus). */
 interface HostedRow {
   name: string;
-  alive: boolean;
   state: string;
-  pane: string | null;
   host: string | null;
   unreachable: string | null;
   needsHuman: string | null;
 }
-import { forEachHost } from './connection.js';
 
 /**
  * `parx status` for hosted sessions (docs/hosts.md): one ssh round trip per host (the host's own
  * `parx status` of its run), whatever the number of its sessions. What the host says is shown as
- * it is (its worktree path is the host's), with `host` set and this machine's pane. A host that
- * cannot be reached makes its sessions `unreachable`, and nothing else waits for it.
+ * it is (its worktree path is the host's), with `host` set; status gives it this machine's pane.
+ * A host that cannot be reached makes its sessions `unreachable`, and nothing else waits for it.
  */
 export async function readHostedStatuses<Row extends HostedRow>(
   project: Project,
   state: RunState | undefined,
-  panes: ReadonlyMap<string, { paneId: string; dead: boolean }>,
   /** The row of a session the host is not asked about (not started there, or landed and gone). */
   emptyStatus: (session: SessionConfig) => Row,
 ): Promise<Row[]> {
@@ -40,15 +37,5 @@ export async function readHostedStatuses<Row extends HostedRow>(
       if (!answer.ok) Object.assign(row, { state: 'unreachable', needsHuman: null, unreachable: answer.reason });
       rows.set(session.name, row);
     }
-  return hosted.map((session): Row => {
-    const row = rows.get(session.name) ?? emptyStatus(session);
-    const pane = panes.get(session.name);
-    return {
-      ...row,
-      host: session.host!,
-      pane: pane?.paneId ?? null,
-      // The pane here shows the host's run; the agent's own liveness is the host's to say.
-      alive: row.alive && Boolean(pane && !pane.dead),
-    };
-  });
+  return hosted.map((session): Row => ({ ...(rows.get(session.name) ?? emptyStatus(session)), host: session.host! }));
 }

@@ -1,3 +1,4 @@
+import { getSessionBranch } from '../../core/session-names.js';
 import { countCommitsAhead } from '../../adapters/git.js';
 import type { Violation } from '../../core/changes.js';
 import type { SessionConfig } from '../../core/config-validate.js';
@@ -27,7 +28,7 @@ export async function readHostedTips(project: Project, sessions: readonly Sessio
       const live: LiveSession = {
         config: session,
         name: session.name,
-        branch: `parx/${session.name}`,
+        branch: getSessionBranch(session.name),
         worktree: project.root,
         hasWorktree: false,
         hasBranch: Boolean(tip),
