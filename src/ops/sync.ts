@@ -43,12 +43,16 @@ export interface SyncOptions extends ProjectOptions {
 
 export async function runSync(options: SyncOptions = {}): Promise<SyncResult & { configNotice: string | undefined }> {
   const project = await loadProject(options);
-  // The state as it is once the lock is held, not the copy read at load: a `down` that finished
-  // in between changed what has landed, and so which sessions are behind.
-  const result = await withRunLock(project, 'sync', async () =>
-    syncSessions(project, (project.state = await project.files.readState()), options.sessions ?? []),
-  );
-  return { ...result, configNotice: project.configNotice };
+  return { ...(await syncLoadedProject(project, options.sessions ?? [])), configNotice: project.configNotice };
+}
+
+/**
+ * `parx sync` on a loaded project: under the run lock, from the state as it is once the lock is
+ * held, not the copy read at load (a `down` that finished in between changed what has landed, and
+ * so which sessions are behind).
+ */
+export async function syncLoadedProject(project: Project, names: readonly string[]): Promise<SyncResult> {
+  return withRunLock(project, 'sync', async () => syncSessions(project, (project.state = await project.files.readState()), names));
 }
 
 /**

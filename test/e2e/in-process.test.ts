@@ -3,6 +3,8 @@ import { createDownFixture, createRunFixture } from '../helpers/fixture.js';
 import { runCheck } from '../../src/ops/check.js';
 import { runDown } from '../../src/ops/down/down.js';
 import { planUp } from '../../src/ops/up/up.js';
+import { loadProject } from '../../src/ops/common/project.js';
+import { syncLoadedProject } from '../../src/ops/sync.js';
 
 /**
  * The operations called in this process, as a library would, on real repositories: their typed
@@ -53,5 +55,19 @@ describe('operations in process', () => {
     expect(auth).toMatchObject({ session: 'auth', setup: 'npm ci', port: 4100, action: { kind: 'create-branch', branch: 'parx/auth' } });
     expect(auth!.argv.at(-1)).toContain('Log in.');
     expect(run.git('for-each-ref', '--format=%(refname)', 'refs/heads/parx/')).toBe('');
+  });
+
+  it('sync decides from the state it reads under the run lock, not the copy read at load', async () => {
+    const fx = createDownFixture({ api: { owns: ['src/api/**'], after: ['auth'] }, auth: { owns: ['src/auth/**'] } });
+    fx.start('api');
+    fx.start('auth');
+    fx.commitIn('auth', { 'src/auth/login.ts': 'login\n' });
+    fx.commitIn('api', { 'src/api/routes.ts': 'routes\n' });
+    // Loaded before auth lands: this copy of the state says nothing has landed yet.
+    const project = await loadProject({ cwd: fx.root });
+    await runDown({ cwd: fx.root, sessions: ['auth'] });
+    const result = await syncLoadedProject(project, []);
+    expect(result.sessions.map((s) => [s.name, s.outcome.kind])).toEqual([['api', 'synced']]);
+    expect(fx.git('merge-base', '--is-ancestor', 'main', 'parx/api')).toBe('');
   });
 });
