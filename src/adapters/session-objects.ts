@@ -114,17 +114,47 @@ export async function verifyTip(root: string, tip: string, known: readonly strin
   return check.failed ? { ok: false, reason: firstLine(check.stderr) || 'its commit is incomplete' } : { ok: true };
 }
 
-/** The loose objects (regular files named like objects, nothing else) and the pack indexes of a session's folder. */
-async function listFolderObjects(dir: string): Promise<{ loose: Array<{ id: string; path: string }>; packs: string[] }> {
+/** Reads a directory's names; the listing below takes another one in its test. */
+export type ReadDirectory = (dir: string) => Promise<string[]>;
+
+/** How many passes a listing takes at most to settle (see listFolderObjects). */
+const MAX_LISTING_PASSES = 4;
+
+/**
+ * The loose objects (regular files named like objects, nothing else) and the pack indexes of a
+ * session's folder, listed until a pass finds nothing new. One pass is not a moment: git may
+ * write a tree into a fan-out folder already read (or one not yet made when the folder was read)
+ * and then the commit that names it into one read later, and a drain of that listing would let
+ * plain git see the commit without its tree. Once a pass finds nothing new, every object written
+ * before one listed is listed too. A folder still being written after a few passes (a large
+ * `git add`) is drained as listed: the next drain takes the rest.
+ */
+export async function listFolderObjects(
+  dir: string,
+  readDirectory: ReadDirectory = readdir,
+): Promise<{ loose: Array<{ id: string; path: string }>; packs: string[] }> {
+  const loose = new Map<string, string>();
+  const packs = new Set<string>();
+  for (let pass = 0; pass < MAX_LISTING_PASSES; pass++) {
+    const before = loose.size + packs.size;
+    const listed = await listFolderOnce(dir, readDirectory);
+    for (const object of listed.loose) loose.set(object.id, object.path);
+    for (const pack of listed.packs) packs.add(pack);
+    if (pass > 0 && loose.size + packs.size === before) break;
+  }
+  return { loose: [...loose].map(([id, path]) => ({ id, path })), packs: [...packs] };
+}
+
+async function listFolderOnce(dir: string, readDirectory: ReadDirectory): Promise<{ loose: Array<{ id: string; path: string }>; packs: string[] }> {
   const loose: Array<{ id: string; path: string }> = [];
-  for (const fan of await readdir(dir).catch(() => [] as string[])) {
+  for (const fan of await readDirectory(dir).catch(() => [] as string[])) {
     if (!/^[0-9a-f]{2}$/.test(fan)) continue;
-    for (const rest of await readdir(join(dir, fan)).catch(() => [] as string[])) {
+    for (const rest of await readDirectory(join(dir, fan)).catch(() => [] as string[])) {
       const path = join(dir, fan, rest);
       if (/^([0-9a-f]{38}|[0-9a-f]{62})$/.test(rest) && lstatSync(path, { throwIfNoEntry: false })?.isFile()) loose.push({ id: `${fan}${rest}`, path });
     }
   }
-  const packs = (await readdir(join(dir, 'pack')).catch(() => [] as string[]))
+  const packs = (await readDirectory(join(dir, 'pack')).catch(() => [] as string[]))
     .filter((name) => /^pack-[0-9a-f]+\.idx$/.test(name))
     .map((name) => join(dir, 'pack', name))
     .filter((path) => lstatSync(path, { throwIfNoEntry: false })?.isFile());

@@ -1,8 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { drainSessionObjects, getSessionObjectsDir, prepareSessionObjects, verifyTip } from '../../src/adapters/session-objects.js';
+import { drainSessionObjects, getSessionObjectsDir, listFolderObjects, prepareSessionObjects, verifyTip } from '../../src/adapters/session-objects.js';
 import { createRepo } from '../helpers/repo.js';
 
 /** A sandboxed session's own object folder, drained into the shared store by hash (adapters/session-objects.ts). */
@@ -27,5 +28,37 @@ describe('draining a session’s objects', () => {
     // What did hash right (the commit, the tree, the evil blob under its own name) moved over, and left the folder.
     expect(existsSync(join(dir, evil.slice(0, 2), evil.slice(2)))).toBe(false);
     expect(existsSync(getSessionObjectsDir(common, 's'))).toBe(true);
+  });
+
+  it('lists a tree written while the listing ran, before the commit that names it: never the commit alone', async () => {
+    const repo = createRepo({ 'b.txt': 'b\n' });
+    const common = join(repo.root, '.git');
+    const dir = await prepareSessionObjects(common, 's');
+    const env = { ...process.env, GIT_OBJECT_DIRECTORY: dir, GIT_ALTERNATE_OBJECT_DIRECTORIES: join(common, 'objects') };
+    const git = (args: string[], input?: string) => execFileSync('git', args, { cwd: repo.root, env, encoding: 'utf8', input }).trim();
+    // A tree and a commit in different fan-out folders (the commit message is varied until they are).
+    const tree = git(['mktree'], `100644 blob ${git(['hash-object', '-w', '--stdin'], 'new\n')}\tnew.txt\n`);
+    let commit = '';
+    for (let i = 0; commit.slice(0, 2) === tree.slice(0, 2) || !commit; i++) commit = git(['commit-tree', tree, '-m', `c${i}`]);
+    // As git writes them: neither exists when the listing starts (the tree's fan-out folder is not
+    // even made yet); both are written, the tree first, just before the commit's folder is read.
+    const aside = join(repo.root, '..', 'aside');
+    mkdirSync(aside);
+    const treeFolder = join(dir, tree.slice(0, 2));
+    const commitFile = join(dir, commit.slice(0, 2), commit.slice(2));
+    renameSync(treeFolder, join(aside, 'tree'));
+    renameSync(commitFile, join(aside, 'commit'));
+    let written = false;
+    const readWhileGitWrites = async (path: string) => {
+      if (path === join(dir, commit.slice(0, 2)) && !written) {
+        written = true;
+        renameSync(join(aside, 'tree'), treeFolder);
+        renameSync(join(aside, 'commit'), commitFile);
+      }
+      return readdir(path);
+    };
+    const ids = (await listFolderObjects(dir, readWhileGitWrites)).loose.map((o) => o.id);
+    expect(written).toBe(true);
+    expect(ids).toEqual(expect.arrayContaining([commit, tree]));
   });
 });
