@@ -18,6 +18,9 @@ export interface NewPane {
  */
 const PRINT_NEW_PANE = ['-P', '-F', '#{window_id}\t#{pane_id}\t#{pane_start_path}'];
 
+/** Marks a pane that holds a placeholder until its program is ready (an `up` that stopped may leave one). */
+const PENDING_OPTION = '@parx_pending';
+
 export interface PaneGroup {
   /** An existing window (by id), or a new window with this name. */
   into: { window: string } | { newWindow: string };
@@ -114,7 +117,8 @@ function parseNewPanes(out: string): Array<NewPane & { startPath: string }> {
 /** Panes just started in a window, and what they are (see labelWindows). */
 export interface LabelledWindow {
   windowId: string;
-  panes: Array<{ paneId: string; session?: string; role?: string }>;
+  /** `pending`: the pane holds a placeholder until its program is ready (see replacePanePrograms). */
+  panes: Array<{ paneId: string; session?: string; role?: string; pending?: boolean }>;
   /** A new name for the window, when the sessions it holds changed. */
   name?: string;
 }
@@ -129,6 +133,7 @@ export async function labelWindows(windows: readonly LabelledWindow[], preset: s
     ...w.panes.flatMap((p): string[][] => [
       p.role ? ['set-option', '-p', '-t', p.paneId, '@parx_role', p.role] : ['set-option', '-p', '-t', p.paneId, '@parx_session', p.session ?? ''],
       ['select-pane', '-t', p.paneId, '-T', escapeFormat(p.role ?? p.session ?? '')],
+      ...(p.pending ? [['set-option', '-p', '-t', p.paneId, PENDING_OPTION, '1']] : []),
     ]),
     ...(w.name !== undefined ? [['rename-window', '-t', w.windowId, escapeFormat(w.name)]] : []),
     ['select-layout', '-t', w.windowId, preset],
@@ -142,6 +147,28 @@ export async function respawnPane(paneId: string, cwd: string, argv: string[]): 
   const startPath = await readFormat(paneId, '#{pane_start_path}');
   if (startPath === undefined) throw new ToolError(['tmux', 'respawn-pane'], undefined, `pane ${paneId} is gone`);
   await verifyStartDirectories([{ paneId, startPath, cwd }]);
+}
+
+/** A program that only waits, shown in a pane until its real one is ready (no user text in it). */
+export function getPlaceholderArgv(label: string): string[] {
+  return ['sh', '-c', 'printf "parx: preparing %s…\\n" "$1"; exec sleep 2147483647', 'parx-placeholder', label];
+}
+
+/**
+ * Replaces what runs in each pane (a placeholder) with its program, in its cwd, in one tmux call,
+ * and clears the pane's pending mark. As when starting panes, where each one started is checked.
+ */
+export async function replacePanePrograms(panes: ReadonlyArray<{ paneId: string; cwd: string; argv: string[] }>): Promise<void> {
+  if (panes.length === 0) return;
+  const out = await tmux(
+    panes.flatMap((p): string[][] => [
+      ['respawn-pane', '-k', '-t', p.paneId, '-c', escapeFormat(p.cwd), '--', ...execArgv(p.argv)],
+      ['set-option', '-p', '-u', '-t', p.paneId, PENDING_OPTION],
+      ['display-message', '-p', '-t', p.paneId, '#{pane_start_path}'],
+    ]),
+  );
+  const startPaths = out.split('\n');
+  await verifyStartDirectories(panes.map((p, i) => ({ ...p, startPath: startPaths[i] ?? '' })));
 }
 
 /**
@@ -172,21 +199,33 @@ export interface PaneInfo {
   /** `guard` for the guard pane (`@parx_role`). */
   role: string | undefined;
   dead: boolean;
+  /** It still holds the placeholder of an `up` that stopped before giving it its program. */
+  pending: boolean;
   currentPath: string;
   title: string;
 }
 
-const PANE_FIELDS = ['#{pane_id}', '#{window_id}', '#{@parx_session}', '#{@parx_role}', '#{pane_dead}', '#{pane_current_path}', '#{pane_title}'];
+const PANE_FIELDS = [
+  '#{pane_id}',
+  '#{window_id}',
+  '#{@parx_session}',
+  '#{@parx_role}',
+  '#{pane_dead}',
+  '#{pane_current_path}',
+  '#{pane_title}',
+  '#{@parx_pending}',
+];
 
 export async function listPanes(sessionName: string): Promise<PaneInfo[]> {
   const rows = await listSessionPanes(sessionName, PANE_FIELDS);
   if (!rows) throw new ToolError(['tmux', 'list-panes'], undefined, `no tmux session ${sessionName}`);
-  return rows.map(([paneId, windowId, session, role, dead, currentPath, title]) => ({
+  return rows.map(([paneId, windowId, session, role, dead, currentPath, title, pending]) => ({
     paneId: paneId!,
     windowId: windowId!,
     session: session || undefined,
     role: role || undefined,
     dead: dead === '1',
+    pending: pending === '1',
     currentPath: currentPath ?? '',
     title: title ?? '',
   }));

@@ -47,10 +47,17 @@ async function typeInPane(run: RunFixture, session: string, command: string): Pr
   const id = Math.random().toString(36).slice(2, 8);
   tmuxOut('send-keys', '-t', pane, `echo B${id}; ${command}; echo E${id}`, 'Enter');
   return waitFor(`${session}'s pane to run ${command}`, () => {
-    const screen = tmuxOut('capture-pane', '-p', '-J', '-S', '-200', '-t', pane);
-    const start = screen.lastIndexOf(`\nB${id}`);
-    const end = screen.lastIndexOf(`\nE${id}`);
-    return start >= 0 && end > start ? screen.slice(start + 8, end).trim() : undefined;
+    // A marker is the line that ends with it, not the typed command that holds it; the shell's
+    // prompt may stand before it when the keys arrived before the shell had printed the prompt.
+    const lines = tmuxOut('capture-pane', '-p', '-J', '-S', '-200', '-t', pane).split('\n');
+    const marker = (tag: string) => lines.findLastIndex((line) => line.endsWith(`${tag}${id}`) && !line.includes(`echo ${tag}${id}`));
+    const [start, end] = [marker('B'), marker('E')];
+    return start >= 0 && end > start
+      ? lines
+          .slice(start + 1, end)
+          .join('\n')
+          .trim()
+      : undefined;
   });
 }
 

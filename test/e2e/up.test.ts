@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRunFixture, installFakeAgents, readEvents, STAND_IN } from '../helpers/fixture.js';
@@ -246,5 +246,71 @@ describe('parx up', () => {
     expect(result.stderr).toContain('src/auth/login.ts: a, b');
     expect(run.git('worktree', 'list').trim().split('\n')).toHaveLength(1);
     expect(existsSync(join(run.root, '.git', 'parx'))).toBe(false);
+  });
+
+  it('opens the grid while the worktrees are made: a waiting pane for every session and the guard, each given its program once all are ready', async () => {
+    const run = createRunFixture(
+      {
+        auth: { owns: ['src/auth/**'], task: 'EDIT src/auth/login.ts\nCOMMIT auth: login', setup: `node ../../look-for-grid.mjs` },
+        web: { owns: ['src/web/**'], task: 'EDIT src/web/index.html\nCOMMIT web: page' },
+      },
+      { guard: { sandbox: 'off' } },
+    );
+    // auth's setup, while it runs, asks tmux what panes the run has: all of them, waiting.
+    writeFileSync(
+      join(run.parent, 'look-for-grid.mjs'),
+      `import { execFileSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+const ask = () => { try { return execFileSync('tmux', ['list-panes', '-s', '-t', '=parx-repo', '-F', '#{@parx_pending} #{?@parx_role,:#{@parx_role},#{@parx_session}}'], { encoding: 'utf8' }); } catch { return ''; } };
+let seen = ask();
+for (const until = Date.now() + 10_000; seen.split('\\n').filter((l) => l.startsWith('1 ')).length < 3 && Date.now() < until; seen = ask()) await new Promise((r) => setTimeout(r, 50));
+writeFileSync(${JSON.stringify(join(run.parent, 'grid-seen'))}, seen);
+`,
+    );
+    const up = await runParx(['up', '--detach'], run.root);
+    expect(up.stderr).toBe('');
+    expect(up.exitCode).toBe(0);
+    expect(readFileSync(join(run.parent, 'grid-seen'), 'utf8').trim().split('\n').sort()).toEqual(['1 :guard', '1 auth', '1 web']);
+    for (const s of ['auth', 'web']) await waitFor(`${s} to finish`, () => run.isDone(s) || undefined);
+    expect(listPaneRows('parx-repo').map((p) => [p.session, p.path])).toEqual([
+      ['auth', run.worktree('auth')],
+      ['web', run.worktree('web')],
+      [':guard', realpathSync(run.root)],
+    ]);
+    // No pane is marked waiting any more.
+    expect(tmuxOut('list-panes', '-s', '-t', '=parx-repo', '-F', '#{pane_id}:#{@parx_pending}').trim().split('\n')).toEqual(
+      listPaneRows('parx-repo').map((p) => `${p.id}:`),
+    );
+  });
+
+  it('an up that stopped with panes still waiting: the next up gives those very panes their programs', async () => {
+    const run = createRunFixture({
+      auth: { owns: ['src/auth/**'], task: 'EDIT src/auth/login.ts\nCOMMIT auth: login' },
+      web: { owns: ['src/web/**'], task: 'EDIT src/web/index.html\nCOMMIT web: page' },
+    });
+    const crashed = await runParx(['up', '--detach'], run.root, { PARX_TEST_CRASH_AT: 'up-before-programs' });
+    expect(crashed.exitCode).not.toBe(0);
+    const waiting = listPaneRows('parx-repo');
+    expect(waiting.map((p) => p.session)).toEqual(['auth', 'web', ':guard']);
+    expect(run.starts('auth')).toBe(0);
+
+    const up = await runParx(['up', '--detach'], run.root);
+    expect(up.stderr).toBe('');
+    expect(up.exitCode).toBe(0);
+    for (const s of ['auth', 'web']) await waitFor(`${s} to finish`, () => run.isDone(s) || undefined);
+    expect(listPaneRows('parx-repo').map((p) => [p.id, p.session, p.path])).toEqual(
+      waiting.map((p) => [p.id, p.session, p.session === ':guard' ? realpathSync(run.root) : run.worktree(p.session)]),
+    );
+    expect(run.starts('auth')).toBe(1);
+  });
+
+  it('refuses a tmux session of the same name that parx did not make, before any worktree exists', async () => {
+    const run = threeSessions();
+    tmuxOut('new-session', '-d', '-s', 'parx-repo');
+    const up = await runParx(['up', '--detach'], run.root);
+    expect(up.exitCode).toBe(2);
+    expect(up.stderr).toContain('tmux session "parx-repo" exists and was not made by parx for this repository');
+    expect(run.git('worktree', 'list').trim().split('\n')).toHaveLength(1);
+    expect(run.git('for-each-ref', '--format=%(refname)', 'refs/heads/parx/')).toBe('');
   });
 });

@@ -1,5 +1,15 @@
-import { getSessionOption, hasSession } from '../../adapters/tmux.js';
-import { labelWindows, listPanes, respawnPane, startPanes, type LabelledWindow, type PaneInfo } from '../../adapters/tmux-panes.js';
+import { getSessionOption, hasSession, tryTmux } from '../../adapters/tmux.js';
+import {
+  getPlaceholderArgv,
+  killPane,
+  labelWindows,
+  listPanes,
+  replacePanePrograms,
+  respawnPane,
+  startPanes,
+  type LabelledWindow,
+  type PaneInfo,
+} from '../../adapters/tmux-panes.js';
 import { UsageError } from '../../core/errors.js';
 import { planWindows, type ExistingWindow } from '../../core/pane-layout.js';
 import type { UpProgress } from './types.js';
@@ -31,50 +41,67 @@ const BORDER_FORMAT =
   ' #{?@parx_session,#{@parx_session},#{?@parx_role,#{@parx_role},#{pane_title}}}#{?@parx_violations, #[fg=red bold]✗ #{@parx_violations}#[default],}' +
   '#{?#{==:#{@parx_state},waiting}, #[fg=yellow bold]⏸ waiting#[default],}#{?@parx_integration, #[fg=red bold]⚠ #{@parx_integration}#[default],} ';
 
-/**
- * Makes sure every session has a pane in the tmux session: creates the session, the windows and
- * the missing panes (see planWindows: a pane that exists never moves), keeps live panes
- * untouched, restarts dead ones only when asked. Returns pane ids.
- */
-export async function ensurePanes(grid: TmuxGrid, specs: readonly PaneSpec[], respawn: boolean, emit: (e: UpProgress) => void): Promise<Map<string, string>> {
-  const panes = new Map<string, string>();
-  let existing: PaneInfo[] = [];
-  const exists = await hasSession(grid.tmuxSession);
-  if (exists) {
-    const owner = await getSessionOption(grid.tmuxSession, '@parx_owner');
-    if (owner !== grid.owner) {
-      throw new UsageError(
-        `tmux session "${grid.tmuxSession}" exists and was not made by parx for this repository; rename it or set tmuxSession in the config`,
-      );
-    }
-    existing = await listPanes(grid.tmuxSession);
-  }
+/** A pane `up` wants: a session's, or the guard's. */
+export interface PaneSlot {
+  session: string;
+  role?: 'guard';
+}
 
-  const missing: PaneSpec[] = [];
-  for (const spec of specs) {
-    const pane = existing.find((p) => (spec.role ? p.role === spec.role : p.session === spec.session));
-    if (!pane) {
-      missing.push(spec);
-      continue;
-    }
-    panes.set(spec.session, pane.paneId);
-    if (pane.dead && respawn) await respawnPane(pane.paneId, spec.cwd, spec.argv);
-    const action = !pane.dead ? 'kept' : respawn ? 'respawned' : 'dead';
-    emit({ type: 'pane', session: spec.session, action, paneId: pane.paneId });
+/** The grid as `up` opened it, before the programs start (see openGrid). */
+export interface OpenGrid {
+  grid: TmuxGrid;
+  /** Panes that were there before this `up`, by slot: kept, or restarted when dead and asked. */
+  existing: Map<string, PaneInfo>;
+  /** Panes holding a placeholder until startPrograms gives them their program, by slot. */
+  pending: Map<string, { paneId: string; windowId: string }>;
+}
+
+/**
+ * Refuses a tmux session of that name that parx did not make for this repository (it is never
+ * taken over). Says whether the run's tmux session exists.
+ */
+export async function checkTmuxSession(grid: Pick<TmuxGrid, 'tmuxSession' | 'owner'>): Promise<boolean> {
+  if (!(await hasSession(grid.tmuxSession))) return false;
+  const owner = await getSessionOption(grid.tmuxSession, '@parx_owner');
+  if (owner !== grid.owner) {
+    throw new UsageError(`tmux session "${grid.tmuxSession}" exists and was not made by parx for this repository; rename it or set tmuxSession in the config`);
   }
-  if (missing.length === 0) return panes;
+  return true;
+}
+
+/**
+ * Opens the grid while the worktrees are still being made: creates the tmux session, the windows
+ * and a pane for every slot that has none, each holding a placeholder (planWindows: a pane that
+ * exists never moves), laid out and labelled. A pane an earlier `up` left holding its placeholder
+ * is taken as one made now. Nothing runs in a worktree yet: startPrograms starts them.
+ */
+export async function openGrid(grid: TmuxGrid, slots: readonly PaneSlot[], placeholderCwd: string): Promise<OpenGrid> {
+  const exists = await checkTmuxSession(grid);
+  const panes = exists ? await listPanes(grid.tmuxSession) : [];
+  const open: OpenGrid = { grid, existing: new Map(), pending: new Map() };
+  const missing: PaneSlot[] = [];
+  for (const slot of slots) {
+    const pane = panes.find((p) => (slot.role ? p.role === slot.role : p.session === slot.session));
+    if (!pane) missing.push(slot);
+    else if (pane.pending && !pane.dead) open.pending.set(slot.session, { paneId: pane.paneId, windowId: pane.windowId });
+    else open.existing.set(slot.session, pane);
+  }
+  if (missing.length === 0) return open;
 
   const plan = planWindows({
-    existing: listWindows(existing),
+    existing: listWindows(panes),
     missing: missing.filter((s) => !s.role).map((s) => s.session),
     guardMissing: missing.some((s) => s.role === 'guard'),
     panesPerWindow: grid.panesPerWindow,
   });
-  const specOf = (entry: { session: string; guard?: true }) =>
+  const slotOf = (entry: { session: string; guard?: true }) =>
     missing.find((s) => (entry.guard ? s.role === 'guard' : !s.role && s.session === entry.session))!;
   const started = await startPanes(
     grid.tmuxSession,
-    plan.map((w) => ({ into: 'id' in w.window ? { window: w.window.id } : { newWindow: w.name }, panes: w.add.map(specOf) })),
+    plan.map((w) => ({
+      into: 'id' in w.window ? { window: w.window.id } : { newWindow: w.name },
+      panes: w.add.map((entry) => ({ cwd: placeholderCwd, argv: getPlaceholderArgv(slotOf(entry).session) })),
+    })),
     {
       createSession: !exists,
       preset: grid.preset,
@@ -91,17 +118,60 @@ export async function ensurePanes(grid: TmuxGrid, specs: readonly PaneSpec[], re
   const windows = plan.map((w, i): LabelledWindow => ({
     windowId: started[i]![0]?.windowId ?? ('id' in w.window ? w.window.id : ''),
     panes: w.add.map((entry, j) => {
-      const spec = specOf(entry);
-      const paneId = started[i]![j]!.paneId;
-      panes.set(spec.session, paneId);
-      emit({ type: 'pane', session: spec.session, action: 'started', paneId });
-      return { paneId, ...(spec.role ? { role: spec.role } : { session: spec.session }) };
+      const slot = slotOf(entry);
+      const { paneId, windowId } = started[i]![j]!;
+      open.pending.set(slot.session, { paneId, windowId });
+      return { paneId, pending: true, ...(slot.role ? { role: slot.role } : { session: slot.session }) };
     }),
     ...(w.rename && { name: w.name }),
   }));
   // Show the first session's pane, as a human reads the grid from the top left of the first window.
-  await labelWindows(windows, grid.preset, panes.get(specs.find((s) => !s.role)?.session ?? ''));
+  const first = slots.find((s) => !s.role);
+  await labelWindows(windows, grid.preset, first && (open.pending.get(first.session)?.paneId ?? open.existing.get(first.session)?.paneId));
+  return open;
+}
+
+/**
+ * Starts every program in its pane: a placeholder is replaced by its program (one tmux call for
+ * all), a live pane from before is kept, a dead one restarted only when asked. A placeholder with
+ * no program to start (its session's worktree or setup failed) is closed. Returns pane ids by slot.
+ */
+export async function startPrograms(open: OpenGrid, specs: readonly PaneSpec[], respawn: boolean, emit: (e: UpProgress) => void): Promise<Map<string, string>> {
+  const panes = new Map<string, string>();
+  const replace: Array<{ paneId: string; cwd: string; argv: string[] }> = [];
+  for (const spec of specs) {
+    const pending = open.pending.get(spec.session);
+    if (pending) {
+      replace.push({ paneId: pending.paneId, cwd: spec.cwd, argv: spec.argv });
+      panes.set(spec.session, pending.paneId);
+      continue;
+    }
+    const pane = open.existing.get(spec.session);
+    if (!pane) continue;
+    panes.set(spec.session, pane.paneId);
+    if (pane.dead && respawn) await respawnPane(pane.paneId, spec.cwd, spec.argv);
+    const action = !pane.dead ? 'kept' : respawn ? 'respawned' : 'dead';
+    emit({ type: 'pane', session: spec.session, action, paneId: pane.paneId });
+  }
+  await closePlaceholders(open, new Set(specs.map((s) => s.session)));
+  await replacePanePrograms(replace);
+  for (const spec of specs)
+    if (open.pending.has(spec.session)) emit({ type: 'pane', session: spec.session, action: 'started', paneId: panes.get(spec.session)! });
+  open.pending.clear();
   return panes;
+}
+
+/** Closes the placeholders of slots not in `keep` (all of them by default), and lays their windows out again. */
+export async function closePlaceholders(open: OpenGrid, keep: ReadonlySet<string> = new Set()): Promise<void> {
+  const closing = [...open.pending].filter(([slot]) => !keep.has(slot));
+  if (closing.length === 0) return;
+  for (const [slot, { paneId }] of closing) {
+    open.pending.delete(slot);
+    await killPane(paneId);
+  }
+  const windows = new Set(closing.map(([, p]) => p.windowId));
+  // A window whose last pane closed is gone (and the tmux session with its last window): not an error.
+  await Promise.all([...windows].map((w) => tryTmux(['select-layout', '-t', w, open.grid.preset])));
 }
 
 /** The windows of the run's tmux session that hold parx panes, in tmux's order. */

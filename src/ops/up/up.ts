@@ -17,16 +17,17 @@ import { getParxArgv } from '../../package-root.js';
 import { mapOwnership } from '../plan.js';
 import { readPromptTemplate, renderSessionPrompt } from '../common/prompts.js';
 import { awaitAll } from '../common/await-all.js';
+import { crashPoint } from '../common/crash-point.js';
 import { getTmuxSessionName, loadProject, withRunLock, type Project, type ProjectOptions } from '../common/project.js';
 import { selectSessions } from '../common/sessions.js';
-import { ensurePanes } from './panes.js';
+import { checkTmuxSession, closePlaceholders, openGrid, startPrograms, type OpenGrid } from './panes.js';
 import type { UpProgress } from './types.js';
 
 export type { UpProgress } from './types.js';
 import { getAgentHookArgs, getGitSources, prepareAgentHooks, writeHookPolicy } from './agent-hooks.js';
 import { installCommitGate } from './commit-gate.js';
 import { planSessionWorktrees, prepareWorktrees, type PreparedWorktree, type UnpreparedWorktree } from './worktrees.js';
-import { findRefusedPaths } from '../../core/refused-writes.js';
+import { describeUnprepared } from './unprepared.js';
 import { decideSandbox, getSandboxedArgv, prepareSessionSandbox, readIgnoreRules, type SandboxContext } from '../common/sandbox.js';
 import { getHiddenSocketVariables } from '../common/sandbox-outside.js';
 
@@ -98,9 +99,10 @@ async function planRun(project: Project, options: UpOptions): Promise<RunPlan> {
   // A real `up` plans under its run lock, so nothing changes this before it is acted on (a dry
   // run changes nothing and takes no lock).
   const previous = await project.files.readState();
-  const [{ plan }, , actions, template, excludesFile, sandboxes] = await awaitAll([
+  const [{ plan }, , , actions, template, excludesFile, sandboxes] = await awaitAll([
     mapOwnership(project),
     verifyAgentsExist(project, selected),
+    checkTmuxSession({ tmuxSession: getTmuxSessionName(project), owner: project.commonDir }),
     planSessionWorktrees(project, selected),
     readPromptTemplate(project),
     getExcludesFile(project.root),
@@ -144,11 +146,8 @@ async function planRun(project: Project, options: UpOptions): Promise<RunPlan> {
 
 async function startRun(project: Project, options: UpOptions, run: RunPlan): Promise<UpResult> {
   const emit = options.onProgress ?? (() => {});
-  const { config } = project;
   const { selected, previous, launches, excludesFile, sandboxes } = run;
   const sessionOf = (action: WorktreeAction) => selected.find((s) => s.name === action.session)!;
-  const launchOf = (action: WorktreeAction) => launches.find((l) => l.session === action.session)!;
-  const actions = launches.map((l) => l.action);
   const excludes = await project.files.snapshotExcludesFile(excludesFile);
   const tmuxSession = getTmuxSessionName(project);
   const sandboxContext: SandboxContext = {
@@ -158,18 +157,57 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
     ignoreRules: sandboxes.enabled.size > 0 ? await readIgnoreRules(project, excludes) : [],
     grants: previous?.grants ?? [],
   };
-  // The hosts fill their worktrees while this machine fills its own.
+  // While this machine fills its worktrees, the hosts fill theirs and tmux opens the grid: every
+  // pane this `up` starts is made now, holding a placeholder until its program is ready.
   const baseTip = run.hosted.length > 0 ? await getCommit(project.root, `refs/heads/${project.base}`) : undefined;
-  const [{ prepared, unprepared }, hostsStarted] = await Promise.all([
+  const opening = openGrid(
+    { tmuxSession, owner: project.commonDir, ...run.layout },
+    [...launches.map((l) => ({ session: l.session })), ...run.hosted.map((s) => ({ session: s.name })), { session: 'guard', role: 'guard' as const }],
+    project.root,
+  );
+  const [prepare, hostsStart, grid] = await Promise.allSettled([
     prepareWorktrees(
       project,
       launches,
       (action) => prepareSessionSandbox(project, sessionOf(action), action.path, sandboxContext, action.kind === 'create-branch'),
       emit,
     ),
-    run.hosted.length > 0 ? startHostedSessions(project, run.hosted, baseTip!) : { started: [], failed: [] },
+    run.hosted.length > 0 ? startHostedSessions(project, run.hosted, baseTip!) : Promise.resolve<HostsStarted>({ started: [], failed: [] }),
+    opening,
   ]);
+  if (prepare.status === 'rejected' || hostsStart.status === 'rejected' || grid.status === 'rejected') {
+    if (grid.status === 'fulfilled') await closePlaceholders(grid.value);
+    throw [prepare, hostsStart, grid].map((r) => (r.status === 'rejected' ? (r.reason as Error) : undefined)).find(Boolean)!;
+  }
+  const { prepared, unprepared } = prepare.value;
+  const hostsStarted = hostsStart.value;
+  try {
+    return await finishRun(project, options, run, { prepared, unprepared, hostsStarted, excludes, tmuxSession, grid: grid.value });
+  } catch (error) {
+    // Nothing is left holding a placeholder: a later `up` makes the panes again.
+    await closePlaceholders(grid.value).catch(() => {});
+    throw error;
+  }
+}
 
+/** What startRun made and started, for finishRun to record and start the panes of. */
+interface Made {
+  prepared: PreparedWorktree[];
+  unprepared: UnpreparedWorktree[];
+  hostsStarted: HostsStarted;
+  excludes: string;
+  tmuxSession: string;
+  grid: OpenGrid;
+}
+
+async function finishRun(project: Project, options: UpOptions, run: RunPlan, made: Made): Promise<UpResult> {
+  const emit = options.onProgress ?? (() => {});
+  const { config } = project;
+  const { selected, previous, launches, excludesFile, sandboxes } = run;
+  const { prepared, unprepared, hostsStarted, excludes, tmuxSession } = made;
+  const sessionOf = (action: WorktreeAction) => selected.find((s) => s.name === action.session)!;
+  const launchOf = (action: WorktreeAction) => launches.find((l) => l.session === action.session)!;
+  const actions = launches.map((l) => l.action);
   const now = new Date().toISOString();
   const state: RunState = {
     version: 1,
@@ -265,12 +303,13 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
   const failed = prepared.filter((p) => p.setup && !p.setup.ok);
   const ready = prepared.filter((p) => !p.setup || p.setup.ok);
 
-  // The guard pane last: it finds the panes it marks in state.json (re-read when it changes).
-  // No --config: the guard decides from the run's recorded configuration.
+  // The guard starts with the agents: it finds the panes it marks in state.json (re-read when it
+  // changes). No --config: the guard decides from the run's recorded configuration.
   const guardArgv = getParxArgv('guard');
   const restarted: string[] = [];
-  const panes = await ensurePanes(
-    { tmuxSession, owner: project.commonDir, ...run.layout },
+  crashPoint('up-before-programs');
+  const panes = await startPrograms(
+    made.grid,
     [
       ...ready.map(({ action }) => ({ session: action.session, cwd: action.path, argv: state.sessions[action.session]!.command })),
       ...hostsStarted.started.map((h) => ({ session: h.session, cwd: project.root, argv: h.argv })),
@@ -301,52 +340,6 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
       return { name: s.name, branch: st.branch, worktree: st.worktree, pane: st.pane ?? '', ...(s.host && { host: s.host }) };
     }),
   };
-}
-
-/**
- * Why some sessions did not start, and what to do: a worktree that could not be made, or a
- * setup that failed. A setup runs in its session's sandbox, where only what the session may
- * change is writable: when its output names read-only paths of the worktree (`npm install`
- * writing a lockfile at the top, where the session owns nothing), say which, and the two keys
- * that open one.
- */
-function describeUnprepared(
-  unprepared: readonly UnpreparedWorktree[],
-  failed: readonly PreparedWorktree[],
-  ready: readonly PreparedWorktree[],
-  sandboxed: ReadonlySet<string>,
-  hosts: HostsStarted,
-): RefusedError {
-  const names = [...unprepared.map((u) => u.action.session), ...failed.map((f) => f.action.session), ...hosts.failed.flatMap((h) => h.sessions)];
-  const lines: string[] = [
-    ...unprepared.map((u) => `── ${u.action.session}: ${u.failure}`),
-    ...hosts.failed.map((h) => `── ${h.sessions.join(', ')} (host ${h.host}): ${h.reason}`),
-  ];
-  for (const f of failed) {
-    const session = f.action.session;
-    lines.push(`── ${session}: setup failed (exit ${f.setup!.exitCode ?? 'signal'}) ──`, ...f.setup!.output.trimEnd().split('\n').slice(-30));
-    const refused = sandboxed.has(session) ? findRefusedPaths(f.setup!.output, f.action.path) : [];
-    if (refused.length > 0) {
-      const shown = refused.slice(0, 3).join(', ');
-      lines.push(
-        `   setup runs in ${session}'s OS sandbox, where only what ${session} may change is writable, and it could not write ${shown}.`,
-        `   To let every session's setup write ${refused.length > 1 ? 'them' : 'it'}: add ${refused.length > 1 ? 'them' : 'it'} to \`shared:\` (any session may change and commit ${refused.length > 1 ? 'them' : 'it'}), or to \`writable:\` (writable, never merged unless owned), then run \`parx up\` again.`,
-      );
-    }
-  }
-  const started = [...ready.map((r) => r.action.session), ...hosts.started.map((h) => h.session)];
-  return new RefusedError(
-    `${[
-      unprepared.length > 0 && `no worktree could be made for ${unprepared.map((u) => u.action.session).join(', ')}`,
-      failed.length > 0 && `setup failed in ${failed.map((f) => f.action.session).join(', ')}`,
-      hosts.failed.length > 0 && `host ${hosts.failed.map((h) => h.host).join(', ')} could not start ${hosts.failed.flatMap((h) => h.sessions).join(', ')}`,
-    ]
-      .filter(Boolean)
-      .join(
-        '; ',
-      )}; ${names.length === 1 ? 'its agent was' : 'their agents were'} not started${started.length > 0 ? ` (${started.join(', ')} started)` : ''}. Fix it and run \`parx up\` again: the worktrees are kept, and ${names.join(', ')} ${names.length === 1 ? 'is' : 'are'} retried`,
-    lines,
-  );
 }
 
 async function verifyAgentsExist(project: Project, sessions: readonly SessionConfig[]): Promise<void> {
