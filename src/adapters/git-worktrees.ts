@@ -36,12 +36,16 @@ export async function getHooksDir(cwd: string): Promise<string> {
 }
 
 /**
- * Points each worktree's hooks at `dir` through its own config (`extensions.worktreeConfig`),
- * so the main worktree and worktrees of the user's keep their hooks.
+ * Lets a worktree have settings of its own (`extensions.worktreeConfig`): parx points session
+ * worktrees' hooks elsewhere while the main worktree and the user's own worktrees keep theirs.
  */
-export async function setWorktreeHooksPath(root: string, worktrees: readonly string[], dir: string): Promise<void> {
+export async function enableWorktreeConfig(root: string): Promise<void> {
   await runGit(root, ['config', 'extensions.worktreeConfig', 'true']);
-  for (const worktree of worktrees) await runGit(worktree, ['config', '--worktree', 'core.hooksPath', dir]);
+}
+
+/** Points one worktree (only it) at a hooks folder; needs enableWorktreeConfig first. */
+export async function setWorktreeHooksPath(worktree: string, dir: string): Promise<void> {
+  await runGit(worktree, ['config', '--worktree', 'core.hooksPath', dir]);
 }
 
 /** Whether the repository has a post-checkout hook (`core.hooksPath` honoured): one look per `up`. */

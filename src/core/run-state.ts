@@ -30,6 +30,11 @@ export interface SessionState {
   /** Whether the worktree's `setup` has succeeded; `up` runs it again until it has. */
   setup: 'none' | 'ok' | 'failed';
   createdAt: string;
+  /**
+   * `up` is making this session's worktree again (its folder was gone): the guard takes it up
+   * only once `up` records it filled, so the files still to come are not judged the session's.
+   */
+  filling?: true;
 }
 
 /** A session on another host: its worktree and run are there; here, its pane that shows it. */

@@ -25,7 +25,8 @@ done
 
 /**
  * `against: 'hand'` (default) times parx against the hand script; `against: 'unsandboxed'`
- * times parx with every pane sandboxed against parx with `guard.sandbox: off`. With a
+ * times parx with every pane sandboxed against parx with `guard.sandbox: off`; a path to another
+ * build's bin/parx.js times this build against that one (same config, same repository). With a
  * `setupCommand`, `withBare` adds a third side to every group: parx with no setup, from which the
  * best possible time of that group follows (the last worktree still needs its setup once filled:
  * bare + the setup's duration), measured in the same group rather than in another phase.
@@ -61,7 +62,7 @@ export function benchUp({ runs = 5, setupCommand = '', setupMs = 0, files = 5000
     rmSync(join(repo, '.git', 'parx'), { recursive: true, force: true });
   };
 
-  const parxUp = () => time(process.execPath, [PARX, 'up', '--detach'], { cwd: repo, env });
+  const parxUp = (bin = PARX) => time(process.execPath, [bin, 'up', '--detach'], { cwd: repo, env });
   const sides = {
     parx: () => {
       writeConfig(against === 'hand' ? 'auto' : 'on');
@@ -69,6 +70,7 @@ export function benchUp({ runs = 5, setupCommand = '', setupMs = 0, files = 5000
     },
     other: () => {
       if (against === 'hand') return time(script, [repo, join(base, 'hand'), setupCommand], { env });
+      if (against !== 'unsandboxed') return parxUp(against);
       writeConfig('off');
       return parxUp();
     },
@@ -102,17 +104,20 @@ export function benchUp({ runs = 5, setupCommand = '', setupMs = 0, files = 5000
 }
 
 if (import.meta.url === `file://${process.argv[1]}`) {
-  const [runs = '5', setupCommand = '', files = '5000', dir = tmpdir()] = process.argv.slice(2);
+  // node test/bench/up.mjs [runs] [setup] [files] [dir] [other build's bin/parx.js, instead of the hand script]
+  const [runs = '5', setupCommand = '', files = '5000', dir = tmpdir(), against = 'hand'] = process.argv.slice(2);
   const sleep = /^sleep (\d+(?:\.\d+)?)$/.exec(setupCommand);
   const result = benchUp({
     runs: Number(runs),
     setupCommand,
     files: Number(files),
     dir,
+    against,
     withBare: Boolean(sleep),
     setupMs: sleep ? Number(sleep[1]) * 1000 : 0,
   });
   if (result.best) console.log(`best possible ${fmt(result.best)}  parx / best ${result.toBest.toFixed(2)}  (groups ms: ${result.rawBest})`);
-  console.log(`parx ${fmt(result.parx)}  hand ${fmt(result.hand)}  paired ratio ${result.ratio.toFixed(2)}  (pairs ms: ${result.raw})`);
+  const other = against === 'hand' ? 'hand' : 'other build';
+  console.log(`parx ${fmt(result.parx)}  ${other} ${fmt(result.hand)}  paired ratio ${result.ratio.toFixed(2)}  (pairs ms: ${result.raw})`);
   emptyTrash();
 }

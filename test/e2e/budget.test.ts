@@ -75,8 +75,11 @@ describe('usage and budgets', () => {
     expect(raised.stdout).toContain('goes on at its next tool call');
     expect((await hook()).exitCode).toBe(0);
     expect((await status())[0]).toMatchObject({ budget: { tokens: 5000, reached: false }, needsHuman: null });
-    // Kept in the run state, not the config file.
+    // Kept in the run state, not the config file, and an `up` (to apply a config change, say) keeps it.
     expect(run.read('parx.config.json')).not.toContain('5000');
+    expect((await runParx(['up', '--detach'], run.root, env)).exitCode).toBe(0);
+    expect((await status())[0]).toMatchObject({ budget: { tokens: 5000, reached: false }, needsHuman: null });
+    expect((await hook()).exitCode).toBe(0);
   });
 });
 

@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRunFixture, readEvents, type RunFixture } from '../helpers/fixture.js';
@@ -209,6 +209,57 @@ describe('parx guard', () => {
     await guard.waitForEvent('a violation in the new worktree', violation('payments', 'src/auth/x.ts'));
   });
 
+  it('takes up a worktree a later up adds only once that up has recorded it filled (files still to come are not deletions)', async () => {
+    const run = createRunFixture(
+      {
+        auth: { owns: ['src/auth/**', 'zz/**'], task: 'Wait.' },
+        web: { owns: ['src/web/**'], task: 'Wait.' },
+      },
+      { guard: { sandbox: 'off' } },
+      {
+        '.gitattributes': 'src/web/slow.txt filter=slow\n',
+        'README.md': '# shop\n',
+        'src/auth/login.ts': 'export const login = 1;\n',
+        'src/web/slow.txt': 'slow\n',
+        'zz/after.ts': 'export const after = 1;\n',
+      },
+    );
+    expect((await runParx(['up', '--detach', 'auth'], run.root)).exitCode).toBe(0);
+    const files = join(run.root, '.git', 'parx');
+    await waitFor('the pane guard to record', () => (existsSync(join(files, 'guard.json')) ? true : undefined));
+    // From now on git checks src/web/slow.txt out through a filter that holds until released:
+    // web's worktree stays half-filled (zz/after.ts not yet written) for as long as the test likes.
+    const blocked = join(run.parent, 'blocked');
+    const release = join(run.parent, 'release');
+    writeFileSync(
+      join(run.parent, 'slow-filter.mjs'),
+      `import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+writeFileSync(${JSON.stringify(blocked)}, '');
+// Released by the test; never left behind by one that failed.
+for (const until = Date.now() + 30_000; !existsSync(${JSON.stringify(release)}) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
+process.stdout.write(readFileSync(0));
+`,
+    );
+    run.git('config', 'filter.slow.smudge', `node ${join(run.parent, 'slow-filter.mjs')}`);
+    const adding = runParx(['up', '--detach', 'web'], run.root);
+    await waitFor('web to be half-filled', () => (existsSync(blocked) ? true : undefined), 20_000);
+    // Two looks of the guard, the second queued behind the first: once it has seen the second
+    // state.json, the first has judged everything it found (the worktree of web, with its .git).
+    // Whole seconds: a file time in ms with a fraction may come back a hair below what was set.
+    const second = Math.ceil(Date.now() / 1000) * 1000;
+    for (const [i, time] of [new Date(second + 2000), new Date(second + 4000)].entries()) {
+      utimesSync(join(files, 'state.json'), time, time);
+      await waitFor(`the guard's look ${i + 1}`, () => ((readJson(join(files, 'guard.json')).stateSeen ?? 0) >= time.getTime() ? true : undefined));
+    }
+    expect(run.events('violation')).toEqual([]);
+    writeFileSync(release, '');
+    expect((await adding).exitCode).toBe(0);
+    // Once recorded, web is guarded like any session.
+    write(run, 'web', 'src/auth/x.ts');
+    await waitFor('a violation in web', () => run.events('violation').find((e) => e.session === 'web' && e.path === 'src/auth/x.ts'));
+    expect(run.events('violation').map((e) => `${e.session} ${e.path}`)).toEqual(['web src/auth/x.ts']);
+  });
+
   it('marks the offending pane in tmux with its violation count (the guard pane of parx up)', async () => {
     const run = await startedRun();
     const pane = run.state().sessions.auth!.pane;
@@ -220,6 +271,10 @@ describe('parx guard', () => {
     expect(tmuxOut('show-options', '-pqv', '-t', run.state().sessions.payments!.pane, '@parx_violations')).toBe('');
   });
 });
+
+function readJson(path: string): { stateSeen?: number } {
+  return JSON.parse(readFileSync(path, 'utf8')) as { stateSeen?: number };
+}
 
 function execGit(cwd: string, ...args: string[]) {
   return execFileSync('git', args, { cwd, encoding: 'utf8' });

@@ -248,7 +248,7 @@ describe('parx up', () => {
     expect(existsSync(join(run.root, '.git', 'parx'))).toBe(false);
   });
 
-  it('opens the grid while the worktrees are made: a waiting pane for every session and the guard, each given its program once all are ready', async () => {
+  it('starts each session as soon as its own worktree is ready: one finishes its task while another is still in setup', async () => {
     const run = createRunFixture(
       {
         auth: { owns: ['src/auth/**'], task: 'EDIT src/auth/login.ts\nCOMMIT auth: login', setup: `node ../../look-for-grid.mjs` },
@@ -256,21 +256,22 @@ describe('parx up', () => {
       },
       { guard: { sandbox: 'off' } },
     );
-    // auth's setup, while it runs, asks tmux what panes the run has: all of them, waiting.
+    // auth's setup waits for web's agent to finish its task, then asks tmux what panes the run has.
     writeFileSync(
       join(run.parent, 'look-for-grid.mjs'),
       `import { execFileSync } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
-const ask = () => { try { return execFileSync('tmux', ['list-panes', '-s', '-t', '=parx-repo', '-F', '#{@parx_pending} #{?@parx_role,:#{@parx_role},#{@parx_session}}'], { encoding: 'utf8' }); } catch { return ''; } };
-let seen = ask();
-for (const until = Date.now() + 10_000; seen.split('\\n').filter((l) => l.startsWith('1 ')).length < 3 && Date.now() < until; seen = ask()) await new Promise((r) => setTimeout(r, 50));
-writeFileSync(${JSON.stringify(join(run.parent, 'grid-seen'))}, seen);
+import { existsSync, writeFileSync } from 'node:fs';
+const done = ${JSON.stringify(join(run.records, 'web.done'))};
+for (const until = Date.now() + 20_000; !existsSync(done) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 50));
+const seen = execFileSync('tmux', ['list-panes', '-s', '-t', '=parx-repo', '-F', '#{@parx_pending} #{?@parx_role,:#{@parx_role},#{@parx_session}}'], { encoding: 'utf8' });
+writeFileSync(${JSON.stringify(join(run.parent, 'grid-seen'))}, (existsSync(done) ? 'web done\\n' : '') + seen);
 `,
     );
     const up = await runParx(['up', '--detach'], run.root);
     expect(up.stderr).toBe('');
     expect(up.exitCode).toBe(0);
-    expect(readFileSync(join(run.parent, 'grid-seen'), 'utf8').trim().split('\n').sort()).toEqual(['1 :guard', '1 auth', '1 web']);
+    // While auth was still in setup: web's agent had done its work, the guard ran, auth's pane waited.
+    expect(readFileSync(join(run.parent, 'grid-seen'), 'utf8').trim().split('\n').sort()).toEqual([' :guard', ' web', '1 auth', 'web done']);
     for (const s of ['auth', 'web']) await waitFor(`${s} to finish`, () => run.isDone(s) || undefined);
     expect(listPaneRows('parx-repo').map((p) => [p.session, p.path])).toEqual([
       ['auth', run.worktree('auth')],
@@ -281,6 +282,9 @@ writeFileSync(${JSON.stringify(join(run.parent, 'grid-seen'))}, seen);
     expect(tmuxOut('list-panes', '-s', '-t', '=parx-repo', '-F', '#{pane_id}:#{@parx_pending}').trim().split('\n')).toEqual(
       listPaneRows('parx-repo').map((p) => `${p.id}:`),
     );
+    // Each was recorded in the run state before its program started; the guard judged neither's work a violation.
+    expect(Object.keys(run.state().sessions).sort()).toEqual(['auth', 'web']);
+    expect(run.events('violation')).toEqual([]);
   });
 
   it('an up that stopped with panes still waiting: the next up gives those very panes their programs', async () => {

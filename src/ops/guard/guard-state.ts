@@ -1,4 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import type { TreeWatcher } from '../../adapters/tree-watcher.js';
 import { createOwnership, type Ownership } from '../../core/ownership.js';
 import type { GuardHealth, RunState } from '../../core/run-state.js';
@@ -66,6 +67,16 @@ export class GuardState {
   /** Whether `path` was granted away from `session` (a write there is reverted whatever the setting). */
   isGrantedAway(session: string, path: string): boolean {
     return (this.run?.grants ?? []).some((g) => g.from === session && isWithin(path, g.path));
+  }
+
+  /**
+   * Whether a session's worktree may be watched: `up` records a session in the run state only once
+   * its worktree is filled and set up (ops/up/launcher.ts), so one it is still filling, whose files
+   * still to come would look like the session deleting them, is never taken up.
+   */
+  isReadyToWatch(session: string): boolean {
+    const recorded = this.run?.sessions[session];
+    return recorded !== undefined && !recorded.filling && existsSync(join(recorded.worktree, '.git'));
   }
 
   /** The run is over: it listed sessions once, lists none now, and nothing is watched. */

@@ -1,5 +1,4 @@
 import { existsSync, watch, type FSWatcher } from 'node:fs';
-import { join } from 'node:path';
 import { POLL_INTERVAL_MS } from '../../adapters/chokidar-watcher.js';
 import { getFileSystemTypes } from '../../adapters/mounts.js';
 import { describeEventlessFileSystem } from '../../core/file-systems.js';
@@ -112,7 +111,8 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     return (await watcher.ready).directories;
   };
 
-  const all = await getLiveSessions(project, guard.run);
+  // A worktree `up` is still filling is left alone until it is recorded filled (the poll takes it up).
+  const all = (await getLiveSessions(project, guard.run)).filter((s) => !s.hasWorktree || guard.isReadyToWatch(s.name));
   const live = all.filter((s) => s.hasWorktree);
   // Watch first, then ask git: a file written while the watchers were being installed is
   // listed silently by them (the initial listing announces nothing), so only a reconcile that
@@ -156,7 +156,8 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
     finished.abort();
   };
 
-  // Worktrees that appear later (a new `parx up`, a re-added worktree) are picked up here. The
+  // Worktrees that appear later (a new `parx up`, a re-added worktree) are picked up here, once
+  // the run state lists them filled (guard-state.ts, isReadyToWatch). The
   // poll stays cheap: no process is spawned unless something changed, since every spawn blocks
   // the event loop for a few ms and that is alert latency.
   const look = coalesce(
@@ -176,12 +177,9 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
         if (guard.recording) await writeHealth();
       }
       if (guard.isRunOver()) return stop('the run is over: no session is left');
-      const run = guard.run;
-      const candidates = project.config.sessions.filter(
-        (s) => !guard.watched.has(s.name) && existsSync(join(run?.sessions[s.name]?.worktree ?? join(project.worktreeDir, s.name), '.git')),
-      );
+      const candidates = project.config.sessions.filter((s) => !guard.watched.has(s.name) && guard.isReadyToWatch(s.name));
       if (candidates.length === 0) return;
-      for (const session of await getLiveSessions(project, run, candidates)) {
+      for (const session of await getLiveSessions(project, guard.run, candidates)) {
         await startWatching(session);
         emit({ type: 'watch', session: session.name, state: 'watching' });
         await reconcile([session]);

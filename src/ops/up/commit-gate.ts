@@ -1,7 +1,7 @@
 import { chmod, mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { listStagedChanges } from '../../adapters/git.js';
-import { getHooksDir, setWorktreeHooksPath } from '../../adapters/git-worktrees.js';
+import { enableWorktreeConfig, getHooksDir, setWorktreeHooksPath } from '../../adapters/git-worktrees.js';
 import { quoteShellWord } from '../../core/agent-hooks.js';
 import { judgeChange } from '../../core/changes.js';
 import type { HookPolicy } from '../../core/hook-policy.js';
@@ -35,8 +35,11 @@ const CLIENT_HOOKS = [
   'reference-transaction',
 ];
 
-/** Writes the shims (once per `up`) and points each session worktree at them. */
-export async function installCommitGate(project: Project, worktrees: readonly string[]): Promise<void> {
+/**
+ * Writes the shims (once per `up`, before any session starts); returns the folder each session
+ * worktree is pointed at (pointAtCommitGate) before its agent starts.
+ */
+export async function writeCommitGate(project: Project): Promise<string> {
   // The user's hooks folder as git resolves it (core.hooksPath honoured), before parx changes anything.
   const userHooks = await getHooksDir(project.root);
   const dir = join(project.files.dir, 'githooks');
@@ -53,7 +56,13 @@ export async function installCommitGate(project: Project, worktrees: readonly st
     await writeFile(join(dir, name), lines.join('\n'));
     await chmod(join(dir, name), 0o755);
   }
-  await setWorktreeHooksPath(project.root, worktrees, dir);
+  await enableWorktreeConfig(project.root);
+  return dir;
+}
+
+/** Points session worktrees at the gate written by writeCommitGate. */
+export async function pointAtCommitGate(worktrees: readonly string[], dir: string): Promise<void> {
+  for (const worktree of worktrees) await setWorktreeHooksPath(worktree, dir);
 }
 
 /**

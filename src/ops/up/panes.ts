@@ -73,7 +73,8 @@ export async function checkTmuxSession(grid: Pick<TmuxGrid, 'tmuxSession' | 'own
  * Opens the grid while the worktrees are still being made: creates the tmux session, the windows
  * and a pane for every slot that has none, each holding a placeholder (planWindows: a pane that
  * exists never moves), laid out and labelled. A pane an earlier `up` left holding its placeholder
- * is taken as one made now. Nothing runs in a worktree yet: startPrograms starts them.
+ * is taken as one made now. Nothing runs in a worktree yet: startPrograms starts them, each as
+ * soon as its session is ready (ops/up/launcher.ts).
  */
 export async function openGrid(grid: TmuxGrid, slots: readonly PaneSlot[], placeholderCwd: string): Promise<OpenGrid> {
   const exists = await checkTmuxSession(grid);
@@ -131,39 +132,47 @@ export async function openGrid(grid: TmuxGrid, slots: readonly PaneSlot[], place
   return open;
 }
 
+/** The pane a slot has in the grid `up` opened: its placeholder, or the one from before. */
+export function getSlotPane(open: OpenGrid, slot: string): string | undefined {
+  return open.pending.get(slot)?.paneId ?? open.existing.get(slot)?.paneId;
+}
+
+/** Whether starting `slot` starts a new program (a placeholder replaced, or a dead pane restarted when asked). */
+export function startsAnew(open: OpenGrid, slot: string, respawn: boolean): boolean {
+  return open.pending.has(slot) || (respawn && open.existing.get(slot)?.dead === true);
+}
+
 /**
- * Starts every program in its pane: a placeholder is replaced by its program (one tmux call for
- * all), a live pane from before is kept, a dead one restarted only when asked. A placeholder with
- * no program to start (its session's worktree or setup failed) is closed. Returns pane ids by slot.
+ * Starts these programs in their panes: a placeholder is replaced by its program (one tmux call
+ * for all), a live pane from before is kept, a dead one restarted only when asked. Called once
+ * per batch of sessions that became ready; placeholders of other slots keep waiting.
  */
-export async function startPrograms(open: OpenGrid, specs: readonly PaneSpec[], respawn: boolean, emit: (e: UpProgress) => void): Promise<Map<string, string>> {
-  const panes = new Map<string, string>();
+export async function startPrograms(open: OpenGrid, specs: readonly PaneSpec[], respawn: boolean, emit: (e: UpProgress) => void): Promise<void> {
   const replace: Array<{ paneId: string; cwd: string; argv: string[] }> = [];
   for (const spec of specs) {
     const pending = open.pending.get(spec.session);
     if (pending) {
       replace.push({ paneId: pending.paneId, cwd: spec.cwd, argv: spec.argv });
-      panes.set(spec.session, pending.paneId);
       continue;
     }
     const pane = open.existing.get(spec.session);
     if (!pane) continue;
-    panes.set(spec.session, pane.paneId);
     if (pane.dead && respawn) await respawnPane(pane.paneId, spec.cwd, spec.argv);
     const action = !pane.dead ? 'kept' : respawn ? 'respawned' : 'dead';
     emit({ type: 'pane', session: spec.session, action, paneId: pane.paneId });
   }
-  await closePlaceholders(open, new Set(specs.map((s) => s.session)));
   await replacePanePrograms(replace);
-  for (const spec of specs)
-    if (open.pending.has(spec.session)) emit({ type: 'pane', session: spec.session, action: 'started', paneId: panes.get(spec.session)! });
-  open.pending.clear();
-  return panes;
+  for (const spec of specs) {
+    const pending = open.pending.get(spec.session);
+    if (!pending) continue;
+    open.pending.delete(spec.session);
+    emit({ type: 'pane', session: spec.session, action: 'started', paneId: pending.paneId });
+  }
 }
 
-/** Closes the placeholders of slots not in `keep` (all of them by default), and lays their windows out again. */
-export async function closePlaceholders(open: OpenGrid, keep: ReadonlySet<string> = new Set()): Promise<void> {
-  const closing = [...open.pending].filter(([slot]) => !keep.has(slot));
+/** Closes the placeholders no program was started in (their sessions failed), and lays their windows out again. */
+export async function closePlaceholders(open: OpenGrid): Promise<void> {
+  const closing = [...open.pending];
   if (closing.length === 0) return;
   for (const [slot, { paneId }] of closing) {
     open.pending.delete(slot);

@@ -1,35 +1,33 @@
-import { getSessionAgentKind, hasHooks } from '../../core/agent-hooks.js';
 import { join } from 'node:path';
 import { getConfigDigest } from '../../adapters/config-file.js';
 import { findExecutable } from '../../adapters/files.js';
 import { getCommit, getExcludesFile } from '../../adapters/git.js';
-import { startHostedSessions, type HostsStarted } from '../hosts/start.js';
+import { startHostedSessions, type HostedStart, type HostsStarted } from '../hosts/start.js';
 import { getTmuxSocketPath, verifyTmux } from '../../adapters/tmux.js';
 import { getAgentProgram } from '../../core/agent-command.js';
 import type { SessionConfig } from '../../core/config-validate.js';
 import { resolveLayout, type TerminalSize } from '../../core/pane-layout.js';
 import { RefusedError, UsageError } from '../../core/errors.js';
-import type { DownState, RunState, SessionState } from '../../core/run-state.js';
-import { wrapWithEnv } from '../../core/session-env.js';
+import type { DownState, RunState } from '../../core/run-state.js';
 import type { WorktreeAction } from '../../core/worktree-plan.js';
 import { planLaunch, type SessionLaunch } from '../../core/launch-plan.js';
 import { getParxArgv } from '../../package-root.js';
 import { mapOwnership } from '../plan.js';
 import { readPromptTemplate, renderSessionPrompt } from '../common/prompts.js';
 import { awaitAll } from '../common/await-all.js';
-import { crashPoint } from '../common/crash-point.js';
 import { getTmuxSessionName, loadProject, withRunLock, type Project, type ProjectOptions } from '../common/project.js';
 import { selectSessions } from '../common/sessions.js';
-import { checkTmuxSession, closePlaceholders, openGrid, startPrograms, type OpenGrid } from './panes.js';
+import { checkTmuxSession, closePlaceholders, openGrid, type OpenGrid } from './panes.js';
+import { Launcher, type Launch } from './launcher.js';
+import { recordSession, type RecordContext } from './session-record.js';
 import type { UpProgress } from './types.js';
 
 export type { UpProgress } from './types.js';
-import { getAgentHookArgs, getGitSources, prepareAgentHooks, writeHookPolicy } from './agent-hooks.js';
-import { installCommitGate } from './commit-gate.js';
-import { planSessionWorktrees, prepareWorktrees, type PreparedWorktree, type UnpreparedWorktree } from './worktrees.js';
+import { getAgentHookArgs, getGitSources, writeHookPolicy } from './agent-hooks.js';
+import { writeCommitGate } from './commit-gate.js';
+import { planSessionWorktrees, prepareWorktrees } from './worktrees.js';
 import { describeUnprepared } from './unprepared.js';
-import { decideSandbox, getSandboxedArgv, prepareSessionSandbox, readIgnoreRules, type SandboxContext } from '../common/sandbox.js';
-import { getHiddenSocketVariables } from '../common/sandbox-outside.js';
+import { decideSandbox, prepareSessionSandbox, readIgnoreRules, type SandboxContext } from '../common/sandbox.js';
 
 export interface UpOptions extends ProjectOptions {
   /** Limit to these sessions (default: all). */
@@ -147,9 +145,13 @@ async function planRun(project: Project, options: UpOptions): Promise<RunPlan> {
 async function startRun(project: Project, options: UpOptions, run: RunPlan): Promise<UpResult> {
   const emit = options.onProgress ?? (() => {});
   const { selected, previous, launches, excludesFile, sandboxes } = run;
-  const sessionOf = (action: WorktreeAction) => selected.find((s) => s.name === action.session)!;
+  const launchOf = (session: string) => launches.find((l) => l.session === session);
   const excludes = await project.files.snapshotExcludesFile(excludesFile);
   const tmuxSession = getTmuxSessionName(project);
+  const state = beginRunState(project, run, excludes, tmuxSession);
+  // A worktree made again for a session the state lists (its folder was deleted) is marked as
+  // filling first: a guard from an earlier `up` must not take it up half-filled.
+  if (launches.some((l) => state.sessions[l.session]?.filling)) await project.files.writeState(state);
   const sandboxContext: SandboxContext = {
     ...sandboxes,
     tmuxSocket: getTmuxSocketPath(),
@@ -160,56 +162,102 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
   // While this machine fills its worktrees, the hosts fill theirs and tmux opens the grid: every
   // pane this `up` starts is made now, holding a placeholder until its program is ready.
   const baseTip = run.hosted.length > 0 ? await getCommit(project.root, `refs/heads/${project.base}`) : undefined;
-  const opening = openGrid(
+  const grid = openGrid(
     { tmuxSession, owner: project.commonDir, ...run.layout },
     [...launches.map((l) => ({ session: l.session })), ...run.hosted.map((s) => ({ session: s.name })), { session: 'guard', role: 'guard' as const }],
     project.root,
   );
-  const [prepare, hostsStart, grid] = await Promise.allSettled([
+  // What every agent needs before the first starts: the write hooks' policy (every session's
+  // worktree, started now or earlier or not at all) and the commit gate.
+  const commitGate = project.config.guard.commitHook ? writeCommitGate(project) : Promise.resolve(undefined);
+  const policy = writeHookPolicy(
+    project,
+    { snapshot: excludes, source: excludesFile },
+    (s) => launchOf(s.name)?.action.path ?? state.sessions[s.name]?.worktree ?? join(project.worktreeDir, s.name),
+    state.grants,
+  );
+  const launcher = new Launcher({
+    project,
+    state,
+    grid,
+    prerequisites: Promise.all([policy, commitGate]),
+    // No --config: the guard decides from the run's recorded configuration.
+    guard: { cwd: project.root, argv: getParxArgv('guard') },
+    respawn: options.respawn ?? false,
+    emit,
+  });
+  const ctx: RecordContext = { project, previous, commitGate, now: new Date().toISOString(), emit };
+  const [prepare, hostsStart, opened] = await Promise.allSettled([
     prepareWorktrees(
       project,
       launches,
-      (action) => prepareSessionSandbox(project, sessionOf(action), action.path, sandboxContext, action.kind === 'create-branch'),
+      (action) => prepareSessionSandbox(project, sessionOf(action.session), action.path, sandboxContext, action.kind === 'create-branch'),
       emit,
+      // Each session starts as soon as its own worktree is ready.
+      (prepared) =>
+        launcher.add({
+          session: prepared.action.session,
+          record: (st, pane) => recordSession(ctx, sessionOf(prepared.action.session), launchOf(prepared.action.session)!, prepared, st, pane),
+        }),
     ),
-    run.hosted.length > 0 ? startHostedSessions(project, run.hosted, baseTip!) : Promise.resolve<HostsStarted>({ started: [], failed: [] }),
-    opening,
+    startHosts(project, run.hosted, baseTip, (hosted) => launcher.add(getHostedLaunch(project.root, previous, hosted))),
+    grid,
   ]);
-  if (prepare.status === 'rejected' || hostsStart.status === 'rejected' || grid.status === 'rejected') {
-    if (grid.status === 'fulfilled') await closePlaceholders(grid.value);
-    throw [prepare, hostsStart, grid].map((r) => (r.status === 'rejected' ? (r.reason as Error) : undefined)).find(Boolean)!;
-  }
-  const { prepared, unprepared } = prepare.value;
-  const hostsStarted = hostsStart.value;
   try {
-    return await finishRun(project, options, run, { prepared, unprepared, hostsStarted, excludes, tmuxSession, grid: grid.value });
+    const failure = [prepare, hostsStart, opened].find((r) => r.status === 'rejected');
+    if (failure) throw failure.reason;
+    await launcher.finish((st) => {
+      // A session whose worktree could not be made again is no longer being filled.
+      for (const session of Object.values(st.sessions)) delete session.filling;
+    });
   } catch (error) {
     // Nothing is left holding a placeholder: a later `up` makes the panes again.
-    await closePlaceholders(grid.value).catch(() => {});
+    await launcher.settle();
+    if (opened.status === 'fulfilled') await closePlaceholders(opened.value).catch(() => {});
     throw error;
+  }
+  const { prepared, unprepared } = (prepare as PromiseFulfilledResult<Awaited<ReturnType<typeof prepareWorktrees>>>).value;
+  const hostsStarted = (hostsStart as PromiseFulfilledResult<HostsStarted>).value;
+  // A session whose worktree or setup failed got no program: its placeholder closes.
+  await closePlaceholders((opened as PromiseFulfilledResult<OpenGrid>).value);
+  await project.files.appendEvent({ type: 'up', sessions: selected.map((s) => s.name), tmuxSession });
+  const failed = prepared.filter((p) => p.setup && !p.setup.ok);
+  if (failed.length > 0 || unprepared.length > 0 || hostsStarted.failed.length > 0)
+    throw describeUnprepared(
+      unprepared,
+      failed,
+      prepared.filter((p) => !p.setup || p.setup.ok),
+      sandboxes.enabled,
+      hostsStarted,
+    );
+  return {
+    tmuxSession,
+    base: project.base,
+    sessions: [...selected, ...run.hosted].map((s) => {
+      const st = state.sessions[s.name] ?? state.hosted![s.name]!;
+      return { name: s.name, branch: st.branch, worktree: st.worktree, pane: st.pane ?? '', ...(s.host && { host: s.host }) };
+    }),
+  };
+
+  function sessionOf(name: string): SessionConfig {
+    return selected.find((s) => s.name === name)!;
   }
 }
 
-/** What startRun made and started, for finishRun to record and start the panes of. */
-interface Made {
-  prepared: PreparedWorktree[];
-  unprepared: UnpreparedWorktree[];
-  hostsStarted: HostsStarted;
-  excludes: string;
-  tmuxSession: string;
-  grid: OpenGrid;
-}
-
-async function finishRun(project: Project, options: UpOptions, run: RunPlan, made: Made): Promise<UpResult> {
-  const emit = options.onProgress ?? (() => {});
-  const { config } = project;
-  const { selected, previous, launches, excludesFile, sandboxes } = run;
-  const { prepared, unprepared, hostsStarted, excludes, tmuxSession } = made;
-  const sessionOf = (action: WorktreeAction) => selected.find((s) => s.name === action.session)!;
-  const launchOf = (action: WorktreeAction) => launches.find((l) => l.session === action.session)!;
-  const actions = launches.map((l) => l.action);
-  const now = new Date().toISOString();
-  const state: RunState = {
+/**
+ * The run state this `up` writes, before any session is recorded in it: what other commands
+ * recorded (grants, decisions, budgets, hosted sessions, `down`'s progress) is kept, the run's
+ * configuration is this `up`'s, and a session whose worktree is made again is marked filling.
+ */
+function beginRunState(project: Project, run: RunPlan, excludes: string, tmuxSession: string): RunState {
+  const { previous, launches } = run;
+  const sessions = { ...previous?.sessions };
+  for (const { action } of launches) {
+    const before = sessions[action.session];
+    if (before && action.kind !== 'reuse') sessions[action.session] = { ...before, filling: true };
+  }
+  return {
+    ...previous,
     version: 1,
     root: project.root,
     base: project.base,
@@ -218,127 +266,48 @@ async function finishRun(project: Project, options: UpOptions, run: RunPlan, mad
     configDigest: getConfigDigest(project.configFile),
     excludesFile: excludes,
     tmuxSession,
-    sessions: { ...previous?.sessions },
-    ...(previous?.down && { down: keepMergeProgress(previous.down, actions) }),
-    // Ownership moved by `parx grant` holds for the rest of the run, across `up`s.
-    ...(previous?.grants && { grants: previous.grants }),
-    ...(previous?.decisions && { decisions: previous.decisions }),
-    ...((previous?.hosted || hostsStarted.started.length > 0) && { hosted: { ...previous?.hosted } }),
-    // An abandoned session stays abandoned until this `up` starts it again.
-    ...(previous?.abandoned && {
-      abandoned: withoutKeys(
-        previous.abandoned,
-        prepared.map((p) => p.action.session),
+    sessions,
+    ...(previous?.down && {
+      down: keepMergeProgress(
+        previous.down,
+        launches.map((l) => l.action),
       ),
     }),
+    ...(previous?.hosted && { hosted: { ...previous.hosted } }),
+    ...(previous?.abandoned && { abandoned: { ...previous.abandoned } }),
   };
-  for (const { action, setup, copied, sandbox } of prepared) {
-    const session = sessionOf(action);
-    const launch = launchOf(action);
-    const { text } = launch.prompt;
-    const [promptFile, hooks] = await Promise.all([
-      project.files.writePrompt(session.name, text),
-      prepareAgentHooks(project, session, action.path, sandbox.enabled),
-    ]);
-    if (hooks.notes) emit({ type: 'hooks', session: session.name, notes: hooks.notes });
-    if (getSessionAgentKind(session.agent) === 'agy')
-      emit({
-        type: 'enforcement',
-        session: session.name,
-        note: 'Antigravity CLI gets no parx hooks (not dependable across its versions): the OS sandbox and the guard enforce its ownership',
-      });
-    // A budget pauses an agent through its hooks: one without can only be reported on.
-    if (session.budget && !hasHooks(getSessionAgentKind(session.agent)))
-      emit({
-        type: 'budget',
-        session: session.name,
-        note: 'its agent has no hooks parx could pause it with: reaching its budget is reported (status, notify), not enforced',
-      });
-    const before: SessionState | undefined = previous?.sessions[session.name];
-    state.sessions[session.name] = {
-      branch: action.branch,
-      worktree: action.path,
-      pane: before?.pane,
-      port: launch.port,
-      promptFile,
-      // The argv planned before anything was created (launch-plan.ts), wrapped.
-      command: getSandboxedArgv(
-        sandbox,
-        wrapWithEnv(launch.argv, { ...launch.env, ...hooks.env }, sandbox.enabled ? getHiddenSocketVariables(config.guard.sockets) : []),
-      ),
-      sandbox: sandbox.enabled ? 'on' : 'off',
-      ...(hooks.notes && { hookNotes: hooks.notes }),
-      ...(sandbox.notes.length > 0 && { sandboxNotes: sandbox.notes }),
-      setup: setup ? (setup.ok ? 'ok' : 'failed') : (before?.setup ?? (session.setup ? 'ok' : 'none')),
-      ...((copied ?? before?.copied) && { copied: copied ?? before?.copied }),
-      createdAt: before?.createdAt ?? now,
-    };
-  }
+}
 
-  for (const h of hostsStarted.started)
-    state.hosted![h.session] = {
-      host: h.host,
-      branch: h.branch,
-      worktree: h.worktree,
-      pane: previous?.hosted?.[h.session]?.pane,
-      command: h.argv,
-      createdAt: previous?.hosted?.[h.session]?.createdAt ?? now,
-    };
+/** Starts the hosted sessions on their hosts; each is handed on once its host has started it. */
+async function startHosts(
+  project: Project,
+  hosted: readonly SessionConfig[],
+  baseTip: string | undefined,
+  onStarted: (h: HostedStart) => void,
+): Promise<HostsStarted> {
+  if (hosted.length === 0) return { started: [], failed: [] };
+  const started = await startHostedSessions(project, hosted, baseTip!);
+  for (const h of started.started) onStarted(h);
+  return started;
+}
 
-  // Every session's worktree, started now or earlier or not at all, for the agents' write hooks.
-  await writeHookPolicy(
-    project,
-    { snapshot: excludes, source: excludesFile },
-    (s) => state.sessions[s.name]?.worktree ?? join(project.worktreeDir, s.name),
-    state.grants,
-  );
-  if (config.guard.commitHook)
-    await installCommitGate(
-      project,
-      prepared.map((p) => p.action.path),
-    );
-
-  // A session whose setup failed gets no pane (its agent would start on a half-prepared
-  // worktree); the others start, and the failures are reported after.
-  const failed = prepared.filter((p) => p.setup && !p.setup.ok);
-  const ready = prepared.filter((p) => !p.setup || p.setup.ok);
-
-  // The guard starts with the agents: it finds the panes it marks in state.json (re-read when it
-  // changes). No --config: the guard decides from the run's recorded configuration.
-  const guardArgv = getParxArgv('guard');
-  const restarted: string[] = [];
-  crashPoint('up-before-programs');
-  const panes = await startPrograms(
-    made.grid,
-    [
-      ...ready.map(({ action }) => ({ session: action.session, cwd: action.path, argv: state.sessions[action.session]!.command })),
-      ...hostsStarted.started.map((h) => ({ session: h.session, cwd: project.root, argv: h.argv })),
-      { session: 'guard', role: 'guard' as const, cwd: project.root, argv: guardArgv },
-    ],
-    options.respawn ?? false,
-    (event) => {
-      // A new agent process starts with no reported state; forget what its predecessor said.
-      if (event.type === 'pane' && (event.action === 'started' || event.action === 'respawned')) restarted.push(event.session);
-      emit(event);
-    },
-  );
-  await Promise.all(restarted.map((s) => project.files.forgetAgentState(s)));
-  for (const [name, pane] of panes) {
-    const session = state.sessions[name] ?? state.hosted?.[name];
-    if (session) session.pane = pane;
-  }
-  await project.files.writeState(state);
-  await project.files.appendEvent({ type: 'up', sessions: selected.map((s) => s.name), tmuxSession });
-  if (failed.length > 0 || unprepared.length > 0 || hostsStarted.failed.length > 0)
-    throw describeUnprepared(unprepared, failed, ready, sandboxes.enabled, hostsStarted);
-
+/** A hosted session's local pane: it shows the session's run on its host (ssh). */
+function getHostedLaunch(root: string, previous: RunState | undefined, h: HostedStart): Launch {
   return {
-    tmuxSession,
-    base: project.base,
-    sessions: [...selected, ...run.hosted].map((s) => {
-      const st = state.sessions[s.name] ?? state.hosted![s.name]!;
-      return { name: s.name, branch: st.branch, worktree: st.worktree, pane: st.pane ?? '', ...(s.host && { host: s.host }) };
-    }),
+    session: h.session,
+    record: (state, pane) => {
+      const before = previous?.hosted?.[h.session];
+      state.hosted = { ...state.hosted };
+      state.hosted[h.session] = {
+        host: h.host,
+        branch: h.branch,
+        worktree: h.worktree,
+        pane: pane ?? before?.pane,
+        command: h.argv,
+        createdAt: before?.createdAt ?? new Date().toISOString(),
+      };
+      return Promise.resolve({ cwd: root, argv: h.argv });
+    },
   };
 }
 
@@ -357,8 +326,4 @@ function keepMergeProgress(down: DownState, actions: readonly WorktreeAction[]):
   const merged = { ...down.merged };
   for (const a of actions) if (a.kind !== 'reuse') delete merged[a.session];
   return { ...down, merged };
-}
-
-function withoutKeys<T>(record: Readonly<Record<string, T>>, keys: readonly string[]): Record<string, T> {
-  return Object.fromEntries(Object.entries(record).filter(([key]) => !keys.includes(key)));
 }

@@ -78,6 +78,8 @@ export async function prepareWorktrees(
   /** Prepares the session's sandbox once its worktree exists; `setup` runs inside it. */
   sandboxOf: (action: WorktreeAction) => Promise<SessionSandbox>,
   emit: (event: UpProgress) => void,
+  /** Told of each session as soon as its worktree is ready (setup run), while the others go on. */
+  onPrepared: (prepared: PreparedWorktree) => void = () => {},
 ): Promise<{ prepared: PreparedWorktree[]; unprepared: UnpreparedWorktree[] }> {
   const dir = project.worktreeDir;
   const creates = launches.some((l) => l.action.kind !== 'reuse');
@@ -116,7 +118,10 @@ export async function prepareWorktrees(
   async function prepare(launch: SessionLaunch, madeBranch: { ref: string; commit: string } | undefined): Promise<PreparedWorktree | UnpreparedWorktree> {
     const { action } = launch;
     const failure = action.kind === 'reuse' ? undefined : await fill(() => populate(action, madeBranch));
-    return failure === undefined ? finish(launch) : { action, failure };
+    if (failure !== undefined) return { action, failure };
+    const prepared = await finish(launch);
+    onPrepared(prepared);
+    return prepared;
   }
 
   /** Returns the branch it made, to be removed again if filling fails. */
