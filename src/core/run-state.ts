@@ -127,4 +127,6 @@ export interface GuardHealth {
   polling: string[];
   /** The mtime of the state.json the guard judges by (a grant is in force once this reaches it). */
   stateSeen?: number;
+  /** The sessions whose worktrees it watches. */
+  watching?: string[];
 }

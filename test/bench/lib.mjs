@@ -51,6 +51,24 @@ export function time(command, args, options = {}) {
   return ms;
 }
 
+const STAMP = fileURLToPath(new URL('./stamp-lines.mjs', import.meta.url));
+
+/**
+ * Like time(), and also when each line of the command's output was printed (ms from the spawn,
+ * see stamp-lines.mjs): `{ ms, lines: [{ ms, text }], guardedMs }`.
+ */
+export function timeLines(command, args, options = {}) {
+  const result = spawnSync(process.execPath, [STAMP, command, ...args], { stdio: ['ignore', 'pipe', 'pipe'], encoding: 'utf8', ...options });
+  const records = result.stdout
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => JSON.parse(line));
+  const end = records.pop();
+  if (result.status !== 0 || end?.exit !== 0) throw new Error(`${command} ${args.join(' ')} failed (${result.status}): ${result.stderr || result.stdout}`);
+  return { ms: end.ms, lines: records, guardedMs: end.guardedMs };
+}
+
 export function median(values) {
   const sorted = [...values].sort((a, b) => a - b);
   const mid = Math.floor(sorted.length / 2);

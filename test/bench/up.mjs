@@ -3,7 +3,7 @@
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PARX, discard, emptyTrash, fmt, git, makeRepo, median, pairedRatio, time } from './lib.mjs';
+import { PARX, discard, emptyTrash, fmt, git, makeRepo, median, pairedRatio, time, timeLines } from './lib.mjs';
 
 const SESSIONS = 8;
 const HAND_SCRIPT = `#!/bin/sh
@@ -62,22 +62,45 @@ export function benchUp({ runs = 5, setupCommand = '', setupMs = 0, files = 5000
     rmSync(join(repo, '.git', 'parx'), { recursive: true, force: true });
   };
 
-  const parxUp = (bin = PARX) => time(process.execPath, [bin, 'up', '--detach'], { cwd: repo, env });
+  // When each side's first and last agent started (a parx up starts each as its worktree is
+  // ready; the hand script starts them all at its end), beside when it exited.
+  // And when the guard watched them all: an agent is up once it runs and is guarded.
+  const firstAgent = { parx: [], other: [], bare: [] };
+  const lastAgent = { parx: [], other: [], bare: [] };
+  const guarded = { parx: [], other: [], bare: [] };
+  const parxUp = (who, bin = PARX) => {
+    const { ms, lines, guardedMs } = timeLines(process.execPath, [bin, 'up', '--detach'], {
+      cwd: repo,
+      env: { ...env, STAMP_RUN_DIR: join(repo, '.git', 'parx') },
+    });
+    guarded[who].push(guardedMs ?? NaN);
+    const starts = lines.filter((l) => /^\s+s\d+\s+pane %\d+ started/.test(l.text)).map((l) => l.ms);
+    firstAgent[who].push(starts.length === SESSIONS ? Math.min(...starts) : ms);
+    lastAgent[who].push(starts.length === SESSIONS ? Math.max(...starts) : ms);
+    return ms;
+  };
   const sides = {
     parx: () => {
       writeConfig(against === 'hand' ? 'auto' : 'on');
-      return parxUp();
+      return parxUp('parx');
     },
     other: () => {
-      if (against === 'hand') return time(script, [repo, join(base, 'hand'), setupCommand], { env });
-      if (against !== 'unsandboxed') return parxUp(against);
-      writeConfig('off');
-      return parxUp();
+      if (against === 'hand') {
+        const ms = time(script, [repo, join(base, 'hand'), setupCommand], { env });
+        firstAgent.other.push(ms);
+        guarded.other.push(ms);
+        lastAgent.other.push(ms);
+        return ms;
+      }
+      // The same configuration as the parx side (the side before may have written another).
+      writeConfig(against === 'unsandboxed' ? 'off' : 'on');
+      if (against !== 'unsandboxed') return parxUp('other', against);
+      return parxUp('other');
     },
     ...(withBare && {
       bare: () => {
         writeConfig(against === 'hand' ? 'auto' : 'on', '');
-        return parxUp();
+        return parxUp('bare');
       },
     }),
   };
@@ -94,7 +117,20 @@ export function benchUp({ runs = 5, setupCommand = '', setupMs = 0, files = 5000
   }
   discard(base);
   const paired = pairedRatio(times.parx, times.other);
-  const result = { parx: median(times.parx), hand: median(times.other), ratio: paired.ratio, raw: paired.raw, parxTimes: times.parx, handTimes: times.other };
+  const agents = pairedRatio(lastAgent.parx, lastAgent.other);
+  const first = pairedRatio(firstAgent.parx, firstAgent.other);
+  const allGuarded = pairedRatio(guarded.parx, guarded.other);
+  const result = {
+    parx: median(times.parx),
+    hand: median(times.other),
+    ratio: paired.ratio,
+    raw: paired.raw,
+    parxTimes: times.parx,
+    handTimes: times.other,
+    firstAgent: { parx: median(firstAgent.parx), other: median(firstAgent.other), ratio: first.ratio, raw: first.raw },
+    lastAgent: { parx: median(lastAgent.parx), other: median(lastAgent.other), ratio: agents.ratio, raw: agents.raw },
+    guarded: { parx: median(guarded.parx), other: median(guarded.other), ratio: allGuarded.ratio, raw: allGuarded.raw },
+  };
   if (withBare) {
     const best = times.bare.map((t) => t + setupMs);
     const toBest = pairedRatio(times.parx, best);
@@ -119,5 +155,11 @@ if (import.meta.url === `file://${process.argv[1]}`) {
   if (result.best) console.log(`best possible ${fmt(result.best)}  parx / best ${result.toBest.toFixed(2)}  (groups ms: ${result.rawBest})`);
   const other = against === 'hand' ? 'hand' : 'other build';
   console.log(`parx ${fmt(result.parx)}  ${other} ${fmt(result.hand)}  paired ratio ${result.ratio.toFixed(2)}  (pairs ms: ${result.raw})`);
+  for (const [what, agents] of [
+    ['first agent started', result.firstAgent],
+    ['last agent started', result.lastAgent],
+    ['every agent guarded', result.guarded],
+  ])
+    console.log(`${what}: parx ${fmt(agents.parx)}  ${other} ${fmt(agents.other)}  paired ratio ${agents.ratio.toFixed(2)}  (pairs ms: ${agents.raw})`);
   emptyTrash();
 }

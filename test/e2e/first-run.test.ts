@@ -7,6 +7,7 @@ import { createRunFixture, hasCommitObject, type RunFixture } from '../helpers/f
 import { runParx, waitFor } from '../helpers/parx.js';
 import { inSandbox } from '../helpers/sandbox-shell.js';
 import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
+import { waitForGuardToWatch } from '../helpers/guard.js';
 
 /**
  * What a first run on someone else's repository hit (the trial behind this suite): a library
@@ -183,7 +184,7 @@ describe.skipIf(skipSandboxSuite)('a first run on a real library', () => {
     const run = library();
     expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
     // (A note kept before the guard starts is listed by status, not announced again.)
-    await waitFor('the recording guard', () => existsSync(join(run.root, '.git/parx/guard.json')) || undefined);
+    await waitForGuardToWatch(run.root);
     const tell = await runParx(['tell', 'docs', 'the API is now clsx/lite'], run.root);
     expect(tell.exitCode).toBe(1);
     expect(existsSync(join(run.root, '.git/parx/agents/docs/inbox.jsonl')) || existsSync(join(run.root, '.git/parx/inbox/docs.jsonl'))).toBe(false);

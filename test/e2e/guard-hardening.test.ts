@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRunFixture, readEvents, type RunFixture } from '../helpers/fixture.js';
-import { killGuards, startGuard, type GuardEventLine } from '../helpers/guard.js';
+import { killGuards, startGuard, waitForGuardToWatch, type GuardEventLine } from '../helpers/guard.js';
 import { PARX_BIN, runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
 
@@ -23,8 +23,7 @@ async function startedRun(extra: Record<string, unknown> = {}, env: Record<strin
   const run = createRunFixture(sessions, extra);
   const up = await runParx(['up', '--detach'], run.root, env);
   expect(up.exitCode, up.stderr).toBe(0);
-  // The recording guard writes guard.json once every worktree is watched.
-  await waitFor('the pane guard to be ready', () => (existsSync(join(run.root, '.git/parx/guard.json')) ? true : undefined));
+  await waitForGuardToWatch(run.root);
   return run;
 }
 
@@ -92,7 +91,7 @@ describe('the guard does not go blind', () => {
       },
     );
     expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
-    await waitFor('the pane guard to be ready', () => (existsSync(join(run.root, '.git/parx/guard.json')) ? true : undefined));
+    await waitForGuardToWatch(run.root);
     const file = join(run.worktree('auth'), 'src/payments/charge.ts');
     const index = join(run.root, '.git/worktrees/auth/index');
     const indexBefore = readFileSync(index);

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, utimesSync, wr
 import { dirname, join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createRunFixture, readEvents, type RunFixture } from '../helpers/fixture.js';
-import { killGuards, startGuard, type GuardEventLine } from '../helpers/guard.js';
+import { killGuards, startGuard, waitForGuardToWatch, type GuardEventLine } from '../helpers/guard.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
 
@@ -30,7 +30,7 @@ async function startedRun(extra: Record<string, unknown> = {}): Promise<RunFixtu
   const up = await runParx(['up', '--detach'], run.root);
   expect(up.exitCode).toBe(0);
   // The grid's guard pane takes the recorder's lock as it starts.
-  await waitFor('the pane guard to start', () => (existsSync(join(run.root, '.git', 'parx', 'guard.pid')) ? true : undefined));
+  await waitForGuardToWatch(run.root);
   return run;
 }
 
@@ -226,7 +226,7 @@ describe('parx guard', () => {
     );
     expect((await runParx(['up', '--detach', 'auth'], run.root)).exitCode).toBe(0);
     const files = join(run.root, '.git', 'parx');
-    await waitFor('the pane guard to record', () => (existsSync(join(files, 'guard.json')) ? true : undefined));
+    await waitForGuardToWatch(run.root, ['auth']);
     // From now on git checks src/web/slow.txt out through a filter that holds until released:
     // web's worktree stays half-filled (zz/after.ts not yet written) for as long as the test likes.
     const blocked = join(run.parent, 'blocked');

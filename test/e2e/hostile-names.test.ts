@@ -6,6 +6,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { createRunFixture, type RunFixture } from '../helpers/fixture.js';
 import { PARX_BIN, runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, tmuxOut } from '../helpers/tmux.js';
+import { waitForGuardToWatch } from '../helpers/guard.js';
 
 /**
  * File and folder names are user (or agent) text: they must never run code in tmux, move a
@@ -49,7 +50,7 @@ describe('hostile file and folder names', () => {
     const run = createRunFixture(sessions);
     expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
     const terminal = await attachClient(run);
-    await waitFor('the pane guard to record', () => (existsSync(join(run.root, '.git/parx/guard.pid')) ? true : undefined));
+    await waitForGuardToWatch(run.root);
 
     // `#(cmd)` in a tmux format runs cmd in the tmux server.
     const path = 'src/payments/#(touch ~/pwned)';

@@ -1,4 +1,6 @@
 import { execa, type ResultPromise } from 'execa';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { PARX_BIN, waitFor } from './parx.js';
 
 export interface GuardEventLine {
@@ -52,4 +54,26 @@ export async function startGuard(cwd: string, env: Record<string, string> = {}):
   };
   await guard.waitForEvent('the guard to be ready', (e) => e.type === 'ready');
   return guard;
+}
+
+/**
+ * Waits until the run's recording guard (the pane's) watches every session the run state lists,
+ * or those named: `up` starts each agent as its worktree is ready and the guard takes the
+ * sessions up as the state lists them, so a guard.json alone says only that the guard started.
+ */
+export async function waitForGuardToWatch(root: string, sessions?: readonly string[]): Promise<void> {
+  const dir = join(root, '.git', 'parx');
+  await waitFor('the recording guard to watch every session', () => {
+    const health = readJson<{ watching?: string[] }>(join(dir, 'guard.json'));
+    const wanted = sessions ?? Object.keys(readJson<{ sessions: object }>(join(dir, 'state.json'))?.sessions ?? {});
+    return health?.watching && wanted.every((s) => health.watching!.includes(s)) ? true : undefined;
+  });
+}
+
+function readJson<T>(path: string): T | undefined {
+  try {
+    return JSON.parse(readFileSync(path, 'utf8')) as T;
+  } catch {
+    return undefined;
+  }
 }

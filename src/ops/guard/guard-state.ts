@@ -50,6 +50,11 @@ export class GuardState {
     this.sawRun = countSessions(this.run) > 0;
   }
 
+  /** Whether state.json was replaced since it was last read. */
+  isStale(): boolean {
+    return stateMtime(this.project) !== this.stamp;
+  }
+
   /** Re-reads state.json if it was replaced since; says whether it was. */
   async refresh(): Promise<boolean> {
     const stamp = stateMtime(this.project);
@@ -90,9 +95,9 @@ export class GuardState {
     return this.sawRun && this.watched.size === 0 && !existsSync(this.project.files.statePath);
   }
 
-  /** What guard.json says: who guards, what is polled, and which state.json it judges by. */
+  /** What guard.json says: who guards, what it watches and polls, and which state.json it judges by. */
   health(): GuardHealth {
-    return { pid: process.pid, time: new Date().toISOString(), polling: this.polling, stateSeen: this.stamp };
+    return { pid: process.pid, time: new Date().toISOString(), polling: this.polling, stateSeen: this.stamp, watching: [...this.watched.keys()] };
   }
 }
 

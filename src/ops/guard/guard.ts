@@ -179,11 +179,15 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
       if (guard.isRunOver()) return stop('the run is over: no session is left');
       const candidates = project.config.sessions.filter((s) => !guard.watched.has(s.name) && guard.isReadyToWatch(s.name));
       if (candidates.length === 0) return;
-      for (const session of await getLiveSessions(project, guard.run, candidates)) {
+      // Watched first, then asked git about, together (as at start: nothing written between is missed).
+      const found = await getLiveSessions(project, guard.run, candidates);
+      for (const session of found) {
         await startWatching(session);
         emit({ type: 'watch', session: session.name, state: 'watching' });
-        await reconcile([session]);
       }
+      await reconcile(found);
+      // Said in guard.json: what is guarded (`up` starts agents while the guard takes them up).
+      if (guard.recording) await writeHealth();
     },
     (e) => emit({ type: 'error', message: e.message }),
   );
@@ -191,6 +195,9 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   // A grant rewrites state.json: the new ownership must judge the very next write (a session's
   // write into a path just granted away from it is reverted), so a change is acted on at once.
   const stateWatch = watchRunState(project, look);
+  // A state.json replaced while the guard started (an `up` recording more sessions as their
+  // worktrees became ready) is looked at now, not at the first poll.
+  if (guard.isStale()) look();
   // Whether anything is left to guard, on a timer of its own with no await in it: nothing the
   // guard waits for elsewhere (a tmux or git call in a folder deleted under it) can hold it up.
   const liveness = setInterval(() => {
