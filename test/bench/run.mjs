@@ -71,6 +71,9 @@ const plain = benchUp({ runs, files: upFiles });
 add('up, no setup: parx', fmt(plain.parx), '', true);
 add('up, no setup: hand script', fmt(plain.hand), '', true);
 ratio('up, no setup: parx / hand', plain, '≤ 0.60', 0.6);
+// parx starts each agent as its worktree is ready, the hand script all at its end (docs/performance.md).
+ratio('up, no setup: first agent started, parx / hand', plain.firstAgent, 'for information', Infinity);
+ratio('up, no setup: every agent running and guarded (parx) / hand script done', plain.guarded, 'for information', Infinity);
 
 if (!quick) {
   console.error(`parx up with setup = sleep 1: parx, hand script, parx without setup (${runs} rotating groups) …`);
@@ -78,6 +81,7 @@ if (!quick) {
   add('up, 1 s setup: parx', fmt(setup.parx), '', true);
   add('up, 1 s setup: hand script', fmt(setup.hand), '', true);
   ratio('up, 1 s setup: parx / hand', setup, '≤ 0.50', 0.5);
+  ratio('up, 1 s setup: first agent started, parx / hand', setup.firstAgent, 'for information', Infinity);
   // The best possible for this schedule: every worktree filled as fast as parx fills them with no
   // setup, then the last one's 1 s setup (the others' run meanwhile).
   add('up, 1 s setup: best possible (parx without setup + 1 s, same group)', fmt(setup.best), '', true);

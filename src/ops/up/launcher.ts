@@ -69,7 +69,7 @@ export class Launcher {
     if (!this.guardStarted) await this.start(open, []);
   }
 
-  /** Waits for the batches under way, ignoring their failures (for a `up` that already failed). */
+  /** Waits for the batches under way, ignoring their failures (for an `up` that already failed). */
   async settle(): Promise<void> {
     await this.running;
   }
