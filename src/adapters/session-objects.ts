@@ -65,18 +65,13 @@ export async function drainSessionObjects(root: string, commonDir: string, sessi
   if (ids.length === 0) return { ok: true, moved: 0 };
   // Read from the session's folder first (it is the object directory), the shared store after.
   const source = { ...process.env, GIT_OBJECT_DIRECTORY: dir, GIT_ALTERNATE_OBJECT_DIRECTORIES: join(commonDir, 'objects') };
-  const pack = await execa('git', [...SAFE, 'pack-objects', '--stdout', '-q'], {
-    cwd: root,
-    env: source,
-    input: `${ids.join('\n')}\n`,
-    encoding: 'buffer',
-    reject: false,
-    timeout: TIMEOUT_MS,
-  });
-  // An object that is not there or does not parse fails the pack: report it; nothing was taken.
-  if (pack.failed) return { ok: false, reason: firstLine(Buffer.from(pack.stderr).toString()) || 'its objects cannot be read' };
-  const unpack = await execa('git', [...SAFE, 'unpack-objects', '-q'], { cwd: root, input: Buffer.from(pack.stdout), reject: false, timeout: TIMEOUT_MS });
-  if (unpack.failed) return { ok: false, reason: firstLine(unpack.stderr) || 'its objects did not verify' };
+  // unpack-objects writes one object after another, commits first: a reader that follows the
+  // session's branch (plain git, `git diff main parx/a`) would meet its commit before its tree.
+  // So trees and blobs go in first, the commits and tags that name them after.
+  for (const batch of await splitByEntryPoints(root, source, ids)) {
+    const failure = await moveObjects(root, source, batch);
+    if (failure) return { ok: false, reason: failure };
+  }
   // Which of them the shared store holds now, under their own names.
   const check = await execa('git', [...SAFE, 'cat-file', '--batch-check=%(objectname)'], {
     cwd: root,
@@ -92,6 +87,36 @@ export async function drainSessionObjects(root: string, commonDir: string, sessi
   }
   const forged = ids.filter((id) => !present.has(id));
   return forged.length === 0 ? { ok: true, moved: ids.length } : { ok: false, reason: `object ${forged[0]} does not hash to its name (${forged.length} such)` };
+}
+
+/** `ids` as two batches: what commits and tags name (trees, blobs), then the commits and tags. */
+async function splitByEntryPoints(root: string, source: NodeJS.ProcessEnv, ids: readonly string[]): Promise<string[][]> {
+  const typed = await execa('git', [...SAFE, 'cat-file', '--batch-check=%(objectname) %(objecttype)'], {
+    cwd: root,
+    env: source,
+    input: `${ids.join('\n')}\n`,
+    reject: false,
+    timeout: TIMEOUT_MS,
+  });
+  const entryPoints = new Set(typed.stdout.split('\n').flatMap((line) => (/^\S+ (commit|tag)$/.test(line) ? [line.split(' ')[0]!] : [])));
+  return [ids.filter((id) => !entryPoints.has(id)), ids.filter((id) => entryPoints.has(id))].filter((batch) => batch.length > 0);
+}
+
+/** Packs these objects from the session's folder and unpacks them into the shared store; says why not. */
+async function moveObjects(root: string, source: NodeJS.ProcessEnv, ids: readonly string[]): Promise<string | undefined> {
+  const pack = await execa('git', [...SAFE, 'pack-objects', '--stdout', '-q'], {
+    cwd: root,
+    env: source,
+    input: `${ids.join('\n')}\n`,
+    encoding: 'buffer',
+    reject: false,
+    timeout: TIMEOUT_MS,
+  });
+  // An object that is not there or does not parse fails the pack: report it; nothing was taken.
+  if (pack.failed) return firstLine(Buffer.from(pack.stderr).toString()) || 'its objects cannot be read';
+  const unpack = await execa('git', [...SAFE, 'unpack-objects', '-q'], { cwd: root, input: Buffer.from(pack.stdout), reject: false, timeout: TIMEOUT_MS });
+  if (unpack.failed) return firstLine(unpack.stderr) || 'its objects did not verify';
+  return undefined;
 }
 
 /**
@@ -127,22 +152,33 @@ const MAX_LISTING_PASSES = 4;
  * and then the commit that names it into one read later, and a drain of that listing would let
  * plain git see the commit without its tree. Once a pass finds nothing new, every object written
  * before one listed is listed too. A folder still being written after a few passes (a large
- * `git add`) is drained as listed: the next drain takes the rest.
+ * `git add`) is drained without what its last pass found first: an object first listed in a
+ * pass before it was written before that pass ended, so everything git wrote before it was
+ * listed by the last pass, which started later. The next drain takes the rest.
  */
 export async function listFolderObjects(
   dir: string,
   readDirectory: ReadDirectory = readdir,
 ): Promise<{ loose: Array<{ id: string; path: string }>; packs: string[] }> {
-  const loose = new Map<string, string>();
-  const packs = new Set<string>();
+  // Each object's path (or pack), with the pass that first listed it.
+  const loose = new Map<string, { path: string; pass: number }>();
+  const packs = new Map<string, number>();
+  let settled = false;
   for (let pass = 0; pass < MAX_LISTING_PASSES; pass++) {
     const before = loose.size + packs.size;
     const listed = await listFolderOnce(dir, readDirectory);
-    for (const object of listed.loose) loose.set(object.id, object.path);
-    for (const pack of listed.packs) packs.add(pack);
-    if (pass > 0 && loose.size + packs.size === before) break;
+    for (const object of listed.loose) if (!loose.has(object.id)) loose.set(object.id, { path: object.path, pass });
+    for (const pack of listed.packs) if (!packs.has(pack)) packs.set(pack, pass);
+    if (pass > 0 && loose.size + packs.size === before) {
+      settled = true;
+      break;
+    }
   }
-  return { loose: [...loose].map(([id, path]) => ({ id, path })), packs: [...packs] };
+  const kept = (firstListed: number) => settled || firstListed < MAX_LISTING_PASSES - 1;
+  return {
+    loose: [...loose].filter(([, o]) => kept(o.pass)).map(([id, o]) => ({ id, path: o.path })),
+    packs: [...packs].filter(([, first]) => kept(first)).map(([path]) => path),
+  };
 }
 
 async function listFolderOnce(dir: string, readDirectory: ReadDirectory): Promise<{ loose: Array<{ id: string; path: string }>; packs: string[] }> {

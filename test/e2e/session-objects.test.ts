@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -28,6 +28,45 @@ describe('draining a session’s objects', () => {
     // What did hash right (the commit, the tree, the evil blob under its own name) moved over, and left the folder.
     expect(existsSync(join(dir, evil.slice(0, 2), evil.slice(2)))).toBe(false);
     expect(existsSync(getSessionObjectsDir(common, 's'))).toBe(true);
+  });
+
+  it('moves a commit into the shared store only after the trees and blobs it names (plain git never meets it without its tree)', async () => {
+    const repo = createRepo({ 'b.txt': 'b\n' });
+    const common = join(repo.root, '.git');
+    const dir = await prepareSessionObjects(common, 's');
+    const env = { ...process.env, GIT_OBJECT_DIRECTORY: dir, GIT_ALTERNATE_OBJECT_DIRECTORIES: join(common, 'objects') };
+    const git = (args: string[], input?: string) => execFileSync('git', args, { cwd: repo.root, env, encoding: 'utf8', input }).trim();
+    const tree = git(['mktree'], `100644 blob ${git(['hash-object', '-w', '--stdin'], 'new\n')}\tnew.txt\n`);
+    const commit = git(['commit-tree', tree, '-m', 'c']);
+    // git as the drain runs it, keeping each pack handed to unpack-objects (which writes its
+    // objects one after another: in one pack, the commit before its tree).
+    const bin = join(repo.root, '..', 'bin');
+    const kept = join(repo.root, '..', 'unpacked');
+    mkdirSync(bin);
+    mkdirSync(kept);
+    const realGit = execFileSync('sh', ['-c', 'command -v git'], { encoding: 'utf8' }).trim();
+    writeFileSync(
+      join(bin, 'git'),
+      `#!/bin/sh\nfor a in "$@"; do if [ "$a" = unpack-objects ]; then n=$(ls ${kept} | wc -l); tee ${kept}/$n.pack | ${realGit} "$@"; exit $?; fi; done\nexec ${realGit} "$@"\n`,
+      { mode: 0o755 },
+    );
+    const path = process.env.PATH;
+    process.env.PATH = `${bin}:${path}`;
+    try {
+      expect(await drainSessionObjects(repo.root, common, 's')).toMatchObject({ ok: true });
+    } finally {
+      process.env.PATH = path;
+    }
+    const typesOf = (pack: string) => {
+      const copy = join(kept, `copy-${pack}`);
+      writeFileSync(copy, readFileSync(join(kept, pack)));
+      execFileSync('git', ['index-pack', copy], { cwd: repo.root });
+      const listed = execFileSync('git', ['verify-pack', '-v', copy.replace(/\.pack$/, '.idx')], { cwd: repo.root, encoding: 'utf8' });
+      return [...new Set(listed.split('\n').flatMap((l) => /^[0-9a-f]{40,64} (\w+)/.exec(l)?.[1] ?? []))].sort();
+    };
+    const packs = readdirSync(kept).sort();
+    expect(packs.map(typesOf)).toEqual([['blob', 'tree'], ['commit']]);
+    expect(execFileSync('git', ['cat-file', '-t', commit], { cwd: repo.root, encoding: 'utf8' }).trim()).toBe('commit');
   });
 
   it('lists a tree written while the listing ran, before the commit that names it: never the commit alone', async () => {
@@ -60,5 +99,35 @@ describe('draining a session’s objects', () => {
     const ids = (await listFolderObjects(dir, readWhileGitWrites)).loose.map((o) => o.id);
     expect(written).toBe(true);
     expect(ids).toEqual(expect.arrayContaining([commit, tree]));
+  });
+
+  it('a folder git is still writing when the listing stops: what its last pass found first waits for the next drain (a commit listed then may lack its tree)', async () => {
+    const repo = createRepo({ 'b.txt': 'b\n' });
+    const common = join(repo.root, '.git');
+    const dir = await prepareSessionObjects(common, 's');
+    const env = { ...process.env, GIT_OBJECT_DIRECTORY: dir, GIT_ALTERNATE_OBJECT_DIRECTORIES: join(common, 'objects') };
+    const git = (args: string[], input?: string) => execFileSync('git', args, { cwd: repo.root, env, encoding: 'utf8', input }).trim();
+    const tree = git(['mktree'], `100644 blob ${git(['hash-object', '-w', '--stdin'], 'new\n')}\tnew.txt\n`);
+    const commit = git(['commit-tree', tree, '-m', 'c']);
+    const commitFile = join(dir, commit.slice(0, 2), commit.slice(2));
+    const aside = join(repo.root, '..', 'commit');
+    renameSync(commitFile, aside);
+    // A large `git add`: every pass finds a new blob; in the last, the commit appears (as if its
+    // tree went into a folder that pass had read already).
+    const blobs: string[] = [];
+    let passes = 0;
+    const readWhileGitWrites = async (path: string) => {
+      if (path === dir) {
+        passes++;
+        blobs.push(git(['hash-object', '-w', '--stdin'], `blob ${passes}\n`));
+        if (passes === 4) renameSync(aside, commitFile);
+      }
+      return readdir(path);
+    };
+    const ids = (await listFolderObjects(dir, readWhileGitWrites)).loose.map((o) => o.id);
+    expect(passes).toBe(4);
+    expect(ids).toEqual(expect.arrayContaining([tree, ...blobs.slice(0, 3)]));
+    expect(ids).not.toContain(commit);
+    expect(ids).not.toContain(blobs[3]);
   });
 });
