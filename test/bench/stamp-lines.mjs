@@ -2,8 +2,9 @@
 // spawn, then `{exit, ms, guardedMs}` when it exits: when a `parx up` started each pane, not only
 // when it ended. With STAMP_RUN_DIR (a run's `<git-common-dir>/parx`), guardedMs is when the
 // recording guard watched every session of the run (guard.json's `watching`; a build from before
-// it, whose guard started once every worktree was filled: when guard.json appeared). Its own
-// start (Node's, ~40 ms) comes before the spawn and is not counted.
+// it, whose guard started once every worktree was filled: when guard.json appeared), looked for
+// once the command has exited, so never earlier than that: it errs against a build whose guard
+// is ready first. Its own start (Node's, ~40 ms) comes before the spawn and is not counted.
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';

@@ -73,10 +73,12 @@ export function benchUp({ runs = 5, setupCommand = '', setupMs = 0, files = 5000
       cwd: repo,
       env: { ...env, STAMP_RUN_DIR: join(repo, '.git', 'parx') },
     });
-    guarded[who].push(guardedMs ?? NaN);
     const starts = lines.filter((l) => /^\s+s\d+\s+pane %\d+ started/.test(l.text)).map((l) => l.ms);
-    firstAgent[who].push(starts.length === SESSIONS ? Math.min(...starts) : ms);
-    lastAgent[who].push(starts.length === SESSIONS ? Math.max(...starts) : ms);
+    if (starts.length !== SESSIONS) throw new Error(`up said it started ${starts.length} agents, not ${SESSIONS}:\n${lines.map((l) => l.text).join('\n')}`);
+    if (guardedMs === undefined) throw new Error('the guard did not watch every session within 30 s of up');
+    guarded[who].push(guardedMs);
+    firstAgent[who].push(Math.min(...starts));
+    lastAgent[who].push(Math.max(...starts));
     return ms;
   };
   const sides = {

@@ -210,54 +210,27 @@ describe('parx guard', () => {
   });
 
   it('takes up a worktree a later up adds only once that up has recorded it filled (files still to come are not deletions)', async () => {
-    const run = createRunFixture(
-      {
-        auth: { owns: ['src/auth/**', 'zz/**'], task: 'Wait.' },
-        web: { owns: ['src/web/**'], task: 'Wait.' },
-      },
-      { guard: { sandbox: 'off' } },
-      {
-        '.gitattributes': 'src/web/slow.txt filter=slow\n',
-        'README.md': '# shop\n',
-        'src/auth/login.ts': 'export const login = 1;\n',
-        'src/web/slow.txt': 'slow\n',
-        'zz/after.ts': 'export const after = 1;\n',
-      },
-    );
+    const run = halfFillableRun();
     expect((await runParx(['up', '--detach', 'auth'], run.root)).exitCode).toBe(0);
-    const files = join(run.root, '.git', 'parx');
     await waitForGuardToWatch(run.root, ['auth']);
-    // From now on git checks src/web/slow.txt out through a filter that holds until released:
-    // web's worktree stays half-filled (zz/after.ts not yet written) for as long as the test likes.
-    const blocked = join(run.parent, 'blocked');
-    const release = join(run.parent, 'release');
-    writeFileSync(
-      join(run.parent, 'slow-filter.mjs'),
-      `import { existsSync, readFileSync, writeFileSync } from 'node:fs';
-writeFileSync(${JSON.stringify(blocked)}, '');
-// Released by the test; never left behind by one that failed.
-for (const until = Date.now() + 30_000; !existsSync(${JSON.stringify(release)}) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
-process.stdout.write(readFileSync(0));
-`,
-    );
-    run.git('config', 'filter.slow.smudge', `node ${join(run.parent, 'slow-filter.mjs')}`);
-    const adding = runParx(['up', '--detach', 'web'], run.root);
-    await waitFor('web to be half-filled', () => (existsSync(blocked) ? true : undefined), 20_000);
-    // Two looks of the guard, the second queued behind the first: once it has seen the second
-    // state.json, the first has judged everything it found (the worktree of web, with its .git).
-    // Whole seconds: a file time in ms with a fraction may come back a hair below what was set.
-    const second = Math.ceil(Date.now() / 1000) * 1000;
-    for (const [i, time] of [new Date(second + 2000), new Date(second + 4000)].entries()) {
-      utimesSync(join(files, 'state.json'), time, time);
-      await waitFor(`the guard's look ${i + 1}`, () => ((readJson(join(files, 'guard.json')).stateSeen ?? 0) >= time.getTime() ? true : undefined));
-    }
-    expect(run.events('violation')).toEqual([]);
-    writeFileSync(release, '');
-    expect((await adding).exitCode).toBe(0);
-    // Once recorded, web is guarded like any session.
-    write(run, 'web', 'src/auth/x.ts');
-    await waitFor('a violation in web', () => run.events('violation').find((e) => e.session === 'web' && e.path === 'src/auth/x.ts'));
-    expect(run.events('violation').map((e) => `${e.session} ${e.path}`)).toEqual(['web src/auth/x.ts']);
+    await upWebWhileItsCheckoutIsHeld(run);
+  });
+
+  it('takes up a worktree up makes again for a session the run lists only once it is filled again', async () => {
+    const run = halfFillableRun();
+    expect((await runParx(['up', '--detach'], run.root)).exitCode).toBe(0);
+    await waitForGuardToWatch(run.root, ['auth', 'web']);
+    // The folder goes at once (moved away, so that the guard sees no file deleted one by one:
+    // it would flag the deletions of auth's files there as web's), and git forgets the worktree.
+    renameSync(run.worktree('web'), join(run.parent, 'web-gone'));
+    run.git('worktree', 'prune');
+    await waitFor('the guard to let web go', async () => {
+      lookOnce(run);
+      await waitFor("the guard's look", () => lookedAt(run));
+      return readHealth(run)?.watching?.includes('web') === false ? true : undefined;
+    });
+    // The run still lists web: up marks it as being filled until its worktree is ready again.
+    await upWebWhileItsCheckoutIsHeld(run);
   });
 
   it('marks the offending pane in tmux with its violation count (the guard pane of parx up)', async () => {
@@ -272,8 +245,89 @@ process.stdout.write(readFileSync(0));
   });
 });
 
-function readJson(path: string): { stateSeen?: number } {
-  return JSON.parse(readFileSync(path, 'utf8')) as { stateSeen?: number };
+/** auth and web; web's `src/web/slow.txt` goes through a git filter once upWebWhileItsCheckoutIsHeld sets it. */
+function halfFillableRun(): RunFixture {
+  return createRunFixture(
+    {
+      auth: { owns: ['src/auth/**', 'zz/**'], task: 'Wait.' },
+      web: { owns: ['src/web/**'], task: 'Wait.' },
+    },
+    { guard: { sandbox: 'off' } },
+    {
+      '.gitattributes': 'src/web/slow.txt filter=slow\n',
+      'README.md': '# shop\n',
+      'src/auth/login.ts': 'export const login = 1;\n',
+      'src/web/slow.txt': 'slow\n',
+      'zz/after.ts': 'export const after = 1;\n',
+    },
+  );
+}
+
+/**
+ * `parx up web` with web's checkout held half-way (zz/after.ts not yet written) by a filter on
+ * src/web/slow.txt: the guard, through two looks, flags nothing; once up has recorded web, a
+ * write there is flagged, and nothing else ever was.
+ */
+async function upWebWhileItsCheckoutIsHeld(run: RunFixture): Promise<void> {
+  const blocked = join(run.parent, 'blocked');
+  const release = join(run.parent, 'release');
+  writeFileSync(
+    join(run.parent, 'slow-filter.mjs'),
+    `import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+writeFileSync(${JSON.stringify(blocked)}, '');
+// Released by the test; never left behind by one that failed.
+for (const until = Date.now() + 30_000; !existsSync(${JSON.stringify(release)}) && Date.now() < until; ) await new Promise((r) => setTimeout(r, 20));
+process.stdout.write(readFileSync(0));
+`,
+  );
+  run.git('config', 'filter.slow.smudge', `node ${join(run.parent, 'slow-filter.mjs')}`);
+  const violations = () => run.events('violation').slice(flaggedBefore);
+  const flaggedBefore = run.events('violation').length;
+  const adding = runParx(['up', '--detach', 'web'], run.root);
+  try {
+    await waitFor('web to be half-filled', () => (existsSync(blocked) ? true : undefined), 20_000);
+    // Two looks, the second queued behind the first: once the guard has seen the second
+    // state.json, the first has judged everything it found (web's worktree, with its .git).
+    for (let i = 0; i < 2; i++) lookOnce(run);
+    await waitFor("the guard's looks", () => lookedAt(run));
+    expect(violations()).toEqual([]);
+  } finally {
+    writeFileSync(release, '');
+  }
+  expect((await adding).exitCode).toBe(0);
+  write(run, 'web', 'src/auth/x.ts');
+  await waitFor('a violation in web', () => violations().find((e) => e.session === 'web' && e.path === 'src/auth/x.ts'));
+  expect(violations().map((e) => `${e.session} ${e.path}`)).toEqual(['web src/auth/x.ts']);
+}
+
+interface Health {
+  stateSeen?: number;
+  watching?: string[];
+}
+
+let lastLook = Math.ceil(Date.now() / 1000) * 1000;
+/**
+ * Asks the recording guard for a look: state.json's time moves on, so it reads it again and
+ * writes guard.json (lookedAt). Whole seconds: a file time with a fraction of a ms may come back
+ * a hair below what was set.
+ */
+function lookOnce(run: RunFixture): void {
+  lastLook = Math.max(lastLook + 1000, Math.ceil(Date.now() / 1000) * 1000);
+  const time = new Date(lastLook);
+  utimesSync(join(run.root, '.git', 'parx', 'state.json'), time, time);
+}
+
+/** Whether the guard has seen the state.json of the last lookOnce. */
+function lookedAt(run: RunFixture): true | undefined {
+  return (readHealth(run)?.stateSeen ?? 0) >= lastLook ? true : undefined;
+}
+
+function readHealth(run: RunFixture): Health | undefined {
+  try {
+    return JSON.parse(readFileSync(join(run.root, '.git', 'parx', 'guard.json'), 'utf8')) as Health;
+  } catch {
+    return undefined;
+  }
 }
 
 function execGit(cwd: string, ...args: string[]) {

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { waitForGuardToWatch } from '../helpers/guard.js';
 import { createRunFixture, installFakeAgents, readEvents, STAND_IN } from '../helpers/fixture.js';
 import { runParx, waitFor } from '../helpers/parx.js';
 import { killTmuxServer, listPaneRows, listSessionPanes, tmuxOut } from '../helpers/tmux.js';
@@ -284,6 +285,7 @@ writeFileSync(${JSON.stringify(join(run.parent, 'grid-seen'))}, (existsSync(done
     );
     // Each was recorded in the run state before its program started; the guard judged neither's work a violation.
     expect(Object.keys(run.state().sessions).sort()).toEqual(['auth', 'web']);
+    await waitForGuardToWatch(run.root);
     expect(run.events('violation')).toEqual([]);
   });
 

@@ -64,9 +64,11 @@ export async function startGuard(cwd: string, env: Record<string, string> = {}):
 export async function waitForGuardToWatch(root: string, sessions?: readonly string[]): Promise<void> {
   const dir = join(root, '.git', 'parx');
   await waitFor('the recording guard to watch every session', () => {
-    const health = readJson<{ watching?: string[] }>(join(dir, 'guard.json'));
+    const health = readJson<{ pid: number; watching?: string[] }>(join(dir, 'guard.json'));
     const wanted = sessions ?? Object.keys(readJson<{ sessions: object }>(join(dir, 'state.json'))?.sessions ?? {});
-    return health?.watching && wanted.every((s) => health.watching!.includes(s)) ? true : undefined;
+    // The guard that holds the lock now, not one that wrote guard.json before it.
+    const recorder = readJson<number>(join(dir, 'guard.pid'));
+    return health && health.pid === recorder && health.watching && wanted.every((s) => health.watching!.includes(s)) ? true : undefined;
   });
 }
 

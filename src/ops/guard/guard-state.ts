@@ -38,12 +38,24 @@ export class GuardState {
   /** A run is known once state.json has listed a session: from then, an empty one means it is over. */
   private sawRun: boolean;
 
-  constructor(
+  /**
+   * The guard's state as of now: state.json is read again, its time taken first, so that a state
+   * written in between (an `up` recording more sessions while the guard starts) is seen as new by
+   * the next look rather than taken for the one already read.
+   */
+  static async load(project: Project, recording: boolean): Promise<GuardState> {
+    const stamp = stateMtime(project);
+    project.state = (await project.files.readState()) ?? project.state;
+    return new GuardState(project, recording, stamp);
+  }
+
+  private constructor(
     private readonly project: Project,
     recording: boolean,
+    stamp: number,
   ) {
     this.run = project.state;
-    this.stamp = stateMtime(project);
+    this.stamp = stamp;
     this.ownership = createOwnership(project.config.sessions, project.config.shared, this.run?.grants);
     this.tmux = { session: this.run?.tmuxSession, panes: getPanes(this.run) };
     this.recording = recording;

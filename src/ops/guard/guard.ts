@@ -37,7 +37,7 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
   const project = await loadProject(options);
   // Only one guard per repository records to events.jsonl and marks panes (the pane's, usually);
   // a second one, say `parx guard --json` piped into a tool, only prints.
-  const guard = new GuardState(project, await project.files.acquireGuardLock());
+  const guard = await GuardState.load(project, await project.files.acquireGuardLock());
   // The recorded configuration's choice (see core/file-systems.ts for when to poll).
   const watcherKind = options.watcher ?? project.config.guard.watcher;
   const order = project.config.sessions.map((s) => s.name);
@@ -179,13 +179,12 @@ export async function runGuard(options: GuardOptions): Promise<GuardResult> {
       if (guard.isRunOver()) return stop('the run is over: no session is left');
       const candidates = project.config.sessions.filter((s) => !guard.watched.has(s.name) && guard.isReadyToWatch(s.name));
       if (candidates.length === 0) return;
-      // Watched first, then asked git about, together (as at start: nothing written between is missed).
-      const found = await getLiveSessions(project, guard.run, candidates);
-      for (const session of found) {
+      // Each watched first, then asked git about: nothing written in between is missed.
+      for (const session of await getLiveSessions(project, guard.run, candidates)) {
         await startWatching(session);
         emit({ type: 'watch', session: session.name, state: 'watching' });
+        await reconcile([session]);
       }
-      await reconcile(found);
       // Said in guard.json: what is guarded (`up` starts agents while the guard takes them up).
       if (guard.recording) await writeHealth();
     },

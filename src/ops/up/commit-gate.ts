@@ -35,14 +35,16 @@ const CLIENT_HOOKS = [
   'reference-transaction',
 ];
 
-/**
- * Writes the shims (once per `up`, before any session starts); returns the folder each session
- * worktree is pointed at (pointAtCommitGate) before its agent starts.
- */
-export async function writeCommitGate(project: Project): Promise<string> {
+/** The folder of the shims, where each session worktree's hooks are pointed. */
+export function getCommitGateDir(project: Project): string {
+  return join(project.files.dir, 'githooks');
+}
+
+/** Writes the shims: once per `up`, before any session starts (each is then pointAtCommitGate'd). */
+export async function writeCommitGate(project: Project): Promise<void> {
   // The user's hooks folder as git resolves it (core.hooksPath honoured), before parx changes anything.
   const userHooks = await getHooksDir(project.root);
-  const dir = join(project.files.dir, 'githooks');
+  const dir = getCommitGateDir(project);
   await mkdir(dir, { recursive: true });
   const gate = getHookCommand('pre-commit', project.commonDir);
   for (const name of CLIENT_HOOKS) {
@@ -57,7 +59,6 @@ export async function writeCommitGate(project: Project): Promise<string> {
     await chmod(join(dir, name), 0o755);
   }
   await enableWorktreeConfig(project.root);
-  return dir;
 }
 
 /** Points session worktrees at the gate written by writeCommitGate. */

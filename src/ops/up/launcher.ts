@@ -24,8 +24,12 @@ export interface LauncherOptions {
   state: RunState;
   /** The grid, opening while the worktrees fill. */
   grid: Promise<OpenGrid>;
-  /** What every program needs before any starts (the agents' hook policy, the commit gate). */
-  prerequisites: Promise<unknown>;
+  /**
+   * Writes what every program needs before any starts (the agents' hook policy, the commit gate):
+   * called once, when the first session is ready, so an `up` that fails before starting anything
+   * leaves them as they were.
+   */
+  prerequisites: () => Promise<unknown>;
   /** The guard's pane: it starts with the first sessions, or at the end if none started. */
   guard: LaunchProgram;
   respawn: boolean;
@@ -44,11 +48,9 @@ export class Launcher {
   private running: Promise<void> = Promise.resolve();
   private guardStarted = false;
   private error: Error | undefined;
+  private prepared: Promise<unknown> | undefined;
 
-  constructor(private readonly options: LauncherOptions) {
-    // Awaited by every batch and by finish; a failure before the first is reported there, not as unhandled.
-    options.prerequisites.catch(() => {});
-  }
+  constructor(private readonly options: LauncherOptions) {}
 
   /** Queues a session that is ready; it starts with the next batch. */
   add(launch: Launch): void {
@@ -63,7 +65,7 @@ export class Launcher {
   async finish(finalize: (state: RunState) => void): Promise<void> {
     await this.running;
     if (this.error) throw this.error;
-    const [open] = await Promise.all([this.options.grid, this.options.prerequisites]);
+    const [open] = await Promise.all([this.options.grid, this.prepare()]);
     finalize(this.options.state);
     await this.options.project.files.writeState(this.options.state);
     if (!this.guardStarted) await this.start(open, []);
@@ -74,10 +76,16 @@ export class Launcher {
     await this.running;
   }
 
+  private prepare(): Promise<unknown> {
+    return (this.prepared ??= this.options.prerequisites());
+  }
+
   private async launchQueued(): Promise<void> {
     const { state, project } = this.options;
     const batch = this.queue.splice(0);
-    const [open] = await Promise.all([this.options.grid, this.options.prerequisites]);
+    // After a failure nothing more starts: `up` is failing, and closes the placeholders left.
+    if (this.error) return;
+    const [open] = await Promise.all([this.options.grid, this.prepare()]);
     const programs = await Promise.all(batch.map((l) => l.record(state, getSlotPane(open, l.session))));
     await project.files.writeState(state);
     await this.start(

@@ -17,8 +17,8 @@ export interface RecordContext {
   project: Project;
   /** The state before this `up`: what a session keeps from its last run (its pane, when it was made). */
   previous: RunState | undefined;
-  /** The commit gate's folder (`guard.commitHook`), written once by up; undefined: no gate. */
-  commitGate: Promise<string | undefined>;
+  /** The commit gate's folder (`guard.commitHook`), written by up before any session is recorded; undefined: no gate. */
+  commitGate: string | undefined;
   /** This `up`'s time, for sessions it makes. */
   now: string;
   emit: (event: UpProgress) => void;
@@ -43,7 +43,7 @@ export async function recordSession(
   const [promptFile, hooks] = await Promise.all([
     project.files.writePrompt(session.name, launch.prompt.text),
     prepareAgentHooks(project, session, action.path, sandbox.enabled),
-    ctx.commitGate.then((gate) => (gate ? pointAtCommitGate([action.path], gate) : undefined)),
+    ctx.commitGate && pointAtCommitGate([action.path], ctx.commitGate),
   ]);
   if (hooks.notes) emit({ type: 'hooks', session: session.name, notes: hooks.notes });
   reportEnforcement(session, emit);

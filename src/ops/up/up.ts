@@ -24,7 +24,7 @@ import type { UpProgress } from './types.js';
 
 export type { UpProgress } from './types.js';
 import { getAgentHookArgs, getGitSources, writeHookPolicy } from './agent-hooks.js';
-import { writeCommitGate } from './commit-gate.js';
+import { getCommitGateDir, writeCommitGate } from './commit-gate.js';
 import { planSessionWorktrees, prepareWorktrees } from './worktrees.js';
 import { describeUnprepared } from './unprepared.js';
 import { decideSandbox, prepareSessionSandbox, readIgnoreRules, type SandboxContext } from '../common/sandbox.js';
@@ -169,18 +169,22 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
   );
   // What every agent needs before the first starts: the write hooks' policy (every session's
   // worktree, started now or earlier or not at all) and the commit gate.
-  const commitGate = project.config.guard.commitHook ? writeCommitGate(project) : Promise.resolve(undefined);
-  const policy = writeHookPolicy(
-    project,
-    { snapshot: excludes, source: excludesFile },
-    (s) => launchOf(s.name)?.action.path ?? state.sessions[s.name]?.worktree ?? join(project.worktreeDir, s.name),
-    state.grants,
-  );
+  const commitGate = project.config.guard.commitHook ? getCommitGateDir(project) : undefined;
+  const prerequisites = () =>
+    Promise.all([
+      writeHookPolicy(
+        project,
+        { snapshot: excludes, source: excludesFile },
+        (s) => launchOf(s.name)?.action.path ?? state.sessions[s.name]?.worktree ?? join(project.worktreeDir, s.name),
+        state.grants,
+      ),
+      commitGate && writeCommitGate(project),
+    ]);
   const launcher = new Launcher({
     project,
     state,
     grid,
-    prerequisites: Promise.all([policy, commitGate]),
+    prerequisites,
     // No --config: the guard decides from the run's recorded configuration.
     guard: { cwd: project.root, argv: getParxArgv('guard') },
     respawn: options.respawn ?? false,
@@ -200,15 +204,15 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
           record: (st, pane) => recordSession(ctx, sessionOf(prepared.action.session), launchOf(prepared.action.session)!, prepared, st, pane),
         }),
     ),
-    startHosts(project, run.hosted, baseTip, (hosted) => launcher.add(getHostedLaunch(project.root, previous, hosted))),
+    startHosts(project, run.hosted, baseTip, (hosted) => launcher.add(getHostedLaunch(project.root, previous, hosted, ctx.now))),
     grid,
   ]);
   try {
     const failure = [prepare, hostsStart, opened].find((r) => r.status === 'rejected');
     if (failure) throw failure.reason;
     await launcher.finish((st) => {
-      // A session whose worktree could not be made again is no longer being filled.
-      for (const session of Object.values(st.sessions)) delete session.filling;
+      // This `up`'s sessions whose worktrees could not be made again are no longer being filled.
+      for (const { session } of launches) if (st.sessions[session]) delete st.sessions[session].filling;
     });
   } catch (error) {
     // Nothing is left holding a placeholder: a later `up` makes the panes again.
@@ -278,7 +282,7 @@ function beginRunState(project: Project, run: RunPlan, excludes: string, tmuxSes
   };
 }
 
-/** Starts the hosted sessions on their hosts; each is handed on once its host has started it. */
+/** Starts the hosted sessions on their hosts; each started is handed on once all hosts have answered. */
 async function startHosts(
   project: Project,
   hosted: readonly SessionConfig[],
@@ -292,7 +296,7 @@ async function startHosts(
 }
 
 /** A hosted session's local pane: it shows the session's run on its host (ssh). */
-function getHostedLaunch(root: string, previous: RunState | undefined, h: HostedStart): Launch {
+function getHostedLaunch(root: string, previous: RunState | undefined, h: HostedStart, now: string): Launch {
   return {
     session: h.session,
     record: (state, pane) => {
@@ -304,7 +308,7 @@ function getHostedLaunch(root: string, previous: RunState | undefined, h: Hosted
         worktree: h.worktree,
         pane: pane ?? before?.pane,
         command: h.argv,
-        createdAt: before?.createdAt ?? new Date().toISOString(),
+        createdAt: before?.createdAt ?? now,
       };
       return Promise.resolve({ cwd: root, argv: h.argv });
     },
