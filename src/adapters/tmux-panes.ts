@@ -142,21 +142,14 @@ export async function labelWindows(windows: readonly LabelledWindow[], preset: s
   await tmux(commands);
 }
 
-export async function respawnPane(paneId: string, cwd: string, argv: string[]): Promise<void> {
-  await tmux(['respawn-pane', '-t', paneId, '-c', escapeFormat(cwd), '--', ...execArgv(argv)]);
-  const startPath = await readFormat(paneId, '#{pane_start_path}');
-  if (startPath === undefined) throw new ToolError(['tmux', 'respawn-pane'], undefined, `pane ${paneId} is gone`);
-  await verifyStartDirectories([{ paneId, startPath, cwd }]);
-}
-
 /** A program that only waits, shown in a pane until its real one is ready (no user text in it). */
 export function getPlaceholderArgv(label: string): string[] {
   return ['sh', '-c', 'printf "parx: preparing %s…\\n" "$1"; exec sleep 2147483647', 'parx-placeholder', label];
 }
 
 /**
- * Replaces what runs in each pane (a placeholder) with its program, in its cwd, in one tmux call,
- * and clears the pane's pending mark. As when starting panes, where each one started is checked.
+ * Replaces what runs in each pane (a placeholder, or a program that exited) with its program, in
+ * its cwd, in one tmux call, and clears the pane's pending mark. As when starting panes, where each one started is checked.
  */
 export async function replacePanePrograms(panes: ReadonlyArray<{ paneId: string; cwd: string; argv: string[] }>): Promise<void> {
   if (panes.length === 0) return;

@@ -26,11 +26,7 @@ describe('operations in process', () => {
   });
 
   it('runDown: outcomes in dependency order, the cleanup of each, and the new base', async () => {
-    const fx = createDownFixture({ api: { owns: ['src/api/**'], after: ['auth'] }, auth: { owns: ['src/auth/**'] } });
-    fx.start('api');
-    fx.start('auth');
-    fx.commitIn('auth', { 'src/auth/login.ts': 'login\n' });
-    fx.commitIn('api', { 'src/api/routes.ts': 'routes\n' });
+    const fx = apiAfterAuth();
     const dry = await runDown({ cwd: fx.root, dryRun: true });
     expect(dry.sessions.map((s) => [s.name, s.outcome])).toEqual([
       ['auth', { kind: 'would-merge', commits: 1, wip: 0 }],
@@ -58,11 +54,7 @@ describe('operations in process', () => {
   });
 
   it('sync decides from the state it reads under the run lock, not the copy read at load', async () => {
-    const fx = createDownFixture({ api: { owns: ['src/api/**'], after: ['auth'] }, auth: { owns: ['src/auth/**'] } });
-    fx.start('api');
-    fx.start('auth');
-    fx.commitIn('auth', { 'src/auth/login.ts': 'login\n' });
-    fx.commitIn('api', { 'src/api/routes.ts': 'routes\n' });
+    const fx = apiAfterAuth();
     // Loaded before auth lands: this copy of the state says nothing has landed yet.
     const project = await loadProject({ cwd: fx.root });
     await runDown({ cwd: fx.root, sessions: ['auth'] });
@@ -71,3 +63,13 @@ describe('operations in process', () => {
     expect(fx.git('merge-base', '--is-ancestor', 'main', 'parx/api')).toBe('');
   });
 });
+
+/** Sessions auth and api (which lands after auth), each with one commit. */
+function apiAfterAuth() {
+  const fx = createDownFixture({ api: { owns: ['src/api/**'], after: ['auth'] }, auth: { owns: ['src/auth/**'] } });
+  fx.start('api');
+  fx.start('auth');
+  fx.commitIn('auth', { 'src/auth/login.ts': 'login\n' });
+  fx.commitIn('api', { 'src/api/routes.ts': 'routes\n' });
+  return fx;
+}

@@ -9,12 +9,8 @@ import { createRepo } from '../helpers/repo.js';
 /** A sandboxed session's own object folder, drained into the shared store by hash (adapters/session-objects.ts). */
 describe('draining a session’s objects', () => {
   it('an object that does not hash to its name never enters the shared store, and the tip that needs it is refused', async () => {
-    const repo = createRepo({ 'b.txt': 'b\n' });
-    const common = join(repo.root, '.git');
+    const { repo, common, dir, git } = await sessionFolder();
     const base = repo.git('rev-parse', 'HEAD').trim();
-    const dir = await prepareSessionObjects(common, 's');
-    const env = { ...process.env, GIT_OBJECT_DIRECTORY: dir, GIT_ALTERNATE_OBJECT_DIRECTORIES: join(common, 'objects') };
-    const git = (args: string[], input?: string) => execFileSync('git', args, { cwd: repo.root, env, encoding: 'utf8', input }).trim();
     // A blob named after content it does not hold, and a commit whose tree names it.
     const claimed = execFileSync('git', ['hash-object', '--stdin'], { cwd: repo.root, input: 'what another session will write\n', encoding: 'utf8' }).trim();
     const evil = git(['hash-object', '-w', '--stdin'], 'evil\n');
@@ -31,12 +27,8 @@ describe('draining a session’s objects', () => {
   });
 
   it('moves a commit into the shared store only after the trees and blobs it names (plain git never meets it without its tree)', async () => {
-    const repo = createRepo({ 'b.txt': 'b\n' });
-    const common = join(repo.root, '.git');
-    const dir = await prepareSessionObjects(common, 's');
-    const env = { ...process.env, GIT_OBJECT_DIRECTORY: dir, GIT_ALTERNATE_OBJECT_DIRECTORIES: join(common, 'objects') };
-    const git = (args: string[], input?: string) => execFileSync('git', args, { cwd: repo.root, env, encoding: 'utf8', input }).trim();
-    const tree = git(['mktree'], `100644 blob ${git(['hash-object', '-w', '--stdin'], 'new\n')}\tnew.txt\n`);
+    const { repo, common, git } = await sessionFolder();
+    const tree = writeTree(git);
     const commit = git(['commit-tree', tree, '-m', 'c']);
     // git as the drain runs it, keeping each pack handed to unpack-objects (which writes its
     // objects one after another: in one pack, the commit before its tree).
@@ -70,13 +62,9 @@ describe('draining a session’s objects', () => {
   });
 
   it('lists a tree written while the listing ran, before the commit that names it: never the commit alone', async () => {
-    const repo = createRepo({ 'b.txt': 'b\n' });
-    const common = join(repo.root, '.git');
-    const dir = await prepareSessionObjects(common, 's');
-    const env = { ...process.env, GIT_OBJECT_DIRECTORY: dir, GIT_ALTERNATE_OBJECT_DIRECTORIES: join(common, 'objects') };
-    const git = (args: string[], input?: string) => execFileSync('git', args, { cwd: repo.root, env, encoding: 'utf8', input }).trim();
+    const { repo, dir, git } = await sessionFolder();
     // A tree and a commit in different fan-out folders (the commit message is varied until they are).
-    const tree = git(['mktree'], `100644 blob ${git(['hash-object', '-w', '--stdin'], 'new\n')}\tnew.txt\n`);
+    const tree = writeTree(git);
     let commit = '';
     for (let i = 0; commit.slice(0, 2) === tree.slice(0, 2) || !commit; i++) commit = git(['commit-tree', tree, '-m', `c${i}`]);
     // As git writes them: neither exists when the listing starts (the tree's fan-out folder is not
@@ -102,12 +90,8 @@ describe('draining a session’s objects', () => {
   });
 
   it('a folder git is still writing when the listing stops: what its last pass found first waits for the next drain (a commit listed then may lack its tree)', async () => {
-    const repo = createRepo({ 'b.txt': 'b\n' });
-    const common = join(repo.root, '.git');
-    const dir = await prepareSessionObjects(common, 's');
-    const env = { ...process.env, GIT_OBJECT_DIRECTORY: dir, GIT_ALTERNATE_OBJECT_DIRECTORIES: join(common, 'objects') };
-    const git = (args: string[], input?: string) => execFileSync('git', args, { cwd: repo.root, env, encoding: 'utf8', input }).trim();
-    const tree = git(['mktree'], `100644 blob ${git(['hash-object', '-w', '--stdin'], 'new\n')}\tnew.txt\n`);
+    const { repo, dir, git } = await sessionFolder();
+    const tree = writeTree(git);
     const commit = git(['commit-tree', tree, '-m', 'c']);
     const commitFile = join(dir, commit.slice(0, 2), commit.slice(2));
     const aside = join(repo.root, '..', 'commit');
@@ -131,3 +115,18 @@ describe('draining a session’s objects', () => {
     expect(ids).not.toContain(blobs[3]);
   });
 });
+
+/** A repository and session `s`'s object folder, with a git that writes into that folder as the session's sandbox makes it. */
+async function sessionFolder() {
+  const repo = createRepo({ 'b.txt': 'b\n' });
+  const common = join(repo.root, '.git');
+  const dir = await prepareSessionObjects(common, 's');
+  const env = { ...process.env, GIT_OBJECT_DIRECTORY: dir, GIT_ALTERNATE_OBJECT_DIRECTORIES: join(common, 'objects') };
+  const git = (args: string[], input?: string) => execFileSync('git', args, { cwd: repo.root, env, encoding: 'utf8', input }).trim();
+  return { repo, common, dir, git };
+}
+
+/** A tree of one new blob, written by that git. */
+function writeTree(git: (args: string[], input?: string) => string): string {
+  return git(['mktree'], `100644 blob ${git(['hash-object', '-w', '--stdin'], 'new\n')}\tnew.txt\n`);
+}

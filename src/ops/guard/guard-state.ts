@@ -44,8 +44,8 @@ export class GuardState {
    * the next look rather than taken for the one already read.
    */
   static async load(project: Project, recording: boolean): Promise<GuardState> {
-    const stamp = stateMtime(project);
-    project.state = (await project.files.readState()) ?? project.state;
+    const { stamp, run } = await readStamped(project);
+    project.state = run ?? project.state;
     return new GuardState(project, recording, stamp);
   }
 
@@ -69,10 +69,9 @@ export class GuardState {
 
   /** Re-reads state.json if it was replaced since; says whether it was. */
   async refresh(): Promise<boolean> {
-    const stamp = stateMtime(this.project);
-    if (stamp === this.stamp) return false;
+    if (!this.isStale()) return false;
+    const { stamp, run } = await readStamped(this.project);
     this.stamp = stamp;
-    const run = await this.project.files.readState();
     Object.assign(this.tmux, { session: run?.tmuxSession, panes: getPanes(run) });
     if (JSON.stringify(run?.grants ?? []) !== JSON.stringify(this.run?.grants ?? [])) {
       this.ownership = createOwnership(this.project.config.sessions, this.project.config.shared, run?.grants);
@@ -111,6 +110,12 @@ export class GuardState {
   health(): GuardHealth {
     return { pid: process.pid, time: new Date().toISOString(), polling: this.polling, stateSeen: this.stamp, watching: [...this.watched.keys()] };
   }
+}
+
+/** state.json and its time, the time taken first: a state written in between is stale when next asked. */
+async function readStamped(project: Project): Promise<{ stamp: number; run: RunState | undefined }> {
+  const stamp = stateMtime(project);
+  return { stamp, run: await project.files.readState() };
 }
 
 function stateMtime(project: Project): number {

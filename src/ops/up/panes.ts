@@ -5,7 +5,6 @@ import {
   labelWindows,
   listPanes,
   replacePanePrograms,
-  respawnPane,
   startPanes,
   type LabelledWindow,
   type PaneInfo,
@@ -143,8 +142,8 @@ export function startsAnew(open: OpenGrid, slot: string, respawn: boolean): bool
 }
 
 /**
- * Starts these programs in their panes: a placeholder is replaced by its program (one tmux call
- * for all), a live pane from before is kept, a dead one restarted only when asked. Called once
+ * Starts these programs in their panes, all in one tmux call: a placeholder is replaced by its
+ * program, a live pane from before is kept, a dead one restarted only when asked. Called once
  * per batch of sessions that became ready; placeholders of other slots keep waiting.
  */
 export async function startPrograms(open: OpenGrid, specs: readonly PaneSpec[], respawn: boolean, emit: (e: UpProgress) => void): Promise<void> {
@@ -157,7 +156,7 @@ export async function startPrograms(open: OpenGrid, specs: readonly PaneSpec[], 
     }
     const pane = open.existing.get(spec.session);
     if (!pane) continue;
-    if (pane.dead && respawn) await respawnPane(pane.paneId, spec.cwd, spec.argv);
+    if (pane.dead && respawn) replace.push({ paneId: pane.paneId, cwd: spec.cwd, argv: spec.argv });
     const action = !pane.dead ? 'kept' : respawn ? 'respawned' : 'dead';
     emit({ type: 'pane', session: spec.session, action, paneId: pane.paneId });
   }

@@ -191,25 +191,24 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
     emit,
   });
   const ctx: RecordContext = { project, previous, commitGate, now: new Date().toISOString(), emit };
-  const [prepare, hostsStart, opened] = await Promise.allSettled([
-    prepareWorktrees(
-      project,
-      launches,
-      (action) => prepareSessionSandbox(project, sessionOf(action.session), action.path, sandboxContext, action.kind === 'create-branch'),
-      emit,
-      // Each session starts as soon as its own worktree is ready.
-      (prepared) =>
-        launcher.add({
-          session: prepared.action.session,
-          record: (st, pane) => recordSession(ctx, sessionOf(prepared.action.session), launchOf(prepared.action.session)!, prepared, st, pane),
-        }),
-    ),
-    startHosts(project, run.hosted, baseTip, (hosted) => launcher.add(getHostedLaunch(project.root, previous, hosted, ctx.now))),
-    grid,
-  ]);
+  let made: readonly [Awaited<ReturnType<typeof prepareWorktrees>>, HostsStarted, OpenGrid];
   try {
-    const failure = [prepare, hostsStart, opened].find((r) => r.status === 'rejected');
-    if (failure) throw failure.reason;
+    made = await awaitAll([
+      prepareWorktrees(
+        project,
+        launches,
+        (action) => prepareSessionSandbox(project, sessionOf(action.session), action.path, sandboxContext, action.kind === 'create-branch'),
+        emit,
+        // Each session starts as soon as its own worktree is ready.
+        (prepared) =>
+          launcher.add({
+            session: prepared.action.session,
+            record: (st, pane) => recordSession(ctx, sessionOf(prepared.action.session), launchOf(prepared.action.session)!, prepared, st, pane),
+          }),
+      ),
+      startHosts(project, run.hosted, baseTip, (hosted) => launcher.add(getHostedLaunch(project.root, previous, hosted, ctx.now))),
+      grid,
+    ] as const);
     await launcher.finish((st) => {
       // This `up`'s sessions whose worktrees could not be made again are no longer being filled.
       for (const { session } of launches) if (st.sessions[session]) delete st.sessions[session].filling;
@@ -217,13 +216,13 @@ async function startRun(project: Project, options: UpOptions, run: RunPlan): Pro
   } catch (error) {
     // Nothing is left holding a placeholder: a later `up` makes the panes again.
     await launcher.settle();
-    if (opened.status === 'fulfilled') await closePlaceholders(opened.value).catch(() => {});
+    const open = await grid.catch(() => undefined);
+    if (open) await closePlaceholders(open).catch(() => {});
     throw error;
   }
-  const { prepared, unprepared } = (prepare as PromiseFulfilledResult<Awaited<ReturnType<typeof prepareWorktrees>>>).value;
-  const hostsStarted = (hostsStart as PromiseFulfilledResult<HostsStarted>).value;
+  const [{ prepared, unprepared }, hostsStarted, open] = made;
   // A session whose worktree or setup failed got no program: its placeholder closes.
-  await closePlaceholders((opened as PromiseFulfilledResult<OpenGrid>).value);
+  await closePlaceholders(open);
   await project.files.appendEvent({ type: 'up', sessions: selected.map((s) => s.name), tmuxSession });
   const failed = prepared.filter((p) => p.setup && !p.setup.ok);
   if (failed.length > 0 || unprepared.length > 0 || hostsStarted.failed.length > 0)
