@@ -309,7 +309,9 @@ describe('the real Claude Code in a parx session', () => {
       const pane = run.state().sessions.auth!.pane;
       await waitForScreen(pane, 'Claude to ask about the commit', 'Do you want to proceed?');
       tmuxOut('send-keys', '-t', pane, '1');
-      await waitForScreen(pane, 'the continued turn to end', 'Fixing the token after the failed verify.');
+      await waitForScreen(pane, 'the continued turn to end', 'Fixing the token after the failed verify.', () =>
+        [`parx down: ${JSON.stringify(down)}`, 'events:', ...run.events().map((e) => JSON.stringify(e))].join('\n'),
+      );
       expect(down?.exitCode).toBe(1);
       expect(JSON.parse(down!.stdout).sessions[0].outcome).toMatchObject({ kind: 'evicted' });
       expect(run.events('recover')).toEqual([expect.objectContaining({ session: 'auth', reason: 'verify', try: 1 })]);

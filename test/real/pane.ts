@@ -15,12 +15,16 @@ export function makeScreenReader(agent: string, screens: Record<string, RegExp>)
     for (const [name, pattern] of Object.entries(screens)) if (pattern.test(text)) throw new Error(`the pane stopped at ${agent}'s ${name} screen:\n${text}`);
     return text;
   };
-  /** Waits for `text` on the pane; on a timeout the error carries what the pane shows. */
-  const waitForScreen = async (pane: string, what: string, text: string): Promise<void> => {
+  /**
+   * Waits for `text` on the pane; on a timeout the error carries what the pane shows, and what
+   * `explain` says (what else the test knows then: a command's output, the run's events).
+   */
+  const waitForScreen = async (pane: string, what: string, text: string, explain?: () => string): Promise<void> => {
     try {
       await waitFor(what, () => (screenOf(pane).includes(text) ? true : undefined), 60_000);
     } catch (error) {
-      throw new Error(`${(error as Error).message}; the pane shows:\n${tmuxOut('capture-pane', '-p', '-J', '-t', pane)}`, { cause: error });
+      const screen = tmuxOut('capture-pane', '-p', '-J', '-t', pane);
+      throw new Error(`${(error as Error).message}; the pane shows:\n${screen}${explain ? `\n${explain()}` : ''}`, { cause: error });
     }
   };
   return { screenOf, waitForScreen };
