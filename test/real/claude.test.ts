@@ -56,6 +56,9 @@ function seedReturningUser(trusted: string): void {
       // A returning user approved this key (Claude keeps its last 20 characters).
       customApiKeyResponses: { approved: [API_KEY.slice(-20)], rejected: [] },
       projects: { [trusted]: { hasTrustDialogAccepted: true } },
+      // Claude Code offers auto mode once to a user whose settings name another mode; a returning
+      // user has answered it (left up, it takes the pane's input at the first idle moment).
+      hasSeenAutoDefaultNudge: true,
     }),
   );
   // Manual permission mode: the human answers Claude's prompts.
