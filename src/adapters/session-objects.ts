@@ -109,6 +109,8 @@ async function moveObjects(root: string, source: NodeJS.ProcessEnv, ids: readonl
     env: source,
     input: `${ids.join('\n')}\n`,
     encoding: 'buffer',
+    // A pack is bytes: its checksum ends in a newline one time in 256, which execa would strip.
+    stripFinalNewline: false,
     reject: false,
     timeout: TIMEOUT_MS,
   });

@@ -89,6 +89,24 @@ describe('draining a session’s objects', () => {
     expect(ids).toEqual(expect.arrayContaining([commit, tree]));
   });
 
+  it('moves a pack whose last byte is a newline whole (its checksum ends in 0x0a one time in 256)', async () => {
+    const { repo, common, dir, git } = await sessionFolder();
+    const env = { ...process.env, GIT_OBJECT_DIRECTORY: dir, GIT_ALTERNATE_OBJECT_DIRECTORIES: join(common, 'objects') };
+    const packOf = (id: string) => execFileSync('git', ['pack-objects', '--stdout', '-q'], { cwd: repo.root, env, input: `${id}\n` });
+    // A blob whose one-object pack ends in a newline: 'parx 155' here; searched for where git
+    // compresses differently. Everything written before it is drained first, so it packs alone.
+    let blob = '';
+    for (let i = 155; !blob || packOf(blob).at(-1) !== 0x0a; i++) {
+      await drainSessionObjects(repo.root, common, 's');
+      blob = git(['hash-object', '-w', '--stdin'], `parx ${i}\n`);
+    }
+    // A drain that took git's output as text lost that byte: unpack-objects failed with "early
+    // EOF", and every later drain made the same pack, so the session's commit never arrived.
+    expect(await drainSessionObjects(repo.root, common, 's')).toEqual({ ok: true, moved: 1 });
+    expect(execFileSync('git', ['cat-file', '-t', blob], { cwd: repo.root, encoding: 'utf8' }).trim()).toBe('blob');
+    expect(existsSync(join(dir, blob.slice(0, 2), blob.slice(2)))).toBe(false);
+  });
+
   it('a folder git is still writing when the listing stops: what its last pass found first waits for the next drain (a commit listed then may lack its tree)', async () => {
     const { repo, dir, git } = await sessionFolder();
     const tree = writeTree(git);
