@@ -61,9 +61,9 @@ export async function writeCommitGate(project: Project): Promise<void> {
   await enableWorktreeConfig(project.root);
 }
 
-/** Points session worktrees at the gate written by writeCommitGate. */
-export async function pointAtCommitGate(worktrees: readonly string[], dir: string): Promise<void> {
-  for (const worktree of worktrees) await setWorktreeHooksPath(worktree, dir);
+/** Points a session's worktree at the gate written by writeCommitGate. */
+export async function pointAtCommitGate(worktree: string, dir: string): Promise<void> {
+  await setWorktreeHooksPath(worktree, dir);
 }
 
 /**

@@ -43,7 +43,7 @@ export async function recordSession(
   const [promptFile, hooks] = await Promise.all([
     project.files.writePrompt(session.name, launch.prompt.text),
     prepareAgentHooks(project, session, action.path, sandbox.enabled),
-    ctx.commitGate && pointAtCommitGate([action.path], ctx.commitGate),
+    ctx.commitGate && pointAtCommitGate(action.path, ctx.commitGate),
   ]);
   if (hooks.notes) emit({ type: 'hooks', session: session.name, notes: hooks.notes });
   reportEnforcement(session, emit);
